@@ -1,0 +1,48 @@
+"""The interface every block spec implements: pure data plus its own analytic cost."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, ClassVar
+
+from nasx.arch.cost import Tally
+from nasx.arch.fields import Spec
+
+
+@dataclass(frozen=True, kw_only=True)
+class Block(Spec):
+    """One stage of identical blocks: the first takes the stride and the channel change."""
+
+    DROP_PATH: ClassVar[bool] = False  # residual blocks that take stochastic depth
+
+    def out_channels(self, c_in: int) -> int:
+        return self.c  # type: ignore[attr-defined]
+
+    def check_input(self, c_in: int) -> None:
+        """Raise ValueError if this stage cannot follow `c_in` channels."""
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        """(params, MACs, activations) of the stage on a size x size input; returns the output size."""
+        raise NotImplementedError
+
+    @property
+    def blocks(self) -> int:
+        return getattr(self, "r", 1)
+
+    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "Block":
+        """The same stage with channels mapped by `width` and repeats by `depth`."""
+        changes = {}
+        if hasattr(self, "c"):
+            changes["c"] = width(self.c)  # type: ignore[attr-defined]
+        if hasattr(self, "r"):
+            changes["r"] = depth(self.r)  # type: ignore[attr-defined]
+        return replace(self, **changes)
+
+
+def repeat_cost(block: Block, c_in: int, size: int, unit: Callable[[Tally, int, int, int], int]) -> tuple[Tally, int]:
+    """Sum `unit(tally, c_in, size, stride)` over the stage's repeats; stride on the first only."""
+    total = Tally()
+    stride = block.s  # type: ignore[attr-defined]
+    for _ in range(block.r):  # type: ignore[attr-defined]
+        size = unit(total, c_in, size, stride)
+        c_in, stride = block.out_channels(c_in), 1
+    return total, size

@@ -1,0 +1,98 @@
+"""`basic` and `bot`: the residual blocks of ResNet, ResNeXt, Wide ResNet and RegNetX/Y."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from nasx.arch import cost
+from nasx.arch.blocks.base import Block, repeat_cost
+from nasx.arch.cost import Tally
+from nasx.arch.fields import POS_FLOAT, POSITIVE, RATIO, STRIDE, fld
+from nasx.arch.rounding import round_half_up
+
+
+def _shortcut(t: Tally, c_in: int, c_out: int, size: int, stride: int) -> None:
+    """1x1 projection + BN when the shape changes (ResNet option B)."""
+    if stride != 1 or c_in != c_out:
+        cost.conv(t, c_in, c_out, 1, stride, size)
+        cost.bn(t, c_out)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Basic(Block):
+    """ResNet basic block: 3x3 (stride s) -> 3x3, BN after each, ReLU, projection shortcut."""
+
+    TYPE = "basic"
+    DROP_PATH = True
+    r: int = fld("r", 1, check=POSITIVE, always=True)
+    s: int = fld("s", 1, check=STRIDE, always=True)
+    c: int = fld("c", check=POSITIVE)
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        def unit(t: Tally, c: int, hw: int, s: int) -> int:
+            _shortcut(t, c, self.c, hw, s)
+            out = cost.conv(t, c, self.c, 3, s, hw)
+            cost.bn(t, self.c)
+            cost.conv(t, self.c, self.c, 3, 1, out)
+            cost.bn(t, self.c)
+            return out
+        return repeat_cost(self, c_in, size, unit)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bottleneck(Block):
+    """1x1 -> 3x3 grouped (stride s) -> [SE] -> 1x1, BN after each, ReLU, projection shortcut.
+
+    b: bottleneck ratio, inner width w_b = round(c * b) (ResNet 0.25, RegNet 1.0).
+    g: groups of the 3x3 conv, i.e. cardinality; group width = w_b / g.
+    se: SE ratio relative to the block input, squeeze = max(1, floor(c_in * se)) (RegNetY).
+    """
+
+    TYPE = "bot"
+    DROP_PATH = True
+    r: int = fld("r", 1, check=POSITIVE, always=True)
+    s: int = fld("s", 1, check=STRIDE, always=True)
+    c: int = fld("c", check=POSITIVE)
+    b: float = fld("b", 1.0, check=POS_FLOAT)
+    g: int = fld("g", 1, check=POSITIVE)
+    se: float = fld("se", 0.0, check=RATIO)
+
+    @property
+    def width(self) -> int:
+        return round_half_up(self.c * self.b)
+
+    def _check(self) -> None:
+        if self.width < 1:
+            raise ValueError(f"bot.b={self.b}: bottleneck width round(c*b) must be >= 1")
+        if self.width % self.g:
+            raise ValueError(f"bot.g={self.g}: groups must divide the bottleneck width "
+                             f"round(c*b)={self.width}")
+
+    def squeeze(self, c_in: int) -> int:
+        return max(1, int(c_in * self.se))
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        w = self.width
+
+        def unit(t: Tally, c: int, hw: int, s: int) -> int:
+            _shortcut(t, c, self.c, hw, s)
+            cost.conv(t, c, w, 1, 1, hw)
+            cost.bn(t, w)
+            out = cost.conv(t, w, w, 3, s, hw, groups=self.g)
+            cost.bn(t, w)
+            if self.se > 0:
+                cost.squeeze_excite(t, w, self.squeeze(c))
+            cost.conv(t, w, self.c, 1, 1, out)
+            cost.bn(t, self.c)
+            return out
+        return repeat_cost(self, c_in, size, unit)
+
+    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "Bottleneck":
+        """Scaled widths keep the group width when it still divides, else the largest fitting groups."""
+        new = replace(self, c=width(self.c), r=depth(self.r), g=1)
+        w_old, w_new = self.width, new.width
+        group_w = w_old // self.g
+        if self.g > 1 and w_new % group_w == 0:
+            return replace(new, g=w_new // group_w)
+        groups = max(d for d in range(1, min(self.g, w_new) + 1) if w_new % d == 0)
+        return replace(new, g=groups)

@@ -1,0 +1,26 @@
+"""`vgg`: a plain VGG stage, r 3x3 convs (bias, optional BN, ReLU) then 2x2 max pooling."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nasx.arch import cost
+from nasx.arch.blocks.base import Block
+from nasx.arch.cost import Tally
+from nasx.arch.fields import POSITIVE, fld
+
+
+@dataclass(frozen=True, kw_only=True)
+class VGGStage(Block):
+    TYPE = "vgg"
+    r: int = fld("r", 1, check=POSITIVE, always=True)
+    c: int = fld("c", check=POSITIVE)
+    bn: bool = fld("bn", False)
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        t = Tally()
+        for _ in range(self.r):
+            cost.conv(t, c_in, self.c, 3, 1, size, bias=True)
+            if self.bn:
+                cost.bn(t, self.c)
+            c_in = self.c
+        return t, cost.conv_out(size, 2, 2, 0)

@@ -1,0 +1,28 @@
+"""Module for `ir`: the one inverted-residual / MBConv implementation."""
+from __future__ import annotations
+
+from torch import nn
+
+from nasx.arch.blocks import MBConv
+from nasx.blocks.layers import Residual, SqueezeExcite, conv_bn_act
+
+
+def mbconv_block(spec: MBConv, c_in: int, stride: int, drop_path: float) -> nn.Module:
+    mid = spec.mid(c_in)
+    layers: list[nn.Module] = []
+    if mid != c_in:
+        layers.append(conv_bn_act(c_in, mid, 1, act=spec.act))
+    layers.append(conv_bn_act(mid, mid, spec.k, stride, groups=mid, act=spec.act))
+    if spec.se > 0:
+        layers.append(SqueezeExcite(mid, spec.squeeze(c_in), spec.se_act or spec.act, spec.se_gate))
+    layers.append(conv_bn_act(mid, spec.c, 1, act=None))
+    residual = spec.skip and stride == 1 and c_in == spec.c
+    return Residual(nn.Sequential(*layers), nn.Identity() if residual else None, drop_path)
+
+
+def build_mbconv(spec: MBConv, c_in: int, drop_paths) -> nn.Module:
+    blocks = []
+    for i in range(spec.r):
+        blocks.append(mbconv_block(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
+        c_in = spec.c
+    return nn.Sequential(*blocks)

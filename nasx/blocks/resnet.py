@@ -1,0 +1,43 @@
+"""Modules for `basic` and `bot`: the one ResNet basic block and the one bottleneck block."""
+from __future__ import annotations
+
+from torch import nn
+
+from nasx.arch.blocks import Basic, Bottleneck
+from nasx.blocks.layers import Residual, SqueezeExcite, activation, conv_bn_act
+
+
+def _shortcut(c_in: int, c_out: int, stride: int) -> nn.Module:
+    if stride == 1 and c_in == c_out:
+        return nn.Identity()
+    return conv_bn_act(c_in, c_out, 1, stride, act=None)
+
+
+def basic_block(spec: Basic, c_in: int, stride: int, drop_path: float) -> nn.Module:
+    branch = nn.Sequential(conv_bn_act(c_in, spec.c, 3, stride), conv_bn_act(spec.c, spec.c, 3, act=None))
+    return Residual(branch, _shortcut(c_in, spec.c, stride), drop_path, activation("relu"))
+
+
+def bottleneck_block(spec: Bottleneck, c_in: int, stride: int, drop_path: float) -> nn.Module:
+    w = spec.width
+    layers: list[nn.Module] = [conv_bn_act(c_in, w, 1), conv_bn_act(w, w, 3, stride, groups=spec.g)]
+    if spec.se > 0:
+        layers.append(SqueezeExcite(w, spec.squeeze(c_in)))
+    layers.append(conv_bn_act(w, spec.c, 1, act=None))
+    return Residual(nn.Sequential(*layers), _shortcut(c_in, spec.c, stride), drop_path, activation("relu"))
+
+
+def _stage(make, spec, c_in: int, drop_paths) -> nn.Module:
+    blocks = []
+    for i in range(spec.r):
+        blocks.append(make(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
+        c_in = spec.c
+    return nn.Sequential(*blocks)
+
+
+def build_basic(spec: Basic, c_in: int, drop_paths) -> nn.Module:
+    return _stage(basic_block, spec, c_in, drop_paths)
+
+
+def build_bottleneck(spec: Bottleneck, c_in: int, drop_paths) -> nn.Module:
+    return _stage(bottleneck_block, spec, c_in, drop_paths)
