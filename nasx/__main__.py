@@ -1,0 +1,5 @@
+import sys
+
+from nasx.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,33 @@
+"""The `nasx` command: one sub-command per job, errors as one line on stderr with exit code 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from nasx.cli import families_cmd, profile_cmd
+
+COMMANDS = (families_cmd, profile_cmd)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nasx", description="Neural architecture search and scaling research.")
+    sub = p.add_subparsers(dest="command", required=True)
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ValueError as exc:
+        print(f"nasx {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""`nasx profile NAME_OR_ARCH_STRING`: per-stage resolution, channels, blocks, params and MACs."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, replace
+
+from nasx import families
+from nasx.arch.codec import decode, encode
+from nasx.arch.spec import ArchSpec
+from nasx.cli.table import human, render
+from nasx.complexity import complexity
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("profile", help="per-stage complexity of a family or an arch string")
+    p.add_argument("arch", metavar="NAME_OR_ARCH_STRING", help="a family name (see `nasx families`) or an arch string")
+    p.add_argument("--resolution", type=int, help="input resolution (default: the family's published one)")
+    p.add_argument("--num-classes", type=int, help="number of classes (default 1000, or the string's)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(run=run)
+
+
+def resolve(text: str, resolution: int | None = None, num_classes: int | None = None) -> ArchSpec:
+    """A family name or an arch string -> ArchSpec, with optional resolution / classes overrides."""
+    if "|" in text:
+        spec = decode(text)
+    else:
+        spec = families.get(text)
+    changes = {k: v for k, v in (("resolution", resolution), ("num_classes", num_classes)) if v is not None}
+    return replace(spec, **changes) if changes else spec
+
+
+def run(args) -> None:
+    spec = resolve(args.arch, args.resolution, args.num_classes)
+    cost = complexity(spec)
+    if args.json:
+        print(json.dumps({"arch": encode(spec), "key": spec.key(), "resolution": spec.resolution,
+                          "num_classes": spec.num_classes, "params": cost.params, "macs": cost.macs,
+                          "flops": cost.flops, "activations": cost.activations,
+                          "stages": [asdict(s) for s in cost.stages]}, indent=1))
+        return
+    rows = [[s.name, s.block, f"{s.resolution_in}->{s.resolution_out}", f"{s.channels_in}->{s.channels_out}",
+             s.blocks, f"{s.params:,}", f"{s.macs:,}"] for s in cost.stages]
+    body_blocks = sum(s.blocks for s in cost.stages if s.name.startswith("stages"))
+    rows.append(["total", "", "", "", body_blocks, f"{cost.params:,}", f"{cost.macs:,}"])
+    print(f"{args.arch if '|' not in args.arch else 'arch'} at {spec.resolution}x{spec.resolution}, "
+          f"{spec.num_classes} classes")
+    print(render(["stage", "block", "resolution", "channels", "blocks", "params", "MACs"], rows, right={4, 5, 6}))
+    print(f"params {human(cost.params)}  MACs {human(cost.macs)}  FLOPs {human(cost.flops)}  "
+          f"activations {human(cost.activations)}")
+    print(f"arch {encode(spec)}")
+    print(f"key  {spec.key()}")
