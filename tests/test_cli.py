@@ -1,0 +1,60 @@
+"""The installed `nasx` command: tables, JSON, and one-line errors with exit code 2."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nasx import complexity, families
+
+
+def nasx(*args):
+    return subprocess.run([sys.executable, "-m", "nasx", *args], capture_output=True, text=True)
+
+
+def test_families_lists_every_family_with_exact_counts():
+    result = nasx("families", "--json")
+    assert result.returncode == 0
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert set(rows) == set(families.names())
+    assert rows["resnet50"]["params"] == 25557032
+    table = nasx("families").stdout
+    assert "efficientnet_b7" in table and "66,347,960" in table
+
+
+def test_profile_family_table_and_totals():
+    result = nasx("profile", "efficientnet_b0")
+    assert result.returncode == 0
+    assert "385,814,752" in result.stdout and "5,288,548" in result.stdout
+    assert "stages[6]" in result.stdout
+
+
+def test_profile_json_per_stage_sums_to_total():
+    out = json.loads(nasx("profile", "resnet50", "--resolution", "160", "--num-classes", "10", "--json").stdout)
+    assert out["resolution"] == 160
+    assert sum(s["params"] for s in out["stages"]) == out["params"]
+    assert sum(s["macs"] for s in out["stages"]) == out["macs"]
+    expected = complexity(families.get("resnet50", num_classes=10, resolution=160))
+    assert (out["params"], out["macs"]) == (expected.params, expected.macs)
+
+
+def test_profile_arch_string():
+    text = "res32_cls10|stem:cn_r1_k3_s1_c16|ir_r2_k3_s2_e6_c24_se0.25|head:c64"
+    out = json.loads(nasx("profile", text, "--json").stdout)
+    assert out["arch"] == text
+    assert len(out["stages"]) == 3
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["profile", "resnet51"], "unknown family 'resnet51'"),
+    (["profile", "res224_cls1000|ir_r1_k4_s1_c16"], "k=4"),
+    (["profile", "res224_cls1000|zz_r1"], "unknown block type"),
+    (["profile", "resnet50", "--resolution", "0"], "resolution=0"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, fragment):
+    result = nasx(*args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0]
+    assert "Traceback" not in result.stderr
