@@ -1,0 +1,1 @@
+"""Analysis of finished search runs: results tables in, frontiers, tables and figures out."""

@@ -11,6 +11,7 @@ their default are left out, except the repeats `r`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from typing import Any
 
@@ -83,8 +84,14 @@ def _parse_value(text: str, f: dataclasses.Field) -> Any:
     return tp(text)
 
 
+@functools.lru_cache(maxsize=None)
+def _fields_by_key_length(cls: type[Spec]) -> tuple[dataclasses.Field, ...]:
+    """Longest key first, so `se0.25` is read as `se` and not as `s`."""
+    return tuple(sorted(dataclasses.fields(cls), key=lambda f: -len(f.metadata["key"])))
+
+
 def _parse_fields(cls: type[Spec], tokens: list[str], where: str) -> Spec:
-    fields = sorted(dataclasses.fields(cls), key=lambda f: -len(f.metadata["key"]))
+    fields = _fields_by_key_length(cls)
     values: dict[str, Any] = {}
     for token in tokens:
         for f in fields:

@@ -7,6 +7,7 @@ turns a bad value into a `ValueError` naming the field and the value.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -47,6 +48,7 @@ RATIO: Check = (ratio, "must be a ratio in [0, 1]")
 POS_FLOAT: Check = (lambda v: math.isfinite(v) and v > 0, "must be a finite number > 0")
 
 
+@functools.lru_cache(maxsize=None)
 def _base_type(annotation: str) -> tuple[type, bool]:
     """Resolve a string annotation to (python type, optional?)."""
     tp = eval(annotation, {"tuple": tuple, "int": int, "float": float, "str": str, "bool": bool})  # noqa: S307
