@@ -57,3 +57,15 @@ def test_built_module_matches_analytic_count(name):
 def test_torchvision_rounding_differs_from_pycls(name):
     spec = families.get(name)
     assert [s.c for s in spec.stages] == GOLDEN["regnet_torchvision_widths"][name]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", families.names())
+def test_forward_at_small_resolution(name):
+    spec = families.get(name, num_classes=10, resolution=64)
+    torch.manual_seed(0)
+    model = build_model(spec).eval()
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, 64, 64))
+    assert out.shape == (2, 10)
+    assert torch.isfinite(out).all()
