@@ -24,9 +24,12 @@ class Tally:
         return self
 
 
-def conv_out(size: int, k: int, s: int, p: int) -> int:
-    """Output side length of a conv or pool (floor mode)."""
-    return (size + 2 * p - k) // s + 1
+def conv_out(size: int, k: int, s: int, p: int, ceil: bool = False) -> int:
+    """Output side length of a conv or pool; `ceil` as torch's pooling ceil_mode."""
+    if not ceil:
+        return (size + 2 * p - k) // s + 1
+    out = -(-(size + 2 * p - k) // s) + 1
+    return out - 1 if (out - 1) * s >= size + p else out
 
 
 def conv(t: Tally, c_in: int, c_out: int, k: int, s: int, size: int, *, groups: int = 1,

@@ -9,8 +9,14 @@ from nasx.blocks.layers import activation, conv_bn_act
 
 def build_head(spec: Head, c_in: int, num_classes: int) -> nn.Module:
     layers: list[nn.Module] = []
+    if spec.norm:
+        layers += [nn.BatchNorm2d(c_in), activation("relu")]
     if spec.c:
         layers.append(conv_bn_act(c_in, spec.c, 1, act=spec.act))
+    if spec.conv_cls:
+        layers += [nn.Dropout(spec.dropout), nn.Conv2d(spec.c or c_in, num_classes, 1), activation("relu"),
+                   nn.AdaptiveAvgPool2d(1), nn.Flatten(1)]
+        return nn.Sequential(*layers)
     layers += [nn.AdaptiveAvgPool2d(spec.pool), nn.Flatten(1)]
     width = spec.features(c_in)
     for h in spec.hidden:

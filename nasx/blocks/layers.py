@@ -16,10 +16,14 @@ def activation(name: str) -> nn.Module:
 
 
 def conv_bn_act(c_in: int, c_out: int, k: int, stride: int = 1, *, groups: int = 1, act: str | None = "relu",
-                bn: bool = True, padding: int | None = None) -> nn.Sequential:
-    """k x k conv (bias only without BN) + [BN] + [act]; act=None leaves the output linear."""
-    padding = (k - 1) // 2 if padding is None else padding
-    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, k, stride, padding, groups=groups, bias=not bn)]
+                bn: bool = True, padding: int | None = None, kw: int | None = None) -> nn.Sequential:
+    """k x kw conv (bias only without BN) + [BN] + [act]; act=None leaves the output linear.
+
+    Padding defaults to (k-1)//2 in height and (kw-1)//2 in width; an explicit `padding` applies to both.
+    """
+    kw = k if kw is None else kw
+    pad = ((k - 1) // 2, (kw - 1) // 2) if padding is None else (padding, padding)
+    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, (k, kw), stride, pad, groups=groups, bias=not bn)]
     if bn:
         layers.append(nn.BatchNorm2d(c_out))
     if act is not None:

@@ -20,10 +20,13 @@ def basic_block(spec: Basic, c_in: int, stride: int, drop_path: float) -> nn.Mod
 
 def bottleneck_block(spec: Bottleneck, c_in: int, stride: int, drop_path: float) -> nn.Module:
     w = spec.width
-    layers: list[nn.Module] = [conv_bn_act(c_in, w, 1), conv_bn_act(w, w, 3, stride, groups=spec.g)]
-    if spec.se > 0:
+    s1, s3 = spec.strides(stride)
+    layers: list[nn.Module] = [conv_bn_act(c_in, w, 1, s1), conv_bn_act(w, w, 3, s3, groups=spec.g)]
+    if spec.se > 0 and spec.se_at == "mid":
         layers.append(SqueezeExcite(w, spec.squeeze(c_in)))
     layers.append(conv_bn_act(w, spec.c, 1, act=None))
+    if spec.se > 0 and spec.se_at == "out":
+        layers.append(SqueezeExcite(spec.c, spec.squeeze(c_in)))
     return Residual(nn.Sequential(*layers), _shortcut(c_in, spec.c, stride), drop_path, activation("relu"))
 
 

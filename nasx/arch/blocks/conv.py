@@ -45,12 +45,13 @@ class ConvBNAct(Block):
 
 @dataclass(frozen=True, kw_only=True)
 class MaxPool(Block):
-    """k x k max pooling with stride s and padding p (default (k-1)//2)."""
+    """k x k max pooling with stride s and padding p (default (k-1)//2); `ceil` rounds the output size up."""
 
     TYPE = "mp"
     k: int = fld("k", check=POSITIVE)
     s: int = fld("s", 2, check=(lambda v: v in (1, 2), "stride must be 1 or 2"), always=True)
     p: int | None = fld("p", None, check=(lambda v: v >= 0, "padding must be >= 0"))
+    ceil: bool = fld("ceil", False)
 
     @property
     def padding(self) -> int:
@@ -64,4 +65,4 @@ class MaxPool(Block):
         return c_in
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
-        return Tally(), cost.conv_out(size, self.k, self.s, self.padding)
+        return Tally(), cost.conv_out(size, self.k, self.s, self.padding, self.ceil)

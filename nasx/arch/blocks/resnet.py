@@ -45,7 +45,11 @@ class Bottleneck(Block):
 
     b: bottleneck ratio, inner width w_b = round(c * b) (ResNet 0.25, RegNet 1.0).
     g: groups of the 3x3 conv, i.e. cardinality; group width = w_b / g.
-    se: SE ratio relative to the block input, squeeze = max(1, floor(c_in * se)) (RegNetY).
+    se: SE ratio. se_at="mid": SE on the w_b channels after the 3x3, squeeze = max(1, floor(c_in * se))
+       (RegNetY); se_at="out": SE on the c output channels before the add, squeeze = max(1, floor(c * se))
+       (SENet, reduction 16 = 0.0625).
+    stride_at: the conv that takes the stride, "3x3" (torchvision's ResNet v1.5) or "1x1" (the
+       original ResNet v1 and SENet).
     """
 
     TYPE = "bot"
@@ -56,6 +60,8 @@ class Bottleneck(Block):
     b: float = fld("b", 1.0, check=POS_FLOAT)
     g: int = fld("g", 1, check=POSITIVE)
     se: float = fld("se", 0.0, check=RATIO)
+    se_at: str = fld("sa", "mid", codes={"mid": "m", "out": "o"})
+    stride_at: str = fld("st", "3x3", codes={"3x3": "3", "1x1": "1"})
 
     @property
     def width(self) -> int:
@@ -67,23 +73,32 @@ class Bottleneck(Block):
         if self.width % self.g:
             raise ValueError(f"bot.g={self.g}: groups must divide the bottleneck width "
                              f"round(c*b)={self.width}")
+        if self.se == 0.0:
+            object.__setattr__(self, "se_at", "mid")
 
     def squeeze(self, c_in: int) -> int:
-        return max(1, int(c_in * self.se))
+        return max(1, int((c_in if self.se_at == "mid" else self.c) * self.se))
+
+    def strides(self, s: int) -> tuple[int, int]:
+        """(stride of the first 1x1, stride of the 3x3) for a block of stride s."""
+        return (s, 1) if self.stride_at == "1x1" else (1, s)
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         w = self.width
 
         def unit(t: Tally, c: int, hw: int, s: int) -> int:
+            s1, s3 = self.strides(s)
             _shortcut(t, c, self.c, hw, s)
-            cost.conv(t, c, w, 1, 1, hw)
+            mid = cost.conv(t, c, w, 1, s1, hw)
             cost.bn(t, w)
-            out = cost.conv(t, w, w, 3, s, hw, groups=self.g)
+            out = cost.conv(t, w, w, 3, s3, mid, groups=self.g)
             cost.bn(t, w)
-            if self.se > 0:
+            if self.se > 0 and self.se_at == "mid":
                 cost.squeeze_excite(t, w, self.squeeze(c))
             cost.conv(t, w, self.c, 1, 1, out)
             cost.bn(t, self.c)
+            if self.se > 0 and self.se_at == "out":
+                cost.squeeze_excite(t, self.c, self.squeeze(c))
             return out
         return repeat_cost(self, c_in, size, unit)
 
