@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from nasx.arch.blocks import MBConv
+from nasx.arch.blocks import FusedMBConv, MBConv
 from nasx.blocks.layers import Residual, SqueezeExcite, conv_bn_act
 
 
@@ -24,5 +24,23 @@ def build_mbconv(spec: MBConv, c_in: int, drop_paths) -> nn.Module:
     blocks = []
     for i in range(spec.r):
         blocks.append(mbconv_block(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
+        c_in = spec.c
+    return nn.Sequential(*blocks)
+
+
+def fused_block(spec: FusedMBConv, c_in: int, stride: int, drop_path: float) -> nn.Module:
+    mid = spec.mid(c_in)
+    if mid == c_in:
+        branch = conv_bn_act(c_in, spec.c, spec.k, stride, act=spec.act)
+    else:
+        branch = nn.Sequential(conv_bn_act(c_in, mid, spec.k, stride, act=spec.act), conv_bn_act(mid, spec.c, 1, act=None))
+    residual = spec.skip and stride == 1 and c_in == spec.c
+    return Residual(branch, nn.Identity() if residual else None, drop_path)
+
+
+def build_fused(spec: FusedMBConv, c_in: int, drop_paths) -> nn.Module:
+    blocks = []
+    for i in range(spec.r):
+        blocks.append(fused_block(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
         c_in = spec.c
     return nn.Sequential(*blocks)

@@ -1,10 +1,11 @@
 """Modules for `basic` and `bot`: the one ResNet basic block and the one bottleneck block."""
 from __future__ import annotations
 
+import torch
 from torch import nn
 
-from nasx.arch.blocks import Basic, Bottleneck
-from nasx.blocks.layers import Residual, SqueezeExcite, activation, conv_bn_act
+from nasx.arch.blocks import Basic, Bottleneck, PreActBasic
+from nasx.blocks.layers import DropPath, Residual, SqueezeExcite, activation, conv_bn_act
 
 
 def _shortcut(c_in: int, c_out: int, stride: int) -> nn.Module:
@@ -30,6 +31,23 @@ def bottleneck_block(spec: Bottleneck, c_in: int, stride: int, drop_path: float)
     return Residual(nn.Sequential(*layers), _shortcut(c_in, spec.c, stride), drop_path, activation("relu"))
 
 
+class PreActBlock(nn.Module):
+    """BN-ReLU first; the projection shortcut (1x1, no BN) reads the pre-activated input."""
+
+    def __init__(self, spec: PreActBasic, c_in: int, stride: int, drop_path: float) -> None:
+        super().__init__()
+        self.pre = nn.Sequential(nn.BatchNorm2d(c_in), activation("relu"))
+        self.proj = nn.Conv2d(c_in, spec.c, 1, stride, bias=False) if stride != 1 or c_in != spec.c else None
+        self.branch = nn.Sequential(nn.Conv2d(c_in, spec.c, 3, stride, 1, bias=False), nn.BatchNorm2d(spec.c),
+                                    activation("relu"), nn.Conv2d(spec.c, spec.c, 3, 1, 1, bias=False))
+        self.drop_path = DropPath(drop_path)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.pre(x)
+        shortcut = x if self.proj is None else self.proj(out)
+        return self.drop_path(self.branch(out)) + shortcut
+
+
 def _stage(make, spec, c_in: int, drop_paths) -> nn.Module:
     blocks = []
     for i in range(spec.r):
@@ -44,3 +62,7 @@ def build_basic(spec: Basic, c_in: int, drop_paths) -> nn.Module:
 
 def build_bottleneck(spec: Bottleneck, c_in: int, drop_paths) -> nn.Module:
     return _stage(bottleneck_block, spec, c_in, drop_paths)
+
+
+def build_preact(spec: PreActBasic, c_in: int, drop_paths) -> nn.Module:
+    return _stage(PreActBlock, spec, c_in, drop_paths)

@@ -1,9 +1,9 @@
-"""EfficientNet-B0 and B1..B7 scaled from it by the official multipliers."""
+"""EfficientNet-B0, B1..B7 scaled from it by the official multipliers, and EfficientNetV2-S."""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from nasx.arch.blocks import ConvBNAct, MBConv
+from nasx.arch.blocks import ConvBNAct, FusedMBConv, MBConv
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
 from nasx.families.registry import register
@@ -37,3 +37,15 @@ def efficientnet(variant: str) -> ArchSpec:
 
 for _v, (_w, _d, _res, _p) in VARIANTS.items():
     register(f"efficientnet_{_v}", EVAL_RESOLUTION.get(_v, _res))(lambda v=_v: efficientnet(v))
+
+
+@register("efficientnet_v2_s", 384)
+def efficientnet_v2_s() -> ArchSpec:
+    """EfficientNetV2-S (Tan & Le, 2021): Fused-MBConv in the first three stages, MBConv with SE after."""
+    stages = (FusedMBConv(r=2, k=3, s=1, e=1, c=24, act="swish"), FusedMBConv(r=4, k=3, s=2, e=4, c=48, act="swish"),
+              FusedMBConv(r=4, k=3, s=2, e=4, c=64, act="swish"),
+              MBConv(r=6, k=3, s=2, e=4, c=128, se=0.25, act="swish"),
+              MBConv(r=9, k=3, s=1, e=6, c=160, se=0.25, act="swish"),
+              MBConv(r=15, k=3, s=2, e=6, c=256, se=0.25, act="swish"))
+    return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=24, act="swish"),), stages=stages,
+                    head=Head(c=1280, act="swish", dropout=0.2), drop_path=0.2)

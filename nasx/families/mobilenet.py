@@ -1,4 +1,4 @@
-"""MobileNetV2 (Sandler et al., 2018) and MobileNetV3 Large/Small (Howard et al., 2019)."""
+"""MobileNetV1 (Howard et al., 2017), V2 (Sandler et al., 2018) and V3 Large/Small (Howard et al., 2019)."""
 from __future__ import annotations
 
 from nasx.arch.blocks import ConvBNAct, MBConv
@@ -6,6 +6,22 @@ from nasx.arch.head import Head
 from nasx.arch.rounding import make_divisible
 from nasx.arch.spec import ArchSpec
 from nasx.families.registry import register
+
+# (output channels, stride of the depthwise conv) of V1's 13 depthwise-separable layers, the paper's Table 1
+V1_LAYERS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
+             (512, 1), (1024, 2), (1024, 1))
+
+
+def mobilenet_v1(width_mult: float = 1.0) -> ArchSpec:
+    """MobileNetV1: 3x3 depthwise conv-BN-ReLU then 1x1 conv-BN-ReLU, both as `cn` stages."""
+    def w(c: int) -> int:
+        return make_divisible(c * width_mult, 8)
+    c_in, stages = w(32), []
+    for c, s in V1_LAYERS:
+        stages += [ConvBNAct(k=3, s=s, c=c_in, g=c_in), ConvBNAct(k=1, s=1, c=w(c))]
+        c_in = w(c)
+    return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=w(32)),), stages=tuple(stages), head=Head())
+
 
 # (expansion t, channels c, repeats n, stride s), the paper's Table 2
 V2_SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
@@ -48,3 +64,4 @@ def mobilenet_v3_small() -> ArchSpec:
 register("mobilenet_v2", 224)(mobilenet_v2)
 register("mobilenet_v3_large", 224)(mobilenet_v3_large)
 register("mobilenet_v3_small", 224)(mobilenet_v3_small)
+register("mobilenet_v1", 224, source="paper")(mobilenet_v1)

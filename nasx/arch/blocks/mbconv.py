@@ -68,3 +68,36 @@ class MBConv(Block):
             cost.bn(t, self.c)
             return hw
         return repeat_cost(self, c_in, size, unit)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FusedMBConv(Block):
+    """Fused-MBConv (EfficientNetV2): k x k expand conv (stride) -> 1x1 project; with e == 1 a single
+    k x k conv + BN + act straight to c. Residual when stride 1 and c_in == c."""
+
+    TYPE = "fr"
+    DROP_PATH = True
+    r: int = fld("r", 1, check=POSITIVE, always=True)
+    k: int = fld("k", check=ODD_KERNEL)
+    s: int = fld("s", 1, check=STRIDE, always=True)
+    e: float = fld("e", 1.0, check=POS_FLOAT)
+    c: int = fld("c", check=POSITIVE)
+    act: str = fld("n", "relu", codes=ACTIVATIONS)
+    skip: bool = fld("skip", True)
+
+    def mid(self, c_in: int) -> int:
+        return c_in if self.e == 1.0 else max(1, round_half_up(c_in * self.e))
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        def unit(t: Tally, c: int, hw: int, s: int) -> int:
+            mid = self.mid(c)
+            if mid == c:
+                hw = cost.conv(t, c, self.c, self.k, s, hw)
+                cost.bn(t, self.c)
+                return hw
+            hw = cost.conv(t, c, mid, self.k, s, hw)
+            cost.bn(t, mid)
+            cost.conv(t, mid, self.c, 1, 1, hw)
+            cost.bn(t, self.c)
+            return hw
+        return repeat_cost(self, c_in, size, unit)

@@ -40,6 +40,29 @@ class Basic(Block):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PreActBasic(Block):
+    """Pre-activation basic block (He et al., 2016): BN-ReLU-3x3 (stride s)-BN-ReLU-3x3; the 1x1
+    projection shortcut (no BN) takes the pre-activated input when the shape changes."""
+
+    TYPE = "preact"
+    DROP_PATH = True
+    r: int = fld("r", 1, check=POSITIVE, always=True)
+    s: int = fld("s", 1, check=STRIDE, always=True)
+    c: int = fld("c", check=POSITIVE)
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        def unit(t: Tally, c: int, hw: int, s: int) -> int:
+            cost.bn(t, c)
+            if s != 1 or c != self.c:
+                cost.conv(t, c, self.c, 1, s, hw)
+            out = cost.conv(t, c, self.c, 3, s, hw)
+            cost.bn(t, self.c)
+            cost.conv(t, self.c, self.c, 3, 1, out)
+            return out
+        return repeat_cost(self, c_in, size, unit)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Bottleneck(Block):
     """1x1 -> 3x3 grouped (stride s) -> [SE] -> 1x1, BN after each, ReLU, projection shortcut.
 

@@ -1,0 +1,55 @@
+"""`dense` and `tr`: DenseNet's dense block and transition (Huang et al., 2017)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+from nasx.arch import cost
+from nasx.arch.blocks.base import Block
+from nasx.arch.cost import Tally
+from nasx.arch.fields import POSITIVE, fld
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenseBlock(Block):
+    """r dense layers, each BN-ReLU-1x1 (bs * gr)-BN-ReLU-3x3 (gr) concatenated to its input:
+    c_in channels in, c_in + r * gr out. gr: growth rate, bs: bottleneck size."""
+
+    TYPE = "dense"
+    r: int = fld("r", 1, check=POSITIVE, always=True)
+    gr: int = fld("gr", check=POSITIVE)
+    bs: int = fld("bs", 4, check=POSITIVE)
+
+    def out_channels(self, c_in: int) -> int:
+        return c_in + self.r * self.gr
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        t = Tally()
+        inner = self.bs * self.gr
+        for i in range(self.r):
+            c = c_in + i * self.gr
+            cost.bn(t, c)
+            cost.conv(t, c, inner, 1, 1, size)
+            cost.bn(t, inner)
+            cost.conv(t, inner, self.gr, 3, 1, size)
+        return t, size
+
+    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "DenseBlock":
+        return replace(self, r=depth(self.r), gr=width(self.gr))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transition(Block):
+    """BN-ReLU-1x1 conv to floor(c_in * cr) channels, then 2x2 average pooling with stride 2."""
+
+    TYPE = "tr"
+    cr: float = fld("cr", 0.5, check=(lambda v: 0.0 < v <= 1.0, "compression must be in (0, 1]"))
+
+    def out_channels(self, c_in: int) -> int:
+        return max(1, int(c_in * self.cr))
+
+    def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
+        t = Tally()
+        cost.bn(t, c_in)
+        cost.conv(t, c_in, self.out_channels(c_in), 1, 1, size)
+        return t, cost.conv_out(size, 2, 2, 0)
