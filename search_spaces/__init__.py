@@ -1,1 +1,34 @@
-"""Search spaces over ArchSpecs, one module per space, registered by the name used in conf/space/."""
+"""Search spaces over ArchSpecs, one module per space, registered by the name used in conf/space/.
+
+A registered space is a factory `make(**options)` returning an object with `contains(spec)`.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+_SPACES: dict[str, Callable[..., Any]] = {}
+
+
+def register(name: str):
+    def wrap(make: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _SPACES:
+            raise ValueError(f"search space {name!r} registered twice")
+        _SPACES[name] = make
+        return make
+    return wrap
+
+
+def names() -> list[str]:
+    return sorted(_SPACES)
+
+
+def get(name: str, **options: Any) -> Any:
+    if name not in _SPACES:
+        known = ", ".join(names()) or "none registered"
+        raise ValueError(f"unknown search space {name!r} (known: {known})")
+    return _SPACES[name](**options)
+
+
+def containing(spec: Any) -> list[str]:
+    """Names of the registered spaces (at default options) of which `spec` is a point."""
+    return [name for name in names() if get(name).contains(spec)]

@@ -58,3 +58,17 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_families_reports_search_space_membership(monkeypatch):
+    import search_spaces
+    from nasx.cli import families_cmd
+
+    class OnlyResNet50:
+        def contains(self, spec):
+            return spec == families.get("resnet50")
+
+    monkeypatch.setitem(search_spaces._SPACES, "toy", OnlyResNet50)
+    rows = {r["name"]: r for r in families_cmd.rows()}
+    assert rows["resnet50"]["spaces"] == ["toy"]
+    assert rows["densenet121"]["spaces"] == []

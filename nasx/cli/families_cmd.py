@@ -1,8 +1,9 @@
-"""`nasx families`: every registered family with its exact params and MACs."""
+"""`nasx families`: every registered family with its exact params and MACs and the search spaces holding it."""
 from __future__ import annotations
 
 import json
 
+import search_spaces
 from nasx import families
 from nasx.cli.table import render
 from nasx.complexity import complexity
@@ -20,7 +21,7 @@ def rows() -> list[dict]:
         family, spec = families.info(name), families.get(name)
         cost = complexity(spec)
         out.append({"name": name, "source": family.source, "resolution": spec.resolution,
-                    "params": cost.params, "macs": cost.macs})
+                    "params": cost.params, "macs": cost.macs, "spaces": search_spaces.containing(spec)})
     return out
 
 
@@ -29,6 +30,8 @@ def run(args) -> None:
     if args.json:
         print(json.dumps(table, indent=1))
         return
-    print(render(["family", "source", "resolution", "params", "MACs (M)"],
-                 [[r["name"], r["source"], r["resolution"], f"{r['params']:,}", f"{r['macs'] / 1e6:,.1f}"]
-                  for r in table], right={2, 3, 4}))
+    print(render(["family", "source", "resolution", "params", "MACs (M)", "point of space"],
+                 [[r["name"], r["source"], r["resolution"], f"{r['params']:,}", f"{r['macs'] / 1e6:,.1f}",
+                   ", ".join(r["spaces"]) or "none"] for r in table], right={2, 3, 4}))
+    if not search_spaces.names():
+        print("(no search space is registered yet, so no family is a point of one)")
