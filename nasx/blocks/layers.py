@@ -80,3 +80,12 @@ class Residual(nn.Module):
         if self.shortcut is not None:
             out = self.drop_path(out) + self.shortcut(x)
         return self.post(out)
+
+
+def stage(make, spec, c_in: int, drop_paths) -> nn.Sequential:
+    """`spec.r` blocks from `make(spec, c_in, stride, drop_path)`: the first takes the stride and the width change."""
+    blocks = []
+    for i in range(spec.r):
+        blocks.append(make(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
+        c_in = spec.c
+    return nn.Sequential(*blocks)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.blocks import FusedMBConv, MBConv
-from nasx.blocks.layers import Residual, SqueezeExcite, conv_bn_act
+from nasx.blocks.layers import Residual, SqueezeExcite, conv_bn_act, stage
 
 
 def mbconv_block(spec: MBConv, c_in: int, stride: int, drop_path: float) -> nn.Module:
@@ -21,11 +21,7 @@ def mbconv_block(spec: MBConv, c_in: int, stride: int, drop_path: float) -> nn.M
 
 
 def build_mbconv(spec: MBConv, c_in: int, drop_paths) -> nn.Module:
-    blocks = []
-    for i in range(spec.r):
-        blocks.append(mbconv_block(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
-        c_in = spec.c
-    return nn.Sequential(*blocks)
+    return stage(mbconv_block, spec, c_in, drop_paths)
 
 
 def fused_block(spec: FusedMBConv, c_in: int, stride: int, drop_path: float) -> nn.Module:
@@ -39,8 +35,4 @@ def fused_block(spec: FusedMBConv, c_in: int, stride: int, drop_path: float) -> 
 
 
 def build_fused(spec: FusedMBConv, c_in: int, drop_paths) -> nn.Module:
-    blocks = []
-    for i in range(spec.r):
-        blocks.append(fused_block(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
-        c_in = spec.c
-    return nn.Sequential(*blocks)
+    return stage(fused_block, spec, c_in, drop_paths)

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from nasx.arch.blocks import Basic, Bottleneck, PreActBasic
-from nasx.blocks.layers import DropPath, Residual, SqueezeExcite, activation, conv_bn_act
+from nasx.blocks.layers import DropPath, Residual, SqueezeExcite, activation, conv_bn_act, stage
 
 
 def _shortcut(c_in: int, c_out: int, stride: int) -> nn.Module:
@@ -48,21 +48,13 @@ class PreActBlock(nn.Module):
         return self.drop_path(self.branch(out)) + shortcut
 
 
-def _stage(make, spec, c_in: int, drop_paths) -> nn.Module:
-    blocks = []
-    for i in range(spec.r):
-        blocks.append(make(spec, c_in, spec.s if i == 0 else 1, next(drop_paths)))
-        c_in = spec.c
-    return nn.Sequential(*blocks)
-
-
 def build_basic(spec: Basic, c_in: int, drop_paths) -> nn.Module:
-    return _stage(basic_block, spec, c_in, drop_paths)
+    return stage(basic_block, spec, c_in, drop_paths)
 
 
 def build_bottleneck(spec: Bottleneck, c_in: int, drop_paths) -> nn.Module:
-    return _stage(bottleneck_block, spec, c_in, drop_paths)
+    return stage(bottleneck_block, spec, c_in, drop_paths)
 
 
 def build_preact(spec: PreActBasic, c_in: int, drop_paths) -> nn.Module:
-    return _stage(PreActBlock, spec, c_in, drop_paths)
+    return stage(PreActBlock, spec, c_in, drop_paths)

@@ -1,11 +1,13 @@
 """Module for `shuffle`: the ShuffleNetV2 unit."""
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
 from nasx.arch.blocks import ShuffleUnit
-from nasx.blocks.layers import conv_bn_act
+from nasx.blocks.layers import conv_bn_act, stage
 
 
 class ShuffleBlock(nn.Module):
@@ -30,8 +32,6 @@ class ShuffleBlock(nn.Module):
 
 
 def build_shuffle(spec: ShuffleUnit, c_in: int, drop_paths) -> nn.Module:
-    blocks = []
-    for i in range(spec.r):
-        blocks.append(ShuffleBlock(c_in, spec.c, spec.s if i == 0 else 1))
-        c_in = spec.c
-    return nn.Sequential(*blocks)
+    def block(spec: ShuffleUnit, c_in: int, stride: int, drop_path: float) -> nn.Module:
+        return ShuffleBlock(c_in, spec.c, stride)
+    return stage(block, spec, c_in, itertools.repeat(0.0))

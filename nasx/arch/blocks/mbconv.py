@@ -11,6 +11,11 @@ from nasx.arch.fields import (ACTIVATIONS, GATES, ODD_KERNEL, POS_FLOAT, POSITIV
 from nasx.arch.rounding import make_divisible, round_half_up
 
 
+def expanded(c_in: int, e: float) -> int:
+    """Mid channels of an expansion-e block: c_in itself when e == 1, else round(c_in * e)."""
+    return c_in if e == 1.0 else max(1, round_half_up(c_in * e))
+
+
 @dataclass(frozen=True, kw_only=True)
 class MBConv(Block):
     """[1x1 expand] -> k x k depthwise -> [SE] -> 1x1 project, residual when shape allows.
@@ -47,7 +52,7 @@ class MBConv(Block):
             object.__setattr__(self, "se_act", None)
 
     def mid(self, c_in: int) -> int:
-        return c_in if self.e == 1.0 else max(1, round_half_up(c_in * self.e))
+        return expanded(c_in, self.e)
 
     def squeeze(self, c_in: int) -> int:
         if self.se_base == "in":
@@ -86,7 +91,7 @@ class FusedMBConv(Block):
     skip: bool = fld("skip", True)
 
     def mid(self, c_in: int) -> int:
-        return c_in if self.e == 1.0 else max(1, round_half_up(c_in * self.e))
+        return expanded(c_in, self.e)
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         def unit(t: Tally, c: int, hw: int, s: int) -> int:
