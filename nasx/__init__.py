@@ -3,6 +3,7 @@ from nasx import families
 from nasx.arch import ArchSpec, Head, decode, encode
 from nasx.complexity import Cost, complexity
 from nasx.generators.compound import Scaled, compound_scale
+from nasx.generators.proxy import proxy
 from nasx.generators.regnet import regnet, regnet_widths
 from nasx.generators.resnet import resnet
 
@@ -16,4 +17,4 @@ def build_model(spec: ArchSpec):
 
 
 __all__ = ["ArchSpec", "Head", "Cost", "Scaled", "build_model", "complexity", "compound_scale", "decode",
-           "encode", "families", "regnet", "regnet_widths", "resnet"]
+           "encode", "families", "proxy", "regnet", "regnet_widths", "resnet"]

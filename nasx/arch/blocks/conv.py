@@ -1,7 +1,9 @@
 """`cn`: conv-bn-act, repeated; and `mp`: max pooling."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+from typing import Callable
 
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
@@ -33,6 +35,12 @@ class ConvBNAct(Block):
     def check_input(self, c_in: int) -> None:
         if c_in % self.g:
             raise ValueError(f"cn.g={self.g}: groups must divide the input channels {c_in}")
+
+    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "ConvBNAct":
+        """A depthwise conv (g == c) stays depthwise; other groups are kept where they still divide."""
+        c = width(self.c)
+        g = c if self.g == self.c else math.gcd(c, self.g)
+        return replace(self, c=c, r=depth(self.r), g=g)
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         def unit(t: Tally, c: int, hw: int, s: int) -> int:
