@@ -18,6 +18,16 @@ def round_half_up(value: float) -> int:
     return math.floor(value + 0.5 + 1e-9)
 
 
+def scale_channels(channels: int, width_mult: float) -> int:
+    """Compound-scaling width rule: make_divisible(channels * width_mult, 8); unchanged at 1.0."""
+    return channels if width_mult == 1.0 else make_divisible(channels * width_mult, 8)
+
+
+def scale_repeats(repeats: int, depth_mult: float) -> int:
+    """Compound-scaling depth rule: ceil(repeats * depth_mult); unchanged at 1.0."""
+    return repeats if depth_mult == 1.0 else round_repeats(repeats, depth_mult)
+
+
 def round_repeats(repeats: int, depth_mult: float) -> int:
     """EfficientNet depth rule: ceil(depth_mult * repeats), as in the TF and torchvision code."""
     return int(math.ceil(depth_mult * repeats))

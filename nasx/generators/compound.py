@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nasx.arch.rounding import make_divisible, round_half_up, round_repeats
+from nasx.arch.rounding import round_half_up, scale_channels
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
 
@@ -25,18 +25,9 @@ class Scaled:
 def scale_spec(spec: ArchSpec, width_mult: float = 1.0, depth_mult: float = 1.0,
                resolution: int | None = None) -> ArchSpec:
     """Channels to multiples of 8 by the 10% rule, repeats by ceil, stem depth and head MLP kept."""
-    def width(c: int) -> int:
-        return c if width_mult == 1.0 else make_divisible(c * width_mult, 8)
-
-    def depth(r: int) -> int:
-        return r if depth_mult == 1.0 else round_repeats(r, depth_mult)
-
-    def keep(r: int) -> int:
-        return r
-
-    head = replace(spec.head, c=width(spec.head.c)) if spec.head.c else spec.head
-    return replace(spec, stem=tuple(b.scaled(width, keep) for b in spec.stem),
-                   stages=tuple(b.scaled(width, depth) for b in spec.stages), head=head,
+    head = replace(spec.head, c=scale_channels(spec.head.c, width_mult)) if spec.head.c else spec.head
+    return replace(spec, stem=tuple(b.scaled(width_mult, 1.0) for b in spec.stem),
+                   stages=tuple(b.scaled(width_mult, depth_mult) for b in spec.stages), head=head,
                    resolution=spec.resolution if resolution is None else resolution)
 
 

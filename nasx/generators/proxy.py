@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nasx.arch.blocks import ConvBNAct, MaxPool
-from nasx.arch.rounding import make_divisible
+from nasx.arch.rounding import scale_channels
 from nasx.arch.spec import ArchSpec
 from nasx.generators.compound import scale_spec
 
@@ -39,7 +39,7 @@ def proxy(spec: ArchSpec, *, resolution: int | None = None, num_classes: int | N
         raise ValueError(f"width_mult={width_mult}, depth_mult={depth_mult}: multipliers must be > 0")
     out = scale_spec(spec, width_mult, depth_mult)
     if width_mult != 1.0 and out.head.hidden:
-        hidden = tuple(make_divisible(h * width_mult, 8) for h in out.head.hidden)
+        hidden = tuple(scale_channels(h, width_mult) for h in out.head.hidden)
         out = replace(out, head=replace(out.head, hidden=hidden))
     stem = out.stem if stem_stride is None else _limit_stem_stride(out.stem, stem_stride)
     return replace(out, stem=stem, resolution=spec.resolution if resolution is None else resolution,

@@ -6,6 +6,7 @@ from typing import Callable, ClassVar
 
 from nasx.arch.cost import Tally
 from nasx.arch.fields import Spec
+from nasx.arch.rounding import scale_channels, scale_repeats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,13 +29,13 @@ class Block(Spec):
     def blocks(self) -> int:
         return getattr(self, "r", 1)
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "Block":
-        """The same stage with channels mapped by `width` and repeats by `depth`."""
+    def scaled(self, width_mult: float, depth_mult: float) -> "Block":
+        """The same stage with channels and repeats scaled by the compound-scaling rules."""
         changes = {}
         if hasattr(self, "c"):
-            changes["c"] = width(self.c)  # type: ignore[attr-defined]
+            changes["c"] = scale_channels(self.c, width_mult)  # type: ignore[attr-defined]
         if hasattr(self, "r"):
-            changes["r"] = depth(self.r)  # type: ignore[attr-defined]
+            changes["r"] = scale_repeats(self.r, depth_mult)  # type: ignore[attr-defined]
         return replace(self, **changes)
 
 

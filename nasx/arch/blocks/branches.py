@@ -7,13 +7,12 @@ builder serve every multi-branch block.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block
 from nasx.arch.cost import Tally
 from nasx.arch.fields import ODD_KERNEL, POS_FLOAT, POSITIVE, fld
-from nasx.arch.rounding import make_divisible
+from nasx.arch.rounding import scale_channels, scale_repeats
 
 
 @dataclass(frozen=True)
@@ -90,8 +89,9 @@ class Fire(BranchBlock):
         return (Conv(self.q, 1, bn=False),
                 Concat(((Conv(self.x, 1, bn=False),), (Conv(self.x, 3, bn=False),))))
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "Fire":
-        return replace(self, r=depth(self.r), q=width(self.q), x=width(self.x))
+    def scaled(self, width_mult: float, depth_mult: float) -> "Fire":
+        return replace(self, r=scale_repeats(self.r, depth_mult), q=scale_channels(self.q, width_mult),
+                       x=scale_channels(self.x, width_mult))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,8 +114,9 @@ class Inception(BranchBlock):
                         (Conv(self.cr, 1), Conv(self.c, self.ck)),
                         (Pool("max", 3, 1, 1, ceil=True), Conv(self.d, 1)))),)
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "Inception":
-        return replace(self, r=depth(self.r), **{f: width(getattr(self, f)) for f in ("a", "br", "b", "cr", "c", "d")})
+    def scaled(self, width_mult: float, depth_mult: float) -> "Inception":
+        widths = {f: scale_channels(getattr(self, f), width_mult) for f in ("a", "br", "b", "cr", "c", "d")}
+        return replace(self, r=scale_repeats(self.r, depth_mult), **widths)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,10 +127,10 @@ class InceptionV3Module(BranchBlock):
     w: float = fld("w", 1.0, check=POS_FLOAT)
 
     def width(self, channels: int) -> int:
-        return channels if self.w == 1.0 else make_divisible(channels * self.w, 8)
+        return scale_channels(channels, self.w)
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "InceptionV3Module":
-        return replace(self, r=depth(self.r), w=self.w * width(1000) / 1000)
+    def scaled(self, width_mult: float, depth_mult: float) -> "InceptionV3Module":
+        return replace(self, r=scale_repeats(self.r, depth_mult), w=self.w * width_mult)
 
 
 @dataclass(frozen=True, kw_only=True)

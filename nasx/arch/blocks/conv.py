@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
+from nasx.arch.rounding import scale_channels, scale_repeats
 from nasx.arch.fields import ACTIVATIONS, ODD_KERNEL, POSITIVE, fld
 
 
@@ -36,11 +36,11 @@ class ConvBNAct(Block):
         if c_in % self.g:
             raise ValueError(f"cn.g={self.g}: groups must divide the input channels {c_in}")
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "ConvBNAct":
-        """A depthwise conv (g == c) stays depthwise; other groups are kept where they still divide."""
-        c = width(self.c)
+    def scaled(self, width_mult: float, depth_mult: float) -> "ConvBNAct":
+        """A depthwise conv (g == c) stays depthwise; other groups keep their largest common divisor."""
+        c = scale_channels(self.c, width_mult)
         g = c if self.g == self.c else math.gcd(c, self.g)
-        return replace(self, c=c, r=depth(self.r), g=g)
+        return replace(self, c=c, r=scale_repeats(self.r, depth_mult), g=g)
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         def unit(t: Tally, c: int, hw: int, s: int) -> int:

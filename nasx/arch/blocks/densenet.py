@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POSITIVE, fld
+from nasx.arch.rounding import scale_channels, scale_repeats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,8 +34,8 @@ class DenseBlock(Block):
             cost.conv(t, inner, self.gr, 3, 1, size)
         return t, size
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "DenseBlock":
-        return replace(self, r=depth(self.r), gr=width(self.gr))
+    def scaled(self, width_mult: float, depth_mult: float) -> "DenseBlock":
+        return replace(self, r=scale_repeats(self.r, depth_mult), gr=scale_channels(self.gr, width_mult))
 
 
 @dataclass(frozen=True, kw_only=True)

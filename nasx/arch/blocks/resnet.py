@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+import math
 
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POS_FLOAT, POSITIVE, RATIO, STRIDE, fld
-from nasx.arch.rounding import round_half_up
+from nasx.arch.rounding import round_half_up, scale_channels, scale_repeats
 
 
 def _shortcut(t: Tally, c_in: int, c_out: int, size: int, stride: int) -> None:
@@ -125,12 +125,10 @@ class Bottleneck(Block):
             return out
         return repeat_cost(self, c_in, size, unit)
 
-    def scaled(self, width: Callable[[int], int], depth: Callable[[int], int]) -> "Bottleneck":
-        """Scaled widths keep the group width when it still divides, else the largest fitting groups."""
-        new = replace(self, c=width(self.c), r=depth(self.r), g=1)
-        w_old, w_new = self.width, new.width
-        group_w = w_old // self.g
-        if self.g > 1 and w_new % group_w == 0:
-            return replace(new, g=w_new // group_w)
-        groups = max(d for d in range(1, min(self.g, w_new) + 1) if w_new % d == 0)
-        return replace(new, g=groups)
+    def scaled(self, width_mult: float, depth_mult: float) -> "Bottleneck":
+        """Scaled widths keep the group width when it still divides, else the groups' largest common divisor."""
+        new = replace(self, c=scale_channels(self.c, width_mult), r=scale_repeats(self.r, depth_mult), g=1)
+        group_w = self.width // self.g
+        if self.g > 1 and new.width % group_w == 0:
+            return replace(new, g=new.width // group_w)
+        return replace(new, g=math.gcd(new.width, self.g))
