@@ -49,3 +49,32 @@ def test_malformed_strings_raise_value_error(text, fragment):
     with pytest.raises(ValueError) as info:
         decode(text)
     assert fragment in str(info.value)
+
+
+def test_mutated_strings_fail_only_with_value_error():
+    """Random edits of valid strings either decode to a valid spec or raise ValueError, nothing else."""
+    import random
+
+    rng = random.Random(0)
+    texts = [encode(families.get(name)) for name in families.names()]
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_|:+.x-"
+    outcomes = {"ok": 0, "error": 0}
+    for _ in range(3000):
+        chars = list(rng.choice(texts))
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(chars))
+            op = rng.random()
+            if op < 0.4:
+                chars[i] = rng.choice(alphabet)
+            elif op < 0.7:
+                del chars[i]
+            else:
+                chars.insert(i, rng.choice(alphabet))
+        try:
+            spec = decode("".join(chars))
+        except ValueError:
+            outcomes["error"] += 1
+        else:
+            assert decode(encode(spec)) == spec
+            outcomes["ok"] += 1
+    assert outcomes["ok"] > 0 and outcomes["error"] > 0
