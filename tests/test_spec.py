@@ -100,3 +100,12 @@ def test_str_is_the_arch_string():
     spec = small()
     assert str(spec) == encode(spec)
     assert decode(str(spec)) == spec
+
+
+def test_skip_flag_is_canonical_where_no_residual_is_possible():
+    stride2 = small(stages=(MBConv(r=1, k=3, s=2, e=6, c=24, skip=False),))
+    assert stride2 == small(stages=(MBConv(r=1, k=3, s=2, e=6, c=24),))
+    repeated = small(stages=(MBConv(r=2, k=3, s=2, e=6, c=24, skip=False),))
+    assert repeated.stages[0].skip is False  # the second block has a residual to switch off
+    same_width = small(stages=(MBConv(r=1, k=3, s=1, e=6, c=16, skip=False),))
+    assert same_width.stages[0].skip is False

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nasx.arch.blocks import BLOCKS, STEM_BLOCKS, Block
@@ -42,6 +42,7 @@ class ArchSpec:
             raise ValueError(f"head={self.head!r}: must be a Head")
         if not self.stages:
             raise ValueError("stages=(): a network needs at least one stage")
+        object.__setattr__(self, "stages", _canonical_skips(self.in_channels, self.stem, self.stages))
         channels, size = self.in_channels, self.resolution
         for where, block in self.layers():
             if not isinstance(block, Block):
@@ -96,6 +97,22 @@ class ArchSpec:
     def __str__(self) -> str:
         from nasx.arch.codec import encode
         return encode(self)
+
+
+def _canonical_skips(c_in: int, stem: tuple, stages: tuple) -> tuple:
+    """`skip=False` on a single block that cannot have a residual (stride 2 or a width change) is the
+    same network as `skip=True`; canonical form keeps True so equal networks get equal keys."""
+    for block in stem:
+        c_in = block.out_channels(c_in) if isinstance(block, Block) else c_in
+    out = []
+    for block in stages:
+        if isinstance(block, Block) and getattr(block, "skip", True) is False and block.blocks == 1 \
+                and (block.s != 1 or block.out_channels(c_in) != c_in):  # type: ignore[attr-defined]
+            block = replace(block, skip=True)
+        out.append(block)
+        if isinstance(block, Block):
+            c_in = block.out_channels(c_in)
+    return tuple(out)
 
 
 def _block_from_dict(data: Any, where: str) -> Block:
