@@ -124,7 +124,7 @@ def decode_block(token: str, where: str = "block") -> Spec:
     if cls is None:
         raise ValueError(f"malformed arch string: {where} {token!r}: unknown block type {parts[0]!r} "
                          f"(known: {', '.join(BLOCKS)})")
-    return _parse_fields(cls, [p for p in parts[1:]], f"{where} {token!r}")
+    return _parse_fields(cls, parts[1:], f"{where} {token!r}")
 
 
 def decode(text: str) -> ArchSpec:

@@ -34,9 +34,9 @@ class ShuffleUnit(Block):
 
         def unit(t: Tally, c: int, hw: int, s: int) -> int:
             if s > 1:
-                cost.conv(t, c, c, 3, s, hw, groups=c)
+                reduced = cost.conv(t, c, c, 3, s, hw, groups=c)
                 cost.bn(t, c)
-                cost.conv(t, c, half, 1, 1, (hw - 1) // s + 1)
+                cost.conv(t, c, half, 1, 1, reduced)
                 cost.bn(t, half)
             cost.conv(t, c if s > 1 else half, half, 1, 1, hw)
             cost.bn(t, half)
