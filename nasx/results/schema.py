@@ -1,0 +1,49 @@
+"""Columns of a results table: one row per trial, searched candidates and reference families alike.
+
+Metric columns carry their split (`val/top1`, `test/top1`, accuracies in [0, 1]); costs are at the
+trained (proxy) scale, `full_params` / `full_macs` are the same architecture at full scale.
+"""
+from __future__ import annotations
+
+# name -> pandas dtype
+COLUMNS: dict[str, str] = {
+    "trial_id": "string",        # unique within a run
+    "order": "Int64",            # completion order, 0, 1, 2, ... (hypervolume against trials done)
+    "status": "string",          # ok | failed | pruned
+    "error": "string",           # the failure reason, empty when ok
+    "arch": "string",            # arch string, nasx.encode(spec) at the trained scale
+    "arch_key": "string",        # ArchSpec.key()
+    "space": "string",           # search space name; empty for a reference family outside any space
+    "family": "string",          # reference family name, empty for a searched candidate
+    "choices": "string",         # JSON object: the space's choices that generate the arch ("{}" if none)
+    "searcher": "string",        # random | grid | tpe | nsga2 | evolution | reinforce | reference
+    "params": "Int64",
+    "macs": "Int64",
+    "full_params": "Int64",
+    "full_macs": "Int64",
+    "latency_ms": "float64",     # NaN when not measured
+    "val/top1": "float64",
+    "test/top1": "float64",
+    "reward": "float64",
+    "epochs": "Int64",
+    "wall_s": "float64",
+    "seed": "Int64",
+    "dataset": "string",         # digits | cifar10 | imagefolder | npz | synthetic
+    "resolution": "Int64",
+    "alpha": "float64",          # compound scaling: the triple and phi; NaN elsewhere
+    "beta": "float64",
+    "gamma": "float64",
+    "phi": "float64",
+    "scaling": "string",         # compound | depth | width | resolution; empty elsewhere
+    "config_hash": "string",
+    "git_commit": "string",
+    "versions": "string",        # JSON object of library versions
+    "finished_at": "float64",    # unix seconds
+}
+
+STATUSES = ("ok", "failed", "pruned")
+
+
+def empty_row() -> dict:
+    """A row with every column at its missing value."""
+    return {name: None for name in COLUMNS}

@@ -1,0 +1,53 @@
+import json
+
+import pandas as pd
+import pytest
+
+from nasx import results
+
+
+def _row(**kw):
+    row = results.empty_row()
+    row.update(status="ok", **kw)
+    return row
+
+
+def test_append_then_load_keeps_every_row_typed(tmp_path):
+    results.append(tmp_path, _row(trial_id="a", macs=12_000_000, **{"val/top1": 0.75}))
+    results.append(tmp_path, _row(trial_id="b", status="failed", error="loss is nan"))
+    frame = results.load(tmp_path)
+    assert list(frame["trial_id"]) == ["a", "b"]
+    assert frame["macs"].iloc[0] == 12_000_000 and pd.isna(frame["macs"].iloc[1])
+    assert frame["error"].iloc[1] == "loss is nan"
+    assert list(frame.columns) == list(results.COLUMNS)
+    parquet = pd.read_parquet(tmp_path / "results.parquet")
+    assert parquet["trial_id"].tolist() == ["a", "b"]
+    assert (tmp_path / "results.csv").read_text().count("\n") == 3
+
+
+def test_torn_last_line_is_skipped_but_a_bad_middle_line_is_an_error(tmp_path):
+    results.append(tmp_path, _row(trial_id="a"))
+    with open(tmp_path / "results.jsonl", "a") as f:
+        f.write('{"trial_id": "b", "sta')
+    assert results.load(tmp_path)["trial_id"].tolist() == ["a"]
+    with open(tmp_path / "results.jsonl", "a") as f:
+        f.write("\n" + json.dumps(_row(trial_id="c")) + "\n")
+    with pytest.raises(ValueError, match="line 2"):
+        results.load(tmp_path)
+
+
+def test_unknown_column_and_status_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown columns: accuracy"):
+        results.append(tmp_path, _row(accuracy=1.0))
+    with pytest.raises(ValueError, match="status"):
+        results.append(tmp_path, _row(status="done"))
+
+
+def test_missing_and_corrupted_tables(tmp_path):
+    with pytest.raises(ValueError, match="run directory not found"):
+        results.load(tmp_path / "nope")
+    with pytest.raises(ValueError, match="no results table"):
+        results.load(tmp_path)
+    (tmp_path / "results.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match="not a readable Parquet"):
+        results.load(tmp_path)
