@@ -8,7 +8,7 @@ from nasx import results
 
 def _row(**kw):
     row = results.empty_row()
-    row.update(status="ok", **kw)
+    row.update({"status": "ok", **kw})
     return row
 
 
