@@ -1,0 +1,67 @@
+"""Where each reference family stands against the frontier of the searched networks.
+
+For a family at (accuracy a, cost m), against the searched front:
+- `dominated_by`: how many searched networks have accuracy >= a and cost <= m, one of them strictly;
+  `on_frontier` when none does.
+- `gap_at_equal_cost` = a - (best searched accuracy at cost <= m), the frontier read as a step line;
+  negative when the search found a better network for the same budget; NaN when no searched network
+  is that cheap.
+- `cost_ratio_at_equal_acc` = m / (least searched cost reaching accuracy >= a); above 1 when the search
+  reaches the family's accuracy more cheaply; NaN when no searched network is that accurate.
+- `nearest`: the searched architecture closest in the space's choices, by normalised Hamming distance
+  (`choice_distance`); only for families that are points of a space (non-empty choices).
+Several runs each train the same family: its rows are averaged (mean accuracy and cost).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.frame import ACC, as_float, finished, parse_choices, references, searched
+from analysis.pareto import accuracy_at, cost_at, dominated_by, frontier
+
+COLUMNS = ["family", "runs", "acc", "cost", "on_frontier", "dominated_by", "gap_at_equal_cost",
+           "cost_ratio_at_equal_acc", "nearest_arch", "nearest_distance", "nearest_acc"]
+
+
+def choice_distance(a: dict, b: dict) -> float:
+    """Share of the choice keys (union of both) whose values differ or that only one side has; 0..1.
+    NaN when both are empty."""
+    keys = set(a) | set(b)
+    if not keys:
+        return float("nan")
+    return sum(1 for k in keys if k not in a or k not in b or a[k] != b[k]) / len(keys)
+
+
+def nearest(target: dict, candidates: list[dict]) -> tuple[int, float]:
+    """Index and distance of the candidate closest to `target` (first one on ties); (-1, NaN) if none."""
+    if not target or not candidates:
+        return -1, float("nan")
+    distances = [choice_distance(target, c) if c else float("nan") for c in candidates]
+    if all(np.isnan(d) for d in distances):
+        return -1, float("nan")
+    i = int(np.nanargmin(distances))
+    return i, float(distances[i])
+
+
+def family_table(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.DataFrame:
+    """One row per reference family with a finished trial (see the module docstring for the columns)."""
+    rows = finished(frame, cost, acc)
+    search = searched(rows)
+    front = frontier(search, cost, acc)
+    front_acc, front_cost = as_float(front[acc]), as_float(front[cost])
+    s_acc, s_cost = as_float(search[acc]), as_float(search[cost])
+    s_choices = [parse_choices(t) for t in search["choices"]]
+    out = []
+    for name, fam in references(rows).groupby("family", sort=True):
+        a, m = float(as_float(fam[acc]).mean()), float(as_float(fam[cost]).mean())
+        count = dominated_by(a, m, s_acc, s_cost)
+        gap = a - accuracy_at(front_acc, front_cost, m)
+        ratio = m / cost_at(front_acc, front_cost, a)
+        i, distance = nearest(parse_choices(fam["choices"].iloc[0]), s_choices)
+        out.append({"family": name, "runs": len(fam), "acc": a, "cost": m, "on_frontier": count == 0,
+                    "dominated_by": count, "gap_at_equal_cost": gap, "cost_ratio_at_equal_acc": ratio,
+                    "nearest_arch": search["arch"].iloc[i] if i >= 0 else "",
+                    "nearest_distance": distance,
+                    "nearest_acc": float(s_acc[i]) if i >= 0 else float("nan")})
+    return pd.DataFrame(out, columns=COLUMNS)

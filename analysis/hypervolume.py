@@ -1,0 +1,105 @@
+"""2-D hypervolume of the (accuracy, MACs) front: the area it dominates up to a reference point.
+
+The cost axis is log10(MACs), so a front that halves the MACs gains the same area at any scale; the
+area's unit is accuracy x decades of MACs. The reference point is (accuracy 0, MACs = 2 x the largest
+MACs among all finished trials being compared), the same for every run of a comparison and printed with
+it, so each finished trial adds area and the values of different searchers are comparable. Reference
+families are not searched, so they are left out of a searcher's hypervolume.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.frame import ACC, as_float, finished, searched
+from analysis.pareto import pareto_mask
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Hypervolume reference point: accuracy and MACs (raw count; the area uses log10 of it)."""
+
+    acc: float
+    macs: float
+
+    def __str__(self) -> str:
+        return f"(accuracy {self.acc:g}, MACs {self.macs:,.0f})"
+
+
+def reference_point(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> Reference:
+    """(0, 2 x max finished cost) over every row of `frame`."""
+    rows = finished(frame, cost, acc)
+    if rows.empty:
+        raise ValueError("no finished trial with an accuracy and a cost: nothing to take a hypervolume of")
+    return Reference(0.0, 2.0 * float(as_float(rows[cost]).max()))
+
+
+def hypervolume(acc, cost, ref: Reference) -> float:
+    """Area dominated by the points in (accuracy up, log10 cost down) space, bounded by `ref`."""
+    acc, cost = np.asarray(acc, dtype=float), np.asarray(cost, dtype=float)
+    keep = np.isfinite(acc) & np.isfinite(cost) & (cost > 0) & (acc > ref.acc) & (cost < ref.macs)
+    acc, cost = acc[keep], cost[keep]
+    front = pareto_mask(acc, cost)
+    acc, log_cost = acc[front], np.log10(cost[front])
+    order = np.lexsort((acc, log_cost))
+    area, level = 0.0, ref.acc
+    for a, c in zip(acc[order], log_cost[order]):
+        if a > level:
+            area += (a - level) * (np.log10(ref.macs) - c)
+            level = a
+    return float(area)
+
+
+def curve(frame: pd.DataFrame, ref: Reference, cost: str = "macs", acc: str = ACC) -> pd.DataFrame:
+    """Hypervolume after each searched trial in completion order: columns `trials` (1, 2, ...; failed and
+    pruned trials count as spent budget) and `hypervolume`."""
+    rows = searched(frame)
+    rows = rows.iloc[np.argsort(as_float(rows["order"]), kind="stable")]
+    ok = np.zeros(len(rows), dtype=bool)
+    ok[np.flatnonzero(rows.index.isin(finished(rows, cost, acc).index))] = True
+    a, c = as_float(rows[acc]), as_float(rows[cost])
+    values = [hypervolume(a[:n][ok[:n]], c[:n][ok[:n]], ref) for n in range(1, len(rows) + 1)]
+    return pd.DataFrame({"trials": np.arange(1, len(rows) + 1), "hypervolume": values})
+
+
+def curves(frame: pd.DataFrame, ref: Reference, cost: str = "macs", acc: str = ACC) -> pd.DataFrame:
+    """`curve` of every run: columns run, searcher, seed, trials, hypervolume."""
+    parts = []
+    for run, rows in frame.groupby("run", sort=False):
+        part = curve(rows, ref, cost, acc)
+        names = searched(rows)["searcher"].dropna().unique()
+        part.insert(0, "seed", _first(searched(rows)["seed"]))
+        part.insert(0, "searcher", ",".join(sorted(map(str, names))) or "unknown")
+        part.insert(0, "run", run)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=["run", "searcher", "seed", "trials", "hypervolume"])
+
+
+def by_searcher(hv_curves: pd.DataFrame) -> pd.DataFrame:
+    """Mean and spread (sample std; 0 for one run) of the hypervolume per searcher at each trial count,
+    over the runs that reached that count: columns searcher, trials, runs, mean, std."""
+    grouped = hv_curves.groupby(["searcher", "trials"])["hypervolume"]
+    out = grouped.agg(runs="count", mean="mean", std=lambda s: float(s.std(ddof=1)) if len(s) > 1 else 0.0)
+    return out.reset_index()
+
+
+def final(hv_curves: pd.DataFrame) -> pd.DataFrame:
+    """Per searcher at the largest trial count that every run reached (equal budgets for all searchers):
+    columns searcher, runs, trials, mean, std."""
+    rows = []
+    if hv_curves.empty:
+        return pd.DataFrame(rows, columns=["searcher", "runs", "trials", "mean", "std"])
+    budget = int(hv_curves.groupby("run")["trials"].max().min())
+    for searcher, part in hv_curves.groupby("searcher"):
+        at = part[part["trials"] == budget]["hypervolume"]
+        rows.append({"searcher": searcher, "runs": len(at), "trials": budget, "mean": float(at.mean()),
+                     "std": float(at.std(ddof=1)) if len(at) > 1 else 0.0})
+    return pd.DataFrame(rows, columns=["searcher", "runs", "trials", "mean", "std"])
+
+
+def _first(series: pd.Series):
+    values = series.dropna()
+    return int(values.iloc[0]) if len(values) else pd.NA

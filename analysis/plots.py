@@ -1,0 +1,66 @@
+"""Figures of the frontier and the hypervolume. Built on matplotlib's Figure (Agg, no pyplot state);
+every function returns the Figure, whose artists carry labels so the plotted data can be read back."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.frame import ACC, as_float, finished, references, searched
+from analysis.pareto import pareto_mask, step_xy
+
+COST_LABELS = {"macs": "MACs (log scale)", "params": "parameters (log scale)", "latency_ms": "latency, ms (log scale)",
+               "full_macs": "MACs at full scale (log scale)", "full_params": "parameters at full scale (log scale)"}
+FAMILY_MARKERS = "s^Dvp*hP<>X"
+
+
+def new_figure(width: float = 7.0, height: float = 4.8) -> Figure:
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def frontier_figure(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC, title: str | None = None) -> Figure:
+    """Accuracy against log cost: searched trials (dominated ones faded), the searched frontier as a step
+    line, each reference family a labelled marker. Artist labels: 'dominated', 'frontier', 'frontier step',
+    and the family names."""
+    rows = finished(frame, cost, acc)
+    search, refs = searched(rows), references(rows)
+    a, c = as_float(search[acc]), as_float(search[cost])
+    on = pareto_mask(a, c)
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.scatter(c[~on], a[~on], s=14, color="tab:blue", alpha=0.25, label="dominated", zorder=2)
+    ax.scatter(c[on], a[on], s=28, color="tab:blue", label="frontier", zorder=3)
+    if on.any():
+        xs, ys = step_xy(a[on], c[on])
+        ax.plot(xs, ys, color="tab:blue", drawstyle="default", linewidth=1.5, label="frontier step", zorder=3)
+    for i, (name, fam) in enumerate(refs.groupby("family", sort=True)):
+        fa, fc = float(as_float(fam[acc]).mean()), float(as_float(fam[cost]).mean())
+        ax.scatter([fc], [fa], s=60, marker=FAMILY_MARKERS[i % len(FAMILY_MARKERS)], color=f"C{(i + 1) % 10}",
+                   edgecolor="black", label=name, zorder=4)
+        ax.annotate(name, (fc, fa), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(COST_LABELS.get(cost, cost))
+    ax.set_ylabel(f"{acc} accuracy")
+    ax.set_title(title or f"Pareto frontier: {acc} vs {cost}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:
+    """Hypervolume against trials completed: per searcher the mean line (label = searcher) and a band of
+    one standard deviation when it has several runs."""
+    fig = new_figure(7.0, 4.0)
+    ax = fig.add_subplot()
+    for i, (searcher, part) in enumerate(per_searcher.groupby("searcher", sort=True)):
+        x, mean, std = part["trials"].to_numpy(float), part["mean"].to_numpy(float), part["std"].to_numpy(float)
+        ax.plot(x, mean, color=f"C{i}", label=searcher)
+        if part["runs"].max() > 1:
+            ax.fill_between(x, mean - std, mean + std, color=f"C{i}", alpha=0.2)
+    ax.set_xlabel("trials completed")
+    ax.set_ylabel("hypervolume (accuracy x decades of MACs)")
+    ax.set_title(f"Hypervolume, reference point {ref_text}", fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
