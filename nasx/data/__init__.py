@@ -1,0 +1,73 @@
+"""Datasets for short training trials: `load(name, root, ...) -> Dataset` (uint8 tensors, picklable).
+
+    digits       scikit-learn's bundled 8x8 digits (offline default), resized to the proxy resolution
+    cifar10      a local CIFAR-10 python-format directory or cifar-10-python.tar.gz
+    imagefolder  class-per-folder images
+    npz          arrays x, y (optionally x_test, y_test, x_val, y_val)
+    synthetic    generated, for tests and benchmarks only
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from nasx.data.augment import batch_crop, batch_flip, normalize
+from nasx.data.cifar10 import load_cifar10
+from nasx.data.dataset import Dataset
+from nasx.data.digits import load_digits
+from nasx.data.imagefolder import load_imagefolder
+from nasx.data.npz import load_npz
+from nasx.data.synthetic import load_synthetic
+
+LOADERS = {"digits": load_digits, "cifar10": load_cifar10, "imagefolder": load_imagefolder,
+           "npz": load_npz, "synthetic": load_synthetic}
+
+
+def names() -> list[str]:
+    return list(LOADERS)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/synthetic), the proxy
+    `resolution` and `channels`, the split `seed` and fractions (test_fraction is ignored where the
+    data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
+
+    name: str = "digits"
+    root: str | None = None
+    resolution: int = 16
+    channels: int = 3
+    seed: int = 0
+    val_fraction: float = 0.1
+    test_fraction: float = 0.2
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def load(self) -> Dataset:
+        return load(self.name, self.root, resolution=self.resolution, channels=self.channels, seed=self.seed,
+                    val_fraction=self.val_fraction, test_fraction=self.test_fraction, **self.options)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load(name: str, root: str | None = None, *, resolution: int = 16, channels: int = 3, seed: int = 0,
+         val_fraction: float = 0.1, test_fraction: float = 0.2, **options) -> Dataset:
+    """The named dataset at `resolution` x `resolution` with `channels` channels, split by `seed`."""
+    if name not in LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)}")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
+        raise ValueError(f"resolution={resolution!r}: must be a positive integer")
+    if channels not in (1, 3):
+        raise ValueError(f"channels={channels!r}: must be 1 or 3")
+    if name == "cifar10":
+        test_fraction = 0.0
+    try:
+        return LOADERS[name](root, resolution=resolution, channels=channels, seed=seed,
+                             val_fraction=val_fraction, test_fraction=test_fraction, **options)
+    except TypeError as exc:
+        if "unexpected keyword" in str(exc):
+            raise ValueError(f"{name}: {exc}".replace(f"load_{name}() ", "")) from None
+        raise
+
+
+__all__ = ["DataSpec", "Dataset", "LOADERS", "batch_crop", "batch_flip", "load", "names", "normalize"]

@@ -1,0 +1,88 @@
+"""CIFAR-10 from a local copy in the python format: a directory or the cifar-10-python.tar.gz archive."""
+from __future__ import annotations
+
+import pickle
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from nasx.data.dataset import Dataset
+from nasx.data.images import carve_val, make_dataset
+
+TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
+TEST = "test_batch"
+ARCHIVE = "cifar-10-python.tar.gz"
+LAYOUT = (f"a directory holding {', '.join(TRAIN)} and {TEST} (CIFAR-10 python version, optionally inside "
+          f"cifar-10-batches-py/), or the {ARCHIVE} archive")
+
+
+def _error(path, why: str) -> ValueError:
+    return ValueError(f"cifar10: {path}: {why}; expected {LAYOUT}")
+
+
+def _batch(raw: bytes, where) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        entry = pickle.loads(raw, encoding="bytes")
+        entry = {(k.decode() if isinstance(k, bytes) else k): v for k, v in entry.items()}
+        data = np.asarray(entry["data"], dtype=np.uint8)
+        labels = np.asarray(entry["labels"], dtype=np.int64)
+        images = data.reshape(len(data), 3, 32, 32)
+    except Exception as exc:  # any unpickling or shape problem is a malformed file
+        raise _error(where, f"not a CIFAR-10 batch ({type(exc).__name__}: {exc})") from None
+    if len(labels) != len(images) or (len(labels) and not 0 <= labels.min() <= labels.max() <= 9):
+        raise _error(where, "labels do not match the images or are outside 0..9")
+    return images, labels
+
+
+def _read_dir(folder: Path) -> dict[str, bytes]:
+    missing = [name for name in (*TRAIN, TEST) if not (folder / name).is_file()]
+    if missing:
+        raise _error(folder, f"missing {', '.join(missing)}")
+    return {name: (folder / name).read_bytes() for name in (*TRAIN, TEST)}
+
+
+def _read_archive(path: Path) -> dict[str, bytes]:
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
+            missing = [name for name in (*TRAIN, TEST) if name not in members]
+            if missing:
+                raise _error(path, f"archive lacks {', '.join(missing)}")
+            return {name: tar.extractfile(members[name]).read() for name in (*TRAIN, TEST)}
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise _error(path, f"unreadable archive ({exc})") from None
+
+
+def read_raw(root) -> dict[str, bytes]:
+    """The six batch files' bytes from `root` (directory, directory/cifar-10-batches-py, or archive)."""
+    if root is None:
+        raise ValueError(f"cifar10: no path given (data.root); expected {LAYOUT}")
+    path = Path(root).expanduser()
+    if not path.exists():
+        raise _error(path, "does not exist")
+    if path.is_file():
+        return _read_archive(path)
+    for folder in (path, path / "cifar-10-batches-py"):
+        if (folder / TEST).is_file():
+            return _read_dir(folder)
+    if (path / ARCHIVE).is_file():
+        return _read_archive(path / ARCHIVE)
+    return _read_dir(path)
+
+
+def load_cifar10(root=None, *, resolution: int = 32, channels: int = 3, seed: int = 0,
+                 val_fraction: float = 0.1, test_fraction: float = 0.0) -> Dataset:
+    """The official test batch is the test split; validation is carved from the 50,000 training images."""
+    if test_fraction:
+        raise ValueError(f"cifar10: test_fraction={test_fraction}: the official test batch is the test split")
+    raw = read_raw(root)
+    parts = [_batch(raw[name], Path(root) / name) for name in TRAIN]
+    x = torch.from_numpy(np.concatenate([p[0] for p in parts]))
+    y = torch.from_numpy(np.concatenate([p[1] for p in parts]))
+    test_x, test_y = _batch(raw[TEST], Path(root) / TEST)
+    splits = carve_val(x, y, seed, val_fraction)
+    splits["test"] = (torch.from_numpy(test_x), torch.from_numpy(test_y))
+    return make_dataset("cifar10", splits, num_classes=10, resolution=resolution, channels=channels,
+                        hflip=True, source=str(root))

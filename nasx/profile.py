@@ -1,0 +1,107 @@
+"""Inference latency of a built network: median / p90 over timed iterations, with a hardware fingerprint."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Per-batch forward time in ms (median, p90, min, mean over `iters`), how it was measured,
+    and `fingerprint`, the machine it was measured on."""
+
+    median_ms: float
+    p90_ms: float
+    min_ms: float
+    mean_ms: float
+    batch_size: int
+    resolution: int
+    iters: int
+    device: str
+    threads: int
+    fingerprint: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def fingerprint(device: str | torch.device = "cpu") -> dict:
+    """CPU model, core count, torch version and thread count, and the accelerator's name."""
+    device = torch.device(device)
+    out = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
+           "threads": torch.get_num_threads(), "python": platform.python_version(), "device": str(device)}
+    if device.type == "cuda":
+        out["device_name"] = torch.cuda.get_device_name(device)
+        out["cuda"] = torch.version.cuda
+    else:
+        out["device_name"] = out["cpu"]
+    return out
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def measure_latency(model: nn.Module, resolution: int, batch_size: int = 1, device: str = "cpu",
+                    warmup: int = 10, iters: int = 50, threads: int = 1, in_channels: int = 3) -> Latency:
+    """Time `iters` forward passes of a (batch_size, in_channels, resolution, resolution) input in eval
+    and inference mode after `warmup` untimed ones. CUDA: timed with CUDA events; CPU: wall clock with
+    torch's thread count fixed to `threads` for the measurement (restored afterwards)."""
+    if resolution < 1 or batch_size < 1 or iters < 1 or warmup < 0 or threads < 1:
+        raise ValueError(f"resolution={resolution}, batch_size={batch_size}, iters={iters}, warmup={warmup}, "
+                         f"threads={threads}: need positive sizes, iters and threads, warmup >= 0")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: CUDA is not available on this machine")
+    was_training, previous_threads = model.training, torch.get_num_threads()
+    model.eval().to(dev)
+    x = torch.randn(batch_size, in_channels, resolution, resolution, device=dev)
+    times_ms = []
+    try:
+        if dev.type == "cpu":
+            torch.set_num_threads(threads)
+        with torch.inference_mode():
+            for _ in range(warmup):
+                model(x)
+            if dev.type == "cuda":
+                torch.cuda.synchronize(dev)
+                for _ in range(iters):
+                    begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                    begin.record()
+                    model(x)
+                    end.record()
+                    end.synchronize()
+                    times_ms.append(begin.elapsed_time(end))
+            else:
+                for _ in range(iters):
+                    t0 = time.perf_counter()
+                    model(x)
+                    times_ms.append((time.perf_counter() - t0) * 1e3)
+        machine = fingerprint(dev)
+    finally:
+        torch.set_num_threads(previous_threads)
+        model.train(was_training)
+    return Latency(median_ms=statistics.median(times_ms), p90_ms=_quantile(times_ms, 0.9), min_ms=min(times_ms),
+                   mean_ms=statistics.fmean(times_ms), batch_size=batch_size, resolution=resolution, iters=iters,
+                   device=str(dev), threads=threads if dev.type == "cpu" else 0, fingerprint=machine)

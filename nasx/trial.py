@@ -1,0 +1,130 @@
+"""evaluate_trial: complexity, build, train, optional latency and reward for one candidate -> TrialRecord."""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass, replace
+
+from nasx.arch.codec import decode, encode
+from nasx.arch.spec import ArchSpec
+from nasx.complexity import complexity
+from nasx.data.dataset import Dataset
+from nasx.reward import Objective
+from nasx.results.schema import COLUMNS
+from nasx.train.metrics import Metrics
+from nasx.train.spec import TrainSpec
+
+NAN = math.nan
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One evaluated candidate. params/macs are the trained (proxy) network's, full_params/full_macs the
+    full-scale architecture's; `cost` is what the objective used; `reward` is NaN in multi-objective
+    mode and for failed trials. `metrics` holds the per-epoch history, `latency` the measurement."""
+
+    arch: str
+    arch_key: str
+    status: str
+    error: str = ""
+    params: int | None = None
+    macs: int | None = None
+    full_params: int | None = None
+    full_macs: int | None = None
+    latency_ms: float = NAN
+    val_top1: float = NAN
+    test_top1: float = NAN
+    cost: float = NAN
+    reward: float = NAN
+    epochs: int = 0
+    wall_s: float = 0.0
+    seed: int = 0
+    dataset: str = ""
+    resolution: int | None = None
+    metrics: Metrics | None = None
+    latency: object = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def objectives(self) -> tuple[float, float]:
+        """(validation accuracy, cost): the pair a multi-objective search maximises / minimises."""
+        return (self.val_top1, self.cost)
+
+    def to_row(self) -> dict:
+        """The results-table columns this trial fills (a subset of nasx.results.COLUMNS)."""
+        import numpy
+        import torch
+        from nasx import __version__
+        row = {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
+               "params": self.params, "macs": self.macs, "full_params": self.full_params,
+               "full_macs": self.full_macs, "latency_ms": self.latency_ms, "val/top1": self.val_top1,
+               "test/top1": self.test_top1, "reward": self.reward, "epochs": self.epochs, "wall_s": self.wall_s,
+               "seed": self.seed, "dataset": self.dataset, "resolution": self.resolution,
+               "versions": json.dumps({"nasx": __version__, "torch": torch.__version__, "numpy": numpy.__version__},
+                                      sort_keys=True),
+               "finished_at": time.time()}
+        assert set(row) <= set(COLUMNS)
+        return row
+
+
+def _check_fit(spec: ArchSpec, data: Dataset) -> None:
+    for field, want in (("resolution", data.resolution), ("num_classes", data.num_classes),
+                        ("in_channels", data.channels)):
+        if getattr(spec, field) != want:
+            raise ValueError(f"spec.{field}={getattr(spec, field)} does not match the data ({data.name}: {want})")
+
+
+def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, objective: Objective, seed: int = 0,
+                   full_spec: ArchSpec | None = None, on_epoch=None, measure: bool = False,
+                   latency_iters: int = 30) -> TrialRecord:
+    """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
+    classes and channels). `full_spec` (default: `spec`) gives full_params/full_macs. Latency is measured
+    when `measure` is set or the objective's cost is latency_ms. Never raises for a bad candidate or a
+    failed run: those give a record with status "failed" and the reason."""
+    import torch
+
+    from nasx.build import build_model
+    from nasx.profile import measure_latency
+    from nasx.train.loop import train_and_eval
+
+    start = time.perf_counter()
+    base = {"seed": seed, "dataset": data.name, "resolution": data.resolution}
+    try:
+        spec = decode(spec) if isinstance(spec, str) else spec
+        arch, key = encode(spec), spec.key()
+    except ValueError as exc:
+        return TrialRecord(arch=str(spec), arch_key="", status="failed", error=f"invalid architecture: {exc}", **base)
+    failed = {"arch": arch, "arch_key": key, "status": "failed", **base}
+    try:
+        _check_fit(spec, data)
+        cost, full = complexity(spec), complexity(full_spec if full_spec is not None else spec)
+    except ValueError as exc:
+        return TrialRecord(error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start, **failed)
+    sizes = {"params": cost.params, "macs": cost.macs, "full_params": full.params, "full_macs": full.macs}
+    failed.update(sizes)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = build_model(spec)
+        metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
+        latency = None
+        if metrics.ok and (measure or objective.metric == "latency_ms"):
+            latency = measure_latency(model, spec.resolution, batch_size=1, device=train_spec.device,
+                                      iters=latency_iters, in_channels=spec.in_channels)
+    except Exception as exc:  # a candidate that cannot be built or trained is a failed trial
+        return TrialRecord(error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start, **failed)
+    latency_ms = latency.median_ms if latency else NAN
+    if objective.metric == "latency_ms":
+        value = latency_ms
+    else:
+        value = sizes[("full_" if objective.scale == "full" else "") + objective.metric]
+    score = NAN
+    if metrics.ok and objective.mode == "reward":
+        score = objective.score(metrics.val_top1, value)
+    return TrialRecord(arch=arch, arch_key=key, status=metrics.status, error=metrics.error, **sizes,
+                       latency_ms=latency_ms, val_top1=metrics.val_top1, test_top1=metrics.test_top1,
+                       cost=float(value), reward=score, epochs=metrics.epochs, wall_s=time.perf_counter() - start,
+                       metrics=metrics, latency=latency, **base)
