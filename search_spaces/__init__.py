@@ -32,3 +32,10 @@ def get(name: str, **options: Any) -> Any:
 def containing(spec: Any) -> list[str]:
     """Names of the registered spaces (at default options) of which `spec` is a point."""
     return [name for name in names() if get(name).contains(spec)]
+
+
+def _load() -> None:
+    from search_spaces import anynet, compound, mnasnet, regnet, resnext  # noqa: F401  (they register themselves)
+
+
+_load()

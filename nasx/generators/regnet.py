@@ -27,7 +27,7 @@ def regnet_widths(w0: float, wa: float, wm: float, depth: int, q: int = 8) -> tu
     return [int(w) for w in widths], [int(d) for d in depths]
 
 
-def _compatible(width: int, bot_mul: float, group_w: int, rounding: str) -> tuple[int, int]:
+def compatible_width(width: int, bot_mul: float, group_w: int, rounding: str) -> tuple[int, int]:
     """(stage width, group width) adjusted so the group width divides the bottleneck width."""
     w_b = int(width * bot_mul) if rounding == "torchvision" else int(max(1, width * bot_mul))
     g = min(group_w, w_b)
@@ -52,7 +52,7 @@ def regnet(w0: float, wa: float, wm: float, depth: int, group_w: int, bot_mul: f
     widths, depths = regnet_widths(w0, wa, wm, depth)
     stages = []
     for width, d in zip(widths, depths):
-        width, g = _compatible(width, bot_mul, group_w, rounding)
+        width, g = compatible_width(width, bot_mul, group_w, rounding)
         w_b = round(width * bot_mul)
         stages.append(Bottleneck(r=d, s=2, c=width, b=bot_mul, g=w_b // g, se=se_ratio))
     return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=stem_w),), stages=tuple(stages), head=Head(),

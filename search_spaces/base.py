@@ -1,0 +1,217 @@
+"""The interface every search space implements, with seeded sampling under a complexity budget."""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, Iterator
+
+import numpy as np
+
+from nasx.arch.spec import ArchSpec
+from nasx.complexity import complexity
+from search_spaces.params import Param
+
+
+class Rejected(ValueError):
+    """A proposed point the space does not accept: an invalid combination or outside the budget."""
+
+
+def _check_range(name: str, bounds) -> tuple[float, float] | None:
+    if bounds is None:
+        return None
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} range {bounds!r}: must be two numbers [min, max]") from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low < 0:
+        raise ValueError(f"{name} range [{low:g}, {high:g}]: bounds must be finite and >= 0")
+    if low > high:
+        raise ValueError(f"{name} range [{low:g}, {high:g}] is inverted (min > max)")
+    if low == high:
+        raise ValueError(f"{name} range [{low:g}, {high:g}] is empty (min == max)")
+    return low, high
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Closed ranges of analytic MACs and params a candidate must fall in (None: unbounded)."""
+
+    macs: tuple[float, float] | None = None
+    params: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "macs", _check_range("MACs", self.macs))
+        object.__setattr__(self, "params", _check_range("params", self.params))
+
+    def admits(self, spec: ArchSpec) -> bool:
+        if self.macs is None and self.params is None:
+            return True
+        cost = complexity(spec)
+        return all(b is None or b[0] <= v <= b[1] for b, v in ((self.macs, cost.macs), (self.params, cost.params)))
+
+    def describe(self) -> str:
+        parts = [f"{n} in [{b[0]:,.0f}, {b[1]:,.0f}]" for n, b in (("MACs", self.macs), ("params", self.params)) if b]
+        return " and ".join(parts) or "no budget"
+
+
+@dataclass(frozen=True)
+class Size:
+    """Number of distinct architectures; `exact` is False for an estimate or an upper bound."""
+
+    count: float
+    exact: bool
+    note: str = ""
+
+
+@dataclass
+class SampleStats:
+    """What rejection sampling has seen so far."""
+
+    tries: int = 0
+    invalid: int = 0
+    over_budget: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.tries - self.invalid - self.over_budget
+
+    @property
+    def acceptance(self) -> float:
+        return self.accepted / self.tries if self.tries else math.nan
+
+
+class Space:
+    """A set of ArchSpecs: named parameters plus one pure generator.
+
+    Subclasses define `parameters()`, `_generate(values)` (raises ValueError for an invalid
+    combination) and `params_of(spec)`; everything else is shared. Membership ignores what a
+    space does not choose: resolution, classes, dropout and stochastic depth (see `normalize`).
+    """
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, *, resolution: int = 224, num_classes: int = 1000, macs=None, params=None,
+                 max_tries: int = 10_000) -> None:
+        if max_tries < 1:
+            raise ValueError(f"max_tries={max_tries}: must be >= 1")
+        self.resolution, self.num_classes, self.max_tries = resolution, num_classes, max_tries
+        self.budget = Budget(macs, params)
+        self.stats = SampleStats()
+
+    # --- to define in a space ---
+    def parameters(self) -> tuple[Param, ...]:
+        raise NotImplementedError
+
+    def _generate(self, values: dict[str, Any]) -> ArchSpec:
+        raise NotImplementedError
+
+    def params_of(self, spec: ArchSpec) -> dict[str, Any]:
+        """The choices that generate `spec` (up to `normalize`); ValueError if it is not a point."""
+        raise NotImplementedError
+
+    # --- shared ---
+    def parameter(self, name: str) -> Param:
+        for p in self.parameters():
+            if p.name == name:
+                return p
+        raise ValueError(f"space {self.name}: no parameter {name!r}")
+
+    def values_from(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Raw proposed values (Optuna, Ray, a config) snapped onto the parameters' grids."""
+        names = [p.name for p in self.parameters()]
+        missing, unknown = set(names) - set(raw), set(raw) - set(names)
+        if missing or unknown:
+            raise ValueError(f"space {self.name}: missing parameters {sorted(missing)}, unknown {sorted(unknown)}")
+        return {p.name: p.snap(raw[p.name]) for p in self.parameters()}
+
+    def generate(self, values: dict[str, Any]) -> ArchSpec:
+        """The ArchSpec of one point (values snapped first); ValueError for an invalid combination."""
+        return self._generate(self.values_from(values))
+
+    def normalize(self, spec: ArchSpec) -> ArchSpec:
+        """`spec` with what the space does not choose set to the space's defaults."""
+        return replace(spec, resolution=self.resolution, num_classes=self.num_classes, drop_path=0.0,
+                       head=replace(spec.head, dropout=0.0))
+
+    def contains(self, spec: ArchSpec) -> bool:
+        try:
+            self.params_of(spec)
+        except ValueError:
+            return False
+        return True
+
+    def is_point(self, spec: ArchSpec, values: dict[str, Any]) -> bool:
+        """True when `values` generate `spec` up to `normalize`."""
+        try:
+            return self.normalize(self.generate(values)) == self.normalize(spec)
+        except ValueError:
+            return False
+
+    def sample_values(self, rng) -> dict[str, Any]:
+        rng = np.random.default_rng(rng)
+        return {p.name: p.sample(rng) for p in self.parameters()}
+
+    def sample_point(self, rng) -> tuple[dict[str, Any], ArchSpec]:
+        """(values, spec) of a random valid point within the budget, by rejection; seeded by `rng`."""
+        rng = np.random.default_rng(rng)
+        for _ in range(self.max_tries):
+            values = self.sample_values(rng)
+            self.stats.tries += 1
+            try:
+                spec = self._generate(values)
+            except ValueError:
+                self.stats.invalid += 1
+                continue
+            if not self.budget.admits(spec):
+                self.stats.over_budget += 1
+                continue
+            return values, spec
+        raise ValueError(f"space {self.name}: no candidate with {self.budget.describe()} in {self.max_tries:,} "
+                         f"samples; widen the range")
+
+    def sample(self, rng) -> ArchSpec:
+        return self.sample_point(rng)[1]
+
+    def suggest(self, trial) -> ArchSpec:
+        """Optuna define-by-run: one `trial.suggest_*` per parameter, then the pure generator.
+        Raises `Rejected` for an invalid combination or a candidate outside the budget."""
+        values = {p.name: p.suggest(trial) for p in self.parameters()}
+        try:
+            spec = self._generate(values)
+        except ValueError as exc:
+            raise Rejected(f"space {self.name}: invalid point: {exc}") from None
+        if not self.budget.admits(spec):
+            raise Rejected(f"space {self.name}: candidate outside {self.budget.describe()}")
+        return spec
+
+    @property
+    def finite(self) -> bool:
+        return all(math.isfinite(p.count()) for p in self.parameters())
+
+    def size(self) -> Size:
+        """Distinct choice assignments; spaces with invalid combinations or coinciding points refine this."""
+        count = math.prod(p.count() for p in self.parameters())
+        return Size(count, exact=False, note="choice assignments (upper bound)")
+
+    def grid(self) -> Iterator[tuple[dict[str, Any], ArchSpec]]:
+        """Every valid point within the budget once, in a deterministic order (finite spaces only)."""
+        if not self.finite:
+            raise ValueError(f"space {self.name} has continuous parameters: it has no grid")
+        params = self.parameters()
+        seen: set[str] = set()
+        for combo in itertools.product(*(p.grid() for p in params)):
+            values = dict(zip((p.name for p in params), combo))
+            try:
+                spec = self._generate(values)
+            except ValueError:
+                continue
+            key = spec.key()
+            if key in seen or not self.budget.admits(spec):
+                continue
+            seen.add(key)
+            yield values, spec
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(name, kind, values) of each parameter."""
+        return [(p.name, type(p).__name__, p.describe()) for p in self.parameters()]
