@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from analysis.frame import ACC, as_float
+from analysis.plots import log_axis
 
 PAPER = (1.2, 1.1, 1.15)
 SCALINGS = ("compound", "depth", "width", "resolution")
@@ -118,10 +119,8 @@ def curves_figure(curves: pd.DataFrame) -> Figure:
         for _, row in part.iterrows():
             ax.annotate(f"φ={row['phi']:g}", (row["macs"], row["acc"]), textcoords="offset points", xytext=(4, -10),
                         fontsize=7, color=f"C{i}")
-    ax.set_xscale("log")
-    ax.set_xlabel("MACs (log scale)")
+    log_axis(ax, "MACs (log scale)")
     ax.set_ylabel(f"{ACC} accuracy")
     ax.set_title("Scaling up: compound vs single-dimension scaling", fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     return fig

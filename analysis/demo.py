@@ -66,7 +66,7 @@ def _row(run_dir, spec, **kw) -> dict:
 def _write(run_dir: Path, rows: list[dict], config: str) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     for i, row in enumerate(rows):
-        row.setdefault("trial_id", f"t{i:04d}")
+        row["trial_id"] = row.get("trial_id") or f"t{i:04d}"
         row["order"], row["finished_at"] = i, 1.7e9 + 30.0 * i
         results.append(run_dir, row, refresh_views=False)
     write_views(run_dir)

@@ -13,14 +13,22 @@ ACC = "val/top1"
 COSTS = ("macs", "params", "latency_ms")
 
 
-def load_runs(run_dirs: list[str | Path]) -> pd.DataFrame:
-    """The results tables of `run_dirs` stacked, with a `run` column (the directory name, made unique)."""
-    frames, seen = [], {}
+def run_names(run_dirs: list[str | Path]) -> list[str]:
+    """The `run` label of each directory: its name, with '#2', '#3' ... appended to repeats."""
+    names, seen = [], {}
     for run_dir in run_dirs:
-        frame = results.load(run_dir)
         name = Path(run_dir).resolve().name or str(run_dir)
         seen[name] = seen.get(name, 0) + 1
-        frame.insert(0, "run", name if seen[name] == 1 else f"{name}#{seen[name]}")
+        names.append(name if seen[name] == 1 else f"{name}#{seen[name]}")
+    return names
+
+
+def load_runs(run_dirs: list[str | Path]) -> pd.DataFrame:
+    """The results tables of `run_dirs` stacked, with a `run` column (`run_names`)."""
+    frames = []
+    for run_dir, name in zip(run_dirs, run_names(run_dirs)):
+        frame = results.load(run_dir)
+        frame.insert(0, "run", pd.Series([name] * len(frame), dtype="string"))
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run", *results.COLUMNS])
 

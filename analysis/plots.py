@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from analysis.frame import ACC, as_float, finished, references, searched
 from analysis.pareto import pareto_mask, step_xy
+from nasx.cli.table import human
 
 COST_LABELS = {"macs": "MACs (log scale)", "params": "parameters (log scale)", "latency_ms": "latency, ms (log scale)",
                "full_macs": "MACs at full scale (log scale)", "full_params": "parameters at full scale (log scale)"}
@@ -38,13 +40,21 @@ def frontier_figure(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC, tit
         ax.scatter([fc], [fa], s=60, marker=FAMILY_MARKERS[i % len(FAMILY_MARKERS)], color=f"C{(i + 1) % 10}",
                    edgecolor="black", label=name, zorder=4)
         ax.annotate(name, (fc, fa), textcoords="offset points", xytext=(5, 5), fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel(COST_LABELS.get(cost, cost))
+    log_axis(ax, COST_LABELS.get(cost, cost))
     ax.set_ylabel(f"{acc} accuracy")
     ax.set_title(title or f"Pareto frontier: {acc} vs {cost}")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
+
+
+def log_axis(ax, label: str) -> None:
+    """Log-scale x axis with ticks written as 20M, 1.5G, ... and a grid."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: human(x) if x >= 1000 else f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(label)
+    ax.grid(True, which="both", alpha=0.3)
 
 
 def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nasx.cli import families_cmd, profile_cmd
+from nasx.cli import analyze_cmd, families_cmd, profile_cmd, train_cmd
 
-COMMANDS = (families_cmd, profile_cmd)
+COMMANDS = (families_cmd, profile_cmd, analyze_cmd, train_cmd)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -20,13 +20,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        args.run(args)
+        code = args.run(args)
     except ValueError as exc:
         print(f"nasx {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,207 @@
+"""Everything `nasx analyze` shows, computed from one or more run directories as a list of sections."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+import nasx
+from analysis import compound, design_space, families, hypervolume, plots, reward_view
+from analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
+from analysis.pareto import frontier
+from analysis.provenance import provenance
+
+MIN_DESIGN_SAMPLES = 5
+
+
+@dataclass
+class Section:
+    """A titled part of the report: short notes, named tables and named figures (name -> PNG file stem)."""
+
+    title: str
+    notes: list[str] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    figures: list[tuple[str, Figure, str]] = field(default_factory=list)
+
+
+@dataclass
+class Analysis:
+    runs: list[dict]            # provenance of each run
+    frame: pd.DataFrame         # all runs stacked, with a `run` column
+    sections: list[Section]
+    summary: list[tuple[str, pd.DataFrame]]  # the key tables for the terminal
+    notes: list[str] = field(default_factory=list)
+
+
+def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10) -> Analysis:
+    """Load the runs and compute every section; raises ValueError (one line) when there is nothing to analyse."""
+    if not run_dirs:
+        raise ValueError("no run directory given")
+    frame = load_runs(run_dirs)
+    runs, notes = [], []
+    for run_dir, name in zip(run_dirs, run_names(run_dirs)):
+        rows = frame[(frame["run"] == name).to_numpy(bool)]
+        runs.append(provenance(run_dir, rows))
+        if rows.empty:
+            notes.append(f"{run_dir}: no trials yet")
+    if frame.empty:
+        raise ValueError(f"{', '.join(map(str, run_dirs))}: the results table has no trials yet")
+    if finished(frame).empty:
+        counts = frame["status"].value_counts().to_dict()
+        errors = frame["error"].dropna()
+        errors = errors[errors != ""]
+        first = f"; first error: {errors.iloc[0]}" if len(errors) else ""
+        raise ValueError(f"no finished trial with an accuracy and MACs to analyse "
+                         f"({', '.join(f'{v} {k}' for k, v in counts.items())}){first}")
+    sections, summary = [], []
+    for build in (_overview, _frontier, _families, _hypervolume, _reward, _compound, _design_space):
+        section = build(frame, figures, top, summary)
+        if section is not None:
+            sections.append(section)
+    return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes)
+
+
+def _overview(frame, figures, top, summary) -> Section:
+    counts = frame.groupby("run", sort=False)["status"].value_counts().unstack(fill_value=0)
+    for status in ("ok", "failed", "pruned"):
+        if status not in counts:
+            counts[status] = 0
+    table = counts[["ok", "failed", "pruned"]].reset_index()
+    table.insert(1, "trials", table[["ok", "failed", "pruned"]].sum(axis=1))
+    table["best " + ACC] = [float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
+                            for a in (as_float(finished(frame[frame["run"] == r])[ACC]) for r in table["run"])]
+    section = Section("Runs", tables=[("trials by status", table)])
+    failed = frame[(frame["status"] == "failed").fillna(False).to_numpy(bool)]
+    if len(failed):
+        section.tables.append(("failed trials", failed[["run", "trial_id", "arch", "error"]].reset_index(drop=True)))
+    summary.append(("runs", table))
+    return section
+
+
+def _frontier(frame, figures, top, summary) -> Section:
+    front = frontier(searched(frame))
+    table = pd.DataFrame({"trial_id": front["trial_id"].to_numpy(), "run": front["run"].to_numpy(),
+                          ACC: as_float(front[ACC]), "macs": as_float(front["macs"]),
+                          "params": as_float(front["params"]), "arch": front["arch"].to_numpy()})
+    section = Section("Pareto frontier", notes=[
+        f"{len(table)} searched networks on the frontier of {ACC} (maximised) against MACs (minimised), "
+        f"out of {len(searched(finished(frame)))} finished searched trials; failed and pruned trials left out."],
+        tables=[("searched networks on the frontier, cheapest first", table)])
+    if figures:
+        section.figures.append(("frontier_macs", plots.frontier_figure(frame, "macs"),
+                                f"{ACC} against MACs: frontier (step line), dominated trials faded, reference "
+                                "families labelled"))
+        for cost in ("params", "latency_ms"):
+            if not finished(frame, cost).empty:
+                section.figures.append((f"frontier_{cost}", plots.frontier_figure(frame, cost),
+                                        f"{ACC} against {cost}"))
+    summary.append(("Pareto frontier (searched)", table.drop(columns=["arch", "run"]).head(top)))
+    return section
+
+
+def _families(frame, figures, top, summary) -> Section | None:
+    table = families.family_table(frame)
+    if table.empty:
+        return None
+    table = table.rename(columns={"cost": "macs", "gap_at_equal_cost": "acc_gap_at_equal_macs",
+                                  "cost_ratio_at_equal_acc": "macs_ratio_at_equal_acc"})
+    notes = ["acc_gap_at_equal_macs: the family's accuracy minus the searched frontier's at the family's MACs "
+             "(negative: the search found a better network for the same MACs). macs_ratio_at_equal_acc: the "
+             "family's MACs over the least MACs of a searched network as accurate (above 1: the search gets "
+             "there cheaper). nearest: the searched network closest in the space's choices (normalised Hamming "
+             "distance), for families that are points of the space."]
+    summary.append(("reference families against the frontier", table.drop(columns=["nearest_arch"])))
+    return Section("Reference families on the frontier", notes=notes, tables=[("families", table)])
+
+
+def _hypervolume(frame, figures, top, summary) -> Section | None:
+    if searched(finished(frame)).empty:
+        return None
+    ref = hypervolume.reference_point(searched(frame))
+    curves = hypervolume.curves(frame, ref)
+    final = hypervolume.final(curves)
+    section = Section("Hypervolume", notes=[
+        f"Reference point {ref}; area in accuracy x decades of MACs (log10 axis). Final values are taken at "
+        f"the largest trial count every run reached ({int(final['trials'].min())} trials), mean and sample "
+        "standard deviation over runs of the same searcher."], tables=[("hypervolume per searcher", final)])
+    if figures:
+        section.figures.append(("hypervolume", plots.hypervolume_figure(hypervolume.by_searcher(curves), str(ref)),
+                                "hypervolume against trials completed (band: one standard deviation over runs)"))
+    summary.append((f"hypervolume, reference point {ref}", final))
+    return section
+
+
+def _reward(frame, figures, top, summary) -> Section | None:
+    best = reward_view.top_candidates(frame, top)
+    if best.empty:
+        return None
+    section = Section("Top candidates by reward", tables=[(f"top {len(best)} by reward", best)])
+    if figures:
+        try:
+            spec = nasx.decode(best["arch"].iloc[0])
+        except ValueError as exc:
+            section.notes.append(f"best candidate's arch string does not decode: {exc}")
+        else:
+            section.figures.append(("best_vs_b0", reward_view.stages_figure(
+                [(f"best candidate ({best['trial_id'].iloc[0]})", spec),
+                 ("efficientnet_b0", reward_view.reference_b0(frame))]),
+                "blocks of the best candidate beside EfficientNet-B0: width (bar), kernel (colour), "
+                "SE (hatch), expansion (label)"))
+    summary.append(("top candidates by reward", best.drop(columns=["arch"]).head(5)))
+    return section
+
+
+def _compound(frame, figures, top, summary) -> Section | None:
+    grid = compound.grid_table(frame)
+    curves = compound.scaling_curves(frame)
+    if grid.empty and curves.empty:
+        return None
+    section = Section("Compound scaling")
+    if len(grid):
+        section.tables.append(("α/β/γ grid at φ=1, best first", grid))
+        try:
+            best = compound.best_triple(grid)
+        except ValueError as exc:
+            best = None
+            section.notes.append(str(exc))
+        if best is not None:
+            paper = grid[(grid["alpha"] == compound.PAPER[0]) & (grid["beta"] == compound.PAPER[1])
+                         & (grid["gamma"] == compound.PAPER[2])]
+            versus = pd.DataFrame([{"triple": "best", **{k: best[k] for k in ("alpha", "beta", "gamma", "acc",
+                                                                                   "constraint")}},
+                                   {"triple": "paper", "alpha": 1.2, "beta": 1.1, "gamma": 1.15,
+                                    "acc": float(paper["acc"].iloc[0]) if len(paper) else float("nan"),
+                                    "constraint": 1.2 * 1.1 ** 2 * 1.15 ** 2}])
+            section.tables.append(("best triple against the paper's (1.2, 1.1, 1.15)", versus))
+            summary.append(("compound scaling: best α/β/γ", versus))
+        if figures:
+            section.figures.append(("compound_grid", compound.heatmap_figure(grid, best), "accuracy at φ=1"))
+    if len(curves):
+        section.tables.append(("scaling curves", curves))
+        if figures:
+            section.figures.append(("scaling_curves", compound.curves_figure(curves),
+                                    "accuracy against MACs for φ = 0..k"))
+    return section
+
+
+def _design_space(frame, figures, top, summary) -> Section | None:
+    samples = design_space.design_samples(frame)
+    if len(samples) < MIN_DESIGN_SAMPLES:
+        return None
+    edfs = design_space.edf_table(samples)
+    section = Section("Design-space statistics", notes=[
+        "Error EDFs per space, complexity-normalised: samples reweighted so every space has the same "
+        "(uniform) distribution over shared log-MACs bins (Radosavovic et al. 2019)."],
+        tables=[("error EDF summary (normalised)", edfs),
+                ("error by design parameter", design_space.parameter_table(samples))])
+    if figures:
+        section.figures.append(("edf", design_space.edf_figure(samples), "complexity-normalised error EDF"))
+        section.figures.append(("edf_raw", design_space.edf_figure(samples, normalized=False), "error EDF"))
+        if any(samples["choices"]):
+            section.figures.append(("error_by_parameter", design_space.parameters_figure(samples),
+                                    "error against each design parameter"))
+    summary.append(("design spaces (normalised EDF)", edfs))
+    return section

@@ -1,0 +1,41 @@
+"""`nasx analyze RUN_DIR [RUN_DIR ...]`: frontier, families, hypervolume, reward, scaling and design-space
+report of one or more runs (finished or still running), key tables on the terminal."""
+from __future__ import annotations
+
+from pathlib import Path
+
+COMPARISON = "comparison"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("analyze", help="report of one or more runs: Pareto frontier with the reference families, "
+                                       "hypervolume, top candidates, compound scaling, design-space EDFs")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories holding a results table")
+    p.add_argument("--out", metavar="DIR", help="where to write the report (default: the run directory; "
+                                                f"with several runs, {COMPARISON}/ inside the first)")
+    p.add_argument("--no-figures", action="store_true", help="tables only: no PNG figures")
+    p.add_argument("--top", type=int, default=10, help="how many top candidates by reward to list (default 10)")
+    p.add_argument("--quiet", action="store_true", help="do not print the key tables")
+    p.set_defaults(run=run)
+
+
+def out_dir(run_dirs: list[str], out: str | None) -> Path:
+    if out:
+        return Path(out)
+    return Path(run_dirs[0]) if len(run_dirs) == 1 else Path(run_dirs[0]) / COMPARISON
+
+
+def run(args) -> None:
+    if args.top < 1:
+        raise ValueError(f"--top {args.top}: must be at least 1")
+    from analysis import analyze, report, summary  # matplotlib is imported only for this command
+
+    result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top)
+    try:
+        paths = report.write(result, out_dir(args.run_dirs, args.out))
+    except OSError as exc:
+        raise ValueError(f"cannot write the report: {exc}") from None
+    if not args.quiet:
+        print(summary.summary(result))
+        print()
+    print(f"report: {paths['html']}")
