@@ -1,0 +1,90 @@
+"""`nasx train NAME_OR_ARCH_STRING [key=value ...]`: train one network at proxy scale and score it."""
+from __future__ import annotations
+
+import json
+import math
+import sys
+from dataclasses import replace
+
+from nasx.arch.codec import decode, encode
+from nasx.arch.spec import ArchSpec
+from nasx.cli.config import TrainSetup, compose, train_setup
+from nasx.complexity import complexity
+from nasx.data.dataset import Dataset
+from nasx.families import get as get_family
+from nasx.generators.proxy import proxy
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train", help="train one family or arch string at proxy scale, print accuracy and reward",
+                       description="Overrides use Hydra syntax on conf/train.yaml: data=cifar10 data.root=PATH "
+                                   "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1")
+    p.add_argument("arch", metavar="NAME_OR_ARCH_STRING", help="a family name (see `nasx families`) or an arch string")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/train.yaml")
+    p.add_argument("--json", action="store_true", help="print the results row as JSON instead of progress lines")
+    p.set_defaults(run=run)
+
+
+def proxy_specs(text: str, setup: TrainSetup, data: Dataset) -> tuple[ArchSpec, ArchSpec]:
+    """(trained spec, full-scale spec). A family is shrunk by setup.proxy; an arch string is taken as
+    written (it already describes the proxy network), adapted only to the data's size, classes, channels."""
+    if "|" in text:
+        full = decode(text)
+        spec = proxy(full, resolution=data.resolution, num_classes=data.num_classes)
+    else:
+        full = get_family(text)
+        spec = proxy(full, resolution=data.resolution, num_classes=data.num_classes,
+                     width_mult=setup.proxy.width_mult, depth_mult=setup.proxy.depth_mult,
+                     stem_stride=setup.proxy.stem_stride)
+    return replace(spec, in_channels=data.channels), full
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
+
+
+def run(args) -> int:
+    from nasx.trial import evaluate_trial
+
+    setup = train_setup(compose("train", args.overrides))
+    if setup.train.device.startswith("cuda"):
+        import torch
+        if not torch.cuda.is_available():
+            raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
+    data = setup.data.load()
+    spec, full = proxy_specs(args.arch, setup, data)
+    say = (lambda *a: None) if args.json else print
+
+    cost, full_cost = complexity(spec), complexity(full)
+    say(f"data     {data.describe()}")
+    say(f"arch     {encode(spec)}")
+    say(f"params   {cost.params:,} (full scale {full_cost.params:,})   MACs {cost.macs:,} "
+        f"(full scale {full_cost.macs:,} at {full.resolution}x{full.resolution})")
+
+    def progress(metrics, state) -> None:
+        h = metrics.history[-1]
+        say(f"epoch {h['epoch']:3d}  step {h['step']:5d}  lr {h['lr']:.4f}  train/loss {h['train/loss']:.4f}  "
+            f"val/top1 {_fmt(h['val/top1'])}  {h['wall_s']:.1f}s", flush=True)
+
+    record = evaluate_trial(spec, data, setup.train, setup.objective, seed=setup.seed, full_spec=full,
+                            on_epoch=progress, measure=setup.measure_latency)
+    row = record.to_row()
+    if args.json:
+        print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()},
+                         indent=1))
+    else:
+        latency = f"   latency {record.latency_ms:.3f} ms (batch 1)" if not math.isnan(record.latency_ms) else ""
+        objective = setup.objective
+        score = (f"reward {_fmt(record.reward)} ({objective.name}: val/top1 x ({objective.metric} / "
+                 f"{objective.target:g}) ^ w, {objective.scale} scale)") if objective.mode == "reward" else \
+            f"objectives (val/top1, {objective.metric}) = ({_fmt(record.val_top1)}, {record.cost:g})"
+        print(f"val/top1 {_fmt(record.val_top1)}   test/top1 {_fmt(record.test_top1)}   "
+              f"epochs {record.epochs}   {record.wall_s:.1f}s{latency}")
+        print(f"params {record.params:,}   MACs {record.macs:,}   full params {record.full_params:,}   "
+              f"full MACs {record.full_macs:,}")
+        if record.ok:
+            print(score)
+    if not record.ok:
+        print(f"nasx train: trial failed: {record.error}", file=sys.stderr)
+        return 1
+    return 0
