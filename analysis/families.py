@@ -21,7 +21,7 @@ from analysis.frame import ACC, as_float, finished, parse_choices, references, s
 from analysis.pareto import accuracy_at, cost_at, dominated_by, frontier
 
 COLUMNS = ["family", "runs", "acc", "cost", "on_frontier", "dominated_by", "gap_at_equal_cost",
-           "cost_ratio_at_equal_acc", "nearest_arch", "nearest_distance", "nearest_acc"]
+           "cost_ratio_at_equal_acc", "nearest_trial", "nearest_distance", "nearest_acc", "nearest_arch"]
 
 
 def choice_distance(a: dict, b: dict) -> float:
@@ -61,6 +61,7 @@ def family_table(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.
         i, distance = nearest(parse_choices(fam["choices"].iloc[0]), s_choices)
         out.append({"family": name, "runs": len(fam), "acc": a, "cost": m, "on_frontier": count == 0,
                     "dominated_by": count, "gap_at_equal_cost": gap, "cost_ratio_at_equal_acc": ratio,
+                    "nearest_trial": search["trial_id"].iloc[i] if i >= 0 else "",
                     "nearest_arch": search["arch"].iloc[i] if i >= 0 else "",
                     "nearest_distance": distance,
                     "nearest_acc": float(s_acc[i]) if i >= 0 else float("nan")})

@@ -44,7 +44,7 @@ def test_gap_ratio_and_domination_by_hand(tmp_path):
 def test_nearest_searched_architecture_in_the_choices(tmp_path):
     t = family_table(_frame(tmp_path)).set_index("family")
     # fam_on {k5, e6, se0}: a differs in k and se (2/3), b in se (1/3), c in e (1/3): the first of b, c
-    assert t.loc["fam_on", "nearest_arch"] == "arch_b"
+    assert t.loc["fam_on", "nearest_arch"] == "arch_b" and t.loc["fam_on", "nearest_trial"] == "b"
     assert t.loc["fam_on", "nearest_distance"] == pytest.approx(1 / 3)
     assert t.loc["fam_on", "nearest_acc"] == pytest.approx(0.80)
     # not a point of the space: no nearest
