@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import nasx
-from analysis import compound, design_space, families, hypervolume, plots, reward_view
+from analysis import compare, compound, design_space, families, hypervolume, plots, reward_view
 from analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
 from analysis.pareto import frontier
 from analysis.provenance import provenance
@@ -78,6 +78,10 @@ def _overview(frame, figures, top, summary) -> Section:
     if len(failed):
         section.tables.append(("failed trials", failed[["run", "trial_id", "arch", "error"]].reset_index(drop=True)))
     summary.append(("runs", table))
+    if frame["run"].nunique() > 1:
+        searchers = compare.best_per_searcher(frame)
+        section.tables.append(("searchers over runs: best accuracy and reward found, mean and spread", searchers))
+        summary.append(("searchers over runs", searchers))
     return section
 
 
