@@ -53,7 +53,7 @@ def run(args) -> int:
             raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
     data = setup.data.load()
     spec, full = proxy_specs(args.arch, setup, data)
-    say = (lambda *a: None) if args.json else print
+    say = (lambda *a, **k: None) if args.json else print
 
     cost, full_cost = complexity(spec), complexity(full)
     say(f"data     {data.describe()}")
