@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.complexity
+	$(PY) -m bench.train_speed
 
 clean:
 	rm -rf $(VENV) .pytest_cache
