@@ -72,3 +72,16 @@ def test_unknown_family_and_bad_arch_exit_2(capsys):
     assert main(["train", "res16_cls10|ir_r1_k4_s1_c8", "train=smoke"]) == 2
     err = capsys.readouterr().err
     assert "k=4" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("group, option", [(g, p.stem) for g in ("data", "train", "objective")
+                                           for p in sorted((CONF_DIR / g).glob("*.yaml"))])
+def test_every_conf_option_composes_to_dataclasses(group, option):
+    overrides = [f"{group}={option}"]
+    if group == "data" and option in ("cifar10", "imagefolder", "npz"):
+        overrides.append("data.root=/some/path")
+    setup = train_setup(compose("train", overrides))
+    if group == "train":
+        assert setup.train.epochs >= 1
+    else:
+        assert getattr(setup, group).name == option
