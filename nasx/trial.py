@@ -6,12 +6,18 @@ import math
 import time
 from dataclasses import dataclass, replace
 
+import numpy
+import torch
+
+from nasx import __version__
 from nasx.arch.codec import decode, encode
 from nasx.arch.spec import ArchSpec
+from nasx.build import build_model
 from nasx.complexity import complexity
 from nasx.data.dataset import Dataset
+from nasx.profile import Latency, measure_latency
 from nasx.reward import Objective
-from nasx.results.schema import COLUMNS
+from nasx.train.loop import train_and_eval
 from nasx.train.metrics import Metrics
 from nasx.train.spec import TrainSpec
 
@@ -43,7 +49,7 @@ class TrialRecord:
     dataset: str = ""
     resolution: int | None = None
     metrics: Metrics | None = None
-    latency: object = None
+    latency: Latency | None = None
 
     @property
     def ok(self) -> bool:
@@ -55,10 +61,7 @@ class TrialRecord:
 
     def to_row(self) -> dict:
         """The results-table columns this trial fills (a subset of nasx.results.COLUMNS)."""
-        import numpy
-        import torch
-        from nasx import __version__
-        row = {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
+        return {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
                "params": self.params, "macs": self.macs, "full_params": self.full_params,
                "full_macs": self.full_macs, "latency_ms": self.latency_ms, "val/top1": self.val_top1,
                "test/top1": self.test_top1, "reward": self.reward, "epochs": self.epochs, "wall_s": self.wall_s,
@@ -66,8 +69,6 @@ class TrialRecord:
                "versions": json.dumps({"nasx": __version__, "torch": torch.__version__, "numpy": numpy.__version__},
                                       sort_keys=True),
                "finished_at": time.time()}
-        assert set(row) <= set(COLUMNS)
-        return row
 
 
 def _check_fit(spec: ArchSpec, data: Dataset) -> None:
@@ -84,12 +85,6 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
     classes and channels). `full_spec` (default: `spec`) gives full_params/full_macs. Latency is measured
     when `measure` is set or the objective's cost is latency_ms. Never raises for a bad candidate or a
     failed run: those give a record with status "failed" and the reason."""
-    import torch
-
-    from nasx.build import build_model
-    from nasx.profile import measure_latency
-    from nasx.train.loop import train_and_eval
-
     start = time.perf_counter()
     base = {"seed": seed, "dataset": data.name, "resolution": data.resolution}
     try:
