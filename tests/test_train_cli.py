@@ -85,3 +85,13 @@ def test_every_conf_option_composes_to_dataclasses(group, option):
         assert setup.train.epochs >= 1
     else:
         assert getattr(setup, group).name == option
+
+
+def test_train_on_a_fake_cifar_directory(tmp_path, capsys):
+    from test_data import write_cifar
+    write_cifar(tmp_path / "cifar-10-batches-py", per_batch=8)
+    code = main(["train", TINY.replace("res16", "res32"), "data=cifar10", f"data.root={tmp_path}", "train=smoke",
+                 "train.batch_size=8", "--json"])
+    assert code == 0
+    row = json.loads(capsys.readouterr().out)
+    assert (row["dataset"], row["resolution"], row["status"]) == ("cifar10", 32, "ok")
