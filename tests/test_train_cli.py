@@ -17,7 +17,7 @@ def nasx(*args):
 
 @pytest.mark.slow
 def test_train_digits_prints_progress_and_results():
-    result = nasx("train", TINY, "data=digits", "train.epochs=2", "train.batch_size=128")
+    result = nasx("train", TINY, "data=digits", "train.epochs=2", "train.batch_size=128", "train.threads=1")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "digits: 1258 train / 180 val / 359 test images" in out
