@@ -71,8 +71,9 @@ def _overview(frame, figures, top, summary) -> Section:
             counts[status] = 0
     table = counts[["ok", "failed", "pruned"]].reset_index()
     table.insert(1, "trials", table[["ok", "failed", "pruned"]].sum(axis=1))
-    table["best " + ACC] = [float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
-                            for a in (as_float(finished(frame[frame["run"] == r])[ACC]) for r in table["run"])]
+    table["best searched " + ACC] = [
+        float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
+        for a in (as_float(searched(finished(frame[(frame["run"] == r).to_numpy(bool)]))[ACC]) for r in table["run"])]
     section = Section("Runs", tables=[("trials by status", table)])
     failed = frame[(frame["status"] == "failed").fillna(False).to_numpy(bool)]
     if len(failed):
@@ -102,7 +103,8 @@ def _frontier(frame, figures, top, summary) -> Section:
             if not finished(frame, cost).empty:
                 section.figures.append((f"frontier_{cost}", plots.frontier_figure(frame, cost),
                                         f"{ACC} against {cost}"))
-    summary.append(("Pareto frontier (searched)", table.drop(columns=["arch", "run"]).head(top)))
+    shown = table.drop(columns=["arch"] if frame["run"].nunique() > 1 else ["arch", "run"])
+    summary.append(("Pareto frontier (searched)", shown.head(top)))
     return section
 
 
