@@ -1,6 +1,6 @@
 """Search spaces over ArchSpecs, one module per space, registered by the name used in conf/space/.
 
-A registered space is a factory `make(**options)` returning an object with `contains(spec)`.
+A registered space is a `search_spaces.base.Space` subclass; `get(name, **options)` makes one.
 """
 from __future__ import annotations
 
@@ -26,7 +26,10 @@ def get(name: str, **options: Any) -> Any:
     if name not in _SPACES:
         known = ", ".join(names()) or "none registered"
         raise ValueError(f"unknown search space {name!r} (known: {known})")
-    return _SPACES[name](**options)
+    try:
+        return _SPACES[name](**options)
+    except TypeError as exc:  # an unknown keyword: name it without a traceback
+        raise ValueError(f"search space {name!r}: {exc}".replace("__init__() ", "")) from None
 
 
 def containing(spec: Any) -> list[str]:

@@ -194,8 +194,8 @@ class Space:
         count = math.prod(p.count() for p in self.parameters())
         return Size(count, exact=False, note="choice assignments (upper bound)")
 
-    def grid(self) -> Iterator[tuple[dict[str, Any], ArchSpec]]:
-        """Every valid point within the budget once, in a deterministic order (finite spaces only)."""
+    def grid(self, *, within_budget: bool = True) -> Iterator[tuple[dict[str, Any], ArchSpec]]:
+        """Every valid point (within the budget) once, in a deterministic order (finite spaces only)."""
         if not self.finite:
             raise ValueError(f"space {self.name} has continuous parameters: it has no grid")
         params = self.parameters()
@@ -207,7 +207,7 @@ class Space:
             except ValueError:
                 continue
             key = spec.key()
-            if key in seen or not self.budget.admits(spec):
+            if key in seen or (within_budget and not self.budget.admits(spec)):
                 continue
             seen.add(key)
             yield values, spec

@@ -111,4 +111,4 @@ class CompoundSpace(Space):
     def size(self) -> Size:
         if self.mode == "continuous":
             return Size(float("inf"), exact=True, note="continuous coefficients")
-        return Size(sum(1 for _ in self.grid()), exact=True, note="valid triples (distinct networks)")
+        return Size(sum(1 for _ in self.grid(within_budget=False)), exact=True, note="valid triples (distinct networks)")

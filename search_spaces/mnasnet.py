@@ -45,7 +45,7 @@ STEM_C, HEAD_C, DROPOUT = 32, 1280, 0.2
 TINY = {"act": "relu", **{f"b{i}_{k}": v for i in range(1, 8) for k, v in
                           (("op", "mb1"), ("k", 3), ("se", 0.0), ("skip", True))},
         **{f"b{i}_filters": round_half_up(f * 0.75) for i, f in enumerate(FILTERS, 1)},
-        **{f"b{i}_layers": 1 for i in range(1, 8)}}
+        **{f"b{i}_layers": max(1, n - 1) for i, n in enumerate(LAYERS, 1)}}
 
 
 def block_stages(op: str, k: int, se: float, skip: bool, filters: int, layers: int, stride: int,

@@ -92,7 +92,7 @@ class RegNetSpace(Space):
         depths = [s.r for s in stages]
         d = sum(depths)
         lo_d, hi_d = self.ranges["d"]
-        if not lo_d <= d <= hi_d or widths != sorted(set(widths)):
+        if not lo_d <= d <= hi_d or widths != sorted(widths):
             return
         wm_param = self.parameter("wm")
         wms = np.array(wm_param.grid())
@@ -101,8 +101,10 @@ class RegNetSpace(Space):
         stage_of = np.repeat(np.arange(n), depths)[1:]
         j = np.arange(1, d)
         for group_w in self.ranges["group_w"]:
-            allowed = [[w for w in range(8, 2 * target + 8, 8)
-                        if compatible_width(w, bot_mul, group_w, self.rounding)[0] == target] for target in widths]
+            # snapping moves a width by at most half a group (<= 32 * 4 / 2 channels)
+            allowed = [[w for w in range(max(8, st.c - 128), st.c + 136, 8)
+                        if compatible_width(w, bot_mul, group_w, self.rounding) == (st.c, st.width // st.g)]
+                       for st in stages]
             if not all(allowed):
                 continue
             for w0 in range(W0[0], W0[1] + 1, W0_Q):

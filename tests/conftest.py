@@ -2,6 +2,10 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
+
+# one thread: small CPU ops run fastest and results stay bit-stable on a shared 2-core machine
+torch.set_num_threads(1)
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "families.json").read_text())
 
