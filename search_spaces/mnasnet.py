@@ -1,5 +1,4 @@
-"""`mnasnet`: the factorized hierarchical space of MnasNet (Tan et al., 2019), which produced
-MnasNet-A1 and EfficientNet-B0.
+"""`mnasnet`: MnasNet's factorized hierarchical space (Tan et al., 2019), source of MnasNet-A1 and B0.
 
 A fixed skeleton of 7 blocks (MobileNetV2's filters and layers, EfficientNet-B0's strides, which
 are MobileNetV2's). Per block i (parameter prefix `b{i}_`):

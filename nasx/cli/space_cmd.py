@@ -1,6 +1,7 @@
 """`nasx space [NAME]`: a search space's choices, its size, and what 1,000 samples look like."""
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -47,6 +48,12 @@ def options(pairs: list[str]) -> dict:
     return out
 
 
+def summary(space) -> str:
+    """First line of the space module's docstring."""
+    doc = sys.modules[type(space).__module__].__doc__ or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
 def run(args) -> None:
     if args.name is None:
         rows = []
@@ -54,15 +61,14 @@ def run(args) -> None:
             space = search_spaces.get(name)
             size = space.size()
             rows.append([name, len(space.parameters()), f"{size.count:.3g}" + ("" if size.exact else " (est.)"),
-                         (type(space).__doc__ or "").strip().splitlines()[0]])
+                         summary(space)])
         print(render(["space", "parameters", "size", "description"], rows, right={1, 2}))
         return
     if args.samples < 1:
         raise ValueError(f"--samples {args.samples}: must be >= 1")
     budget = {k: [count(v) for v in getattr(args, k)] for k in ("macs", "params") if getattr(args, k)}
     space = search_spaces.get(args.name, **options(args.set), **budget)
-    module_doc = (__import__(type(space).__module__, fromlist=["_"]).__doc__ or "").strip().splitlines()[0]
-    print(f"space {space.name}: {module_doc}")
+    print(f"space {space.name}: {summary(space)}")
     print(render(["parameter", "kind", "values"], [list(r) for r in space.describe()], right=set()))
     size = space.size()
     print(f"size: {size.count:,.0f}" if size.exact and size.count != float("inf") else
