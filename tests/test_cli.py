@@ -70,5 +70,6 @@ def test_families_reports_search_space_membership(monkeypatch):
 
     monkeypatch.setitem(search_spaces._SPACES, "toy", OnlyResNet50)
     rows = {r["name"]: r for r in families_cmd.rows()}
-    assert rows["resnet50"]["spaces"] == ["toy"]
+    assert rows["resnet50"]["spaces"] == ["resnext", "toy"]
+    assert rows["resnet101"]["spaces"] == ["resnext"]
     assert rows["densenet121"]["spaces"] == []

@@ -1,0 +1,141 @@
+"""A search as plain values: what to search, how to train and score, where to run, and checks on it."""
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from nasx.data import DataSpec
+from nasx.reward import Objective
+from nasx.train.spec import TrainSpec
+
+
+@dataclass(frozen=True)
+class ProxySpec:
+    """How a full-scale candidate is shrunk for the proxy task (arguments of nasx.proxy)."""
+
+    width_mult: float = 0.25
+    depth_mult: float = 0.5
+    stem_stride: int = 1
+
+
+@dataclass(frozen=True)
+class SpaceSpec:
+    """A registered search space, its options, and the full-scale MACs/params budget of candidates."""
+
+    name: str = "mnasnet"
+    options: dict[str, Any] = field(default_factory=dict)
+    macs: tuple[float, float] | None = None
+    params: tuple[float, float] | None = None
+
+    def make(self):
+        import search_spaces
+        return search_spaces.get(self.name, **self.options, macs=self.macs, params=self.params)
+
+
+@dataclass(frozen=True)
+class SearcherSpec:
+    """A registered searcher, its options, and optional ASHA early stopping."""
+
+    name: str = "random"
+    options: dict[str, Any] = field(default_factory=dict)
+    asha: bool = False
+    asha_metric: str = "val_top1"     # val_top1 | reward
+    grace_epochs: int = 1
+    reduction_factor: int = 2
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Ray resources: per trial (fractional GPUs share one GPU), for a local Ray, and retries."""
+
+    cpus_per_trial: float = 1.0
+    gpus_per_trial: float = 0.0
+    max_concurrent: int = 2
+    num_cpus: int | None = None       # local Ray only; None: all
+    num_gpus: int | None = None
+    max_retries: int = 1              # re-runs of a trial whose worker process died
+
+
+@dataclass(frozen=True)
+class SearchSetup:
+    """Everything `nasx search` needs."""
+
+    name: str
+    space: SpaceSpec
+    searcher: SearcherSpec
+    data: DataSpec
+    train: TrainSpec
+    objective: Objective
+    proxy: ProxySpec
+    resources: Resources
+    budget: int = 20
+    seed: int = 0
+    references: tuple[str, ...] = ()
+    address: str | None = None         # None: local Ray; "auto" or host:port: an existing cluster
+    run_dir: str = ""
+    smoke: bool = False
+    config: dict[str, Any] = field(default_factory=dict)   # the resolved config, for provenance
+
+    def objectives(self) -> tuple[tuple[str, str], ...]:
+        if self.objective.mode == "multi":
+            return (("val/top1", "max"), ("full_" + self.objective.metric if self.objective.scale == "full"
+                                          else self.objective.metric, "min"))
+        return (("reward", "max"),)
+
+
+SMOKE_BUDGET = 3
+
+
+def smoke(setup: SearchSetup) -> SearchSetup:
+    """The same experiment shrunk to seconds on a CPU: a few trials of a few steps on small networks."""
+    train = replace(setup.train, epochs=1, steps=min(setup.train.steps or 3, 3), eval_every=1,
+                    batch_size=min(setup.train.batch_size, 32), device="cpu")
+    proxy = replace(setup.proxy, width_mult=min(setup.proxy.width_mult, 0.25),
+                    depth_mult=min(setup.proxy.depth_mult, 0.25))
+    data = replace(setup.data, resolution=min(setup.data.resolution, 16))
+    return replace(setup, train=train, proxy=proxy, data=data, budget=min(setup.budget, SMOKE_BUDGET),
+                   references=setup.references[:1], smoke=True,
+                   resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0))
+
+
+def _reachable(address: str) -> None:
+    if address == "auto":
+        if not Path("/tmp/ray/ray_current_cluster").is_file():
+            raise ValueError("cluster.address=auto: no running Ray cluster on this machine (start one with "
+                             "`ray start --head`)")
+        return
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"cluster.address={address!r}: expected auto or HOST:PORT")
+    try:
+        socket.create_connection((host, int(port)), timeout=2.0).close()
+    except OSError:
+        raise ValueError(f"cluster.address={address}: nothing answers there (is `ray start --head` running?)") from None
+
+
+def check(setup: SearchSetup) -> None:
+    """Every error a search could meet before Ray starts, as one ValueError line."""
+    from nasx import families
+    from nasx.search import searchers
+
+    if setup.budget < 1:
+        raise ValueError(f"budget={setup.budget}: must be a positive number of trials")
+    if setup.train.epochs < 1 and setup.train.steps < 1:
+        raise ValueError(f"train.epochs={setup.train.epochs}: must be positive (or give train.steps)")
+    if setup.searcher.name not in searchers.names():
+        raise ValueError(f"unknown searcher {setup.searcher.name!r}; choose one of {', '.join(searchers.names())}")
+    space = setup.space.make()
+    space.sample(setup.seed)  # an impossible MACs/params range fails here, with its range named
+    for name in setup.references:
+        if name not in families.names():
+            raise ValueError(f"references: unknown family {name!r} (see `nasx families`)")
+    r = setup.resources
+    if r.cpus_per_trial <= 0 or r.gpus_per_trial < 0 or r.max_concurrent < 1 or r.max_retries < 0:
+        raise ValueError("resources: need cpus_per_trial > 0, gpus_per_trial >= 0, max_concurrent >= 1, "
+                         "max_retries >= 0")
+    if setup.searcher.asha and setup.searcher.asha_metric not in ("val_top1", "reward"):
+        raise ValueError(f"search.asha_metric={setup.searcher.asha_metric!r}: choose val_top1 or reward")
+    if setup.address:
+        _reachable(setup.address)
