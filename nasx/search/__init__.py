@@ -1,0 +1,1 @@
+"""Architecture search: searchers behind one ask/tell interface and the runner that drives them."""

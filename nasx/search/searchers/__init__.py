@@ -1,0 +1,41 @@
+"""Searchers behind one ask/tell interface, registered by the name used in conf/search/.
+
+`get(name, space, seed=..., objectives=..., **options)` makes one; see `base.Searcher`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from nasx.search.searchers.base import Outcome, Proposal, Searcher
+
+__all__ = ["Outcome", "Proposal", "Searcher", "get", "names", "register"]
+
+_SEARCHERS: dict[str, type[Searcher]] = {}
+
+
+def register(name: str):
+    def wrap(cls: type[Searcher]) -> type[Searcher]:
+        if name in _SEARCHERS:
+            raise ValueError(f"searcher {name!r} registered twice")
+        cls.name = name
+        _SEARCHERS[name] = cls
+        return cls
+    return wrap
+
+
+def names() -> list[str]:
+    return sorted(_SEARCHERS)
+
+
+def get(name: str, space: Any, **options: Any) -> Searcher:
+    if name not in _SEARCHERS:
+        known = ", ".join(names()) or "none registered"
+        raise ValueError(f"unknown searcher {name!r} (known: {known})")
+    return _SEARCHERS[name](space, **options)
+
+
+def _load() -> None:
+    from nasx.search.searchers import grid, nsga2, random, tpe  # noqa: F401  (they register themselves)
+
+
+_load()

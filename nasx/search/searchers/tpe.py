@@ -1,0 +1,21 @@
+"""`tpe`: Optuna's Tree-structured Parzen Estimator (Bergstra et al., 2011), seeded, one objective."""
+from __future__ import annotations
+
+import optuna
+
+from nasx.search.searchers import register
+from nasx.search.searchers._optuna import OptunaSearcher
+
+
+@register("tpe")
+class TPESearcher(OptunaSearcher):
+    """`n_startup_trials` random proposals first, then TPE (Optuna's defaults otherwise)."""
+
+    max_objectives = 1
+
+    def __init__(self, space, *, n_startup_trials: int = 10, **options) -> None:
+        self.n_startup_trials = int(n_startup_trials)
+        super().__init__(space, **options)
+
+    def _sampler(self):
+        return optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=self.n_startup_trials)
