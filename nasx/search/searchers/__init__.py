@@ -35,7 +35,7 @@ def get(name: str, space: Any, **options: Any) -> Searcher:
 
 
 def _load() -> None:
-    from nasx.search.searchers import grid, nsga2, random, tpe  # noqa: F401  (they register themselves)
+    from nasx.search.searchers import evolution, grid, nsga2, random, reinforce, tpe  # noqa: F401  (self-registering)
 
 
 _load()

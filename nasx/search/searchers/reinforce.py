@@ -1,0 +1,95 @@
+"""`reinforce`: a MnasNet-style controller (Tan et al., 2019) trained by REINFORCE (Williams, 1992).
+
+The policy is an independent softmax per parameter over its actions: a Choice's values, or an
+IntRange/FloatRange discretised onto at most `max_choices` grid points (evenly spaced, in log
+space for a log range, snapped onto the parameter's own grid). Each proposal samples one action
+per parameter; a point the space rejects is resampled. On an ok outcome with reward r (the
+objective, signed so that larger is better), every sampled parameter's logits move by
+
+    logits += lr * (r - b) * (onehot(action) - softmax(logits))
+            + lr * entropy_weight * dH/dlogits,    dH/dlogits = -p * (log p + H)
+
+where b is the baseline before this reward, then b <- decay * b + (1 - decay) * r. The baseline
+starts at the first reward told. Failed and pruned outcomes do not update the policy.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from nasx.search.searchers import register
+from nasx.search.searchers.base import Outcome, Proposal, Searcher
+from search_spaces.params import Choice
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def actions_of(param, max_choices: int) -> tuple:
+    """The values a parameter's policy chooses among."""
+    if isinstance(param, Choice):
+        return tuple(param.values)
+    if math.isfinite(param.count()) and param.count() <= max_choices:
+        return tuple(param.grid())
+    points = (np.geomspace if param.log else np.linspace)(param.low, param.high, max_choices)
+    return tuple(dict.fromkeys(param.snap(float(x)) for x in points))
+
+
+@register("reinforce")
+class ReinforceSearcher(Searcher):
+    max_objectives = 1
+
+    def __init__(self, space, *, lr: float = 0.1, baseline_decay: float = 0.9, entropy_weight: float = 0.0,
+                 max_choices: int = 32, max_tries: int = 10_000, **options) -> None:
+        super().__init__(space, **options)
+        if not (lr > 0 and 0 <= baseline_decay < 1 and entropy_weight >= 0 and max_choices >= 2 and max_tries >= 1):
+            raise ValueError(f"searcher reinforce: need lr > 0, 0 <= baseline_decay < 1, entropy_weight >= 0, "
+                             f"max_choices >= 2, max_tries >= 1; got {lr}, {baseline_decay}, {entropy_weight}, "
+                             f"{max_choices}, {max_tries}")
+        self.lr, self.baseline_decay, self.entropy_weight = float(lr), float(baseline_decay), float(entropy_weight)
+        self.max_tries = int(max_tries)
+        self.params = space.parameters()
+        self.actions = [actions_of(p, int(max_choices)) for p in self.params]
+        self.logits = [np.zeros(len(a)) for a in self.actions]
+        self.baseline: float | None = None
+        self._sampled: dict[int, list[int]] = {}  # proposal id -> action index per parameter
+
+    def probabilities(self) -> dict[str, dict[Any, float]]:
+        """{parameter: {value: probability}} of the current policy."""
+        return {p.name: dict(zip(a, softmax(z).tolist())) for p, a, z in zip(self.params, self.actions, self.logits)}
+
+    def _propose(self):
+        for _ in range(self.max_tries):
+            picks = [int(self.rng.choice(len(z), p=softmax(z))) for z in self.logits]
+            values = {p.name: a[i] for p, a, i in zip(self.params, self.actions, picks)}
+            try:
+                spec = self.space.generate(values)
+            except ValueError:
+                continue
+            if self.space.budget.admits(spec):
+                self._sampled[len(self.proposals)] = picks
+                return values, spec
+        raise ValueError(f"searcher reinforce: no point of space {self.space.name} within "
+                         f"{self.space.budget.describe()} in {self.max_tries:,} samples of the policy")
+
+    def _observe(self, proposal: Proposal, outcome: Outcome) -> None:
+        picks = self._sampled.pop(proposal.id)
+        reward = self.score(outcome)
+        if reward is None:
+            return
+        if self.baseline is None:
+            self.baseline = reward
+        advantage = reward - self.baseline
+        for z, i in zip(self.logits, picks):
+            p = softmax(z)
+            step = -advantage * p
+            step[i] += advantage
+            if self.entropy_weight:
+                logp = np.log(np.maximum(p, 1e-300))
+                step += self.entropy_weight * (-p * (logp + -(p * logp).sum()))
+            z += self.lr * step
+        self.baseline = self.baseline_decay * self.baseline + (1 - self.baseline_decay) * reward
