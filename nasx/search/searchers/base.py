@@ -112,6 +112,7 @@ class Searcher:
             raise ValueError(f"searcher {self.name}: proposal {proposal_id} was already told")
         if not isinstance(outcome, Outcome):
             raise TypeError(f"searcher {self.name}: tell takes an Outcome, got {type(outcome).__name__}")
+        self.objective_values(outcome)  # an ok outcome lacking an objective is refused before it counts
         self.outcomes[proposal_id] = outcome
         self._observe(self.proposals[proposal_id], outcome)
 
