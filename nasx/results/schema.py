@@ -39,6 +39,7 @@ COLUMNS: dict[str, str] = {
     "git_commit": "string",
     "versions": "string",        # JSON object of library versions
     "finished_at": "float64",    # unix seconds
+    "node": "string",            # the Ray node that trained it
 }
 
 STATUSES = ("ok", "failed", "pruned")

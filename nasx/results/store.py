@@ -79,6 +79,11 @@ def write_views(run_dir: str | Path) -> None:
         os.replace(tmp, run_dir / name)
 
 
+def empty_frame() -> pd.DataFrame:
+    """A typed table with no rows."""
+    return _typed(pd.DataFrame(columns=list(COLUMNS)))
+
+
 def load(run_dir: str | Path) -> pd.DataFrame:
     """DataFrame of a run's trials, typed per `schema.COLUMNS`; raises ValueError naming what is missing or broken."""
     run_dir = Path(run_dir)

@@ -1,0 +1,168 @@
+"""The Ray Tune runner: the one module where nasx meets Ray.
+
+Trials are Tune function trainables; the dataset goes into Ray's object store once
+(`tune.with_parameters`), actors are reused between trials, a searcher is adapted to Tune's
+Searcher API through `Plan`, and each finished trial is appended to the run's results table.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from nasx import results
+from nasx.search import searchers
+from nasx.search.plan import FINISHED, DataShape, Plan
+from nasx.search.setup import SearchSetup, check
+from nasx.search.summary import summary
+from nasx.search.trials import git_commit
+
+os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
+os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
+os.environ.setdefault("TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S", "0")
+
+
+def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> None:
+    """One trial on a Ray worker: evaluate_trial, reporting per epoch (for ASHA) and the final row."""
+    import ray
+    import torch
+    from ray import tune
+
+    from nasx.trial import evaluate_trial
+
+    threads = setup.train.threads or max(1, int(setup.resources.cpus_per_trial))
+    torch.set_num_threads(threads)
+    node = ray.get_runtime_context().get_node_id()[:12]
+
+    def on_epoch(metrics, state) -> None:
+        if setup.searcher.asha:
+            last = metrics.history[-1]
+            tune.report({"epoch": last["epoch"], "val_top1": last.get("val/top1", float("nan")),
+                         "reward": float("nan"), "node": node})
+
+    record = evaluate_trial(config["arch"], data, replace(setup.train, threads=threads), setup.objective,
+                            seed=setup.seed, full_spec=_decode(config["full_arch"]), on_epoch=on_epoch)
+    tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
+                 "row": json.dumps(record.to_row())})
+
+
+def _decode(text: str):
+    from nasx.arch.codec import decode
+    return decode(text)
+
+
+def _tune_searcher(plan: Plan):
+    from ray.tune.search import Searcher
+
+    class PlanSearcher(Searcher):
+        """Tune's view of a nasx searcher: suggest asks the plan, completion tells it."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: dict[str, str] = {}
+
+        def suggest(self, trial_id: str):
+            config = plan.next_config()
+            if config == FINISHED:
+                return Searcher.FINISHED
+            if config is not None:
+                self.ids[trial_id] = config["trial_id"]
+            return config
+
+        def save(self, checkpoint_path: str) -> None:
+            """Nothing to save: a search resumes from its results table (see Plan)."""
+
+        def restore(self, checkpoint_path: str) -> None:
+            """See `save`."""
+
+        def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
+            if trial_id in self.ids:
+                message = "the trial's worker failed (see the Ray logs under ray/)" if error else None
+                plan.complete(self.ids.pop(trial_id), result, message)
+
+    return PlanSearcher()
+
+
+def _init_ray(setup: SearchSetup) -> bool:
+    import ray
+    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
+    if ray.is_initialized():
+        return False
+    kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    if setup.address:
+        ray.init(address=setup.address, **kwargs)
+    else:
+        ray.init(num_cpus=setup.resources.num_cpus, num_gpus=setup.resources.num_gpus, **kwargs)
+    return True
+
+
+def write_config(setup: SearchSetup, run_dir: Path) -> None:
+    config = dict(setup.config) or {"name": setup.name}
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print) -> Path:
+    """Run (or resume) a search to its budget; returns the run directory."""
+    check(setup)
+    run_dir = Path(setup.run_dir)
+    if run_dir.exists() and any(run_dir.glob("results.*")) and not resume:
+        raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    setup = replace(setup, run_dir=str(run_dir))
+    write_config(setup, run_dir)
+    existing = results.load(run_dir) if (run_dir / results.store.LOG).is_file() else results.empty_frame()
+
+    data = setup.data.load()
+    space = setup.space.make()
+    searcher = searchers.get(setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(),
+                             **setup.searcher.options)
+    plan = Plan(setup, space, searcher, DataShape(data.resolution, data.num_classes, data.channels), existing,
+                commit=git_commit(), out=out)
+    out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
+        f"(+{len(setup.references)} references), data {data.describe()}"
+        + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
+    out(f"results: {run_dir / results.store.CSV}")
+
+    started = _init_ray(setup)
+    try:
+        _tune(setup, plan, data, run_dir)
+    finally:
+        if started:
+            import ray
+            ray.shutdown()
+    for line in summary(results.load(run_dir), setup):
+        out(line)
+    out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
+    return run_dir
+
+
+def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+
+    r = setup.resources
+    trainable = tune.with_resources(tune.with_parameters(_trainable, data=data, setup=setup),
+                                    {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial})
+    scheduler = None
+    if setup.searcher.asha:
+        scheduler = ASHAScheduler(time_attr="epoch", metric=setup.searcher.asha_metric, mode="max",
+                                  max_t=max(setup.train.epochs, 1), grace_period=setup.searcher.grace_epochs,
+                                  reduction_factor=setup.searcher.reduction_factor)
+    tuner = tune.Tuner(
+        trainable,
+        tune_config=tune.TuneConfig(search_alg=_tune_searcher(plan), scheduler=scheduler, num_samples=-1,
+                                    max_concurrent_trials=r.max_concurrent, reuse_actors=True,
+                                    trial_dirname_creator=lambda trial: trial.trial_id),
+        run_config=tune.RunConfig(name="tune", storage_path=str((run_dir / "ray").resolve()), verbose=0,
+                                  failure_config=tune.FailureConfig(max_failures=r.max_retries),
+                                  checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False)),
+    )
+    start = time.monotonic()
+    tuner.fit()
+    plan.wall_s = time.monotonic() - start

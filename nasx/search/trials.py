@@ -1,0 +1,82 @@
+"""One search trial as values: the config a worker receives, the row it leaves, the outcome a searcher hears."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import subprocess
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from nasx.arch.codec import decode, encode
+from nasx.arch.spec import ArchSpec
+from nasx.complexity import complexity
+from nasx.generators.proxy import proxy
+from nasx.search.searchers import Outcome
+from nasx.search.setup import SearchSetup
+
+OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
+
+
+def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_classes: int, channels: int) -> ArchSpec:
+    """The network actually trained: `full` shrunk by setup.proxy to the data's size, classes and channels."""
+    p = setup.proxy
+    spec = proxy(full, resolution=resolution, num_classes=num_classes, width_mult=p.width_mult,
+                 depth_mult=p.depth_mult, stem_stride=p.stem_stride)
+    return replace(spec, in_channels=channels)
+
+
+def training_key(setup: SearchSetup) -> str:
+    """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash)."""
+    parts = {"data": asdict(setup.data), "train": asdict(setup.train), "objective": asdict(setup.objective),
+             "proxy": asdict(setup.proxy), "seed": setup.seed}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""
+
+
+def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_id: int | None = None,
+                 family: str = "", values: dict | None = None) -> dict[str, Any]:
+    """What a worker receives (JSON-able)."""
+    return {"trial_id": trial_id, "arch": encode(trained), "arch_key": trained.key(), "full_arch": encode(full),
+            "proposal_id": proposal_id,
+            "family": family, "choices": json.dumps(values or {}, sort_keys=True, default=str)}
+
+
+def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
+    """The columns a trial's row takes from the search rather than from training."""
+    row = {"trial_id": config["trial_id"], "space": setup.space.name, "family": config["family"],
+           "choices": config["choices"], "searcher": "reference" if config["family"] else setup.searcher.name,
+           "config_hash": training_key(setup), "git_commit": commit, "seed": setup.seed,
+           "dataset": setup.data.name, "resolution": setup.data.resolution}
+    choices = json.loads(config["choices"])
+    if setup.space.name == "compound" and not config["family"]:
+        row.update({k: choices.get(k) for k in ("alpha", "beta", "gamma")},
+                   phi=float(setup.space.options.get("phi", 1.0)), scaling="compound")
+    return row
+
+
+def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *, commit: str,
+                   last: dict | None = None) -> dict[str, Any]:
+    """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker."""
+    trained, full = decode(config["arch"]), decode(config["full_arch"])
+    cost, full_cost = complexity(trained), complexity(full)
+    last = last or {}
+    return {**base_row(setup, config, commit=commit), "status": status, "error": error, "arch": config["arch"],
+            "arch_key": trained.key(), "params": cost.params, "macs": cost.macs, "full_params": full_cost.params,
+            "full_macs": full_cost.macs, "val/top1": last.get("val_top1", math.nan),
+            "epochs": last.get("epoch", 0), "node": last.get("node", "")}
+
+
+def outcome_of(row: dict[str, Any]) -> Outcome:
+    """What the searcher hears about a finished row."""
+    metrics = {k: row[k] for k in OUTCOME_METRICS if row.get(k) is not None}
+    return Outcome(str(row["status"]), {k: float(v) for k, v in metrics.items()})
