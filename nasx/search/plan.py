@@ -17,7 +17,8 @@ import pandas as pd
 from nasx import families, results
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import base_row, incomplete_row, outcome_of, proxy_spec, trial_config
+from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, trial_config,
+                               unbuildable_row)
 
 FINISHED = "FINISHED"
 MAX_ASKS_PER_TRIAL = 50  # a searcher proposing only known candidates stops after this many asks per slot
@@ -77,9 +78,14 @@ class Plan:
             name = self.refs.pop(0)
             full = families.get(name)
             values = self.space.params_of(full) if self.space.contains(full) else {}
-            trained = proxy_spec(self.setup, full, **vars(self.shape))
-            return self._launch(trial_config(self._unique_id(f"ref-{name}"), full, trained, family=name,
-                                             values=values))
+            trial_id = self._unique_id(f"ref-{name}")
+            try:
+                trained = proxy_spec(self.setup, full, **vars(self.shape))
+            except ValueError as exc:
+                self._record(unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
+                                             commit=self.commit), {"family": name})
+                return self.next_config()
+            return self._launch(trial_config(trial_id, full, trained, family=name, values=values))
         while not self.exhausted and self.searched_done + self._searched_running() < self.setup.budget:
             if self.asks >= MAX_ASKS_PER_TRIAL * self.setup.budget:
                 self.exhausted = True
@@ -89,7 +95,13 @@ class Plan:
             if proposal is None:
                 self.exhausted = True
                 break
-            trained = proxy_spec(self.setup, proposal.spec, **vars(self.shape))
+            try:
+                trained = proxy_spec(self.setup, proposal.spec, **vars(self.shape))
+            except ValueError as exc:
+                trial_id = self._unique_id(f"s{proposal.id:04d}")
+                self._record(unbuildable_row(self.setup, trial_id, proposal.spec, str(exc), values=proposal.values,
+                                             commit=self.commit), {"family": "", "proposal_id": proposal.id})
+                continue
             key = trained.key()
             if key in self.cache:
                 self.searcher.tell(proposal.id, outcome_of(self.cache[key]))
@@ -116,6 +128,9 @@ class Plan:
             epoch = (result or {}).get("epoch", 0)
             row = incomplete_row(self.setup, config, "pruned", f"stopped early by ASHA after epoch {epoch}",
                                  commit=self.commit, last=result)
+        return self._record(row, config)
+
+    def _record(self, row: dict[str, Any], config: dict) -> dict:
         row["order"] = self.order
         self.order += 1
         results.append(self.run_dir, row)

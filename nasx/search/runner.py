@@ -98,7 +98,7 @@ def _init_ray(setup: SearchSetup) -> bool:
     if setup.address:
         ray.init(address=setup.address, **kwargs)
     else:
-        ray.init(num_cpus=setup.resources.num_cpus, num_gpus=setup.resources.num_gpus, **kwargs)
+        ray.init(address="local", num_cpus=setup.resources.num_cpus, num_gpus=setup.resources.num_gpus, **kwargs)
     return True
 
 

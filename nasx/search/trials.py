@@ -76,6 +76,16 @@ def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *,
             "epochs": last.get("epoch", 0), "node": last.get("node", "")}
 
 
+def unbuildable_row(setup: SearchSetup, trial_id: str, full: ArchSpec, error: str, *, family: str = "",
+                    values: dict | None = None, commit: str = "") -> dict[str, Any]:
+    """Row of a candidate that cannot be adapted to the proxy task (e.g. it shrinks small images to nothing)."""
+    config = {"trial_id": trial_id, "family": family, "choices": json.dumps(values or {}, sort_keys=True, default=str)}
+    cost = complexity(full)
+    return {**base_row(setup, config, commit=commit), "status": "failed", "error": f"invalid at proxy scale: {error}",
+            "arch": encode(full), "arch_key": full.key(), "full_params": cost.params, "full_macs": cost.macs,
+            "epochs": 0}
+
+
 def outcome_of(row: dict[str, Any]) -> Outcome:
     """What the searcher hears about a finished row."""
     metrics = {k: row[k] for k in OUTCOME_METRICS if row.get(k) is not None}
