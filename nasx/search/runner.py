@@ -40,16 +40,27 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
     torch.set_num_threads(threads)
     node = ray.get_runtime_context().get_node_id()[:12]
 
+    full = _decode(config["full_arch"])
+    cost = _cost(setup, full)
+
     def on_epoch(metrics, state) -> None:
-        if setup.searcher.asha:
-            last = metrics.history[-1]
-            tune.report({"epoch": last["epoch"], "val_top1": last.get("val/top1", float("nan")),
-                         "reward": float("nan"), "node": node})
+        if setup.searcher.asha and not config["family"]:  # references always train to the end
+            val = metrics.history[-1].get("val/top1", float("nan"))
+            reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
+            tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
 
     record = evaluate_trial(config["arch"], data, replace(setup.train, threads=threads), setup.objective,
-                            seed=setup.seed, full_spec=_decode(config["full_arch"]), on_epoch=on_epoch)
+                            seed=setup.seed, full_spec=full, on_epoch=on_epoch)
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
                  "row": json.dumps(record.to_row())})
+
+
+def _cost(setup: SearchSetup, full) -> float:
+    """The objective's cost known before training (NaN for a measured latency)."""
+    from nasx.complexity import complexity
+    if setup.objective.metric == "latency_ms":
+        return float("nan")
+    return float(getattr(complexity(full), setup.objective.metric))
 
 
 def _decode(text: str):
@@ -151,8 +162,10 @@ def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
                                     {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial})
     scheduler = None
     if setup.searcher.asha:
-        scheduler = ASHAScheduler(time_attr="epoch", metric=setup.searcher.asha_metric, mode="max",
-                                  max_t=max(setup.train.epochs, 1), grace_period=setup.searcher.grace_epochs,
+        # one report per epoch, then the final one: max_t is one past the last epoch so the scheduler
+        # never stops a trial that is about to report its result
+        scheduler = ASHAScheduler(time_attr="training_iteration", metric=setup.searcher.asha_metric, mode="max",
+                                  max_t=max(setup.train.epochs, 1) + 1, grace_period=setup.searcher.grace_epochs,
                                   reduction_factor=setup.searcher.reduction_factor)
     tuner = tune.Tuner(
         trainable,

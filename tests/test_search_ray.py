@@ -1,0 +1,96 @@
+"""Searches on a real Ray: local, killed and resumed, and a two-node cluster on 127.0.0.1."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import ray
+
+from nasx import results
+from nasx.search.runner import run_search
+from nasx.search.setup import Resources, SearcherSpec
+from tests.search_setups import tiny_setup
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_search_on_local_ray_fills_the_table(local_ray, tmp_path):
+    lines = []
+    setup = tiny_setup(tmp_path / "run", budget=4, references=("efficientnet_b0", "vgg11"),
+                       searcher=SearcherSpec("evolution", asha=True, grace_epochs=1),
+                       train=replace(tiny_setup(tmp_path).train, epochs=2))
+    run_dir = run_search(setup, out=lines.append)
+    frame = results.load(run_dir)
+    assert len(frame) == 6 and frame["trial_id"].is_unique
+    assert sorted(frame["order"]) == list(range(6))
+    searched = frame[frame["family"] == ""]
+    assert len(searched) == 4 and set(searched["searcher"]) == {"evolution"}
+    assert frame.set_index("family").loc["vgg11", "status"] == "failed"
+    ok = frame[frame["status"] == "ok"]
+    assert len(ok) >= 1 and ok["val/top1"].between(0, 1).all() and (ok["full_macs"] > ok["macs"]).all()
+    assert set(frame["status"]) <= {"ok", "failed", "pruned"}
+    assert (run_dir / "config.yaml").is_file() and (run_dir / "results.parquet").is_file()
+    assert any(line.startswith("[  6/6]") for line in lines)
+    assert any(line.startswith("Pareto set") for line in lines)
+
+
+DRIVER = textwrap.dedent("""
+    import sys
+    from tests.search_setups import tiny_setup
+    from nasx.search.runner import run_search
+    run_search(tiny_setup(sys.argv[1], budget=6, references=("mobilenet_v2",)), out=lambda line: None)
+""")
+
+
+def test_killed_search_resumes_with_every_trial_once(local_ray, tmp_path):
+    run_dir = tmp_path / "run"
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(run_dir)], cwd=ROOT, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = run_dir / "results.jsonl"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 2):
+        time.sleep(0.2)
+    os.killpg(driver.pid, signal.SIGKILL)  # the driver and the local Ray it started die mid-search
+    driver.wait()
+    before = results.load(run_dir)
+    assert 2 <= len(before) < 7
+    run_search(tiny_setup(run_dir, budget=6, references=("mobilenet_v2",)), resume=True, out=lambda line: None)
+    after = results.load(run_dir)
+    assert len(after) == 7 and after["trial_id"].is_unique and after["arch_key"].is_unique
+    assert after.head(len(before)).equals(before)  # nothing finished before was lost or re-run
+    with pytest.raises(ValueError, match="already holds results"):
+        run_search(tiny_setup(run_dir, budget=6))
+
+
+def test_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
+    if ray.is_initialized():
+        ray.shutdown()
+    port = "6391"
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    start = [ray_bin, "start", "--num-cpus=1", "--disable-usage-stats"]
+    try:
+        subprocess.run([*start, "--head", f"--port={port}", "--include-dashboard=false"], env=env, check=True,
+                       capture_output=True, timeout=120)
+        subprocess.run([*start, f"--address=127.0.0.1:{port}"], env=env, check=True, capture_output=True,
+                       timeout=120)
+        setup = tiny_setup(tmp_path / "run", budget=6, address=f"127.0.0.1:{port}",
+                           resources=Resources(cpus_per_trial=1, max_concurrent=2))
+        frame = results.load(run_search(setup, out=lambda line: None))
+        assert len(frame) == 6 and (frame["status"] == "ok").all()
+        assert frame["node"].nunique() == 2
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120)
