@@ -1,29 +1,24 @@
 """Hydra at the entry point: compose conf/*.yaml with overrides, convert to plain dataclasses.
 
 Nothing below the command line sees Hydra or OmegaConf: the library takes DataSpec, TrainSpec,
-Objective and TrainSetup values.
+Objective, TrainSetup and SearchSetup values.
 """
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from nasx.data import DataSpec
 from nasx.reward import Objective
+from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec, smoke
 from nasx.train.spec import TrainSpec
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-
-
-@dataclass(frozen=True)
-class ProxySpec:
-    """How a full-scale family is shrunk for the proxy task (arguments of nasx.proxy)."""
-
-    width_mult: float = 0.25
-    depth_mult: float = 0.5
-    stem_stride: int = 1
+SEARCH_KEYS = ("name", "seed", "budget", "smoke", "run_dir", "resume", "references", "proxy", "space", "data",
+               "train", "objective", "search", "resources", "cluster")
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,8 @@ def compose(config_name: str, overrides: list[str] = ()) -> dict[str, Any]:
         found = re.search(r"Could not find '(\w+)/([^']*)' Available options in '\w+': (.*)", text)
         if found:
             group, name, options = found.groups()
-            raise ValueError(f"unknown {group} {name!r}; choose one of {', '.join(options.split())}") from None
+            what = {"search": "searcher"}.get(group, group)
+            raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(options.split())}") from None
         raise ValueError(f"bad override: {text}") from None
 
 
@@ -98,3 +94,141 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
                       objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
                       proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
                       seed=seed, measure_latency=bool(cfg.get("measure_latency", False)))
+
+
+def _count(value, where: str, *, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{where}={value!r}: must be an integer >= {low}")
+    return value
+
+
+def _range(value, where: str) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f"{where}={value!r}: must be null or [min, max]")
+    try:
+        return float(value[0]), float(value[1])
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}={value!r}: bounds must be numbers") from None
+
+
+def default_run_dir(name: str, stamp: str | None = None) -> str:
+    """runs/<name>/<YYYYmmdd-HHMMSS> (relative to the working directory)."""
+    return str(Path("runs") / name / (stamp or time.strftime("%Y%m%d-%H%M%S")))
+
+
+def search_setup(cfg: dict[str, Any]) -> SearchSetup:
+    """The composed `search` config (or a run's config.yaml) -> SearchSetup: unknown keys are named by
+    their path, run_dir gets its default, smoke=true shrinks the setup; `config` keeps the resolved dict."""
+    cfg = dict(cfg)
+    unknown = sorted(set(cfg) - set(SEARCH_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(SEARCH_KEYS)}")
+    name = cfg.get("name") or "search"
+    if not isinstance(name, str) or not re.fullmatch(r"[\w.+-]+", name):
+        raise ValueError(f"name={name!r}: must be a word (letters, digits, _ . + -) usable as a directory name")
+    seed = _count(cfg.get("seed", 0), "seed", low=0)
+    budget = cfg.get("budget", 20)
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        raise ValueError(f"budget={budget!r}: must be a positive number of trials")
+    references = cfg.get("references") or []
+    if not isinstance(references, (list, tuple)) or not all(isinstance(r, str) for r in references):
+        raise ValueError(f"references={references!r}: must be a list of family names")
+    space = dict(cfg.get("space") or {})
+    space["macs"] = _range(space.get("macs"), "space.macs")
+    space["params"] = _range(space.get("params"), "space.params")
+    space["options"] = dict(space.get("options") or {})
+    search = dict(cfg.get("search") or {})
+    search["options"] = dict(search.get("options") or {})
+    cluster = dict(cfg.get("cluster") or {})
+    if set(cluster) - {"address"}:
+        raise ValueError(f"cluster: unknown key(s) {', '.join(sorted(set(cluster) - {'address'}))}; known: address")
+    address = cluster.get("address")
+    if address is not None and (not isinstance(address, str) or not address.strip()):
+        raise ValueError(f"cluster.address={address!r}: must be null, auto or HOST:PORT")
+    run_dir = cfg.get("run_dir") or default_run_dir(name)
+    cfg.update(name=name, run_dir=str(run_dir))
+    setup = SearchSetup(name=name, space=to_dataclass(SpaceSpec, space, "space"),
+                        searcher=to_dataclass(SearcherSpec, search, "search"),
+                        data=to_dataclass(DataSpec, cfg.get("data"), "data"),
+                        train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
+                        objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
+                        proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
+                        resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
+                        budget=budget, seed=seed, references=tuple(references), address=address,
+                        run_dir=str(run_dir), smoke=False, config=cfg)
+    return smoke(setup) if cfg.get("smoke") else setup
+
+
+def load_run_config(run_dir: str | Path) -> dict[str, Any]:
+    """RUN_DIR/config.yaml, the resolved config a search wrote when it started."""
+    import yaml
+
+    path = Path(run_dir) / "config.yaml"
+    if not Path(run_dir).is_dir():
+        raise ValueError(f"run directory {run_dir} not found")
+    if not path.is_file():
+        raise ValueError(f"{path} not found: {run_dir} is not the directory of a nasx search")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not readable YAML ({_one_line(exc)})") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{path}: expected a mapping of config keys")
+    return cfg
+
+
+def differences(a: Any, b: Any, *, ignore: tuple[str, ...] = (), where: str = "") -> list[str]:
+    """Dotted paths at which two plain configs differ (top-level keys in `ignore` are skipped)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b), key=str):
+            if not where and key in ignore:
+                continue
+            path = f"{where}.{key}" if where else str(key)
+            if key not in a or key not in b:
+                out.append(path)
+            else:
+                out += differences(a[key], b[key], where=path)
+        return out
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return [] if len(a) == len(b) and all(not differences(x, y) for x, y in zip(a, b)) else [where]
+    return [] if a == b else [where]
+
+
+def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "the config") -> dict[str, Any]:
+    """Hydra-syntax value overrides (`budget=40`, `resources.max_concurrent=4`) applied to a plain config;
+    keys must exist already (`+key=value` adds one); group choices and sweeps are refused."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException as exc:
+        raise ValueError(f"bad override: {_one_line(exc)}") from None
+    conf = OmegaConf.create(cfg)
+    for o in parsed:
+        key = o.key_or_group
+        if o.is_sweep_override():
+            raise ValueError(f"{o.input_line}: a sweep cannot be applied here; give one value")
+        if o.is_delete():
+            raise ValueError(f"{o.input_line}: keys cannot be deleted here")
+        exists = OmegaConf.select(conf, key, default=_MISSING) is not _MISSING
+        if not exists and not (o.is_add() or o.is_force_add()):
+            raise ValueError(f"{key}: no such key in {where} (use +{key}=... to add one)")
+        old, value = OmegaConf.select(conf, key, default=None), o.value()
+        if isinstance(old, dict) or OmegaConf.is_dict(old):
+            if not isinstance(value, dict):
+                raise ValueError(f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
+                                 f"values instead (e.g. {key}.name=...)")
+        try:
+            OmegaConf.update(conf, key, value, merge=False)
+        except OmegaConfBaseException as exc:
+            raise ValueError(f"{o.input_line}: {_one_line(exc)}") from None
+    return OmegaConf.to_container(conf, resolve=True)
+
+
+_MISSING = object()

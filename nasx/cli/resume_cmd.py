@@ -1,0 +1,32 @@
+"""`nasx resume RUN_DIR [KEY=VALUE ...]`: continue a search from the config.yaml in its run directory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from nasx.cli.config import apply_overrides, load_run_config, search_setup
+from nasx.cli.search_cmd import launch, validate
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("resume", help="continue an interrupted search (optionally with a larger budget)",
+                       description="Reads RUN_DIR/config.yaml; overrides change its values, e.g. budget=40 "
+                                   "resources.max_concurrent=4 cluster.address=auto. Finished trials are not "
+                                   "re-run and the searcher continues where it stopped.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of the search to continue")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="changes to the run's config, e.g. budget=40")
+    p.set_defaults(run=run)
+
+
+def resume_setup(run_dir: str, overrides: list[str] = ()):
+    """The checked SearchSetup that continues the search in `run_dir`."""
+    cfg = load_run_config(run_dir)
+    cfg = apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml"))
+    cfg.update(run_dir=str(run_dir), resume=True)
+    setup = search_setup(cfg)
+    validate(setup)
+    return setup
+
+
+def run(args) -> int:
+    launch(resume_setup(args.run_dir, args.overrides), True)
+    return 0

@@ -1,0 +1,182 @@
+"""`nasx search [KEY=VALUE ...] [-m]`: compose conf/search.yaml, check everything, run the search on Ray Tune."""
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from pathlib import Path
+
+from nasx.cli.config import SEARCH_KEYS, compose, default_run_dir, differences, load_run_config, search_setup
+from nasx.search.setup import SearchSetup, check
+
+FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
+RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("search", help="search a space on Ray Tune (Hydra overrides of conf/search.yaml)",
+                       description="Overrides use Hydra syntax on conf/search.yaml: experiment=effnet_b0_search "
+                                   "space=regnet search=tpe budget=40 seed=1 smoke=true cluster=attach "
+                                   "run_dir=PATH resume=true. With -m, comma-separated values (seed=0,1,2) run "
+                                   "one search per combination, one after the other.")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/search.yaml")
+    p.add_argument("-m", "--multirun", action="store_true",
+                   help="run every combination of comma-separated values, each in its own run directory")
+    p.set_defaults(run=run)
+
+
+# --- multirun ---------------------------------------------------------------------------------------
+
+def expand(overrides: list[str]) -> list[list[str]]:
+    """The cartesian product of sweep overrides (`seed=0,1,2`, `space=regnet,anynet`, `seed=range(0,3)`),
+    as one list of plain overrides per job, in order (the last sweep varies fastest)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException as exc:
+        raise ValueError(f"bad override: {' '.join(str(exc).split())}") from None
+    choices = []
+    for o in parsed:
+        if not o.is_sweep_override():
+            choices.append([o.input_line])
+            continue
+        try:
+            values = list(o.sweep_string_iterator())
+        except HydraException:
+            raise ValueError(f"{o.input_line}: only lists of values and range() can be swept") from None
+        choices.append([f"{o.get_key_element()}={v}" for v in values])
+    return [list(job) for job in itertools.product(*choices)]
+
+
+def sweeps(overrides: list[str]) -> list[str]:
+    """The overrides that sweep several values."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException as exc:
+        raise ValueError(f"bad override: {' '.join(str(exc).split())}") from None
+    return [o.input_line for o in parsed if o.is_sweep_override()]
+
+
+def job_label(job: list[str], swept_keys: set[str]) -> str:
+    """Directory name of one multirun job: its swept overrides, `space=regnet,seed=0`."""
+    parts = [o for o in job if o.split("=", 1)[0].lstrip("+~") in swept_keys]
+    return re.sub(r"[^\w.,=+-]", "_", ",".join(parts)) or "job"
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+def check_data(setup: SearchSetup) -> None:
+    """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
+    from nasx import data
+
+    spec = setup.data
+    if spec.name not in data.names():
+        raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(data.names())}")
+    if spec.name in FILE_DATASETS:
+        if not spec.root:
+            raise ValueError(f"data.root is required for {spec.name} (add data.root=PATH)")
+        if not Path(spec.root).expanduser().exists():
+            raise ValueError(f"data.root={spec.root}: no such file or directory (dataset {spec.name})")
+
+
+def check_searcher(setup: SearchSetup) -> None:
+    """The searcher accepts its options, the space and the objectives (e.g. grid needs a finite space)."""
+    from nasx.search import searchers
+
+    try:
+        searchers.get(setup.searcher.name, setup.space.make(), seed=setup.seed, objectives=setup.objectives(),
+                      **setup.searcher.options)
+    except TypeError as exc:
+        raise ValueError(f"search.options: {exc}") from None
+
+
+def check_device(setup: SearchSetup) -> None:
+    if setup.address is None and setup.train.device.startswith("cuda"):
+        import torch
+        if not torch.cuda.is_available():
+            raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
+
+
+def validate(setup: SearchSetup) -> None:
+    """Every check that can fail before Ray starts; each failure is one ValueError line."""
+    check(setup)
+    check_data(setup)
+    check_searcher(setup)
+    check_device(setup)
+
+
+def check_fresh(setup: SearchSetup) -> None:
+    run_dir = Path(setup.run_dir)
+    if run_dir.exists() and any(run_dir.glob("results.*")):
+        raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
+
+
+def resumed_config(cfg: dict) -> dict:
+    """resume=true: run_dir must be an earlier run whose config.yaml agrees with `cfg` except in
+    budget, resources and cluster; returns `cfg`."""
+    if not cfg.get("run_dir"):
+        raise ValueError("resume=true needs run_dir=PATH (the run directory to continue)")
+    stored = load_run_config(cfg["run_dir"])
+    changed = differences(stored, cfg, ignore=RESUME_MAY_CHANGE)
+    if changed:
+        raise ValueError(f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
+                         f"{', '.join(changed[:4])}; repeat the original overrides, or use `nasx resume "
+                         f"{cfg['run_dir']} [budget=N]`")
+    return cfg
+
+
+# --- running ----------------------------------------------------------------------------------------
+
+def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
+    """(checked setup, resume) of one composed search config."""
+    resume = bool(cfg.get("resume"))
+    if resume:
+        resumed_config(cfg)
+    setup = search_setup(cfg)
+    if not resume:
+        check_fresh(setup)
+    validate(setup)
+    return setup, resume
+
+
+def launch(setup: SearchSetup, resume: bool, out=print) -> Path:
+    try:
+        from nasx.search.runner import run_search
+    except ImportError as exc:
+        raise ValueError(f"the search runner is not available: {exc}") from None
+    return run_search(setup, resume=resume, out=out)
+
+
+def run(args) -> int:
+    swept = sweeps(args.overrides)
+    if not args.multirun:
+        if swept:
+            raise ValueError(f"{swept[0]} sweeps several values: add -m to run one search per value")
+        launch(*prepare(compose("search", args.overrides)))
+        return 0
+    swept_keys = {o.split("=", 1)[0].lstrip("+~") for o in swept}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    setups = []
+    for job in expand(args.overrides):   # every job is checked before the first one starts
+        cfg = compose("search", job)
+        if cfg.get("resume"):
+            raise ValueError("resume=true cannot be combined with -m; resume each run with `nasx resume RUN_DIR`")
+        if "run_dir" not in swept_keys:
+            base = cfg.get("run_dir") or default_run_dir(cfg.get("name") or "search", stamp)
+            cfg["run_dir"] = str(Path(base) / job_label(job, swept_keys))
+        setups.append((job, prepare(cfg)[0]))
+    dirs = [s.run_dir for _, s in setups]
+    if len(set(dirs)) < len(dirs):
+        raise ValueError("multirun: two jobs would share a run directory (sweep distinct run_dir values)")
+    for i, (job, setup) in enumerate(setups, 1):
+        print(f"multirun job {i}/{len(setups)}: {' '.join(job)} -> {setup.run_dir}", flush=True)
+        launch(setup, False)
+    return 0
+
+
+assert set(RESUME_MAY_CHANGE) <= set(SEARCH_KEYS)
