@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+import nasx
+
 import search_spaces
 from nasx import results
 from nasx.search import searchers
@@ -81,7 +83,7 @@ def test_grid_searcher_exhausts_then_finishes(tmp_path):
                      searcher=tiny_setup(tmp_path).searcher.__class__("grid"), budget=100)
     grid = list(search_spaces.get("compound", tolerance=0.005).grid())
     # distinct full-scale networks can shrink to the same proxy network: that one is trained once
-    trained = {proxy_spec(plan.setup, spec, **vars(SHAPE)).key() for _, spec in grid}
+    trained = {proxy_spec(plan.setup, spec, **vars(SHAPE), base_resolution=224).key() for _, spec in grid}
     assert 1 < len(trained) < len(grid)
     launched = []
     while (c := plan.next_config()) not in (None, FINISHED):
@@ -91,3 +93,39 @@ def test_grid_searcher_exhausts_then_finishes(tmp_path):
         plan.complete(c["trial_id"], finished(c, 0.5))
     assert plan.next_config() == FINISHED
     assert len(plan.searcher.outcomes) == len(grid)  # every proposal heard its result
+
+
+def test_compound_study_scales_the_best_triple_after_the_grid(tmp_path):
+    from nasx.search.setup import SearcherSpec, SpaceSpec
+    lines = []
+    plan = make_plan(tmp_path, lines, space=SpaceSpec("compound", {"tolerance": 0.005}), data=tiny_setup(
+        tmp_path).data, searcher=SearcherSpec("grid"), budget=3, scale_phis=(2,))
+    searched_configs = [plan.next_config() for _ in range(3)]
+    assert plan.next_config() is None  # the scaling step waits for the search to finish
+    accs = [0.3, 0.9, 0.5]
+    for c, acc in zip(searched_configs, accs):
+        plan.complete(c["trial_id"], finished(c, acc))
+    best = json.loads(searched_configs[1]["choices"])
+    follow = []
+    while (c := plan.next_config()) not in (None, FINISHED):
+        follow.append(c)
+    assert [c["trial_id"] for c in follow] == ["phi0-compound", "phi2-compound", "phi2-depth", "phi2-width",
+                                               "phi2-resolution"]
+    a, b, g = best["alpha"], best["beta"], best["gamma"]
+    phi2 = {c["trial_id"]: c for c in follow}
+    assert phi2["phi2-compound"]["scaled"] == {"alpha": a, "beta": b, "gamma": g, "phi": 2.0, "scaling": "compound"}
+    full = {k: nasx.decode(c["full_arch"]) for k, c in phi2.items()}
+    assert full["phi0-compound"].resolution == 224
+    assert full["phi2-compound"].resolution == round(224 * g ** 2)
+    assert full["phi2-resolution"].resolution == round(224 * (a * b * b * g * g))  # sqrt(F) with F = (ab²g²)²
+    assert full["phi2-depth"].resolution == 224 and full["phi2-width"].resolution == 224
+    # proxy resolution follows the candidate's: 8 x 224 * g^2 / 224
+    assert nasx.decode(phi2["phi2-compound"]["arch"]).resolution == round(8 * g ** 2)
+    for c in follow:
+        plan.complete(c["trial_id"], finished(c, 0.5))
+    assert plan.next_config() == FINISHED
+    frame = results.load(tmp_path)
+    scaled = frame[frame["trial_id"].str.startswith("phi")]
+    assert scaled["scaling"].tolist() == ["compound", "compound", "depth", "width", "resolution"]
+    assert scaled["phi"].tolist() == [0.0, 2.0, 2.0, 2.0, 2.0] and (scaled["alpha"] == a).all()
+    assert plan.searched_done == 3

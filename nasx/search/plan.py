@@ -15,13 +15,15 @@ from typing import Any, Callable
 import pandas as pd
 
 from nasx import families, results
+from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
 from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, trial_config,
                                unbuildable_row)
 
 FINISHED = "FINISHED"
-MAX_ASKS_PER_TRIAL = 50  # a searcher proposing only known candidates stops after this many asks per slot
+MAX_ASKS_PER_TRIAL = 50
+SCALING_PREFIX = "phi"  # a searcher proposing only known candidates stops after this many asks per slot
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Plan:
         self.cache: dict[str, dict] = {r["arch_key"]: r for r in rows if isinstance(r.get("arch_key"), str)}
         self.trial_ids = {r["trial_id"] for r in rows}
         self.order = len(rows)
-        self.searched_done = sum(1 for r in rows if not r.get("family"))
+        self.searched_done = sum(1 for r in rows if searched(r))
         self.refs = [f for f in setup.references if f"ref-{f}" not in self.trial_ids]
         self.counts = {s: sum(1 for r in rows if r["status"] == s) for s in results.STATUSES}
         self.best = max((float(r["reward"]) for r in rows if r["status"] == "ok" and _finite(r.get("reward"))),
@@ -55,12 +57,13 @@ class Plan:
         self.waiting: dict[str, list[int]] = {}
         self.asks = 0
         self.exhausted = False
+        self.scaling: list | None = None  # follow-up trials of a compound study, queued when the search ends
         self.start = time.monotonic()
         self.new_done = 0
 
     # --- what runs next ---
     def _searched_running(self) -> int:
-        return sum(1 for c in self.inflight.values() if not c["family"])
+        return sum(1 for c in self.inflight.values() if searched(c))
 
     def _unique_id(self, trial_id: str) -> str:
         while trial_id in self.trial_ids:
@@ -96,7 +99,8 @@ class Plan:
                 self.exhausted = True
                 break
             try:
-                trained = proxy_spec(self.setup, proposal.spec, **vars(self.shape))
+                trained = proxy_spec(self.setup, proposal.spec, **vars(self.shape),
+                                     base_resolution=self.space.resolution)
             except ValueError as exc:
                 trial_id = self._unique_id(f"s{proposal.id:04d}")
                 self._record(unbuildable_row(self.setup, trial_id, proposal.spec, str(exc), values=proposal.values,
@@ -113,7 +117,34 @@ class Plan:
             config = trial_config(self._unique_id(f"s{proposal.id:04d}"), proposal.spec, trained,
                                   proposal_id=proposal.id, values=proposal.values)
             return self._launch(config)
+        if self.setup.scale_phis and not self._searched_running():
+            if self.scaling is None:
+                self.scaling = self._scaling_trials()
+            if self.scaling:
+                return self._launch(self.scaling.pop(0))
         return None if self.inflight else FINISHED
+
+    def _scaling_trials(self) -> list[dict]:
+        """Configs scaling the base by the best triple found (by reward, or accuracy in multi mode)."""
+        by = "reward" if self.setup.objective.mode == "reward" else "val/top1"
+        done = [r for r in self.cache.values() if r["status"] == "ok" and searched(r) and _finite(r.get(by))
+                and json.loads(r.get("choices") or "{}").get("alpha") is not None]
+        if not done:
+            self.out("no finished alpha/beta/gamma trial: skipping the scaling step")
+            return []
+        best = json.loads(max(done, key=lambda r: float(r[by]))["choices"])
+        self.out(f"scaling the base by the best triple alpha={best['alpha']}, beta={best['beta']}, "
+                 f"gamma={best['gamma']} to phi={list(self.setup.scale_phis)}")
+        configs = []
+        for t in scaling_trials(self.space.base, best["alpha"], best["beta"], best["gamma"], self.setup.scale_phis):
+            if t.trial_id in self.trial_ids:
+                continue
+            trained = proxy_spec(self.setup, t.spec, **vars(self.shape), base_resolution=self.space.resolution)
+            self.trial_ids.add(t.trial_id)
+            configs.append(trial_config(t.trial_id, t.spec, trained, values=best,
+                                        scaled={"alpha": t.alpha, "beta": t.beta, "gamma": t.gamma, "phi": t.phi,
+                                                "scaling": t.scaling}))
+        return configs
 
     # --- what finished ---
     def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
@@ -140,7 +171,7 @@ class Plan:
             self.searcher.tell(config["proposal_id"], outcome)
             for waiting_id in self.waiting.pop(row["arch_key"], []):
                 self.searcher.tell(waiting_id, outcome)
-        if not config["family"]:
+        if searched(config):
             self.searched_done += 1
         self.counts[row["status"]] += 1
         self.new_done += 1
@@ -150,7 +181,8 @@ class Plan:
         return row
 
     def progress_line(self, row: dict[str, Any]) -> str:
-        total = self.setup.budget + len(self.setup.references)
+        phis = len(self.setup.scale_phis)
+        total = self.setup.budget + len(self.setup.references) + (1 + len(MODES) * phis if phis else 0)
         done = sum(self.counts.values())
         elapsed = time.monotonic() - self.start
         left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
@@ -162,6 +194,11 @@ class Plan:
         return (f"[{done:>3}/{total}] {what:<16} {score}{reward} | running {len(self.inflight)} "
                 f"failed {self.counts['failed']} pruned {self.counts['pruned']} | {best} | "
                 f"{_fmt_s(elapsed)} elapsed{eta}")
+
+
+def searched(row_or_config: dict) -> bool:
+    """A trial proposed by the searcher (not a reference family, not a scaling follow-up)."""
+    return not row_or_config.get("family") and not str(row_or_config.get("trial_id", "")).startswith(SCALING_PREFIX)
 
 
 def _finite(value) -> bool:

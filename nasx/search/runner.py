@@ -49,10 +49,24 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
             reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
             tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
 
+    data = _data_at(_decode(config["arch"]).resolution, data, setup)
     record = evaluate_trial(config["arch"], data, replace(setup.train, threads=threads), setup.objective,
                             seed=setup.seed, full_spec=full, on_epoch=on_epoch)
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
                  "row": json.dumps(record.to_row())})
+
+
+_DATA_AT: dict = {}
+
+
+def _data_at(resolution: int, data, setup: SearchSetup):
+    """The dataset at a trial's resolution: the shared copy, or (compound-scaled inputs) one loaded once
+    per worker process."""
+    if resolution == data.resolution:
+        return data
+    if resolution not in _DATA_AT:
+        _DATA_AT[resolution] = replace(setup.data, resolution=resolution).load()
+    return _DATA_AT[resolution]
 
 
 def _cost(setup: SearchSetup, full) -> float:

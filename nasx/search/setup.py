@@ -73,6 +73,7 @@ class SearchSetup:
     budget: int = 20
     seed: int = 0
     references: tuple[str, ...] = ()
+    scale_phis: tuple[float, ...] = ()  # compound space: then scale the best triple to these phi (and 1-D)
     address: str | None = None         # None: local Ray; "auto" or host:port: an existing cluster
     run_dir: str = ""
     smoke: bool = False
@@ -96,7 +97,7 @@ def smoke(setup: SearchSetup) -> SearchSetup:
                     depth_mult=min(setup.proxy.depth_mult, 0.25))
     data = replace(setup.data, resolution=min(setup.data.resolution, 16))
     return replace(setup, train=train, proxy=proxy, data=data, budget=min(setup.budget, SMOKE_BUDGET),
-                   references=setup.references[:1], smoke=True,
+                   references=setup.references[:1], scale_phis=tuple(setup.scale_phis)[:1], smoke=True,
                    resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0))
 
 
@@ -137,5 +138,7 @@ def check(setup: SearchSetup) -> None:
                          "max_retries >= 0")
     if setup.searcher.asha and setup.searcher.asha_metric not in ("val_top1", "reward"):
         raise ValueError(f"search.asha_metric={setup.searcher.asha_metric!r}: choose val_top1 or reward")
+    if setup.scale_phis and (setup.space.name != "compound" or any(not phi > 0 for phi in setup.scale_phis)):
+        raise ValueError(f"scale_phis={list(setup.scale_phis)}: needs space=compound and phi values > 0")
     if setup.address:
         _reachable(setup.address)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nasx.arch.codec import decode, encode
+from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
 from nasx.generators.proxy import proxy
@@ -19,9 +20,14 @@ from nasx.search.setup import SearchSetup
 OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
 
 
-def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_classes: int, channels: int) -> ArchSpec:
-    """The network actually trained: `full` shrunk by setup.proxy to the data's size, classes and channels."""
+def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_classes: int, channels: int,
+               base_resolution: int | None = None) -> ArchSpec:
+    """The network actually trained: `full` shrunk by setup.proxy to the data's classes and channels, at
+    the data's resolution scaled by full.resolution / base_resolution (so a compound-scaled candidate
+    keeps its larger input at proxy scale; None: the data's resolution)."""
     p = setup.proxy
+    if base_resolution:
+        resolution = max(1, round_half_up(resolution * full.resolution / base_resolution))
     spec = proxy(full, resolution=resolution, num_classes=num_classes, width_mult=p.width_mult,
                  depth_mult=p.depth_mult, stem_stride=p.stem_stride)
     return replace(spec, in_channels=channels)
@@ -44,11 +50,11 @@ def git_commit() -> str:
 
 
 def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_id: int | None = None,
-                 family: str = "", values: dict | None = None) -> dict[str, Any]:
-    """What a worker receives (JSON-able)."""
+                 family: str = "", values: dict | None = None, scaled: dict | None = None) -> dict[str, Any]:
+    """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial."""
     return {"trial_id": trial_id, "arch": encode(trained), "arch_key": trained.key(), "full_arch": encode(full),
-            "proposal_id": proposal_id,
-            "family": family, "choices": json.dumps(values or {}, sort_keys=True, default=str)}
+            "proposal_id": proposal_id, "family": family, "scaled": scaled,
+            "choices": json.dumps(values or {}, sort_keys=True, default=str)}
 
 
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
@@ -58,7 +64,9 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
            "config_hash": training_key(setup), "git_commit": commit, "seed": setup.seed,
            "dataset": setup.data.name, "resolution": setup.data.resolution}
     choices = json.loads(config["choices"])
-    if setup.space.name == "compound" and not config["family"]:
+    if config.get("scaled"):
+        row.update(config["scaled"])
+    elif setup.space.name == "compound" and not config["family"]:
         row.update({k: choices.get(k) for k in ("alpha", "beta", "gamma")},
                    phi=float(setup.space.options.get("phi", 1.0)), scaling="compound")
     return row
