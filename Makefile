@@ -14,9 +14,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO_RUN ?= runs/demo/$(shell date +%Y%m%d-%H%M%S)
+
+# The main job: an EfficientNet-B0 style search on the embedded digits data at proxy scale, on local
+# Ray, with EfficientNet-B0, MobileNetV2 and MnasNet-A1 trained alongside; then the analysis report.
 demo: $(STAMP)
-	$(VENV)/bin/nasx families
-	$(VENV)/bin/nasx profile efficientnet_b0
+	$(VENV)/bin/nasx search experiment=effnet_b0_search run_dir=$(DEMO_RUN)
+	$(VENV)/bin/nasx analyze $(DEMO_RUN)
+	@echo "report: $(DEMO_RUN)/report.html"
 
 test: $(STAMP)
 	$(PY) -m pytest -q
