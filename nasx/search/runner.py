@@ -86,14 +86,18 @@ def _tune_searcher(plan: Plan):
     from ray.tune.search import Searcher
 
     class PlanSearcher(Searcher):
-        """Tune's view of a nasx searcher: suggest asks the plan, completion tells it."""
+        """Tune's view of a nasx searcher: suggest asks the plan, completion tells it. Tune pickles its
+        search algorithm with the experiment state; the plan lives in the driver only and is left out."""
 
         def __init__(self) -> None:
             super().__init__()
             self.ids: dict[str, str] = {}
 
+        def __getstate__(self) -> dict:
+            return {k: v for k, v in self.__dict__.items() if k != "plan"}
+
         def suggest(self, trial_id: str):
-            config = plan.next_config()
+            config = self.plan.next_config()
             if config == FINISHED:
                 return Searcher.FINISHED
             if config is not None:
@@ -109,9 +113,11 @@ def _tune_searcher(plan: Plan):
         def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
             if trial_id in self.ids:
                 message = "the trial's worker failed (see the Ray logs under ray/)" if error else None
-                plan.complete(self.ids.pop(trial_id), result, message)
+                self.plan.complete(self.ids.pop(trial_id), result, message)
 
-    return PlanSearcher()
+    searcher = PlanSearcher()
+    searcher.plan = plan
+    return searcher
 
 
 def _init_ray(setup: SearchSetup) -> bool:
