@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nasx.cli import search_cmd
 from nasx.cli.config import apply_overrides, load_run_config, search_setup
-from nasx.cli.search_cmd import launch, validate
 
 
 def add_parser(sub) -> None:
@@ -23,10 +23,10 @@ def resume_setup(run_dir: str, overrides: list[str] = ()):
     cfg = apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml"))
     cfg.update(run_dir=str(run_dir), resume=True)
     setup = search_setup(cfg)
-    validate(setup)
+    search_cmd.validate(setup)
     return setup
 
 
 def run(args) -> int:
-    launch(resume_setup(args.run_dir, args.overrides), True)
+    search_cmd.launch(resume_setup(args.run_dir, args.overrides), True)
     return 0
