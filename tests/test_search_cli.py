@@ -8,7 +8,8 @@ import yaml
 import search_spaces
 from nasx.cli import config, search_cmd
 from nasx.cli.main import main
-from nasx.search import searchers, setup as search_setup_module
+from nasx.search import searchers
+from nasx.search import setup as search_setup_module
 from nasx.search.setup import SMOKE_BUDGET
 
 CONF = Path(config.CONF_DIR)

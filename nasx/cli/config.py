@@ -220,9 +220,8 @@ def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "
         if not exists and not (o.is_add() or o.is_force_add()):
             raise ValueError(f"{key}: no such key in {where} (use +{key}=... to add one)")
         old, value = OmegaConf.select(conf, key, default=None), o.value()
-        if isinstance(old, dict) or OmegaConf.is_dict(old):
-            if not isinstance(value, dict):
-                raise ValueError(f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
+        if OmegaConf.is_dict(old) and not isinstance(value, dict):
+            raise ValueError(f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
                                  f"values instead (e.g. {key}.name=...)")
         try:
             OmegaConf.update(conf, key, value, merge=False)
