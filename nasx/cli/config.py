@@ -17,8 +17,8 @@ from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, S
 from nasx.train.spec import TrainSpec
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-SEARCH_KEYS = ("name", "seed", "budget", "smoke", "run_dir", "resume", "references", "proxy", "space", "data",
-               "train", "objective", "search", "resources", "cluster")
+SEARCH_KEYS = ("name", "seed", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy", "space",
+               "data", "train", "objective", "search", "resources", "cluster")
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,10 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     references = cfg.get("references") or []
     if not isinstance(references, (list, tuple)) or not all(isinstance(r, str) for r in references):
         raise ValueError(f"references={references!r}: must be a list of family names")
+    scale_phis = cfg.get("scale_phis") or []
+    if not isinstance(scale_phis, (list, tuple)) or not all(
+            isinstance(p, (int, float)) and not isinstance(p, bool) for p in scale_phis):
+        raise ValueError(f"scale_phis={scale_phis!r}: must be a list of numbers, e.g. [2, 3]")
     space = dict(cfg.get("space") or {})
     space["macs"] = _range(space.get("macs"), "space.macs")
     space["params"] = _range(space.get("params"), "space.params")
@@ -157,6 +161,7 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
                         proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
                         resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
                         budget=budget, seed=seed, references=tuple(references), address=address,
+                        scale_phis=tuple(float(p) for p in scale_phis),
                         run_dir=str(run_dir), smoke=False, config=cfg)
     return smoke(setup) if cfg.get("smoke") else setup
 
