@@ -129,3 +129,17 @@ def test_compound_study_scales_the_best_triple_after_the_grid(tmp_path):
     assert scaled["scaling"].tolist() == ["compound", "compound", "depth", "width", "resolution"]
     assert scaled["phi"].tolist() == [0.0, 2.0, 2.0, 2.0, 2.0] and (scaled["alpha"] == a).all()
     assert plan.searched_done == 3
+
+
+def test_scaling_reuses_the_reference_row_for_phi_zero(tmp_path):
+    from nasx.search.setup import SearcherSpec, SpaceSpec
+    plan = make_plan(tmp_path, [], space=SpaceSpec("compound", {"tolerance": 0.005}), searcher=SearcherSpec("grid"),
+                     budget=1, scale_phis=(1,), references=("efficientnet_b0",))
+    ref, searched = plan.next_config(), plan.next_config()
+    plan.complete(ref["trial_id"], finished(ref, 0.7))
+    plan.complete(searched["trial_id"], finished(searched, 0.8))
+    launched = [plan.next_config() for _ in range(4)]
+    assert [c["trial_id"] for c in launched] == ["phi1-compound", "phi1-depth", "phi1-width", "phi1-resolution"]
+    frame = results.load(tmp_path).set_index("trial_id")
+    assert frame.loc["phi0-compound", "val/top1"] == 0.7 and frame.loc["phi0-compound", "scaling"] == "compound"
+    assert frame.loc["phi0-compound", "arch_key"] == frame.loc["ref-efficientnet_b0", "arch_key"]

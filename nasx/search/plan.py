@@ -120,8 +120,13 @@ class Plan:
         if self.setup.scale_phis and not self._searched_running():
             if self.scaling is None:
                 self.scaling = self._scaling_trials()
-            if self.scaling:
-                return self._launch(self.scaling.pop(0))
+            while self.scaling:
+                config = self.scaling.pop(0)
+                known = self.cache.get(config["arch_key"])
+                if known is None:
+                    return self._launch(config)
+                # the same trained network already has a row (phi = 0 is the base): reuse its result
+                self._record({**known, **base_row(self.setup, config, commit=self.commit)}, config)
         return None if self.inflight else FINISHED
 
     def _scaling_trials(self) -> list[dict]:
