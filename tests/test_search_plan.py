@@ -138,8 +138,11 @@ def test_scaling_reuses_the_reference_row_for_phi_zero(tmp_path):
     ref, searched = plan.next_config(), plan.next_config()
     plan.complete(ref["trial_id"], finished(ref, 0.7))
     plan.complete(searched["trial_id"], finished(searched, 0.8))
-    launched = [plan.next_config() for _ in range(4)]
-    assert [c["trial_id"] for c in launched] == ["phi1-compound", "phi1-depth", "phi1-width", "phi1-resolution"]
+    launched = [plan.next_config() for _ in range(3)]
+    # phi = 0 is the reference and phi = 1 with the best triple is the searched network: both reused
+    assert [c["trial_id"] for c in launched] == ["phi1-depth", "phi1-width", "phi1-resolution"]
+    assert plan.next_config() is None
     frame = results.load(tmp_path).set_index("trial_id")
     assert frame.loc["phi0-compound", "val/top1"] == 0.7 and frame.loc["phi0-compound", "scaling"] == "compound"
     assert frame.loc["phi0-compound", "arch_key"] == frame.loc["ref-efficientnet_b0", "arch_key"]
+    assert frame.loc["phi1-compound", "val/top1"] == 0.8 and frame.loc["phi1-compound", "phi"] == 1.0
