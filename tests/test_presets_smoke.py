@@ -1,0 +1,49 @@
+"""Every experiment preset end to end under smoke=true: `nasx search` on one local Ray, then `nasx resume`."""
+from pathlib import Path
+
+import pytest
+import ray
+
+from nasx import results
+from nasx.cli.config import CONF_DIR, load_run_config
+from nasx.cli.main import main
+from nasx.search.setup import SMOKE_BUDGET
+
+pytestmark = pytest.mark.slow
+PRESETS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_preset_runs_in_smoke_mode(local_ray, tmp_path, preset, capsys):
+    run_dir = tmp_path / preset
+    assert main(["search", f"experiment={preset}", "smoke=true", f"run_dir={run_dir}"]) == 0
+    frame = results.load(run_dir)
+    ids = frame["trial_id"]
+    searched = frame[ids.str.fullmatch(r"s\d{4}")]
+    assert ids.is_unique and len(searched) == SMOKE_BUDGET and (searched["status"] == "ok").any()
+    assert ids.str.startswith("ref-").sum() == 1 and (frame["family"] != "").sum() == 1
+    scaled = frame[ids.str.startswith("phi")]
+    if preset == "compound_grid":   # then the best triple scaled, and depth, width, resolution alone
+        assert set(scaled["scaling"]) == {"compound", "depth", "width", "resolution"}
+        assert set(scaled["phi"]) == {0.0, 2.0}
+    assert len(frame) == len(searched) + 1 + len(scaled)
+    stored = load_run_config(run_dir)
+    assert stored["name"] == preset and stored["smoke"] is True and stored["run_dir"] == str(run_dir)
+    assert f"results: {run_dir}" in capsys.readouterr().out
+
+
+def test_resume_raises_the_budget(local_ray, tmp_path):
+    run_dir = tmp_path / "run"
+    assert main(["search", "experiment=effnet_b0_search", "smoke=true", "budget=2", f"run_dir={run_dir}"]) == 0
+    before = results.load(run_dir)
+    assert len(before) == 3
+    assert main(["resume", str(run_dir), "budget=3"]) == 0
+    after = results.load(run_dir)
+    assert len(after) == 4 and set(before["trial_id"]) < set(after["trial_id"]) and after["trial_id"].is_unique
