@@ -6,7 +6,7 @@ import re
 import time
 from pathlib import Path
 
-from nasx.cli.config import SEARCH_KEYS, compose, default_run_dir, differences, load_run_config, search_setup
+from nasx.cli.config import compose, default_run_dir, differences, load_run_config, search_setup
 from nasx.search.setup import SearchSetup, check
 
 FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
@@ -27,18 +27,24 @@ def add_parser(sub) -> None:
 
 # --- multirun ---------------------------------------------------------------------------------------
 
-def expand(overrides: list[str]) -> list[list[str]]:
-    """The cartesian product of sweep overrides (`seed=0,1,2`, `space=regnet,anynet`, `seed=range(0,3)`),
-    as one list of plain overrides per job, in order (the last sweep varies fastest)."""
+def _parse(overrides: list[str]) -> list:
+    """Hydra's override grammar (the parser Hydra's own multirun uses)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
     try:
-        parsed = OverridesParser.create().parse_overrides(list(overrides))
+        return OverridesParser.create().parse_overrides(list(overrides))
     except HydraException as exc:
         raise ValueError(f"bad override: {' '.join(str(exc).split())}") from None
+
+
+def expand(overrides: list[str]) -> list[list[str]]:
+    """The cartesian product of sweep overrides (`seed=0,1,2`, `space=regnet,anynet`, `seed=range(0,3)`),
+    as one list of plain overrides per job, in order (the last sweep varies fastest)."""
+    from hydra.errors import HydraException
+
     choices = []
-    for o in parsed:
+    for o in _parse(overrides):
         if not o.is_sweep_override():
             choices.append([o.input_line])
             continue
@@ -52,14 +58,7 @@ def expand(overrides: list[str]) -> list[list[str]]:
 
 def sweeps(overrides: list[str]) -> list[str]:
     """The overrides that sweep several values."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
-    try:
-        parsed = OverridesParser.create().parse_overrides(list(overrides))
-    except HydraException as exc:
-        raise ValueError(f"bad override: {' '.join(str(exc).split())}") from None
-    return [o.input_line for o in parsed if o.is_sweep_override()]
+    return [o.input_line for o in _parse(overrides) if o.is_sweep_override()]
 
 
 def job_label(job: list[str], swept_keys: set[str]) -> str:
@@ -178,5 +177,3 @@ def run(args) -> int:
         launch(setup, False)
     return 0
 
-
-assert set(RESUME_MAY_CHANGE) <= set(SEARCH_KEYS)
