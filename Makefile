@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.complexity
 	$(PY) -m bench.train_speed
+	$(PY) -m bench.search_overhead
 
 clean:
 	rm -rf $(VENV) .pytest_cache
