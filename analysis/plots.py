@@ -2,7 +2,6 @@
 every function returns the Figure, whose artists carry labels so the plotted data can be read back."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter

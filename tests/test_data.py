@@ -1,5 +1,4 @@
 """Dataset loaders on tiny generated files in their exact formats, splits, augmentation, bad paths."""
-import io
 import pickle
 import tarfile
 

@@ -1,7 +1,6 @@
 """Plan: the driver's bookkeeping, exercised with real searchers and spaces and hand-made worker results."""
 import json
 
-import pytest
 
 import nasx
 

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
