@@ -145,3 +145,10 @@ def test_scaling_reuses_the_reference_row_for_phi_zero(tmp_path):
     assert frame.loc["phi0-compound", "val/top1"] == 0.7 and frame.loc["phi0-compound", "scaling"] == "compound"
     assert frame.loc["phi0-compound", "arch_key"] == frame.loc["ref-efficientnet_b0", "arch_key"]
     assert frame.loc["phi1-compound", "val/top1"] == 0.8 and frame.loc["phi1-compound", "phi"] == 1.0
+
+
+def test_status_line_names_the_running_trials(tmp_path):
+    plan = make_plan(tmp_path, [], budget=2)
+    plan.next_config(), plan.next_config()
+    line = plan.status_line()
+    assert line.startswith("[  0/2] running 2: s0000, s0001 |") and "elapsed" in line

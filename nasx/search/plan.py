@@ -59,6 +59,7 @@ class Plan:
         self.exhausted = False
         self.scaling: list | None = None  # follow-up trials of a compound study, queued when the search ends
         self.start = time.monotonic()
+        self.last_line = self.start
         self.new_done = 0
 
     # --- what runs next ---
@@ -183,7 +184,16 @@ class Plan:
         if row["status"] == "ok" and _finite(row.get("reward")):
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
         self.out(self.progress_line(row))
+        self.last_line = time.monotonic()
         return row
+
+    def status_line(self) -> str:
+        """The live view between trial ends: what is running and for how long."""
+        done = sum(self.counts.values())
+        total = self.setup.budget + len(self.setup.references)
+        self.last_line = time.monotonic()
+        return (f"[{done:>3}/{total}] running {len(self.inflight)}: {', '.join(sorted(self.inflight)) or '-'} | "
+                f"{_fmt_s(self.last_line - self.start)} elapsed")
 
     def progress_line(self, row: dict[str, Any]) -> str:
         phis = len(self.setup.scale_phis)

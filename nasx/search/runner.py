@@ -120,12 +120,30 @@ def _tune_searcher(plan: Plan):
     return searcher
 
 
+HEARTBEAT_S = 30.0
+
+
+def _heartbeat(plan: Plan):
+    """A Tune callback printing the plan's status line when no trial has ended for HEARTBEAT_S."""
+    from ray.tune import Callback
+
+    class Heartbeat(Callback):
+        def __getstate__(self) -> dict:
+            return {}
+
+        def on_step(self, iteration, trials, **info) -> None:
+            if plan.inflight and time.monotonic() - plan.last_line >= HEARTBEAT_S:
+                plan.out(plan.status_line())
+
+    return Heartbeat()
+
+
 def _init_ray(setup: SearchSetup) -> bool:
     import ray
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     if ray.is_initialized():
         return False
-    kwargs = dict(include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
+    kwargs = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
     if setup.address:
         ray.init(address=setup.address, **kwargs)
     else:
@@ -193,6 +211,7 @@ def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
                                     max_concurrent_trials=r.max_concurrent, reuse_actors=True,
                                     trial_dirname_creator=lambda trial: trial.trial_id),
         run_config=tune.RunConfig(name="tune", storage_path=str((run_dir / "ray").resolve()), verbose=0,
+                                  callbacks=[_heartbeat(plan)],
                                   failure_config=tune.FailureConfig(max_failures=r.max_retries),
                                   checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False)),
     )
