@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -45,6 +46,57 @@ def test_search_on_local_ray_fills_the_table(local_ray, tmp_path):
     assert (run_dir / "config.yaml").is_file() and (run_dir / "results.parquet").is_file()
     assert any(line.startswith("[  6/6]") for line in lines)
     assert any(line.startswith("Pareto set") for line in lines)
+
+
+def _descendants_named(root_pid: int, title: str) -> list[int]:
+    """Pids of processes below root_pid (any depth) whose command line starts with `title`."""
+    parent = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found = []
+    for pid in parent:
+        ancestor, hops = parent.get(pid), 0
+        while ancestor and ancestor != root_pid and hops < 10:
+            ancestor, hops = parent.get(ancestor), hops + 1
+        if ancestor == root_pid:
+            try:
+                cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if cmdline.startswith(title):
+                found.append(pid)
+    return found
+
+
+def test_a_worker_killed_mid_trial_is_retried(local_ray, tmp_path):
+    killed = []
+    stale = set(_descendants_named(os.getpid(), "ray::ImplicitFunc"))  # actors of earlier searches
+
+    def kill_first_worker():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            pids = [p for p in _descendants_named(os.getpid(), "ray::ImplicitFunc") if p not in stale]
+            if pids:
+                time.sleep(1.0)  # into the trial's training
+                try:
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed.append(pids[0])
+                except ProcessLookupError:
+                    stale.add(pids[0])
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=kill_first_worker, daemon=True)
+    thread.start()
+    setup = tiny_setup(tmp_path / "run", budget=3, train=replace(tiny_setup(tmp_path).train, epochs=4))
+    frame = results.load(run_search(setup, out=lambda line: None))
+    thread.join(timeout=1)
+    assert killed
+    assert len(frame) == 3 and frame["trial_id"].is_unique and (frame["status"] == "ok").all()
 
 
 DRIVER = textwrap.dedent("""
