@@ -90,7 +90,8 @@ def _frontier(frame, figures, top, summary) -> Section:
     front = frontier(searched(frame))
     table = pd.DataFrame({"trial_id": front["trial_id"].to_numpy(), "run": front["run"].to_numpy(),
                           ACC: as_float(front[ACC]), "macs": as_float(front["macs"]),
-                          "params": as_float(front["params"]), "arch": front["arch"].to_numpy()})
+                          "params": as_float(front["params"]), "full_macs": as_float(front["full_macs"]),
+                          "arch": front["arch"].to_numpy()})
     section = Section("Pareto frontier", notes=[
         f"{len(table)} searched networks on the frontier of {ACC} (maximised) against MACs (minimised), "
         f"out of {len(searched(finished(frame)))} finished searched trials; failed and pruned trials left out."],
@@ -99,6 +100,10 @@ def _frontier(frame, figures, top, summary) -> Section:
         section.figures.append(("frontier_macs", plots.frontier_figure(frame, "macs"),
                                 f"{ACC} against MACs: frontier (step line), dominated trials faded, reference "
                                 "families labelled"))
+        if not finished(frame, "full_macs").empty:
+            section.figures.append(("frontier_full_macs", plots.frontier_figure(frame, "full_macs"),
+                                    f"{ACC} against the MACs of the full-scale architecture each trained network "
+                                    "shrinks (the search's results mapped back to full scale)"))
         for cost in ("params", "latency_ms"):
             if not finished(frame, cost).empty:
                 section.figures.append((f"frontier_{cost}", plots.frontier_figure(frame, cost),
