@@ -128,14 +128,17 @@ def _heartbeat(plan: Plan):
     from ray.tune import Callback
 
     class Heartbeat(Callback):
-        def __getstate__(self) -> dict:
+        def __getstate__(self) -> dict:  # Tune pickles its callbacks; the plan stays in the driver
             return {}
 
         def on_step(self, iteration, trials, **info) -> None:
-            if plan.inflight and time.monotonic() - plan.last_line >= HEARTBEAT_S:
+            plan = getattr(self, "plan", None)
+            if plan and plan.inflight and time.monotonic() - plan.last_line >= HEARTBEAT_S:
                 plan.out(plan.status_line())
 
-    return Heartbeat()
+    heartbeat = Heartbeat()
+    heartbeat.plan = plan
+    return heartbeat
 
 
 def _init_ray(setup: SearchSetup) -> bool:
