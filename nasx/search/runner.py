@@ -121,6 +121,7 @@ def _tune_searcher(plan: Plan):
 
 
 HEARTBEAT_S = 30.0
+_PLANS: dict = {}  # driver-side plans of the running searches, by id
 
 
 def _heartbeat(plan: Plan):
@@ -128,17 +129,18 @@ def _heartbeat(plan: Plan):
     from ray.tune import Callback
 
     class Heartbeat(Callback):
-        def __getstate__(self) -> dict:  # Tune pickles its callbacks; the plan stays in the driver
-            return {}
+        """Tune copies its callbacks by pickling: the copy finds the driver's plan by key."""
 
-        def on_step(self, iteration, trials, **info) -> None:
-            plan = getattr(self, "plan", None)
+        def __init__(self, key: int) -> None:
+            self.key = key
+
+        def on_step_end(self, iteration, trials, **info) -> None:
+            plan = _PLANS.get(self.key)
             if plan and plan.inflight and time.monotonic() - plan.last_line >= HEARTBEAT_S:
                 plan.out(plan.status_line())
 
-    heartbeat = Heartbeat()
-    heartbeat.plan = plan
-    return heartbeat
+    _PLANS[id(plan)] = plan
+    return Heartbeat(id(plan))
 
 
 def _init_ray(setup: SearchSetup) -> bool:
@@ -218,6 +220,7 @@ def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
                                   failure_config=tune.FailureConfig(max_failures=r.max_retries),
                                   checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False)),
     )
-    start = time.monotonic()
-    tuner.fit()
-    plan.wall_s = time.monotonic() - start
+    try:
+        tuner.fit()
+    finally:
+        _PLANS.pop(id(plan), None)
