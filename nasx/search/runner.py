@@ -124,6 +124,10 @@ HEARTBEAT_S = 30.0
 _PLANS: dict = {}  # driver-side plans of the running searches, by id
 
 
+def _plan_of(key: int):
+    return _PLANS.get(key)
+
+
 def _heartbeat(plan: Plan):
     """A Tune callback printing the plan's status line when no trial has ended for HEARTBEAT_S."""
     from ray.tune import Callback
@@ -135,7 +139,7 @@ def _heartbeat(plan: Plan):
             self.key = key
 
         def on_step_end(self, iteration, trials, **info) -> None:
-            plan = _PLANS.get(self.key)
+            plan = _plan_of(self.key)
             if plan and plan.inflight and time.monotonic() - plan.last_line >= HEARTBEAT_S:
                 plan.out(plan.status_line())
 
