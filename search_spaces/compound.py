@@ -90,10 +90,11 @@ class CompoundSpace(Space):
         time, then pick a combination that meets the constraint."""
         target = self.normalize(spec)
         depths = tuple(getattr(s, "r", 1) for s in target.stages)
-        widths = (tuple(getattr(s, "c", 0) for s in (*target.stem, *target.stages)), target.head.c)
 
         def channels(s: ArchSpec):
             return tuple(getattr(b, "c", 0) for b in (*s.stem, *s.stages)), s.head.c
+
+        widths = channels(target)
 
         if len(target.stages) == len(self.base.stages):
             alphas = [a for a in self._factor_values("alpha")

@@ -38,6 +38,7 @@ STRIDES = (1, 2, 2, 2, 1, 2, 1)
 REFERENCE_WIDTHS = {4: (112,), 5: (192,)}  # block index -> widths of EfficientNet-B0 / MnasNet-A1
 OPS = ("conv", "sep", "mb1", "mb3", "mb6")
 MB_EXPANSION = {"mb1": 1.0, "mb3": 3.0, "mb6": 6.0}
+OP_OF_EXPANSION = {e: op for op, e in MB_EXPANSION.items()}
 ACTS = ("relu", "relu6", "swish")
 STEM_C, HEAD_C, DROPOUT = 32, 1280, 0.2
 
@@ -146,7 +147,7 @@ def _segment(stages: tuple, c_in: int, i: int = 0):
     first = stages[0]
     candidates = []
     if isinstance(first, MBConv):
-        op = {v: k for k, v in MB_EXPANSION.items()}.get(first.e)
+        op = OP_OF_EXPANSION.get(first.e)
         if op:
             candidates.append(({"op": op, "k": first.k, "se": first.se, "skip": first.skip, "filters": first.c,
                                 "layers": first.r}, 1))

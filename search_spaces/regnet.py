@@ -21,7 +21,7 @@ import numpy as np
 from nasx.arch.blocks import Bottleneck, ConvBNAct
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
-from nasx.generators.regnet import compatible_width, regnet, regnet_widths
+from nasx.generators.regnet import compatible_width, regnet, regnet_block_stages, regnet_widths
 from search_spaces import register
 from search_spaces.base import Space
 from search_spaces.params import Choice, FloatRange, IntRange
@@ -65,9 +65,9 @@ class RegNetSpace(Space):
         return self._params
 
     def _generate(self, values: dict[str, Any]) -> ArchSpec:
-        u = np.arange(values["d"]) * values["wa"] + values["w0"]
-        total_stages = int(np.round(np.log(u / values["w0"]) / math.log(values["wm"])).max()) + 1
-        widths, _ = regnet_widths(values["w0"], values["wa"], values["wm"], values["d"])
+        shape = values["w0"], values["wa"], values["wm"], values["d"]
+        widths, _ = regnet_widths(*shape)
+        total_stages = int(regnet_block_stages(*shape).max()) + 1
         if len(widths) != total_stages:
             raise ValueError(f"regnet: quantization leaves {total_stages - len(widths)} stage(s) empty")
         return regnet(values["w0"], values["wa"], values["wm"], values["d"], values["group_w"],

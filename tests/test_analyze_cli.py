@@ -14,7 +14,7 @@ def search_dir(tmp_path_factory):
     return demo.search_run(tmp_path_factory.mktemp("run") / "search", trials=24, failed=2)
 
 
-def _fails(capsys, argv, message):
+def assert_fails(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -55,26 +55,26 @@ def test_run_in_progress_with_a_torn_last_line(tmp_path, capsys):
 def test_empty_run(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "results.jsonl").write_text("")
-    _fails(capsys, ["analyze", str(tmp_path / "empty")], "no trials yet")
-    _fails(capsys, ["analyze", str(tmp_path)], "no results table")
+    assert_fails(capsys, ["analyze", str(tmp_path / "empty")], "no trials yet")
+    assert_fails(capsys, ["analyze", str(tmp_path)], "no results table")
 
 
 def test_only_failed_trials(tmp_path, capsys):
     run = write_run(tmp_path / "bad", [row("a", status="failed"), row("b", status="failed")])
-    _fails(capsys, ["analyze", str(run)], "no finished trial with an accuracy and MACs to analyse (2 failed)")
+    assert_fails(capsys, ["analyze", str(run)], "no finished trial with an accuracy and MACs to analyse (2 failed)")
 
 
 def test_missing_dir(tmp_path, capsys):
-    _fails(capsys, ["analyze", str(tmp_path / "nope")], "run directory not found")
+    assert_fails(capsys, ["analyze", str(tmp_path / "nope")], "run directory not found")
 
 
 def test_corrupted_results(tmp_path, capsys):
     (tmp_path / "results.parquet").write_bytes(b"PAR1 not really")
-    _fails(capsys, ["analyze", str(tmp_path)], "not a readable Parquet file")
+    assert_fails(capsys, ["analyze", str(tmp_path)], "not a readable Parquet file")
     log = tmp_path / "log"
     log.mkdir()
     (log / "results.jsonl").write_text("garbage\n" + json.dumps(row("a", 0.7, 10)) + "\n")
-    _fails(capsys, ["analyze", str(log)], "line 1 is not a JSON object")
+    assert_fails(capsys, ["analyze", str(log)], "line 1 is not a JSON object")
 
 
 def test_command_line_entry_point_has_no_traceback(tmp_path):

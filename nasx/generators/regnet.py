@@ -13,6 +13,12 @@ from nasx.arch.spec import ArchSpec
 ROUNDINGS = ("pycls", "torchvision")
 
 
+def regnet_block_stages(w0: float, wa: float, wm: float, depth: int) -> np.ndarray:
+    """s_j = round(log_wm(u_j / w0)) with u_j = w0 + wa*j: the quantized stage index of each block."""
+    u = np.arange(depth) * wa + w0
+    return np.round(np.log(u / w0) / math.log(wm))
+
+
 def regnet_widths(w0: float, wa: float, wm: float, depth: int, q: int = 8) -> tuple[list[int], list[int]]:
     """Stage widths and depths: u_j = w0 + wa*j, s_j = round(log_wm(u_j / w0)), w = q*round(w0*wm^s_j / q)."""
     if not (wa >= 0 and w0 > 0 and wm > 1 and depth >= 1):
@@ -20,8 +26,7 @@ def regnet_widths(w0: float, wa: float, wm: float, depth: int, q: int = 8) -> tu
                          f"depth={depth}")
     if w0 % q:
         raise ValueError(f"regnet: w0={w0} must be a multiple of {q}")
-    u = np.arange(depth) * wa + w0
-    s = np.round(np.log(u / w0) / math.log(wm))
+    s = regnet_block_stages(w0, wa, wm, depth)
     ws = (np.round(w0 * np.power(wm, s) / q) * q).astype(int)
     widths, depths = np.unique(ws, return_counts=True)
     return [int(w) for w in widths], [int(d) for d in depths]

@@ -187,18 +187,20 @@ class Plan:
         self.last_line = time.monotonic()
         return row
 
+    def total_trials(self) -> int:
+        """Searched budget, references, and the compound scaling step's trials."""
+        phis = len(self.setup.scale_phis)
+        return self.setup.budget + len(self.setup.references) + (1 + len(MODES) * phis if phis else 0)
+
     def status_line(self) -> str:
         """The live view between trial ends: what is running and for how long."""
-        done = sum(self.counts.values())
-        total = self.setup.budget + len(self.setup.references)
+        done, total = sum(self.counts.values()), self.total_trials()
         self.last_line = time.monotonic()
         return (f"[{done:>3}/{total}] running {len(self.inflight)}: {', '.join(sorted(self.inflight)) or '-'} | "
                 f"{_fmt_s(self.last_line - self.start)} elapsed")
 
     def progress_line(self, row: dict[str, Any]) -> str:
-        phis = len(self.setup.scale_phis)
-        total = self.setup.budget + len(self.setup.references) + (1 + len(MODES) * phis if phis else 0)
-        done = sum(self.counts.values())
+        done, total = sum(self.counts.values()), self.total_trials()
         elapsed = time.monotonic() - self.start
         left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
         what = row.get("family") or row["trial_id"]

@@ -17,6 +17,8 @@ from typing import Callable
 import yaml
 
 from nasx import results
+from nasx.arch.codec import decode
+from nasx.complexity import complexity
 from nasx.search import searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
@@ -40,18 +42,18 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
     torch.set_num_threads(threads)
     node = ray.get_runtime_context().get_node_id()[:12]
 
-    full = _decode(config["full_arch"])
-    cost = _cost(setup, full)
+    spec, full = decode(config["arch"]), decode(config["full_arch"])
+    asha = setup.searcher.asha and not config["family"]  # references always train to the end
+    cost = _cost(setup, spec, full) if asha else float("nan")
 
     def on_epoch(metrics, state) -> None:
-        if setup.searcher.asha and not config["family"]:  # references always train to the end
+        if asha:
             val = metrics.history[-1].get("val/top1", float("nan"))
             reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
             tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
 
-    data = _data_at(_decode(config["arch"]).resolution, data, setup)
-    record = evaluate_trial(config["arch"], data, replace(setup.train, threads=threads), setup.objective,
-                            seed=setup.seed, full_spec=full, on_epoch=on_epoch)
+    record = evaluate_trial(spec, _data_at(spec.resolution, data, setup), replace(setup.train, threads=threads),
+                            setup.objective, seed=setup.seed, full_spec=full, on_epoch=on_epoch)
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
                  "row": json.dumps(record.to_row())})
 
@@ -69,17 +71,11 @@ def _data_at(resolution: int, data, setup: SearchSetup):
     return _DATA_AT[resolution]
 
 
-def _cost(setup: SearchSetup, full) -> float:
-    """The objective's cost known before training (NaN for a measured latency)."""
-    from nasx.complexity import complexity
+def _cost(setup: SearchSetup, spec, full) -> float:
+    """The objective's cost known before training, at the objective's scale (NaN for a measured latency)."""
     if setup.objective.metric == "latency_ms":
         return float("nan")
-    return float(getattr(complexity(full), setup.objective.metric))
-
-
-def _decode(text: str):
-    from nasx.arch.codec import decode
-    return decode(text)
+    return float(getattr(complexity(full if setup.objective.scale == "full" else spec), setup.objective.metric))
 
 
 def _tune_searcher(plan: Plan):
