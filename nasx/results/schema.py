@@ -10,8 +10,11 @@ COLUMNS: dict[str, str] = {
     "trial_id": "string",        # unique within a run
     "order": "Int64",            # completion order, 0, 1, 2, ... (hypervolume against trials done)
     "status": "string",          # ok | failed | pruned
+    "stage": "string",           # search | confirm | fidelity (rows written before stages existed: search)
+    "rung": "string",            # training budget of a fidelity or confirm row, e.g. "epochs=10", "zero_cost"
     "error": "string",           # the failure reason, empty when ok
     "arch": "string",            # arch string, nasx.encode(spec) at the trained scale
+    "full_arch": "string",       # the same candidate at full scale (the space's resolution and classes)
     "arch_key": "string",        # ArchSpec.key()
     "space": "string",           # search space name; empty for a reference family outside any space
     "family": "string",          # reference family name, empty for a searched candidate

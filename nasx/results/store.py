@@ -50,6 +50,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             frame[name] = pd.Series([None] * len(frame), dtype=dtype)
         else:
             frame[name] = frame[name].astype(dtype)
+    frame["stage"] = frame["stage"].fillna("search")  # rows written before stages existed
     return frame[list(COLUMNS)]
 
 

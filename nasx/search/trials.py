@@ -59,7 +59,8 @@ def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_i
 
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
     """The columns a trial's row takes from the search rather than from training."""
-    row = {"trial_id": config["trial_id"], "space": setup.space.name, "family": config["family"],
+    row = {"trial_id": config["trial_id"], "stage": "search", "full_arch": config.get("full_arch"),
+           "space": setup.space.name, "family": config["family"],
            "choices": config["choices"], "searcher": "reference" if config["family"] else setup.searcher.name,
            "config_hash": training_key(setup), "git_commit": commit, "seed": setup.seed,
            "dataset": setup.data.name, "resolution": setup.data.resolution}
@@ -87,7 +88,8 @@ def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *,
 def unbuildable_row(setup: SearchSetup, trial_id: str, full: ArchSpec, error: str, *, family: str = "",
                     values: dict | None = None, commit: str = "") -> dict[str, Any]:
     """Row of a candidate that cannot be adapted to the proxy task (e.g. it shrinks small images to nothing)."""
-    config = {"trial_id": trial_id, "family": family, "choices": json.dumps(values or {}, sort_keys=True, default=str)}
+    config = {"trial_id": trial_id, "family": family, "full_arch": encode(full),
+              "choices": json.dumps(values or {}, sort_keys=True, default=str)}
     cost = complexity(full)
     return {**base_row(setup, config, commit=commit), "status": "failed", "error": f"invalid at proxy scale: {error}",
             "arch": encode(full), "arch_key": full.key(), "full_params": cost.params, "full_macs": cost.macs,
