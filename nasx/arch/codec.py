@@ -18,11 +18,13 @@ from typing import Any
 from nasx.arch.blocks import BLOCKS
 from nasx.arch.fields import Spec, _base_type
 from nasx.arch.head import Head
+from nasx.arch.limits import MAX_ARCH_CHARS, MAX_LAYERS
 from nasx.arch.spec import ArchSpec
 
-_INT = re.compile(r"\d+")
-_FLOAT = re.compile(r"\d+(\.\d+)?(e-?\d+)?")
-_INTS = re.compile(r"\d+(x\d+)*")
+# ASCII digits only: `\d` would also read full-width and other Unicode digits as numbers
+_INT = re.compile(r"[0-9]+")
+_FLOAT = re.compile(r"[0-9]+(\.[0-9]+)?(e-?[0-9]+)?")
+_INTS = re.compile(r"[0-9]+(x[0-9]+)*")
 _HEADER = {"res": "resolution", "cls": "num_classes", "in": "in_channels", "dp": "drop_path"}
 
 
@@ -131,12 +133,21 @@ def decode(text: str) -> ArchSpec:
     """Parse an arch string; raises ValueError naming the part that cannot be read."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("malformed arch string: empty")
+    if len(text) > MAX_ARCH_CHARS:
+        raise ValueError(f"malformed arch string: {len(text)} characters, at most {MAX_ARCH_CHARS}")
+    if not text.isascii():
+        bad = next(ch for ch in text if not ch.isascii())
+        raise ValueError(f"malformed arch string: non-ASCII character {bad!r} (U+{ord(bad):04X}); "
+                         "arch strings are ASCII")
     parts = [p.strip() for p in text.strip().split("|")]
     if any(not p for p in parts):
         raise ValueError(f"malformed arch string: empty part between '|' in {text!r}")
+    if len(parts) - 1 > MAX_LAYERS + 1:
+        raise ValueError(f"malformed arch string: {len(parts) - 1} parts after the header, at most "
+                         f"{MAX_LAYERS + 1} (stem, {MAX_LAYERS} stages, head)")
     header: dict[str, Any] = {}
     for token in parts[0].split("_"):
-        match = re.fullmatch(r"(res|cls|in|dp)(\d+(?:\.\d+)?(?:e-?\d+)?)", token)
+        match = re.fullmatch(r"(res|cls|in|dp)([0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?)", token)
         if not match:
             raise ValueError(f"malformed arch string: header {parts[0]!r}: cannot read {token!r} "
                              "(expected res<R>_cls<C>[_in<channels>][_dp<rate>])")

@@ -14,6 +14,8 @@ import typing
 from dataclasses import MISSING, dataclass
 from typing import Any, Callable, ClassVar
 
+from nasx.arch.limits import MAX_HIDDEN_LAYERS, MAX_MULTIPLIER, MAX_WIDTH, int_limit
+
 ACTIVATIONS = {"relu": "re", "relu6": "r6", "swish": "sw", "hswish": "hs", "identity": "id"}
 GATES = {"sigmoid": "sig", "hsigmoid": "hsig"}
 SE_BASES = {"in": "i", "mid": "m"}
@@ -82,6 +84,7 @@ class Spec:
             check = f.metadata.get("check")
             if check is not None and not check[0](value):
                 raise ValueError(f"{name}={value!r}: {check[1]}")
+            _bound(name, value, tp, f.metadata.get("key", ""))
         self._check()
 
     def _check(self) -> None:
@@ -110,6 +113,16 @@ class Spec:
             return cls(**data)
         except TypeError as exc:
             raise ValueError(f"{cls.TYPE or cls.__name__}: {exc}") from None
+
+
+def _bound(name: str, value: Any, tp: type, key: str) -> None:
+    """The documented limits of nasx.arch.limits."""
+    if tp is int and value > int_limit(key):
+        raise ValueError(f"{name}={value!r}: must be at most {int_limit(key)}")
+    if tp is float and value > MAX_MULTIPLIER:
+        raise ValueError(f"{name}={value!r}: must be at most {MAX_MULTIPLIER:g}")
+    if tp is tuple and (len(value) > MAX_HIDDEN_LAYERS or any(v > MAX_WIDTH for v in value)):
+        raise ValueError(f"{name}={value!r}: at most {MAX_HIDDEN_LAYERS} entries, each at most {MAX_WIDTH}")
 
 
 def _coerce(name: str, value: Any, tp: type) -> Any:

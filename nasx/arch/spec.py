@@ -8,6 +8,7 @@ from typing import Any
 
 from nasx.arch.blocks import BLOCKS, STEM_BLOCKS, Block
 from nasx.arch.head import Head
+from nasx.arch.limits import MAX_CLASSES, MAX_IN_CHANNELS, MAX_LAYERS, MAX_RESOLUTION
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,10 +31,13 @@ class ArchSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "stem", tuple(self.stem))
         object.__setattr__(self, "stages", tuple(self.stages))
-        for name in ("resolution", "num_classes", "in_channels"):
+        for name, limit in (("resolution", MAX_RESOLUTION), ("num_classes", MAX_CLASSES),
+                            ("in_channels", MAX_IN_CHANNELS)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}={value!r}: must be a positive integer")
+            if value > limit:
+                raise ValueError(f"{name}={value!r}: must be at most {limit}")
         if isinstance(self.drop_path, bool) or not isinstance(self.drop_path, (int, float)) \
                 or not 0.0 <= self.drop_path < 1.0:
             raise ValueError(f"drop_path={self.drop_path!r}: must be in [0, 1)")
@@ -42,6 +46,8 @@ class ArchSpec:
             raise ValueError(f"head={self.head!r}: must be a Head")
         if not self.stages:
             raise ValueError("stages=(): a network needs at least one stage")
+        if len(self.stem) + len(self.stages) > MAX_LAYERS:
+            raise ValueError(f"{len(self.stem)} stem layers + {len(self.stages)} stages: at most {MAX_LAYERS}")
         object.__setattr__(self, "stages", _canonical_skips(self.in_channels, self.stem, self.stages))
         channels, size = self.in_channels, self.resolution
         for where, block in self.layers():

@@ -2,13 +2,16 @@
 
 `results.jsonl` is the record (one line per finished trial, flushed and fsynced as each trial
 ends); `results.parquet` and `results.csv` are rewritten atomically from it after each append, so
-a crash at any moment leaves every finished trial readable.
+a crash at any moment leaves every finished trial readable, and a reader never sees a half-written
+view. A crash inside a write can leave an incomplete last line: readers skip it, and a resumed
+search cuts it away (`repair_tail`), keeping the fragment in a file beside the log.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +21,9 @@ from nasx.results.schema import COLUMNS, STATUSES
 LOG = "results.jsonl"
 PARQUET = "results.parquet"
 CSV = "results.csv"
+TORN = LOG + ".torn-"   # + timestamp: the cut-away fragment of a torn last line
+_NUMERIC = {name for name, dtype in COLUMNS.items() if dtype in ("Int64", "float64")}
+_INTEGER = {name for name, dtype in COLUMNS.items() if dtype == "Int64"}
 
 
 def _clean(value):
@@ -26,8 +32,21 @@ def _clean(value):
     return value
 
 
+def _ends_mid_line(path: Path) -> bool:
+    """True when the file is non-empty and its last byte is not a newline."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
 def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> None:
-    """Append one trial row (unknown columns are refused) and refresh the Parquet/CSV views."""
+    """Append one trial row (unknown columns are refused) on a line of its own, and refresh the views."""
     unknown = set(row) - set(COLUMNS)
     if unknown:
         raise ValueError(f"results row has unknown columns: {', '.join(sorted(unknown))}")
@@ -35,13 +54,50 @@ def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> Non
         raise ValueError(f"results row status must be one of {', '.join(STATUSES)}, got {row.get('status')!r}")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    line = json.dumps({k: _clean(v) for k, v in row.items()}, sort_keys=True)
-    with open(run_dir / LOG, "a", encoding="utf-8") as f:
-        f.write(line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    log = run_dir / LOG
+    line = json.dumps({k: _clean(v) for k, v in row.items()}, sort_keys=True) + "\n"
+    if _ends_mid_line(log):
+        line = "\n" + line  # never glue a row onto an incomplete line
+    data = line.encode("utf-8")
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     if refresh_views:
         write_views(run_dir)
+
+
+def repair_tail(run_dir: str | Path) -> str | None:
+    """Cut an incomplete last line (a write cut short by a crash) off the log, keeping the fragment in
+    `results.jsonl.torn-<time>`; returns a one-line account, or None when the log ends cleanly. A last
+    line that holds a whole row and lacks only its newline is kept and completed."""
+    log = Path(run_dir) / LOG
+    if not _ends_mid_line(log):
+        return None
+    raw = log.read_bytes()
+    start = raw.rfind(b"\n") + 1
+    fragment = raw[start:]
+    try:
+        whole = isinstance(json.loads(fragment.decode("utf-8")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        whole = False
+    with open(log, "r+b") as f:
+        if whole:
+            f.seek(0, os.SEEK_END)
+            f.write(b"\n")
+        else:
+            f.truncate(start)
+        f.flush()
+        os.fsync(f.fileno())
+    if whole:
+        return None
+    keep = log.with_name(TORN + time.strftime("%Y%m%d-%H%M%S"))
+    keep.write_bytes(fragment)
+    return (f"{log}: removed an incomplete last line of {len(fragment)} bytes (a write cut short by a crash); "
+            f"the fragment is kept in {keep.name}")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,30 +110,54 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(COLUMNS)]
 
 
+def _check_row(row, path: Path, number: int) -> None:
+    """A row is a JSON object whose numeric columns hold numbers (or null)."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{path}: line {number} is not a JSON object (found {type(row).__name__})")
+    for name in _NUMERIC.intersection(row):
+        value = row[name]
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (name in _INTEGER and isinstance(value, float) and not value.is_integer()):
+            kind = "an integer" if name in _INTEGER else "a number"
+            raise ValueError(f"{path}: line {number}: {name}={value!r} is not {kind}")
+
+
 def read_log(path: Path) -> pd.DataFrame:
-    """Rows of a JSON-lines log; a torn last line (crash mid-write) is skipped, any other bad line is an error."""
+    """Rows of a JSON-lines log; a torn last line (crash mid-write) is skipped, any other bad line is an
+    error naming the file and the line."""
     rows = []
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     for i, line in enumerate(lines):
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError:
             if i == len(lines) - 1:
                 break
             raise ValueError(f"{path}: line {i + 1} is not a JSON object") from None
+        _check_row(row, path, i + 1)
+        rows.append(row)
     return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
 def write_views(run_dir: str | Path) -> None:
+    """Rewrite results.parquet and results.csv from the log, each replaced atomically."""
     run_dir = Path(run_dir)
     frame = read_log(run_dir / LOG)
     for name, writer in ((PARQUET, lambda p: frame.to_parquet(p, index=False)),
                          (CSV, lambda p: frame.to_csv(p, index=False))):
-        tmp = run_dir / (name + ".tmp")
-        writer(tmp)
-        os.replace(tmp, run_dir / name)
+        tmp = run_dir / f".{name}.{os.getpid()}.tmp"
+        try:
+            writer(tmp)
+            os.replace(tmp, run_dir / name)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 def empty_frame() -> pd.DataFrame:

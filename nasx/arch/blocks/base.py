@@ -40,10 +40,26 @@ class Block(Spec):
 
 
 def repeat_cost(block: Block, c_in: int, size: int, unit: Callable[[Tally, int, int, int], int]) -> tuple[Tally, int]:
-    """Sum `unit(tally, c_in, size, stride)` over the stage's repeats; stride on the first only."""
+    """Sum `unit(tally, c_in, size, stride)` over the stage's repeats; stride on the first only.
+    Once a block's output equals its input, every later block costs the same: O(1) in the repeats."""
     total = Tally()
     stride = block.s  # type: ignore[attr-defined]
-    for _ in range(block.r):  # type: ignore[attr-defined]
-        size = unit(total, c_in, size, stride)
-        c_in, stride = block.out_channels(c_in), 1
-    return total, size
+    return repeated(total, block.r, (c_in, size, stride),  # type: ignore[attr-defined]
+                    lambda t, c, hw, s: (block.out_channels(c), unit(t, c, hw, s), 1))
+
+
+def repeated(total: Tally, repeats: int, state: tuple, step: Callable[[Tally, int, int, int], tuple]) -> tuple[Tally, int]:
+    """Apply `step(tally, c_in, size, stride) -> (c_out, size_out, next_stride)` `repeats` times from
+    `state`, adding to `total`; a step that leaves the state unchanged is multiplied out."""
+    for done in range(1, repeats + 1):
+        t = Tally()
+        after = step(t, *state)
+        total.add(t)
+        if after == state:
+            rest = repeats - done
+            total.params += t.params * rest
+            total.macs += t.macs * rest
+            total.acts += t.acts * rest
+            break
+        state = after
+    return total, state[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from nasx.arch import cost
-from nasx.arch.blocks.base import Block
+from nasx.arch.blocks.base import Block, repeated
 from nasx.arch.cost import Tally
 from nasx.arch.fields import ODD_KERNEL, POS_FLOAT, POSITIVE, fld
 from nasx.arch.rounding import scale_channels, scale_repeats
@@ -70,10 +70,8 @@ class BranchBlock(Block):
         return program_cost(Tally(), self.program(c_in), c_in, 64)[0]
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
-        t = Tally()
-        for _ in range(self.r):  # type: ignore[attr-defined]
-            c_in, size = program_cost(t, self.program(c_in), c_in, size)
-        return t, size
+        return repeated(Tally(), self.r, (c_in, size, 1),  # type: ignore[attr-defined]
+                        lambda t, c, hw, s: (*program_cost(t, self.program(c), c, hw), 1))
 
 
 @dataclass(frozen=True, kw_only=True)

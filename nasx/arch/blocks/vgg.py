@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasx.arch import cost
-from nasx.arch.blocks.base import Block
+from nasx.arch.blocks.base import Block, repeated
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POSITIVE, fld
 
@@ -17,10 +17,10 @@ class VGGStage(Block):
     bn: bool = fld("bn", False)
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
-        t = Tally()
-        for _ in range(self.r):
-            cost.conv(t, c_in, self.c, 3, 1, size, bias=True)
+        def step(t: Tally, c: int, hw: int, s: int) -> tuple:
+            cost.conv(t, c, self.c, 3, 1, hw, bias=True)
             if self.bn:
                 cost.bn(t, self.c)
-            c_in = self.c
+            return self.c, hw, 1
+        t, size = repeated(Tally(), self.r, (c_in, size, 1), step)
         return t, cost.conv_out(size, 2, 2, 0)

@@ -1,0 +1,50 @@
+"""One writer per run directory: an exclusive OS file lock on RUN_DIR/writer.lock.
+
+The lock is `flock` on an open file, so the kernel releases it when the holding process dies
+(SIGKILL included): a crash never leaves a stale lock. The file holds the holder's pid, which a
+refused second writer names. Readers (`nasx analyze`) take no lock.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from pathlib import Path
+from typing import Iterator
+
+LOCK = "writer.lock"
+
+
+def _holder(fd: int) -> str:
+    for _ in range(20):  # the holder writes its pid just after taking the lock
+        text = os.pread(fd, 64, 0).decode(errors="replace").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return "unknown"
+
+
+@contextlib.contextmanager
+def writer_lock(run_dir: str | Path) -> Iterator[Path]:
+    """Hold the run directory's writer lock (creating the directory) for the duration of the block;
+    raises ValueError if another process holds it or the directory cannot be written."""
+    run_dir = Path(run_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise ValueError(f"run_dir={run_dir}: cannot write there ({exc.strerror or exc})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = _holder(fd)
+        os.close(fd)
+        raise ValueError(f"run_dir={run_dir} is in use by pid {holder} (a search, resume or confirm writing "
+                         "there); wait for it to end or choose another run_dir") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield run_dir
+    finally:
+        os.close(fd)
