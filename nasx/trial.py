@@ -17,6 +17,7 @@ from nasx.complexity import complexity
 from nasx.data.dataset import Dataset
 from nasx.profile import Latency, measure_latency
 from nasx.reward import Objective
+from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
 from nasx.train.metrics import Metrics
 from nasx.train.spec import TrainSpec
@@ -101,14 +102,17 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
     sizes = {"params": cost.params, "macs": cost.macs, "full_params": full.params, "full_macs": full.macs}
     failed.update(sizes)
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = build_model(spec)
-        metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
-        latency = None
-        if metrics.ok and (measure or objective.metric == "latency_ms"):
-            latency = measure_latency(model, spec.resolution, batch_size=1, device=train_spec.device,
-                                      iters=latency_iters, in_channels=spec.in_channels)
+        with deadline(train_spec.timeout_s):
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                model = build_model(spec)
+            metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
+            latency = None
+            if metrics.ok and (measure or objective.metric == "latency_ms"):
+                latency = measure_latency(model, spec.resolution, batch_size=1, device=train_spec.device,
+                                          iters=latency_iters, in_channels=spec.in_channels)
+    except TrialTimeout as exc:
+        return TrialRecord(error=str(exc), wall_s=time.perf_counter() - start, **failed)
     except Exception as exc:  # a candidate that cannot be built or trained is a failed trial
         return TrialRecord(error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start, **failed)
     latency_ms = latency.median_ms if latency else NAN

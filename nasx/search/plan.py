@@ -170,17 +170,22 @@ class Plan:
     def _record(self, row: dict[str, Any], config: dict) -> dict:
         row["order"] = self.order
         self.order += 1
-        results.append(self.run_dir, row)
+        if searched(config):  # counted first: nothing below may let the search pass its budget
+            self.searched_done += 1
+        self.counts[row["status"]] += 1
+        self.new_done += 1
+        results.append(self.run_dir, row, refresh_views=False)
+        try:
+            results.store.write_views(self.run_dir)
+        except Exception as exc:  # the log holds the row; the views catch up at the next refresh
+            self.out(f"warning: results.parquet/.csv not refreshed ({type(exc).__name__}: {' '.join(str(exc).split())});"
+                     f" {results.store.LOG} holds every row")
         self.cache[row["arch_key"]] = row
         outcome = outcome_of(row)
         if config.get("proposal_id") is not None:
             self.searcher.tell(config["proposal_id"], outcome)
             for waiting_id in self.waiting.pop(row["arch_key"], []):
                 self.searcher.tell(waiting_id, outcome)
-        if searched(config):
-            self.searched_done += 1
-        self.counts[row["status"]] += 1
-        self.new_done += 1
         if row["status"] == "ok" and _finite(row.get("reward")):
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
         self.out(self.progress_line(row))

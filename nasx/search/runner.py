@@ -6,24 +6,32 @@ Searcher API through `Plan`, and each finished trial is appended to the run's re
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import subprocess
+import sys
+import tempfile
 import time
+import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
+import pandas as pd
 import yaml
 
 from nasx import results
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
-from nasx.search import searchers
+from nasx.results.lock import writer_lock
+from nasx.search import reaper, searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
 from nasx.search.summary import summary
 from nasx.search.trials import git_commit
+from nasx.train import faults
 
 os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
@@ -44,6 +52,7 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
 
     spec, full = decode(config["arch"]), decode(config["full_arch"])
     asha = setup.searcher.asha and not config["family"]  # references always train to the end
+    fault, note = _trial_fault(setup, config["trial_id"])
     cost = _cost(setup, spec, full) if asha else float("nan")
 
     def on_epoch(metrics, state) -> None:
@@ -52,10 +61,38 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
             reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
             tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
 
-    record = evaluate_trial(spec, _data_at(spec.resolution, data, setup), replace(setup.train, threads=threads),
-                            setup.objective, seed=setup.seed, full_spec=full, on_epoch=on_epoch)
+    record = evaluate_trial(spec, _data_at(spec.resolution, data, setup),
+                            replace(setup.train, threads=threads, fault=fault), setup.objective, seed=setup.seed,
+                            full_spec=full, on_epoch=on_epoch)
+    row = record.to_row()
+    if note:
+        row["error"] = f"{row['error']}; {note}" if row["error"] else note
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
-                 "row": json.dumps(record.to_row())})
+                 "row": json.dumps(row)})
+
+
+FAULTS_DIR = "faults"  # one marker per fault fired in a trial: RUN_DIR/faults/<trial_id>.<kind>
+
+
+def _trial_fault(setup: SearchSetup, trial_id: str) -> tuple[str, str]:
+    """(fault to inject in this trial, note for its row). An `exit` fault fires once per trial: its
+    marker tells the retry on a fresh worker that the fault already killed one."""
+    fault = faults.for_trial(setup.train.fault, trial_id)
+    if fault is None:
+        return "", ""
+    marker = Path(setup.run_dir) / FAULTS_DIR / f"{trial_id}.{fault.kind}"
+    if fault.kind == "exit" and marker.exists():
+        return "", f"injected fault {fault} killed the worker; retried"
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        with open(marker, "w") as f:
+            f.write(f"{fault}\n")
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        if fault.kind == "exit":  # without its marker the retry would die again
+            return "", f"injected fault {fault} not fired: cannot write {marker} ({exc.strerror})"
+    return str(fault), ""
 
 
 _DATA_AT: dict = {}
@@ -108,8 +145,14 @@ def _tune_searcher(plan: Plan):
 
         def on_trial_complete(self, trial_id: str, result: dict | None = None, error: bool = False) -> None:
             if trial_id in self.ids:
-                message = "the trial's worker failed (see the Ray logs under ray/)" if error else None
-                self.plan.complete(self.ids.pop(trial_id), result, message)
+                nasx_id = self.ids.pop(trial_id)
+                message = None
+                if error:
+                    message = "the trial's worker failed (see the Ray logs under ray/)"
+                    fault = faults.for_trial(self.plan.setup.train.fault, nasx_id)
+                    if fault is not None and fault.kind == "exit":
+                        message += f" after injected fault {fault}"
+                self.plan.complete(nasx_id, result, message)
 
     searcher = PlanSearcher()
     searcher.plan = plan
@@ -143,53 +186,110 @@ def _heartbeat(plan: Plan):
     return Heartbeat(id(plan))
 
 
-def _init_ray(setup: SearchSetup) -> bool:
+class LocalRay:
+    """A local Ray started by nasx for one run: its own temp root, and a reaper process (see
+    nasx.search.reaper) that stops it and removes the temp root when the driver ends, even by SIGKILL."""
+
+    def __init__(self, setup: SearchSetup, **kwargs) -> None:
+        import ray
+
+        self.temp_root = tempfile.mkdtemp(prefix="nasx-ray-")  # short: Ray's socket paths live below it
+        self.token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        env = {k: v for k, v in os.environ.items() if k != reaper.OWNER_ENV}
+        self.reaper = subprocess.Popen([sys.executable, "-m", "nasx.search.reaper", self.token, self.temp_root],
+                                       stdin=subprocess.PIPE, env=env, start_new_session=True,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.environ[reaper.OWNER_ENV] = self.token  # inherited by every process of this Ray session
+        try:
+            ray.init(address="local", num_cpus=setup.resources.num_cpus, num_gpus=setup.resources.num_gpus,
+                     _temp_dir=self.temp_root, **kwargs)
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            os.environ.pop(reaper.OWNER_ENV, None)
+
+    def stop(self) -> None:
+        import ray
+
+        if ray.is_initialized():
+            ray.shutdown()
+        self.reaper.stdin.close()  # end of file: the reaper stops what is left and removes the temp root
+        try:
+            self.reaper.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def _init_ray(setup: SearchSetup) -> LocalRay | bool:
+    """Connect to setup.address, or start a LocalRay (returned, for `stop`); False if Ray was already up."""
     import ray
     logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     if ray.is_initialized():
         return False
     kwargs = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
     if setup.address:
-        ray.init(address=setup.address, **kwargs)
-    else:
-        ray.init(address="local", num_cpus=setup.resources.num_cpus, num_gpus=setup.resources.num_gpus, **kwargs)
-    return True
+        ray.init(address=setup.address, **kwargs)  # an existing cluster: nasx never stops it
+        return True
+    return LocalRay(setup, **kwargs)
+
+
+def _stop_ray(started: LocalRay | bool) -> None:
+    if isinstance(started, LocalRay):
+        started.stop()
+    elif started:
+        import ray
+        ray.shutdown()
 
 
 def write_config(setup: SearchSetup, run_dir: Path) -> None:
     config = dict(setup.config) or {"name": setup.name}
-    (run_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    tmp = run_dir / f".config.yaml.{os.getpid()}.tmp"
+    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
+    os.replace(tmp, run_dir / "config.yaml")
+
+
+@contextlib.contextmanager
+def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -> Iterator[pd.DataFrame]:
+    """The run directory held by this process alone (nasx.results.lock) for the block, with the rows
+    already there; a torn last line of the log (a crash mid-write) is cut away first, and said so.
+    `resume=False` refuses a directory that already holds results."""
+    with writer_lock(run_dir):
+        if not resume and any(run_dir.glob("results.*")):
+            raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
+        if (run_dir / results.store.LOG).is_file():
+            repaired = results.store.repair_tail(run_dir)
+            if repaired:
+                out(repaired)
+            yield results.load(run_dir)
+        else:
+            yield results.empty_frame()
 
 
 def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print) -> Path:
     """Run (or resume) a search to its budget; returns the run directory."""
     check(setup)
     run_dir = Path(setup.run_dir)
-    if run_dir.exists() and any(run_dir.glob("results.*")) and not resume:
-        raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    setup = replace(setup, run_dir=str(run_dir))
-    write_config(setup, run_dir)
-    existing = results.load(run_dir) if (run_dir / results.store.LOG).is_file() else results.empty_frame()
+    with writing(run_dir, out, resume=resume) as existing:
+        setup = replace(setup, run_dir=str(run_dir))
+        write_config(setup, run_dir)
 
-    data = setup.data.load()
-    space = setup.space.make()
-    searcher = searchers.get(setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(),
-                             **setup.searcher.options)
-    plan = Plan(setup, space, searcher, DataShape(data.resolution, data.num_classes, data.channels), existing,
-                commit=git_commit(), out=out)
-    out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
-        f"(+{len(setup.references)} references), data {data.describe()}"
-        + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
-    out(f"results: {run_dir / results.store.CSV}")
+        data = setup.data.load()
+        space = setup.space.make()
+        searcher = searchers.get(setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(),
+                                 **setup.searcher.options)
+        plan = Plan(setup, space, searcher, DataShape(data.resolution, data.num_classes, data.channels), existing,
+                    commit=git_commit(), out=out)
+        out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
+            f"(+{len(setup.references)} references), data {data.describe()}"
+            + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
+        out(f"results: {run_dir / results.store.CSV}")
 
-    started = _init_ray(setup)
-    try:
-        _tune(setup, plan, data, run_dir)
-    finally:
-        if started:
-            import ray
-            ray.shutdown()
+        started = _init_ray(setup)
+        try:
+            _tune(setup, plan, data, run_dir)
+        finally:
+            _stop_ray(started)
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")

@@ -12,6 +12,7 @@ from torch import nn
 
 from nasx.data.augment import batch_crop, batch_flip, normalize
 from nasx.data.dataset import Dataset
+from nasx.train import faults
 from nasx.train.metrics import Metrics
 from nasx.train.optim import lr_factor, make_optimizer
 from nasx.train.spec import TrainSpec
@@ -104,12 +105,15 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
     generator = torch.Generator().manual_seed(spec.seed)
     metrics = Metrics()
     check_every = 1 if device.type == "cpu" else 50
+    fault, poison = faults.for_trial(spec.fault, None), False
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(spec.seed)
         epoch, step = _restore(state, model, optimizer, generator, metrics, device) if state else (0, 0)
         wall_before = float(state["wall_s"]) if state else 0.0
         try:
             while epoch < total_epochs:
+                faults.fire(fault, epoch + 1)
+                poison = faults.poisons(fault, epoch + 1)
                 model.train()
                 order = torch.randperm(n, generator=generator).to(device)
                 loss_sum = torch.zeros((), device=device)
@@ -128,6 +132,8 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
                     with _autocast(device, spec):
                         logits = model(x)
                     loss = criterion(logits.float(), y)
+                    if poison:
+                        loss = loss * math.nan
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     if spec.grad_clip:
@@ -152,7 +158,7 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
                 if on_epoch is not None:
                     on_epoch(metrics, _state(model, optimizer, generator, epoch, step, metrics, device))
         except Diverged as exc:
-            metrics.status, metrics.error = "failed", str(exc)
+            metrics.status, metrics.error = "failed", str(exc) + (f" (injected fault {fault})" if poison else "")
             metrics.val_top1 = metrics.test_top1 = math.nan
             metrics.epochs, metrics.steps = epoch, step
             metrics.wall_s = wall_before + time.perf_counter() - start

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from nasx.train import faults
+
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "onecycle", "constant")
 
@@ -16,7 +18,8 @@ class TrainSpec:
     zero-padded image (0 = off), horizontal flip when `hflip` and the dataset allows it.
     `bf16` autocast and `channels_last` apply on CUDA only. `threads` > 0 fixes torch's CPU
     thread count. Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
-    test accuracy only once, at the end."""
+    test accuracy only once, at the end. `timeout_s` > 0 stops a trial running longer (recorded as
+    failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`)."""
 
     epochs: int = 10
     steps: int = 0
@@ -39,6 +42,8 @@ class TrainSpec:
     bf16: bool = True
     channels_last: bool = True
     threads: int = 0
+    timeout_s: float = 0.0
+    fault: str = ""
 
     def __post_init__(self) -> None:
         def positive_int(name, value, minimum):
@@ -62,6 +67,10 @@ class TrainSpec:
                 raise ValueError(f"train.{name}={value!r}: must be in [{low}, {high})")
         if self.weight_decay < 0 or self.grad_clip < 0:
             raise ValueError(f"train.weight_decay={self.weight_decay}, train.grad_clip={self.grad_clip}: must be >= 0")
+        if isinstance(self.timeout_s, bool) or not isinstance(self.timeout_s, (int, float)) or \
+                not 0 <= self.timeout_s < float("inf"):
+            raise ValueError(f"train.timeout_s={self.timeout_s!r}: must be a number of seconds >= 0 (0 = no limit)")
+        faults.parse(self.fault)
         if not (self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"train.device={self.device!r}: must be cpu or cuda[:N]")
 
