@@ -5,8 +5,11 @@ Objective, TrainSetup and SearchSetup values.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
+import types
+import typing
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -48,10 +51,16 @@ def compose(config_name: str, overrides: list[str] = ()) -> dict[str, Any]:
 
     if not CONF_DIR.is_dir():
         raise ValueError(f"configuration directory {CONF_DIR} not found")
+    import yaml
+
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None, job_name="nasx"):
             cfg = hydra_compose(config_name=config_name, overrides=list(overrides))
-        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        cfg = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
+        raise ValueError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or _one_line(exc)})") from None
     except OmegaConfBaseException as exc:
         if "Missing mandatory value" in str(exc):
             key = getattr(exc, "full_key", "") or "a value"
@@ -65,15 +74,76 @@ def compose(config_name: str, overrides: list[str] = ()) -> dict[str, Any]:
             what = {"search": "searcher"}.get(group, group)
             raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(options.split())}") from None
         raise ValueError(f"bad override: {text}") from None
+    if "experiment" in cfg:  # a preset file merges into the top level; this one did not
+        chosen = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").startswith("experiment=")), "?")
+        path = CONF_DIR / "experiment" / f"{chosen}.yaml"
+        found = cfg["experiment"]
+        what = "a mapping without its first line `# @package _global_`" if isinstance(found, dict) else \
+            f"a {type(found).__name__}"
+        raise ValueError(f"{path}: an experiment file must be a mapping of config keys starting with "
+                         f"`# @package _global_`; found {what}")
+    return cfg
+
+
+def _show(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+_EXPECTED = {int: "an integer", float: "a number", bool: "true or false", str: "a string", dict: "a mapping",
+             tuple: "a list", list: "a list"}
+
+
+def _fits(value: Any, tp: Any) -> bool:
+    """Whether a plain config value has the annotated type (int for float is fine; bool is not a number)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, arg) for arg in typing.get_args(tp))
+    if tp is type(None):
+        return value is None
+    if tp is typing.Any:
+        return True
+    base = origin or tp
+    if base is bool:
+        return isinstance(value, bool)
+    if base in (int, float):
+        return not isinstance(value, bool) and isinstance(value, int if base is int else (int, float))
+    if base in (tuple, list):
+        args = [a for a in typing.get_args(tp) if a is not Ellipsis]
+        return isinstance(value, (list, tuple)) and all(any(_fits(v, a) for a in args) or not args for v in value)
+    return isinstance(value, base)
+
+
+def _expected(tp: Any) -> str:
+    args = [a for a in typing.get_args(tp) if a is not type(None)] \
+        if typing.get_origin(tp) in (typing.Union, types.UnionType) else [tp]
+    names = [_EXPECTED.get(typing.get_origin(a) or a, getattr(a, "__name__", str(a))) for a in args]
+    if typing.get_origin(args[0]) in (tuple, list) and typing.get_args(args[0]):
+        inner = [a for a in typing.get_args(args[0]) if a is not Ellipsis]
+        names[0] = f"a list of {'numbers' if inner[0] is float else _EXPECTED.get(inner[0], 'values')}"
+    optional = len(args) < len(typing.get_args(tp))
+    return " or ".join(names) + (" (or null)" if optional else "")
+
+
+def check_types(cls, values: dict[str, Any], where: str) -> None:
+    """Every value has its field's annotated type, else one error naming the key path:
+    `train.lr=abc: expected a number`."""
+    hints = typing.get_type_hints(cls)
+    for key, value in values.items():
+        if key in hints and not _fits(value, hints[key]):
+            path = f"{where}.{key}" if where else key
+            raise ValueError(f"{path}={_show(value)}: expected {_expected(hints[key])}")
 
 
 def to_dataclass(cls, values: dict[str, Any] | None, where: str):
-    """cls(**values), with unknown keys reported by their config path."""
+    """cls(**values), with unknown keys and wrong-typed values reported by their config path."""
+    if values is not None and not isinstance(values, dict):
+        raise ValueError(f"{where}={_show(values)}: expected a mapping of {where} settings")
     values = dict(values or {})
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    check_types(cls, values, where)
     try:
         return cls(**values)
     except TypeError as exc:
@@ -88,7 +158,8 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
     seed = cfg.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed={seed!r}: must be a non-negative integer")
+        raise ValueError(f"seed={_show(seed)}: must be a non-negative integer")
+    _flag(cfg, "measure_latency")
     return TrainSetup(data=to_dataclass(DataSpec, cfg.get("data"), "data"),
                       train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
                       objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
@@ -98,19 +169,26 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
 
 def _count(value, where: str, *, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{where}={value!r}: must be an integer >= {low}")
+        raise ValueError(f"{where}={_show(value)}: must be an integer >= {low}")
     return value
+
+
+def _flag(cfg: dict[str, Any], key: str) -> bool:
+    value = cfg.get(key, False)
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{key}={_show(value)}: expected true or false")
+    return bool(value)
 
 
 def _range(value, where: str) -> tuple[float, float] | None:
     if value is None:
         return None
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ValueError(f"{where}={value!r}: must be null or [min, max]")
+        raise ValueError(f"{where}={_show(value)}: must be null or [min, max]")
     try:
         return float(value[0]), float(value[1])
     except (TypeError, ValueError):
-        raise ValueError(f"{where}={value!r}: bounds must be numbers") from None
+        raise ValueError(f"{where}={_show(value)}: bounds must be numbers") from None
 
 
 def default_run_dir(name: str, stamp: str | None = None) -> str:
@@ -125,13 +203,18 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     unknown = sorted(set(cfg) - set(SEARCH_KEYS))
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(SEARCH_KEYS)}")
+    for key in ("smoke", "resume"):
+        _flag(cfg, key)
+    for key in ("space", "search", "data", "train", "objective", "proxy", "resources", "cluster"):
+        if cfg.get(key) is not None and not isinstance(cfg[key], dict):
+            raise ValueError(f"{key}={_show(cfg[key])}: expected a mapping of {key} settings")
     name = cfg.get("name") or "search"
-    if not isinstance(name, str) or not re.fullmatch(r"[\w.+-]+", name):
+    if not isinstance(name, str) or not re.fullmatch(r"[\w.+-]+", name, re.ASCII):
         raise ValueError(f"name={name!r}: must be a word (letters, digits, _ . + -) usable as a directory name")
     seed = _count(cfg.get("seed", 0), "seed", low=0)
     budget = cfg.get("budget", 20)
     if isinstance(budget, bool) or not isinstance(budget, int):
-        raise ValueError(f"budget={budget!r}: must be a positive number of trials")
+        raise ValueError(f"budget={_show(budget)}: must be a positive number of trials")
     references = cfg.get("references") or []
     if not isinstance(references, (list, tuple)) or not all(isinstance(r, str) for r in references):
         raise ValueError(f"references={references!r}: must be a list of family names")
@@ -139,6 +222,11 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     if not isinstance(scale_phis, (list, tuple)) or not all(
             isinstance(p, (int, float)) and not isinstance(p, bool) for p in scale_phis):
         raise ValueError(f"scale_phis={scale_phis!r}: must be a list of numbers, e.g. [2, 3]")
+    for key in ("space.options", "search.options"):
+        section, option = key.split(".")
+        value = (cfg.get(section) or {}).get(option)
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(f"{key}={_show(value)}: expected a mapping of options")
     space = dict(cfg.get("space") or {})
     space["macs"] = _range(space.get("macs"), "space.macs")
     space["params"] = _range(space.get("params"), "space.params")

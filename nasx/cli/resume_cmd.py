@@ -22,7 +22,12 @@ def resume_setup(run_dir: str, overrides: list[str] = ()):
     cfg = load_run_config(run_dir)
     cfg = apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml"))
     cfg.update(run_dir=str(run_dir), resume=True)
-    setup = search_setup(cfg)
+    try:
+        setup = search_setup(cfg)
+    except ValueError as exc:
+        if "unknown key" not in str(exc):
+            raise
+        raise ValueError(f"{Path(run_dir) / 'config.yaml'}: {exc}; was it written by a newer nasx?") from None
     search_cmd.validate(setup)
     return setup
 

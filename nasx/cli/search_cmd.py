@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import time
 from pathlib import Path
@@ -79,7 +80,11 @@ def check_data(setup: SearchSetup) -> None:
     if spec.name in FILE_DATASETS:
         if not spec.root:
             raise ValueError(f"data.root is required for {spec.name} (add data.root=PATH)")
-        if not Path(spec.root).expanduser().exists():
+        root = Path(spec.root).expanduser()
+        if root.is_symlink() and not root.exists():
+            raise ValueError(f"data.root={spec.root}: a broken symbolic link (to {os.readlink(root)}; dataset "
+                             f"{spec.name})")
+        if not root.exists():
             raise ValueError(f"data.root={spec.root}: no such file or directory (dataset {spec.name})")
 
 

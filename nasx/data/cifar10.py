@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from nasx.data.dataset import Dataset
-from nasx.data.images import carve_val, make_dataset
+from nasx.data.images import absent, carve_val, make_dataset
 
 TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST = "test_batch"
@@ -61,7 +61,7 @@ def read_raw(root) -> dict[str, bytes]:
         raise ValueError(f"cifar10: no path given (data.root); expected {LAYOUT}")
     path = Path(root).expanduser()
     if not path.exists():
-        raise _error(path, "does not exist")
+        raise _error(path, absent(path))
     if path.is_file():
         return _read_archive(path)
     for folder in (path, path / "cifar-10-batches-py"):

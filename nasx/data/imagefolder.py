@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from nasx.data.dataset import Dataset
-from nasx.data.images import carve_val, make_dataset, three_way
+from nasx.data.images import absent, carve_val, make_dataset, three_way
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ppm", ".tif", ".tiff")
 LAYOUT = ("ROOT/CLASS_NAME/IMAGE files (one folder per class), or ROOT/train/CLASS_NAME/... with "
@@ -29,9 +29,10 @@ def _read(folder: Path, classes: list[str], resolution: int, channels: int) -> t
     for label, name in enumerate(classes):
         if not (folder / name).is_dir():
             continue
-        for file in sorted((folder / name).iterdir()):
-            if file.suffix.lower() not in EXTENSIONS:
-                continue
+        files = [f for f in sorted((folder / name).iterdir()) if f.suffix.lower() in EXTENSIONS]
+        if not files:
+            raise _error(folder / name, f"class folder holds no images ({', '.join(EXTENSIONS)})")
+        for file in files:
             try:
                 with Image.open(file) as im:
                     im = im.convert("RGB" if channels == 3 else "L")
@@ -58,7 +59,7 @@ def load_imagefolder(root=None, *, resolution: int = 32, channels: int = 3, seed
         raise ValueError(f"imagefolder: no path given (data.root); expected {LAYOUT}")
     path = Path(root).expanduser()
     if not path.is_dir():
-        raise _error(path, "does not exist" if not path.exists() else "is not a directory")
+        raise _error(path, absent(path) if not path.exists() else "is not a directory")
     if channels not in (1, 3):
         raise ValueError(f"channels={channels}: must be 1 or 3")
     if (path / "train").is_dir() and (path / "test").is_dir():

@@ -1,6 +1,8 @@
 """Image-tensor helpers shared by the loaders: resize, channel conversion, splits, statistics."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -29,6 +31,11 @@ def fit(x: torch.Tensor, resolution: int, channels: int) -> torch.Tensor:
             out.append(y.round().clamp(0, 255).to(torch.uint8))
         x = torch.cat(out) if out else x.new_zeros((0, x.shape[1], resolution, resolution))
     return x.contiguous()
+
+
+def absent(path) -> str:
+    """Why an expected path is not there: missing, or a symbolic link to nothing."""
+    return f"is a broken symbolic link (to {os.readlink(path)})" if path.is_symlink() else "does not exist"
 
 
 def check_fractions(val_fraction: float, test_fraction: float = 0.0) -> None:

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nasx.arch.limits import MAX_CLASSES
 from nasx.data.dataset import Dataset
-from nasx.data.images import carve_val, check_fractions, make_dataset, three_way
+from nasx.data.images import absent, carve_val, check_fractions, make_dataset, three_way
 
 LAYOUT = ("an .npz file with arrays x (N,H,W), (N,H,W,C) or (N,C,H,W) of uint8 (or floats in [0, 1]) "
           "and y (N,) integer labels; optionally x_test/y_test and x_val/y_val")
@@ -35,6 +36,8 @@ def _images(a: np.ndarray, path, key: str) -> torch.Tensor:
 def _labels(a: np.ndarray, n: int, path, key: str) -> torch.Tensor:
     if a.shape != (n,) or not np.issubdtype(a.dtype, np.integer) or (n and a.min() < 0):
         raise _error(path, f"{key} must be {n} non-negative integer labels, got {a.dtype} {a.shape}")
+    if n and a.max() >= MAX_CLASSES:
+        raise _error(path, f"{key} holds label {int(a.max())}; labels must be below {MAX_CLASSES} classes")
     return torch.from_numpy(a.astype(np.int64))
 
 
@@ -46,7 +49,7 @@ def load_npz(root=None, *, resolution: int = 32, channels: int = 3, seed: int = 
         raise ValueError(f"npz: no path given (data.root); expected {LAYOUT}")
     path = Path(root).expanduser()
     if not path.is_file():
-        raise _error(path, "does not exist" if not path.exists() else "is not a file")
+        raise _error(path, absent(path) if not path.exists() else "is not a file")
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}
