@@ -159,7 +159,7 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     seed = cfg.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed={_show(seed)}: must be a non-negative integer")
-    _flag(cfg, "measure_latency")
+    flag(cfg, "measure_latency")
     return TrainSetup(data=to_dataclass(DataSpec, cfg.get("data"), "data"),
                       train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
                       objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
@@ -173,7 +173,7 @@ def _count(value, where: str, *, low: int) -> int:
     return value
 
 
-def _flag(cfg: dict[str, Any], key: str) -> bool:
+def flag(cfg: dict[str, Any], key: str) -> bool:
     value = cfg.get(key, False)
     if value is not None and not isinstance(value, bool):
         raise ValueError(f"{key}={_show(value)}: expected true or false")
@@ -204,7 +204,7 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(SEARCH_KEYS)}")
     for key in ("smoke", "resume"):
-        _flag(cfg, key)
+        flag(cfg, key)
     for key in ("space", "search", "data", "train", "objective", "proxy", "resources", "cluster"):
         if cfg.get(key) is not None and not isinstance(cfg[key], dict):
             raise ValueError(f"{key}={_show(cfg[key])}: expected a mapping of {key} settings")

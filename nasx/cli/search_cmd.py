@@ -7,7 +7,7 @@ import re
 import time
 from pathlib import Path
 
-from nasx.cli.config import compose, default_run_dir, differences, load_run_config, search_setup
+from nasx.cli.config import compose, default_run_dir, differences, flag, load_run_config, search_setup
 from nasx.search.setup import SearchSetup, check
 
 FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
@@ -138,7 +138,7 @@ def resumed_config(cfg: dict) -> dict:
 
 def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
     """(checked setup, resume) of one composed search config."""
-    resume = bool(cfg.get("resume"))
+    resume = flag(cfg, "resume")
     if resume:
         resumed_config(cfg)
     setup = search_setup(cfg)
