@@ -8,6 +8,7 @@ search cuts it away (`repair_tail`), keeping the fragment in a file beside the l
 """
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -176,7 +177,7 @@ def load(run_dir: str | Path) -> pd.DataFrame:
     parquet = run_dir / PARQUET
     if parquet.is_file():
         try:
-            return _typed(pd.read_parquet(parquet))
+            return _typed(pd.read_parquet(io.BytesIO(parquet.read_bytes())))  # one open: one whole view
         except Exception as exc:  # pyarrow raises several types for a corrupted file
             raise ValueError(f"{parquet}: not a readable Parquet file ({type(exc).__name__})") from None
     raise ValueError(f"{run_dir}: no results table ({LOG} or {PARQUET})")
