@@ -1,0 +1,197 @@
+"""Soak: a search killed and resumed many times, with faults injected on purpose and a second writer.
+
+    python -m bench.soak [--budget 50] [--kills 10] [--seed 0] [--run-dir DIR]
+
+A search of `budget` trials (digits at 8x8, one-epoch trials of tiny networks, local Ray) runs in a
+driver process that is SIGKILLed (with its process group) at a random moment `kills` times and resumed
+each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a second
+writer tries the same run directory. Then it checks: every budgeted trial present exactly once, no row
+ever written changed, every injected fault recorded in its trial's row, no Ray process of a killed
+driver alive 15 s after the kill and no Ray temp root left behind. Prints one line per cycle and a
+summary; exits 1 if any check fails. Not part of the test suite.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ORPHAN_WAIT_S = 15.0
+FAULT_KINDS = ("nan", "raise", "exit")
+
+
+def soak_setup(run_dir: str, budget: int, fault: str):
+    from nasx.data import DataSpec
+    from nasx.reward import Objective
+    from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
+    from nasx.train.spec import TrainSpec
+
+    return SearchSetup(name="soak", space=SpaceSpec("mnasnet"), searcher=SearcherSpec("random"),
+                       data=DataSpec(resolution=8), train=TrainSpec(epochs=1, batch_size=128, threads=1, fault=fault),
+                       objective=Objective(), proxy=ProxySpec(width_mult=0.125, depth_mult=0.25),
+                       resources=Resources(num_cpus=2, max_concurrent=2, max_retries=1), budget=budget, seed=0,
+                       run_dir=run_dir, config={"name": "soak"})
+
+
+def drive(run_dir: str, budget: int, fault: str) -> int:
+    """The driver process: resume the search to its budget (one error line and exit 2 if refused)."""
+    from nasx.search.runner import run_search
+
+    try:
+        run_search(soak_setup(run_dir, budget, fault), resume=True, out=lambda line: None)
+    except ValueError as exc:
+        print(f"soak driver: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def planned_faults(budget: int) -> dict[str, str]:
+    """trial id -> fault: nan, raise and exit in turn on every 6th searched trial id."""
+    return {f"s{i:04d}": f"{FAULT_KINDS[n % 3]}@1" for n, i in enumerate(range(3, budget, 6))}
+
+
+def fault_setting(planned: dict[str, str]) -> str:
+    by_fault: dict[str, list[str]] = {}
+    for trial, fault in planned.items():
+        by_fault.setdefault(fault, []).append(trial)
+    return ",".join(f"{fault}:{'+'.join(trials)}" for fault, trials in by_fault.items())
+
+
+def session_pids(driver_pid: int) -> list[int]:
+    """Live processes of the local Ray started by the driver `driver_pid` (nasx.search.reaper's token)."""
+    from nasx.search.reaper import OWNER_ENV
+
+    prefix = f"{OWNER_ENV}={driver_pid}-".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if any(v.startswith(prefix) for v in (entry / "environ").read_bytes().split(b"\0")) and \
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def temp_roots(pids: list[int]) -> set[str]:
+    roots = set()
+    for pid in pids:
+        try:
+            cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        roots.update(re.findall(r"(/[^\s\0=]*?/nasx-ray-[A-Za-z0-9_]+)", cmdline))
+    return roots
+
+
+def log_rows(run_dir: Path) -> dict[str, str]:
+    """trial id -> its line in results.jsonl as written (complete lines only)."""
+    log = run_dir / "results.jsonl"
+    if not log.is_file():
+        return {}
+    rows: dict[str, str] = {}
+    for line in log.read_text().splitlines():
+        try:
+            rows.setdefault(json.loads(line)["trial_id"], line)
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+    return rows
+
+
+def start_driver(run_dir: Path, budget: int, fault: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
+    return subprocess.Popen([sys.executable, "-m", "bench.soak", "--driver", str(run_dir), str(budget), fault],
+                            cwd=ROOT, env=env, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n\n")[0])
+    p.add_argument("--budget", type=int, default=50)
+    p.add_argument("--kills", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
+    p.add_argument("--run-dir", help="default: a new temporary directory")
+    p.add_argument("--driver", nargs=3, metavar=("RUN_DIR", "BUDGET", "FAULT"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.driver:
+        return drive(args.driver[0], int(args.driver[1]), args.driver[2])
+
+    run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="nasx-soak-")) / "run"
+    planned = planned_faults(args.budget)
+    fault = fault_setting(planned)
+    rng = random.Random(args.seed)
+    seen: dict[str, str] = {}
+    changed = orphans = leftover_roots = 0
+    second_refused = False
+    start = time.monotonic()
+    print(f"soak: budget {args.budget}, {args.kills} SIGKILL+resume cycles, train.fault={fault}, run_dir {run_dir}",
+          flush=True)
+    second_at = args.kills // 2
+    for cycle in range(1, args.kills + 1):
+        driver = start_driver(run_dir, args.budget, fault, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and len(session_pids(driver.pid)) < 4 and driver.poll() is None:
+            time.sleep(0.2)
+        if cycle == second_at:  # a concurrent second writer on the same run directory
+            second = start_driver(run_dir, args.budget, fault, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+            _, err = second.communicate(timeout=300)
+            second_refused = second.returncode == 2 and f"is in use by pid {driver.pid}" in err
+            print(f"  second writer: exit {second.returncode}, {err.strip()}", flush=True)
+        time.sleep(rng.uniform(2.0, 20.0))
+        pids = session_pids(driver.pid)
+        roots = temp_roots(pids)
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+        killed_at = time.monotonic()
+        while time.monotonic() - killed_at < ORPHAN_WAIT_S and session_pids(driver.pid):
+            time.sleep(0.2)
+        alive = len(session_pids(driver.pid))
+        orphans += alive
+        leftover_roots += sum(1 for r in roots if Path(r).exists())
+        rows = log_rows(run_dir)
+        changed += sum(1 for k, line in seen.items() if rows.get(k) != line)
+        seen.update(rows)
+        print(f"  cycle {cycle:2d}: killed with {len(pids)} Ray processes up, {len(rows)} rows; "
+              f"{alive} alive {ORPHAN_WAIT_S:g} s later, "
+              f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - start:.0f} s",
+              flush=True)
+    final = start_driver(run_dir, args.budget, fault)
+    code = final.wait()
+    rows = log_rows(run_dir)
+    changed += sum(1 for k, line in seen.items() if rows.get(k) != line)
+    lines = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines() if line.strip()]
+    ids = [r["trial_id"] for r in lines]
+    searched = [i for i in ids if i.startswith("s")]
+    duplicated = len(ids) - len(set(ids))
+    lost = max(0, args.budget - len(set(searched)))
+    fired = {p.name.rsplit(".", 1)[0]: p.read_text().strip() for p in (run_dir / "faults").glob("*.*")}
+    by_id = {r["trial_id"]: r for r in lines}
+    recorded = sum(1 for t, f in fired.items() if f"injected fault {f}" in (by_id.get(t, {}).get("error") or ""))
+    kinds = {f.split("@")[0]: sum(1 for g in fired.values() if g.split("@")[0] == f.split("@")[0])
+             for f in fired.values()}
+    missing_fire = [t for t in planned if t in by_id and t not in fired]
+    wall = time.monotonic() - start
+    print(f"soak result: {len(set(searched))}/{args.budget} budgeted trials, {lost} lost, {duplicated} duplicated, "
+          f"{changed} changed rows; injected faults recorded {recorded}/{len(fired)} "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); {args.kills} kills, "
+          f"{orphans} orphan Ray processes, {leftover_roots} Ray temp roots left; second writer "
+          f"{'refused' if second_refused else 'NOT refused'}; final run exit {code}; {wall:.0f} s", flush=True)
+    ok = (code == 0 and lost == 0 and duplicated == 0 and changed == 0 and recorded == len(fired) and fired
+          and not missing_fire and orphans == 0 and leftover_roots == 0 and second_refused)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
