@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,8 @@ from nasx.search import reaper, searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
 from nasx.search.summary import summary
-from nasx.search.trials import git_commit
+from nasx.search.queue import TrialQueue
+from nasx.search.trials import git_commit, trial_seed, trial_train
 from nasx.train import faults
 
 os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
@@ -52,7 +54,7 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
 
     spec, full = decode(config["arch"]), decode(config["full_arch"])
     asha = setup.searcher.asha and not config["family"]  # references always train to the end
-    fault, note = _trial_fault(setup, config["trial_id"])
+    fault, note = _trial_fault(setup, config)
     cost = _cost(setup, spec, full) if asha else float("nan")
 
     def on_epoch(metrics, state) -> None:
@@ -62,8 +64,8 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
             tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
 
     record = evaluate_trial(spec, _data_at(spec.resolution, data, setup),
-                            replace(setup.train, threads=threads, fault=fault), setup.objective, seed=setup.seed,
-                            full_spec=full, on_epoch=on_epoch)
+                            replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
+                            seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch)
     row = record.to_row()
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note
@@ -74,10 +76,11 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
 FAULTS_DIR = "faults"  # one marker per fault fired in a trial: RUN_DIR/faults/<trial_id>.<kind>
 
 
-def _trial_fault(setup: SearchSetup, trial_id: str) -> tuple[str, str]:
+def _trial_fault(setup: SearchSetup, config: dict) -> tuple[str, str]:
     """(fault to inject in this trial, note for its row). An `exit` fault fires once per trial: its
     marker tells the retry on a fresh worker that the fault already killed one."""
-    fault = faults.for_trial(setup.train.fault, trial_id)
+    trial_id = config["trial_id"]
+    fault = faults.for_trial(trial_train(setup, config).fault, trial_id)
     if fault is None:
         return "", ""
     marker = Path(setup.run_dir) / FAULTS_DIR / f"{trial_id}.{fault.kind}"
@@ -115,7 +118,7 @@ def _cost(setup: SearchSetup, spec, full) -> float:
     return float(getattr(complexity(full if setup.objective.scale == "full" else spec), setup.objective.metric))
 
 
-def _tune_searcher(plan: Plan):
+def _tune_searcher(plan: Plan | TrialQueue):
     from ray.tune.search import Searcher
 
     class PlanSearcher(Searcher):
@@ -167,7 +170,7 @@ def _plan_of(key: int):
     return _PLANS.get(key)
 
 
-def _heartbeat(plan: Plan):
+def _heartbeat(plan: Plan | TrialQueue):
     """A Tune callback printing the plan's status line when no trial has ended for HEARTBEAT_S."""
     from ray.tune import Callback
 
@@ -285,18 +288,37 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
         out(f"results: {run_dir / results.store.CSV}")
 
-        started = _init_ray(setup)
-        try:
-            _tune(setup, plan, data, run_dir)
-        finally:
-            _stop_ray(started)
+        _run_on_ray(setup, plan, data, run_dir)
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
     return run_dir
 
 
-def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
+def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = print,
+               title: str = "trials") -> Path:
+    """Run a fixed list of trial configs (`trials.trial_config`) on Ray into setup.run_dir's results table;
+    trials that already have a row there are skipped, so calling it again resumes. Returns the run dir."""
+    run_dir = Path(setup.run_dir)
+    with writing(run_dir, out) as existing:
+        setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
+        data = setup.data.load()
+        queue = TrialQueue(setup, configs, existing, commit=git_commit(), out=out)
+        out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
+        if queue.pending:
+            _run_on_ray(setup, queue, data, run_dir, name="tune-" + re.sub(r"\W+", "_", title)[:40])
+    return run_dir
+
+
+def _run_on_ray(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, *, name: str = "tune") -> None:
+    started = _init_ray(setup)
+    try:
+        _tune(setup, plan, data, run_dir, name)
+    finally:
+        _stop_ray(started)
+
+
+def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name: str) -> None:
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
@@ -315,7 +337,7 @@ def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
         tune_config=tune.TuneConfig(search_alg=_tune_searcher(plan), scheduler=scheduler, num_samples=-1,
                                     max_concurrent_trials=r.max_concurrent, reuse_actors=True,
                                     trial_dirname_creator=lambda trial: trial.trial_id),
-        run_config=tune.RunConfig(name="tune", storage_path=str((run_dir / "ray").resolve()), verbose=0,
+        run_config=tune.RunConfig(name=name, storage_path=str((run_dir / "ray").resolve()), verbose=0,
                                   callbacks=[_heartbeat(plan)],
                                   failure_config=tune.FailureConfig(max_failures=r.max_retries),
                                   checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False)),
