@@ -86,6 +86,7 @@ def test_analyze_skips_a_torn_last_line_without_changing_the_file(tmp_path):
 
 def test_a_reader_never_sees_a_torn_view(tmp_path):
     results.append(tmp_path, _row("r0"))
+    store.write_views(tmp_path)
     stop, seen, errors = threading.Event(), [], []
 
     def read():
@@ -102,6 +103,8 @@ def test_a_reader_never_sees_a_torn_view(tmp_path):
     reader.start()
     for i in range(1, 40):
         results.append(tmp_path, _row(f"r{i}"))
+        if i % 3 == 0:
+            store.write_views(tmp_path)  # the compacted table and CSV, replaced while the reader reads them
     stop.set()
     reader.join()
     assert errors == [] and len(seen) > 10 and max(seen) <= 40
@@ -158,7 +161,7 @@ def _plan(run_dir, out, budget=4):
 def test_a_failing_view_refresh_never_stops_counting_or_passes_the_budget(tmp_path, monkeypatch):
     def broken(run_dir):
         raise ValueError("line 12 is not a JSON object")
-    monkeypatch.setattr(store, "write_views", broken)
+    monkeypatch.setattr(store, "update_views", broken)
     lines = []
     plan = _plan(tmp_path, lines.append, budget=4)
     launched = 0

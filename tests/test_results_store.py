@@ -20,6 +20,7 @@ def test_append_then_load_keeps_every_row_typed(tmp_path):
     assert frame["macs"].iloc[0] == 12_000_000 and pd.isna(frame["macs"].iloc[1])
     assert frame["error"].iloc[1] == "loss is nan"
     assert list(frame.columns) == list(results.COLUMNS)
+    results.store.write_views(tmp_path)  # the compaction at the end of a search
     parquet = pd.read_parquet(tmp_path / "results.parquet")
     assert parquet["trial_id"].tolist() == ["a", "b"]
     assert (tmp_path / "results.csv").read_text().count("\n") == 3

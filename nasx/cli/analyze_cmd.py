@@ -29,7 +29,10 @@ def run(args) -> None:
     if args.top < 1:
         raise ValueError(f"--top {args.top}: must be at least 1")
     from analysis import analyze, report, summary  # matplotlib is imported only for this command
+    from nasx.results.store import compact_if_idle
 
+    for run_dir in args.run_dirs:
+        compact_if_idle(run_dir)
     result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top)
     try:
         paths = report.write(result, out_dir(args.run_dirs, args.out))

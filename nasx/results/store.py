@@ -1,9 +1,9 @@
 """The results table of a run directory: an append-only JSON-lines log plus Parquet and CSV views.
 
 `results.jsonl` is the record (one line per finished trial, flushed and fsynced as each trial
-ends); `results.parquet` and `results.csv` are rewritten atomically from it after each append, so
-a crash at any moment leaves every finished trial readable, and a reader never sees a half-written
-view. A crash inside a write can leave an incomplete last line: readers skip it, and a resumed
+ends); the Parquet and CSV views follow it at a cost independent of the table's size (`views`:
+parts of new rows as they gather, compacted into `results.parquet` at the end), so a crash at any
+moment leaves every finished trial readable, and a reader never sees a half-written view. A crash inside a write can leave an incomplete last line: readers skip it, and a resumed
 search cuts it away (`repair_tail`), keeping the fragment in a file beside the log.
 """
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from nasx.results import views
 from nasx.results.schema import COLUMNS, STATUSES
 
 LOG = "results.jsonl"
@@ -47,7 +48,7 @@ def _ends_mid_line(path: Path) -> bool:
 
 
 def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> None:
-    """Append one trial row (unknown columns are refused) on a line of its own, and refresh the views."""
+    """Append one trial row (unknown columns are refused) on a line of its own, and update the views."""
     unknown = set(row) - set(COLUMNS)
     if unknown:
         raise ValueError(f"results row has unknown columns: {', '.join(sorted(unknown))}")
@@ -68,7 +69,7 @@ def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> Non
     finally:
         os.close(fd)
     if refresh_views:
-        write_views(run_dir)
+        update_views(run_dir)
 
 
 def repair_tail(run_dir: str | Path) -> str | None:
@@ -111,10 +112,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[list(COLUMNS)]
 
 
-def _check_row(row, path: Path, number: int) -> None:
-    """A row is a JSON object whose numeric columns hold numbers (or null)."""
+def _row_problem(row) -> str | None:
+    """What is wrong with a parsed log line: a row is a JSON object whose numeric columns hold numbers
+    (or null). None when nothing is."""
     if not isinstance(row, dict):
-        raise ValueError(f"{path}: line {number} is not a JSON object (found {type(row).__name__})")
+        return f" is not a JSON object (found {type(row).__name__})"
     for name in _NUMERIC.intersection(row):
         value = row[name]
         if value is None:
@@ -122,17 +124,22 @@ def _check_row(row, path: Path, number: int) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (name in _INTEGER and isinstance(value, float) and not value.is_integer()):
             kind = "an integer" if name in _INTEGER else "a number"
-            raise ValueError(f"{path}: line {number}: {name}={value!r} is not {kind}")
+            return f": {name}={value!r} is not {kind}"
+    return None
 
 
-def read_log(path: Path) -> pd.DataFrame:
-    """Rows of a JSON-lines log; a torn last line (crash mid-write) is skipped, any other bad line is an
-    error naming the file and the line."""
-    rows = []
+def _rows(raw: bytes, path: Path, start: int = 0) -> pd.DataFrame:
+    """Typed rows of the log bytes `raw`, read from byte `start` of `path`; a torn last line (crash
+    mid-write) is skipped, any other bad line is an error naming the file and the line."""
+    def line_number(i: int) -> int:
+        with open(path, "rb") as f:
+            return f.read(start).count(b"\n") + i + 1
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = raw.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise ValueError(f"{path}: not UTF-8 text (byte {start + exc.start})") from None
+    rows = []
     for i, line in enumerate(lines):
         if not line.strip():
             continue
@@ -141,24 +148,56 @@ def read_log(path: Path) -> pd.DataFrame:
         except json.JSONDecodeError:
             if i == len(lines) - 1:
                 break
-            raise ValueError(f"{path}: line {i + 1} is not a JSON object") from None
-        _check_row(row, path, i + 1)
+            raise ValueError(f"{path}: line {line_number(i)} is not a JSON object") from None
+        problem = _row_problem(row)
+        if problem:
+            raise ValueError(f"{path}: line {line_number(i)}{problem}")
         rows.append(row)
     return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
-def write_views(run_dir: str | Path) -> None:
-    """Rewrite results.parquet and results.csv from the log, each replaced atomically."""
+def read_log(path: Path) -> pd.DataFrame:
+    """Rows of a JSON-lines log, parsed in full (`load` reads the Parquet views and only the log's tail)."""
+    return _rows(path.read_bytes(), path)
+
+
+def _read(run_dir: Path) -> tuple[pd.DataFrame, int]:
+    log = run_dir / LOG
+    frame, end = views.read(run_dir, lambda raw, start: _rows(raw, log, start))
+    return (empty_frame() if frame is None else _typed(frame)), end
+
+
+def update_views(run_dir: str | Path) -> bool:
+    """Bring the Parquet/CSV views up to date at a cost independent of the table's size: a part of the
+    new rows once enough have gathered (`views.PART_ROWS`, `views.PART_S`). Returns whether it wrote."""
     run_dir = Path(run_dir)
-    frame = read_log(run_dir / LOG)
-    for name, writer in ((PARQUET, lambda p: frame.to_parquet(p, index=False)),
-                         (CSV, lambda p: frame.to_csv(p, index=False))):
-        tmp = run_dir / f".{name}.{os.getpid()}.tmp"
-        try:
-            writer(tmp)
-            os.replace(tmp, run_dir / name)
-        finally:
-            tmp.unlink(missing_ok=True)
+    log = run_dir / LOG
+    return views.refresh(run_dir, lambda raw, start: _rows(raw, log, start), _typed)
+
+
+def write_views(run_dir: str | Path) -> None:
+    """Rewrite results.parquet and results.csv whole from the table (each replaced atomically) and drop
+    the parts they now cover: at the end of a search, and by `nasx analyze` when no one is writing."""
+    run_dir = Path(run_dir)
+    if (run_dir / LOG).is_file():
+        frame, end = _read(run_dir)
+        views.compact(run_dir, frame, end)
+
+
+def compact_if_idle(run_dir: str | Path) -> bool:
+    """Compact the views (`write_views`) when no writer holds the run directory and it can be written;
+    returns whether it did. Readers never need it: `load` reads the log's uncompacted tail."""
+    from nasx.results.lock import writer_lock
+
+    run_dir = Path(run_dir)
+    if not (run_dir / LOG).is_file():
+        return False
+    try:
+        with writer_lock(run_dir):
+            write_views(run_dir)
+    except (OSError, ValueError):  # held by a running search, read-only, or a log that does not parse
+        return False
+    return True
 
 
 def empty_frame() -> pd.DataFrame:
@@ -173,7 +212,7 @@ def load(run_dir: str | Path) -> pd.DataFrame:
         raise ValueError(f"run directory not found: {run_dir}")
     log = run_dir / LOG
     if log.is_file():
-        return read_log(log)
+        return _read(run_dir)[0]
     parquet = run_dir / PARQUET
     if parquet.is_file():
         try:

@@ -55,7 +55,7 @@ class Ledger:
         self.new_done += 1
         results.append(self.run_dir, row, refresh_views=False)
         try:
-            results.store.write_views(self.run_dir)
+            results.store.update_views(self.run_dir)
         except Exception as exc:  # the log holds the row; the views catch up at the next refresh
             self.out(f"warning: results.parquet/.csv not refreshed ({type(exc).__name__}: "
                      f"{' '.join(str(exc).split())}); {results.store.LOG} holds every row")

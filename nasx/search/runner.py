@@ -267,10 +267,18 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
             yield results.load(run_dir)
         else:
             yield results.empty_frame()
+        try:  # the compacted results.parquet and results.csv, while the lock is still held
+            results.store.write_views(run_dir)
+        except (OSError, ValueError) as exc:
+            out(f"warning: results.parquet/.csv not compacted ({' '.join(str(exc).split())}); "
+                f"{results.store.LOG} holds every row")
 
 
-def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print) -> Path:
-    """Run (or resume) a search to its budget; returns the run directory."""
+def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print,
+               trainable: Callable | None = None) -> Path:
+    """Run (or resume) a search to its budget; returns the run directory. `trainable(config, data, setup)`
+    replaces the training function (benchmarks measure nasx and Ray alone with an instant one); it
+    reports like `_trainable`, a final `tune.report` holding the trial's `row` as JSON."""
     check(setup)
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out, resume=resume) as existing:
@@ -288,7 +296,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
         out(f"results: {run_dir / results.store.CSV}")
 
-        _run_on_ray(setup, plan, data, run_dir)
+        _run_on_ray(setup, plan, data, run_dir, trainable=trainable)
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
@@ -296,9 +304,10 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
 
 
 def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = print,
-               title: str = "trials") -> Path:
+               title: str = "trials", trainable: Callable | None = None) -> Path:
     """Run a fixed list of trial configs (`trials.trial_config`) on Ray into setup.run_dir's results table;
-    trials that already have a row there are skipped, so calling it again resumes. Returns the run dir."""
+    trials that already have a row there are skipped, so calling it again resumes. Returns the run dir.
+    `trainable` replaces the training function (see `run_search`)."""
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out) as existing:
         setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
@@ -306,24 +315,26 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
         queue = TrialQueue(setup, configs, existing, commit=git_commit(), out=out)
         out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
         if queue.pending:
-            _run_on_ray(setup, queue, data, run_dir, name="tune-" + re.sub(r"\W+", "_", title)[:40])
+            _run_on_ray(setup, queue, data, run_dir, name="tune-" + re.sub(r"\W+", "_", title)[:40],
+                        trainable=trainable)
     return run_dir
 
 
-def _run_on_ray(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, *, name: str = "tune") -> None:
+def _run_on_ray(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, *, name: str = "tune",
+                trainable: Callable | None = None) -> None:
     started = _init_ray(setup)
     try:
-        _tune(setup, plan, data, run_dir, name)
+        _tune(setup, plan, data, run_dir, name, trainable or _trainable)
     finally:
         _stop_ray(started)
 
 
-def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name: str) -> None:
+def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name: str, function: Callable) -> None:
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
     r = setup.resources
-    trainable = tune.with_resources(tune.with_parameters(_trainable, data=data, setup=setup),
+    trainable = tune.with_resources(tune.with_parameters(function, data=data, setup=setup),
                                     {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial})
     scheduler = None
     if setup.searcher.asha:
