@@ -3,8 +3,8 @@
     python -m bench.soak [--budget 50] [--kills 10] [--seed 0] [--run-dir DIR]
 
 A search of `budget` trials (digits at 8x8, one-epoch trials of tiny networks, local Ray) runs in a
-driver process that is SIGKILLed (with its process group) at a random moment `kills` times and resumed
-each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a second
+driver process that is SIGKILLed (with its process group) `kills` times, each at a random moment 0-8 s
+after the cycle's first new row, and resumed each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a second
 writer tries the same run directory. Then it checks: every budgeted trial present exactly once, no row
 ever written changed, every injected fault recorded in its trial's row, no Ray process of a killed
 driver alive 15 s after the kill and no Ray temp root left behind. Prints one line per cycle and a
@@ -149,7 +149,12 @@ def main(argv: list[str] | None = None) -> int:
             _, err = second.communicate(timeout=300)
             second_refused = second.returncode == 2 and f"is in use by pid {driver.pid}" in err
             print(f"  second writer: exit {second.returncode}, {err.strip()}", flush=True)
-        time.sleep(rng.uniform(2.0, 20.0))
+        # a random moment once the search is under way: after the cycle's first new row, mid-trial
+        rows_before = len(log_rows(run_dir))
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and len(log_rows(run_dir)) <= rows_before and driver.poll() is None:
+            time.sleep(0.2)
+        time.sleep(rng.uniform(0.0, 8.0))
         pids = session_pids(driver.pid)
         roots = temp_roots(pids)
         os.killpg(driver.pid, signal.SIGKILL)
