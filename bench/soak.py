@@ -160,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         os.killpg(driver.pid, signal.SIGKILL)
         driver.wait()
         killed_at = time.monotonic()
-        while time.monotonic() - killed_at < ORPHAN_WAIT_S and session_pids(driver.pid):
+        while time.monotonic() - killed_at < ORPHAN_WAIT_S and (
+                session_pids(driver.pid) or any(Path(r).exists() for r in roots)):
             time.sleep(0.2)
         alive = len(session_pids(driver.pid))
         orphans += alive
@@ -170,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
         seen.update(rows)
         print(f"  cycle {cycle:2d}: killed with {len(pids)} Ray processes up, {len(rows)} rows; "
               f"{alive} alive {ORPHAN_WAIT_S:g} s later, "
-              f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - start:.0f} s",
+              f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - killed_at:.1f} s "
+              f"to clean up, {time.monotonic() - start:.0f} s in all",
               flush=True)
     final = start_driver(run_dir, args.budget, fault)
     code = final.wait()
