@@ -3,8 +3,8 @@
     python -m bench.soak [--budget 50] [--kills 10] [--seed 0] [--run-dir DIR]
 
 A search of `budget` trials (digits at 8x8, one-epoch trials of tiny networks, local Ray) runs in a
-driver process that is SIGKILLed (with its process group) at a random moment `kills` times and resumed
-each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a second
+driver process that is SIGKILLed (with its process group) `kills` times, each at a random moment 0-8 s
+after the cycle's first new row, and resumed each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a second
 writer tries the same run directory. Then it checks: every budgeted trial present exactly once, no row
 ever written changed, every injected fault recorded in its trial's row, no Ray process of a killed
 driver alive 15 s after the kill and no Ray temp root left behind. Prints one line per cycle and a
@@ -127,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return drive(args.driver[0], int(args.driver[1]), args.driver[2])
 
     run_dir = Path(args.run_dir or tempfile.mkdtemp(prefix="nasx-soak-")) / "run"
+    run_dir.parent.mkdir(parents=True, exist_ok=True)
     planned = planned_faults(args.budget)
     fault = fault_setting(planned)
     rng = random.Random(args.seed)
@@ -136,10 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     start = time.monotonic()
     print(f"soak: budget {args.budget}, {args.kills} SIGKILL+resume cycles, train.fault={fault}, run_dir {run_dir}",
           flush=True)
-    second_at = args.kills // 2
-    for cycle in range(1, args.kills + 1):
-        driver = start_driver(run_dir, args.budget, fault, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    second_at, cycle, kills, self_exits = args.kills // 2, 0, 0, []
+    while kills < args.kills and cycle < args.kills + 5:
+        cycle += 1
+        err_log = run_dir.parent / f"driver-{cycle}.err"
+        with open(err_log, "w") as err_file:
+            driver = start_driver(run_dir, args.budget, fault, start_new_session=True,
+                                  stdout=subprocess.DEVNULL, stderr=err_file)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and len(session_pids(driver.pid)) < 4 and driver.poll() is None:
             time.sleep(0.2)
@@ -149,13 +153,25 @@ def main(argv: list[str] | None = None) -> int:
             _, err = second.communicate(timeout=300)
             second_refused = second.returncode == 2 and f"is in use by pid {driver.pid}" in err
             print(f"  second writer: exit {second.returncode}, {err.strip()}", flush=True)
-        time.sleep(rng.uniform(2.0, 20.0))
+        # a random moment once the search is under way: after the cycle's first new row, mid-trial
+        rows_before = len(log_rows(run_dir))
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and len(log_rows(run_dir)) <= rows_before and driver.poll() is None:
+            time.sleep(0.2)
+        time.sleep(rng.uniform(0.0, 8.0))
         pids = session_pids(driver.pid)
         roots = temp_roots(pids)
+        if driver.poll() is not None:  # ended before the kill (e.g. Ray failed to start on a loaded machine)
+            last = (err_log.read_text().strip().splitlines() or [""])[-1]
+            self_exits.append(driver.returncode)
+            print(f"  cycle {cycle:2d}: the driver ended by itself (exit {driver.returncode}): {last[:200]}", flush=True)
+            continue
         os.killpg(driver.pid, signal.SIGKILL)
         driver.wait()
+        kills += 1
         killed_at = time.monotonic()
-        while time.monotonic() - killed_at < ORPHAN_WAIT_S and session_pids(driver.pid):
+        while time.monotonic() - killed_at < ORPHAN_WAIT_S and (
+                session_pids(driver.pid) or any(Path(r).exists() for r in roots)):
             time.sleep(0.2)
         alive = len(session_pids(driver.pid))
         orphans += alive
@@ -163,9 +179,10 @@ def main(argv: list[str] | None = None) -> int:
         rows = log_rows(run_dir)
         changed += sum(1 for k, line in seen.items() if rows.get(k) != line)
         seen.update(rows)
-        print(f"  cycle {cycle:2d}: killed with {len(pids)} Ray processes up, {len(rows)} rows; "
+        print(f"  cycle {cycle:2d}: kill {kills}, with {len(pids)} Ray processes up, {len(rows)} rows; "
               f"{alive} alive {ORPHAN_WAIT_S:g} s later, "
-              f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - start:.0f} s",
+              f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - killed_at:.1f} s "
+              f"to clean up, {time.monotonic() - start:.0f} s in all",
               flush=True)
     final = start_driver(run_dir, args.budget, fault)
     code = final.wait()
@@ -185,10 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.monotonic() - start
     print(f"soak result: {len(set(searched))}/{args.budget} budgeted trials, {lost} lost, {duplicated} duplicated, "
           f"{changed} changed rows; injected faults recorded {recorded}/{len(fired)} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); {args.kills} kills, "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); {kills} kills "
+          f"({len(self_exits)} drivers ended by themselves first), "
           f"{orphans} orphan Ray processes, {leftover_roots} Ray temp roots left; second writer "
           f"{'refused' if second_refused else 'NOT refused'}; final run exit {code}; {wall:.0f} s", flush=True)
-    ok = (code == 0 and lost == 0 and duplicated == 0 and changed == 0 and recorded == len(fired) and fired
+    ok = (code == 0 and kills >= args.kills and lost == 0 and duplicated == 0 and changed == 0 and recorded == len(fired) and fired
           and not missing_fire and orphans == 0 and leftover_roots == 0 and second_refused)
     return 0 if ok else 1
 

@@ -274,3 +274,18 @@ def test_reaper_stops_only_the_processes_of_its_token_and_removes_the_temp_root(
         for p in (*mine, other):
             p.kill()
             p.wait()
+
+
+def test_a_list_of_trials_takes_the_same_lock_before_ray(tmp_path, monkeypatch):
+    from nasx.search import runner
+
+    monkeypatch.setattr(runner, "_init_ray", lambda setup: pytest.fail("Ray was started"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True,
+                              env=ENV, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(ValueError, match=rf"is in use by pid {holder.pid} "):
+            runner.run_trials(tiny_setup(tmp_path), [], out=lambda line: None)
+    finally:
+        holder.kill()
+        holder.wait()

@@ -48,7 +48,8 @@ def repeat_cost(block: Block, c_in: int, size: int, unit: Callable[[Tally, int, 
                     lambda t, c, hw, s: (block.out_channels(c), unit(t, c, hw, s), 1))
 
 
-def repeated(total: Tally, repeats: int, state: tuple, step: Callable[[Tally, int, int, int], tuple]) -> tuple[Tally, int]:
+def repeated(total: Tally, repeats: int, state: tuple,
+             step: Callable[[Tally, int, int, int], tuple]) -> tuple[Tally, int]:
     """Apply `step(tally, c_in, size, stride) -> (c_out, size_out, next_stride)` `repeats` times from
     `state`, adding to `total`; a step that leaves the state unchanged is multiplied out."""
     for done in range(1, repeats + 1):
