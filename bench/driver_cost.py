@@ -21,9 +21,9 @@ import shutil
 import statistics
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
+from bench.instant import sleeper
 from nasx import results
 from nasx.results import store
 
@@ -100,36 +100,21 @@ def _best_of(fn, rounds: int = 3) -> float:
     return best
 
 
-def instant(config: dict, data=None, setup=None) -> None:
-    """A trainable that trains nothing: it reports the trial's row at once."""
-    from ray import tune
-
-    row = {"arch": config["arch"], "arch_key": config["arch_key"], "status": "ok", "val/top1": 0.5, "reward": 0.5,
-           "epochs": 0, "wall_s": 0.0, "seed": 0, "finished_at": time.time()}
-    tune.report({"row": json.dumps(row), "node": ""})
-
-
 def ray_cost_s(n: int, trials: int) -> float:
     """Per-trial driver seconds of `trials` instant trials on a run directory already holding n rows."""
     import nasx
-    from nasx.data import DataSpec
-    from nasx.reward import Objective
     from nasx.search.runner import run_trials
-    from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
     from nasx.search.trials import proxy_spec, trial_config
-    from nasx.train.spec import TrainSpec
+    from tests.search_setups import tiny_setup
 
     run_dir = Path(tempfile.mkdtemp(prefix="nasx-bench-"))
     try:
         prefill(run_dir, n)
-        setup = SearchSetup(name="bench", space=SpaceSpec("mnasnet"), searcher=SearcherSpec("random"),
-                            data=DataSpec(resolution=8), train=TrainSpec(epochs=1, threads=1), objective=Objective(),
-                            proxy=ProxySpec(width_mult=0.125, depth_mult=0.25),
-                            resources=Resources(max_concurrent=2), run_dir=str(run_dir))
+        setup = tiny_setup(run_dir)
         full = nasx.families.get("mobilenet_v2")
         trained = proxy_spec(setup, full, resolution=8, num_classes=10, channels=3)
         configs = [trial_config(f"t{i:04d}", full, trained, seed=i, stage="confirm") for i in range(trials)]
-        run_trials(replace(setup), configs, out=lambda _: None, title="bench", trainable=instant)
+        run_trials(setup, configs, out=lambda _: None, title="bench", trainable=sleeper(0))
         frame = results.load(run_dir)
         new = frame[frame["trial_id"].str.startswith("t")].sort_values("order")
         assert len(new) == trials and (new["status"] == "ok").all()
