@@ -70,3 +70,11 @@ def test_a_resumed_search_ignores_rows_of_later_stages(tmp_path):
     plan = Plan(setup, space, searcher, SHAPE, results.load(tmp_path), out=lambda _: None)
     assert plan.searched_done == 0 and plan.cache == {} and plan.order == 1
     assert plan.next_config()["trial_id"] == "s0000"
+
+
+def test_config_hash_ignores_the_timeout_but_not_an_injected_fault(tmp_path):
+    from dataclasses import replace
+    setup = tiny_setup(tmp_path)
+    assert training_key(setup) == training_key(setup, train={"timeout_s": 30.0})
+    assert training_key(setup) != training_key(setup, train={"fault": "nan@1"})
+    assert training_key(setup) != training_key(replace(setup, train=replace(setup.train, lr=0.05)))

@@ -49,7 +49,11 @@ def trial_seed(setup: SearchSetup, config: dict) -> int:
 def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | None = None) -> str:
     """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash):
     the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`)."""
-    parts = {"data": asdict(setup.data), "train": asdict(replace(setup.train, **(train or {}))),
+    protocol = asdict(replace(setup.train, **(train or {})))
+    protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
+    if not protocol["fault"]:
+        protocol.pop("fault")  # hashes of runs without injected faults stay as they were before faults existed
+    parts = {"data": asdict(setup.data), "train": protocol,
              "objective": asdict(setup.objective), "proxy": asdict(setup.proxy),
              "seed": setup.seed if seed is None else seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
