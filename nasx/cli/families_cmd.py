@@ -5,7 +5,7 @@ import json
 
 import search_spaces
 from nasx import families
-from nasx.cli.table import render
+from nasx.table import render
 from nasx.complexity import complexity
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 from nasx import families
 from nasx.arch.codec import decode, encode
 from nasx.arch.spec import ArchSpec
-from nasx.cli.table import human, render
+from nasx.table import human, render
 from nasx.complexity import complexity
 
 

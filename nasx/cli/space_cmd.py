@@ -9,7 +9,7 @@ import yaml
 
 import search_spaces
 from nasx import families
-from nasx.cli.table import human, render
+from nasx.table import human, render
 from nasx.complexity import complexity
 
 SUFFIXES = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
