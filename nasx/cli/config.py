@@ -31,6 +31,7 @@ class TrainSetup:
     proxy: ProxySpec
     seed: int = 0
     measure_latency: bool = False
+    save: str | None = None            # a directory: write the trained state_dict (weights.pt) and row there
 
 
 def _one_line(exc: Exception) -> str:
@@ -82,7 +83,7 @@ def to_dataclass(cls, values: dict[str, Any] | None, where: str):
 
 def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     """The composed `train` config -> TrainSetup."""
-    allowed = {"data", "train", "objective", "proxy", "seed", "measure_latency"}
+    allowed = {"data", "train", "objective", "proxy", "seed", "measure_latency", "save"}
     unknown = sorted(set(cfg) - allowed)
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
@@ -93,7 +94,8 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
                       train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
                       objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
                       proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
-                      seed=seed, measure_latency=bool(cfg.get("measure_latency", False)))
+                      seed=seed, measure_latency=bool(cfg.get("measure_latency", False)),
+                      save=str(cfg["save"]) if cfg.get("save") else None)
 
 
 def _count(value, where: str, *, low: int) -> int:

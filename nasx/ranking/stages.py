@@ -11,7 +11,7 @@ from nasx.ranking.seeds import seed_stats
 
 SEARCH, CONFIRM = "search", "confirm"
 CONFIRMED_COLUMNS = ["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se",
-                     "min", "max", "reward", "macs", "full_macs", "arch"]
+                     "min", "max", "reward", "macs", "full_macs", "arch", "trials"]
 
 
 def stage_rows(frame: pd.DataFrame, stage: str) -> pd.DataFrame:
@@ -67,5 +67,6 @@ def confirmed_table(frame: pd.DataFrame) -> pd.DataFrame:
                     "search_rank": int(s["rank"]) if found else -1,
                     "search_mean": float(s["mean"]) if found else math.nan,
                     "confirmed_rank": int(r["rank"]), **{k: r[k] for k in ("n", "mean", "std", "se", "min", "max",
-                                                                            "reward", "macs", "full_macs", "arch")}})
+                                                                            "reward", "macs", "full_macs", "arch",
+                                                                            "trials")}})
     return pd.DataFrame(out, columns=CONFIRMED_COLUMNS)

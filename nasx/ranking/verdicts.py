@@ -63,4 +63,4 @@ def verdict_text(verdict: str, by: str, margin: float, margin_se: float) -> str:
         return f"dominated by {by} beyond noise ({numbers})"
     if verdict == WITHIN:
         return f"within noise of {by} ({numbers})"
-    return f"not decided: {by} is ahead ({numbers}) but the seed noise is not measured"
+    return f"not decided: {by} dominates it on the means ({numbers}) but the seed noise is not measured"
