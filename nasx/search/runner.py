@@ -56,7 +56,8 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
 
     record = evaluate_trial(spec, _data_at(spec.resolution, data, setup),
                             replace(trial_train(setup, config), threads=threads), setup.objective,
-                            seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch)
+                            seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch,
+                            weights_path=config.get("weights"))
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
                  "row": json.dumps(record.to_row())})
 
