@@ -89,9 +89,8 @@ def seed_stats(frame: pd.DataFrame, *, acc: str = ACC, keys: tuple[str, ...] = (
                     "seeds": ",".join(str(int(s)) for s in part["_seed"] if s >= 0),
                     "trials": ",".join(map(str, part["trial_id"]))})
     stats = pd.DataFrame(out, columns=[*keys, *COLUMNS])
-    for _, idx in (stats.groupby(list(keys), sort=False, dropna=False).groups.items() if keys
-                   else [(None, stats.index)]):
-        part = stats.loc[idx]
+    for _, part in (stats.groupby(list(keys), sort=False, dropna=False) if keys else [(None, stats)]):
+        idx = part.index
         pooled = pooled_std(part["n"], part["std"])
         n = part["n"].to_numpy(float)
         stats.loc[idx, "noise_se"] = np.where(n >= 2, part["se"].to_numpy(float), pooled / np.sqrt(n))
