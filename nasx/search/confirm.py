@@ -119,7 +119,7 @@ def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = print) -> Pa
         f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)} "
         f"({', '.join(f'{k}={v}' for k, v in asdict(confirm_train(setup)).items() if k in setup.confirm.train)})")
     run_trials(setup, configs, out=out, title="confirm")
+    out(f"weights: {run_dir / 'weights'}; export the winner with `nasx export {run_dir} best --out DIR`")
     for line in confirmed_summary(results.load(run_dir)):
         out(line)
-    out(f"weights: {run_dir / 'weights'}; export the winner with `nasx export {run_dir} best --out DIR`")
     return run_dir
