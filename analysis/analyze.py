@@ -103,7 +103,8 @@ def _frontier(frame, figures, top, summary) -> Section:
                           "arch": front["arch"].to_numpy()})
     section = Section("Pareto frontier", notes=[
         f"{len(table)} searched networks on the Pareto set ({pareto.AXES}), "
-        f"out of {len(searched(finished(frame)))} finished searched trials; failed and pruned trials left out."],
+        f"out of {len(searched(finished(frame)))} finished searched trials (one seed each; the search stage's rows); "
+        "failed and pruned trials left out."],
         tables=[("searched networks on the frontier, cheapest first", table)])
     if figures:
         section.figures.append(("frontier_macs", plots.frontier_figure(frame, "macs"),
