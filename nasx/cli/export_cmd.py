@@ -15,6 +15,9 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from nasx.export import export_trial
 
-    files = export_trial(args.run_dir, args.trial_id, args.out)
+    try:
+        files = export_trial(args.run_dir, args.trial_id, args.out)
+    except OSError as exc:
+        raise ValueError(f"cannot write --out {args.out}: {exc}") from None
     print(f"exported {files['row.json'].parent} ({', '.join(files)})")
     return 0
