@@ -3,20 +3,11 @@ import math
 
 import pytest
 
-from nasx import results
 from nasx.ranking.noise import beyond_noise, difference_se
 from nasx.ranking.seeds import base_trial_id, pooled_std, seed_stats, seed_trial_id, spread_text
 from nasx.ranking.stages import confirmed_table, search_ranking
 from nasx.ranking.verdicts import family_verdicts
-from tests.analysis_rows import row
-
-
-def frame(rows):
-    for i, r in enumerate(rows):
-        r["order"] = i
-        r["arch_key"] = r["arch_key"] or r["trial_id"].split("@")[0]
-    import pandas as pd
-    return results.store._typed(pd.DataFrame(rows, columns=list(results.COLUMNS)))
+from tests.analysis_rows import frame, row
 
 
 def test_noise_rule_is_twice_the_standard_error_of_the_difference():
