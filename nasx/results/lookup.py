@@ -4,20 +4,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
+
 from nasx.results.store import load
 
 WEIGHTS_DIR = "weights"
 
 
 def _clean(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """A table cell as a plain Python value (None for NaN and NA)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
-    try:
-        import pandas as pd
-        if value is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
     return value.item() if hasattr(value, "item") else value
 
 

@@ -10,7 +10,7 @@ RUN_DIR/weights/.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -115,9 +115,9 @@ def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = print) -> Pa
     frame = results.load(run_dir)
     configs = confirm_configs(setup, frame, out=out)
     finalists = len({c["trial_id"].split("@")[0] for c in configs if not c["family"]})
+    others = ", ".join(f"{k}={v}" for k, v in setup.confirm.train.items() if k not in ("epochs", "steps"))
     out(f"confirm {setup.name}: top {finalists} searched networks and {len(configs) // setup.confirm.seeds - finalists}"
-        f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)} "
-        f"({', '.join(f'{k}={v}' for k, v in asdict(confirm_train(setup)).items() if k in setup.confirm.train)})")
+        f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)}" + (f" ({others})" if others else ""))
     run_trials(setup, configs, out=out, title="confirm")
     out(f"weights: {run_dir / 'weights'}; export the winner with `nasx export {run_dir} best --out DIR`")
     for line in confirmed_summary(results.load(run_dir)):
