@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from nasx.cli.config import apply_overrides, compose, load_run_config, search_setup
-from nasx.search.setup import SearchSetup, confirm_train
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("confirm", help="retrain the top searched networks and the reference families under a "
@@ -20,8 +17,11 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def confirm_setup(run_dir: str, overrides: list[str] = ()) -> SearchSetup:
-    """The search's setup with its confirmation stage as configured and overridden."""
+def confirm_setup(run_dir: str, overrides: list[str] = ()):
+    """The search's SearchSetup with its confirmation stage as configured and overridden."""
+    from nasx.cli.config import apply_overrides, compose, load_run_config, search_setup
+    from nasx.search.setup import confirm_train
+
     cfg = load_run_config(run_dir)
     if "confirm" not in cfg:  # a run from before the confirmation stage existed: the configured defaults
         cfg["confirm"] = compose("search")["confirm"]

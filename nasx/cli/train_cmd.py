@@ -7,14 +7,6 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from nasx.arch.codec import decode, encode
-from nasx.arch.spec import ArchSpec
-from nasx.cli.config import TrainSetup, compose, train_setup
-from nasx.complexity import complexity
-from nasx.data.dataset import Dataset
-from nasx.families import get as get_family
-from nasx.generators.proxy import proxy
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train one family, arch string or trial of a run at proxy scale, print "
@@ -54,6 +46,10 @@ def proxy_specs(text: str, setup: TrainSetup, data: Dataset) -> tuple[ArchSpec, 
     """(trained spec, full-scale spec). A family is shrunk by setup.proxy; an arch string is taken as
     written (it already describes the proxy network), adapted only to the data's size, classes, channels;
     a trial of a run or an exported network trains the network it names (its trained arch string)."""
+    from nasx.arch.codec import decode
+    from nasx.families import get as get_family
+    from nasx.generators.proxy import proxy
+
     found = trained_and_full(text)
     if found is not None:
         trained, full = decode(found[0]), decode(found[1])
@@ -81,6 +77,9 @@ def _fmt(value: float) -> str:
 
 
 def run(args) -> int:
+    from nasx.arch.codec import encode
+    from nasx.cli.config import compose, train_setup
+    from nasx.complexity import complexity
     from nasx.trial import evaluate_trial
 
     setup = train_setup(compose("train", args.overrides))
