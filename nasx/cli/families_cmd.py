@@ -3,14 +3,7 @@ from __future__ import annotations
 
 import json
 
-<<<<<<< HEAD
-import search_spaces
-from nasx import families
 from nasx.table import render
-from nasx.complexity import complexity
-=======
-from nasx.cli.table import render
->>>>>>> main
 
 
 def add_parser(sub) -> None:

@@ -4,15 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 
-<<<<<<< HEAD
-from nasx import families
-from nasx.arch.codec import decode, encode
-from nasx.arch.spec import ArchSpec
 from nasx.table import human, render
-from nasx.complexity import complexity
-=======
-from nasx.cli.table import human, render
->>>>>>> main
 
 
 def add_parser(sub) -> None:

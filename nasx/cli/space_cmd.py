@@ -4,17 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-<<<<<<< HEAD
-import numpy as np
-import yaml
-
-import search_spaces
-from nasx import families
 from nasx.table import human, render
-from nasx.complexity import complexity
-=======
-from nasx.cli.table import human, render
->>>>>>> main
 
 SUFFIXES = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
