@@ -122,3 +122,12 @@ def test_export_writes_the_network_as_data(tmp_path):
     assert json.loads((out / "row.json").read_text())["trial_id"] == "s0001"
     assert 'nasx.build_model(nasx.decode(open("arch.txt").read()))' in (out / "README.md").read_text()
     assert main(["export", str(run_dir), "s0002", "--out", str(out)]) == 2  # not over an earlier export
+
+
+def test_right_after_a_search_top_k_shrinks_to_what_finished(tmp_path):
+    from nasx.search.confirm import with_available_top_k
+
+    run_dir = make_run(tmp_path / "run", statuses=("ok", "failed", "ok"))
+    lines = []
+    setup = with_available_top_k(confirm_setup(str(run_dir), ["top_k=3"]), out=lines.append)
+    assert setup.confirm.top_k == 2 and lines == ["confirm: only 2 finished searched networks; confirming those (top_k=3)"]
