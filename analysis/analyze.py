@@ -151,8 +151,9 @@ def _confirmed(frame, figures, top, summary) -> Section | None:
     stats = confirm_networks(frame)
     verdicts = family_verdicts(stats)
     rungs = ", ".join(sorted({str(r) for r in stage_rows(frame, "confirm")["rung"].dropna() if str(r)})) or "-"
-    ranks = table[["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se", "macs"]] \
-        .rename(columns={"search_mean": f"search {ACC}", "n": "seeds", "mean": f"confirmed {ACC}"})
+    ranks = table[["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se", "macs",
+                   "beaten_by"]].rename(columns={"search_mean": f"search {ACC}", "n": "seeds", "mean": f"confirmed {ACC}",
+                                                 "beaten_by": "beaten beyond noise by"})
     families = verdicts[["family", "n", "mean", "std", "cost", "verdict", "text"]].rename(
         columns={"n": "seeds", "mean": ACC, "cost": "macs", "text": "verdict line"}).drop(columns=["verdict"])
     section = Section("Confirmed", notes=[

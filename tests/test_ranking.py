@@ -6,7 +6,7 @@ import pytest
 from nasx.ranking.noise import beyond_noise, difference_se
 from nasx.ranking.seeds import base_trial_id, pooled_std, seed_stats, seed_trial_id, spread_text
 from nasx.ranking.stages import confirmed_table, search_ranking
-from nasx.ranking.verdicts import family_verdicts
+from nasx.ranking.verdicts import beaten_by_families, family_verdicts
 from tests.analysis_rows import frame, row
 
 
@@ -64,17 +64,20 @@ def _verdicts(rows):
 def test_family_verdicts_by_the_noise_rule():
     seeds = lambda tid, accs, macs, **kw: [row(tid if i == 0 else f"{tid}@s{i}", a, macs, seed=i, **kw)
                                           for i, a in enumerate(accs)]
-    v = _verdicts([*seeds("ref-fam", [0.80, 0.82, 0.84], 100, family="fam"),      # mean 0.82, se 0.011547
-                   *seeds("ref-close", [0.88, 0.90, 0.92], 100, family="close"),  # mean 0.90
-                   *seeds("ref-top", [0.97, 0.98, 0.99], 40, family="top"),       # cheap and best
-                   *seeds("s0001", [0.88, 0.89, 0.90], 50),                     # mean 0.89, se 0.005774
-                   *seeds("s0002", [0.70, 0.95, 0.95], 60)])                    # mean 0.8667, se 0.083333
+    rows = [*seeds("ref-fam", [0.80, 0.82, 0.84], 100, family="fam"),      # mean 0.82, se 0.011547
+            *seeds("ref-close", [0.88, 0.90, 0.92], 100, family="close"),  # mean 0.90
+            *seeds("ref-top", [0.97, 0.98, 0.99], 40, family="top"),       # cheap and best
+            *seeds("s0001", [0.88, 0.89, 0.90], 50),                     # mean 0.89, se 0.005774
+            *seeds("s0002", [0.70, 0.95, 0.95], 60)]                     # mean 0.8667, se 0.083333
+    v = _verdicts(rows)
     # fam: s0001 is +0.07 with se sqrt(0.011547^2 + 0.005774^2) = 0.012910 -> beyond noise; s0002 +0.0467 is not
     assert v.loc["fam", "verdict"] == "dominated" and v.loc["fam", "by"] == "s0001"
     assert v.loc["fam", "text"] == "dominated by s0001 beyond noise (+0.0700 ± 0.0129 se)"
     # close: s0001 is 0.01 less accurate but cheaper: no domination even on the means
     assert v.loc["close", "text"] == "on the frontier"
     assert v.loc["top", "text"] == "on the frontier"
+    # the other way round: top (0.98 at 40 MACs) beats s0001 (0.89 at 50) beyond noise, not s0002 (se 0.0833)
+    assert beaten_by_families(seed_stats(frame(rows), keys=())) == {"s0001": "top"}
     v = _verdicts([*seeds("ref-fam", [0.80, 0.82, 0.84], 100, family="fam"), *seeds("s0002", [0.70, 0.95, 0.95], 60)])
     # +0.0467 against 2 x sqrt(0.011547^2 + 0.083333^2) = 0.1683: within noise
     assert v.loc["fam", "text"] == "within noise of s0002 (+0.0467 ± 0.0841 se)"

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from nasx.ranking.seeds import seed_stats
+from nasx.ranking.verdicts import beaten_by_families
 
 SEARCH, CONFIRM = "search", "confirm"
 CONFIRMED_COLUMNS = ["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se",
-                     "min", "max", "reward", "macs", "full_macs", "arch", "trials"]
+                     "min", "max", "reward", "macs", "full_macs", "beaten_by", "arch", "trials"]
 
 
 def stage_rows(frame: pd.DataFrame, stage: str) -> pd.DataFrame:
@@ -54,11 +55,13 @@ def confirm_networks(frame: pd.DataFrame) -> pd.DataFrame:
 
 def confirmed_table(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per confirmed searched network: its search trial id and rank, its confirmed rank (same
-    objective, means over the confirmation seeds), n seeds, mean, std, se, min, max of val/top1."""
+    objective, means over the confirmation seeds), n seeds, mean, std, se, min, max of val/top1, and the
+    family that dominates it beyond noise (`beaten_by`, empty when none)."""
     rows = stage_rows(frame, CONFIRM)
     stats = confirm_networks(frame)
     confirmed = _ranked(stats[(stats["family"].fillna("").astype(str) == "").to_numpy(bool)], rank_by(rows))
     search = search_ranking(frame).set_index("arch_key")
+    beaten = beaten_by_families(stats)
     out = []
     for _, r in confirmed.iterrows():
         found = r["arch_key"] in search.index
@@ -66,7 +69,8 @@ def confirmed_table(frame: pd.DataFrame) -> pd.DataFrame:
         out.append({"trial_id": r["trial_id"],
                     "search_rank": int(s["rank"]) if found else -1,
                     "search_mean": float(s["mean"]) if found else math.nan,
-                    "confirmed_rank": int(r["rank"]), **{k: r[k] for k in ("n", "mean", "std", "se", "min", "max",
+                    "confirmed_rank": int(r["rank"]), "beaten_by": beaten.get(r["trial_id"], ""),
+                    **{k: r[k] for k in ("n", "mean", "std", "se", "min", "max",
                                                                             "reward", "macs", "full_macs", "arch",
                                                                             "trials")}})
     return pd.DataFrame(out, columns=CONFIRMED_COLUMNS)

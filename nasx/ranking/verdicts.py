@@ -10,6 +10,8 @@ With networks as `seed_stats` rows of one stage (families and searched networks)
 - "not decided (noise not measured)" in that case when a standard error is unknown (a single seed
   and no network with several);
 - "on the frontier" when no searched network dominates F even on the means.
+`beaten_by_families` applies the same rule the other way: which searched networks a family dominates
+beyond noise.
 """
 from __future__ import annotations
 
@@ -35,16 +37,7 @@ def family_verdicts(networks: pd.DataFrame, cost: str = COST) -> pd.DataFrame:
     out = []
     for _, f in fams.sort_values("family").iterrows():
         a, m, se = float(f["mean"]), float(f[cost]), float(f["noise_se"])
-        cheaper = np.flatnonzero(s_cost <= m)
-        beyond = [i for i in cheaper if beyond_noise(s_mean[i], s_se[i], a, se)]
-        nominal = [i for i in cheaper if s_mean[i] >= a and (s_mean[i] > a or s_cost[i] < m)]
-        by, verdict = -1, ON_FRONTIER
-        if beyond:
-            by = max(beyond, key=lambda i: (s_mean[i] - a) / difference_se(s_se[i], se))
-            verdict = DOMINATED
-        elif nominal:
-            by = max(nominal, key=lambda i: s_mean[i])
-            verdict = WITHIN if math.isfinite(difference_se(s_se[by], se)) else UNDECIDED
+        verdict, by = judge(a, se, m, s_mean, s_se, s_cost)
         who = str(search["trial_id"].iloc[by]) if by >= 0 else ""
         margin = float(s_mean[by] - a) if by >= 0 else math.nan
         margin_se = difference_se(s_se[by], se) if by >= 0 else math.nan
@@ -52,6 +45,35 @@ def family_verdicts(networks: pd.DataFrame, cost: str = COST) -> pd.DataFrame:
                     "verdict": verdict, "by": who, "margin": margin, "margin_se": margin_se,
                     "text": verdict_text(verdict, who, margin, margin_se)})
     return pd.DataFrame(out, columns=COLUMNS)
+
+
+def judge(mean: float, se: float, cost: float, means, ses, costs) -> tuple[str, int]:
+    """(verdict, index of the deciding point or -1) of the point (mean, se, cost) against the points
+    (means, ses, costs), by the rules of the module docstring."""
+    means, ses, costs = (np.asarray(v, dtype=float) for v in (means, ses, costs))
+    cheaper = np.flatnonzero(costs <= cost)
+    beyond = [i for i in cheaper if beyond_noise(means[i], ses[i], mean, se)]
+    if beyond:
+        return DOMINATED, max(beyond, key=lambda i: (means[i] - mean) / difference_se(ses[i], se))
+    nominal = [i for i in cheaper if means[i] >= mean and (means[i] > mean or costs[i] < cost)]
+    if nominal:
+        by = max(nominal, key=lambda i: means[i])
+        return (WITHIN if math.isfinite(difference_se(ses[by], se)) else UNDECIDED), by
+    return ON_FRONTIER, -1
+
+
+def beaten_by_families(networks: pd.DataFrame, cost: str = COST) -> dict[str, str]:
+    """Searched trial id -> the reference family that dominates it beyond noise (the reverse verdict);
+    searched networks no family beats are left out."""
+    fam_mask = (networks["family"].fillna("").astype(str) != "").to_numpy(bool)
+    fams, search = networks[fam_mask], networks[~fam_mask]
+    out = {}
+    for _, r in search.iterrows():
+        verdict, by = judge(float(r["mean"]), float(r["noise_se"]), float(r[cost]), fams["mean"], fams["noise_se"],
+                            fams[cost])
+        if verdict == DOMINATED:
+            out[str(r["trial_id"])] = str(fams["family"].iloc[by])
+    return out
 
 
 def verdict_text(verdict: str, by: str, margin: float, margin_se: float) -> str:

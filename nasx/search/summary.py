@@ -70,10 +70,11 @@ def confirmed_summary(frame: pd.DataFrame) -> list[str]:
         return lines + ["no confirmed trial finished: nothing to rank"]
     lines += ["finalists, search rank against confirmed rank:", render(
         ["trial", "search rank", "search val/top1", "confirmed rank", "confirmed val/top1 (mean ± std)", "seeds",
-         "MACs (trained)"],
+         "MACs (trained)", "beaten beyond noise by"],
         [[r["trial_id"], r["search_rank"] if r["search_rank"] > 0 else "-", f"{r['search_mean']:.4f}",
-          r["confirmed_rank"], _acc(r), r["n"], human(r["macs"])] for _, r in table.iterrows()])]
+          r["confirmed_rank"], _acc(r), r["n"], human(r["macs"]), r["beaten_by"] or "-"]
+         for _, r in table.iterrows()], right={1, 2, 3, 4, 5, 6})]
     stats = confirm_networks(frame)
     front = _front(stats)
-    lines.append(f"confirmed Pareto set ({pareto.AXES}): {', '.join(front['trial_id']) or '-'}")
+    lines.append(f"confirmed Pareto set of the finalists ({pareto.AXES}): {', '.join(front['trial_id']) or '-'}")
     return lines + _verdict_lines(stats, "confirmed finalists")
