@@ -82,7 +82,7 @@ def test_preset_passes_every_check_in_smoke_mode(preset):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_preset_full_scale_passes_every_check(preset):
     s = setup_of(f"experiment={preset}")
-    assert 8 <= s.budget <= 20 and 2 <= s.train.epochs <= 5 and s.references
+    assert 6 <= s.budget <= 20 and 2 <= s.train.epochs <= 5 and s.references
     assert (s.proxy.width_mult, s.proxy.depth_mult, s.data.name, s.data.resolution) == (0.25, 0.5, "digits", 16)
     search_cmd.validate(s)
 
