@@ -8,7 +8,8 @@ import pandas as pd
 
 from nasx.ranking import noise, pareto
 from nasx.ranking.seeds import seed_stats, spread_text
-from nasx.ranking.stages import CONFIRM, SEARCH, confirm_networks, confirmed_table, search_ranking, stage_rows
+from nasx.ranking.stages import (CONFIRM, SEARCH, confirm_networks, confirmed_table, rank_by, search_ranking,
+                                 stage_rows)
 from nasx.ranking.verdicts import family_verdicts
 from nasx.table import human, render
 
@@ -42,7 +43,8 @@ def _verdict_lines(stats: pd.DataFrame, against: str) -> list[str]:
 
 
 def summary(frame: pd.DataFrame, setup=None) -> list[str]:
-    """Lines to print when a search ends (its search-stage rows; networks averaged over their seeds)."""
+    """Lines to print when a search ends (its search-stage rows; networks averaged over their seeds). The
+    ranking follows the rows (reward when they have one), so `setup` is not needed."""
     frame = stage_rows(frame, SEARCH)
     counts = frame["status"].value_counts()
     lines = [f"{len(frame)} trials: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "pruned"))]
@@ -50,7 +52,7 @@ def summary(frame: pd.DataFrame, setup=None) -> list[str]:
     if stats.empty:
         return lines + ["no trial finished: nothing to rank"]
     ranking = search_ranking(frame)
-    by = "reward" if "reward" in ranking and ranking["reward"].notna().any() else "val/top1"
+    by = "reward" if rank_by(frame[(frame["family"].fillna("") == "").to_numpy(bool)]) == "reward" else "val/top1"
     lines += [f"best {TOP} searched by {by}:", render(HEADER, _rows(ranking.head(TOP)), right={2, 3, 4, 5, 6})]
     lines += [f"Pareto set ({pareto.AXES}), searched networks:",
               render(HEADER, _rows(_front(stats)), right={2, 3, 4, 5, 6})]
