@@ -13,6 +13,9 @@ from analysis import compare, compound, design_space, families, hypervolume, plo
 from analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
 from analysis.pareto import frontier
 from analysis.provenance import provenance
+from nasx.ranking import noise, pareto
+from nasx.ranking.stages import SEARCH, confirm_networks, confirmed_table, stage_rows
+from nasx.ranking.verdicts import family_verdicts
 
 MIN_DESIGN_SAMPLES = 5
 
@@ -56,11 +59,16 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10) 
         first = f"; first error: {errors.iloc[0]}" if len(errors) else ""
         raise ValueError(f"no finished trial with an accuracy and MACs to analyse "
                          f"({', '.join(f'{v} {k}' for k, v in counts.items())}){first}")
-    sections, summary = [], []
-    for build in (_overview, _frontier, _families, _hypervolume, _reward, _compound, _design_space):
-        section = build(frame, figures, top, summary)
+    summary: list = []
+    sections = [_overview(frame, figures, top, summary)]
+    search = stage_rows(frame, SEARCH)  # confirm and fidelity rows have their own sections
+    for build in (_frontier, _families, _hypervolume, _reward, _compound, _design_space):
+        section = build(search, figures, top, summary) if len(finished(search)) else None
         if section is not None:
             sections.append(section)
+    section = _confirmed(frame, figures, top, summary)  # last: the terminal summary ends with the verdicts
+    if section is not None:
+        sections.append(section)
     return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes)
 
 
@@ -73,7 +81,8 @@ def _overview(frame, figures, top, summary) -> Section:
     table.insert(1, "trials", table[["ok", "failed", "pruned"]].sum(axis=1))
     table["best searched " + ACC] = [
         float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
-        for a in (as_float(searched(finished(frame[(frame["run"] == r).to_numpy(bool)]))[ACC]) for r in table["run"])]
+        for a in (as_float(searched(finished(stage_rows(frame[(frame["run"] == r).to_numpy(bool)], SEARCH)))[ACC])
+                  for r in table["run"])]
     section = Section("Runs", tables=[("trials by status", table)])
     failed = frame[(frame["status"] == "failed").fillna(False).to_numpy(bool)]
     if len(failed):
@@ -93,8 +102,9 @@ def _frontier(frame, figures, top, summary) -> Section:
                           "params": as_float(front["params"]), "full_macs": as_float(front["full_macs"]),
                           "arch": front["arch"].to_numpy()})
     section = Section("Pareto frontier", notes=[
-        f"{len(table)} searched networks on the frontier of {ACC} (maximised) against MACs (minimised), "
-        f"out of {len(searched(finished(frame)))} finished searched trials; failed and pruned trials left out."],
+        f"{len(table)} searched networks on the Pareto set ({pareto.AXES}), "
+        f"out of {len(searched(finished(frame)))} finished searched trials (one seed each; the search stage's rows); "
+        "failed and pruned trials left out."],
         tables=[("searched networks on the frontier, cheapest first", table)])
     if figures:
         section.figures.append(("frontier_macs", plots.frontier_figure(frame, "macs"),
@@ -109,7 +119,7 @@ def _frontier(frame, figures, top, summary) -> Section:
                 section.figures.append((f"frontier_{cost}", plots.frontier_figure(frame, cost),
                                         f"{ACC} against {cost}"))
     shown = table.drop(columns=["arch"] if frame["run"].nunique() > 1 else ["arch", "run"])
-    summary.append(("Pareto frontier (searched)", shown.head(top)))
+    summary.append((f"Pareto set ({pareto.AXES}), searched networks", shown.head(top)))
     return section
 
 
@@ -123,9 +133,43 @@ def _families(frame, figures, top, summary) -> Section | None:
              "(negative: the search found a better network for the same MACs). macs_ratio_at_equal_acc: the "
              "family's MACs over the least MACs of a searched network as accurate (above 1: the search gets "
              "there cheaper). nearest: the searched network closest in the space's choices (normalised Hamming "
-             "distance), for families that are points of the space."]
-    summary.append(("reference families against the frontier", table.drop(columns=["nearest_arch"])))
+             "distance), for families that are points of the space. seeds: the family's trained rows (runs x "
+             f"seeds), acc its mean, acc_std their standard deviation. verdict: dominated only when a searched "
+             f"network of no more MACs is better beyond the measured noise ({noise.RULE}; a one-seed network "
+             "borrows the pooled seed spread of the networks with several), else within noise."]
+    summary.append(("reference families against the frontier (n = seeds)",
+                    table[["family", "seeds", "acc", "acc_std", "macs", "verdict"]]))
     return Section("Reference families on the frontier", notes=notes, tables=[("families", table)])
+
+
+def _confirmed(frame, figures, top, summary) -> Section | None:
+    """The confirmation stage (`nasx confirm`): finalists' search rank against confirmed rank, the frontier
+    of confirmed numbers with the families on it, one verdict per family."""
+    table = confirmed_table(frame)
+    if table.empty:
+        return None
+    stats = confirm_networks(frame)
+    verdicts = family_verdicts(stats)
+    rungs = ", ".join(sorted({str(r) for r in stage_rows(frame, "confirm")["rung"].dropna() if str(r)})) or "-"
+    ranks = table[["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se", "macs",
+                   "beaten_by"]].rename(columns={"search_mean": f"search {ACC}", "n": "seeds", "mean": f"confirmed {ACC}",
+                                                 "beaten_by": "beaten beyond noise by"})
+    families = verdicts[["family", "n", "mean", "std", "cost", "verdict", "text"]].rename(
+        columns={"n": "seeds", "mean": ACC, "cost": "macs", "text": "verdict line"}).drop(columns=["verdict"])
+    section = Section("Confirmed", notes=[
+        f"The search's top networks and the reference families retrained under the confirmation protocol "
+        f"({rungs}), each with several seeds (stage=confirm rows). Ranks use the search's objective (means over "
+        f"seeds). Frontier: {pareto.AXES}, from the confirmed means. A family is dominated only when a finalist "
+        f"of no more MACs is better beyond the seed noise ({noise.RULE}), otherwise within noise."],
+        tables=[("finalists: search rank against confirmed rank", ranks),
+                ("reference families: confirmed verdict", families)])
+    if figures:
+        section.figures.append(("confirmed_frontier", plots.confirmed_figure(stats),
+                                f"confirmed {ACC} (mean, error bar: one standard deviation over seeds) against "
+                                "MACs: finalists, their frontier, and the reference families"))
+    summary.append((f"confirmed: search rank against confirmed rank ({rungs})", ranks.drop(columns=["se"])))
+    summary.append(("confirmed verdicts per reference family (seeds, mean ± std)", families))
+    return section
 
 
 def _hypervolume(frame, figures, top, summary) -> Section | None:

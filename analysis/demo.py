@@ -39,9 +39,10 @@ def b0_choices() -> dict:
     return out
 
 
-def candidate(choices: dict):
-    """The demo space's ArchSpec for `choices` (keys as in `b0_choices`)."""
-    base = _base()
+def candidate(choices: dict, base=None):
+    """The demo space's ArchSpec for `choices` (keys as in `b0_choices`), on `base` (default: B0 at the
+    demo's proxy scale; EfficientNet-B0 itself gives the same candidate at full scale)."""
+    base = base or _base()
     stages = [base.stages[0]] + [replace(b, k=choices[f"s{i}.k"], e=choices[f"s{i}.e"], se=choices[f"s{i}.se"],
                                          r=choices[f"s{i}.r"]) for i, b in enumerate(base.stages[1:], start=1)]
     return replace(base, stages=tuple(stages))
@@ -87,7 +88,9 @@ def search_run(run_dir, *, seed: int = 0, searcher: str = "random", trials: int 
                             f"s{i}.se": float(rng.choice([0.0, 0.25])),
                             f"s{i}.r": max(1, base[f"s{i}.r"] + int(rng.integers(-1, 2)))})
         spec = candidate(choices)
-        common = {"space": "mnasnet", "searcher": searcher, "seed": seed, "choices": json.dumps(choices)}
+        full = nasx.encode(candidate(choices, nasx.families.get("efficientnet_b0")))
+        common = {"space": "mnasnet", "searcher": searcher, "seed": seed, "choices": json.dumps(choices),
+                  "full_arch": full}
         if t % max(1, trials // max(1, failed)) == 3 and failed:
             rows.append(_row(run_dir, spec, status="failed", error="loss is nan at epoch 2", **common))
             continue
@@ -105,6 +108,7 @@ def search_run(run_dir, *, seed: int = 0, searcher: str = "random", trials: int 
         acc = _accuracy(macs, 1.0 if name == "efficientnet_b0" else 0.0, np.random.default_rng(seed + len(name)))
         acc += {"resnet18": -0.15, "efficientnet_b0": 0.01}.get(name, 0.0)
         rows.append(_row(run_dir, spec, space="mnasnet" if name == "efficientnet_b0" else "", family=name,
+                         full_arch=nasx.encode(nasx.families.get(name)),
                          searcher="reference", seed=seed,
                          choices=json.dumps(b0_choices()) if name == "efficientnet_b0" else "{}",
                          **{"val/top1": acc, "test/top1": acc - 0.005,

@@ -10,7 +10,9 @@ For a family at (accuracy a, cost m), against the searched front:
   reaches the family's accuracy more cheaply; NaN when no searched network is that accurate.
 - `nearest`: the searched architecture closest in the space's choices, by normalised Hamming distance
   (`choice_distance`); only for families that are points of a space (non-empty choices).
-Several runs each train the same family: its rows are averaged (mean accuracy and cost).
+Several runs or seeds of the same family are averaged (mean accuracy and cost): `seeds` counts its
+rows, `acc_std` is their sample standard deviation, and `verdict` is nasx.ranking.verdicts' line by the
+noise rule (dominated only beyond the measured seed noise).
 """
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ import pandas as pd
 
 from analysis.frame import ACC, as_float, finished, parse_choices, references, searched
 from analysis.pareto import accuracy_at, cost_at, dominated_by, frontier
+from nasx.ranking.seeds import seed_stats
+from nasx.ranking.verdicts import family_verdicts
 
-COLUMNS = ["family", "runs", "acc", "cost", "on_frontier", "dominated_by", "gap_at_equal_cost",
+COLUMNS = ["family", "runs", "seeds", "acc", "acc_std", "cost", "verdict", "on_frontier", "dominated_by", "gap_at_equal_cost",
            "cost_ratio_at_equal_acc", "nearest_trial", "nearest_distance", "nearest_acc", "nearest_arch"]
 
 
@@ -52,6 +56,8 @@ def family_table(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.
     front_acc, front_cost = as_float(front[acc]), as_float(front[cost])
     s_acc, s_cost = as_float(search[acc]), as_float(search[cost])
     s_choices = [parse_choices(t) for t in search["choices"]]
+    verdicts = family_verdicts(seed_stats(rows, acc=acc, keys=()), cost=cost).set_index("family") \
+        if len(rows) else None
     out = []
     for name, fam in references(rows).groupby("family", sort=True):
         a, m = float(as_float(fam[acc]).mean()), float(as_float(fam[cost]).mean())
@@ -59,7 +65,10 @@ def family_table(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.
         gap = a - accuracy_at(front_acc, front_cost, m)
         ratio = m / cost_at(front_acc, front_cost, a)
         i, distance = nearest(parse_choices(fam["choices"].iloc[0]), s_choices)
-        out.append({"family": name, "runs": len(fam), "acc": a, "cost": m, "on_frontier": count == 0,
+        accs = as_float(fam[acc])
+        out.append({"family": name, "runs": fam["run"].nunique() if "run" in fam else 1, "seeds": len(fam),
+                    "acc": a, "acc_std": float(np.std(accs, ddof=1)) if len(accs) > 1 else float("nan"),
+                    "cost": m, "verdict": verdicts.loc[name, "text"], "on_frontier": count == 0,
                     "dominated_by": count, "gap_at_equal_cost": gap, "cost_ratio_at_equal_acc": ratio,
                     "nearest_trial": search["trial_id"].iloc[i] if i >= 0 else "",
                     "nearest_arch": search["arch"].iloc[i] if i >= 0 else "",

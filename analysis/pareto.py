@@ -1,31 +1,14 @@
-"""Pareto front of (accuracy to maximise, cost to minimise) and the frontier read as a step function.
-
-A point dominates another when its accuracy is >= and its cost is <=, with at least one strict.
-Exact duplicates do not dominate each other: every copy of a non-dominated point is on the front.
-"""
+"""The frontier of finished rows and the frontier read as a step function; the Pareto rule itself
+(`pareto_mask`, `dominated_by`) is nasx.ranking.pareto's, shared with the search summary."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from analysis.frame import ACC, as_float, finished
+from nasx.ranking.pareto import dominated_by, pareto_mask
 
-
-def pareto_mask(acc, cost) -> np.ndarray:
-    """True where (acc[i], cost[i]) is not dominated; rows with a NaN accuracy or cost are never on the front."""
-    acc, cost = np.asarray(acc, dtype=float), np.asarray(cost, dtype=float)
-    valid = np.isfinite(acc) & np.isfinite(cost)
-    mask = np.zeros(len(acc), dtype=bool)
-    for i in np.flatnonzero(valid):
-        others = valid & (acc >= acc[i]) & (cost <= cost[i]) & ((acc > acc[i]) | (cost < cost[i]))
-        mask[i] = not others.any()
-    return mask
-
-
-def dominated_by(acc: float, cost: float, accs, costs) -> int:
-    """How many of (accs, costs) dominate the point (acc, cost)."""
-    accs, costs = np.asarray(accs, dtype=float), np.asarray(costs, dtype=float)
-    return int(np.sum((accs >= acc) & (costs <= cost) & ((accs > acc) | (costs < cost))))
+__all__ = ["accuracy_at", "cost_at", "dominated_by", "frontier", "pareto_mask", "step_xy"]
 
 
 def frontier(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from analysis.frame import ACC, as_float, finished, references, searched
 from analysis.pareto import pareto_mask, step_xy
-from nasx.cli.table import human
+from nasx.table import human
 
 COST_LABELS = {"macs": "MACs (log scale)", "params": "parameters (log scale)", "latency_ms": "latency, ms (log scale)",
                "full_macs": "MACs at full scale (log scale)", "full_params": "parameters at full scale (log scale)"}
@@ -35,13 +35,50 @@ def frontier_figure(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC, tit
         xs, ys = step_xy(a[on], c[on])
         ax.plot(xs, ys, color="tab:blue", drawstyle="default", linewidth=1.5, label="frontier step", zorder=3)
     for i, (name, fam) in enumerate(refs.groupby("family", sort=True)):
-        fa, fc = float(as_float(fam[acc]).mean()), float(as_float(fam[cost]).mean())
-        ax.scatter([fc], [fa], s=60, marker=FAMILY_MARKERS[i % len(FAMILY_MARKERS)], color=f"C{(i + 1) % 10}",
-                   edgecolor="black", label=name, zorder=4)
-        ax.annotate(name, (fc, fa), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        accs = as_float(fam[acc])
+        _family_marker(ax, i, name, float(as_float(fam[cost]).mean()), float(accs.mean()),
+                       float(accs.std(ddof=1)) if len(accs) > 1 else float("nan"), len(accs))
     log_axis(ax, COST_LABELS.get(cost, cost))
     ax.set_ylabel(f"{acc} accuracy")
     ax.set_title(title or f"Pareto frontier: {acc} vs {cost}")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def _family_marker(ax, i: int, name: str, cost: float, acc: float, std: float, n: int) -> None:
+    """A family's labelled marker at its mean; with several seeds an error bar of one standard deviation
+    (artist label '<name> ± std') and 'n=<seeds>' in its annotation."""
+    color = f"C{(i + 1) % 10}"
+    if n > 1 and std == std:
+        ax.errorbar([cost], [acc], yerr=[std], fmt="none", ecolor=color, capsize=3, label=f"{name} ± std", zorder=4)
+    ax.scatter([cost], [acc], s=60, marker=FAMILY_MARKERS[i % len(FAMILY_MARKERS)], color=color,
+               edgecolor="black", label=name, zorder=5)
+    ax.annotate(f"{name} (n={n})" if n > 1 else name, (cost, acc), textcoords="offset points", xytext=(5, 5),
+                fontsize=8)
+
+
+def confirmed_figure(stats: pd.DataFrame, cost: str = "macs") -> Figure:
+    """Confirmed accuracy (mean over seeds, error bar one standard deviation) against log cost, from
+    `nasx.ranking.seeds.seed_stats` rows: finalists (label 'finalists', each annotated with its trial id),
+    their frontier as a step line ('frontier step'), and each family a labelled marker."""
+    fam = stats["family"].fillna("").astype(str) != ""
+    search, refs = stats[~fam.to_numpy(bool)], stats[fam.to_numpy(bool)]
+    a, c, std = (search[k].to_numpy(float) for k in ("mean", cost, "std"))
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.errorbar(c, a, yerr=[s if s == s else 0.0 for s in std], fmt="o", color="tab:blue", capsize=3, markersize=5,
+                label="finalists", zorder=3)
+    for tid, x, y in zip(search["trial_id"], c, a):
+        ax.annotate(str(tid), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7, color="tab:blue")
+    on = pareto_mask(a, c)
+    if on.any():
+        xs, ys = step_xy(a[on], c[on])
+        ax.plot(xs, ys, color="tab:blue", linewidth=1.2, label="frontier step", zorder=2)
+    for i, (_, r) in enumerate(refs.sort_values("family").iterrows()):
+        _family_marker(ax, i, r["family"], float(r[cost]), float(r["mean"]), float(r["std"]), int(r["n"]))
+    log_axis(ax, COST_LABELS.get(cost, cost))
+    ax.set_ylabel(f"{ACC} accuracy, confirmed (mean over seeds)")
+    ax.set_title(f"Confirmed frontier: {ACC} vs {cost}")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 

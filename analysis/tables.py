@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from nasx.cli.table import human, render
+from nasx.table import human, render
 
 
 def cell(value, column: str = "") -> str:

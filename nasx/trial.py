@@ -21,6 +21,7 @@ from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
 from nasx.train.metrics import Metrics
 from nasx.train.spec import TrainSpec
+from nasx.train.weights import save_weights
 
 NAN = math.nan
 
@@ -35,6 +36,7 @@ class TrialRecord:
     arch_key: str
     status: str
     error: str = ""
+    full_arch: str = ""
     params: int | None = None
     macs: int | None = None
     full_params: int | None = None
@@ -62,7 +64,7 @@ class TrialRecord:
 
     def to_row(self) -> dict:
         """The results-table columns this trial fills (a subset of nasx.results.COLUMNS)."""
-        return {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
+        row = {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
                "params": self.params, "macs": self.macs, "full_params": self.full_params,
                "full_macs": self.full_macs, "latency_ms": self.latency_ms, "val/top1": self.val_top1,
                "test/top1": self.test_top1, "reward": self.reward, "epochs": self.epochs, "wall_s": self.wall_s,
@@ -70,6 +72,9 @@ class TrialRecord:
                "versions": json.dumps({"nasx": __version__, "torch": torch.__version__, "numpy": numpy.__version__},
                                       sort_keys=True),
                "finished_at": time.time()}
+        if self.full_arch:  # absent (not None) when unknown, so a caller's own full_arch is kept
+            row["full_arch"] = self.full_arch
+        return row
 
 
 def _check_fit(spec: ArchSpec, data: Dataset) -> None:
@@ -81,11 +86,12 @@ def _check_fit(spec: ArchSpec, data: Dataset) -> None:
 
 def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, objective: Objective, seed: int = 0,
                    full_spec: ArchSpec | None = None, on_epoch=None, measure: bool = False,
-                   latency_iters: int = 30) -> TrialRecord:
+                   latency_iters: int = 30, weights_path=None) -> TrialRecord:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
-    classes and channels). `full_spec` (default: `spec`) gives full_params/full_macs. Latency is measured
-    when `measure` is set or the objective's cost is latency_ms. Never raises for a bad candidate or a
-    failed run: those give a record with status "failed" and the reason."""
+    classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
+    Latency is measured when `measure` is set or the objective's cost is latency_ms. With `weights_path`
+    the trained state_dict of a finished run is saved there (atomically). Never raises for a bad
+    candidate or a failed run: those give a record with status "failed" and the reason."""
     start = time.perf_counter()
     base = {"seed": seed, "dataset": data.name, "resolution": data.resolution}
     try:
@@ -95,6 +101,8 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
         return TrialRecord(arch=str(spec), arch_key="", status="failed", error=f"invalid architecture: {exc}", **base)
     failed = {"arch": arch, "arch_key": key, "status": "failed", **base}
     try:
+        full_arch = encode(full_spec) if full_spec is not None else arch
+        failed["full_arch"] = full_arch
         _check_fit(spec, data)
         cost, full = complexity(spec), complexity(full_spec if full_spec is not None else spec)
     except ValueError as exc:
@@ -111,6 +119,8 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
             if metrics.ok and (measure or objective.metric == "latency_ms"):
                 latency = measure_latency(model, spec.resolution, batch_size=1, device=train_spec.device,
                                           iters=latency_iters, in_channels=spec.in_channels)
+        if metrics.ok and weights_path is not None:
+            save_weights(model, weights_path)
     except TrialTimeout as exc:
         return TrialRecord(error=str(exc), wall_s=time.perf_counter() - start, **failed)
     except Exception as exc:  # a candidate that cannot be built or trained is a failed trial
@@ -123,7 +133,7 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
     score = NAN
     if metrics.ok and objective.mode == "reward":
         score = objective.score(metrics.val_top1, value)
-    return TrialRecord(arch=arch, arch_key=key, status=metrics.status, error=metrics.error, **sizes,
+    return TrialRecord(arch=arch, arch_key=key, full_arch=full_arch, status=metrics.status, error=metrics.error, **sizes,
                        latency_ms=latency_ms, val_top1=metrics.val_top1, test_top1=metrics.test_top1,
                        cost=float(value), reward=score, epochs=metrics.epochs, wall_s=time.perf_counter() - start,
                        metrics=metrics, latency=latency, **base)

@@ -27,3 +27,12 @@ def table(run_dir, rows):
     """The rows written to `run_dir` and read back as the analysis reads them (with a `run` column)."""
     from analysis.frame import load_runs
     return load_runs([write_run(run_dir, rows)])
+
+
+def frame(rows):
+    """Rows as a typed results table (no run directory); a row without an arch key gets its trial id's stem."""
+    import pandas as pd
+    for i, r in enumerate(rows):
+        r["order"] = i
+        r["arch_key"] = r["arch_key"] or r["trial_id"].split("@")[0]
+    return results.store._typed(pd.DataFrame(rows, columns=list(results.COLUMNS)))

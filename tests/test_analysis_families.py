@@ -21,6 +21,16 @@ def _frame(tmp_path):
         row("f4a", 0.94, 300 * M, family="fam_best"), row("f4b", 0.96, 300 * M, family="fam_best")])
 
 
+def test_verdicts_use_the_pooled_seed_noise(tmp_path):
+    t = family_table(_frame(tmp_path)).set_index("family")
+    # the only seed spread is fam_best's, std sqrt(2) / 100; every one-seed network borrows it, so the
+    # difference of two one-seed means has se sqrt(2) * sqrt(2) / 100 = 0.02. fam_under (0.78) against
+    # b (0.80, 1 se) and c (0.90, 6 se): dominated by c.
+    assert t.loc["fam_under", "verdict"] == "dominated by c beyond noise (+0.1200 ± 0.0200 se)"
+    assert t.loc["fam_on", "verdict"] == "on the frontier"
+    assert t.loc["fam_best", "verdict"] == "on the frontier"
+
+
 def test_gap_ratio_and_domination_by_hand(tmp_path):
     t = family_table(_frame(tmp_path)).set_index("family")
     # fam_on (0.75, 20M): nothing searched is as accurate and as cheap; the frontier gives 0.70 at <= 20M
@@ -35,8 +45,9 @@ def test_gap_ratio_and_domination_by_hand(tmp_path):
     # fam_cheap (0.50, 5M): cheaper than every searched network -> no gap; 0.50 is reached at 10M
     assert math.isnan(t.loc["fam_cheap", "gap_at_equal_cost"])
     assert t.loc["fam_cheap", "cost_ratio_at_equal_acc"] == pytest.approx(0.5)
-    # fam_best: two runs averaged to (0.95, 300M); more accurate than any searched -> no ratio
-    assert t.loc["fam_best", "runs"] == 2 and t.loc["fam_best", "acc"] == pytest.approx(0.95)
+    # fam_best: two seeds averaged to (0.95, 300M); more accurate than any searched -> no ratio
+    assert t.loc["fam_best", "runs"] == 1 and t.loc["fam_best", "seeds"] == 2
+    assert t.loc["fam_best", "acc"] == pytest.approx(0.95) and t.loc["fam_best", "acc_std"] == pytest.approx(0.02 ** 0.5 / 10)
     assert t.loc["fam_best", "gap_at_equal_cost"] == pytest.approx(0.95 - 0.90)
     assert math.isnan(t.loc["fam_best", "cost_ratio_at_equal_acc"])
 

@@ -80,3 +80,20 @@ def test_report_figures_render_and_are_not_blank(demo_runs, tmp_path):
         assert family in page
     assert "config.yaml" in page and "0123abc" in page
     assert "![" in paths["md"].read_text()
+
+
+def test_confirmed_figure_draws_one_standard_deviation_over_seeds():
+    from analysis.plots import confirmed_figure
+    from nasx.ranking.seeds import seed_stats
+    from tests.analysis_rows import frame
+
+    rows = [row(f"ref-b0@s{i}" if i else "ref-b0", acc, 100, family="b0", seed=i) for i, acc in enumerate((0.90, 0.92, 0.94))]
+    rows += [row(f"s0001@s{i}" if i else "s0001", acc, 50, seed=i) for i, acc in enumerate((0.80, 0.84))]
+    ax = confirmed_figure(seed_stats(frame(rows), keys=())).axes[0]
+    bars = {c.get_label(): c for c in ax.containers}
+    assert set(bars) == {"finalists", "b0 ± std"}
+    b0 = bars["b0 ± std"].lines[2][0].get_segments()[0]
+    assert b0[:, 0] == pytest.approx([100, 100]) and b0[:, 1] == pytest.approx([0.90, 0.94])
+    s1 = bars["finalists"].lines[2][0].get_segments()[0]
+    assert s1[:, 1] == pytest.approx([0.82 - 0.02 * 2 ** 0.5, 0.82 + 0.02 * 2 ** 0.5])
+    assert "b0 (n=3)" in [t.get_text() for t in ax.texts]

@@ -24,7 +24,13 @@ def local_ray():
 def test_preset_runs_in_smoke_mode(local_ray, tmp_path, preset, capsys):
     run_dir = tmp_path / preset
     assert main(["search", f"experiment={preset}", "smoke=true", f"run_dir={run_dir}"]) == 0
-    frame = results.load(run_dir)
+    everything = results.load(run_dir)
+    frame = everything[everything["stage"] == "search"]
+    confirmed = everything[everything["stage"] == "confirm"]
+    if load_run_config(run_dir)["confirm"]["after_search"]:  # the demo: top 2 and the family, 2 seeds each
+        assert len(confirmed) == 6 and confirmed["trial_id"].str.startswith("confirm-").all()
+    else:
+        assert confirmed.empty
     ids = frame["trial_id"]
     searched = frame[ids.str.fullmatch(r"s\d{4}")]
     assert ids.is_unique and len(searched) == SMOKE_BUDGET and (searched["status"] == "ok").any()

@@ -39,7 +39,8 @@ def setup_of(*overrides):
 def test_groups_match_the_registries():
     assert sorted(p.stem for p in (CONF / "space").glob("*.yaml")) == search_spaces.names()
     assert sorted(p.stem for p in (CONF / "search").glob("*.yaml")) == searchers.names()
-    assert PRESETS == ["compound_grid", "effnet_b0_search", "pareto_nsga2", "regnet_sample", "resnext_cardinality"]
+    assert PRESETS == ["compound_grid", "effnet_b0_demo", "effnet_b0_search", "pareto_nsga2", "regnet_sample",
+                       "resnext_cardinality"]
 
 
 def test_one_proxy_spec():
@@ -81,7 +82,7 @@ def test_preset_passes_every_check_in_smoke_mode(preset):
 @pytest.mark.parametrize("preset", PRESETS)
 def test_preset_full_scale_passes_every_check(preset):
     s = setup_of(f"experiment={preset}")
-    assert 12 <= s.budget <= 20 and 2 <= s.train.epochs <= 5 and s.references
+    assert 6 <= s.budget <= 20 and 2 <= s.train.epochs <= 5 and s.references
     assert (s.proxy.width_mult, s.proxy.depth_mult, s.data.name, s.data.resolution) == (0.25, 0.5, "digits", 16)
     search_cmd.validate(s)
 
@@ -91,7 +92,8 @@ def test_presets_choose_what_they_reproduce():
             "compound_grid": ("compound", "grid", "efficientnet_b0"),
             "regnet_sample": ("regnet", "random", "efficientnet_b0"),
             "resnext_cardinality": ("resnext", "random", "efficientnet_b0"),
-            "pareto_nsga2": ("mnasnet", "nsga2", "multi")}
+            "pareto_nsga2": ("mnasnet", "nsga2", "multi"),
+            "effnet_b0_demo": ("mnasnet", "reinforce", "efficientnet_b0")}
     for preset, names in want.items():
         s = setup_of(f"experiment={preset}")
         assert (s.space.name, s.searcher.name, s.objective.name) == names, preset
@@ -99,6 +101,10 @@ def test_presets_choose_what_they_reproduce():
     assert effnet.objective.target == 400e6 and effnet.objective.alpha == effnet.objective.beta == -0.07
     assert effnet.references == ("efficientnet_b0", "mobilenet_v2", "mnasnet_a1")
     assert setup_of("experiment=resnext_cardinality").references == ("resnet50", "resnext50_32x4d")
+    demo = setup_of("experiment=effnet_b0_demo")  # make demo: the same search, then its confirmation stage
+    assert (demo.references, demo.objective, demo.train) == (effnet.references, effnet.objective, effnet.train)
+    assert demo.budget < effnet.budget and demo.confirm.after_search and not effnet.confirm.after_search
+    assert (demo.confirm.top_k, demo.confirm.seeds) == (3, 3) and demo.confirm.train["epochs"] > demo.train.epochs
     grid = setup_of("experiment=compound_grid")
     assert grid.space.options["mode"] == "grid" and grid.budget == sum(1 for _ in grid.space.make().grid())
 

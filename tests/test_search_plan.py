@@ -152,3 +152,23 @@ def test_status_line_names_the_running_trials(tmp_path):
     plan.next_config(), plan.next_config()
     line = plan.status_line()
     assert line.startswith("[  0/2] running 2: s0000, s0001 |") and "elapsed" in line
+
+
+def test_references_train_under_every_seed_and_resume_by_trial_id(tmp_path):
+    lines = []
+    plan = make_plan(tmp_path, lines, budget=1, seeds=3, seed=4, references=("efficientnet_b0",))
+    refs = [plan.next_config() for _ in range(3)]
+    assert [c["trial_id"] for c in refs] == ["ref-efficientnet_b0", "ref-efficientnet_b0@s5", "ref-efficientnet_b0@s6"]
+    assert [c["seed"] for c in refs] == [4, 5, 6] and len({c["arch_key"] for c in refs}) == 1
+    assert plan.total_trials() == 4
+    plan.complete(refs[1]["trial_id"], finished(refs[1], 0.5))
+    frame = results.load(tmp_path)
+    assert frame["seed"].tolist() == [5] and frame["trial_id"].tolist() == ["ref-efficientnet_b0@s5"]
+    again = make_plan(tmp_path, [], budget=1, seeds=3, seed=4, references=("efficientnet_b0",))
+    assert [f"{f}:{s}" for f, s in again.refs] == ["efficientnet_b0:4", "efficientnet_b0:6"]
+
+
+def test_weights_are_asked_for_only_with_save_weights(tmp_path):
+    assert "weights" not in make_plan(tmp_path / "a", [], budget=1).next_config()
+    config = make_plan(tmp_path / "b", [], budget=1, save_weights=True).next_config()
+    assert config["weights"] == str((tmp_path / "b" / "weights" / f"{config['trial_id']}.pt").resolve())

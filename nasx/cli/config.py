@@ -16,12 +16,12 @@ from typing import Any
 
 from nasx.data import DataSpec
 from nasx.reward import Objective
-from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec, smoke
+from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec, smoke
 from nasx.train.spec import TrainSpec
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
-SEARCH_KEYS = ("name", "seed", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy", "space",
-               "data", "train", "objective", "search", "resources", "cluster")
+SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
+               "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class TrainSetup:
     proxy: ProxySpec
     seed: int = 0
     measure_latency: bool = False
+    save: str | None = None            # a directory: write the trained state_dict (weights.pt) and row there
 
 
 def _one_line(exc: Exception) -> str:
@@ -152,7 +153,7 @@ def to_dataclass(cls, values: dict[str, Any] | None, where: str):
 
 def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     """The composed `train` config -> TrainSetup."""
-    allowed = {"data", "train", "objective", "proxy", "seed", "measure_latency"}
+    allowed = {"data", "train", "objective", "proxy", "seed", "measure_latency", "save"}
     unknown = sorted(set(cfg) - allowed)
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
@@ -164,7 +165,8 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
                       train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
                       objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
                       proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
-                      seed=seed, measure_latency=bool(cfg.get("measure_latency", False)))
+                      seed=seed, measure_latency=bool(cfg.get("measure_latency", False)),
+                      save=str(cfg["save"]) if cfg.get("save") else None)
 
 
 def _count(value, where: str, *, low: int) -> int:
@@ -212,6 +214,8 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     if not isinstance(name, str) or not re.fullmatch(r"[\w.+-]+", name, re.ASCII):
         raise ValueError(f"name={name!r}: must be a word (letters, digits, _ . + -) usable as a directory name")
     seed = _count(cfg.get("seed", 0), "seed", low=0)
+    seeds = _count(cfg.get("seeds", 1), "seeds", low=1)
+    confirm = confirm_spec(cfg.get("confirm"))
     budget = cfg.get("budget", 20)
     if isinstance(budget, bool) or not isinstance(budget, int):
         raise ValueError(f"budget={_show(budget)}: must be a positive number of trials")
@@ -248,10 +252,23 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
                         objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
                         proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
                         resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
-                        budget=budget, seed=seed, references=tuple(references), address=address,
+                        budget=budget, seed=seed, seeds=seeds, save_weights=bool(cfg.get("save_weights", False)),
+                        confirm=confirm, references=tuple(references), address=address,
                         scale_phis=tuple(float(p) for p in scale_phis),
                         run_dir=str(run_dir), smoke=False, config=cfg)
     return smoke(setup) if cfg.get("smoke") else setup
+
+
+def confirm_spec(values: dict[str, Any] | None) -> ConfirmSpec:
+    """The `confirm` block of a search config -> ConfirmSpec (None: the dataclass defaults)."""
+    values = dict(values or {})
+    values["train"] = dict(values.get("train") or {})
+    spec = to_dataclass(ConfirmSpec, values, "confirm")
+    for name in ("top_k", "seeds"):
+        _count(getattr(spec, name), f"confirm.{name}", low=1)
+    if not isinstance(spec.after_search, bool):
+        raise ValueError(f"confirm.after_search={spec.after_search!r}: must be true or false")
+    return spec
 
 
 def load_run_config(run_dir: str | Path) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from nasx.cli.table import render
+from nasx.table import render
 
 
 def add_parser(sub) -> None:

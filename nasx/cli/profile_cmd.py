@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 
-from nasx.cli.table import human, render
+from nasx.table import human, render
 
 
 def add_parser(sub) -> None:

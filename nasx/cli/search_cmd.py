@@ -11,7 +11,7 @@ from nasx.cli.config import compose, default_run_dir, differences, flag, load_ru
 from nasx.search.setup import SearchSetup, check
 
 FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
-RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster")
+RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "confirm")
 
 
 def add_parser(sub) -> None:
@@ -153,7 +153,11 @@ def launch(setup: SearchSetup, resume: bool, out=print) -> Path:
         from nasx.search.runner import run_search
     except ImportError as exc:
         raise ValueError(f"the search runner is not available: {exc}") from None
-    return run_search(setup, resume=resume, out=out)
+    run_dir = run_search(setup, resume=resume, out=out)
+    if setup.confirm.after_search:
+        from nasx.search.confirm import run_confirm, with_available_top_k
+        run_confirm(with_available_top_k(setup, out=out), out=out)
+    return run_dir
 
 
 def run(args) -> int:

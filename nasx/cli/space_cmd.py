@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-from nasx.cli.table import human, render
+from nasx.table import human, render
 
 SUFFIXES = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)

@@ -1,30 +1,60 @@
-"""`nasx train NAME_OR_ARCH_STRING [key=value ...]`: train one network at proxy scale and score it."""
+"""`nasx train ARCH_OR_FAMILY_OR_RUN:TRIAL [key=value ...]`: train one network at proxy scale and score it."""
 from __future__ import annotations
 
 import json
 import math
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train one family or arch string at proxy scale, print accuracy and reward",
+    p = sub.add_parser("train", help="train one family, arch string or trial of a run at proxy scale, print "
+                                     "accuracy and reward",
                        description="Overrides use Hydra syntax on conf/train.yaml: data=cifar10 data.root=PATH "
-                                   "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1")
-    p.add_argument("arch", metavar="NAME_OR_ARCH_STRING", help="a family name (see `nasx families`) or an arch string")
+                                   "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1 save=DIR")
+    p.add_argument("arch", metavar="ARCH_OR_FAMILY_OR_RUN:TRIAL",
+                   help="a family name (see `nasx families`), an arch string, RUN_DIR:TRIAL_ID (the network that "
+                        "trial trained) or a directory written by `nasx export`")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/train.yaml")
     p.add_argument("--json", action="store_true", help="print the results row as JSON instead of progress lines")
     p.set_defaults(run=run)
 
 
+def trained_and_full(text: str) -> tuple[str, str] | None:
+    """(trained arch string, full-scale arch string) of `RUN_DIR:TRIAL_ID` or of an export directory;
+    None when `text` is neither."""
+    from nasx.results.lookup import trial_row
+
+    if "|" in text:
+        return None
+    if Path(text).is_dir() and (Path(text) / "proxy_arch.txt").is_file():
+        folder = Path(text)
+        full = folder / "arch.txt"
+        trained = (folder / "proxy_arch.txt").read_text().strip()
+        return trained, full.read_text().strip() if full.is_file() else trained
+    run_dir, sep, trial_id = text.rpartition(":")
+    if sep and Path(run_dir).is_dir():
+        row = trial_row(run_dir, trial_id)
+        return row["arch"], row.get("full_arch") or row["arch"]
+    if Path(text).is_dir():
+        raise ValueError(f"{text}: a directory; give RUN_DIR:TRIAL_ID or a directory written by `nasx export`")
+    return None
+
+
 def proxy_specs(text: str, setup: TrainSetup, data: Dataset) -> tuple[ArchSpec, ArchSpec]:
     """(trained spec, full-scale spec). A family is shrunk by setup.proxy; an arch string is taken as
-    written (it already describes the proxy network), adapted only to the data's size, classes, channels."""
+    written (it already describes the proxy network), adapted only to the data's size, classes, channels;
+    a trial of a run or an exported network trains the network it names (its trained arch string)."""
     from nasx.arch.codec import decode
     from nasx.families import get as get_family
     from nasx.generators.proxy import proxy
 
-    if "|" in text:
+    found = trained_and_full(text)
+    if found is not None:
+        trained, full = decode(found[0]), decode(found[1])
+        spec = proxy(trained, resolution=data.resolution, num_classes=data.num_classes)
+    elif "|" in text:
         full = decode(text)
         spec = proxy(full, resolution=data.resolution, num_classes=data.num_classes)
     else:
@@ -33,6 +63,13 @@ def proxy_specs(text: str, setup: TrainSetup, data: Dataset) -> tuple[ArchSpec, 
                      width_mult=setup.proxy.width_mult, depth_mult=setup.proxy.depth_mult,
                      stem_stride=setup.proxy.stem_stride)
     return replace(spec, in_channels=data.channels), full
+
+
+WEIGHTS = "weights.pt"
+
+
+def _plain(row: dict) -> dict:
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
 
 
 def _fmt(value: float) -> str:
@@ -65,12 +102,16 @@ def run(args) -> int:
         say(f"epoch {h['epoch']:3d}  step {h['step']:5d}  lr {h['lr']:.4f}  train/loss {h['train/loss']:.4f}  "
             f"val/top1 {_fmt(h['val/top1'])}  {h['wall_s']:.1f}s", flush=True)
 
+    save = Path(setup.save).expanduser() if setup.save else None
     record = evaluate_trial(spec, data, setup.train, setup.objective, seed=setup.seed, full_spec=full,
-                            on_epoch=progress, measure=setup.measure_latency)
+                            on_epoch=progress, measure=setup.measure_latency,
+                            weights_path=save / WEIGHTS if save else None)
     row = record.to_row()
+    if save and record.ok:
+        (save / "row.json").write_text(json.dumps(_plain(row), indent=1) + "\n")
+        say(f"saved    {save / WEIGHTS} (state_dict of the trained network) and {save / 'row.json'}")
     if args.json:
-        print(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()},
-                         indent=1))
+        print(json.dumps(_plain(row), indent=1))
     else:
         latency = f"   latency {record.latency_ms:.3f} ms (batch 1)" if not math.isnan(record.latency_ms) else ""
         objective = setup.objective

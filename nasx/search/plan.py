@@ -13,6 +13,8 @@ from typing import Any, Callable
 import pandas as pd
 
 from nasx import families
+from nasx.ranking.seeds import seed_trial_id
+from nasx.results.lookup import weights_path
 from nasx.search.ledger import Ledger, finite
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
@@ -42,7 +44,8 @@ class Plan(Ledger):
                 if (r.get("stage") or "search") == "search"]  # confirm and fidelity rows train by other protocols
         self.cache: dict[str, dict] = {r["arch_key"]: r for r in rows if isinstance(r.get("arch_key"), str)}
         self.searched_done = sum(1 for r in rows if searched(r))
-        self.refs = [f for f in setup.references if f"ref-{f}" not in self.trial_ids]
+        self.refs = [(f, seed) for f in setup.references for seed in reference_seeds(setup)
+                     if seed_trial_id(f"ref-{f}", seed, setup.seed) not in self.trial_ids]
         self.waiting: dict[str, list[int]] = {}
         self.asks = 0
         self.exhausted = False
@@ -59,23 +62,26 @@ class Plan(Ledger):
         return trial_id
 
     def _launch(self, config: dict) -> dict:
+        if self.setup.save_weights:
+            config["weights"] = str(weights_path(self.run_dir, config["trial_id"]).resolve())
         self.inflight[config["trial_id"]] = config
         return config
 
     def next_config(self) -> dict | str | None:
         """The next trial's config, None to ask again later, or FINISHED."""
         if self.refs:
-            name = self.refs.pop(0)
+            name, seed = self.refs.pop(0)
             full = families.get(name)
             values = self.space.params_of(full) if self.space.contains(full) else {}
-            trial_id = self._unique_id(f"ref-{name}")
+            trial_id = self._unique_id(seed_trial_id(f"ref-{name}", seed, self.setup.seed))
             try:
                 trained = proxy_spec(self.setup, full, **vars(self.shape))
             except ValueError as exc:
-                self._record(unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
-                                             commit=self.commit), {"family": name})
+                row = unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
+                                      commit=self.commit)
+                self._record({**row, "seed": seed}, {"family": name})
                 return self.next_config()
-            return self._launch(trial_config(trial_id, full, trained, family=name, values=values))
+            return self._launch(trial_config(trial_id, full, trained, family=name, values=values, seed=seed))
         while not self.exhausted and self.searched_done + self._searched_running() < self.setup.budget:
             if self.asks >= MAX_ASKS_PER_TRIAL * self.setup.budget:
                 self.exhausted = True
@@ -168,7 +174,13 @@ class Plan(Ledger):
     def total_trials(self) -> int:
         """Searched budget, references, and the compound scaling step's trials."""
         phis = len(self.setup.scale_phis)
-        return self.setup.budget + len(self.setup.references) + (1 + len(MODES) * phis if phis else 0)
+        return (self.setup.budget + len(self.setup.references) * self.setup.seeds
+                + (1 + len(MODES) * phis if phis else 0))
+
+
+def reference_seeds(setup: SearchSetup) -> list[int]:
+    """The seeds every reference family trains under: seed, seed + 1, ..., `seeds` of them."""
+    return [setup.seed + i for i in range(setup.seeds)]
 
 
 def searched(row_or_config: dict) -> bool:

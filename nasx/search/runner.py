@@ -65,7 +65,8 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
 
     record = evaluate_trial(spec, _data_at(spec.resolution, data, setup),
                             replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
-                            seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch)
+                            seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch,
+                            weights_path=config.get("weights"))
     row = record.to_row()
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note

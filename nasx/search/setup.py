@@ -59,6 +59,19 @@ class Resources:
 
 
 @dataclass(frozen=True)
+class ConfirmSpec:
+    """The confirmation stage (`nasx confirm`): the `top_k` best searched networks (by the search's
+    objective) and every reference family retrained under the search's training with the `train`
+    overrides (TrainSpec fields), each under `seeds` seeds (seed, seed + 1, ...); `after_search` runs it
+    right after the search."""
+
+    after_search: bool = False
+    top_k: int = 3
+    seeds: int = 3
+    train: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SearchSetup:
     """Everything `nasx search` needs."""
 
@@ -72,6 +85,9 @@ class SearchSetup:
     resources: Resources
     budget: int = 20
     seed: int = 0
+    seeds: int = 1                      # reference families train under seed, seed + 1, ... (one row each)
+    save_weights: bool = False          # save every trained state_dict under run_dir/weights/
+    confirm: ConfirmSpec = field(default_factory=ConfirmSpec)
     references: tuple[str, ...] = ()
     scale_phis: tuple[float, ...] = ()  # compound space: then scale the best triple to these phi (and 1-D)
     address: str | None = None         # None: local Ray; "auto" or host:port: an existing cluster
@@ -96,7 +112,9 @@ def smoke(setup: SearchSetup) -> SearchSetup:
     proxy = replace(setup.proxy, width_mult=min(setup.proxy.width_mult, 0.25),
                     depth_mult=min(setup.proxy.depth_mult, 0.25))
     data = replace(setup.data, resolution=min(setup.data.resolution, 16))
+    confirm = replace(setup.confirm, train={}, top_k=min(setup.confirm.top_k, 2), seeds=min(setup.confirm.seeds, 2))
     return replace(setup, train=train, proxy=proxy, data=data, budget=min(setup.budget, SMOKE_BUDGET),
+                   seeds=min(setup.seeds, 2), confirm=confirm,
                    references=setup.references[:1], scale_phis=tuple(setup.scale_phis)[:1], smoke=True,
                    resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0))
 
@@ -116,6 +134,25 @@ def _reachable(address: str) -> None:
         raise ValueError(f"cluster.address={address}: nothing answers there (is `ray start --head` running?)") from None
 
 
+def confirm_train(setup: SearchSetup) -> TrainSpec:
+    """The confirmation protocol: the search's training with confirm.train applied."""
+    try:
+        return replace(setup.train, **setup.confirm.train)
+    except TypeError as exc:
+        raise ValueError(f"confirm.train: {exc}") from None
+
+
+def check_confirm(setup: SearchSetup) -> None:
+    c = setup.confirm
+    for name in ("top_k", "seeds"):
+        value = getattr(c, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"confirm.{name}={value!r}: must be an integer >= 1")
+    if not isinstance(c.train, dict):
+        raise ValueError(f"confirm.train={c.train!r}: must be a mapping of train settings, e.g. {{epochs: 10}}")
+    confirm_train(setup)
+
+
 def check(setup: SearchSetup) -> None:
     """Every error a search could meet before Ray starts, as one ValueError line."""
     from nasx import families
@@ -125,6 +162,9 @@ def check(setup: SearchSetup) -> None:
         raise ValueError(f"budget={setup.budget}: must be a positive number of trials")
     if setup.train.epochs < 1 and setup.train.steps < 1:
         raise ValueError(f"train.epochs={setup.train.epochs}: must be positive (or give train.steps)")
+    if setup.seeds < 1:
+        raise ValueError(f"seeds={setup.seeds}: must be at least 1")
+    check_confirm(setup)
     if setup.searcher.name not in searchers.names():
         raise ValueError(f"unknown searcher {setup.searcher.name!r}; choose one of {', '.join(searchers.names())}")
     space = setup.space.make()

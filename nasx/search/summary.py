@@ -1,32 +1,82 @@
-"""The end-of-search summary: counts, the best candidates, and the Pareto set."""
+"""What a search and its confirmation stage print when they end: counts, the best networks, the Pareto
+set (nasx.ranking.pareto's axes), and each reference family's verdict by the noise rule."""
 from __future__ import annotations
+
+import math
 
 import pandas as pd
 
-from analysis.pareto import pareto_mask
-from nasx.cli.table import human, render
+from nasx.ranking import noise, pareto
+from nasx.ranking.seeds import seed_stats, spread_text
+from nasx.ranking.stages import (CONFIRM, SEARCH, confirm_networks, confirmed_table, rank_by, search_ranking,
+                                 stage_rows)
+from nasx.ranking.verdicts import family_verdicts
+from nasx.table import human, render
 
 TOP = 5
+HEADER = ["trial", "family", "seeds", "val/top1 (mean ± std)", "reward", "MACs (full)", "MACs (trained)", "arch"]
 
 
-def _rows(frame: pd.DataFrame) -> list[list]:
-    return [[r.trial_id, r.family or "", f"{r['val/top1']:.4f}",
-             "-" if pd.isna(r.reward) else f"{r.reward:.4f}", human(r.full_macs), human(r.macs),
-             r.arch if len(r.arch) <= 70 else r.arch[:67] + "..."] for _, r in frame.iterrows()]
+def _acc(r) -> str:
+    return f"{r['mean']:.4f}" + (f" ± {r['std']:.4f}" if r["n"] > 1 and math.isfinite(r["std"]) else "")
 
 
-def summary(frame: pd.DataFrame, setup) -> list[str]:
-    """Lines to print when a search ends."""
+def _rows(stats: pd.DataFrame) -> list[list]:
+    return [[r["trial_id"], r["family"], r["n"], _acc(r), "-" if pd.isna(r["reward"]) else f"{r['reward']:.4f}",
+             human(r["full_macs"]), human(r["macs"]), r["arch"] if len(r["arch"]) <= 70 else r["arch"][:67] + "..."]
+            for _, r in stats.iterrows()]
+
+
+def _front(stats: pd.DataFrame) -> pd.DataFrame:
+    searched = stats[(stats["family"] == "").to_numpy(bool)]
+    return searched[pareto.pareto_mask(searched["mean"], searched[pareto.COST])].sort_values(pareto.COST)
+
+
+def _verdict_lines(stats: pd.DataFrame, against: str) -> list[str]:
+    verdicts = family_verdicts(stats)
+    if verdicts.empty:
+        return []
+    width = max(len(f) for f in verdicts["family"])
+    return [f"reference families against the {against} (better = {noise.RULE}):"] + [
+        f"  {v['family']:<{width}}  {spread_text(v['mean'], v['std'], v['n'])}  {v['text']}"
+        for _, v in verdicts.iterrows()]
+
+
+def summary(frame: pd.DataFrame, setup=None) -> list[str]:
+    """Lines to print when a search ends (its search-stage rows; networks averaged over their seeds). The
+    ranking follows the rows (reward when they have one), so `setup` is not needed."""
+    frame = stage_rows(frame, SEARCH)
     counts = frame["status"].value_counts()
     lines = [f"{len(frame)} trials: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "pruned"))]
-    ok = frame[frame["status"] == "ok"]
-    if ok.empty:
+    stats = seed_stats(frame, keys=())
+    if stats.empty:
         return lines + ["no trial finished: nothing to rank"]
-    header = ["trial", "family", "val/top1", "reward", "MACs (full)", "MACs (proxy)", "arch"]
-    by = "reward" if setup.objective.mode == "reward" else "val/top1"
-    lines += [f"best {TOP} by {by}:", render(header, _rows(ok.sort_values(by, ascending=False).head(TOP)),
-                                              right={2, 3, 4, 5})]
-    front = ok[pareto_mask(ok["val/top1"].to_numpy(float), ok["full_macs"].to_numpy(float))]
-    lines += ["Pareto set (val/top1 vs full-scale MACs):",
-              render(header, _rows(front.sort_values("full_macs")), right={2, 3, 4, 5})]
-    return lines
+    ranking = search_ranking(frame)
+    by = "reward" if rank_by(frame[(frame["family"].fillna("") == "").to_numpy(bool)]) == "reward" else "val/top1"
+    lines += [f"best {TOP} searched by {by}:", render(HEADER, _rows(ranking.head(TOP)), right={2, 3, 4, 5, 6})]
+    lines += [f"Pareto set ({pareto.AXES}), searched networks:",
+              render(HEADER, _rows(_front(stats)), right={2, 3, 4, 5, 6})]
+    return lines + _verdict_lines(stats, "searched networks")
+
+
+def confirmed_summary(frame: pd.DataFrame) -> list[str]:
+    """Lines to print when a confirmation stage ends: search rank against confirmed rank per finalist,
+    the confirmed Pareto set, and one verdict per family with its seed spread."""
+    rows = stage_rows(frame, CONFIRM)
+    counts = rows["status"].value_counts()
+    rungs = ", ".join(sorted({str(r) for r in rows["rung"].dropna() if str(r)})) or "-"
+    lines = [f"confirmed ({rungs}): {len(rows)} trials: "
+             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "pruned"))]
+    table = confirmed_table(frame)
+    if table.empty:
+        return lines + ["no confirmed trial finished: nothing to rank"]
+    lines += ["finalists, search rank against confirmed rank:", render(
+        ["trial", "search rank", "search val/top1", "confirmed rank", "confirmed val/top1 (mean ± std)", "seeds",
+         "MACs (trained)", "beaten beyond noise by"],
+        [[r["trial_id"], r["search_rank"] if r["search_rank"] > 0 else "-", f"{r['search_mean']:.4f}",
+          r["confirmed_rank"], _acc(r), r["n"], human(r["macs"]), r["beaten_by"] or "-"]
+         for _, r in table.iterrows()], right={1, 2, 3, 4, 5, 6})]
+    stats = confirm_networks(frame)
+    front = _front(stats)
+    lines.append(f"confirmed Pareto set of the finalists ({pareto.AXES}): {', '.join(front['trial_id']) or '-'}")
+    return lines + _verdict_lines(stats, "confirmed finalists")

@@ -1,0 +1,46 @@
+"""`nasx confirm RUN_DIR [top_k=K] [seeds=S] [train.KEY=VALUE ...]`: retrain a search's best networks and its
+reference families under a longer protocol with several seeds (stage=confirm rows in the same results)."""
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("confirm", help="retrain the top searched networks and the reference families under a "
+                                       "longer protocol with several seeds, and judge them beyond seed noise",
+                       description="Reads RUN_DIR/config.yaml and its `confirm` block (conf/search.yaml's when the "
+                                   "run has none); overrides change it: top_k=5 seeds=3 train.epochs=20 "
+                                   "train.lr=0.05. Trials already confirmed are not run again.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a finished search")
+    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="top_k, seeds, train.<setting>")
+    p.set_defaults(run=run)
+
+
+def confirm_setup(run_dir: str, overrides: list[str] = ()):
+    """The search's SearchSetup with its confirmation stage as configured and overridden."""
+    from nasx.cli.config import apply_overrides, compose, load_run_config, search_setup
+    from nasx.search.setup import confirm_train
+
+    cfg = load_run_config(run_dir)
+    if "confirm" not in cfg:  # a run from before the confirmation stage existed: the configured defaults
+        cfg["confirm"] = compose("search")["confirm"]
+    cfg["run_dir"] = str(run_dir)
+    setup = search_setup(cfg)
+    searched_train = asdict(setup.train)
+    block = {"top_k": setup.confirm.top_k, "seeds": setup.confirm.seeds, "train": asdict(confirm_train(setup))}
+    block = apply_overrides(block, list(overrides), where="the confirmation stage (top_k, seeds, train.<setting>)")
+    unknown = sorted(set(block["train"]) - set(searched_train))
+    if unknown:
+        raise ValueError(f"train: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(searched_train))}")
+    train = {k: v for k, v in block["train"].items() if v != searched_train[k]}
+    return replace(setup, confirm=replace(setup.confirm, top_k=block["top_k"], seeds=block["seeds"], train=train))
+
+
+def run(args) -> int:
+    from nasx.search.confirm import run_confirm
+
+    if not Path(args.run_dir).is_dir():
+        raise ValueError(f"run directory {args.run_dir} not found")
+    run_confirm(confirm_setup(args.run_dir, args.overrides))
+    return 0
