@@ -193,6 +193,10 @@ CASES = [
     ("objective-target-abc", ["train", "resnet18", "objective.target=abc"], r"^objective\.target=abc: expected a number$"),
     ("objective-metric-int", ["train", "resnet18", "objective.metric=5"], r"^objective\.metric=5: expected a string$"),
     ("train-unknown-family", ["train", "resnet51"], r"^unknown family 'resnet51'"),
+    ("train-missing-export-dir", ["train", "{tmp}/exported/best"], r"^.*exported/best: no such directory \(expected"),
+    ("train-missing-run-dir", ["train", "{tmp}/runs/gone:s0001"], r"^.*runs/gone: no such directory \(expected"),
+    ("train-export-without-arch", ["train", "{tmp}/exp"], r"^.*exp: a directory; give RUN_DIR:TRIAL_ID or",
+     _raw("exp/weights.pt", b"")),
     # data roots
     ("npz-missing", ["train", "resnet18", "data=npz", "data.root={tmp}/nothing.npz"], r"^npz: .*nothing\.npz: does not exist"),
     ("npz-broken-symlink", ["train", "resnet18", "data=npz", "data.root={tmp}/link.npz"],

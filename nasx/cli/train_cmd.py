@@ -39,6 +39,10 @@ def trained_and_full(text: str) -> tuple[str, str] | None:
         return row["arch"], row.get("full_arch") or row["arch"]
     if Path(text).is_dir():
         raise ValueError(f"{text}: a directory; give RUN_DIR:TRIAL_ID or a directory written by `nasx export`")
+    if "/" in text:
+        missing = run_dir if sep else text
+        raise ValueError(f"{missing}: no such directory (expected RUN_DIR:TRIAL_ID, a directory written by "
+                         "`nasx export`, a family name or an arch string)")
     return None
 
 
