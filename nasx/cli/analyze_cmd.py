@@ -31,9 +31,9 @@ def run(args) -> None:
     from analysis import analyze, report, summary  # matplotlib is imported only for this command
     from nasx.results.store import compact_if_idle
 
-    for run_dir in args.run_dirs:
-        compact_if_idle(run_dir)
     result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top)
+    for run_dir in args.run_dirs:  # once the runs have been read: a run that does not read is left as it is
+        compact_if_idle(run_dir)
     try:
         paths = report.write(result, out_dir(args.run_dirs, args.out))
     except OSError as exc:
