@@ -152,3 +152,23 @@ def test_status_line_names_the_running_trials(tmp_path):
     plan.next_config(), plan.next_config()
     line = plan.status_line()
     assert line.startswith("[  0/2] running 2: s0000, s0001 |") and "elapsed" in line
+
+
+def test_progress_line_counts_the_trial_that_refilled_the_slot(tmp_path):
+    """With 2 slots, a trial's line is printed after Tune asked for its replacement: running 2, not 1."""
+    lines = []
+    plan = make_plan(tmp_path, lines, budget=4)
+    a, b = plan.next_config(), plan.next_config()
+    plan.complete(a["trial_id"], finished(a, 0.3))
+    assert lines == []
+    c = plan.next_config()
+    assert c["trial_id"] == "s0002"
+    assert len(lines) == 1 and lines[0].startswith("[  1/4] s0000") and "| running 2 failed 0" in lines[0]
+    plan.complete(b["trial_id"], finished(b, 0.4))
+    plan.complete(c["trial_id"], finished(c, 0.5))
+    d = plan.next_config()
+    assert [line[:13] for line in lines[1:]] == ["[  2/4] s0001", "[  3/4] s0002"]
+    assert all("| running 1 failed 0" in line for line in lines[1:])
+    plan.complete(d["trial_id"], finished(d, 0.6))
+    assert plan.next_config() == FINISHED
+    assert lines[-1].startswith("[  4/4] s0003") and "| running 0 failed 0" in lines[-1]

@@ -1,8 +1,10 @@
 """Driver-side bookkeeping of a search: what runs next, what finished, and the live view.
 
 Pure Python (no Ray): the Ray runner calls `next_config()` when a worker is free and `complete()`
-when a trial ends. Rows already in the run directory (a resumed search) are never trained again:
-when the searcher proposes one of them, it hears the recorded outcome at once.
+when a trial ends. A trial's progress line is printed at the next `next_config()`, once the slot it
+freed has been refilled, so that its `running` count is what runs (Tune asks right after each end).
+Rows already in the run directory (a resumed search) are never trained again: when the searcher
+proposes one of them, it hears the recorded outcome at once.
 """
 from __future__ import annotations
 
@@ -61,6 +63,7 @@ class Plan:
         self.start = time.monotonic()
         self.last_line = self.start
         self.new_done = 0
+        self._unprinted: list[tuple[dict, int]] = []  # (row, trials done with it) of lines not yet printed
 
     # --- what runs next ---
     def _searched_running(self) -> int:
@@ -77,7 +80,16 @@ class Plan:
         return config
 
     def next_config(self) -> dict | str | None:
-        """The next trial's config, None to ask again later, or FINISHED."""
+        """The next trial's config, None to ask again later, or FINISHED; then the pending progress lines."""
+        config = self._next_config()
+        for row, done in self._unprinted:
+            self.out(self.progress_line(row, done))
+        if self._unprinted:
+            self.last_line = time.monotonic()
+        self._unprinted.clear()
+        return config
+
+    def _next_config(self) -> dict | str | None:
         if self.refs:
             name = self.refs.pop(0)
             full = families.get(name)
@@ -88,7 +100,7 @@ class Plan:
             except ValueError as exc:
                 self._record(unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
                                              commit=self.commit), {"family": name})
-                return self.next_config()
+                return self._next_config()
             return self._launch(trial_config(trial_id, full, trained, family=name, values=values))
         while not self.exhausted and self.searched_done + self._searched_running() < self.setup.budget:
             if self.asks >= MAX_ASKS_PER_TRIAL * self.setup.budget:
@@ -183,8 +195,7 @@ class Plan:
         self.new_done += 1
         if row["status"] == "ok" and _finite(row.get("reward")):
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
-        self.out(self.progress_line(row))
-        self.last_line = time.monotonic()
+        self._unprinted.append((row, sum(self.counts.values())))
         return row
 
     def total_trials(self) -> int:
@@ -199,8 +210,10 @@ class Plan:
         return (f"[{done:>3}/{total}] running {len(self.inflight)}: {', '.join(sorted(self.inflight)) or '-'} | "
                 f"{_fmt_s(self.last_line - self.start)} elapsed")
 
-    def progress_line(self, row: dict[str, Any]) -> str:
-        done, total = sum(self.counts.values()), self.total_trials()
+    def progress_line(self, row: dict[str, Any], done: int | None = None) -> str:
+        """One finished trial: `done` trials finished with it (default: all so far), `running` as of now."""
+        done = sum(self.counts.values()) if done is None else done
+        total = self.total_trials()
         elapsed = time.monotonic() - self.start
         left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
         what = row.get("family") or row["trial_id"]

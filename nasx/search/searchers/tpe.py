@@ -1,4 +1,5 @@
-"""`tpe`: Optuna's Tree-structured Parzen Estimator (Bergstra et al., 2011), seeded, one objective."""
+"""`tpe`: Optuna's Tree-structured Parzen Estimator (Bergstra et al., 2011), seeded; with several
+objectives Optuna's multi-objective TPE (Ozaki et al., 2020: good/bad split by non-domination rank)."""
 from __future__ import annotations
 
 import optuna
@@ -10,8 +11,6 @@ from nasx.search.searchers._optuna import OptunaSearcher
 @register("tpe")
 class TPESearcher(OptunaSearcher):
     """`n_startup_trials` random proposals first, then TPE (Optuna's defaults otherwise)."""
-
-    max_objectives = 1
 
     def __init__(self, space, *, n_startup_trials: int = 10, **options) -> None:
         self.n_startup_trials = int(n_startup_trials)
