@@ -17,5 +17,5 @@ class NSGA2Searcher(OptunaSearcher):
         self.population_size = int(population_size)
         super().__init__(space, **options)
 
-    def _sampler(self):
-        return optuna.samplers.NSGAIISampler(seed=self.seed, population_size=self.population_size)
+    def _sampler(self, seed: int):
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=self.population_size)
