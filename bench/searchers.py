@@ -128,9 +128,9 @@ def figure(curves: dict, targets: dict, trials: int, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    fig, axes = plt.subplots(1, len(curves), figsize=(6 * len(curves), 4.5), squeeze=False)
     labels = {"reward": "best reward (acc * (MACs/400M)^-0.07)", "pareto": "hypervolume (acc x decades of MACs)"}
-    for ax, kind in zip(axes, ("reward", "pareto")):
+    for ax, kind in zip(axes[0], curves):
         x = np.arange(1, trials + 1)
         for name, runs in curves[kind].items():
             stack = np.vstack(runs)
@@ -146,7 +146,8 @@ def figure(curves: dict, targets: dict, trials: int, path: Path) -> None:
         low = min(np.vstack(r)[:, 9].min() for r in curves[kind].values())
         ax.set_ylim(low, max(np.vstack(r).max() for r in curves[kind].values()) * 1.002)
         n = len(next(iter(curves[kind].values())))
-        ax.set_title(f"{kind}: mean of {n} seeds, shaded lowest..highest; dotted: random at {MATCH_AT}")
+        ax.set_title(f"{kind}: mean of {n} seeds (shaded: their range)\ndotted: random's mean at {MATCH_AT} trials; "
+                     f"dashed: {GOAL} trials", fontsize=10)
         ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrent", type=int, default=2)
     parser.add_argument("--out", default="runs/bench/searchers")
     parser.add_argument("--only", nargs="*", help="searchers to run besides random (default: all)")
+    parser.add_argument("--kinds", nargs="*", choices=list(KINDS), default=list(KINDS))
     parser.add_argument("--option", action="append", default=[], metavar="SEARCHER.KEY=VALUE",
                         help="a searcher option, e.g. nsga2.population_size=16 (numbers as numbers)")
     args = parser.parse_args(argv)
@@ -183,6 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter()
     for kind, spec in KINDS.items():
         raw[kind] = {}
+        if kind not in args.kinds:
+            continue
         for name in spec["searchers"]:
             if args.only and name != "random" and name not in args.only:
                 continue
@@ -196,12 +200,12 @@ def main(argv: list[str] | None = None) -> None:
                   f"(searcher {per_trial * 1e3:.2f} ms per trial)", flush=True)
 
     all_macs = [m for runs in raw["pareto"].values() for r in runs for m in r["macs"]]
-    ref = Reference(0.0, 2.0 * max(all_macs))
+    ref = Reference(0.0, 2.0 * max(all_macs, default=1.0))
     curves = {"reward": {n: [best_curve(r["reward"]) for r in runs] for n, runs in raw["reward"].items()},
               "pareto": {n: [hypervolume_curve(r["acc"], r["macs"], ref) for r in runs]
                          for n, runs in raw["pareto"].items()}}
     targets, tables = {}, {}
-    for kind in KINDS:
+    for kind in args.kinds:
         targets[kind], tables[kind] = summarize(curves[kind], args.trials)
         what = "best reward" if kind == "reward" else f"hypervolume (reference {ref})"
         print(f"\n{kind}: trials to reach random's {MATCH_AT}-trial {what} {targets[kind]:.5f} "
@@ -213,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
             ms = np.mean([r["searcher_s"] for r in raw[kind][name]]) / args.trials * 1e3
             print(f"| {name} | {row['mean']:.0f} ± {row['sd']:.0f} | {row['min']}–{row['max']} | {row['missed']} | "
                   f"{row['final']:.5f} | {ms:.2f} |")
-    figure(curves, targets, args.trials, out / "searchers.png")
+    figure({k: curves[k] for k in args.kinds}, targets, args.trials, out / "searchers.png")
     (out / "searchers.json").write_text(json.dumps(
         {"seeds": args.seeds, "trials": args.trials, "concurrent": args.concurrent, "reference": vars(ref),
          "targets": targets, "tables": tables,
