@@ -313,9 +313,12 @@ def test_tpe_history_is_bounded_and_late_results_are_kept():
         searcher.tell(p.id, Outcome("ok", metrics(p)))
         assert len(searcher.study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) < 10
     assert searcher.studies > 1
+    storage = searcher.study._storage
+    assert len(storage.get_all_studies()) == 2  # the current study and the one `late` came from
     before = len(searcher.study.trials)
     searcher.tell(late.id, Outcome("ok", metrics(late)))
     assert len(searcher.study.trials) == before + 1
     assert searcher.study.trials[-1].params == late.values
+    assert len(storage.get_all_studies()) == 1
     with pytest.raises(ValueError, match="max_history=1"):
         make("tpe", max_history=1)

@@ -6,10 +6,11 @@ An outcome becomes: ok -> its objective values; pruned -> pruned, after reportin
 (when single and finite) as the last intermediate value; failed or non-finite -> failed.
 
 `max_history` bounds what the sampler reads: once the study holds that many finished trials, a fresh
-study (a fresh sampler seeded from the seed and the study's number) starts from the most recent half, so a sampler whose cost
-grows with its history (TPE re-reads every trial on every ask) costs at most that of `max_history`
-trials per ask, at trial 10,000 as at trial 1,000. A proposal asked before the switch is told to the
-study it came from and copied into the current one. None: the whole history, as Optuna does.
+study (with a fresh sampler seeded from the seed and the study's number) starts from the most recent
+half of them, so a sampler whose cost grows with its history (TPE re-reads every trial on every ask)
+costs at most that of `max_history` trials per ask, at trial 10,000 as at trial 1,000. A proposal
+asked before the switch is told to the study it came from and copied into the current one; an old
+study is dropped once none of its proposals is pending. None: the whole history, as Optuna does.
 """
 from __future__ import annotations
 
@@ -59,16 +60,22 @@ class OptunaSearcher(Searcher):
         trial.study.tell(trial, values, state=state)
         if trial.study is not self.study:
             self.study.add_trial(self._storage.get_trial(trial._trial_id))
+            self._drop_if_done(trial.study)
         self._bound_history()
+
+    def _drop_if_done(self, study: optuna.Study) -> None:
+        if study is not self.study and not any(t.study is study for t in self._trials.values()):
+            optuna.delete_study(study_name=study.study_name, storage=self._storage)
 
     def _bound_history(self) -> None:
         if self.max_history is None:
             return
         done = self.study._get_trials(deepcopy=False, states=FINISHED, use_cache=True)
         if len(done) >= self.max_history:
-            keep = done[-(self.max_history // 2):]
+            keep, old = done[-(self.max_history // 2):], self.study
             self.study = self._new_study()
             self.study.add_trials(keep)
+            self._drop_if_done(old)
 
     def _propose(self):
         last = ""
