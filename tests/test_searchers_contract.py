@@ -282,8 +282,7 @@ def test_tpe_takes_two_objectives():
 
 @pytest.mark.parametrize("name", ["tpe", "nsga2"])
 def test_optuna_searchers_propose_what_raw_optuna_does(name):
-    """The adapter asks with fixed distributions after the first trial: the same proposals as Optuna
-    driven define-by-run with the same sampler, seed and results."""
+    """The same proposals as raw Optuna driven define-by-run with the same sampler, seed and results."""
     import optuna
     space = search_spaces.get("mnasnet")
     objectives = (("val/top1", "max"), ("macs", "min")) if name == "nsga2" else (("reward", "max"),)

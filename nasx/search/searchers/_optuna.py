@@ -43,7 +43,6 @@ class OptunaSearcher(Searcher):
         self.studies = 0  # studies started so far (1 + the number of history switches)
         self.study = self._new_study()
         self._trials: dict[int, optuna.Trial] = {}  # proposal id -> its Optuna trial
-        self._distributions: dict | None = None  # the space's Optuna distributions, from the first ask
 
     def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         raise NotImplementedError
@@ -80,16 +79,9 @@ class OptunaSearcher(Searcher):
     def _propose(self):
         last = ""
         for _ in range(self.max_rejections):
-            # the first ask is define-by-run; later ones pass its distributions, sparing Optuna the
-            # per-parameter suggest calls (the same proposals, about 10% less time per ask)
-            trial = self.study.ask(self._distributions)
-            if self._distributions is None:
-                for param in self.space.parameters():
-                    param.suggest(trial)
-                self._distributions = dict(trial.distributions)
-            values = self.space.values_from(trial.params)
+            trial = self.study.ask()
             try:
-                spec = self.space.admit(values)
+                values, spec = self.space.suggest_point(trial)
             except Rejected as exc:
                 self._tell(trial, state=TrialState.PRUNED)
                 self.rejections += 1
