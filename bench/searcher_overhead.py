@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
         raw = runs["tpe raw Optuna"]
         half = len(raw) // 2
         slope = (raw[half:].mean() - raw[:half].mean()) / half  # seconds per ask per trial seen
-        for at in (args.long, 10_000):
+        for at in sorted({args.long, 10_000}):
             print(f"raw Optuna TPE extrapolated to trial {at:,}: about "
                   f"{(raw[-100:].mean() + slope * (at - len(raw))) * 1e3:.0f} ms per ask "
                   f"(+{slope * 1e6:.0f} µs per trial seen)")
