@@ -11,8 +11,8 @@ from nasx.search.searchers._optuna import OptunaSearcher
 @register("tpe")
 class TPESearcher(OptunaSearcher):
     """`n_startup_trials` random proposals first, then TPE (Optuna's defaults otherwise); the sampler
-    reads at most the last `max_history` finished trials (see `_optuna`), which keeps an ask under
-    about a second at any trial count on a 2-core machine."""
+    reads at most the last `max_history` finished trials (see `_optuna`), so an ask costs no more at
+    trial 10,000 than at trial 1,000."""
 
     def __init__(self, space, *, n_startup_trials: int = 10, max_history: int | None = 1000, **options) -> None:
         self.n_startup_trials = int(n_startup_trials)
