@@ -13,7 +13,8 @@ about a millisecond from the point and its analytic MACs, with seeded noise), fo
   hypervolume of `analysis.hypervolume` (accuracy x decades of MACs, reference point accuracy 0 and
   twice the largest MACs of any trial of the bench).
 
-The driver asks and tells as the search plan does with `--concurrent` slots: it keeps that many
+`grid` is left out: the `mnasnet` grid has some 10^13 points in a fixed order (and `shuffle` lists them
+all first), so it is no searcher for this space. The driver asks and tells as the search plan does with `--concurrent` slots: it keeps that many
 proposals in flight, tells the oldest when a slot frees, and tells a proposal whose network already
 has a result that result at once, without counting a trial (`nasx.search.plan.Plan`; the plan itself
 is not used because it writes every trial to a results table, which would time the store instead).

@@ -1,4 +1,5 @@
-"""A synthetic accuracy of a `mnasnet` point, computed in microseconds, for comparing searchers cheaply.
+"""A synthetic accuracy of a `mnasnet` point, computed in about a millisecond (most of it the analytic
+MACs), for comparing searchers cheaply.
 
 Why synthetic and not fitted: the project's studies hold a few dozen trained networks each, far too few
 to fit a model of a 43-parameter space; a documented function with the structure NAS results show
