@@ -176,7 +176,16 @@ class Space:
     def suggest(self, trial) -> ArchSpec:
         """Optuna define-by-run: one `trial.suggest_*` per parameter, then the pure generator.
         Raises `Rejected` for an invalid combination or a candidate outside the budget."""
+        return self.suggest_point(trial)[1]
+
+    def suggest_point(self, trial) -> tuple[dict[str, Any], ArchSpec]:
+        """(values, spec) of `suggest`: the values as the parameters returned them (on their grids)."""
         values = {p.name: p.suggest(trial) for p in self.parameters()}
+        return values, self.admit(values)
+
+    def admit(self, values: dict[str, Any]) -> ArchSpec:
+        """The ArchSpec of proposed values (on the parameters' grids); `Rejected` when the combination
+        is invalid or the candidate is outside the budget."""
         try:
             spec = self._generate(values)
         except ValueError as exc:

@@ -144,7 +144,7 @@ BAD = [
     (["seed=0,1"], r"seed=0,1 sweeps several values: add -m"),
     (["references=[nope]"], r"unknown family 'nope'"),
     (["space=compound", "search=grid", "space.options.mode=continuous"], r"no grid"),
-    (["search=tpe", "objective=multi"], r"optimizes one objective"),
+    (["search=evolution", "objective=multi"], r"optimizes one objective"),
     (["+search.options.bogus=1"], r"unknown options \['bogus'\]"),
     (["+space.options.bogus=1"], r"bogus"),
     (["resources.cpus_per_trial=0"], r"cpus_per_trial > 0"),

@@ -7,7 +7,8 @@ from nasx import complexity
 from nasx.search import searchers
 from nasx.search.searchers import Outcome, Proposal
 
-SINGLE = ("tpe", "evolution", "reinforce")  # single-objective searchers that learn
+SINGLE = ("tpe", "evolution", "reinforce")  # searchers that learn one objective
+ONE_OBJECTIVE_ONLY = ("evolution", "reinforce")
 UNSEEDED_ORDER = ("grid",)  # order fixed by the space, not by the seed
 
 
@@ -145,7 +146,7 @@ def test_outcome_and_objectives_are_validated():
         make("random", objectives=(("reward", "up"),))
     with pytest.raises(ValueError, match="at least one"):
         make("random", objectives=())
-    for name in SINGLE:
+    for name in ONE_OBJECTIVE_ONLY:
         with pytest.raises(ValueError, match="optimizes one objective; got 2"):
             make(name, objectives=(("val/top1", "max"), ("macs", "min")))
     assert make("random", objectives=[["macs", "min"]]).objectives == (("macs", "min"),)
@@ -231,3 +232,113 @@ def test_optuna_rejections_are_told_as_pruned():
     assert searcher.rejections > 0
     assert states.count(optuna.trial.TrialState.PRUNED) == searcher.rejections
     assert states.count(optuna.trial.TrialState.COMPLETE) == 12
+
+
+# What each searcher does when asked for more proposals than it has results (a search with many slots
+# at its start, or while results are slow): every searcher answers every ask at once, so no slot waits.
+#   random, grid: never look at results.
+#   tpe: random until n_startup_trials (10) trials have finished (points the space rejected count),
+#        then TPE on whatever has been told, the pending proposals left out, so asks keep coming;
+#   nsga2: every ask before population_size results are told belongs to generation 0 and is random.
+#   evolution: proposals before population_size asks, or while no member has a result, are random.
+#   reinforce: samples the current policy (uniform before any result).
+@pytest.mark.parametrize("name", searchers.names())
+def test_more_asks_than_results_fill_every_slot(name):
+    """64 asks before any tell: all answered, all valid and within the budget, mostly distinct;
+    the results told afterwards, in any order, are accepted and asks go on."""
+    space = space_for(name)
+    searcher = make(name)
+    asked = [searcher.ask() for _ in range(64 if name != "grid" else 10)]
+    assert all(p is not None for p in asked)
+    assert all(space.budget.admits(p.spec) for p in asked)
+    assert len({p.spec.key() for p in asked}) >= 0.9 * len(asked)
+    assert searcher.pending == [p.id for p in asked]
+    for p in reversed(asked):
+        searcher.tell(p.id, Outcome("ok", metrics(p)))
+    assert searcher.pending == [] and searcher.ask() is not None
+
+
+@pytest.mark.parametrize("name", ["evolution", "nsga2"])
+def test_proposals_before_any_result_are_the_random_start(name):
+    """Evolution's first population and NSGA-II's generation 0 (8 here) do not depend on results: asking them all at once proposes what asking them one result at a time does."""
+    first = make(name, seed=2)
+    at_once = [first.ask().spec.key() for _ in range(8)]
+    second = make(name, seed=2)
+    one_by_one = []
+    for _ in range(8):
+        p = second.ask()
+        one_by_one.append(p.spec.key())
+        second.tell(p.id, Outcome("ok", metrics(p)))
+    assert at_once == one_by_one
+
+
+def test_tpe_takes_two_objectives():
+    import optuna
+    searcher = make("tpe", objectives=(("val/top1", "max"), ("macs", "min")))
+    assert searcher.study.directions == [optuna.study.StudyDirection.MAXIMIZE, optuna.study.StudyDirection.MINIMIZE]
+    drive(searcher, 20)
+    assert searcher.pending == [] and len(searcher.study.best_trials) >= 1
+
+
+@pytest.mark.parametrize("name", ["tpe", "nsga2"])
+def test_optuna_searchers_propose_what_raw_optuna_does(name):
+    """The same proposals as raw Optuna driven define-by-run with the same sampler, seed and results."""
+    import optuna
+    space = search_spaces.get("mnasnet")
+    objectives = (("val/top1", "max"), ("macs", "min")) if name == "nsga2" else (("reward", "max"),)
+    options = {"population_size": 8} if name == "nsga2" else {}
+    searcher = searchers.get(name, space, seed=5, objectives=objectives, **options)
+    sampler = (optuna.samplers.NSGAIISampler(seed=5, population_size=8) if name == "nsga2"
+               else optuna.samplers.TPESampler(seed=5, n_startup_trials=10))
+    study = optuna.create_study(sampler=sampler, directions=["maximize", "minimize"][:len(objectives)])
+    for _ in range(30):
+        p = searcher.ask()
+        trial = study.ask()
+        raw = {param.name: param.suggest(trial) for param in space.parameters()}
+        assert raw == p.values
+        m = metrics(p)
+        searcher.tell(p.id, Outcome("ok", m))
+        study.tell(trial, [m[k] for k, _ in objectives])
+
+
+def test_tpe_history_is_bounded_and_late_results_are_kept():
+    """With max_history=10 the study restarts from the last 5 finished trials whenever it holds 10;
+    a proposal asked before a restart and told after it joins the current study."""
+    import optuna
+    searcher = make("tpe", max_history=10, n_startup_trials=3)
+    late = searcher.ask()  # told only at the end
+    for _ in range(23):
+        p = searcher.ask()
+        searcher.tell(p.id, Outcome("ok", metrics(p)))
+        assert len(searcher.study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) < 10
+    assert searcher.studies > 1
+    storage = searcher.study._storage
+    assert len(storage.get_all_studies()) == 2  # the current study and the one `late` came from
+    before = len(searcher.study.trials)
+    searcher.tell(late.id, Outcome("ok", metrics(late)))
+    assert len(searcher.study.trials) == before + 1
+    assert searcher.study.trials[-1].params == late.values
+    assert len(storage.get_all_studies()) == 1
+    with pytest.raises(ValueError, match="max_history=1"):
+        make("tpe", max_history=1)
+
+
+def test_nsga2_default_population_learns_within_100_trials():
+    """Mean preference of proposals 50..99 over 3 seeds (random expects 4.9): NSGA-II at its default
+    population (24) is well above random; at Optuna's 50 its first two generations barely select."""
+    space = search_spaces.get("mnasnet")
+
+    def late_mean(seed: int, **options) -> float:
+        searcher = searchers.get("nsga2", space, seed=seed, **options)
+        scores = []
+        for _ in range(100):
+            p = searcher.ask()
+            scores.append(preference(p.values))
+            searcher.tell(p.id, Outcome("ok", {"reward": float(scores[-1])}))
+        return float(np.mean(scores[50:]))
+
+    assert searchers.get("nsga2", space).population_size == 24
+    default = np.mean([late_mean(seed) for seed in range(3)])
+    optuna_default = np.mean([late_mean(seed, population_size=50) for seed in range(3)])
+    assert default > 4.9 + 2.0
+    assert default > optuna_default + 1.5

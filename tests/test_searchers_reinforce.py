@@ -49,15 +49,49 @@ def test_update_follows_the_reinforce_rule_by_hand():
     first, second = c.ask(), c.ask()
     c.tell(first.id, ok(0.0))  # the first reward is the baseline: advantage 0, nothing moves
     assert all(np.all(z == 0) for z in c.logits)
-    c.tell(second.id, ok(1.0))  # advantage 1 - 0 = 1
+    c.tell(second.id, ok(1.0))  # rewards 0 and 1: sd 0.5, advantage (1 - 0) / 0.5 = 2
     probs = c.probabilities()
-    # b1_op, 5 values from p = 0.2: chosen logit 0.5 * (1 - 0.2) = 0.4, others 0.5 * (0 - 0.2) = -0.1
+    # b1_op, 5 values from p = 0.2: chosen logit 0.5 * 2 * (1 - 0.2) = 0.8, others 0.5 * 2 * (0 - 0.2) = -0.2
     op = second.values["b1_op"]
-    assert probs["b1_op"][op] == pytest.approx(math.exp(0.4) / (math.exp(0.4) + 4 * math.exp(-0.1)))
-    # b1_k, 2 values from p = 0.5: logits +0.25 and -0.25
+    assert probs["b1_op"][op] == pytest.approx(math.exp(0.8) / (math.exp(0.8) + 4 * math.exp(-0.2)))
+    # b1_k, 2 values from p = 0.5: logits +0.5 and -0.5
     k = second.values["b1_k"]
-    assert probs["b1_k"][k] == pytest.approx(math.exp(0.25) / (math.exp(0.25) + math.exp(-0.25)))
+    assert probs["b1_k"][k] == pytest.approx(math.exp(0.5) / (math.exp(0.5) + math.exp(-0.5)))
     assert c.baseline == pytest.approx(0.1)
+    third = c.ask()
+    c.tell(third.id, ok(0.1))  # rewards 0, 1, 0.1: sd = sqrt(0.42 / 3); advantage (0.1 - 0.1) / sd = 0
+    assert c.probabilities() == probs
+
+
+def test_step_is_invariant_to_an_affine_rescaling_of_rewards():
+    """Rewards r and 250 * r - 3 give the same policy and so the same proposals."""
+    raw, scaled = controller(), controller()
+    for _ in range(40):
+        p, q = raw.ask(), scaled.ask()
+        assert p.values == q.values
+        r = 0.7 + 0.01 * (p.values["b1_op"] == "mb6") + 0.003 * (p.values["act"] == "swish")
+        raw.tell(p.id, ok(r))
+        scaled.tell(q.id, ok(250 * r - 3))
+    for z, w in zip(raw.logits, scaled.logits):
+        assert np.allclose(z, w, rtol=1e-9, atol=1e-9)
+    assert np.abs(np.concatenate(raw.logits)).max() > 0.1  # the policy did move
+
+
+def test_rewards_a_hundredth_apart_are_learned_at_the_default_lr():
+    c = controller()
+    for _ in range(150):
+        p = c.ask()
+        c.tell(p.id, ok(0.70 + (0.01 if p.values["b1_op"] == "mb6" else 0.0)))
+    probs = c.probabilities()["b1_op"]
+    assert probs["mb6"] > 0.5 and probs["mb6"] == max(probs.values())
+
+
+def test_every_ask_is_answered_before_any_result():
+    """A search with more slots than results: 64 asks with nothing told, all distinct points."""
+    c = controller()
+    proposals = [c.ask() for _ in range(64)]
+    assert all(p is not None for p in proposals) and len({p.spec.key() for p in proposals}) == 64
+    assert c.pending == list(range(64))
 
 
 def test_failed_and_pruned_outcomes_do_not_move_the_policy():

@@ -40,6 +40,7 @@ class Ledger:
         self.start = time.monotonic()
         self.last_line = self.start
         self.new_done = 0
+        self._unprinted: list[tuple[dict, int]] = []  # (row, trials done with it) of lines not yet printed
 
     def total_trials(self) -> int:
         raise NotImplementedError
@@ -48,7 +49,7 @@ class Ledger:
         return sum(self.counts.values())
 
     def record(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Append a finished trial's row to the results and print its progress line."""
+        """Append a finished trial's row to the results; its progress line waits for `flush_lines`."""
         row["order"] = self.order
         self.order += 1
         self.counts[row["status"]] += 1  # counted first: nothing below may let a search pass its budget
@@ -61,9 +62,17 @@ class Ledger:
                      f"{' '.join(str(exc).split())}); {results.store.LOG} holds every row")
         if row["status"] == "ok" and finite(row.get("reward")):
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
-        self.out(self.progress_line(row))
-        self.last_line = time.monotonic()
+        self._unprinted.append((row, self.done()))
         return row
+
+    def flush_lines(self) -> None:
+        """Print the progress lines of the trials recorded since the last call. The drivers call it once
+        Tune has asked for the trial that refills a slot, so `running` counts that one too."""
+        for row, done in self._unprinted:
+            self.out(self.progress_line(row, done))
+        if self._unprinted:
+            self.last_line = time.monotonic()
+        self._unprinted.clear()
 
     def status_line(self) -> str:
         """The live view between trial ends: what is running and for how long."""
@@ -71,8 +80,10 @@ class Ledger:
         return (f"[{self.done():>3}/{self.total_trials()}] running {len(self.inflight)}: "
                 f"{', '.join(sorted(self.inflight)) or '-'} | {fmt_s(self.last_line - self.start)} elapsed")
 
-    def progress_line(self, row: dict[str, Any]) -> str:
-        done, total = self.done(), self.total_trials()
+    def progress_line(self, row: dict[str, Any], done: int | None = None) -> str:
+        """One finished trial: `done` trials finished with it (default: all so far), `running` as of now."""
+        done = self.done() if done is None else done
+        total = self.total_trials()
         elapsed = time.monotonic() - self.start
         left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
         what = row.get("family") or row["trial_id"]

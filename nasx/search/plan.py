@@ -1,8 +1,10 @@
 """Driver-side bookkeeping of a search: what runs next, what finished, and the live view.
 
 Pure Python (no Ray): the Ray runner calls `next_config()` when a worker is free and `complete()`
-when a trial ends. Rows already in the run directory (a resumed search) are never trained again:
-when the searcher proposes one of them, it hears the recorded outcome at once.
+when a trial ends. A trial's progress line is printed at the next `next_config()`, once the slot it
+freed has been refilled, so that its `running` count is what runs (Tune asks right after each end).
+Rows already in the run directory (a resumed search) are never trained again: when the searcher
+proposes one of them, it hears the recorded outcome at once.
 """
 from __future__ import annotations
 
@@ -68,7 +70,12 @@ class Plan(Ledger):
         return config
 
     def next_config(self) -> dict | str | None:
-        """The next trial's config, None to ask again later, or FINISHED."""
+        """The next trial's config, None to ask again later, or FINISHED; then the pending progress lines."""
+        config = self._next_config()
+        self.flush_lines()
+        return config
+
+    def _next_config(self) -> dict | str | None:
         if self.refs:
             name, seed = self.refs.pop(0)
             full = families.get(name)
@@ -80,7 +87,7 @@ class Plan(Ledger):
                 row = unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
                                       commit=self.commit)
                 self._record({**row, "seed": seed}, {"family": name})
-                return self.next_config()
+                return self._next_config()
             return self._launch(trial_config(trial_id, full, trained, family=name, values=values, seed=seed))
         while not self.exhausted and self.searched_done + self._searched_running() < self.setup.budget:
             if self.asks >= MAX_ASKS_PER_TRIAL * self.setup.budget:

@@ -37,12 +37,14 @@ class TrialQueue(Ledger):
         return self.skipped + self.new_done
 
     def next_config(self) -> dict | str | None:
-        """The next trial's config, None while the last ones run, then FINISHED."""
+        """The next trial's config, None while the last ones run, then FINISHED; then the pending progress
+        lines."""
+        config = None if self.inflight else FINISHED
         if self.pending:
             config = self.pending.pop(0)
             self.inflight[config["trial_id"]] = config
-            return config
-        return None if self.inflight else FINISHED
+        self.flush_lines()
+        return config
 
     def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
         """Record a trial's end (its final result or its failure); returns its row."""

@@ -358,3 +358,4 @@ def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name
         tuner.fit()
     finally:
         _PLANS.pop(id(plan), None)
+        plan.flush_lines()

@@ -4,6 +4,13 @@ A point the space rejects (invalid or over budget) is told to Optuna as pruned, 
 learns to avoid it, and another trial is asked, at most `max_rejections` times in a row.
 An outcome becomes: ok -> its objective values; pruned -> pruned, after reporting its objective
 (when single and finite) as the last intermediate value; failed or non-finite -> failed.
+
+`max_history` bounds what the sampler reads: once the study holds that many finished trials, a fresh
+study (with a fresh sampler seeded from the seed and the study's number) starts from the most recent
+half of them, so a sampler whose cost grows with its history (TPE re-reads every trial on every ask)
+costs at most that of `max_history` trials per ask, at trial 10,000 as at trial 1,000. A proposal
+asked before the switch is told to the study it came from and copied into the current one; an old
+study is dropped once none of its proposals is pending. None: the whole history, as Optuna does.
 """
 from __future__ import annotations
 
@@ -16,38 +23,72 @@ from nasx.search.searchers.base import Outcome, Proposal, Searcher
 from search_spaces.base import Rejected
 
 DIRECTION = {"max": "maximize", "min": "minimize"}
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 class OptunaSearcher(Searcher):
     """A searcher whose proposals come from an Optuna sampler (`_sampler()` in the subclass)."""
 
-    def __init__(self, space, *, max_rejections: int = 1000, **options) -> None:
+    def __init__(self, space, *, max_rejections: int = 1000, max_history: int | None = None, **options) -> None:
         super().__init__(space, **options)
         if max_rejections < 1:
             raise ValueError(f"searcher {self.name}: max_rejections={max_rejections} must be >= 1")
+        if max_history is not None and (isinstance(max_history, bool) or int(max_history) < 2):
+            raise ValueError(f"searcher {self.name}: max_history={max_history} must be >= 2 (or null: unbounded)")
         self.max_rejections = int(max_rejections)
+        self.max_history = None if max_history is None else int(max_history)
         self.rejections = 0  # all points the space rejected so far
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        self.study = optuna.create_study(sampler=self._sampler(),
-                                         directions=[DIRECTION[d] for _, d in self.objectives])
+        self._storage = optuna.storages.InMemoryStorage()
+        self.studies = 0  # studies started so far (1 + the number of history switches)
+        self.study = self._new_study()
         self._trials: dict[int, optuna.Trial] = {}  # proposal id -> its Optuna trial
 
-    def _sampler(self) -> optuna.samplers.BaseSampler:
+    def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
         raise NotImplementedError
+
+    def _new_study(self) -> optuna.Study:
+        self.studies += 1
+        seed = self.seed if self.studies == 1 else (self.seed * 1_000_003 + self.studies) % 2 ** 32
+        return optuna.create_study(storage=self._storage, study_name=f"{self.name}-{self.studies}",
+                                   sampler=self._sampler(seed),
+                                   directions=[DIRECTION[d] for _, d in self.objectives])
+
+    def _tell(self, trial: optuna.Trial, values=None, state=None) -> None:
+        """Tell `trial` to its study; a trial of an earlier study is copied into the current one too."""
+        trial.study.tell(trial, values, state=state)
+        if trial.study is not self.study:
+            self.study.add_trial(self._storage.get_trial(trial._trial_id))
+            self._drop_if_done(trial.study)
+        self._bound_history()
+
+    def _drop_if_done(self, study: optuna.Study) -> None:
+        if study is not self.study and not any(t.study is study for t in self._trials.values()):
+            optuna.delete_study(study_name=study.study_name, storage=self._storage)
+
+    def _bound_history(self) -> None:
+        if self.max_history is None:
+            return
+        done = self.study._get_trials(deepcopy=False, states=FINISHED, use_cache=True)
+        if len(done) >= self.max_history:
+            keep, old = done[-(self.max_history // 2):], self.study
+            self.study = self._new_study()
+            self.study.add_trials(keep)
+            self._drop_if_done(old)
 
     def _propose(self):
         last = ""
         for _ in range(self.max_rejections):
             trial = self.study.ask()
             try:
-                spec = self.space.suggest(trial)
+                values, spec = self.space.suggest_point(trial)
             except Rejected as exc:
-                self.study.tell(trial, state=TrialState.PRUNED)
+                self._tell(trial, state=TrialState.PRUNED)
                 self.rejections += 1
                 last = str(exc)
                 continue
             self._trials[len(self.proposals)] = trial
-            return self.space.values_from(trial.params), spec
+            return values, spec
         raise ValueError(f"searcher {self.name}: the space rejected {self.max_rejections} proposals in a row "
                          f"(last: {last}); widen the space's budget")
 
@@ -55,11 +96,11 @@ class OptunaSearcher(Searcher):
         trial = self._trials.pop(proposal.id)
         values = self.objective_values(outcome)
         if values is not None:
-            self.study.tell(trial, list(values))
+            self._tell(trial, list(values))
         elif outcome.status == "pruned":
             value = outcome.metrics.get(self.objectives[0][0])
             if len(self.objectives) == 1 and isinstance(value, (int, float)) and math.isfinite(value):
                 trial.report(float(value), int(outcome.metrics.get("epochs", 0)))
-            self.study.tell(trial, state=TrialState.PRUNED)
+            self._tell(trial, state=TrialState.PRUNED)
         else:
-            self.study.tell(trial, state=TrialState.FAIL)
+            self._tell(trial, state=TrialState.FAIL)

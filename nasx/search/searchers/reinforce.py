@@ -6,11 +6,19 @@ space for a log range, snapped onto the parameter's own grid). Each proposal sam
 per parameter; a point the space rejects is resampled. On an ok outcome with reward r (the
 objective, signed so that larger is better), every sampled parameter's logits move by
 
-    logits += lr * (r - b) * (onehot(action) - softmax(logits))
+    logits += lr * A * (onehot(action) - softmax(logits))
             + lr * entropy_weight * dH/dlogits,    dH/dlogits = -p * (log p + H)
+    A = (r - b) / sd
 
-where b is the baseline before this reward, then b <- decay * b + (1 - decay) * r. The baseline
-starts at the first reward told. Failed and pruned outcomes do not update the policy.
+where b is the baseline before this reward, then b <- decay * b + (1 - decay) * r, and sd is the
+standard deviation (population) of every reward told so far, r included; A = 0 while sd is 0. The
+baseline starts at the first reward told. Normalising by sd makes the step invariant to an affine
+rescaling of the rewards (r -> a * r + c, a > 0), so one `lr` serves rewards that differ by 0.01 or by
+100. Failed and pruned outcomes do not update the policy.
+
+Every ask is answered at once, from the current policy (the uniform one before any result), so a
+search with many slots and no results yet still fills them all; results update the policy one at a
+time as they are told, in any order.
 """
 from __future__ import annotations
 
@@ -56,11 +64,22 @@ class ReinforceSearcher(Searcher):
         self.actions = [actions_of(p, int(max_choices)) for p in self.params]
         self.logits = [np.zeros(len(a)) for a in self.actions]
         self.baseline: float | None = None
+        self._reward_stats = (0, 0.0, 0.0)  # Welford: count, mean, sum of squared deviations
         self._sampled: dict[int, list[int]] = {}  # proposal id -> action index per parameter
 
     def probabilities(self) -> dict[str, dict[Any, float]]:
         """{parameter: {value: probability}} of the current policy."""
         return {p.name: dict(zip(a, softmax(z).tolist())) for p, a, z in zip(self.params, self.actions, self.logits)}
+
+    def _reward_sd(self, reward: float) -> float:
+        """Standard deviation of the rewards told so far, this one included (Welford's update)."""
+        n, mean, m2 = self._reward_stats
+        n += 1
+        delta = reward - mean
+        mean += delta / n
+        m2 += delta * (reward - mean)
+        self._reward_stats = (n, mean, m2)
+        return math.sqrt(max(m2, 0.0) / n)
 
     def _propose(self):
         for _ in range(self.max_tries):
@@ -83,7 +102,8 @@ class ReinforceSearcher(Searcher):
             return
         if self.baseline is None:
             self.baseline = reward
-        advantage = reward - self.baseline
+        sd = self._reward_sd(reward)
+        advantage = (reward - self.baseline) / sd if sd > 0 else 0.0
         for z, i in zip(self.logits, picks):
             p = softmax(z)
             step = -advantage * p
