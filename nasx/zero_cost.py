@@ -23,8 +23,9 @@ from nasx.build import build_model
 from nasx.complexity import complexity
 from nasx.data.augment import normalize
 from nasx.data.dataset import Dataset
+from nasx.results.schema import ZERO_COST_SCORES
 
-SCORES = ("grad_norm", "synflow", "naswot")
+SCORES = ZERO_COST_SCORES
 COLUMNS = {name: f"zero_cost/{name}" for name in SCORES}   # results-table column of each score
 BATCH_SIZE = 64
 WEIGHTED = (nn.Conv2d, nn.Linear)
