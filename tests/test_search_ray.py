@@ -146,3 +146,26 @@ def test_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
         assert frame["node"].nunique() == 2
     finally:
         subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120)
+
+
+def test_run_trials_applies_each_trials_seed_and_protocol_and_resumes(local_ray, tmp_path):
+    import nasx
+    from nasx.search.runner import run_trials
+    from nasx.search.trials import proxy_spec, trial_config
+
+    setup = tiny_setup(tmp_path / "run")
+    full = nasx.families.get("mobilenet_v2")
+    trained = proxy_spec(setup, full, resolution=8, num_classes=10, channels=3)
+    configs = [trial_config(f"c-mv2@s{s}", full, trained, family="mobilenet_v2", seed=s, stage="confirm",
+                            rung="epochs=2", train={"epochs": 2}) for s in (0, 1)]
+    lines = []
+    run_dir = run_trials(setup, configs, out=lines.append, title="confirm")
+    frame = results.load(run_dir).set_index("trial_id")
+    assert sorted(frame.index) == ["c-mv2@s0", "c-mv2@s1"]
+    assert (frame["status"] == "ok").all() and (frame["epochs"] == 2).all()
+    assert frame.loc["c-mv2@s1", "seed"] == 1 and (frame["stage"] == "confirm").all()
+    assert frame.loc["c-mv2@s0", "config_hash"] != frame.loc["c-mv2@s1", "config_hash"]
+    assert lines[0].startswith("confirm: 2 trials (0 already done)")
+    again = []
+    run_trials(setup, configs, out=again.append, title="confirm")
+    assert again[0].startswith("confirm: 2 trials (2 already done)") and len(results.load(run_dir)) == 2

@@ -7,14 +7,13 @@ when the searcher proposes one of them, it hears the recorded outcome at once.
 from __future__ import annotations
 
 import json
-import math
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import pandas as pd
 
-from nasx import families, results
+from nasx import families
+from nasx.search.ledger import Ledger, finite
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
@@ -33,34 +32,21 @@ class DataShape:
     channels: int
 
 
-def _fmt_s(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
-
-
-class Plan:
+class Plan(Ledger):
     def __init__(self, setup: SearchSetup, space, searcher: Searcher, shape: DataShape, existing: pd.DataFrame,
                  *, commit: str = "", out: Callable[[str], None] = print) -> None:
         self.setup, self.space, self.searcher, self.shape = setup, space, searcher, shape
-        self.commit, self.out = commit, out
-        self.run_dir = setup.run_dir
-        rows = existing.to_dict("records") if len(existing) else []
+        super().__init__(setup.run_dir, existing, out=out)
+        self.commit = commit
+        rows = [r for r in (existing.to_dict("records") if len(existing) else [])
+                if (r.get("stage") or "search") == "search"]  # confirm and fidelity rows train by other protocols
         self.cache: dict[str, dict] = {r["arch_key"]: r for r in rows if isinstance(r.get("arch_key"), str)}
-        self.trial_ids = {r["trial_id"] for r in rows}
-        self.order = len(rows)
         self.searched_done = sum(1 for r in rows if searched(r))
         self.refs = [f for f in setup.references if f"ref-{f}" not in self.trial_ids]
-        self.counts = {s: sum(1 for r in rows if r["status"] == s) for s in results.STATUSES}
-        self.best = max((float(r["reward"]) for r in rows if r["status"] == "ok" and _finite(r.get("reward"))),
-                        default=math.nan)
-        self.inflight: dict[str, dict] = {}
         self.waiting: dict[str, list[int]] = {}
         self.asks = 0
         self.exhausted = False
         self.scaling: list | None = None  # follow-up trials of a compound study, queued when the search ends
-        self.start = time.monotonic()
-        self.last_line = self.start
-        self.new_done = 0
 
     # --- what runs next ---
     def _searched_running(self) -> int:
@@ -133,7 +119,7 @@ class Plan:
     def _scaling_trials(self) -> list[dict]:
         """Configs scaling the base by the best triple found (by reward, or accuracy in multi mode)."""
         by = "reward" if self.setup.objective.mode == "reward" else "val/top1"
-        done = [r for r in self.cache.values() if r["status"] == "ok" and searched(r) and _finite(r.get(by))
+        done = [r for r in self.cache.values() if r["status"] == "ok" and searched(r) and finite(r.get(by))
                 and json.loads(r.get("choices") or "{}").get("alpha") is not None]
         if not done:
             self.out("no finished alpha/beta/gamma trial: skipping the scaling step")
@@ -168,23 +154,15 @@ class Plan:
         return self._record(row, config)
 
     def _record(self, row: dict[str, Any], config: dict) -> dict:
-        row["order"] = self.order
-        self.order += 1
-        results.append(self.run_dir, row)
         self.cache[row["arch_key"]] = row
+        if searched(config):
+            self.searched_done += 1
+        self.record(row)
         outcome = outcome_of(row)
         if config.get("proposal_id") is not None:
             self.searcher.tell(config["proposal_id"], outcome)
             for waiting_id in self.waiting.pop(row["arch_key"], []):
                 self.searcher.tell(waiting_id, outcome)
-        if searched(config):
-            self.searched_done += 1
-        self.counts[row["status"]] += 1
-        self.new_done += 1
-        if row["status"] == "ok" and _finite(row.get("reward")):
-            self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
-        self.out(self.progress_line(row))
-        self.last_line = time.monotonic()
         return row
 
     def total_trials(self) -> int:
@@ -192,34 +170,8 @@ class Plan:
         phis = len(self.setup.scale_phis)
         return self.setup.budget + len(self.setup.references) + (1 + len(MODES) * phis if phis else 0)
 
-    def status_line(self) -> str:
-        """The live view between trial ends: what is running and for how long."""
-        done, total = sum(self.counts.values()), self.total_trials()
-        self.last_line = time.monotonic()
-        return (f"[{done:>3}/{total}] running {len(self.inflight)}: {', '.join(sorted(self.inflight)) or '-'} | "
-                f"{_fmt_s(self.last_line - self.start)} elapsed")
-
-    def progress_line(self, row: dict[str, Any]) -> str:
-        done, total = sum(self.counts.values()), self.total_trials()
-        elapsed = time.monotonic() - self.start
-        left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
-        what = row.get("family") or row["trial_id"]
-        score = (f"val/top1 {row['val/top1']:.3f}" if _finite(row.get("val/top1")) else row["status"])
-        reward = f" reward {row['reward']:.4f}" if _finite(row.get("reward")) else ""
-        best = f"best reward {self.best:.4f}" if _finite(self.best) else "best reward -"
-        eta = f", ~{_fmt_s(left)} left" if _finite(left) else ""
-        return (f"[{done:>3}/{total}] {what:<16} {score}{reward} | running {len(self.inflight)} "
-                f"failed {self.counts['failed']} pruned {self.counts['pruned']} | {best} | "
-                f"{_fmt_s(elapsed)} elapsed{eta}")
-
 
 def searched(row_or_config: dict) -> bool:
-    """A trial proposed by the searcher (not a reference family, not a scaling follow-up)."""
-    return not row_or_config.get("family") and not str(row_or_config.get("trial_id", "")).startswith(SCALING_PREFIX)
-
-
-def _finite(value) -> bool:
-    try:
-        return value is not None and math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
+    """A trial proposed by the searcher (not a reference family, not a scaling follow-up, not a later stage)."""
+    return ((row_or_config.get("stage") or "search") == "search" and not row_or_config.get("family")
+            and not str(row_or_config.get("trial_id", "")).startswith(SCALING_PREFIX))

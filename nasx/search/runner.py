@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,8 @@ from nasx.search import searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
 from nasx.search.summary import summary
-from nasx.search.trials import git_commit
+from nasx.search.queue import TrialQueue
+from nasx.search.trials import git_commit, trial_seed, trial_train
 
 os.environ.setdefault("TUNE_DISABLE_AUTO_CALLBACK_LOGGERS", "1")
 os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
@@ -52,8 +54,9 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
             reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
             tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
 
-    record = evaluate_trial(spec, _data_at(spec.resolution, data, setup), replace(setup.train, threads=threads),
-                            setup.objective, seed=setup.seed, full_spec=full, on_epoch=on_epoch)
+    record = evaluate_trial(spec, _data_at(spec.resolution, data, setup),
+                            replace(trial_train(setup, config), threads=threads), setup.objective,
+                            seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch)
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
                  "row": json.dumps(record.to_row())})
 
@@ -78,7 +81,7 @@ def _cost(setup: SearchSetup, spec, full) -> float:
     return float(getattr(complexity(full if setup.objective.scale == "full" else spec), setup.objective.metric))
 
 
-def _tune_searcher(plan: Plan):
+def _tune_searcher(plan: Plan | TrialQueue):
     from ray.tune.search import Searcher
 
     class PlanSearcher(Searcher):
@@ -124,7 +127,7 @@ def _plan_of(key: int):
     return _PLANS.get(key)
 
 
-def _heartbeat(plan: Plan):
+def _heartbeat(plan: Plan | TrialQueue):
     """A Tune callback printing the plan's status line when no trial has ended for HEARTBEAT_S."""
     from ray.tune import Callback
 
@@ -183,20 +186,40 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
         + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
     out(f"results: {run_dir / results.store.CSV}")
 
-    started = _init_ray(setup)
-    try:
-        _tune(setup, plan, data, run_dir)
-    finally:
-        if started:
-            import ray
-            ray.shutdown()
+    _run_on_ray(setup, plan, data, run_dir)
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
     return run_dir
 
 
-def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
+def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = print,
+               title: str = "trials") -> Path:
+    """Run a fixed list of trial configs (`trials.trial_config`) on Ray into setup.run_dir's results table;
+    trials that already have a row there are skipped, so calling it again resumes. Returns the run dir."""
+    run_dir = Path(setup.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    existing = results.load(run_dir) if (run_dir / results.store.LOG).is_file() else results.empty_frame()
+    setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
+    data = setup.data.load()
+    queue = TrialQueue(setup, configs, existing, commit=git_commit(), out=out)
+    out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
+    if queue.pending:
+        _run_on_ray(setup, queue, data, run_dir, name="tune-" + re.sub(r"\W+", "_", title)[:40])
+    return run_dir
+
+
+def _run_on_ray(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, *, name: str = "tune") -> None:
+    started = _init_ray(setup)
+    try:
+        _tune(setup, plan, data, run_dir, name)
+    finally:
+        if started:
+            import ray
+            ray.shutdown()
+
+
+def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name: str) -> None:
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
@@ -215,7 +238,7 @@ def _tune(setup: SearchSetup, plan: Plan, data, run_dir: Path) -> None:
         tune_config=tune.TuneConfig(search_alg=_tune_searcher(plan), scheduler=scheduler, num_samples=-1,
                                     max_concurrent_trials=r.max_concurrent, reuse_actors=True,
                                     trial_dirname_creator=lambda trial: trial.trial_id),
-        run_config=tune.RunConfig(name="tune", storage_path=str((run_dir / "ray").resolve()), verbose=0,
+        run_config=tune.RunConfig(name=name, storage_path=str((run_dir / "ray").resolve()), verbose=0,
                                   callbacks=[_heartbeat(plan)],
                                   failure_config=tune.FailureConfig(max_failures=r.max_retries),
                                   checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False)),

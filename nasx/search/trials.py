@@ -16,7 +16,9 @@ from nasx.complexity import complexity
 from nasx.generators.proxy import proxy
 from nasx.search.searchers import Outcome
 from nasx.search.setup import SearchSetup
+from nasx.train.spec import TrainSpec
 
+STAGES = ("search", "confirm", "fidelity")
 OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
 
 
@@ -33,10 +35,23 @@ def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_class
     return replace(spec, in_channels=channels)
 
 
-def training_key(setup: SearchSetup) -> str:
-    """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash)."""
-    parts = {"data": asdict(setup.data), "train": asdict(setup.train), "objective": asdict(setup.objective),
-             "proxy": asdict(setup.proxy), "seed": setup.seed}
+def trial_train(setup: SearchSetup, config: dict) -> TrainSpec:
+    """The training protocol of one trial: the setup's, with the config's `train` overrides applied."""
+    return replace(setup.train, **(config.get("train") or {}))
+
+
+def trial_seed(setup: SearchSetup, config: dict) -> int:
+    """The seed of one trial: the config's, else the setup's."""
+    seed = config.get("seed")
+    return setup.seed if seed is None else int(seed)
+
+
+def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | None = None) -> str:
+    """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash):
+    the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`)."""
+    parts = {"data": asdict(setup.data), "train": asdict(replace(setup.train, **(train or {}))),
+             "objective": asdict(setup.objective), "proxy": asdict(setup.proxy),
+             "seed": setup.seed if seed is None else seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -50,19 +65,27 @@ def git_commit() -> str:
 
 
 def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_id: int | None = None,
-                 family: str = "", values: dict | None = None, scaled: dict | None = None) -> dict[str, Any]:
-    """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial."""
+                 family: str = "", values: dict | None = None, scaled: dict | None = None, seed: int | None = None,
+                 stage: str = "search", rung: str = "", train: dict | None = None) -> dict[str, Any]:
+    """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial;
+    `seed` (None: the setup's) and `train` (TrainSpec field overrides) the trial's own protocol; `stage`
+    and `rung` label its row."""
+    if stage not in STAGES:
+        raise ValueError(f"stage={stage!r}: choose one of {', '.join(STAGES)}")
     return {"trial_id": trial_id, "arch": encode(trained), "arch_key": trained.key(), "full_arch": encode(full),
             "proposal_id": proposal_id, "family": family, "scaled": scaled,
-            "choices": json.dumps(values or {}, sort_keys=True, default=str)}
+            "choices": json.dumps(values or {}, sort_keys=True, default=str), "seed": seed, "stage": stage,
+            "rung": rung, "train": dict(train or {})}
 
 
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
     """The columns a trial's row takes from the search rather than from training."""
-    row = {"trial_id": config["trial_id"], "stage": "search", "full_arch": config.get("full_arch"),
-           "space": setup.space.name, "family": config["family"],
+    seed = trial_seed(setup, config)
+    row = {"trial_id": config["trial_id"], "stage": config.get("stage") or "search", "rung": config.get("rung") or "",
+           "full_arch": config.get("full_arch"), "space": setup.space.name, "family": config["family"],
            "choices": config["choices"], "searcher": "reference" if config["family"] else setup.searcher.name,
-           "config_hash": training_key(setup), "git_commit": commit, "seed": setup.seed,
+           "config_hash": training_key(setup, train=config.get("train"), seed=seed), "git_commit": commit,
+           "seed": seed,
            "dataset": setup.data.name, "resolution": setup.data.resolution}
     choices = json.loads(config["choices"])
     if config.get("scaled"):

@@ -1,0 +1,80 @@
+"""What every driver of trials keeps: ids, completion order, counts, the best reward, and the live view.
+
+`Plan` (a search) and `TrialQueue` (a fixed list of trials) both record finished trials through it.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+import pandas as pd
+
+from nasx import results
+
+
+def fmt_s(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+
+
+def finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class Ledger:
+    """Rows already in the run directory (`existing`) count as done; `record` appends a new one."""
+
+    def __init__(self, run_dir: str, existing: pd.DataFrame, *, out: Callable[[str], None] = print) -> None:
+        self.run_dir, self.out = run_dir, out
+        rows = existing.to_dict("records") if len(existing) else []
+        self.trial_ids = {r["trial_id"] for r in rows}
+        self.order = len(rows)
+        self.counts = {s: sum(1 for r in rows if r["status"] == s) for s in results.STATUSES}
+        self.best = max((float(r["reward"]) for r in rows if r["status"] == "ok" and finite(r.get("reward"))),
+                        default=math.nan)
+        self.inflight: dict[str, dict] = {}
+        self.start = time.monotonic()
+        self.last_line = self.start
+        self.new_done = 0
+
+    def total_trials(self) -> int:
+        raise NotImplementedError
+
+    def done(self) -> int:
+        return sum(self.counts.values())
+
+    def record(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Append a finished trial's row to the results and print its progress line."""
+        row["order"] = self.order
+        self.order += 1
+        results.append(self.run_dir, row)
+        self.counts[row["status"]] += 1
+        self.new_done += 1
+        if row["status"] == "ok" and finite(row.get("reward")):
+            self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
+        self.out(self.progress_line(row))
+        self.last_line = time.monotonic()
+        return row
+
+    def status_line(self) -> str:
+        """The live view between trial ends: what is running and for how long."""
+        self.last_line = time.monotonic()
+        return (f"[{self.done():>3}/{self.total_trials()}] running {len(self.inflight)}: "
+                f"{', '.join(sorted(self.inflight)) or '-'} | {fmt_s(self.last_line - self.start)} elapsed")
+
+    def progress_line(self, row: dict[str, Any]) -> str:
+        done, total = self.done(), self.total_trials()
+        elapsed = time.monotonic() - self.start
+        left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
+        what = row.get("family") or row["trial_id"]
+        score = f"val/top1 {row['val/top1']:.3f}" if finite(row.get("val/top1")) else row["status"]
+        reward = f" reward {row['reward']:.4f}" if finite(row.get("reward")) else ""
+        best = f"best reward {self.best:.4f}" if finite(self.best) else "best reward -"
+        eta = f", ~{fmt_s(left)} left" if finite(left) else ""
+        return (f"[{done:>3}/{total}] {what:<16} {score}{reward} | running {len(self.inflight)} "
+                f"failed {self.counts['failed']} pruned {self.counts['pruned']} | {best} | "
+                f"{fmt_s(elapsed)} elapsed{eta}")

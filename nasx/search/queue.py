@@ -1,0 +1,56 @@
+"""A fixed list of trials run to the end: a fidelity ladder, a confirmation stage.
+
+The same driver interface as `Plan` (the Ray runner calls `next_config()` and `complete()`), without a
+searcher. Configs whose trial id already has a row in the run directory are skipped, so running the
+same list again resumes it.
+"""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+import pandas as pd
+
+from nasx.search.ledger import Ledger
+from nasx.search.plan import FINISHED
+from nasx.search.setup import SearchSetup
+from nasx.search.trials import base_row, incomplete_row
+
+
+class TrialQueue(Ledger):
+    def __init__(self, setup: SearchSetup, configs: list[dict], existing: pd.DataFrame, *, commit: str = "",
+                 out: Callable[[str], None] = print) -> None:
+        super().__init__(setup.run_dir, existing, out=out)
+        self.setup, self.commit = setup, commit
+        ids = [c["trial_id"] for c in configs]
+        if len(set(ids)) != len(ids):
+            raise ValueError("trial ids of a trial list must be unique")
+        self.total = len(configs)
+        self.skipped = sum(1 for c in configs if c["trial_id"] in self.trial_ids)
+        self.pending = [c for c in configs if c["trial_id"] not in self.trial_ids]
+        self.trial_ids.update(ids)
+
+    def total_trials(self) -> int:
+        return self.total
+
+    def done(self) -> int:
+        return self.skipped + self.new_done
+
+    def next_config(self) -> dict | str | None:
+        """The next trial's config, None while the last ones run, then FINISHED."""
+        if self.pending:
+            config = self.pending.pop(0)
+            self.inflight[config["trial_id"]] = config
+            return config
+        return None if self.inflight else FINISHED
+
+    def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
+        """Record a trial's end (its final result or its failure); returns its row."""
+        config = self.inflight.pop(trial_id)
+        if result and "row" in result:
+            row = {**base_row(self.setup, config, commit=self.commit), **json.loads(result["row"]),
+                   "node": result.get("node", "")}
+        else:
+            row = incomplete_row(self.setup, config, "failed", error or "the trial ended without a result",
+                                 commit=self.commit, last=result)
+        return self.record(row)
