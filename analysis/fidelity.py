@@ -15,10 +15,10 @@ import pandas as pd
 
 from analysis.rank_stats import (N_BOOT, TOP_FRACTION, bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman,
                                  top_k_count, top_k_recall)
+from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 from nasx.results.schema import ZERO_COST_SCORES
 
 METRIC = "val/top1"
-ZERO_COST = "zero_cost"
 BASELINES = ("params", "macs")
 TARGET_RHO = 0.8
 RUNG = re.compile(r"(epochs|steps)=(\d+)")

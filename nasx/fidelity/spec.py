@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
+
 UNITS = ("epochs", "steps")
-ZERO_COST = "zero_cost"   # the rung label of the scores at initialisation (nasx.zero_cost)
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,10 @@ class FidelitySpec:
                 "target_rho": self.target_rho, "top_fraction": self.top_fraction, "n_boot": self.n_boot}
 
 
-SMOKE_ARCHS, SMOKE_SEEDS, SMOKE_RUNGS = 4, 2, (1, 2)
+SMOKE_ARCHS, SMOKE_SEEDS, SMOKE_RUNGS = 3, 2, (1, 2)
 
 
 def smoke(spec: FidelitySpec) -> FidelitySpec:
-    """The same study shrunk to seconds: 4 architectures, 2 seeds, rungs of 1 and 2 steps, small batches."""
+    """The same study shrunk to seconds: 3 architectures, 2 seeds, rungs of 1 and 2 steps, small batches."""
     return replace(spec, archs=min(spec.archs, SMOKE_ARCHS), seeds=min(spec.seeds, SMOKE_SEEDS), rungs=SMOKE_RUNGS,
                    unit="steps", zero_cost_batch=min(spec.zero_cost_batch, 16), n_boot=min(spec.n_boot, 100))

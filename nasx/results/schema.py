@@ -49,6 +49,7 @@ COLUMNS: dict[str, str] = {
 }
 
 STATUSES = ("ok", "failed", "pruned")
+ZERO_COST_RUNG = "zero_cost"                            # the rung of scores at initialisation
 ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")   # each in column zero_cost/NAME
 
 
