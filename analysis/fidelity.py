@@ -200,3 +200,101 @@ def notes(summary: dict) -> list[str]:
             "seed pairs; trial_s: mean wall seconds of one trial (one architecture, one seed); the three "
             "zero-cost scores are computed together, so they share one cost.",
             summary["recommendation"] + ".", summary["recommendation_one_seed"] + "."]
+
+
+# --- a fidelity run as the report reads it, and the protocol a search used ---------------------------
+
+CONFIG = "config.yaml"
+PROTOCOL_KEYS = ("space", "data", "proxy", "train", "smoke")
+BUDGET_KEYS = ("epochs", "steps", "eval_every", "threads", "seed", "device")   # what a rung may change
+
+
+def run_config(run_dir) -> dict:
+    """RUN_DIR/config.yaml as a dict ({} when the run directory has none)."""
+    import yaml
+    from pathlib import Path
+
+    path = Path(run_dir) / CONFIG
+    if not path.is_file():
+        return {}
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError:
+        raise ValueError(f"{path}: not readable YAML") from None
+    return cfg if isinstance(cfg, dict) else {}
+
+
+def options_of(config: dict) -> dict:
+    """fidelity_summary's keywords from a fidelity run's config (defaults where it has none)."""
+    f = config.get("fidelity") or {}
+    return {"target_rho": float(f.get("target_rho", TARGET_RHO)), "top_fraction": float(f.get("top_fraction",
+            TOP_FRACTION)), "n_boot": int(f.get("n_boot", N_BOOT)), "seed": int(config.get("seed") or 0)}
+
+
+def load_fidelity_run(run_dir) -> tuple[pd.DataFrame, dict]:
+    """(fidelity rows, config) of a fidelity run; one ValueError line when `run_dir` is not one."""
+    from pathlib import Path
+
+    from nasx import results
+
+    if not Path(run_dir).is_dir():
+        raise ValueError(f"--fidelity {run_dir}: no such run directory")
+    try:
+        frame = results.load(run_dir)
+    except ValueError as exc:
+        raise ValueError(f"--fidelity {run_dir}: {exc}") from None
+    rows = fidelity_rows(frame)
+    if rows.empty:
+        raise ValueError(f"--fidelity {run_dir}: not a fidelity run (no stage=fidelity trials; run `nasx fidelity`)")
+    return rows, run_config(run_dir)
+
+
+def _flat(value, where: str = "") -> dict:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{where}.{k}" if where else str(k)))
+        return out
+    return {where: value}
+
+
+def protocol_differences(search: dict, fidelity: dict) -> list[str]:
+    """Where a search's space, data, proxy scaling and training protocol (budget aside) differ from those
+    a fidelity run calibrated: `data.name (digits here, mnist5k there)`, ..."""
+    a = _flat({k: search.get(k) for k in PROTOCOL_KEYS})
+    b = _flat({k: fidelity.get(k) for k in PROTOCOL_KEYS})
+    out = []
+    for key in sorted(set(a) | set(b)):
+        if key.startswith("train.") and key.split(".", 1)[1] in BUDGET_KEYS:
+            continue
+        if (a.get(key) or None) != (b.get(key) or None) and not (key == "smoke" and not a.get(key) and not b.get(key)):
+            out.append(f"{key} ({a.get(key)!r} here, {b.get(key)!r} there)")
+    return out
+
+
+def budget_rung(config: dict) -> str:
+    """The rung label of a run's training budget: `epochs=3`, or `steps=N` when it trains by steps."""
+    train = config.get("train") or {}
+    steps = int(train.get("steps") or 0)
+    return f"steps={steps}" if steps > 0 else f"epochs={int(train.get('epochs') or 0)}"
+
+
+def protocol_notes(search: dict, fidelity: dict, summary: dict, fidelity_dir) -> list[str]:
+    """What a fidelity run says about the protocol a search used, or plainly why it says nothing."""
+    changed = protocol_differences(search, fidelity)
+    if changed:
+        return [f"The fidelity run {fidelity_dir} calibrates a different protocol, so its numbers do not apply to "
+                f"this search: it differs at {'; '.join(changed[:6])}."]
+    rung = budget_rung(search)
+    entry = next((e for e in summary["rungs"] if e["rung"] == rung), None)
+    if entry is None:
+        rungs = ", ".join(e["rung"] for e in summary["rungs"] if e["kind"] == "training")
+        return [f"This search trains for {rung}, which is not a rung of the fidelity run {fidelity_dir} "
+                f"(rungs {rungs}): no measured fidelity for it.", summary["recommendation"] + "."]
+    return [f"This search trains each candidate once for {rung}. Against {summary['reference']} ({summary['metric']},"
+            f" {summary['n_archs']} architectures of the same space, data and protocol, fidelity run "
+            f"{fidelity_dir}): Spearman rho {_interval(entry['rho_one_seed'], (None, None))} for one seed, "
+            f"{_interval(entry['rho'], entry['rho_ci'])} for the mean of {entry['seeds']} seeds; seed noise floor "
+            f"{_interval(entry['noise_floor'], (None, None))}; top-{summary['top_k']} recall "
+            f"{_interval(entry['top_k_recall'], (None, None))}.",
+            summary["recommendation"] + ".", summary["recommendation_one_seed"] + "."]
