@@ -31,7 +31,7 @@ def test_presets_compose_with_the_demo_protocol():
     assert fspec.labels() == ["zero_cost", "epochs=1", "epochs=3", "epochs=10"]
     mnist, _ = setup_of("experiment=fidelity_mnist5k")
     assert (mnist.data.name, mnist.data.resolution, mnist.name) == ("mnist5k", 16, "fidelity_mnist5k")
-    assert setup_of("experiment=fidelity_mnist5k")[1].labels()[1:] == ["steps=20", "steps=60", "steps=200"]
+    assert setup_of("experiment=fidelity_mnist5k")[1].labels()[1:] == ["steps=19", "steps=57", "steps=190"]
 
 
 def test_default_references_are_the_spaces_families():
