@@ -105,3 +105,17 @@ def test_table_and_json(summary):
 def test_analysis_needs_no_torch():
     code = "import sys, analysis.fidelity, analysis.rank_stats; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_figures_plot_the_summary(summary, tmp_path):
+    from analysis.fidelity_plots import rho_cost_figure, scatter_figure
+
+    ax = rho_cost_figure(summary).axes[0]
+    assert sorted(ax.get_legend_handles_labels()[1]) == ["baseline", "noise floor", "target", "training", "zero-cost"]
+    training = [c for c in ax.containers if c.get_label() == "training"][0]
+    xs, ys = training.lines[0].get_data()
+    assert list(ys) == [1.0] and list(xs) == [3.0]          # epochs=1 has no rho (constant mean): not drawn
+    frame = table(tmp_path / "f", as_rows(study()))
+    fig = scatter_figure(scorings(frame), summary, {"a05": "efficientnet_b0"})
+    assert len(fig.axes) == 6 and fig.axes[5].get_title() == "epochs=1"
+    assert fig.axes[4].get_title() == f"zero_cost/naswot: rho {1 - 6 * 14 / 210:.2f}"
