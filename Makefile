@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.complexity
+	$(PY) -m bench.cli_start
 	$(PY) -m bench.train_speed
 	$(PY) -m bench.search_overhead
 

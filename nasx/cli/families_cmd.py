@@ -3,10 +3,7 @@ from __future__ import annotations
 
 import json
 
-import search_spaces
-from nasx import families
 from nasx.cli.table import render
-from nasx.complexity import complexity
 
 
 def add_parser(sub) -> None:
@@ -16,6 +13,10 @@ def add_parser(sub) -> None:
 
 
 def rows() -> list[dict]:
+    import search_spaces
+    from nasx import families
+    from nasx.complexity import complexity
+
     out = []
     for name in families.names():
         family, spec = families.info(name), families.get(name)
@@ -26,6 +27,8 @@ def rows() -> list[dict]:
 
 
 def run(args) -> None:
+    import search_spaces
+
     table = rows()
     if args.json:
         print(json.dumps(table, indent=1))

@@ -4,11 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 
-from nasx import families
-from nasx.arch.codec import decode, encode
-from nasx.arch.spec import ArchSpec
 from nasx.cli.table import human, render
-from nasx.complexity import complexity
 
 
 def add_parser(sub) -> None:
@@ -22,6 +18,9 @@ def add_parser(sub) -> None:
 
 def resolve(text: str, resolution: int | None = None, num_classes: int | None = None) -> ArchSpec:
     """A family name or an arch string -> ArchSpec, with optional resolution / classes overrides."""
+    from nasx import families
+    from nasx.arch.codec import decode
+
     if "|" in text:
         spec = decode(text)
     else:
@@ -31,6 +30,9 @@ def resolve(text: str, resolution: int | None = None, num_classes: int | None = 
 
 
 def run(args) -> None:
+    from nasx.arch.codec import encode
+    from nasx.complexity import complexity
+
     spec = resolve(args.arch, args.resolution, args.num_classes)
     cost = complexity(spec)
     if args.json:

@@ -4,13 +4,7 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-import yaml
-
-import search_spaces
-from nasx import families
 from nasx.cli.table import human, render
-from nasx.complexity import complexity
 
 SUFFIXES = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
@@ -39,6 +33,8 @@ def count(text: str) -> float:
 
 
 def options(pairs: list[str]) -> dict:
+    import yaml
+
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -55,6 +51,12 @@ def summary(space) -> str:
 
 
 def run(args) -> None:
+    import numpy as np
+
+    import search_spaces
+    from nasx import families
+    from nasx.complexity import complexity
+
     if args.name is None:
         rows = []
         for name in search_spaces.names():

@@ -6,14 +6,6 @@ import math
 import sys
 from dataclasses import replace
 
-from nasx.arch.codec import decode, encode
-from nasx.arch.spec import ArchSpec
-from nasx.cli.config import TrainSetup, compose, train_setup
-from nasx.complexity import complexity
-from nasx.data.dataset import Dataset
-from nasx.families import get as get_family
-from nasx.generators.proxy import proxy
-
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train one family or arch string at proxy scale, print accuracy and reward",
@@ -28,6 +20,10 @@ def add_parser(sub) -> None:
 def proxy_specs(text: str, setup: TrainSetup, data: Dataset) -> tuple[ArchSpec, ArchSpec]:
     """(trained spec, full-scale spec). A family is shrunk by setup.proxy; an arch string is taken as
     written (it already describes the proxy network), adapted only to the data's size, classes, channels."""
+    from nasx.arch.codec import decode
+    from nasx.families import get as get_family
+    from nasx.generators.proxy import proxy
+
     if "|" in text:
         full = decode(text)
         spec = proxy(full, resolution=data.resolution, num_classes=data.num_classes)
@@ -44,6 +40,9 @@ def _fmt(value: float) -> str:
 
 
 def run(args) -> int:
+    from nasx.arch.codec import encode
+    from nasx.cli.config import compose, train_setup
+    from nasx.complexity import complexity
     from nasx.trial import evaluate_trial
 
     setup = train_setup(compose("train", args.overrides))

@@ -9,20 +9,31 @@
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from nasx.data.augment import batch_crop, batch_flip, normalize
-from nasx.data.cifar10 import load_cifar10
-from nasx.data.dataset import Dataset
-from nasx.data.digits import load_digits
-from nasx.data.imagefolder import load_imagefolder
-from nasx.data.mnist5k import load_mnist5k
-from nasx.data.npz import load_npz
-from nasx.data.synthetic import load_synthetic
+# name -> "module:function"; a loader (and torch) is imported when its data set is loaded
+LOADERS = {"digits": "nasx.data.digits:load_digits", "mnist5k": "nasx.data.mnist5k:load_mnist5k",
+           "cifar10": "nasx.data.cifar10:load_cifar10",
+           "imagefolder": "nasx.data.imagefolder:load_imagefolder", "npz": "nasx.data.npz:load_npz",
+           "synthetic": "nasx.data.synthetic:load_synthetic"}
+_LAZY = {"Dataset": "nasx.data.dataset", "batch_crop": "nasx.data.augment", "batch_flip": "nasx.data.augment",
+         "normalize": "nasx.data.augment"}
 
-LOADERS = {"digits": load_digits, "mnist5k": load_mnist5k, "cifar10": load_cifar10, "imagefolder": load_imagefolder,
-           "npz": load_npz, "synthetic": load_synthetic}
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'nasx.data' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def loader(name: str) -> Callable[..., Any]:
+    """The load function of a registered data set."""
+    module, function = LOADERS[name].split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def names() -> list[str]:
@@ -44,7 +55,8 @@ class DataSpec:
     test_fraction: float = 0.2
     options: dict[str, Any] = field(default_factory=dict)
 
-    def load(self) -> Dataset:
+    def load(self):
+        """The data set, a `nasx.data.Dataset`."""
         return load(self.name, self.root, resolution=self.resolution, channels=self.channels, seed=self.seed,
                     val_fraction=self.val_fraction, test_fraction=self.test_fraction, **self.options)
 
@@ -53,8 +65,8 @@ class DataSpec:
 
 
 def load(name: str, root: str | None = None, *, resolution: int = 16, channels: int = 3, seed: int = 0,
-         val_fraction: float = 0.1, test_fraction: float = 0.2, **options) -> Dataset:
-    """The named dataset at `resolution` x `resolution` with `channels` channels, split by `seed`."""
+         val_fraction: float = 0.1, test_fraction: float = 0.2, **options):
+    """The named dataset (a `Dataset`) at `resolution` x `resolution` with `channels` channels, split by `seed`."""
     if name not in LOADERS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
@@ -64,7 +76,7 @@ def load(name: str, root: str | None = None, *, resolution: int = 16, channels: 
     if name == "cifar10":
         test_fraction = 0.0
     try:
-        return LOADERS[name](root, resolution=resolution, channels=channels, seed=seed,
+        return loader(name)(root, resolution=resolution, channels=channels, seed=seed,
                              val_fraction=val_fraction, test_fraction=test_fraction, **options)
     except TypeError as exc:
         if "unexpected keyword" in str(exc):
@@ -72,4 +84,4 @@ def load(name: str, root: str | None = None, *, resolution: int = 16, channels: 
         raise
 
 
-__all__ = ["DataSpec", "Dataset", "LOADERS", "batch_crop", "batch_flip", "load", "names", "normalize"]
+__all__ = ["DataSpec", "Dataset", "LOADERS", "batch_crop", "batch_flip", "load", "loader", "names", "normalize"]
