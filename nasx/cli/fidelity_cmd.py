@@ -6,10 +6,14 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from nasx.cli.config import compose, differences, load_run_config, search_setup, to_dataclass
 from nasx.cli.search_cmd import check_data, check_device, check_fresh
-from nasx.fidelity.spec import FidelitySpec, smoke
 from nasx.search.setup import SearchSetup, check
+
+if TYPE_CHECKING:
+    from nasx.fidelity.spec import FidelitySpec
 
 FIDELITY_JSON = "fidelity.json"
 RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster")
@@ -42,9 +46,11 @@ def _search_cfg(cfg: dict) -> dict:
     return out
 
 
-def fidelity_setup(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
+def fidelity_setup(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
     """The composed `fidelity` config -> (checked SearchSetup of the trials, FidelitySpec); `setup.config`
     keeps the resolved config, references included."""
+    from nasx.fidelity.spec import FidelitySpec, smoke
+
     cfg = dict(cfg)
     fields = dict(cfg.get("fidelity") or {})
     if isinstance(fields.get("rungs"), list):
@@ -63,7 +69,7 @@ def fidelity_setup(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
     return setup, fspec
 
 
-def prepare(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
+def prepare(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
     setup, fspec = fidelity_setup(cfg)
     if cfg.get("resume"):
         if not cfg.get("run_dir"):
@@ -84,7 +90,7 @@ def write_json(path: Path, value: dict) -> None:
     os.replace(tmp, path)
 
 
-def protocol(setup: SearchSetup, fspec: FidelitySpec) -> dict:
+def protocol(setup: SearchSetup, fspec: "FidelitySpec") -> dict:
     """What the study calibrates: the space, data, proxy scaling and the training protocol without its budget."""
     train = setup.train.to_dict()
     for budget in ("epochs", "steps", "eval_every", "threads", "seed"):
