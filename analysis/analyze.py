@@ -34,6 +34,7 @@ class Analysis:
     sections: list[Section]
     summary: list[tuple[str, pd.DataFrame]]  # the key tables for the terminal
     notes: list[str] = field(default_factory=list)
+    fidelity: dict[str, dict] = field(default_factory=dict)  # run name -> fidelity.json of each fidelity run
 
 
 def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
@@ -62,11 +63,13 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
                          f"({', '.join(f'{v} {k}' for k, v in counts.items())}){first}")
     summary = []
     sections = [_overview(frame, figures, top, summary)]
-    study = fidelity.fidelity_rows(frame)
+    studies = {}
+    trials = fidelity.fidelity_rows(frame)
     for run_dir, name in zip(run_dirs, run_names(run_dirs)):
-        rows = study[(study["run"] == name).to_numpy(bool)]
+        rows = trials[(trials["run"] == name).to_numpy(bool)]
         if len(rows):
-            sections.append(_fidelity(rows, fidelity.run_config(run_dir), figures, summary, str(run_dir)))
+            studies[name] = fidelity.study(rows, fidelity.run_config(run_dir))
+            sections.append(_fidelity(rows, studies[name], figures, summary, str(run_dir)))
     rest = frame[(frame["stage"] != "fidelity").fillna(True).to_numpy(bool)]
     if calibration is not None:
         sections.append(_calibration(rest, calibration, run_dirs[0], fidelity_run, summary))
@@ -75,11 +78,10 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
             section = build(rest, figures, top, summary)
             if section is not None:
                 sections.append(section)
-    return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes)
+    return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes, fidelity=studies)
 
 
-def _fidelity(rows, config, figures, summary, run_dir) -> Section:
-    numbers = fidelity.fidelity_summary(rows, **fidelity.options_of(config))
+def _fidelity(rows, numbers, figures, summary, run_dir) -> Section:
     table = fidelity.rung_table(numbers)
     section = Section(f"Proxy fidelity ({run_dir})", notes=fidelity.notes(numbers),
                       tables=[(f"every rung against {numbers['reference']}", table)])

@@ -205,6 +205,7 @@ def notes(summary: dict) -> list[str]:
 # --- a fidelity run as the report reads it, and the protocol a search used ---------------------------
 
 CONFIG = "config.yaml"
+FIDELITY_JSON = "fidelity.json"
 PROTOCOL_KEYS = ("space", "data", "proxy", "train", "smoke")
 BUDGET_KEYS = ("epochs", "steps", "eval_every", "threads", "seed", "device")   # what a rung may change
 
@@ -298,3 +299,30 @@ def protocol_notes(search: dict, fidelity: dict, summary: dict, fidelity_dir) ->
             f"{_interval(entry['noise_floor'], (None, None))}; top-{summary['top_k']} recall "
             f"{_interval(entry['top_k_recall'], (None, None))}.",
             summary["recommendation"] + ".", summary["recommendation_one_seed"] + "."]
+
+
+def protocol_of(config: dict) -> dict:
+    """What a fidelity run calibrates, from its config: space, data, proxy scaling, the training protocol
+    without its budget, the rungs and their unit, the references, and whether it was a smoke run."""
+    f = config.get("fidelity") or {}
+    train = {k: v for k, v in (config.get("train") or {}).items() if k not in BUDGET_KEYS}
+    return {"space": config.get("space"), "data": config.get("data"), "proxy": config.get("proxy"), "train": train,
+            "unit": f.get("unit"), "rungs": f.get("rungs"), "references": config.get("references"),
+            "smoke": bool(config.get("smoke"))}
+
+
+def study(frame: pd.DataFrame, config: dict) -> dict:
+    """fidelity.json of a fidelity run: its summary (options from its config) and the protocol it calibrates."""
+    return {**fidelity_summary(frame, **options_of(config)), "protocol": protocol_of(config)}
+
+
+def write_json(path, value: dict) -> None:
+    """Write strict JSON atomically (a temporary file renamed over the target)."""
+    import json
+    import os
+    from pathlib import Path
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n")
+    os.replace(tmp, path)

@@ -1,4 +1,6 @@
-"""nasx analyze on a fidelity run, and --fidelity on a search run: matching protocol, another protocol, bad paths."""
+"""nasx analyze on a fidelity run (its report and fidelity.json), and --fidelity on a search run: matching protocol, another protocol, bad paths."""
+import json
+
 import pytest
 import yaml
 
@@ -37,6 +39,11 @@ def test_a_fidelity_run_renders_its_section(fidelity_dir, capsys):
     assert "## Proxy fidelity" in report and "Pareto frontier" not in report
     assert (fidelity_dir / "figures" / "fidelity_rho_cost.png").is_file()
     assert (fidelity_dir / "figures" / "fidelity_scatter.png").is_file()
+    # the study's numbers as `nasx fidelity` writes them, also for a study cut short
+    written = json.loads((fidelity_dir / "fidelity.json").read_text())
+    assert written["recommended"] == "zero_cost/grad_norm" and written["protocol"]["rungs"] == [1, 3]
+    assert written["protocol"]["data"]["name"] == "digits" and "epochs" not in written["protocol"]["train"]
+    assert f"fidelity: {fidelity_dir / 'fidelity.json'}" in out
 
 
 def test_search_with_the_fidelity_of_its_protocol(tmp_path, fidelity_dir, capsys):

@@ -43,3 +43,9 @@ def run(args) -> None:
         print(summary.summary(result))
         print()
     print(f"report: {paths['html']}")
+    from analysis.fidelity import FIDELITY_JSON, write_json
+    for name, numbers in result.fidelity.items():   # a fidelity run, finished or cut short
+        file = FIDELITY_JSON if len(args.run_dirs) == 1 else f"{name}-{FIDELITY_JSON}"
+        path = out_dir(args.run_dirs, args.out) / file
+        write_json(path, numbers)
+        print(f"fidelity: {path}")

@@ -1,8 +1,6 @@
 """`nasx fidelity [KEY=VALUE ...]`: compose conf/fidelity.yaml, train a ladder of budgets on Ray, rank the rungs."""
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from nasx.search.setup import SearchSetup, check
 if TYPE_CHECKING:
     from nasx.fidelity.spec import FidelitySpec
 
-FIDELITY_JSON = "fidelity.json"
 RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster")
 
 
@@ -84,24 +81,8 @@ def prepare(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
     return setup, fspec
 
 
-def write_json(path: Path, value: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
-
-
-def protocol(setup: SearchSetup, fspec: "FidelitySpec") -> dict:
-    """What the study calibrates: the space, data, proxy scaling and the training protocol without its budget."""
-    train = setup.train.to_dict()
-    for budget in ("epochs", "steps", "eval_every", "threads", "seed"):
-        train.pop(budget)
-    return {"space": setup.config.get("space"), "data": setup.data.to_dict(), "proxy": dict(vars(setup.proxy)),
-            "train": train, "unit": fspec.unit, "rungs": list(fspec.rungs), "references": list(setup.references),
-            "smoke": setup.smoke}
-
-
 def run(args) -> int:
-    from analysis.fidelity import fidelity_summary, notes, rung_table
+    from analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
     from analysis.tables import text
     from nasx import results
     from nasx.fidelity.trials import candidates, fidelity_configs
@@ -118,9 +99,7 @@ def run(args) -> int:
     print(f"fidelity {setup.name}: space {setup.space.name}, {fspec.archs} architectures + "
           f"{len(cands) - fspec.archs} references, rungs {', '.join(fspec.labels())}, {fspec.seeds} seeds", flush=True)
     run_trials(setup, configs, title=f"fidelity {setup.name}")
-    summary = fidelity_summary(results.load(run_dir), target_rho=fspec.target_rho, top_fraction=fspec.top_fraction,
-                               n_boot=fspec.n_boot, seed=setup.seed)
-    summary["protocol"] = protocol(setup, fspec)
+    summary = study(results.load(run_dir), setup.config)
     write_json(run_dir / FIDELITY_JSON, summary)
     print(text(rung_table(summary)))
     for line in notes(summary)[1:]:
