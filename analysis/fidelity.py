@@ -161,7 +161,7 @@ def fidelity_summary(frame: pd.DataFrame, *, target_rho: float = TARGET_RHO, top
     entries = [_entry(s, truth, reference=s is reference, top_fraction=top_fraction, n_boot=n_boot, seed=seed)
                for s in all_scorings]
     name = reference["name"]
-    recommended, text = _recommend(entries, "rho", target_rho, name, f"mean of {reference['by_seed'].shape[1]} seeds")
+    recommended, text = _recommend(entries, "rho", target_rho, name, "mean over seeds")
     one, one_text = _recommend(entries, "rho_one_seed", target_rho, name, "one seed")
     seeds = sorted({int(s) for s in fidelity_rows(frame)["seed"].dropna()})
     return {"metric": METRIC, "reference": name, "target_rho": target_rho, "top_fraction": top_fraction,

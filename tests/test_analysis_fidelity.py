@@ -74,7 +74,7 @@ def test_rank_numbers_by_hand(summary):
 
 def test_recommends_the_cheapest_rung_reaching_the_target(summary):
     assert summary["recommended"] == "zero_cost/grad_norm"
-    assert summary["recommendation"].startswith("mean of 2 seeds: zero_cost/grad_norm ranks like epochs=3 (rho 1.00")
+    assert summary["recommendation"].startswith("mean over seeds: zero_cost/grad_norm ranks like epochs=3 (rho 1.00")
     assert "3% of the reference's" in summary["recommendation"]
 
 
@@ -82,7 +82,7 @@ def test_says_plainly_when_no_rung_reaches_the_target(tmp_path):
     reversed_short = {0: SHORT[1], 1: SHORT[1]}
     s = fidelity_summary(table(tmp_path / "f", as_rows(study(reversed_short, zero_cost=False))), n_boot=50)
     assert s["recommended"] is None and s["recommended_one_seed"] is None
-    assert s["recommendation"] == ("mean of 2 seeds: no rung cheaper than epochs=3 reaches rho >= 0.8; the closest "
+    assert s["recommendation"] == ("mean over seeds: no rung cheaper than epochs=3 reaches rho >= 0.8; the closest "
                                    "is params at rho -1.00")
 
 

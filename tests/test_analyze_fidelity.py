@@ -34,7 +34,7 @@ def test_a_fidelity_run_renders_its_section(fidelity_dir, capsys):
     assert main(["analyze", str(fidelity_dir)]) == 0
     out = capsys.readouterr().out
     assert "proxy fidelity against epochs=3" in out and "zero_cost/naswot" in out
-    assert "mean of 2 seeds: zero_cost/grad_norm ranks like epochs=3" in out
+    assert "mean over seeds: zero_cost/grad_norm ranks like epochs=3" in out
     report = (fidelity_dir / "report.md").read_text()
     assert "## Proxy fidelity" in report and "Pareto frontier" not in report
     assert (fidelity_dir / "figures" / "fidelity_rho_cost.png").is_file()
