@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from analysis.fidelity import fidelity_summary, rung_table, scorings
-from analysis_rows import table
+from tests.analysis_rows import table
 
 REF = {0: [0.10, 0.20, 0.30, 0.40, 0.50, 0.60], 1: [0.15, 0.25, 0.20, 0.45, 0.55, 0.65]}   # epochs=3
 SHORT = {0: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], 1: [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]}             # epochs=1
@@ -30,7 +30,7 @@ def study(short=SHORT, zero_cost=True, failed=False):
 
 
 def as_rows(rows):
-    from analysis_rows import row
+    from tests.analysis_rows import row
     return [row(r.pop("trial_id"), r.pop("acc", None), r.pop("macs"), **r) for r in rows]
 
 
