@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import nasx
-from analysis import compare, compound, design_space, families, hypervolume, plots, reward_view
+from analysis import compare, compound, design_space, families, fidelity, fidelity_plots, hypervolume, plots, reward_view
 from analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
 from analysis.pareto import frontier
 from analysis.provenance import provenance
@@ -37,12 +37,17 @@ class Analysis:
     sections: list[Section]
     summary: list[tuple[str, pd.DataFrame]]  # the key tables for the terminal
     notes: list[str] = field(default_factory=list)
+    fidelity: dict[str, dict] = field(default_factory=dict)  # run name -> fidelity.json of each fidelity run
 
 
-def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10) -> Analysis:
-    """Load the runs and compute every section; raises ValueError (one line) when there is nothing to analyse."""
+def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
+            fidelity_run: str | Path | None = None) -> Analysis:
+    """Load the runs and compute every section; raises ValueError (one line) when there is nothing to analyse.
+    Fidelity trials (`nasx fidelity`) get their own section; `fidelity_run` adds what that fidelity run
+    measured about the protocol the (first) run used."""
     if not run_dirs:
         raise ValueError("no run directory given")
+    calibration = fidelity.load_fidelity_run(fidelity_run) if fidelity_run is not None else None
     frame = load_runs(run_dirs)
     runs, notes = [], []
     for run_dir, name in zip(run_dirs, run_names(run_dirs)):
@@ -61,7 +66,16 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10) 
                          f"({', '.join(f'{v} {k}' for k, v in counts.items())}){first}")
     summary: list = []
     sections = [_overview(frame, figures, top, summary)]
+    studies = {}
+    trials = fidelity.fidelity_rows(frame)
+    for run_dir, name in zip(run_dirs, run_names(run_dirs)):
+        rows = trials[(trials["run"] == name).to_numpy(bool)]
+        if len(rows):
+            studies[name] = fidelity.study(rows, fidelity.run_config(run_dir))
+            sections.append(_fidelity(rows, studies[name], figures, summary, str(run_dir)))
     search = stage_rows(frame, SEARCH)  # confirm and fidelity rows have their own sections
+    if calibration is not None:
+        sections.append(_calibration(search, calibration, run_dirs[0], fidelity_run, summary))
     for build in (_frontier, _families, _hypervolume, _reward, _compound, _design_space):
         section = build(search, figures, top, summary) if len(finished(search)) else None
         if section is not None:
@@ -69,7 +83,39 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10) 
     section = _confirmed(frame, figures, top, summary)  # last: the terminal summary ends with the verdicts
     if section is not None:
         sections.append(section)
-    return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes)
+    return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes, fidelity=studies)
+
+def _fidelity(rows, numbers, figures, summary, run_dir) -> Section:
+    table = fidelity.rung_table(numbers)
+    section = Section(f"Proxy fidelity ({run_dir})", notes=fidelity.notes(numbers),
+                      tables=[(f"every rung against {numbers['reference']}", table)])
+    if figures:
+        scorings = fidelity.scorings(rows)
+        ids = fidelity.arch_ids(rows)
+        families_of = {a: f for a, f in zip(ids, rows["family"].fillna("")) if f}
+        section.figures.append(("fidelity_rho_cost", fidelity_plots.rho_cost_figure(numbers),
+                                f"Spearman rho against {numbers['reference']} (95% bootstrap interval) per rung, "
+                                "against its cost in trial-seconds; open circles: seed noise floor"))
+        section.figures.append(("fidelity_scatter", fidelity_plots.scatter_figure(scorings, numbers, families_of),
+                                f"each rung (mean over seeds) against {numbers['reference']}, one point per "
+                                "architecture; reference families as diamonds"))
+    summary.append((f"proxy fidelity against {numbers['reference']} ({run_dir})", table))
+    summary.append(("recommended rung", pd.DataFrame({"recommendation": fidelity.notes(numbers)[1:]})))
+    return section
+
+
+def _calibration(rest, calibration, run_dir, fidelity_run, summary) -> Section:
+    """What a fidelity run measured about the protocol of the search in `run_dir`."""
+    rows, config = calibration
+    numbers = fidelity.fidelity_summary(rows, **fidelity.options_of(config))
+    lines = fidelity.protocol_notes(fidelity.run_config(run_dir), config, numbers, fidelity_run)
+    section = Section("Fidelity of this search's protocol", notes=lines)
+    if not fidelity.protocol_differences(fidelity.run_config(run_dir), config):
+        section.tables.append((f"fidelity run {fidelity_run}: every rung against {numbers['reference']}",
+                               fidelity.rung_table(numbers)))
+    summary.append(("fidelity of this search's protocol", pd.DataFrame({"fidelity": lines})))
+    return section
+
 
 
 def _overview(frame, figures, top, summary) -> Section:

@@ -167,7 +167,7 @@ def test_imagefolder_bad_paths(tmp_path):
 
 
 def test_unknown_dataset_and_bad_options():
-    with pytest.raises(ValueError, match="unknown dataset 'mnist'; choose one of digits, cifar10"):
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'; choose one of digits, mnist5k, cifar10"):
         data.load("mnist")
     with pytest.raises(ValueError, match="digits: .*take no path"):
         data.load("digits", "/tmp")

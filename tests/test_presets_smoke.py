@@ -10,7 +10,8 @@ from nasx.cli.main import main
 from nasx.search.setup import SMOKE_BUDGET
 
 pytestmark = pytest.mark.slow
-PRESETS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml"))
+PRESETS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml")
+                 if not p.stem.startswith("fidelity_"))  # fidelity_*: nasx fidelity presets
 
 
 @pytest.fixture(scope="module")

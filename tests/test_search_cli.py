@@ -13,7 +13,8 @@ from nasx.search import setup as search_setup_module
 from nasx.search.setup import SMOKE_BUDGET
 
 CONF = Path(config.CONF_DIR)
-PRESETS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
+PRESETS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml")
+                 if not p.stem.startswith("fidelity_"))  # fidelity_*: nasx fidelity presets
 
 
 @pytest.fixture(autouse=True)

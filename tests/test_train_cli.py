@@ -48,7 +48,7 @@ def test_compose_defaults_and_overrides():
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["data=mnist"], "unknown data 'mnist'; choose one of cifar10, digits, imagefolder, npz, synthetic"),
+    (["data=mnist"], "unknown data 'mnist'; choose one of cifar10, digits, imagefolder, mnist5k, npz, synthetic"),
     (["train.epochs=0"], "train.epochs=0: must be an integer >= 1"),
     (["data=cifar10"], "data.root is required"),
     (["data=npz", "data.root=/no/such.npz"], "/no/such.npz: does not exist; expected an .npz file"),

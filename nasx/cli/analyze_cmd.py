@@ -1,5 +1,6 @@
-"""`nasx analyze RUN_DIR [RUN_DIR ...]`: frontier, families, hypervolume, reward, scaling and design-space
-report of one or more runs (finished or still running), key tables on the terminal."""
+"""`nasx analyze RUN_DIR [RUN_DIR ...] [--fidelity FIDELITY_RUN]`: frontier, families, hypervolume, reward,
+scaling, design-space and proxy-fidelity report of one or more runs (finished or still running), key
+tables on the terminal."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,6 +17,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-figures", action="store_true", help="tables only: no PNG figures")
     p.add_argument("--top", type=int, default=10, help="how many top candidates by reward to list (default 10)")
     p.add_argument("--quiet", action="store_true", help="do not print the key tables")
+    p.add_argument("--fidelity", metavar="FIDELITY_RUN",
+                   help="a `nasx fidelity` run: show how well the protocol of the search (same space, data and "
+                        "training config) ranks networks")
     p.set_defaults(run=run)
 
 
@@ -31,7 +35,7 @@ def run(args) -> None:
     from analysis import analyze, report, summary  # matplotlib is imported only for this command
     from nasx.results.store import compact_if_idle
 
-    result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top)
+    result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top, fidelity_run=args.fidelity)
     for run_dir in args.run_dirs:  # once the runs have been read: a run that does not read is left as it is
         compact_if_idle(run_dir)
     try:
@@ -42,3 +46,9 @@ def run(args) -> None:
         print(summary.summary(result))
         print()
     print(f"report: {paths['html']}")
+    from analysis.fidelity import FIDELITY_JSON, write_json
+    for name, numbers in result.fidelity.items():   # a fidelity run, finished or cut short
+        file = FIDELITY_JSON if len(args.run_dirs) == 1 else f"{name}-{FIDELITY_JSON}"
+        path = out_dir(args.run_dirs, args.out) / file
+        write_json(path, numbers)
+        print(f"fidelity: {path}")

@@ -202,6 +202,9 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     """The composed `search` config (or a run's config.yaml) -> SearchSetup: unknown keys are named by
     their path, run_dir gets its default, smoke=true shrinks the setup; `config` keeps the resolved dict."""
     cfg = dict(cfg)
+    if "fidelity" in cfg:
+        raise ValueError(f"{cfg.get('name') or 'this preset'} is a `nasx fidelity` preset (it sets fidelity.*): run "
+                         "`nasx fidelity experiment=...`")
     unknown = sorted(set(cfg) - set(SEARCH_KEYS))
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(SEARCH_KEYS)}")

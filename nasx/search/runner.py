@@ -27,6 +27,7 @@ from nasx import results
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
 from nasx.results.lock import writer_lock
+from nasx.results.schema import ZERO_COST_RUNG
 from nasx.search import reaper, searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
@@ -53,6 +54,13 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
     node = ray.get_runtime_context().get_node_id()[:12]
 
     spec, full = decode(config["arch"]), decode(config["full_arch"])
+    if config.get("rung") == ZERO_COST_RUNG:  # a fidelity study's scores at initialisation: no training
+        from nasx.zero_cost import BATCH_SIZE, zero_cost_trial
+        row = zero_cost_trial(spec, _data_at(spec.resolution, data, setup), seed=trial_seed(setup, config),
+                              batch_size=config.get("zero_cost_batch", BATCH_SIZE), full_spec=full)
+        tune.report({"epoch": 0, "val_top1": float("nan"), "reward": float("nan"), "node": node,
+                     "row": json.dumps(row)})
+        return
     asha = setup.searcher.asha and not config["family"]  # references always train to the end
     fault, note = _trial_fault(setup, config)
     cost = _cost(setup, spec, full) if asha else float("nan")

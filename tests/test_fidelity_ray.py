@@ -1,0 +1,52 @@
+"""`nasx fidelity experiment=fidelity_mnasnet smoke=true` end to end on one local Ray, then resumed."""
+import json
+
+import pytest
+import ray
+
+from nasx import results
+from nasx.cli.main import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def test_smoke_study_writes_fidelity_json_and_resumes(local_ray, tmp_path, capsys):
+    run_dir = tmp_path / "fid"
+    argv = ["fidelity", "experiment=fidelity_mnasnet", "smoke=true", f"run_dir={run_dir}"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    frame = results.load(run_dir)
+    # 3 drawn architectures + efficientnet_b0, 2 seeds, rungs zero_cost, steps=1, steps=2
+    assert len(frame) == 24 and frame["trial_id"].is_unique and (frame["status"] == "ok").all()
+    assert set(frame["stage"]) == {"fidelity"} and set(frame["rung"]) == {"zero_cost", "steps=1", "steps=2"}
+    assert set(frame["seed"]) == {0, 1} and (frame["family"] == "efficientnet_b0").sum() == 6
+    zero = frame[frame["rung"] == "zero_cost"]
+    assert zero["zero_cost/synflow"].gt(0).all() and zero["zero_cost/grad_norm"].gt(0).all()
+    assert zero["val/top1"].isna().all() and (zero["epochs"] == 0).all()
+    trained = frame[frame["rung"] != "zero_cost"]
+    assert trained["val/top1"].between(0, 1).all() and trained["zero_cost/naswot"].isna().all()
+    assert len(set(frame["config_hash"])) == 2 * 3   # one protocol per (seed, rung)
+
+    summary = json.loads((run_dir / "fidelity.json").read_text())
+    assert summary["reference"] == "steps=2" and summary["n_archs"] == 4 and summary["seeds"] == [0, 1]
+    by_rung = {e["rung"]: e for e in summary["rungs"]}
+    assert list(by_rung) == ["params", "macs", "zero_cost/grad_norm", "zero_cost/synflow", "zero_cost/naswot",
+                             "steps=1", "steps=2"]
+    for e in by_rung.values():
+        assert {"rho", "rho_ci", "tau", "tau_ci", "top_k_recall", "noise_floor", "cost_trial_s"} <= set(e)
+    assert by_rung["steps=2"]["reference"] and by_rung["steps=2"]["rho"] == 1.0
+    assert by_rung["steps=1"]["noise_pairs"] <= 1 and by_rung["steps=1"]["cost_trial_s"] > 0
+    assert summary["protocol"]["space"]["name"] == "mnasnet" and summary["protocol"]["smoke"] is True
+    assert "rung" in out and "zero_cost/synflow" in out and f"fidelity: {run_dir / 'fidelity.json'}" in out
+
+    assert main(argv) == 2                     # the run directory holds results: no silent overwrite
+    assert "already holds results" in capsys.readouterr().err
+    assert main([*argv, "resume=true"]) == 0   # nothing left to train
+    assert "24 trials (24 already done)" in capsys.readouterr().out and len(results.load(run_dir)) == 24
