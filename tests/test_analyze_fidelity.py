@@ -51,7 +51,7 @@ def test_search_with_the_fidelity_of_its_protocol(tmp_path, fidelity_dir, capsys
     assert main(["analyze", str(run_dir), "--fidelity", str(fidelity_dir), "--no-figures"]) == 0
     out = capsys.readouterr().out
     assert "This search trains each candidate once for epochs=3. Against epochs=3" in out
-    assert "Pareto frontier" in out
+    assert "Pareto set (" in out
     assert "## Fidelity of this search's protocol" in (run_dir / "report.md").read_text()
 
 

@@ -86,7 +86,8 @@ class Ledger:
         total = self.total_trials()
         elapsed = time.monotonic() - self.start
         left = (total - done) * elapsed / self.new_done if self.new_done else math.nan
-        what = row.get("family") or row["trial_id"]
+        later_stage = (row.get("stage") or "search") != "search"  # its trial id names the seed and rung
+        what = row["trial_id"] if later_stage else (row.get("family") or row["trial_id"])
         score = f"val/top1 {row['val/top1']:.3f}" if finite(row.get("val/top1")) else row["status"]
         reward = f" reward {row['reward']:.4f}" if finite(row.get("reward")) else ""
         best = f"best reward {self.best:.4f}" if finite(self.best) else "best reward -"
