@@ -303,7 +303,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
         out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
             f"(+{len(setup.references)} references), data {data.describe()}"
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
-        out(f"results: {run_dir / results.store.CSV}")
+        out(f"results: {run_dir / results.store.LOG} (one line per trial as it ends)")
 
         _run_on_ray(setup, plan, data, run_dir, trainable=trainable)
     for line in summary(results.load(run_dir), setup):
