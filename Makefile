@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(PY) -m bench.cli_start
 	$(PY) -m bench.train_speed
 	$(PY) -m bench.search_overhead
+	$(PY) -m bench.driver_cost
+	$(PY) -m bench.utilization
 	$(PY) -m bench.searchers
 	$(PY) -m bench.searcher_overhead
 	PYTHON=$(PY) bench/gpu.sh

@@ -66,7 +66,8 @@ class Cluster:
         from nasx.search import reaper
 
         self.token, self.temp = f"bench-{uuid.uuid4().hex[:12]}", tempfile.mkdtemp(prefix="nasx-rc-")
-        env = {**os.environ, reaper.OWNER_ENV: self.token, "RAY_USAGE_STATS_ENABLED": "0"}
+        env = {**os.environ, reaper.OWNER_ENV: self.token, "RAY_USAGE_STATS_ENABLED": "0",
+               "RAY_AUTH_MODE": "disabled"}  # a token kept under its own temp root would not reach the second node
         ray = str(Path(sys.executable).parent / "ray")
         port = _free_port()
         self.address = f"127.0.0.1:{port}"
