@@ -25,6 +25,7 @@ from pathlib import Path
 from bench.instant import sleeper
 
 TARGETS = {10.0: 0.95, 2.0: 0.85}
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: workers of the cluster import bench.instant from it
 WAVES = 4  # trials per slot
 
 
@@ -67,7 +68,8 @@ class Cluster:
 
         self.token, self.temp = f"bench-{uuid.uuid4().hex[:12]}", tempfile.mkdtemp(prefix="nasx-rc-")
         env = {**os.environ, reaper.OWNER_ENV: self.token, "RAY_USAGE_STATS_ENABLED": "0",
-               "RAY_AUTH_MODE": "disabled"}  # a token kept under its own temp root would not reach the second node
+               "RAY_AUTH_MODE": "disabled",  # a token kept under its own temp root would not reach the second node
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         ray = str(Path(sys.executable).parent / "ray")
         port = _free_port()
         self.address = f"127.0.0.1:{port}"
