@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nasx.search import reaper
+
 ROOT = Path(__file__).resolve().parents[1]
 ORPHAN_WAIT_S = 15.0
 FAULT_KINDS = ("nan", "raise", "exit")
@@ -64,24 +66,6 @@ def fault_setting(planned: dict[str, str]) -> str:
     for trial, fault in planned.items():
         by_fault.setdefault(fault, []).append(trial)
     return ",".join(f"{fault}:{'+'.join(trials)}" for fault, trials in by_fault.items())
-
-
-def session_pids(driver_pid: int) -> list[int]:
-    """Live processes of the local Ray started by the driver `driver_pid` (nasx.search.reaper's token)."""
-    from nasx.search.reaper import OWNER_ENV
-
-    prefix = f"{OWNER_ENV}={driver_pid}-".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if any(v.startswith(prefix) for v in (entry / "environ").read_bytes().split(b"\0")) and \
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 def temp_roots(pids: list[int]) -> set[str]:
@@ -145,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             driver = start_driver(run_dir, args.budget, fault, start_new_session=True,
                                   stdout=subprocess.DEVNULL, stderr=err_file)
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and len(session_pids(driver.pid)) < 4 and driver.poll() is None:
+        while time.monotonic() < deadline and len(reaper.driver_pids(driver.pid)) < 4 and driver.poll() is None:
             time.sleep(0.2)
         if cycle == second_at:  # a concurrent second writer on the same run directory
             second = start_driver(run_dir, args.budget, fault, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -159,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         while time.monotonic() < deadline and len(log_rows(run_dir)) <= rows_before and driver.poll() is None:
             time.sleep(0.2)
         time.sleep(rng.uniform(0.0, 8.0))
-        pids = session_pids(driver.pid)
+        pids = reaper.driver_pids(driver.pid)
         roots = temp_roots(pids)
         if driver.poll() is not None:  # ended before the kill (e.g. Ray failed to start on a loaded machine)
             last = (err_log.read_text().strip().splitlines() or [""])[-1]
@@ -171,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         kills += 1
         killed_at = time.monotonic()
         while time.monotonic() - killed_at < ORPHAN_WAIT_S and (
-                session_pids(driver.pid) or any(Path(r).exists() for r in roots)):
+                reaper.driver_pids(driver.pid) or any(Path(r).exists() for r in roots)):
             time.sleep(0.2)
-        alive = len(session_pids(driver.pid))
+        alive = len(reaper.driver_pids(driver.pid))
         orphans += alive
         leftover_roots += sum(1 for r in roots if Path(r).exists())
         rows = log_rows(run_dir)

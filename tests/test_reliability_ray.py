@@ -32,26 +32,10 @@ def no_ray_yet():
         ray.shutdown()
 
 
-def session_pids(driver_pid: int) -> list[int]:
-    """Live processes of the local Ray that the driver `driver_pid` started (their token starts with its pid)."""
-    prefix = f"{reaper.OWNER_ENV}={driver_pid}-".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if any(v.startswith(prefix) for v in (entry / "environ").read_bytes().split(b"\0")) and \
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def temp_roots(driver_pid: int) -> list[str]:
     """Ray temp roots named in the command lines of that session's processes (read while they live)."""
     roots = set()
-    for pid in session_pids(driver_pid):
+    for pid in reaper.driver_pids(driver_pid):
         try:
             cmdline = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
@@ -108,18 +92,18 @@ def test_no_ray_process_outlives_a_killed_driver(tmp_path):
         driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(run_dir), "6"], cwd=ROOT, env=ENV,
                                   start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and len(session_pids(driver.pid)) < 4:
+        while time.monotonic() < deadline and len(reaper.driver_pids(driver.pid)) < 4:
             time.sleep(0.2)  # Ray's GCS, raylet and agents are up
         time.sleep(rng.uniform(0.5, 4.0))
-        alive, roots = session_pids(driver.pid), temp_roots(driver.pid)
+        alive, roots = reaper.driver_pids(driver.pid), temp_roots(driver.pid)
         assert alive and roots and all(Path(r).is_dir() for r in roots)
         os.killpg(driver.pid, signal.SIGKILL)
         driver.wait()
         kills += 1
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and (session_pids(driver.pid) or any(Path(r).exists() for r in roots)):
+        while time.monotonic() < deadline and (reaper.driver_pids(driver.pid) or any(Path(r).exists() for r in roots)):
             time.sleep(0.2)
-        assert session_pids(driver.pid) == [], f"Ray processes of the killed driver alive 15 s after kill {kills}"
+        assert reaper.driver_pids(driver.pid) == [], f"Ray processes of the killed driver alive 15 s after kill {kills}"
         assert not any(Path(r).exists() for r in roots)  # and its Ray temp root is gone
     assert kills == 5
     run_search(tiny_setup(run_dir, budget=6), resume=True, out=lambda line: None)

@@ -21,7 +21,7 @@ from nasx.search.ledger import Ledger, finite
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, trial_config,
+from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, reported_row, trial_config,
                                unbuildable_row)
 
 FINISHED = "FINISHED"
@@ -156,8 +156,7 @@ class Plan(Ledger):
         """Record a trial's end (final result, early stop, or failure); returns its row."""
         config = self.inflight.pop(trial_id)
         if result and "row" in result:
-            row = {**base_row(self.setup, config, commit=self.commit), **json.loads(result["row"]),
-                   "node": result.get("node", "")}
+            row = reported_row(self.setup, config, result, commit=self.commit)
         elif error is not None:
             row = incomplete_row(self.setup, config, "failed", error, commit=self.commit, last=result)
         else:

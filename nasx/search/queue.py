@@ -6,7 +6,6 @@ same list again resumes it.
 """
 from __future__ import annotations
 
-import json
 from typing import Callable
 
 import pandas as pd
@@ -14,7 +13,7 @@ import pandas as pd
 from nasx.search.ledger import Ledger
 from nasx.search.plan import FINISHED
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import base_row, incomplete_row
+from nasx.search.trials import incomplete_row, reported_row
 
 
 class TrialQueue(Ledger):
@@ -50,8 +49,7 @@ class TrialQueue(Ledger):
         """Record a trial's end (its final result or its failure); returns its row."""
         config = self.inflight.pop(trial_id)
         if result and "row" in result:
-            row = {**base_row(self.setup, config, commit=self.commit), **json.loads(result["row"]),
-                   "node": result.get("node", "")}
+            row = reported_row(self.setup, config, result, commit=self.commit)
         else:
             row = incomplete_row(self.setup, config, "failed", error or "the trial ended without a result",
                                  commit=self.commit, last=result)

@@ -22,20 +22,27 @@ OWNER_ENV = "NASX_RAY_OWNER"
 GRACE_S = 3.0
 
 
-def owned_pids(token: str) -> list[int]:
-    """Pids of the live processes whose environment holds OWNER_ENV=token (same user's /proc)."""
+def owned_pids(token: str, *, prefix: bool = False) -> list[int]:
+    """Pids of the live processes whose environment holds OWNER_ENV=token (with `prefix`: a token that
+    starts with `token`), from the same user's /proc."""
     needle = f"{OWNER_ENV}={token}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            environ = (entry / "environ").read_bytes()
-            if needle in environ.split(b"\0") and _alive(entry):
+            values = (entry / "environ").read_bytes().split(b"\0")
+            owned = any(v.startswith(needle) for v in values) if prefix else needle in values
+            if owned and _alive(entry):
                 found.append(int(entry.name))
         except OSError:
             continue
     return found
+
+
+def driver_pids(driver_pid: int) -> list[int]:
+    """Live processes of the local Ray that the driver `driver_pid` started (their token starts with its pid)."""
+    return owned_pids(f"{driver_pid}-", prefix=True)
 
 
 def _alive(entry: Path) -> bool:

@@ -100,6 +100,11 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
     return row
 
 
+def reported_row(setup: SearchSetup, config: dict, result: dict, *, commit: str) -> dict[str, Any]:
+    """Row of a trial whose worker reported its final `row` (JSON) and node."""
+    return {**base_row(setup, config, commit=commit), **json.loads(result["row"]), "node": result.get("node", "")}
+
+
 def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *, commit: str,
                    last: dict | None = None) -> dict[str, Any]:
     """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker."""
