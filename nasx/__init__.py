@@ -4,9 +4,8 @@ The names below load on first use (PEP 562), so `import nasx` and the command li
 """
 from __future__ import annotations
 
-import importlib
-
 from nasx.complexity import Cost, complexity  # eager: the name is also a submodule's, which an import would bind
+from nasx.lazy import attributes
 
 __version__ = "0.1.0"
 
@@ -16,13 +15,7 @@ _LAZY = {"families": "nasx.families", "ArchSpec": "nasx.arch", "Head": "nasx.arc
          "regnet_widths": "nasx.generators.regnet", "resnet": "nasx.generators.resnet"}
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'nasx' has no attribute {name!r}")
-    module = importlib.import_module(_LAZY[name])
-    value = module if module.__name__ == f"nasx.{name}" else getattr(module, name)
-    globals()[name] = value
-    return value
+__getattr__ = attributes("nasx", _LAZY, globals())
 
 
 def build_model(spec):

@@ -13,6 +13,8 @@ import importlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from nasx.lazy import attributes
+
 # name -> "module:function"; a loader (and torch) is imported when its data set is loaded
 LOADERS = {"digits": "nasx.data.digits:load_digits", "mnist5k": "nasx.data.mnist5k:load_mnist5k",
            "cifar10": "nasx.data.cifar10:load_cifar10",
@@ -22,12 +24,7 @@ _LAZY = {"Dataset": "nasx.data.dataset", "batch_crop": "nasx.data.augment", "bat
          "normalize": "nasx.data.augment"}
 
 
-def __getattr__(name: str):
-    if name not in _LAZY:
-        raise AttributeError(f"module 'nasx.data' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_LAZY[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = attributes("nasx.data", _LAZY, globals())
 
 
 def loader(name: str) -> Callable[..., Any]:
