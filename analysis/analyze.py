@@ -9,10 +9,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import nasx
-from analysis import compare, compound, design_space, families, fidelity, fidelity_plots, hypervolume, plots, reward_view
-from analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
-from analysis.pareto import frontier
-from analysis.provenance import provenance
+from nasx.analysis import compare, compound, design_space, families, fidelity, fidelity_plots, hypervolume, plots, reward_view
+from nasx.analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
+from nasx.analysis.pareto import frontier
+from nasx.analysis.provenance import provenance
 from nasx.ranking import noise, pareto
 from nasx.ranking.stages import SEARCH, confirm_networks, confirmed_table, stage_rows
 from nasx.ranking.verdicts import family_verdicts

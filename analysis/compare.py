@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.frame import ACC, as_float, finished, searched
+from nasx.analysis.frame import ACC, as_float, finished, searched
 
 COLUMNS = ["searcher", "runs", "trials", "best_acc_mean", "best_acc_std", "best_reward_mean", "best_reward_std"]
 

@@ -9,8 +9,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from analysis.frame import ACC, as_float
-from analysis.plots import log_axis
+from nasx.analysis.frame import ACC, as_float
+from nasx.analysis.plots import log_axis
 
 PAPER = (1.2, 1.1, 1.15)
 SCALINGS = ("compound", "depth", "width", "resolution")

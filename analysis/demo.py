@@ -1,6 +1,6 @@
 """Realistic demo results tables (synthetic accuracies, exact analytic costs), for tests and examples.
 
-`python -m analysis.demo OUT_DIR` writes three runs under OUT_DIR: `search` (an EfficientNet-B0 style
+`python -m nasx.analysis.demo OUT_DIR` writes three runs under OUT_DIR: `search` (an EfficientNet-B0 style
 search of a MnasNet-like space with reference families, failed and pruned trials), `compound` (an α/β/γ
 grid at φ=1 and φ=0..3 scaling curves) and `design_space` (RegNet and AnyNet samples).
 """

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.frame import ACC, as_float, finished, parse_choices, searched
+from nasx.analysis.frame import ACC, as_float, finished, parse_choices, searched
 
 
 def design_samples(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.frame import ACC, as_float, finished, parse_choices, references, searched
-from analysis.pareto import accuracy_at, cost_at, dominated_by, frontier
+from nasx.analysis.frame import ACC, as_float, finished, parse_choices, references, searched
+from nasx.analysis.pareto import accuracy_at, cost_at, dominated_by, frontier
 from nasx.ranking.seeds import seed_stats
 from nasx.ranking.verdicts import family_verdicts
 

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from analysis.rank_stats import (N_BOOT, TOP_FRACTION, bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman,
+from nasx.analysis.rank_stats import (N_BOOT, TOP_FRACTION, bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman,
                                  top_k_count, top_k_recall)
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 from nasx.results.schema import ZERO_COST_SCORES

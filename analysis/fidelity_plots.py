@@ -6,7 +6,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
-from analysis.plots import new_figure
+from nasx.analysis.plots import new_figure
 
 KIND_COLORS = {"baseline": "tab:gray", "zero_cost": "tab:orange", "training": "tab:blue"}
 

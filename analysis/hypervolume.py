@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.frame import ACC, as_float, finished, searched
-from analysis.pareto import pareto_mask
+from nasx.analysis.frame import ACC, as_float, finished, searched
+from nasx.analysis.pareto import pareto_mask
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.frame import ACC, as_float, finished
+from nasx.analysis.frame import ACC, as_float, finished
 from nasx.ranking.pareto import dominated_by, pareto_mask
 
 __all__ = ["accuracy_at", "cost_at", "dominated_by", "frontier", "pareto_mask", "step_xy"]

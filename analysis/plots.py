@@ -6,8 +6,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from analysis.frame import ACC, as_float, finished, references, searched
-from analysis.pareto import pareto_mask, step_xy
+from nasx.analysis.frame import ACC, as_float, finished, references, searched
+from nasx.analysis.pareto import pareto_mask, step_xy
 from nasx.table import human
 
 COST_LABELS = {"macs": "MACs (log scale)", "params": "parameters (log scale)", "latency_ms": "latency, ms (log scale)",

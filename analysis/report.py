@@ -7,8 +7,8 @@ import html
 import io
 from pathlib import Path
 
-from analysis.analyze import Analysis
-from analysis.tables import html_table, markdown
+from nasx.analysis.analyze import Analysis
+from nasx.analysis.tables import html_table, markdown
 
 FIGURES = "figures"
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 import nasx
-from analysis.frame import ACC, as_float, references, searched
+from nasx.analysis.frame import ACC, as_float, references, searched
 
 KERNEL_COLORS = {1: "tab:gray", 3: "tab:blue", 5: "tab:orange", 7: "tab:green", 9: "tab:red"}
 

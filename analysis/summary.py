@@ -1,8 +1,8 @@
 """The key tables of an analysis as terminal text."""
 from __future__ import annotations
 
-from analysis.analyze import Analysis
-from analysis.tables import text
+from nasx.analysis.analyze import Analysis
+from nasx.analysis.tables import text
 
 
 def summary(analysis: Analysis) -> str:

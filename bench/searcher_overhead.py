@@ -26,7 +26,7 @@ import time
 import numpy as np
 import optuna
 
-import search_spaces
+from nasx import search_spaces
 from bench import surrogate
 from nasx.search import searchers
 from nasx.search.searchers import Outcome

@@ -10,7 +10,7 @@ about a millisecond from the point and its analytic MACs, with seeded noise), fo
   reinforce, nsga2);
 - pareto: (val/top1 up, MACs down), the accuracy-MACs frontier (random, nsga2; multi-objective tpe
   only with `--only tpe`, as its asks cost 0.1-1 s each here), scored by the
-  hypervolume of `analysis.hypervolume` (accuracy x decades of MACs, reference point accuracy 0 and
+  hypervolume of `nasx.analysis.hypervolume` (accuracy x decades of MACs, reference point accuracy 0 and
   twice the largest MACs of any trial of the bench).
 
 `grid` is left out: the `mnasnet` grid has some 10^13 points in a fixed order (and `shuffle` lists them
@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-import search_spaces
-from analysis.hypervolume import Reference, hypervolume
+from nasx import search_spaces
+from nasx.analysis.hypervolume import Reference, hypervolume
 from bench import surrogate
 from nasx.search import searchers
 from nasx.search.searchers import Outcome

@@ -53,7 +53,7 @@ def choice_effect(values: dict) -> float:
 
 def _residual(values: dict, i: int) -> bool:
     """Whether block i has an identity shortcut anywhere: more than one layer, or its first layer keeps the shape."""
-    from search_spaces.mnasnet import FILTERS, STRIDES, STEM_C
+    from nasx.search_spaces.mnasnet import FILTERS, STRIDES, STEM_C
     c_in = STEM_C if i == 1 else values[f"b{i - 1}_filters"]
     return values[f"b{i}_layers"] > 1 or (STRIDES[i - 1] == 1 and c_in == values[f"b{i}_filters"])
 

@@ -1,6 +1,6 @@
 """Search spaces over ArchSpecs, one module per space, registered by the name used in conf/space/.
 
-A registered space is a `search_spaces.base.Space` subclass; `get(name, **options)` makes one.
+A registered space is a `nasx.search_spaces.base.Space` subclass; `get(name, **options)` makes one.
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def containing(spec: Any) -> list[str]:
 
 
 def _load() -> None:
-    from search_spaces import anynet, compound, mnasnet, regnet, resnext  # noqa: F401  (they register themselves)
+    from nasx.search_spaces import anynet, compound, mnasnet, regnet, resnext  # noqa: F401  (they register themselves)
 
 
 _load()

@@ -16,10 +16,10 @@ from nasx.arch.blocks import Bottleneck, ConvBNAct
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
 from nasx.generators.regnet import compatible_width
-from search_spaces import register
-from search_spaces.base import Space
-from search_spaces.params import Choice, IntRange
-from search_spaces.regnet import STEM_W, bottleneck_stages
+from nasx.search_spaces import register
+from nasx.search_spaces.base import Space
+from nasx.search_spaces.params import Choice, IntRange
+from nasx.search_spaces.regnet import STEM_W, bottleneck_stages
 
 STAGES = 4
 RATIOS = (1, 2, 4)

@@ -10,7 +10,7 @@ import numpy as np
 
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
-from search_spaces.params import Param
+from nasx.search_spaces.params import Param
 
 
 class Rejected(ValueError):

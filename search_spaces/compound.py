@@ -18,9 +18,9 @@ from nasx import families
 from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
 from nasx.generators.compound import scale_spec
-from search_spaces import register
-from search_spaces.base import Size, Space
-from search_spaces.params import Choice, FloatRange
+from nasx.search_spaces import register
+from nasx.search_spaces.base import Size, Space
+from nasx.search_spaces.params import Choice, FloatRange
 
 MODES = ("grid", "continuous")
 TARGET = 2.0

@@ -28,9 +28,9 @@ from nasx.arch.blocks import ConvBNAct, MBConv
 from nasx.arch.head import Head
 from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
-from search_spaces import register
-from search_spaces.base import Size, Space
-from search_spaces.params import Choice
+from nasx.search_spaces import register
+from nasx.search_spaces.base import Size, Space
+from nasx.search_spaces.params import Choice
 
 FILTERS = (16, 24, 32, 64, 96, 160, 320)
 LAYERS = (1, 2, 3, 4, 3, 3, 1)

@@ -5,8 +5,8 @@ parameters' grids and builds the point (ValueError for an invalid combination).
 """
 from __future__ import annotations
 
-from search_spaces.base import Space
-from search_spaces.params import Choice, FloatRange, IntRange
+from nasx.search_spaces.base import Space
+from nasx.search_spaces.params import Choice, FloatRange, IntRange
 
 
 def domain(param):

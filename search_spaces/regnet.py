@@ -22,9 +22,9 @@ from nasx.arch.blocks import Bottleneck, ConvBNAct
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
 from nasx.generators.regnet import compatible_width, regnet, regnet_block_stages, regnet_widths
-from search_spaces import register
-from search_spaces.base import Space
-from search_spaces.params import Choice, FloatRange, IntRange
+from nasx.search_spaces import register
+from nasx.search_spaces.base import Space
+from nasx.search_spaces.params import Choice, FloatRange, IntRange
 
 RANGES = {
     "paper": {"d": (1, 63), "wm": (1.5, 3.0), "group_w": (1, 2, 4, 8, 16, 32), "b": (1, 2, 4)},

@@ -18,9 +18,9 @@ from nasx.arch.blocks import Bottleneck, ConvBNAct, MaxPool
 from nasx.arch.head import Head
 from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
-from search_spaces import register
-from search_spaces.base import Size, Space
-from search_spaces.params import Choice, IntRange
+from nasx.search_spaces import register
+from nasx.search_spaces.base import Size, Space
+from nasx.search_spaces.params import Choice, IntRange
 
 BASE_WIDTHS = (256, 512, 1024, 2048)
 WIDTH_MULTS = (0.5, 0.75, 1.0, 1.25, 1.5)

@@ -25,7 +25,7 @@ def write_run(run_dir, rows):
 
 def table(run_dir, rows):
     """The rows written to `run_dir` and read back as the analysis reads them (with a `run` column)."""
-    from analysis.frame import load_runs
+    from nasx.analysis.frame import load_runs
     return load_runs([write_run(run_dir, rows)])
 
 

@@ -2,9 +2,9 @@ import math
 
 import pytest
 
-from analysis.analyze import analyze
-from analysis.compare import best_per_searcher
-from analysis.frame import load_runs
+from nasx.analysis.analyze import analyze
+from nasx.analysis.compare import best_per_searcher
+from nasx.analysis.frame import load_runs
 from tests.analysis_rows import row, write_run
 
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from analysis import compound
+from nasx.analysis import compound
 from tests.analysis_rows import row, table
 
 

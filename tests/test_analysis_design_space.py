@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from analysis import design_space as ds
+from nasx.analysis import design_space as ds
 from tests.analysis_rows import row, table
 
 MACS = [1e6, 1e6, 1e8, 1e6, 1e8, 1e8]

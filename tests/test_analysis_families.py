@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from analysis.families import choice_distance, family_table, nearest
+from nasx.analysis.families import choice_distance, family_table, nearest
 from tests.analysis_rows import row, table
 
 M = 1_000_000

@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from analysis.fidelity import fidelity_summary, rung_table, scorings
+from nasx.analysis.fidelity import fidelity_summary, rung_table, scorings
 from tests.analysis_rows import table
 
 REF = {0: [0.10, 0.20, 0.30, 0.40, 0.50, 0.60], 1: [0.15, 0.25, 0.20, 0.45, 0.55, 0.65]}   # epochs=3
@@ -103,12 +103,12 @@ def test_table_and_json(summary):
 
 
 def test_analysis_needs_no_torch():
-    code = "import sys, analysis.fidelity, analysis.rank_stats; sys.exit('torch' in sys.modules)"
+    code = "import sys, nasx.analysis.fidelity, nasx.analysis.rank_stats; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
 def test_figures_plot_the_summary(summary, tmp_path):
-    from analysis.fidelity_plots import rho_cost_figure, scatter_figure
+    from nasx.analysis.fidelity_plots import rho_cost_figure, scatter_figure
 
     ax = rho_cost_figure(summary).axes[0]
     assert sorted(ax.get_legend_handles_labels()[1]) == ["baseline", "noise floor", "target", "training", "zero-cost"]

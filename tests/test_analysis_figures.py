@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import nasx
-from analysis import demo, plots, report, reward_view
-from analysis.analyze import analyze
+from nasx.analysis import demo, plots, report, reward_view
+from nasx.analysis.analyze import analyze
 from tests.analysis_rows import row, table
 
 M = 1_000_000
@@ -83,7 +83,7 @@ def test_report_figures_render_and_are_not_blank(demo_runs, tmp_path):
 
 
 def test_confirmed_figure_draws_one_standard_deviation_over_seeds():
-    from analysis.plots import confirmed_figure
+    from nasx.analysis.plots import confirmed_figure
     from nasx.ranking.seeds import seed_stats
     from tests.analysis_rows import frame
 

@@ -2,8 +2,8 @@ import math
 
 import pytest
 
-from analysis import hypervolume as hv
-from analysis.frame import load_runs
+from nasx.analysis import hypervolume as hv
+from nasx.analysis.frame import load_runs
 from tests.analysis_rows import row, table, write_run
 
 REF = hv.Reference(0.0, 1e4)  # log10 = 4

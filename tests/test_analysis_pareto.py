@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from analysis.pareto import accuracy_at, cost_at, dominated_by, frontier, pareto_mask, step_xy
+from nasx.analysis.pareto import accuracy_at, cost_at, dominated_by, frontier, pareto_mask, step_xy
 from tests.analysis_rows import row, table
 
 

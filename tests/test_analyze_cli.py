@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from analysis import demo
+from nasx.analysis import demo
 from nasx.cli.main import main
 from tests.analysis_rows import row, write_run
 

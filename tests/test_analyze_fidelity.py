@@ -4,7 +4,7 @@ import json
 import pytest
 import yaml
 
-from analysis import demo
+from nasx.analysis import demo
 from nasx.cli import config
 from nasx.cli.main import main
 from tests.analysis_rows import write_run

@@ -61,7 +61,7 @@ def test_bad_input_is_one_line_and_exit_2(args, fragment):
 
 
 def test_families_reports_search_space_membership(monkeypatch):
-    import search_spaces
+    from nasx import search_spaces
     from nasx.cli import families_cmd
 
     class OnlyResNet50:

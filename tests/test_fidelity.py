@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import search_spaces
+from nasx import search_spaces
 from nasx.cli import config
 from nasx.cli.fidelity_cmd import fidelity_setup
 from nasx.cli.main import main

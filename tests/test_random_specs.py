@@ -7,7 +7,7 @@ import torch
 
 from nasx import ArchSpec, build_model, complexity, decode, encode
 from nasx.arch import BLOCKS
-from nasx.blocks import STAGE_BUILDERS
+from nasx.build import STAGE_BUILDERS
 from nasx.module_cost import module_cost
 from specgen import random_spec
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.rank_stats import (bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman, top_k_count,
+from nasx.analysis.rank_stats import (bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman, top_k_count,
                                  top_k_recall)
 
 RNG = np.random.default_rng(11)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import search_spaces
+from nasx import search_spaces
 from nasx.cli import config, search_cmd
 from nasx.cli.main import main
 from nasx.search import searchers

@@ -4,7 +4,7 @@ import json
 
 import nasx
 
-import search_spaces
+from nasx import search_spaces
 from nasx import results
 from nasx.search import searchers
 from nasx.search.plan import FINISHED, DataShape, Plan

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-import search_spaces
+from nasx import search_spaces
 from nasx import complexity
 from nasx.search import searchers
 from nasx.search.searchers import Outcome, Proposal

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-import search_spaces
+from nasx import search_spaces
 from nasx.search import searchers
 from nasx.search.searchers import Outcome
-from search_spaces.params import Choice
+from nasx.search_spaces.params import Choice
 
 
 def ok(reward: float) -> Outcome:

@@ -4,11 +4,11 @@ import math
 import numpy as np
 import pytest
 
-import search_spaces
+from nasx import search_spaces
 from nasx.search import searchers
 from nasx.search.searchers import Outcome
 from nasx.search.searchers.reinforce import actions_of
-from search_spaces.params import Choice, FloatRange, IntRange
+from nasx.search_spaces.params import Choice, FloatRange, IntRange
 
 
 def ok(reward: float) -> Outcome:

@@ -4,7 +4,7 @@ import re
 import numpy as np
 import pytest
 
-import search_spaces
+from nasx import search_spaces
 from nasx import complexity
 from nasx.cli.main import main
 from nasx.cli.space_cmd import count

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 import nasx
-import search_spaces
+from nasx import search_spaces
 from nasx import families
 
 POINTS = {

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 import nasx
-import search_spaces
+from nasx import search_spaces
 from nasx.arch.spec import ArchSpec
-from search_spaces.base import Rejected
-from search_spaces.ray_tune import param_space
+from nasx.search_spaces.base import Rejected
+from nasx.search_spaces.ray_tune import param_space
 
 SPACES = search_spaces.names()
 N_SAMPLES = 200

@@ -32,7 +32,7 @@ def out_dir(run_dirs: list[str], out: str | None) -> Path:
 def run(args) -> None:
     if args.top < 1:
         raise ValueError(f"--top {args.top}: must be at least 1")
-    from analysis import analyze, report, summary  # matplotlib is imported only for this command
+    from nasx.analysis import analyze, report, summary  # matplotlib is imported only for this command
     from nasx.results.store import compact_if_idle
 
     result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top, fidelity_run=args.fidelity)
@@ -46,7 +46,7 @@ def run(args) -> None:
         print(summary.summary(result))
         print()
     print(f"report: {paths['html']}")
-    from analysis.fidelity import FIDELITY_JSON, write_json
+    from nasx.analysis.fidelity import FIDELITY_JSON, write_json
     for name, numbers in result.fidelity.items():   # a fidelity run, finished or cut short
         file = FIDELITY_JSON if len(args.run_dirs) == 1 else f"{name}-{FIDELITY_JSON}"
         path = out_dir(args.run_dirs, args.out) / file

@@ -19,7 +19,7 @@ from nasx.reward import Objective
 from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec, smoke
 from nasx.train.spec import TrainSpec
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+CONF_DIR = Path(__file__).resolve().parents[1] / "conf"  # nasx/conf: the project's conf/, shipped as package data
 SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
                "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm")
 

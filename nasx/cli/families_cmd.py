@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
 
 
 def rows() -> list[dict]:
-    import search_spaces
+    from nasx import search_spaces
     from nasx import families
     from nasx.complexity import complexity
 
@@ -27,7 +27,7 @@ def rows() -> list[dict]:
 
 
 def run(args) -> None:
-    import search_spaces
+    from nasx import search_spaces
 
     table = rows()
     if args.json:

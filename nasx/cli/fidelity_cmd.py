@@ -82,8 +82,8 @@ def prepare(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
 
 
 def run(args) -> int:
-    from analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
-    from analysis.tables import text
+    from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
+    from nasx.analysis.tables import text
     from nasx import results
     from nasx.fidelity.trials import candidates, fidelity_configs
     from nasx.search.runner import run_trials, write_config

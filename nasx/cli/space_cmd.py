@@ -53,7 +53,7 @@ def summary(space) -> str:
 def run(args) -> None:
     import numpy as np
 
-    import search_spaces
+    from nasx import search_spaces
     from nasx import families
     from nasx.complexity import complexity
 

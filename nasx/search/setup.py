@@ -30,7 +30,7 @@ class SpaceSpec:
     params: tuple[float, float] | None = None
 
     def make(self):
-        import search_spaces
+        from nasx import search_spaces
         return search_spaces.get(self.name, **self.options, macs=self.macs, params=self.params)
 
 

@@ -20,7 +20,7 @@ import optuna
 from optuna.trial import TrialState
 
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
-from search_spaces.base import Rejected
+from nasx.search_spaces.base import Rejected
 
 DIRECTION = {"max": "maximize", "min": "minimize"}
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)

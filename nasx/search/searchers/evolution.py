@@ -16,7 +16,7 @@ from typing import Any
 
 from nasx.search.searchers import register
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
-from search_spaces.params import Choice
+from nasx.search_spaces.params import Choice
 
 
 @register("evolution")

@@ -29,7 +29,7 @@ import numpy as np
 
 from nasx.search.searchers import register
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
-from search_spaces.params import Choice
+from nasx.search_spaces.params import Choice
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from nasx.arch.blocks import Basic, Bottleneck, PreActBasic
-from nasx.blocks.layers import DropPath, Residual, SqueezeExcite, activation, conv_bn_act, stage
+from nasx.build.layers import DropPath, Residual, SqueezeExcite, activation, conv_bn_act, stage
 
 
 def _shortcut(c_in: int, c_out: int, stride: int) -> nn.Module:

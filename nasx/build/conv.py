@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.blocks import ConvBNAct, MaxPool
-from nasx.blocks.layers import conv_bn_act
+from nasx.build.layers import conv_bn_act
 
 
 def build_conv(spec: ConvBNAct, c_in: int, drop_paths) -> nn.Module:

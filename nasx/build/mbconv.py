@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.blocks import FusedMBConv, MBConv
-from nasx.blocks.layers import Residual, SqueezeExcite, conv_bn_act, stage
+from nasx.build.layers import Residual, SqueezeExcite, conv_bn_act, stage
 
 
 def mbconv_block(spec: MBConv, c_in: int, stride: int, drop_path: float) -> nn.Module:

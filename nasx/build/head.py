@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.head import Head
-from nasx.blocks.layers import activation, conv_bn_act
+from nasx.build.layers import activation, conv_bn_act
 
 
 def build_head(spec: Head, c_in: int, num_classes: int) -> nn.Module:

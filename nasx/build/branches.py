@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from nasx.arch.blocks.branches import BranchBlock, Concat, Conv, Pool
-from nasx.blocks.layers import conv_bn_act
+from nasx.build.layers import conv_bn_act
 
 
 class ConcatBranches(nn.Module):

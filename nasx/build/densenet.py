@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from nasx.arch.blocks import DenseBlock, Transition
-from nasx.blocks.layers import activation
+from nasx.build.layers import activation
 
 
 class DenseLayer(nn.Module):

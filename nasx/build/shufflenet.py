@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from nasx.arch.blocks import ShuffleUnit
-from nasx.blocks.layers import conv_bn_act, stage
+from nasx.build.layers import conv_bn_act, stage
 
 
 class ShuffleBlock(nn.Module):

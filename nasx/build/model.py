@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from nasx.arch.spec import ArchSpec
-from nasx.blocks import STAGE_BUILDERS, build_head
+from nasx.build.stages import STAGE_BUILDERS, build_head
 
 
 class Net(nn.Module):

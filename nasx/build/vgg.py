@@ -4,7 +4,7 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.blocks import VGGStage
-from nasx.blocks.layers import activation
+from nasx.build.layers import activation
 
 
 def build_vgg(spec: VGGStage, c_in: int, drop_paths) -> nn.Module:
