@@ -1,0 +1,62 @@
+"""The floors of the house: lower packages never import higher ones, and nothing imports the generic
+folder names (analysis, search_spaces, bench) as top-level packages."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIBRARY = ROOT / "nasx"
+LINKED = {"analysis": "analysis", "search_spaces": "search_spaces", "conf": "conf"}
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{a.name}" for a in node.names)
+    return names
+
+
+def _modules(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py") if not any(part in LINKED for part in p.relative_to(folder).parts))
+
+
+def _under(names: set[str], package: str) -> set[str]:
+    return {n for n in names if n == package or n.startswith(package + ".")}
+
+
+@pytest.mark.parametrize("path", [p for p in _modules(LIBRARY) if p.relative_to(LIBRARY).parts[0] not in
+                                  ("cli", "__main__.py")], ids=lambda p: str(p.relative_to(ROOT)))
+def test_library_imports_neither_the_command_line_nor_the_analysis(path):
+    names = _imports(path)
+    assert not _under(names, "nasx.cli") and not _under(names, "nasx.analysis"), path
+
+
+@pytest.mark.parametrize("path", _modules(ROOT / "analysis") + _modules(ROOT / "search_spaces"),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_analysis_and_spaces_do_not_import_the_command_line(path):
+    assert not _under(_imports(path), "nasx.cli"), path
+
+
+def test_search_spaces_do_not_import_the_search_driver():
+    for path in _modules(ROOT / "search_spaces"):
+        assert not _under(_imports(path), "nasx.search"), path
+
+
+@pytest.mark.parametrize("folder", ["nasx", "analysis", "search_spaces", "tests", "bench", "experiments"])
+def test_no_generic_top_level_import_names(folder):
+    for path in _modules(ROOT / folder) if (ROOT / folder).is_dir() else []:
+        names = _imports(path)
+        for generic in ("analysis", "search_spaces"):
+            assert not _under(names, generic), f"{path} imports {generic} (use nasx.{generic})"
+
+
+def test_linked_folders_are_the_project_folders():
+    for link, target in LINKED.items():
+        assert (LIBRARY / link).is_symlink() and (LIBRARY / link).resolve() == (ROOT / target).resolve()
