@@ -1,4 +1,4 @@
-"""`cn`: conv-bn-act, repeated; and `mp`: max pooling."""
+"""`cn`: conv-bn-act, repeated; and `mp`: max (or average) pooling."""
 from __future__ import annotations
 
 import math
@@ -53,13 +53,15 @@ class ConvBNAct(Block):
 
 @dataclass(frozen=True, kw_only=True)
 class MaxPool(Block):
-    """k x k max pooling with stride s and padding p (default (k-1)//2); `ceil` rounds the output size up."""
+    """k x k max pooling with stride s and padding p (default (k-1)//2); `ceil` rounds the output size up;
+    `avg` averages instead (padded zeros count in the average, as torch's AvgPool2d). No parameters."""
 
     TYPE = "mp"
     k: int = fld("k", check=POSITIVE)
     s: int = fld("s", 2, check=(lambda v: v in (1, 2), "stride must be 1 or 2"), always=True)
     p: int | None = fld("p", None, check=(lambda v: v >= 0, "padding must be >= 0"))
     ceil: bool = fld("ceil", False)
+    avg: bool = fld("avg", False)
 
     @property
     def padding(self) -> int:
