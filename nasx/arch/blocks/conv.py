@@ -9,6 +9,7 @@ from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.rounding import scale_channels, scale_repeats
 from nasx.arch.fields import ACTIVATIONS, ODD_KERNEL, POSITIVE, fld
+from nasx.arch.receptive import Window
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +51,9 @@ class ConvBNAct(Block):
             return hw
         return repeat_cost(self, c_in, size, unit)
 
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((self.k, stride),)
+
 
 @dataclass(frozen=True, kw_only=True)
 class MaxPool(Block):
@@ -76,3 +80,6 @@ class MaxPool(Block):
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         return Tally(), cost.conv_out(size, self.k, self.s, self.padding, self.ceil)
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((self.k, stride),)
