@@ -2,6 +2,8 @@
 accuracies and errors are stored as fractions and shown in percent, MACs and parameters in millions."""
 from __future__ import annotations
 
+import re
+
 from matplotlib.ticker import FuncFormatter
 
 METRICS = {"val/top1": "Validation top-1", "test/top1": "Test top-1", "train/top1": "Training top-1",
@@ -10,10 +12,13 @@ METRICS = {"val/top1": "Validation top-1", "test/top1": "Test top-1", "train/top
 COSTS = {"macs": "MACs", "params": "Parameters", "latency_ms": "Latency", "full_macs": "MACs at full scale",
          "full_params": "Parameters at full scale", "cost": "MACs"}
 COST_UNITS = {"latency_ms": "ms"}  # every other cost is a count, shown in millions
-# the last part of a design choice's key (`s3.k`, `wm`) in words
+# the last part of a design choice's key (`s3.k`, `b2_filters`, `d4`, `wm`) in words
 CHOICES = {"k": "kernel size", "e": "expansion ratio", "se": "SE ratio", "r": "repeats", "c": "channels",
-           "s": "stride", "d": "depth", "w0": "initial width", "wa": "width slope", "wm": "width multiplier",
-           "g": "group width", "b": "bottleneck ratio", "n": "activation"}
+           "s": "stride", "d": "depth", "w": "width", "w0": "initial width", "wa": "width slope",
+           "wm": "width multiplier", "g": "group width", "b": "bottleneck ratio", "n": "activation",
+           "act": "activation", "op": "block type", "skip": "residual", "filters": "channels", "layers": "repeats",
+           "groups": "groups", "alpha": "depth coefficient", "beta": "width coefficient",
+           "gamma": "resolution coefficient"}
 
 
 def is_percent(key: str) -> bool:
@@ -46,8 +51,10 @@ def cost(key: str, log: bool = False) -> str:
 
 
 def choice(key: str) -> str:
-    """A design choice in words: 's3.k' -> 's3.k (kernel size)'; a key without a known last part as it is."""
-    words = CHOICES.get(key.rsplit(".", 1)[-1])
+    """A design choice in words: 's3.k' -> 's3.k (kernel size)', 'd2' -> 'd2 (depth)'; a key without a known
+    last part as it is."""
+    last = re.split(r"[._]", key)[-1]
+    words = CHOICES.get(last) or CHOICES.get(last.rstrip("0123456789"))
     return f"{key} ({words})" if words else key
 
 
