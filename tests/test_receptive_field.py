@@ -9,7 +9,7 @@ import pytest
 
 import nasx
 from nasx import complexity, decode, families
-from nasx.arch.blocks import Fire, Inception, InceptionA, InceptionB, InceptionC, InceptionE
+from nasx.arch.blocks import BLOCKS, Block, Fire, Inception, InceptionA, InceptionB, InceptionC, InceptionE
 from nasx.arch.receptive import grow, receptive_field
 from specgen import random_spec
 
@@ -84,6 +84,12 @@ def test_lenet5_c5_sees_the_whole_input():
 ])
 def test_branch_blocks_count_their_largest_branch(block, window):
     assert grow(1, 1, block.windows()) == window
+
+
+@pytest.mark.parametrize("kind", sorted(BLOCKS))
+def test_every_registered_block_type_lists_its_windows(kind):
+    cls = BLOCKS[kind]
+    assert cls.windows is not Block.windows or cls.unit_windows is not Block.unit_windows, kind
 
 
 def test_every_block_of_every_family_agrees_with_the_sizes():
