@@ -32,7 +32,7 @@ class Block(Spec):
 
     def windows(self) -> tuple[Window, ...]:
         """(kernel, stride) of the stage's spatial layers in order along its deepest path, what its
-        receptive field is made of; stride-1 1x1 convs add nothing and are left out."""
+        receptive field is made of; a 1x1 conv adds nothing and need appear only where it takes a stride."""
         stride = getattr(self, "s", 1)
         return tuple(w for i in range(self.blocks) for w in self.unit_windows(stride if i == 0 else 1))
 
