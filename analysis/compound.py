@@ -63,7 +63,7 @@ def heatmap_figure(grid: pd.DataFrame, best: dict | None = None) -> Figure:
     ax = fig.add_subplot()
     image = ax.imshow(values, origin="lower", cmap="viridis", aspect="auto")
     bar = fig.colorbar(image, ax=ax, label=f"{labels.metric_name(ACC)} at φ=1 (%)")
-    bar.formatter = labels.PERCENT
+    bar.formatter = labels.percent_formatter()
     bar.update_ticks()
     for i in range(len(alphas)):
         for j in range(len(betas)):

@@ -76,7 +76,7 @@ def scatter_figure(scorings: list[dict], summary: dict, families: dict[str, str]
         ax.set_title(f"{s['name']}: rho {rho:.2f}" if rho is not None else s["name"], fontsize=9)
         ax.tick_params(labelsize=7)
         if labels.is_percent(summary["metric"]):
-            ax.yaxis.set_major_formatter(labels.PERCENT)
+            ax.yaxis.set_major_formatter(labels.percent_formatter())
         if i % columns == 0:
             ax.set_ylabel(f"{labels.metric(summary['metric'])} at {summary['reference']}", fontsize=8)
     return fig

@@ -63,7 +63,9 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-PERCENT = FuncFormatter(lambda v, _: number(round(100 * v, 6)))
+def percent_formatter() -> FuncFormatter:
+    """Ticks of a fraction-valued axis in percent: 0.8 -> '80' (a new formatter per axis)."""
+    return FuncFormatter(lambda v, _: number(round(100 * v, 6)))
 
 
 def cost_formatter(key: str) -> FuncFormatter:

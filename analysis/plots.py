@@ -94,7 +94,7 @@ def log_axis(ax, cost: str) -> None:
 
 def accuracy_axis(ax, acc: str, how: str = "") -> None:
     """The y axis of a fraction-valued metric, labelled and ticked in percent."""
-    ax.yaxis.set_major_formatter(labels.PERCENT)
+    ax.yaxis.set_major_formatter(labels.percent_formatter())
     name = labels.metric(acc)
     ax.set_ylabel(name[:-1] + f", {how})" if how and name.endswith(")") else name)
 
