@@ -247,10 +247,11 @@ def _reward(frame, figures, top, summary) -> Section | None:
             section.notes.append(f"best candidate's arch string does not decode: {exc}")
         else:
             section.figures.append(("best_vs_b0", reward_view.stages_figure(
-                [(f"best candidate ({best['trial_id'].iloc[0]})", spec),
-                 ("efficientnet_b0", reward_view.reference_b0(frame))]),
-                "blocks of the best candidate beside EfficientNet-B0: width (bar), kernel (colour), "
-                "SE (hatch), expansion (label)"))
+                [(f"best candidate {best['trial_id'].iloc[0]}, as trained (proxy widths)", spec),
+                 reward_view.b0_panel(frame)],
+                title="Block widths of the best candidate and EfficientNet-B0, on one channel scale"),
+                "blocks of the best candidate beside EfficientNet-B0, as the search trained them (proxy widths, "
+                "not full scale): width (bar), kernel (colour), SE (hatch), expansion (label)"))
     summary.append(("top candidates by reward", best.drop(columns=["arch"]).head(5)))
     return section
 

@@ -9,8 +9,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from nasx.analysis import labels
 from nasx.analysis.frame import ACC, as_float
-from nasx.analysis.plots import log_axis
+from nasx.analysis.plots import accuracy_axis, log_axis
 
 PAPER = (1.2, 1.1, 1.15)
 SCALINGS = ("compound", "depth", "width", "resolution")
@@ -61,11 +62,13 @@ def heatmap_figure(grid: pd.DataFrame, best: dict | None = None) -> Figure:
     fig = Figure(figsize=(6.0, 4.8), dpi=100, layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(values, origin="lower", cmap="viridis", aspect="auto")
-    fig.colorbar(image, ax=ax, label=f"{ACC} at φ=1")
+    bar = fig.colorbar(image, ax=ax, label=f"{labels.metric_name(ACC)} at φ=1 (%)")
+    bar.formatter = labels.percent_formatter()
+    bar.update_ticks()
     for i in range(len(alphas)):
         for j in range(len(betas)):
             if np.isfinite(values[i, j]):
-                ax.text(j, i, f"{values[i, j]:.3f}\nγ={gammas[i, j]:g}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, f"{100 * values[i, j]:.1f}%\nγ={gammas[i, j]:g}", ha="center", va="center", fontsize=7,
                         color="white")
     for triple, color, inset, name in ((PAPER, "red", 0.1, "paper (1.2, 1.1, 1.15)"),
                                        (None if best is None else (best["alpha"], best["beta"], best["gamma"]),
@@ -76,8 +79,8 @@ def heatmap_figure(grid: pd.DataFrame, best: dict | None = None) -> Figure:
                                    edgecolor=color, linewidth=2.5, label=name))
     ax.set_xticks(range(len(betas)), [f"{b:g}" for b in betas])
     ax.set_yticks(range(len(alphas)), [f"{a:g}" for a in alphas])
-    ax.set_xlabel("β (width)")
-    ax.set_ylabel("α (depth)")
+    ax.set_xlabel("β (width multiplier per φ)")
+    ax.set_ylabel("α (depth multiplier per φ)")
     ax.set_title("Compound-scaling grid at φ=1 under α·β²·γ² ≈ 2", fontsize=10)
     ax.legend(fontsize=7, loc="upper right")
     return fig
@@ -119,8 +122,8 @@ def curves_figure(curves: pd.DataFrame) -> Figure:
         for _, row in part.iterrows():
             ax.annotate(f"φ={row['phi']:g}", (row["macs"], row["acc"]), textcoords="offset points", xytext=(4, -10),
                         fontsize=7, color=f"C{i}")
-    log_axis(ax, "MACs (log scale)")
-    ax.set_ylabel(f"{ACC} accuracy")
-    ax.set_title("Scaling up: compound vs single-dimension scaling", fontsize=10)
+    log_axis(ax, "macs")
+    accuracy_axis(ax, ACC)
+    ax.set_title("Scaling up: compound against single-dimension scaling", fontsize=10)
     ax.legend(fontsize=8)
     return fig

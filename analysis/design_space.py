@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from nasx.analysis import labels
 from nasx.analysis.frame import ACC, as_float, finished, parse_choices, searched
 
 
@@ -75,55 +76,133 @@ def edf_figure(samples: pd.DataFrame, normalized: bool = True, bins: int = 10) -
         part = (samples["space"] == space).to_numpy()
         x, f = edf(samples["error"].to_numpy()[part], weights[part])
         ax.plot(x, f, drawstyle="steps-post", label=f"{space}")
-    ax.set_xlabel("error (1 - validation accuracy)")
-    ax.set_ylabel("cumulative share of models")
+    ax.xaxis.set_major_formatter(labels.percent_formatter())
+    ax.yaxis.set_major_formatter(labels.percent_formatter())
+    ax.set_xlabel(labels.error(ACC))
+    ax.set_ylabel("Models with at most this error (%)")
     ax.set_ylim(0, 1.02)
-    ax.set_title("Error EDF" + (", complexity-normalised" if normalized else ""), fontsize=10)
+    ax.set_title("Cumulative distribution of the error" + (", complexity-normalised" if normalized else ""),
+                 fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig
 
 
-def parameter_table(samples: pd.DataFrame) -> pd.DataFrame:
-    """Per space, design parameter (choice key) and value: n, mean and min error."""
-    records = [{"space": s, "parameter": k, "value": str(v), "number": _number(v), "error": e}
-               for s, e, ch in zip(samples["space"], samples["error"], samples["choices"]) for k, v in ch.items()]
+MAX_CATEGORIES = 12  # a choice the space does not declare is drawn as categories up to this many values
+
+
+def declared_parameters(spaces) -> dict[str, dict[str, tuple | None]]:
+    """Per space name, what the registered space (at its default options) declares of each parameter: the
+    values of a `Choice`, None for a numeric range. A space nasx does not have declares nothing."""
+    from nasx import search_spaces
+    from nasx.search_spaces.params import Choice
+
+    out: dict[str, dict[str, tuple | None]] = {}
+    for name in sorted(set(spaces)):
+        try:
+            params = search_spaces.get(name).parameters()
+        except ValueError:
+            params = ()
+        out[name] = {p.name: tuple(p.values) if isinstance(p, Choice) else None for p in params}
+    return out
+
+
+def value_text(value) -> str:
+    """A choice value as the table and the tick labels show it: 3 and 3.0 -> '3', 0.25 -> '0.25'."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _numeric(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def parameter_axes(samples: pd.DataFrame, declared: dict | None = None) -> dict[str, list[str] | None]:
+    """Every choice key of the samples -> its categories in order (the space's declared values first, then
+    any other value drawn), or None for a numeric axis: a declared range, or an undeclared key with more than
+    MAX_CATEGORIES numeric values."""
+    declared = declared_parameters(samples["space"]) if declared is None else declared
+    drawn: dict[str, list] = {}
+    for choices in samples["choices"]:
+        for key, value in choices.items():
+            if value is not None:
+                drawn.setdefault(key, []).append(value)
+    axes: dict[str, list[str] | None] = {}
+    for key in sorted(drawn):
+        kinds = [params[key] for params in declared.values() if key in params]
+        values = drawn[key]
+        if kinds and all(kind is None for kind in kinds):
+            axes[key] = None
+            continue
+        if not kinds and all(_numeric(v) for v in values) and len({value_text(v) for v in values}) > MAX_CATEGORIES:
+            axes[key] = None
+            continue
+        ordered = [value_text(v) for kind in kinds if kind for v in kind]
+        rest = sorted(set(values), key=lambda v: (not _numeric(v), v if _numeric(v) else str(v)))
+        axes[key] = list(dict.fromkeys(ordered + [value_text(v) for v in rest]))
+    return axes
+
+
+def parameter_table(samples: pd.DataFrame, declared: dict | None = None) -> pd.DataFrame:
+    """Per space, design parameter (choice key) and value: n, mean and min error. Every value of a
+    categorical parameter gets a row, the ones never drawn with n = 0; a numeric one, a row per value drawn."""
     cols = ["space", "parameter", "value", "n", "mean_error", "min_error"]
-    if not records:
-        return pd.DataFrame(columns=cols)
-    data = pd.DataFrame(records)
-    out = data.groupby(["space", "parameter", "number", "value"], sort=True, dropna=False)["error"].agg(
-        n="size", mean_error="mean", min_error="min")
-    return out.reset_index()[cols]
+    axes = parameter_axes(samples, declared)
+    out = []
+    for space in sorted(samples["space"].unique()):
+        part = samples[(samples["space"] == space).to_numpy()]
+        for key, categories in axes.items():
+            errors: dict[str, list[float]] = {}
+            for e, choices in zip(part["error"], part["choices"]):
+                if choices.get(key) is not None:
+                    errors.setdefault(value_text(choices[key]), []).append(float(e))
+            if not errors:
+                continue
+            values = categories if categories is not None else \
+                [value_text(v) for v in sorted({c[key] for c in part["choices"] if c.get(key) is not None})]
+            for value in values:
+                got = errors.get(value, [])
+                out.append({"space": space, "parameter": key, "value": value, "n": len(got),
+                            "mean_error": float(np.mean(got)) if got else float("nan"),
+                            "min_error": float(np.min(got)) if got else float("nan")})
+    return pd.DataFrame(out, columns=cols)
 
 
-def _number(value) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else float("nan")
-
-
-def parameters_figure(samples: pd.DataFrame, max_parameters: int = 12) -> Figure:
-    """Error against each design parameter: one panel per choice key (title = key), one scatter per space
-    (label = space); numeric values on a numeric axis, others as categories."""
-    keys = sorted({k for ch in samples["choices"] for k in ch})[:max_parameters]
-    cols = min(4, max(1, len(keys)))
+def parameters_figure(samples: pd.DataFrame, declared: dict | None = None, acc: str = ACC) -> Figure:
+    """Error against every design parameter: one panel per choice key (title: the key in words), one scatter
+    per space (label = space). A categorical parameter's values sit at 0, 1, ... with the values as tick labels;
+    a numeric range on a numeric axis."""
+    axes_of = parameter_axes(samples, declared)
+    keys = list(axes_of)
+    cols = min(5, max(1, len(keys)))
     rows = max(1, -(-len(keys) // cols))
-    fig = Figure(figsize=(3.0 * cols, 2.5 * rows), dpi=100, layout="constrained")
+    fig = Figure(figsize=(2.8 * cols, 2.3 * rows + 0.4), dpi=100, layout="constrained")
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, key in zip(axes, keys):
+        categories = axes_of[key]
         values = [ch.get(key) for ch in samples["choices"]]
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values if v is not None)
-        categories = sorted({str(v) for v in values if v is not None})
         for i, space in enumerate(sorted(samples["space"].unique())):
             pick = [j for j, (s, v) in enumerate(zip(samples["space"], values)) if s == space and v is not None]
-            x = [values[j] if numeric else categories.index(str(values[j])) for j in pick]
+            x = [values[j] if categories is None else categories.index(value_text(values[j])) for j in pick]
             ax.scatter(x, samples["error"].to_numpy()[pick], s=8, alpha=0.6, color=f"C{i}", label=space)
-        if not numeric:
-            ax.set_xticks(range(len(categories)), categories, fontsize=6)
-        ax.set_title(key, fontsize=8)
-        ax.set_ylabel("error", fontsize=7)
+        if categories is not None:
+            ax.set_xticks(range(len(categories)), categories, fontsize=7,
+                          rotation=45 if sum(map(len, categories)) > 24 else 0)
+            ax.set_xlim(-0.5, len(categories) - 0.5)
+        else:
+            drawn = sorted({v for v in values if v is not None})
+            if len(drawn) <= MAX_CATEGORIES:  # a range drawn at few values: ticks at those values
+                ax.set_xticks(drawn, [value_text(v) for v in drawn], fontsize=7)
+        ax.yaxis.set_major_formatter(labels.percent_formatter())
+        ax.set_title(labels.choice(key), fontsize=8)
+        ax.tick_params(labelsize=7)
         ax.grid(True, alpha=0.3)
+    for ax in axes[::cols]:
+        ax.set_ylabel(labels.error(acc), fontsize=7)
     for ax in axes[len(keys):]:
         ax.set_visible(False)
     if keys:
         axes[0].legend(fontsize=6)
+        fig.suptitle(f"{labels.metric_name(acc)} error against each design choice", fontsize=10)
     return fig

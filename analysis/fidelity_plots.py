@@ -6,6 +6,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from nasx.analysis import labels
 from nasx.analysis.plots import new_figure
 
 KIND_COLORS = {"baseline": "tab:gray", "zero_cost": "tab:orange", "training": "tab:blue"}
@@ -39,10 +40,10 @@ def rho_cost_figure(summary: dict) -> Figure:
                    facecolors="none", edgecolors="tab:blue", label="noise floor", zorder=3)
     ax.axhline(summary["target_rho"], color="tab:red", linestyle="--", linewidth=1, label="target")
     ax.set_xscale("log")
-    ax.set_xlabel("trial-seconds per architecture and seed (log scale; analytic baselines at the left)")
-    ax.set_ylabel(f"Spearman rho against {summary['reference']}")
+    ax.set_xlabel("Trial-seconds per architecture and seed (log scale; analytic baselines at the left)")
+    ax.set_ylabel(f"Spearman rank correlation with {summary['reference']}")
     ax.set_ylim(-1.05, 1.05)
-    ax.set_title(f"rank fidelity of each rung ({summary['n_archs']} architectures, {len(summary['seeds'])} seeds)")
+    ax.set_title(f"Rank fidelity of each rung ({summary['n_archs']} architectures, {len(summary['seeds'])} seeds)")
     ax.legend(fontsize=8, loc="lower right")
     return fig
 
@@ -74,6 +75,8 @@ def scatter_figure(scorings: list[dict], summary: dict, families: dict[str, str]
         rho = rhos.get(s["name"])
         ax.set_title(f"{s['name']}: rho {rho:.2f}" if rho is not None else s["name"], fontsize=9)
         ax.tick_params(labelsize=7)
+        if labels.is_percent(summary["metric"]):
+            ax.yaxis.set_major_formatter(labels.percent_formatter())
         if i % columns == 0:
-            ax.set_ylabel(f"{summary['reference']} {summary['metric']}", fontsize=8)
+            ax.set_ylabel(f"{labels.metric(summary['metric'])} at {summary['reference']}", fontsize=8)
     return fig

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+from matplotlib.ticker import LogLocator, NullFormatter
 
+from nasx.analysis import labels
 from nasx.analysis.frame import ACC, as_float, finished, references, searched
 from nasx.analysis.pareto import pareto_mask, step_xy
-from nasx.table import human
 
-COST_LABELS = {"macs": "MACs (log scale)", "params": "parameters (log scale)", "latency_ms": "latency, ms (log scale)",
-               "full_macs": "MACs at full scale (log scale)", "full_params": "parameters at full scale (log scale)"}
 FAMILY_MARKERS = "s^Dvp*hP<>X"
 
 
@@ -38,9 +36,9 @@ def frontier_figure(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC, tit
         accs = as_float(fam[acc])
         _family_marker(ax, i, name, float(as_float(fam[cost]).mean()), float(accs.mean()),
                        float(accs.std(ddof=1)) if len(accs) > 1 else float("nan"), len(accs))
-    log_axis(ax, COST_LABELS.get(cost, cost))
-    ax.set_ylabel(f"{acc} accuracy")
-    ax.set_title(title or f"Pareto frontier: {acc} vs {cost}")
+    log_axis(ax, cost)
+    accuracy_axis(ax, acc)
+    ax.set_title(title or f"Pareto frontier: {labels.metric_name(acc)} against {labels.cost_name(cost)}")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
@@ -76,21 +74,29 @@ def confirmed_figure(stats: pd.DataFrame, cost: str = "macs") -> Figure:
         ax.plot(xs, ys, color="tab:blue", linewidth=1.2, label="frontier step", zorder=2)
     for i, (_, r) in enumerate(refs.sort_values("family").iterrows()):
         _family_marker(ax, i, r["family"], float(r[cost]), float(r["mean"]), float(r["std"]), int(r["n"]))
-    log_axis(ax, COST_LABELS.get(cost, cost))
-    ax.set_ylabel(f"{ACC} accuracy, confirmed (mean over seeds)")
-    ax.set_title(f"Confirmed frontier: {ACC} vs {cost}")
+    log_axis(ax, cost)
+    accuracy_axis(ax, ACC, "confirmed, mean over seeds")
+    ax.set_title(f"Confirmed frontier: {labels.metric_name(ACC)} against {labels.cost_name(cost)}")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
-def log_axis(ax, label: str) -> None:
-    """Log-scale x axis with ticks written as 20M, 1.5G, ... and a grid."""
+def log_axis(ax, cost: str) -> None:
+    """Log-scale x axis of the cost column `cost`, labelled with its unit (MACs in millions, latency in ms),
+    ticks at 1, 2, 5 x 10^n in that unit, and a grid."""
     ax.set_xscale("log")
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: human(x) if x >= 1000 else f"{x:g}"))
+    ax.xaxis.set_major_formatter(labels.cost_formatter(cost))
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(label)
+    ax.set_xlabel(labels.cost(cost, log=True))
     ax.grid(True, which="both", alpha=0.3)
+
+
+def accuracy_axis(ax, acc: str, how: str = "") -> None:
+    """The y axis of a fraction-valued metric, labelled and ticked in percent."""
+    ax.yaxis.set_major_formatter(labels.percent_formatter())
+    name = labels.metric(acc)
+    ax.set_ylabel(name[:-1] + f", {how})" if how and name.endswith(")") else name)
 
 
 def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:
@@ -103,9 +109,9 @@ def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:
         ax.plot(x, mean, color=f"C{i}", label=searcher)
         if part["runs"].max() > 1:
             ax.fill_between(x, mean - std, mean + std, color=f"C{i}", alpha=0.2)
-    ax.set_xlabel("trials completed")
-    ax.set_ylabel("hypervolume (accuracy x decades of MACs)")
-    ax.set_title(f"Hypervolume, reference point {ref_text}", fontsize=10)
+    ax.set_xlabel("Trials completed")
+    ax.set_ylabel("Hypervolume (accuracy × decades of MACs)")
+    ax.set_title(f"Hypervolume of the searched frontier, reference point {ref_text}", fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig

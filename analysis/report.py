@@ -13,7 +13,9 @@ from nasx.analysis.tables import html_table, markdown
 FIGURES = "figures"
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
          "table{border-collapse:collapse;font-size:12px;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;"
-         "padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left}"
+         "padding:2px 6px;text-align:right;overflow-wrap:anywhere;max-width:32em}"
+         "td:first-child,th:first-child{text-align:left}td.arch{text-align:left;font-family:monospace;"
+         "cursor:help}"
          "img{max-width:100%}pre{background:#f5f5f5;padding:.5em;font-size:12px;overflow:auto}"
          "figcaption{font-size:13px;color:#555}")
 
@@ -74,13 +76,13 @@ def _html(analysis: Analysis, images: dict[str, bytes]) -> str:
 def _markdown(analysis: Analysis) -> str:
     out = [f"# {_title(analysis)}", ""]
     out += [f"*{n}*\n" for n in analysis.notes]
-    for section in analysis.sections:
+    for i, section in enumerate(analysis.sections):
         out += [f"## {section.title}", ""]
         out += [f"{n}\n" for n in section.notes]
         for name, _, caption in section.figures:
             out += [f"![{caption}]({FIGURES}/{name}.png)", ""]
-        for caption, table in section.tables:
-            out += [f"### {caption}", "", markdown(table), ""]
+        for j, (caption, table) in enumerate(section.tables):
+            out += [f"### {caption}", "", markdown(table, label=f"s{i}t{j}a"), ""]
     out += ["## Provenance", ""]
     for run in analysis.runs:
         out += ["| field | value |", "|---|---|"]

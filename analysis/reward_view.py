@@ -34,18 +34,26 @@ def blocks(spec) -> list[dict]:
     return out
 
 
-def reference_b0(frame: pd.DataFrame):
-    """EfficientNet-B0 as trained in the run (its reference row), else at its published scale."""
+def b0_panel(frame: pd.DataFrame) -> tuple[str, object]:
+    """(panel name, spec) of EfficientNet-B0 as trained in the run (its reference row: proxy widths), else at
+    its published scale, which the name says."""
     rows = references(frame)
     rows = rows[rows["family"] == "efficientnet_b0"]
-    return nasx.decode(rows["arch"].iloc[0]) if len(rows) else nasx.families.get("efficientnet_b0")
+    if len(rows):
+        return "efficientnet_b0, as trained in the run (proxy widths)", nasx.decode(rows["arch"].iloc[0])
+    return "efficientnet_b0 at full scale (the run trained no B0)", nasx.families.get("efficientnet_b0")
 
 
-def stages_figure(named_specs: list[tuple[str, object]]) -> Figure:
-    """One panel per (name, spec): a bar per block, height = output channels (the width), colour = kernel,
-    hatched = has SE, text = expansion; a dashed line where the stride is 2."""
-    fig = Figure(figsize=(9.0, 2.4 * len(named_specs) + 0.6), dpi=100, layout="constrained")
-    axes = fig.subplots(len(named_specs), 1, squeeze=False)[:, 0]
+def reference_b0(frame: pd.DataFrame):
+    """EfficientNet-B0 as trained in the run (its reference row), else at its published scale."""
+    return b0_panel(frame)[1]
+
+
+def stages_figure(named_specs: list[tuple[str, object]], title: str = "") -> Figure:
+    """One panel per (name, spec), all on one channel scale: a bar per block, height = output channels (the
+    width), colour = kernel, hatched = has SE, text = expansion; a dashed line where the stride is 2."""
+    fig = Figure(figsize=(9.0, 2.4 * len(named_specs) + 0.9), dpi=100, layout="constrained")
+    axes = fig.subplots(len(named_specs), 1, squeeze=False, sharey=True)[:, 0]
     kernels = set()
     for ax, (name, spec) in zip(axes, named_specs):
         items = blocks(spec)
@@ -62,10 +70,12 @@ def stages_figure(named_specs: list[tuple[str, object]]) -> Figure:
             if b["s"] > 1:
                 ax.axvline(i - 0.5, color="gray", linestyle="--", linewidth=0.8)
         ax.set_title(name, fontsize=9)
-        ax.set_ylabel("channels")
+        ax.set_ylabel("Output channels")
         ax.set_xticks(x)
         ax.set_xticklabels([str(i) for i in x], fontsize=6)
-    axes[-1].set_xlabel("block (dashed line: stride 2; hatched: SE; colour: kernel; label: expansion)")
+    axes[-1].set_xlabel("Block (dashed line: stride 2; hatched: SE; colour: kernel size; label: expansion ratio)")
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.legend(handles=[Patch(color=KERNEL_COLORS.get(k, "tab:purple"), label=f"k{k}") for k in sorted(kernels)],
                loc="outside upper right", fontsize=7, ncols=len(kernels))
     return fig

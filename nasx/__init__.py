@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 _LAZY = {"families": "nasx.families", "ArchSpec": "nasx.arch", "Head": "nasx.arch", "decode": "nasx.arch",
          "encode": "nasx.arch", "Scaled": "nasx.generators.compound", "compound_scale": "nasx.generators.compound",
-         "proxy": "nasx.generators.proxy", "regnet": "nasx.generators.regnet",
+         "proxy": "nasx.generators.proxy", "receptive_field": "nasx.arch.receptive", "regnet": "nasx.generators.regnet",
          "regnet_widths": "nasx.generators.regnet", "resnet": "nasx.generators.resnet"}
 
 
@@ -25,4 +25,4 @@ def build_model(spec):
 
 
 __all__ = ["ArchSpec", "Head", "Cost", "Scaled", "build_model", "complexity", "compound_scale", "decode",
-           "encode", "families", "proxy", "regnet", "regnet_widths", "resnet"]
+           "encode", "families", "proxy", "receptive_field", "regnet", "regnet_widths", "resnet"]

@@ -23,7 +23,7 @@ def random_block(kind: str, rng: random.Random) -> object:
         g = rng.choice([d for d in (1, 2, 4) if c % d == 0])
         return ConvBNAct(r=r, k=rng.choice([1, 3, 5]), s=s, c=c, g=g, act=rng.choice(ACTS), bn=rng.random() < 0.8)
     if kind == "mp":
-        return MaxPool(k=rng.choice([2, 3]), s=s, ceil=rng.random() < 0.3)
+        return MaxPool(k=rng.choice([2, 3]), s=s, ceil=rng.random() < 0.3, avg=rng.random() < 0.3)
     if kind == "ir":
         se = rng.choice([0.0, 0.25, 0.5])
         return MBConv(r=r, k=rng.choice([3, 5, 7]), s=s, e=rng.choice([1.0, 2.5, 3.0, 4.0, 6.0]), c=_width(rng), se=se,

@@ -53,6 +53,8 @@ def test_error_by_design_parameter(tmp_path):
     assert a.loc["2", "n"] == 1 and a.loc["2", "mean_error"] == pytest.approx(0.2)
     fig = ds.parameters_figure(samples)
     ax = fig.axes[0]
-    assert ax.get_title() == "d"
+    assert ax.get_title() == "d (depth)"
+    # a parameter of two values is categorical: d = 1 at x = 0, d = 2 at x = 1, the values as tick labels
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"]
     points = {c.get_label(): np.asarray(c.get_offsets()) for c in ax.collections}
-    np.testing.assert_allclose(points["B"], [[2, 0.4], [1, 0.5], [2, 0.6]])
+    np.testing.assert_allclose(points["B"], [[1, 0.4], [0, 0.5], [1, 0.6]])

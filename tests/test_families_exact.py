@@ -66,7 +66,7 @@ def test_forward_at_small_resolution(name):
     torch.manual_seed(0)
     model = build_model(spec).eval()
     with torch.no_grad():
-        out = model(torch.randn(2, 3, 80, 80))
+        out = model(torch.randn(2, spec.in_channels, 80, 80))
     assert out.shape == (2, 10)
     assert torch.isfinite(out).all()
 

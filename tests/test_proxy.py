@@ -13,7 +13,7 @@ def test_every_family_runs_at_proxy_scale(name):
     assert all(layer.s == 1 for layer in spec.stem)
     assert complexity(spec).macs < complexity(families.get(name)).macs
     torch.manual_seed(0)
-    out = build_model(spec).eval()(torch.randn(2, 3, 32, 32))
+    out = build_model(spec).eval()(torch.randn(2, spec.in_channels, 32, 32))
     assert out.shape == (2, 10) and torch.isfinite(out).all()
 
 

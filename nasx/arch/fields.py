@@ -16,7 +16,8 @@ from typing import Any, Callable, ClassVar
 
 from nasx.arch.limits import MAX_HIDDEN_LAYERS, MAX_MULTIPLIER, MAX_WIDTH, int_limit
 
-ACTIVATIONS = {"relu": "re", "relu6": "r6", "swish": "sw", "hswish": "hs", "identity": "id"}
+ACTIVATIONS = {"relu": "re", "relu6": "r6", "swish": "sw", "hswish": "hs", "tanh": "th",
+               "identity": "id"}
 GATES = {"sigmoid": "sig", "hsigmoid": "hsig"}
 SE_BASES = {"in": "i", "mid": "m"}
 

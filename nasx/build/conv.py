@@ -17,4 +17,5 @@ def build_conv(spec: ConvBNAct, c_in: int, drop_paths) -> nn.Module:
 
 
 def build_pool(spec: MaxPool, c_in: int, drop_paths) -> nn.Module:
-    return nn.MaxPool2d(spec.k, spec.s, spec.padding, ceil_mode=spec.ceil)
+    pool = nn.AvgPool2d if spec.avg else nn.MaxPool2d
+    return pool(spec.k, spec.s, spec.padding, ceil_mode=spec.ceil)

@@ -6,7 +6,7 @@ from torch import nn
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(inplace=True), "relu6": lambda: nn.ReLU6(inplace=True),
-    "swish": lambda: nn.SiLU(inplace=True), "hswish": lambda: nn.Hardswish(inplace=True),
+    "swish": lambda: nn.SiLU(inplace=True), "hswish": lambda: nn.Hardswish(inplace=True), "tanh": nn.Tanh,
     "identity": nn.Identity, "sigmoid": nn.Sigmoid, "hsigmoid": nn.Hardsigmoid,
 }
 

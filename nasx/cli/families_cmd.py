@@ -27,8 +27,6 @@ def rows() -> list[dict]:
 
 
 def run(args) -> None:
-    from nasx import search_spaces
-
     table = rows()
     if args.json:
         print(json.dumps(table, indent=1))
@@ -36,5 +34,3 @@ def run(args) -> None:
     print(render(["family", "source", "resolution", "params", "MACs (M)", "point of space"],
                  [[r["name"], r["source"], r["resolution"], f"{r['params']:,}", f"{r['macs'] / 1e6:,.1f}",
                    ", ".join(r["spaces"]) or "none"] for r in table], right={2, 3, 4}))
-    if not search_spaces.names():
-        print("(no search space is registered yet, so no family is a point of one)")

@@ -1,4 +1,4 @@
-"""`nasx profile NAME_OR_ARCH_STRING`: per-stage resolution, channels, blocks, params and MACs."""
+"""`nasx profile NAME_OR_ARCH_STRING`: per-stage resolution, channels, blocks, params, MACs, receptive field."""
 from __future__ import annotations
 
 import json
@@ -31,23 +31,30 @@ def resolve(text: str, resolution: int | None = None, num_classes: int | None = 
 
 def run(args) -> None:
     from nasx.arch.codec import encode
+    from nasx.arch.receptive import receptive_field
     from nasx.complexity import complexity
 
     spec = resolve(args.arch, args.resolution, args.num_classes)
     cost = complexity(spec)
+    fields = {f.name: f for f in receptive_field(spec)}  # the head (global pool) has none
     if args.json:
+        stages = [{**asdict(s), "rf": fields[s.name].rf if s.name in fields else None,
+                   "jump": fields[s.name].jump if s.name in fields else None} for s in cost.stages]
         print(json.dumps({"arch": encode(spec), "key": spec.key(), "resolution": spec.resolution,
                           "num_classes": spec.num_classes, "params": cost.params, "macs": cost.macs,
-                          "flops": cost.flops, "activations": cost.activations,
-                          "stages": [asdict(s) for s in cost.stages]}, indent=1))
+                          "flops": cost.flops, "activations": cost.activations, "stages": stages}, indent=1))
         return
     rows = [[s.name, s.block, f"{s.resolution_in}->{s.resolution_out}", f"{s.channels_in}->{s.channels_out}",
-             s.blocks, f"{s.params:,}", f"{s.macs:,}"] for s in cost.stages]
+             s.blocks, f"{s.params:,}", f"{s.macs:,}", *((fields[s.name].rf, fields[s.name].jump)
+                                                        if s.name in fields else ("", ""))] for s in cost.stages]
     body_blocks = sum(s.blocks for s in cost.stages if s.name.startswith("stages"))
-    rows.append(["total", "", "", "", body_blocks, f"{cost.params:,}", f"{cost.macs:,}"])
+    rows.append(["total", "", "", "", body_blocks, f"{cost.params:,}", f"{cost.macs:,}", "", ""])
     print(f"{args.arch if '|' not in args.arch else 'arch'} at {spec.resolution}x{spec.resolution}, "
           f"{spec.num_classes} classes")
-    print(render(["stage", "block", "resolution", "channels", "blocks", "params", "MACs"], rows, right={4, 5, 6}))
+    print(render(["stage", "block", "resolution", "channels", "blocks", "params", "MACs", "RF", "jump"], rows,
+                 right={4, 5, 6, 7, 8}))
+    print("RF: theoretical receptive field after the stage, a side in input pixels; jump: input pixels between "
+          "neighbouring outputs")
     print(f"params {human(cost.params)}  MACs {human(cost.macs)}  FLOPs {human(cost.flops)}  "
           f"activations {human(cost.activations)}")
     print(f"arch {encode(spec)}")

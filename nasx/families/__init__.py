@@ -1,5 +1,5 @@
 """The hand-designed families as ArchSpecs: `names()`, `get(name, num_classes, resolution)`."""
-from nasx.families import (compact, densenet, efficientnet, inception, mnasnet, mobilenet,  # noqa: F401
+from nasx.families import (compact, densenet, efficientnet, inception, lenet, mnasnet, mobilenet,  # noqa: F401
                            regnet, resnet, vgg)
 from nasx.families.registry import Family, get, info, names
 

@@ -41,9 +41,10 @@ def info(name: str) -> Family:
     return _FAMILIES[key]
 
 
-def get(name: str, num_classes: int = 1000, resolution: int | None = None) -> ArchSpec:
-    """The family's ArchSpec, at its published resolution unless `resolution` is given."""
+def get(name: str, num_classes: int | None = None, resolution: int | None = None) -> ArchSpec:
+    """The family's ArchSpec, at its published resolution and classes (1000 for the ImageNet ones)
+    unless `resolution` / `num_classes` are given."""
     family = info(name)
     spec = family.make()
-    return replace(spec, num_classes=num_classes,
+    return replace(spec, num_classes=spec.num_classes if num_classes is None else num_classes,
                    resolution=family.resolution if resolution is None else resolution)

@@ -6,6 +6,7 @@ from typing import Callable, ClassVar
 
 from nasx.arch.cost import Tally
 from nasx.arch.fields import Spec
+from nasx.arch.receptive import Window
 from nasx.arch.rounding import scale_channels, scale_repeats
 
 
@@ -28,6 +29,16 @@ class Block(Spec):
     @property
     def blocks(self) -> int:
         return getattr(self, "r", 1)
+
+    def windows(self) -> tuple[Window, ...]:
+        """(kernel, stride) of the stage's spatial layers in order along its deepest path, what its
+        receptive field is made of; a 1x1 conv adds nothing and need appear only where it takes a stride."""
+        stride = getattr(self, "s", 1)
+        return tuple(w for i in range(self.blocks) for w in self.unit_windows(stride if i == 0 else 1))
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        """The windows of one of the stage's blocks when it takes `stride`."""
+        raise NotImplementedError
 
     def scaled(self, width_mult: float, depth_mult: float) -> "Block":
         """The same stage with channels and repeats scaled by the compound-scaling rules."""

@@ -12,6 +12,7 @@ from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeated
 from nasx.arch.cost import Tally
 from nasx.arch.fields import ODD_KERNEL, POS_FLOAT, POSITIVE, fld
+from nasx.arch.receptive import Window, grow
 from nasx.arch.rounding import scale_channels, scale_repeats
 
 
@@ -59,6 +60,20 @@ def program_cost(t: Tally, program: tuple, c_in: int, size: int) -> tuple[int, i
     return c_in, size
 
 
+def program_window(program: tuple, axis: int) -> Window:
+    """The program as one (kernel, stride) window along `axis` (0: height, k; 1: width, kw); a `Concat`
+    counts its largest branch."""
+    windows: list[Window] = []
+    for op in program:
+        if isinstance(op, Conv):
+            windows.append((op.k if axis == 0 or op.kw is None else op.kw, op.s))
+        elif isinstance(op, Pool):
+            windows.append((op.k, op.s))
+        else:
+            windows.append(max(program_window(branch, axis) for branch in op.branches))
+    return grow(1, 1, windows)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BranchBlock(Block):
     """Base of the multi-branch blocks: r repeats of `program(c_in)`."""
@@ -72,6 +87,13 @@ class BranchBlock(Block):
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         return repeated(Tally(), self.r, (c_in, size, 1),  # type: ignore[attr-defined]
                         lambda t, c, hw, s: (*program_cost(t, self.program(c), c, hw), 1))
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        """The largest branch, as one window; a program's layout does not depend on its input width.
+        Where the height and width fields differ (factorized 1 x k / k x 1 convs), the larger one."""
+        program = self.program(0)
+        (kh, s), (kw, _) = program_window(program, 0), program_window(program, 1)
+        return ((max(kh, kw), s),)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,4 @@
-"""`cn`: conv-bn-act, repeated; and `mp`: max pooling."""
+"""`cn`: conv-bn-act, repeated; and `mp`: max (or average) pooling."""
 from __future__ import annotations
 
 import math
@@ -9,6 +9,7 @@ from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.rounding import scale_channels, scale_repeats
 from nasx.arch.fields import ACTIVATIONS, ODD_KERNEL, POSITIVE, fld
+from nasx.arch.receptive import Window
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,16 +51,21 @@ class ConvBNAct(Block):
             return hw
         return repeat_cost(self, c_in, size, unit)
 
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((self.k, stride),)
+
 
 @dataclass(frozen=True, kw_only=True)
 class MaxPool(Block):
-    """k x k max pooling with stride s and padding p (default (k-1)//2); `ceil` rounds the output size up."""
+    """k x k max pooling with stride s and padding p (default (k-1)//2); `ceil` rounds the output size up;
+    `avg` averages instead (padded zeros count in the average, as torch's AvgPool2d). No parameters."""
 
     TYPE = "mp"
     k: int = fld("k", check=POSITIVE)
     s: int = fld("s", 2, check=(lambda v: v in (1, 2), "stride must be 1 or 2"), always=True)
     p: int | None = fld("p", None, check=(lambda v: v >= 0, "padding must be >= 0"))
     ceil: bool = fld("ceil", False)
+    avg: bool = fld("avg", False)
 
     @property
     def padding(self) -> int:
@@ -74,3 +80,6 @@ class MaxPool(Block):
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         return Tally(), cost.conv_out(size, self.k, self.s, self.padding, self.ceil)
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((self.k, stride),)

@@ -7,6 +7,7 @@ from nasx.arch import cost
 from nasx.arch.blocks.base import Block
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POSITIVE, fld
+from nasx.arch.receptive import Window
 from nasx.arch.rounding import scale_channels, scale_repeats
 
 
@@ -32,6 +33,9 @@ class DenseBlock(Block):
         t.acts = r * (inner + self.gr) * positions
         return t, size
 
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((3, 1),)
+
     def scaled(self, width_mult: float, depth_mult: float) -> "DenseBlock":
         return replace(self, r=scale_repeats(self.r, depth_mult), gr=scale_channels(self.gr, width_mult))
 
@@ -51,3 +55,6 @@ class Transition(Block):
         cost.bn(t, c_in)
         cost.conv(t, c_in, self.out_channels(c_in), 1, 1, size)
         return t, cost.conv_out(size, 2, 2, 0)
+
+    def windows(self) -> tuple[Window, ...]:
+        return ((2, 2),)

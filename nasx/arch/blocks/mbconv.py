@@ -8,6 +8,7 @@ from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.fields import (ACTIVATIONS, GATES, ODD_KERNEL, POS_FLOAT, POSITIVE, RATIO, SE_BASES,
                               STRIDE, fld)
+from nasx.arch.receptive import Window
 from nasx.arch.rounding import make_divisible, round_half_up
 
 
@@ -74,6 +75,9 @@ class MBConv(Block):
             return hw
         return repeat_cost(self, c_in, size, unit)
 
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((self.k, stride),)
+
 
 @dataclass(frozen=True, kw_only=True)
 class FusedMBConv(Block):
@@ -106,3 +110,6 @@ class FusedMBConv(Block):
             cost.bn(t, self.c)
             return hw
         return repeat_cost(self, c_in, size, unit)
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((self.k, stride),)

@@ -8,6 +8,7 @@ from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POS_FLOAT, POSITIVE, RATIO, STRIDE, fld
+from nasx.arch.receptive import Window
 from nasx.arch.rounding import round_half_up, scale_channels, scale_repeats
 
 
@@ -38,6 +39,9 @@ class Basic(Block):
             return out
         return repeat_cost(self, c_in, size, unit)
 
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((3, stride), (3, 1))
+
 
 @dataclass(frozen=True, kw_only=True)
 class PreActBasic(Block):
@@ -60,6 +64,9 @@ class PreActBasic(Block):
             cost.conv(t, self.c, self.c, 3, 1, out)
             return out
         return repeat_cost(self, c_in, size, unit)
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((3, stride), (3, 1))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,6 +131,11 @@ class Bottleneck(Block):
                 cost.squeeze_excite(t, self.c, self.squeeze(c))
             return out
         return repeat_cost(self, c_in, size, unit)
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        """The stride on the first 1x1 (v1) doubles the jump before the 3x3: a larger field than v1.5's."""
+        s1, s3 = self.strides(stride)
+        return ((1, s1), (3, s3))
 
     def scaled(self, width_mult: float, depth_mult: float) -> "Bottleneck":
         """Scaled widths keep the group width when it still divides, else the groups' largest common divisor."""

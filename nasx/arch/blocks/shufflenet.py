@@ -7,6 +7,7 @@ from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POSITIVE, STRIDE, fld
+from nasx.arch.receptive import Window
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,3 +47,6 @@ class ShuffleUnit(Block):
             cost.bn(t, half)
             return out
         return repeat_cost(self, c_in, size, unit)
+
+    def unit_windows(self, stride: int) -> tuple[Window, ...]:
+        return ((3, stride),)  # both branches of a stride-2 unit: one 3x3 depthwise conv

@@ -7,6 +7,7 @@ from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeated
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POSITIVE, fld
+from nasx.arch.receptive import Window
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,3 +25,6 @@ class VGGStage(Block):
             return self.c, hw, 1
         t, size = repeated(Tally(), self.r, (c_in, size, 1), step)
         return t, cost.conv_out(size, 2, 2, 0)
+
+    def windows(self) -> tuple[Window, ...]:
+        return ((3, 1),) * self.r + ((2, 2),)
