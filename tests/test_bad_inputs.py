@@ -101,6 +101,11 @@ def _run_with_config(tmp):
     _run_config(json.dumps(_good_run_config()))(tmp)
 
 
+def _run_with_results(tmp):
+    _run_with_config(tmp)
+    (tmp / "run" / "results.jsonl").write_text(json.dumps(OK_ROW) + "\n")
+
+
 def _experiment(name, text):
     def make(tmp):
         (tmp / "conf" / "experiment" / f"{name}.yaml").write_text(text)
@@ -307,6 +312,14 @@ CASES = [
     ("analyze-no-table", ["analyze", "{tmp}/run", "--no-figures"], r"^.*run: no results table", _raw("run/notes", b"")),
     ("analyze-bad-parquet", ["analyze", "{tmp}/run", "--no-figures"], r"^.*results\.parquet: not a readable Parquet",
      _raw("run/results.parquet", b"PAR1 nonsense")),
+    # export-optuna: the journal's path
+    ("export-optuna-unwritable", ["export-optuna", "{tmp}/run", "--out", "/proc/x/optuna.log"],
+     r"^cannot write the Optuna journal /proc/x/optuna\.log: No such file or directory$", _run_with_results),
+    ("export-optuna-out-is-dir", ["export-optuna", "{tmp}/run", "--out", "{tmp}/run"],
+     r"^cannot write the Optuna journal .*/run: it is a directory$", _run_with_results),
+    ("export-optuna-missing-dir", ["export-optuna", "{tmp}/nowhere"], r"^run directory .*nowhere not found$"),
+    ("export-optuna-no-config", ["export-optuna", "{tmp}/run"],
+     r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$", _rows(json.dumps(OK_ROW))),
     ("analyze-top-0", ["analyze", "{tmp}/run", "--top", "0"], r"^--top 0: must be at least 1$", _rows(json.dumps(OK_ROW))),
 ]
 
