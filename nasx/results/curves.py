@@ -2,7 +2,7 @@
 
 `curves.jsonl` is the record: the driver appends a trial's epochs in one fsynced write just before
 the trial's results row, so a crash leaves every finished trial's curve readable (a torn last line is
-skipped). A trial trained again after a crash (its results row was never written) appends its curve
+skipped, and cut away when the run resumes). A trial trained again after a crash (its results row was never written) appends its curve
 again; readers keep the last curve of each trial. `curves.parquet` is the view, rewritten whole with
 the results table's views (`store.write_views`). Validation accuracy is NaN on epochs it was not measured.
 """
@@ -64,6 +64,20 @@ def append(run_dir: str | Path, rows: list[dict]) -> None:
 
     if rows:
         append_lines(Path(run_dir) / LOG, rows)
+
+
+def repair_tail(run_dir: str | Path) -> None:
+    """Cut an incomplete last line (a write cut short by a crash) off the log; the driver calls it before
+    appending to a run again. The trial it belonged to has no results row, so it is trained again."""
+    from nasx.results.store import _ends_mid_line
+
+    log = Path(run_dir) / LOG
+    if _ends_mid_line(log):
+        raw = log.read_bytes()
+        with open(log, "r+b") as f:
+            f.truncate(raw.rfind(b"\n") + 1)
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

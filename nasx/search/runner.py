@@ -272,6 +272,7 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
     with writer_lock(run_dir):
         if not resume and any(run_dir.glob("results.*")):
             raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
+        results.curves.repair_tail(run_dir)
         if (run_dir / results.store.LOG).is_file():
             repaired = results.store.repair_tail(run_dir)
             if repaired:
