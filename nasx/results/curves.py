@@ -63,6 +63,7 @@ def append(run_dir: str | Path, rows: list[dict]) -> None:
     from nasx.results.store import append_lines
 
     if rows:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
         append_lines(Path(run_dir) / LOG, rows)
 
 
