@@ -17,7 +17,9 @@ up with the table (`Journal.sync`), never holds a trial twice.
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import math
 import os
 import warnings
@@ -31,7 +33,6 @@ JOURNAL = "optuna.log"
 USER_ATTRS = ("trial_id", "stage", "rung", "seed", "family", "searcher", "status", "error", "arch", "full_arch",
               "arch_key", "val/top1", "test/top1", "reward", "params", "macs", "full_params", "full_macs",
               "latency_ms", "epochs", "wall_s")
-DIRECTIONS = {"max": "maximize", "min": "minimize"}
 
 
 def study_name(name: str, stage: str) -> str:
@@ -120,6 +121,23 @@ def _repair_tail(path: Path) -> None:
             f.truncate(raw.rfind(b"\n") + 1)
 
 
+class _NotNewStudy(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A new study created")
+
+
+@contextlib.contextmanager
+def _without_new_study_line():
+    """Optuna's journal storage logs "A new study created ..." (INFO) on stderr; a run's journal says where
+    it is itself. A filter on that one logger for the one call, no level changed."""
+    logger, quiet = logging.getLogger("optuna.storages.journal._storage"), _NotNewStudy()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 class Journal:
     """The Optuna journal of one run: `record(row)` adds a finished trial to its stage's study once."""
 
@@ -155,7 +173,8 @@ class Journal:
             try:
                 study_id = self.storage.get_study_id_from_name(name)
             except KeyError:
-                study_id = self.storage.create_new_study(directions, study_name=name)
+                with _without_new_study_line():
+                    study_id = self.storage.create_new_study(directions, study_name=name)
                 self.storage.set_study_user_attr(study_id, "stage", stage)
             if self.storage.get_study_directions(study_id) != directions:
                 raise ValueError(f"{self.path}: study {name} has other directions than the run's objectives "
