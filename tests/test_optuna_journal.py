@@ -140,6 +140,20 @@ def test_visualization_plots_the_study(tmp_path):
     assert optuna.visualization.plot_param_importances is not None
 
 
+def test_visualization_matplotlib_plots_the_completed_values(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    space = search_spaces.get("mnasnet")
+    frame = _table(tmp_path / "run", _rows(space))
+    path = tmp_path / JOURNAL
+    write(path, frame, "demo", REWARD, space.parameters())
+    with pytest.warns(optuna.exceptions.ExperimentalWarning):
+        ax = optuna.visualization.matplotlib.plot_optimization_history(_load(path, "demo:search"))
+    plotted = sorted(float(y) for c in ax.collections for _, y in c.get_offsets())
+    complete = frame[(frame["stage"] == "search") & (frame["status"] == "ok") & frame["reward"].notna()]
+    assert len(complete) == 4 and plotted == sorted(complete["reward"])
+
+
 def _run_dir(tmp_path):
     cfg = config.compose("search", ["smoke=true"])
     cfg["run_dir"] = str(tmp_path / "run")
