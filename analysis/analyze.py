@@ -224,7 +224,10 @@ def _confirmed(frame, figures, top, summary) -> Section | None:
 
 def _learning_curves(run_dirs, frame, figures, top: int) -> Section | None:
     """Validation accuracy per epoch of the best trials, the families and the confirmed networks (curves.parquet)."""
-    curve_frame = learning_curves.load_curves(run_dirs)
+    try:
+        curve_frame = learning_curves.load_curves(run_dirs)
+    except ValueError as exc:  # a damaged curves log leaves the rest of the report as it is
+        return Section("Learning curves", notes=[f"not shown: {exc}"])
     table = learning_curves.curves_table(frame, curve_frame, top)
     if table.empty:
         return None

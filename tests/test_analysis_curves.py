@@ -66,3 +66,12 @@ def test_learning_curves_section_and_figure(run_dir):
 def test_a_run_without_curves_has_no_such_section(tmp_path):
     run = write_run(tmp_path / "run", [row("s0000", 0.5, 1000, reward=0.5), row("s0001", 0.6, 900, reward=0.6)])
     assert all(s.title != "Learning curves" for s in analyze.analyze([run]).sections)
+
+
+def test_a_damaged_curves_log_is_a_note_not_a_failed_report(run_dir):
+    with open(run_dir / curves.LOG, "ab") as f:
+        f.write(b"not json\n{}\n")
+    section = next(s for s in analyze.analyze([run_dir]).sections if s.title == "Learning curves")
+    line = sum(len(accs) for accs in CURVES.values()) + 1
+    assert section.notes == [f"not shown: {run_dir / curves.LOG}: line {line} is not a JSON object"]
+    assert not section.figures
