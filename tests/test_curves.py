@@ -162,3 +162,13 @@ def test_neither_tensorboard_package_is_one_line_exit_2(tmp_path, monkeypatch, c
     assert code == 2 and err == ("nasx search: error: logging.tensorboard=true: neither tensorboard nor tensorboardX "
                                  "is installed (pip install tensorboard)\n")
     assert not (tmp_path / "run").exists()
+
+
+def test_a_journal_that_cannot_be_written_stops_the_search_before_ray(tmp_path, monkeypatch, capsys):
+    (tmp_path / "run" / "optuna.log").mkdir(parents=True)  # not a file
+    monkeypatch.setattr("nasx.search.runner._init_ray", lambda setup: pytest.fail("Ray was started"))
+    code = main(["search", "smoke=true", f"run_dir={tmp_path / 'run'}"])
+    err = capsys.readouterr().err
+    assert code == 2 and err == (f"nasx search: error: cannot write the Optuna journal {tmp_path / 'run' / 'optuna.log'}: "
+                                 "Is a directory\n")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["optuna.log", "writer.lock"]

@@ -296,6 +296,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out, resume=resume) as existing:
         setup = replace(setup, run_dir=str(run_dir))
+        sinks = open_sinks(setup, run_dir, existing)  # a journal that cannot be written stops the run here
         write_config(setup, run_dir)
 
         data = setup.data.load()
@@ -304,7 +305,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
                                  **setup.searcher.options)
         plan = Plan(setup, space, searcher, DataShape(data.resolution, data.num_classes, data.channels), existing,
                     commit=git_commit(), out=out)
-        plan.sinks = open_sinks(setup, run_dir, existing)
+        plan.sinks = sinks
         out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
             f"(+{len(setup.references)} references), data {data.describe()}"
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
