@@ -13,7 +13,7 @@ from nasx.search.setup import SearchSetup, check
 if TYPE_CHECKING:
     from nasx.fidelity.spec import FidelitySpec
 
-RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster")
+RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster", "logging")
 
 
 def add_parser(sub) -> None:

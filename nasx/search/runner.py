@@ -326,9 +326,10 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out) as existing:
         setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
+        sinks = open_sinks(setup, run_dir, existing)
         data = setup.data.load()
         queue = TrialQueue(setup, configs, existing, commit=git_commit(), out=out)
-        queue.sinks = open_sinks(setup, run_dir, existing)
+        queue.sinks = sinks
         out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
         if queue.pending:
             _run_on_ray(setup, queue, data, run_dir, name="tune-" + re.sub(r"\W+", "_", title)[:40],
