@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from nasx.analysis.frame import ACC, run_names
 from nasx.analysis.plots import new_figure
@@ -107,7 +108,9 @@ def curves_figure(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP
         ax.set_ylabel(f"validation top-1 accuracy ({ACC})")
         ax.set_title("search stage: best trials (one seed each) and reference families" if stage == SEARCH
                      else "confirmation stage: each network's mean over its seeds", fontsize=10)
-        ax.xaxis.get_major_locator().set_params(integer=True)
+        last = max((int(curve_frame["epoch"].max()) if len(curve_frame) else 1), 1)
+        ax.set_xlim(0.5, last + 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=7)
     if not stages:

@@ -31,7 +31,7 @@ from nasx.results.schema import ZERO_COST_RUNG
 from nasx.search import reaper, searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
-from nasx.search.sinks import open_sinks
+from nasx.search.sinks import describe, open_sinks
 from nasx.search.summary import summary
 from nasx.search.queue import TrialQueue
 from nasx.search.trials import git_commit, trial_seed, trial_train
@@ -315,6 +315,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
+    out(describe(setup, run_dir))
     return run_dir
 
 

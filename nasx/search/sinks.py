@@ -27,3 +27,13 @@ def open_sinks(setup: SearchSetup, run_dir: Path, existing: pd.DataFrame) -> lis
         board.sync(existing, curves.load(run_dir))
         sinks.append(board)
     return sinks
+
+
+def describe(setup: SearchSetup, run_dir: Path) -> str:
+    """Where a run's curves, journal and event files are, and what opens them."""
+    from nasx.results.optuna_journal import JOURNAL
+    from nasx.results.tensorboard_events import DIR
+
+    run_dir = Path(run_dir)
+    text = f"learning curves: {run_dir / curves.PARQUET}; Optuna: `optuna-dashboard {run_dir / JOURNAL}`"
+    return text + (f"; TensorBoard: `tensorboard --logdir {run_dir / DIR}`" if setup.logging.tensorboard else "")
