@@ -33,6 +33,11 @@ def _ok(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[(rows["status"] == "ok").fillna(False).to_numpy(bool)]
 
 
+def _having(rows: pd.DataFrame, have: set) -> np.ndarray:
+    """Mask of the rows whose (run, trial_id) has a curve."""
+    return np.array([(r, t) in have for r, t in zip(rows["run"], rows["trial_id"])], dtype=bool)
+
+
 def curve_groups(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP) -> list[tuple[str, str, list]]:
     """(label, stage, [(run, trial_id), ...]) of every curve to draw: the `top` searched trials of the search
     stage by its objective (reward, else val/top1), each reference family over its seeds and runs, and each
@@ -40,7 +45,7 @@ def curve_groups(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP)
     have = set(zip(curve_frame["run"], curve_frame["trial_id"]))
     groups = []
     search = _ok(stage_rows(frame, SEARCH))
-    search = search[[(r, t) in have for r, t in zip(search["run"], search["trial_id"])]]
+    search = search[_having(search, have)]
     family = search["family"].fillna("").astype(str)
     searched = search[(family == "").to_numpy(bool)]
     if len(searched):
@@ -54,7 +59,7 @@ def curve_groups(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP)
     for name, rows in search[(family != "").to_numpy(bool)].groupby("family", sort=True):
         groups.append((str(name), SEARCH, list(zip(rows["run"], rows["trial_id"]))))
     confirm = _ok(stage_rows(frame, CONFIRM))
-    confirm = confirm[[(r, t) in have for r, t in zip(confirm["run"], confirm["trial_id"])]]
+    confirm = confirm[_having(confirm, have)]
     if len(confirm):
         stems = confirm["trial_id"].astype(str).str.split("@").str[0]
         for stem, rows in confirm.groupby(stems.to_numpy(), sort=True):

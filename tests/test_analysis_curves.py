@@ -75,3 +75,12 @@ def test_a_damaged_curves_log_is_a_note_not_a_failed_report(run_dir):
     line = sum(len(accs) for accs in CURVES.values()) + 1
     assert section.notes == [f"not shown: {run_dir / curves.LOG}: line {line} is not a JSON object"]
     assert not section.figures
+
+
+def test_curves_of_a_fidelity_run_only_draw_no_section(tmp_path):
+    rows = [row(f"f{i}", 0.5, 1000, reward=0.5, stage="fidelity", rung="epochs=3", arch=f"a{i}") for i in range(2)]
+    for r in rows:
+        r["arch_key"] = r["arch"]
+        curves.append(tmp_path / "run", _curve(r["trial_id"], [0.2, 0.3, 0.5], "fidelity"))
+    run = write_run(tmp_path / "run", rows)
+    assert all(s.title != "Learning curves" for s in analyze.analyze([run]).sections)
