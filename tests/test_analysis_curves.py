@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from nasx.analysis import analyze, report
+from nasx.analysis import analyze, learning_curves, report
 from nasx.results import curves
-from tests.analysis_rows import row, write_run
+from tests.analysis_rows import row, table, write_run
 
 
 def _curve(trial_id, accs, stage="search", seed=0):
@@ -77,10 +77,11 @@ def test_a_damaged_curves_log_is_a_note_not_a_failed_report(run_dir):
     assert not section.figures
 
 
-def test_curves_of_a_fidelity_run_only_draw_no_section(tmp_path):
-    rows = [row(f"f{i}", 0.5, 1000, reward=0.5, stage="fidelity", rung="epochs=3", arch=f"a{i}") for i in range(2)]
+def test_curves_of_fidelity_rows_only_make_no_table(tmp_path):
+    rows = [row(f"f{i}", 0.5, 1000, reward=0.5, stage="fidelity", rung="epochs=3", seed=0, arch=f"a{i}")
+            for i in range(2)]
     for r in rows:
-        r["arch_key"] = r["arch"]
         curves.append(tmp_path / "run", _curve(r["trial_id"], [0.2, 0.3, 0.5], "fidelity"))
-    run = write_run(tmp_path / "run", rows)
-    assert all(s.title != "Learning curves" for s in analyze.analyze([run]).sections)
+    frame = table(tmp_path / "run", rows)
+    curve_frame = learning_curves.load_curves([tmp_path / "run"])
+    assert len(curve_frame) == 6 and learning_curves.curves_table(frame, curve_frame).empty
