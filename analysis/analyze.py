@@ -9,7 +9,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import nasx
-from nasx.analysis import compare, compound, design_space, families, fidelity, fidelity_plots, hypervolume, plots, reward_view
+from nasx.analysis import (compare, compound, design_space, families, fidelity, fidelity_plots, hypervolume,
+                           learning_curves, plots, reward_view)
 from nasx.analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
 from nasx.analysis.pareto import frontier
 from nasx.analysis.provenance import provenance
@@ -80,6 +81,9 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
         section = build(search, figures, top, summary) if len(finished(search)) else None
         if section is not None:
             sections.append(section)
+    section = _learning_curves(run_dirs, frame, figures, min(top, learning_curves.TOP))
+    if section is not None:
+        sections.append(section)
     section = _confirmed(frame, figures, top, summary)  # last: the terminal summary ends with the verdicts
     if section is not None:
         sections.append(section)
@@ -215,6 +219,28 @@ def _confirmed(frame, figures, top, summary) -> Section | None:
                                 "MACs: finalists, their frontier, and the reference families"))
     summary.append((f"confirmed: search rank against confirmed rank ({rungs})", ranks.drop(columns=["se"])))
     summary.append(("confirmed verdicts per reference family (seeds, mean ± std)", families))
+    return section
+
+
+def _learning_curves(run_dirs, frame, figures, top: int) -> Section | None:
+    """Validation accuracy per epoch of the best trials, the families and the confirmed networks (curves.parquet)."""
+    try:
+        curve_frame = learning_curves.load_curves(run_dirs)
+    except ValueError as exc:  # a damaged curves log leaves the rest of the report as it is
+        return Section("Learning curves", notes=[f"not shown: {exc}"])
+    table = learning_curves.curves_table(frame, curve_frame, top)
+    if table.empty:
+        return None
+    section = Section("Learning curves", notes=[
+        f"Validation top-1 after each epoch (epochs where it was measured), from the runs' curves "
+        f"({learning_curves.trials_with_curves(curve_frame)} trials have one): the {int((table['curve'].str.startswith('#')).sum())} "
+        f"best searched trials of the search stage by its objective (one seed each), each reference family and "
+        f"each confirmed network as its mean over its trials (seeds x runs, `trials`), the band spanning the "
+        f"lowest to the highest."], tables=[("learning curves shown", table)])
+    if figures:
+        section.figures.append(("learning_curves", learning_curves.curves_figure(frame, curve_frame, top),
+                                f"{ACC} against epoch: searched trials (solid), reference families (dashed, mean "
+                                "over their trials), confirmed networks (mean over seeds); bands: lowest to highest"))
     return section
 
 

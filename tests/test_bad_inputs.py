@@ -101,6 +101,11 @@ def _run_with_config(tmp):
     _run_config(json.dumps(_good_run_config()))(tmp)
 
 
+def _run_with_results(tmp):
+    _run_with_config(tmp)
+    (tmp / "run" / "results.jsonl").write_text(json.dumps(OK_ROW) + "\n")
+
+
 def _experiment(name, text):
     def make(tmp):
         (tmp / "conf" / "experiment" / f"{name}.yaml").write_text(text)
@@ -245,6 +250,9 @@ CASES = [
     ("search-asha-yes", ["search", "search.asha=yes"], r"^search\.asha=yes: expected true or false$"),
     ("search-grace-abc", ["search", "search.grace_epochs=abc"], r"^search\.grace_epochs=abc: expected an integer$"),
     ("search-smoke-maybe", ["search", "smoke=maybe"], r"^smoke=maybe: expected true or false$"),
+    ("search-tensorboard-maybe", ["search", "logging.tensorboard=maybe"],
+     r"^logging\.tensorboard=maybe: expected true or false$"),
+    ("search-logging-number", ["search", "logging=5"], r"^logging=5: expected a mapping of logging settings$"),
     ("search-resume-maybe", ["search", "resume=maybe"], r"^resume=maybe: expected true or false$"),
     ("search-space-options-int", ["search", "space.options=3"], r"^space\.options=3: expected a mapping of options$"),
     ("search-search-options-int", ["search", "search.options=3"], r"^search\.options=3: expected a mapping of options$"),
@@ -307,6 +315,14 @@ CASES = [
     ("analyze-no-table", ["analyze", "{tmp}/run", "--no-figures"], r"^.*run: no results table", _raw("run/notes", b"")),
     ("analyze-bad-parquet", ["analyze", "{tmp}/run", "--no-figures"], r"^.*results\.parquet: not a readable Parquet",
      _raw("run/results.parquet", b"PAR1 nonsense")),
+    # export-optuna: the journal's path
+    ("export-optuna-unwritable", ["export-optuna", "{tmp}/run", "--out", "/proc/x/optuna.log"],
+     r"^cannot write the Optuna journal /proc/x/optuna\.log: No such file or directory$", _run_with_results),
+    ("export-optuna-out-is-dir", ["export-optuna", "{tmp}/run", "--out", "{tmp}/run"],
+     r"^cannot write the Optuna journal .*/run: it is a directory$", _run_with_results),
+    ("export-optuna-missing-dir", ["export-optuna", "{tmp}/nowhere"], r"^run directory .*nowhere not found$"),
+    ("export-optuna-no-config", ["export-optuna", "{tmp}/run"],
+     r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$", _rows(json.dumps(OK_ROW))),
     ("analyze-top-0", ["analyze", "{tmp}/run", "--top", "0"], r"^--top 0: must be at least 1$", _rows(json.dumps(OK_ROW))),
 ]
 

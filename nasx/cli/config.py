@@ -16,12 +16,14 @@ from typing import Any
 
 from nasx.data import DataSpec
 from nasx.reward import Objective
-from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec, smoke
+from nasx.search.setup import (ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec,
+                               smoke)
 from nasx.train.spec import TrainSpec
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"  # nasx/conf: the project's conf/, shipped as package data
 SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
-               "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm")
+               "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm",
+               "logging")
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,8 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
                         proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
                         resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
                         budget=budget, seed=seed, seeds=seeds, save_weights=bool(cfg.get("save_weights", False)),
-                        confirm=confirm, references=tuple(references), address=address,
+                        confirm=confirm, logging=to_dataclass(LoggingSpec, cfg.get("logging"), "logging"),
+                        references=tuple(references), address=address,
                         scale_phis=tuple(float(p) for p in scale_phis),
                         run_dir=str(run_dir), smoke=False, config=cfg)
     return smoke(setup) if cfg.get("smoke") else setup

@@ -13,7 +13,7 @@ from nasx.search.setup import SearchSetup, check
 if TYPE_CHECKING:
     from nasx.fidelity.spec import FidelitySpec
 
-RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster")
+RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster", "logging")
 
 
 def add_parser(sub) -> None:
@@ -31,11 +31,11 @@ def space_families(cfg: dict) -> list[str]:
     """The families that are points of the configured space (the default references)."""
     from nasx import families
 
-    space = search_setup({**_search_cfg(cfg), "references": [], "smoke": False}).space.make()
+    space = search_setup({**search_cfg(cfg), "references": [], "smoke": False}).space.make()
     return [name for name in families.names() if space.contains(families.get(name))]
 
 
-def _search_cfg(cfg: dict) -> dict:
+def search_cfg(cfg: dict) -> dict:
     """The composed fidelity config as a search config (a random draw of `fidelity.archs` candidates)."""
     out = {k: v for k, v in cfg.items() if k != "fidelity"}
     archs = (cfg.get("fidelity") or {}).get("archs", 1)
@@ -55,7 +55,7 @@ def fidelity_setup(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
     fspec = to_dataclass(FidelitySpec, fields, "fidelity")
     if cfg.get("references") is None:
         cfg["references"] = space_families(cfg)
-    setup = search_setup(_search_cfg(cfg))
+    setup = search_setup(search_cfg(cfg))
     cfg.update(name=setup.name, run_dir=setup.run_dir)
     setup = replace(setup, config=cfg)
     if cfg.get("smoke"):

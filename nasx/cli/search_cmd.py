@@ -11,7 +11,7 @@ from nasx.cli.config import compose, default_run_dir, differences, flag, load_ru
 from nasx.search.setup import SearchSetup, check
 
 FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
-RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "confirm")
+RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "confirm", "logging")
 
 
 def add_parser(sub) -> None:

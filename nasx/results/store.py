@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasx.results import views
+from nasx.results import curves, views
 from nasx.results.schema import COLUMNS, STATUSES
 
 LOG = "results.jsonl"
@@ -56,11 +56,18 @@ def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> Non
         raise ValueError(f"results row status must be one of {', '.join(STATUSES)}, got {row.get('status')!r}")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    log = run_dir / LOG
-    line = json.dumps({k: _clean(v) for k, v in row.items()}, sort_keys=True) + "\n"
+    append_lines(run_dir / LOG, [row])
+    if refresh_views:
+        update_views(run_dir)
+
+
+def append_lines(log: Path, records: list[dict]) -> None:
+    """Append `records` to a JSON-lines log in one write, each on a line of its own (never glued onto an
+    incomplete last line), then fsync: a crash leaves at most one torn last line."""
+    text = "".join(json.dumps({k: _clean(v) for k, v in r.items()}, sort_keys=True) + "\n" for r in records)
     if _ends_mid_line(log):
-        line = "\n" + line  # never glue a row onto an incomplete line
-    data = line.encode("utf-8")
+        text = "\n" + text
+    data = text.encode("utf-8")
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         while data:
@@ -68,8 +75,6 @@ def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> Non
         os.fsync(fd)
     finally:
         os.close(fd)
-    if refresh_views:
-        update_views(run_dir)
 
 
 def repair_tail(run_dir: str | Path) -> str | None:
@@ -177,11 +182,13 @@ def update_views(run_dir: str | Path) -> bool:
 
 def write_views(run_dir: str | Path) -> None:
     """Rewrite results.parquet and results.csv whole from the table (each replaced atomically) and drop
-    the parts they now cover: at the end of a search, and by `nasx analyze` when no one is writing."""
+    the parts they now cover, and curves.parquet from the curves log: at the end of a search, and by
+    `nasx analyze` when no one is writing."""
     run_dir = Path(run_dir)
     if (run_dir / LOG).is_file():
         frame, end = _read(run_dir)
         views.compact(run_dir, frame, end)
+    curves.write_view(run_dir)
 
 
 def compact_if_idle(run_dir: str | Path) -> bool:

@@ -11,6 +11,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from nasx import results
+from nasx.results import curves
 
 
 def fmt_s(seconds: float) -> str:
@@ -41,6 +42,7 @@ class Ledger:
         self.last_line = self.start
         self.new_done = 0
         self._unprinted: list[tuple[dict, int]] = []  # (row, trials done with it) of lines not yet printed
+        self.sinks: list = []  # more writers of each finished trial (`nasx.search.sinks`): record(row, curve), name
 
     def total_trials(self) -> int:
         raise NotImplementedError
@@ -48,18 +50,30 @@ class Ledger:
     def done(self) -> int:
         return sum(self.counts.values())
 
-    def record(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Append a finished trial's row to the results; its progress line waits for `flush_lines`."""
+    def record(self, row: dict[str, Any], history: list[dict] | None = None) -> dict[str, Any]:
+        """Append a finished trial's learning curve (`history`, per epoch) and then its row to the results,
+        then hand both to the `sinks`; its progress line waits for `flush_lines`."""
         row["order"] = self.order
         self.order += 1
         self.counts[row["status"]] += 1  # counted first: nothing below may let a search pass its budget
         self.new_done += 1
+        curve = curves.curve_rows(row, history)
+        try:  # before the row: a trial whose row is written has its curve
+            curves.append(self.run_dir, curve)
+        except OSError as exc:
+            self.out(f"warning: {row['trial_id']}'s learning curve not stored in {curves.LOG} ({exc.strerror or exc})")
         results.append(self.run_dir, row, refresh_views=False)
         try:
             results.store.update_views(self.run_dir)
         except Exception as exc:  # the log holds the row; the views catch up at the next refresh
             self.out(f"warning: results.parquet/.csv not refreshed ({type(exc).__name__}: "
                      f"{' '.join(str(exc).split())}); {results.store.LOG} holds every row")
+        for sink in self.sinks:
+            try:
+                sink.record(row, curve)
+            except Exception as exc:  # the results table holds the row; a sink catches up when the run resumes
+                self.out(f"warning: {row['trial_id']} not written to {sink.name} ({type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())})")
         if row["status"] == "ok" and finite(row.get("reward")):
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
         self._unprinted.append((row, self.done()))

@@ -21,8 +21,8 @@ from nasx.search.ledger import Ledger, finite
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, reported_row, trial_config,
-                               unbuildable_row)
+from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, reported_history, reported_row,
+                               trial_config, unbuildable_row)
 
 FINISHED = "FINISHED"
 MAX_ASKS_PER_TRIAL = 50
@@ -163,13 +163,13 @@ class Plan(Ledger):
             epoch = (result or {}).get("epoch", 0)
             row = incomplete_row(self.setup, config, "pruned", f"stopped early by ASHA after epoch {epoch}",
                                  commit=self.commit, last=result)
-        return self._record(row, config)
+        return self._record(row, config, reported_history(result))
 
-    def _record(self, row: dict[str, Any], config: dict) -> dict:
+    def _record(self, row: dict[str, Any], config: dict, history: list[dict] | None = None) -> dict:
         self.cache[row["arch_key"]] = row
         if searched(config):
             self.searched_done += 1
-        self.record(row)
+        self.record(row, history)
         outcome = outcome_of(row)
         if config.get("proposal_id") is not None:
             self.searcher.tell(config["proposal_id"], outcome)

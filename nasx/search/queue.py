@@ -13,7 +13,7 @@ import pandas as pd
 from nasx.search.ledger import Ledger
 from nasx.search.plan import FINISHED
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import incomplete_row, reported_row
+from nasx.search.trials import incomplete_row, reported_history, reported_row
 
 
 class TrialQueue(Ledger):
@@ -53,4 +53,4 @@ class TrialQueue(Ledger):
         else:
             row = incomplete_row(self.setup, config, "failed", error or "the trial ended without a result",
                                  commit=self.commit, last=result)
-        return self.record(row)
+        return self.record(row, reported_history(result))

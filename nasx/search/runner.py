@@ -31,6 +31,7 @@ from nasx.results.schema import ZERO_COST_RUNG
 from nasx.search import reaper, searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.search.setup import SearchSetup, check
+from nasx.search.sinks import describe, open_sinks
 from nasx.search.summary import summary
 from nasx.search.queue import TrialQueue
 from nasx.search.trials import git_commit, trial_seed, trial_train
@@ -69,7 +70,8 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
         if asha:
             val = metrics.history[-1].get("val/top1", float("nan"))
             reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
-            tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node})
+            tune.report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward, "node": node,
+                         "curve": json.dumps(metrics.history)})  # so far: a trial stopped early keeps it
 
     record = evaluate_trial(spec, _data_at(spec.resolution, data, setup),
                             replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
@@ -78,8 +80,9 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None) -> Non
     row = record.to_row()
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note
+    history = record.metrics.history if record.metrics is not None else []
     tune.report({"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "node": node,
-                 "row": json.dumps(row)})
+                 "row": json.dumps(row), "curve": json.dumps(history)})
 
 
 FAULTS_DIR = "faults"  # one marker per fault fired in a trial: RUN_DIR/faults/<trial_id>.<kind>
@@ -269,6 +272,7 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
     with writer_lock(run_dir):
         if not resume and any(run_dir.glob("results.*")):
             raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
+        results.curves.repair_tail(run_dir)
         if (run_dir / results.store.LOG).is_file():
             repaired = results.store.repair_tail(run_dir)
             if repaired:
@@ -292,6 +296,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out, resume=resume) as existing:
         setup = replace(setup, run_dir=str(run_dir))
+        sinks = open_sinks(setup, run_dir, existing)  # a journal that cannot be written stops the run here
         write_config(setup, run_dir)
 
         data = setup.data.load()
@@ -300,6 +305,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
                                  **setup.searcher.options)
         plan = Plan(setup, space, searcher, DataShape(data.resolution, data.num_classes, data.channels), existing,
                     commit=git_commit(), out=out)
+        plan.sinks = sinks
         out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
             f"(+{len(setup.references)} references), data {data.describe()}"
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
@@ -309,6 +315,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
+    out(describe(setup, run_dir))
     return run_dir
 
 
@@ -320,8 +327,10 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out) as existing:
         setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
+        sinks = open_sinks(setup, run_dir, existing)
         data = setup.data.load()
         queue = TrialQueue(setup, configs, existing, commit=git_commit(), out=out)
+        queue.sinks = sinks
         out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
         if queue.pending:
             _run_on_ray(setup, queue, data, run_dir, name="tune-" + re.sub(r"\W+", "_", title)[:40],

@@ -72,6 +72,14 @@ class ConfirmSpec:
 
 
 @dataclass(frozen=True)
+class LoggingSpec:
+    """Records of a run besides its results, curves and Optuna journal: `tensorboard` writes each trial's
+    learning curve as TensorBoard event files under RUN_DIR/tensorboard/."""
+
+    tensorboard: bool = False
+
+
+@dataclass(frozen=True)
 class SearchSetup:
     """Everything `nasx search` needs."""
 
@@ -88,6 +96,7 @@ class SearchSetup:
     seeds: int = 1                      # reference families train under seed, seed + 1, ... (one row each)
     save_weights: bool = False          # save every trained state_dict under run_dir/weights/
     confirm: ConfirmSpec = field(default_factory=ConfirmSpec)
+    logging: LoggingSpec = field(default_factory=LoggingSpec)
     references: tuple[str, ...] = ()
     scale_phis: tuple[float, ...] = ()  # compound space: then scale the best triple to these phi (and 1-D)
     address: str | None = None         # None: local Ray; "auto" or host:port: an existing cluster
@@ -180,5 +189,8 @@ def check(setup: SearchSetup) -> None:
         raise ValueError(f"search.asha_metric={setup.searcher.asha_metric!r}: choose val_top1 or reward")
     if setup.scale_phis and (setup.space.name != "compound" or any(not phi > 0 for phi in setup.scale_phis)):
         raise ValueError(f"scale_phis={list(setup.scale_phis)}: needs space=compound and phi values > 0")
+    if setup.logging.tensorboard:
+        from nasx.results.tensorboard_events import package
+        package()  # one of the two packages is installed
     if setup.address:
         _reachable(setup.address)

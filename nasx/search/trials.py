@@ -105,6 +105,12 @@ def reported_row(setup: SearchSetup, config: dict, result: dict, *, commit: str)
     return {**base_row(setup, config, commit=commit), **json.loads(result["row"]), "node": result.get("node", "")}
 
 
+def reported_history(result: dict | None) -> list[dict] | None:
+    """The per-epoch training history a worker reported with its result (JSON), None when it reported none."""
+    curve = (result or {}).get("curve")
+    return json.loads(curve) if isinstance(curve, str) else None
+
+
 def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *, commit: str,
                    last: dict | None = None) -> dict[str, Any]:
     """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker."""

@@ -148,13 +148,14 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
                 metrics.train_loss = loss_sum.item() / max(seen, 1)
                 if not math.isfinite(metrics.train_loss):
                     raise Diverged(f"non-finite training loss ({metrics.train_loss}) at epoch {epoch}, step {step}")
-                last = epoch == total_epochs
-                if last or (spec.eval_every and epoch % spec.eval_every == 0):
+                evaluated = epoch == total_epochs or bool(spec.eval_every and epoch % spec.eval_every == 0)
+                if evaluated:
                     metrics.val_top1 = accuracy(model, data.val_x, data.val_y, data, spec, channels_last)
                 metrics.epochs, metrics.steps = epoch, step
                 metrics.wall_s = wall_before + time.perf_counter() - start
                 metrics.history.append({"epoch": epoch, "step": step, "lr": lr, "train/loss": metrics.train_loss,
-                                        "val/top1": metrics.val_top1, "wall_s": metrics.wall_s})
+                                        "val/top1": metrics.val_top1, "evaluated": evaluated,
+                                        "wall_s": metrics.wall_s})
                 if on_epoch is not None:
                     on_epoch(metrics, _state(model, optimizer, generator, epoch, step, metrics, device))
         except Diverged as exc:

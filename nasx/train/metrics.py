@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 @dataclass
 class Metrics:
     """Accuracies in [0, 1] (NaN until measured), the mean training loss of the last epoch, the budget
-    spent, `status` ok | failed with the `error` reason, and one `history` dict per epoch."""
+    spent, `status` ok | failed with the `error` reason, and one `history` dict per epoch (epoch, step, lr,
+    train/loss, val/top1 as last measured, `evaluated`: whether it was measured that epoch, wall_s)."""
 
     val_top1: float = math.nan
     test_top1: float = math.nan

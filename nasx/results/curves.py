@@ -1,0 +1,141 @@
+"""Learning curves of a run: one row per trial and epoch, beside the results table.
+
+`curves.jsonl` is the record: the driver appends a trial's epochs in one fsynced write just before
+the trial's results row, so a crash leaves every finished trial's curve readable (a torn last line is
+skipped, and cut away when the run resumes). A trial trained again after a crash (its results row was never written) appends its curve
+again; readers keep the last curve of each trial. `curves.parquet` is the view, rewritten whole with
+the results table's views (`store.write_views`). Validation accuracy is NaN on epochs it was not measured.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+LOG = "curves.jsonl"
+PARQUET = "curves.parquet"
+
+# name -> pandas dtype
+COLUMNS: dict[str, str] = {
+    "trial_id": "string",
+    "stage": "string",       # search | confirm | fidelity
+    "rung": "string",        # training budget of a confirm or fidelity row; empty in the search stage
+    "seed": "Int64",
+    "epoch": "Int64",        # 1, 2, ... (after that many epochs)
+    "step": "Int64",         # optimizer steps so far
+    "lr": "float64",         # learning rate of the epoch's last step
+    "train/loss": "float64",  # mean training loss over the epoch
+    "val/top1": "float64",   # validation accuracy after the epoch; NaN when not measured then
+    "wall_s": "float64",     # training seconds so far
+}
+
+
+def _number(value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return value
+
+
+def curve_rows(row: dict, history: list[dict] | None) -> list[dict]:
+    """The curve rows of one trial: its results `row` (trial_id, stage, rung, seed) and the training loop's
+    per-epoch `history` (nasx.train.Metrics.history)."""
+    if not history:
+        return []
+    seed = row.get("seed")
+    base = {"trial_id": row["trial_id"], "stage": row.get("stage") or "search", "rung": row.get("rung") or "",
+            "seed": None if seed is None else int(seed)}
+    out = []
+    for h in history:
+        val = _number(h.get("val/top1")) if h.get("evaluated", True) else math.nan
+        out.append({**base, "epoch": int(h["epoch"]), "step": int(h.get("step", 0)), "lr": _number(h.get("lr")),
+                    "train/loss": _number(h.get("train/loss")), "val/top1": val, "wall_s": _number(h.get("wall_s"))})
+    return out
+
+
+def append(run_dir: str | Path, rows: list[dict]) -> None:
+    """Append one trial's curve rows to the log (one write, fsynced)."""
+    from nasx.results.store import append_lines
+
+    if rows:
+        Path(run_dir).mkdir(parents=True, exist_ok=True)
+        append_lines(Path(run_dir) / LOG, rows)
+
+
+def repair_tail(run_dir: str | Path) -> None:
+    """Cut an incomplete last line (a write cut short by a crash) off the log; the driver calls it before
+    appending to a run again. The trial it belonged to has no results row, so it is trained again."""
+    from nasx.results.store import _ends_mid_line
+
+    log = Path(run_dir) / LOG
+    if _ends_mid_line(log):
+        raw = log.read_bytes()
+        with open(log, "r+b") as f:
+            f.truncate(raw.rfind(b"\n") + 1)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    for name, dtype in COLUMNS.items():
+        if name not in frame:
+            frame[name] = pd.Series([None] * len(frame), dtype=dtype)
+        else:
+            frame[name] = frame[name].astype(dtype)
+    return frame[list(COLUMNS)].reset_index(drop=True)
+
+
+def empty_frame() -> pd.DataFrame:
+    return _typed(pd.DataFrame(columns=list(COLUMNS)))
+
+
+def _read_log(path: Path) -> pd.DataFrame:
+    rows, lines = [], path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i == len(lines) - 1:
+                break  # a torn last line: a crash mid-write
+            raise ValueError(f"{path}: line {i + 1} is not a JSON object") from None
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    # a trial's last curve wins: an earlier one belongs to a run of it cut short before its results row
+    epoch = pd.to_numeric(frame["epoch"], errors="coerce")
+    frame["_batch"] = ((frame["trial_id"] != frame["trial_id"].shift()) | (epoch <= epoch.shift())).cumsum()
+    last = frame.groupby("trial_id", sort=False)["_batch"].transform("max")
+    return _typed(frame[frame["_batch"] == last].drop(columns="_batch"))
+
+
+def load(run_dir: str | Path) -> pd.DataFrame:
+    """The curve rows of a run (`COLUMNS`), from the log when there is one, else from curves.parquet; an
+    empty table when the run has none (written before curves were stored, or no trial trained yet)."""
+    run_dir = Path(run_dir)
+    if (run_dir / LOG).is_file():
+        return _read_log(run_dir / LOG)
+    if (run_dir / PARQUET).is_file():
+        try:
+            return _typed(pd.read_parquet(io.BytesIO((run_dir / PARQUET).read_bytes())))
+        except Exception as exc:  # pyarrow raises several types for a corrupted file
+            raise ValueError(f"{run_dir / PARQUET}: not a readable Parquet file ({type(exc).__name__})") from None
+    return empty_frame()
+
+
+def write_view(run_dir: str | Path) -> None:
+    """Rewrite curves.parquet whole from the log (atomically); nothing when the run has no curves."""
+    run_dir = Path(run_dir)
+    if not (run_dir / LOG).is_file():
+        return
+    frame = _read_log(run_dir / LOG)
+    tmp = run_dir / f".{PARQUET}.{os.getpid()}.tmp"
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, run_dir / PARQUET)
+    finally:
+        tmp.unlink(missing_ok=True)
