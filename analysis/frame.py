@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,14 +24,20 @@ def run_names(run_dirs: list[str | Path]) -> list[str]:
     return names
 
 
-def load_runs(run_dirs: list[str | Path]) -> pd.DataFrame:
-    """The results tables of `run_dirs` stacked, with a `run` column (`run_names`)."""
+def stack_runs(run_dirs: list[str | Path], load: Callable[[str | Path], pd.DataFrame],
+               empty: pd.DataFrame) -> pd.DataFrame:
+    """`load(run_dir)` of every run stacked, with a `run` column (`run_names`); `empty` when there are none."""
     frames = []
     for run_dir, name in zip(run_dirs, run_names(run_dirs)):
-        frame = results.load(run_dir)
+        frame = load(run_dir)
         frame.insert(0, "run", pd.Series([name] * len(frame), dtype="string"))
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["run", *results.COLUMNS])
+    return pd.concat(frames, ignore_index=True) if frames else empty
+
+
+def load_runs(run_dirs: list[str | Path]) -> pd.DataFrame:
+    """The results tables of `run_dirs` stacked, with a `run` column (`run_names`)."""
+    return stack_runs(run_dirs, results.load, pd.DataFrame(columns=["run", *results.COLUMNS]))
 
 
 def finished(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.DataFrame:

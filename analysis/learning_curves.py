@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from nasx.analysis.frame import ACC, run_names
+from nasx.analysis.frame import ACC, stack_runs
 from nasx.analysis.plots import new_figure
 from nasx.ranking.stages import CONFIRM, SEARCH, rank_by, stage_rows
 from nasx.results import curves
@@ -21,12 +21,7 @@ TABLE_COLUMNS = ["curve", "stage", "trials", "epochs", f"last {ACC}", f"best {AC
 
 def load_curves(run_dirs: list[str | Path]) -> pd.DataFrame:
     """The curves of `run_dirs` stacked, with a `run` column (`run_names`); runs without curves add no rows."""
-    frames = []
-    for run_dir, name in zip(run_dirs, run_names(run_dirs)):
-        frame = curves.load(run_dir)
-        frame.insert(0, "run", pd.Series([name] * len(frame), dtype="string"))
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True) if frames else curves.empty_frame().assign(run=[])
+    return stack_runs(run_dirs, curves.load, curves.empty_frame().assign(run=[]))
 
 
 def _ok(rows: pd.DataFrame) -> pd.DataFrame:

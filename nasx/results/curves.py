@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from nasx.results import schema
+
 LOG = "curves.jsonl"
 PARQUET = "curves.parquet"
 
@@ -82,12 +84,7 @@ def repair_tail(run_dir: str | Path) -> None:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for name, dtype in COLUMNS.items():
-        if name not in frame:
-            frame[name] = pd.Series([None] * len(frame), dtype=dtype)
-        else:
-            frame[name] = frame[name].astype(dtype)
-    return frame[list(COLUMNS)].reset_index(drop=True)
+    return schema.typed(frame, COLUMNS).reset_index(drop=True)
 
 
 def empty_frame() -> pd.DataFrame:

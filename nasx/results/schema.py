@@ -56,3 +56,14 @@ ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")   # each in column zero_co
 def empty_row() -> dict:
     """A row with every column at its missing value."""
     return {name: None for name in COLUMNS}
+
+
+def typed(frame, columns: dict[str, str]):
+    """`frame` with exactly `columns`, in order, each cast to its dtype (a missing column becomes all-null)."""
+    import pandas as pd
+    for name, dtype in columns.items():
+        if name not in frame:
+            frame[name] = pd.Series([None] * len(frame), dtype=dtype)
+        else:
+            frame[name] = frame[name].astype(dtype)
+    return frame[list(columns)]

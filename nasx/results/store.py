@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasx.results import curves, views
-from nasx.results.schema import COLUMNS, STATUSES
+from nasx.results.schema import COLUMNS, STATUSES, typed
 
 LOG = "results.jsonl"
 PARQUET = "results.parquet"
@@ -108,13 +108,9 @@ def repair_tail(run_dir: str | Path) -> str | None:
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for name, dtype in COLUMNS.items():
-        if name not in frame:
-            frame[name] = pd.Series([None] * len(frame), dtype=dtype)
-        else:
-            frame[name] = frame[name].astype(dtype)
+    frame = typed(frame, COLUMNS)
     frame["stage"] = frame["stage"].fillna("search")  # rows written before stages existed
-    return frame[list(COLUMNS)]
+    return frame
 
 
 def _row_problem(row) -> str | None:
