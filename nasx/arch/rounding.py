@@ -4,11 +4,12 @@ from __future__ import annotations
 import math
 
 
-def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
-    """Round to a multiple of `divisor`, never more than 10% below `value` (TF/torchvision rule)."""
+def make_divisible(value: float, divisor: int = 8, min_value: int | None = None, round_limit: float = 0.9) -> int:
+    """Round to a multiple of `divisor`, never more than 10% (1 - round_limit) below `value` (TF/torchvision
+    rule; timm's round_limit=0 for EfficientNetV2-base, 0.95 for FBNetV3)."""
     min_value = divisor if min_value is None else min_value
     new = max(min_value, int(value + divisor / 2) // divisor * divisor)
-    if new < 0.9 * value:
+    if new < round_limit * value:
         new += divisor
     return new
 

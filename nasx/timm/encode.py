@@ -1,0 +1,1 @@
+def encode_arch_def(spec): raise NotImplementedError
