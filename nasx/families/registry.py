@@ -14,7 +14,7 @@ class Family:
     name: str
     make: Callable[[], ArchSpec]
     resolution: int
-    source: str  # "torchvision", "pycls" or "paper"
+    source: str  # "torchvision", "pycls", "timm" or "paper"
 
 
 _FAMILIES: dict[str, Family] = {}

@@ -71,6 +71,9 @@ def parse_block(text: str, where: str) -> BlockString:
             key, value = op, ""
         elif op.startswith("n") and op[1:] in TIMM_ACTS:
             key, value = "n", op[1:]
+        elif re.fullmatch(r"n[a-z0-9]+", op):
+            raise ValueError(f"timm arch_def {where} {text!r}: unknown activation {op!r} "
+                             f"(known: {', '.join('n' + a for a in TIMM_ACTS)})")
         else:
             match = re.fullmatch(r"([a-z]+)([0-9].*)", op)
             if not match:

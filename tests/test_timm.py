@@ -1,0 +1,122 @@
+"""timm interop: timm's families reproduce timm's own counts; decode_arch_def reads timm's block strings."""
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from nasx import complexity, families
+from nasx.arch.blocks import FusedMBConv, MBConv
+from nasx.generators.compound import ScaleRules, compound_scale
+from nasx.timm import decode_arch_def
+
+TIMM = {k: v for k, v in json.loads((Path(__file__).parent / "golden" / "families.json").read_text())["timm"].items()
+        if not k.startswith("_")}
+REQUIRED = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "efficientnet_lite3", "efficientnet_lite4",
+            "tinynet_a", "tinynet_b", "tinynet_c", "tinynet_d", "tinynet_e", "mnasnet_small", "spnasnet_100",
+            "fbnetc_100", "mixnet_s", "mixnet_m", "lcnet_050", "lcnet_075", "lcnet_100", "mobilenetv3_rw",
+            "mobilenetv3_large_150d", "efficientnetv2_rw_s", "semnasnet_100"]
+REGISTERED = sorted(set(TIMM) & set(families.names()))
+
+
+def test_required_timm_families_are_registered_with_golden_numbers():
+    assert set(REQUIRED) <= set(REGISTERED)
+
+
+@pytest.mark.parametrize("name", REGISTERED)
+def test_timm_params_and_macs(name):
+    """The family at timm's pretrained_cfg resolution, and at 224: timm's params and MACs exactly."""
+    ref = TIMM[name]
+    spec = families.get(name)
+    assert spec.resolution == ref["resolution"]
+    cost = complexity(spec)
+    assert (cost.params, cost.macs) == (ref["params"], ref["macs"])
+    assert complexity(families.get(name, resolution=224)).macs == ref["macs_224"]
+
+
+def test_semnasnet_100_is_mnasnet_a1():
+    assert families.get("semnasnet_100") == families.get("mnasnet_a1")
+
+
+def test_timm_families_use_the_new_block_options():
+    """FBNet-C keeps the 1x1 expansion at e=1, MixNet mixes kernels and splits its 1x1s, LCNet activates
+    after the projection, MobileNetV3-rw rounds its SE (no divisor) and has no head bias, EfficientNetV2-rw's
+    e=1 EdgeResidual keeps its 1x1, MobileNetV3-Large-1.5 rounds mid widths to multiples of 8."""
+    fbnet = families.get("fbnetc_100").stages[0]
+    assert fbnet.e == 1.0 and fbnet.expand
+    mixnet = families.get("mixnet_s").stages
+    assert {b.mix for b in mixnet} == {1, 2, 3, 4, 5} and {b.exp_groups for b in mixnet} == {1, 2}
+    lcnet = families.get("lcnet_100").stages[-1]
+    assert lcnet.pw_act and not lcnet.skip and lcnet.se_gate == "hsigmoid" and lcnet.se_act == "relu"
+    rw = families.get("mobilenetv3_rw").stages[3]
+    assert (rw.se_base, rw.se_round, rw.squeeze(24)) == ("mid", "round", 18)  # round(72 * 0.25), not 24
+    v2 = families.get("efficientnetv2_rw_s").stages[0]
+    assert isinstance(v2, FusedMBConv) and v2.e == 1.0 and v2.expand and not v2.single_conv(24)
+    assert families.get("mobilenetv3_rw").head.hidden_bias is False
+    assert {b.mid_div for b in families.get("mobilenetv3_large_150d").stages if isinstance(b, MBConv)} == {1, 8}
+
+
+@pytest.mark.parametrize("variant, width, depth", [("lite1", 1.0, 1.1), ("lite2", 1.1, 1.2), ("lite3", 1.2, 1.4),
+                                                    ("lite4", 1.4, 1.8)])
+def test_compound_scale_with_fixed_stem_head_and_end_stages_gives_efficientnet_lite(variant, width, depth):
+    rules = ScaleRules(fix_stem=True, fix_head=True, fix_first_last=True)
+    scaled = compound_scale(families.get("efficientnet_lite0"), width_mult=width, depth_mult=depth, rules=rules).spec
+    target = families.get(f"efficientnet_{variant}")
+    assert (scaled.stem, scaled.stages, scaled.head) == (target.stem, target.stages, target.head)
+
+
+@pytest.mark.parametrize("variant, width, depth", [("a", 1.0, 1.2), ("b", 0.75, 1.1), ("c", 0.54, 0.85),
+                                                    ("d", 0.54, 0.695), ("e", 0.51, 0.6)])
+def test_compound_scale_with_round_depth_gives_tinynet(variant, width, depth):
+    """TinyNet is EfficientNet-B0 with the stem and head widths fixed and depths rounded, not ceiled."""
+    rules = ScaleRules(fix_stem=True, fix_head=True, depth_rounding="round")
+    scaled = compound_scale(families.get("efficientnet_b0"), width_mult=width, depth_mult=depth, rules=rules).spec
+    target = families.get(f"tinynet_{variant}")
+    assert (scaled.stem, scaled.stages, scaled.head.c) == (target.stem, target.stages, target.head.c)
+    ceiled = compound_scale(families.get("efficientnet_b0"), width_mult=width, depth_mult=depth,
+                            rules=replace(rules, depth_rounding="ceil")).spec
+    assert [b.r for b in ceiled.stages] != [b.r for b in target.stages]
+
+
+def test_stage_depth_is_shared_by_the_blocks_of_a_timm_stage():
+    """timm rounds a stage's total repeats and hands them out from the last block back; the expected
+    repeats are those of timm 1.0.31's own decode_arch_def on these strings."""
+    arch_def = [["ds_r1_k3_s1_c16"], ["ir_r1_k3_s2_e6_c24", "ir_r1_k3_s1_e1_c24", "ir_r2_k3_s1_e6_c24"]]
+    assert [b.r for b in decode_arch_def(arch_def, depth_multiplier=1.2).stages] == [2, 1, 2, 2]
+    rounded = decode_arch_def(arch_def, depth_multiplier=0.7, depth_trunc="round")
+    assert [b.r for b in rounded.stages] == [1, 1, 1, 2]
+
+
+@pytest.mark.parametrize("arch_def, fragment", [
+    ([["xx_r1_k3_s1_c16"]], "unknown block type 'xx'"),
+    ([["ir_r1_k3_s1_e6_c16_q7"]], "unknown option 'q7'"),
+    ([["ds_r1_k3_s1_e1_c16_nmi"]], "unknown activation 'nmi'"),
+    ([["ir_r1_k3_s1_c16"]], "missing option(s) e"),
+    ([["ir_r1_k3.7_s1_e6_c16"]], "consecutive odd"),
+    ([["ir_r1_k3_a3_s1_e6_c16"]], "kernels other than 1"),
+    ([["ir_r1_k3_s1_e6_c16_r2"]], "given twice"),
+    ([["er_r1_k3_s1_e4_c16_se0.25"]], "not expressible"),
+    ([["uir_r1_a3_k3_s1_e4_c16"]], "not expressible"),
+    ([["ir_r1_kx_s1_e6_c16"]], "cannot read option 'kx'"),
+    ([], "non-empty list"),
+    ([[]], "non-empty list"),
+])
+def test_bad_arch_defs_raise_one_line_naming_the_token(arch_def, fragment):
+    with pytest.raises(ValueError) as info:
+        decode_arch_def(arch_def)
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def test_bad_builder_arguments_are_named():
+    with pytest.raises(ValueError, match="act_layer='gelu'"):
+        decode_arch_def([["ds_r1_k3_s1_c16"]], act_layer="gelu")
+    with pytest.raises(ValueError, match="net='resnet'"):
+        decode_arch_def([["ds_r1_k3_s1_c16"]], net="resnet")
+    with pytest.raises(TypeError):
+        decode_arch_def([["ds_r1_k3_s1_c16"]], bn_momentum=0.1)
+
+
+def test_uir_without_outer_depthwise_convs_is_an_inverted_residual():
+    uir = decode_arch_def([["uir_r1_a0_k3_p0_s2_e4_c24"]], stem_size=16).stages[0]
+    ir = decode_arch_def([["ir_r1_k3_s2_e4_c24"]], stem_size=16).stages[0]
+    assert uir == ir
