@@ -120,3 +120,20 @@ def test_uir_without_outer_depthwise_convs_is_an_inverted_residual():
     uir = decode_arch_def([["uir_r1_a0_k3_p0_s2_e4_c24"]], stem_size=16).stages[0]
     ir = decode_arch_def([["ir_r1_k3_s2_e4_c24"]], stem_size=16).stages[0]
     assert uir == ir
+
+
+GROUP_WIDTHS = {k: v for k, v in json.loads((Path(__file__).parent / "golden" / "families.json").read_text())
+                ["timm_regnet_group_widths"].items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("group_w", sorted(GROUP_WIDTHS))
+def test_regnet_se_width_is_rounded_as_timm_for_any_group_width(group_w):
+    from nasx.generators.regnet import regnet
+    ref = GROUP_WIDTHS[group_w]
+    spec = regnet(24, 36.44, 2.49, 13, int(group_w), se_ratio=0.25, rounding="pycls")
+    assert [s.c for s in spec.stages] == ref["widths"]
+    cost = complexity(spec)
+    assert (cost.params, cost.macs) == (ref["params"], ref["macs"])
+    floored = complexity(replace(spec, stages=tuple(replace(s, se_round="floor") for s in spec.stages)))
+    whole = all(c * 0.25 == int(c * 0.25) for c in [32, *ref["widths"]])
+    assert (floored.params == ref["params"]) == whole  # floor differs exactly when some c_in / 4 is not whole
