@@ -137,3 +137,55 @@ def test_regnet_se_width_is_rounded_as_timm_for_any_group_width(group_w):
     floored = complexity(replace(spec, stages=tuple(replace(s, se_round="floor") for s in spec.stages)))
     whole = all(c * 0.25 == int(c * 0.25) for c in [32, *ref["widths"]])
     assert (floored.params == ref["params"]) == whole  # floor differs exactly when some c_in / 4 is not whole
+
+
+ENCODABLE = ["efficientnet_b0", "efficientnet_b7", "efficientnet_v2_s", "mnasnet0_5", "mnasnet_a1", "mobilenet_v2",
+             "mobilenet_v3_large", "mobilenet_v3_small"] + [n for n in REQUIRED if not n.startswith("regnet")]
+
+
+@pytest.mark.parametrize("name", families.names())
+def test_encode_arch_def_round_trips_or_names_what_timm_cannot_express(name):
+    from nasx.timm import encode_arch_def
+    spec = families.get(name)
+    try:
+        arch_def, kwargs = encode_arch_def(spec)
+    except ValueError as exc:
+        assert name not in ENCODABLE
+        assert str(exc).split(" ")[0].split(":")[0] in {"stem", "head"} or str(exc).startswith("stages[")
+        assert "\n" not in str(exc)
+        return
+    decoded = decode_arch_def(arch_def, **kwargs)
+    assert (complexity(decoded).params, complexity(decoded).macs) == (complexity(spec).params, complexity(spec).macs)
+    if not (spec.head.c and spec.head.hidden):  # a MobileNetV3 head conv comes back as timm's cn stage
+        assert decoded == spec
+
+
+def test_required_encodable_families_encode():
+    from nasx.timm import encode_arch_def
+    for name in ENCODABLE:
+        encode_arch_def(families.get(name))
+
+
+def test_encoded_strings_are_timms_own():
+    """MixNet-S and LCNet come back as the block strings of timm's own arch_def (one stage per block)."""
+    from nasx.families.timm_mobilenetv3 import LCNET
+    from nasx.timm import encode_arch_def
+    mixnet_s = ["ds_r1_k3_s1_c16", "ir_r1_k3_a1.1_p1.1_s2_e6_c24", "ir_r1_k3_a1.1_p1.1_s1_e3_c24",
+                "ir_r1_k3.5.7_s2_e6_c40_se0.5_nsw", "ir_r3_k3.5_a1.1_p1.1_s1_e6_c40_se0.5_nsw",
+                "ir_r1_k3.5.7_p1.1_s2_e6_c80_se0.25_nsw", "ir_r2_k3.5_p1.1_s1_e6_c80_se0.25_nsw",
+                "ir_r1_k3.5.7_a1.1_p1.1_s1_e6_c120_se0.5_nsw", "ir_r2_k3.5.7.9_a1.1_p1.1_s1_e3_c120_se0.5_nsw",
+                "ir_r1_k3.5.7.9.11_s2_e6_c200_se0.5_nsw", "ir_r2_k3.5.7.9_p1.1_s1_e6_c200_se0.5_nsw"]
+    arch_def, kwargs = encode_arch_def(families.get("mixnet_s"))
+    assert [s for stage in arch_def for s in stage] == mixnet_s
+    assert (kwargs["stem_size"], kwargs["num_features"], kwargs["act_layer"]) == (16, 1536, "relu")
+    arch_def, kwargs = encode_arch_def(families.get("lcnet_100"))
+    assert [s for stage in arch_def for s in stage] == [s for stage in LCNET for s in stage]
+    assert kwargs["net"] == "mobilenetv3" and kwargs["se_act"] == "relu" and kwargs["se_gate"] == "hard_sigmoid"
+
+
+def test_encode_names_the_block_timm_cannot_express():
+    from nasx.timm import encode_arch_def
+    with pytest.raises(ValueError, match=r"stages\[0\] 'bot'"):
+        encode_arch_def(families.get("regnety_040"))
+    with pytest.raises(ValueError, match="^stem"):
+        encode_arch_def(families.get("resnet50"))
