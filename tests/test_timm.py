@@ -25,13 +25,21 @@ def test_required_timm_families_are_registered_with_golden_numbers():
 
 @pytest.mark.parametrize("name", REGISTERED)
 def test_timm_params_and_macs(name):
-    """The family at timm's pretrained_cfg resolution, and at 224: timm's params and MACs exactly."""
+    """`timm:NAME` at timm's pretrained_cfg resolution, and at 224: timm's params and MACs exactly."""
     ref = TIMM[name]
-    spec = families.get(name)
+    spec = families.get(f"timm:{name}")
     assert spec.resolution == ref["resolution"]
     cost = complexity(spec)
     assert (cost.params, cost.macs) == (ref["params"], ref["macs"])
-    assert complexity(families.get(name, resolution=224)).macs == ref["macs_224"]
+    assert complexity(families.get(f"timm:{name}", resolution=224)).macs == ref["macs_224"]
+
+
+def test_timm_names_are_the_golden_ones():
+    """Every family `timm:NAME` resolves to has timm's counts in the golden file, and only those resolve."""
+    assert set(families.timm_names()) == set(REGISTERED)
+    for name in ("timm:resnet50", "timm:no_such_model"):  # nasx's resnet50 is registered as torchvision's only
+        with pytest.raises(ValueError, match=f"'{name}': nasx has no family under this timm name"):
+            families.get(name)
 
 
 def test_semnasnet_100_is_mnasnet_a1():
@@ -189,3 +197,12 @@ def test_encode_names_the_block_timm_cannot_express():
         encode_arch_def(families.get("regnety_040"))
     with pytest.raises(ValueError, match="^stem"):
         encode_arch_def(families.get("resnet50"))
+
+
+@pytest.mark.parametrize("name", ["efficientnet_b0", "efficientnet_b2", "mixnet_m"])
+def test_profile_accepts_timm_names(name, capsys):
+    from nasx.cli.main import main
+    assert main(["profile", f"timm:{name}", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = TIMM[name]
+    assert (out["resolution"], out["params"], out["macs"]) == (ref["resolution"], ref["params"], ref["macs"])
