@@ -94,7 +94,7 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
         if b.k[1:] or b.p != (1,) or b.se:
             raise ValueError(f"{where}: mixed kernels, a grouped projection or SE on an er block are not expressible")
         fields = dict(r=r, k=b.k[0], s=b.s, e=b.e, c=c, act=act, skip=b.skip is not False)
-        return _exact_mid(FusedMBConv, fields, inputs, where)
+        return _exact_mid(FusedMBConv, fields, inputs)
     if b.type == "uir":
         if b.a != (0,) or b.p != (0,) or b.k == (0,):
             raise ValueError(f"{where}: a uir block with depthwise convs before or after the 1x1s, or none "
@@ -112,7 +112,7 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
     else:
         fields.update(e=b.e, exp_groups=len(b.a), skip=b.skip is not False)
         exp_ratio = b.e
-        block = _exact_mid(MBConv, fields, inputs, where)
+        block = _exact_mid(MBConv, fields, inputs)
         fields = {**fields, "mid_div": block.mid_div,
                   "expand": any(block.mid(c) == c for c in inputs)}  # timm's ir always has its 1x1 expansion
     if not b.se:
@@ -120,7 +120,7 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
     return _exact_se(fields, b.se, exp_ratio, inputs, se_style, where)
 
 
-def _exact_mid(cls, fields: dict, inputs: tuple, where: str):
+def _exact_mid(cls, fields: dict, inputs: tuple):
     """The block with timm's mid width, make_divisible(c_in * e, 8), in nasx's plainest form."""
     for mid_div in (1, TIMM_MID_DIVISOR):
         block = cls(**fields, mid_div=mid_div)
