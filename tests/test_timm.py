@@ -206,3 +206,16 @@ def test_profile_accepts_timm_names(name, capsys):
     out = json.loads(capsys.readouterr().out)
     ref = TIMM[name]
     assert (out["resolution"], out["params"], out["macs"]) == (ref["resolution"], ref["params"], ref["macs"])
+
+
+def test_profile_reads_a_timm_arch_def_as_json(capsys):
+    """`timm:{"arch_def": ..., ARG: VALUE}` is decode_arch_def's input; LCNet-0.5's gives timm's counts."""
+    from nasx.cli.main import main
+    from nasx.families.timm_mobilenetv3 import LCNET
+    arg = json.dumps({"arch_def": LCNET, "net": "mobilenetv3", "stem_size": 16, "channel_multiplier": 0.5,
+                      "act_layer": "hard_swish", "se_gate": "hard_sigmoid", "se_act": "relu", "num_features": 1280})
+    assert main(["profile", f"timm:{arg}", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["params"], out["macs"]) == (TIMM["lcnet_050"]["params"], TIMM["lcnet_050"]["macs"])
+    assert main(["profile", f"timm:{json.dumps(LCNET)}", "--num-classes", "10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["num_classes"] == 10

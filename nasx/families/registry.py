@@ -58,10 +58,17 @@ def info(name: str) -> Family:
     return _FAMILIES[key]
 
 
-def get(name: str, num_classes: int = 1000, resolution: int | None = None) -> ArchSpec:
+def get(name: str, num_classes: int | None = None, resolution: int | None = None) -> ArchSpec:
     """The family's ArchSpec, at its published resolution unless `resolution` is given; `timm:NAME` at
-    timm's pretrained_cfg resolution."""
+    timm's pretrained_cfg resolution; `timm:[...]` / `timm:{"arch_def": [...], ...}` a timm arch_def as JSON
+    (its own resolution and classes unless given). Families have 1000 classes unless `num_classes` is given."""
+    text = name.strip()
+    if text.startswith(TIMM_PREFIX) and text[len(TIMM_PREFIX):].lstrip()[:1] in ("[", "{"):
+        from nasx.timm import arch_def_from_json
+        spec = arch_def_from_json(text[len(TIMM_PREFIX):])
+        return replace(spec, num_classes=spec.num_classes if num_classes is None else num_classes,
+                       resolution=spec.resolution if resolution is None else resolution)
     family = info(name)
     spec = family.make()
-    return replace(spec, num_classes=num_classes,
+    return replace(spec, num_classes=1000 if num_classes is None else num_classes,
                    resolution=family.resolution if resolution is None else resolution)
