@@ -13,11 +13,20 @@ LCNET = [["dsa_r1_k3_s1_c32"], ["dsa_r2_k3_s2_c64"], ["dsa_r2_k3_s2_c128"], ["ds
          ["dsa_r4_k5_s1_c256"], ["dsa_r2_k5_s2_c512_se0.25"]]
 V3_SE = dict(se_gate="hard_sigmoid", se_act="relu", se_round="round_channels")
 
-for _name, _w, _d, _res in (("mobilenetv3_large_100", 1.0, 1.0, 224), ("mobilenetv3_large_150d", 1.5, 1.2, 256)):
+MOBILENETV3_SMALL = [
+    ["ds_r1_k3_s2_e1_c16_se0.25_nre"], ["ir_r1_k3_s2_e4.5_c24_nre", "ir_r1_k3_s1_e3.67_c24_nre"],
+    ["ir_r1_k5_s2_e4_c40_se0.25", "ir_r2_k5_s1_e6_c40_se0.25"], ["ir_r2_k5_s1_e3_c48_se0.25"],
+    ["ir_r3_k5_s2_e6_c96_se0.25"], ["cn_r1_k1_s1_c576"]]
+
+for _name, _w, _d, _res in (("mobilenetv3_large_075", 0.75, 1.0, 224), ("mobilenetv3_large_100", 1.0, 1.0, 224),
+                            ("mobilenetv3_large_150d", 1.5, 1.2, 256)):
     register_timm(_name, _res, MOBILENETV3_LARGE, net="mobilenetv3", num_features=1280, stem_size=16,
                   fix_stem=_w < 0.75, channel_multiplier=_w, depth_multiplier=_d, act_layer="hard_swish", **V3_SE)
+for _name, _w in (("mobilenetv3_small_050", 0.5), ("mobilenetv3_small_075", 0.75), ("mobilenetv3_small_100", 1.0)):
+    register_timm(_name, 224, MOBILENETV3_SMALL, net="mobilenetv3", num_features=1024, stem_size=16,
+                  fix_stem=_w < 0.75, channel_multiplier=_w, act_layer="hard_swish", **V3_SE)
 register_timm("mobilenetv3_rw", 224, MOBILENETV3_RW, net="mobilenetv3", head_bias=False, act_layer="hard_swish",
               se_gate="hard_sigmoid")
-for _name, _w in (("lcnet_050", 0.5), ("lcnet_075", 0.75), ("lcnet_100", 1.0)):
+for _name, _w in (("lcnet_035", 0.35), ("lcnet_050", 0.5), ("lcnet_075", 0.75), ("lcnet_100", 1.0), ("lcnet_150", 1.5)):
     register_timm(_name, 224, LCNET, net="mobilenetv3", stem_size=16, channel_multiplier=_w, act_layer="hard_swish",
                   se_gate="hard_sigmoid", se_act="relu", num_features=1280)

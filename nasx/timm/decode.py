@@ -70,7 +70,8 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
         repeats = scale_stage_repeats([b.r for b in blocks], 1.0 if fixed else mult, depth_trunc)
         for j, (b, r) in enumerate(zip(blocks, repeats)):
             where = f"timm arch_def stage {i} block {j} {strings[j]!r}"
-            block = to_block(b, r, c_in, channels(b.c), b.act or act, se_style, where)
+            forced = channels(b.fc) if b.fc else 0
+            block = to_block(b, r, c_in, channels(b.c), b.act or act, se_style, where, forced)
             stages.append(block)
             c_in = block.out_channels(c_in)
     if net == "efficientnet":
@@ -81,8 +82,10 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
                     num_classes=num_classes, in_channels=in_chans, drop_path=drop_path_rate)
 
 
-def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tuple, where: str) -> Block:
-    """The nasx stage of one timm block definition, entering with c_in channels."""
+def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tuple, where: str,
+             forced_in: int = 0) -> Block:
+    """The nasx stage of one timm block definition, entering with c_in channels (`forced_in`: timm's `fc`,
+    the width its er block sizes the mid from)."""
     if b.type == "cn":
         if b.k[1:]:
             raise ValueError(f"{where}: mixed kernels on a cn block are not expressible")
@@ -94,7 +97,13 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
         if b.k[1:] or b.p != (1,) or b.se:
             raise ValueError(f"{where}: mixed kernels, a grouped projection or SE on an er block are not expressible")
         fields = dict(r=r, k=b.k[0], s=b.s, e=b.e, c=c, act=act, skip=b.skip is not False)
-        return _exact_mid(FusedMBConv, fields, inputs)
+        if not forced_in:
+            return _exact_mid(FusedMBConv, fields, inputs)
+        mid = make_divisible(forced_in * b.e, TIMM_MID_DIVISOR)
+        block = FusedMBConv(**{**fields, "e": mid / c_in}, expand=mid == c_in)  # the same mid from c_in
+        if (r > 1 and c != c_in) or block.mid(c_in) != mid:
+            raise ValueError(f"{where}: fc{b.fc} is expressible only on one block whose mid is a multiple of its input")
+        return block
     if b.type == "uir":
         if b.a != (0,) or b.p != (0,) or b.k == (0,):
             raise ValueError(f"{where}: a uir block with depthwise convs before or after the 1x1s, or none "

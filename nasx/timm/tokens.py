@@ -12,7 +12,7 @@ TIMM_ACTS = {"re": "relu", "r6": "relu6", "hs": "hswish", "sw": "swish"}
 OPTIONS = {"ds": {"r", "k", "s", "c", "e", "se", "p", "n", "noskip"},
            "dsa": {"r", "k", "s", "c", "e", "se", "p", "n", "noskip"},
            "ir": {"r", "k", "s", "e", "c", "se", "a", "p", "n", "noskip"},
-           "er": {"r", "k", "s", "e", "c", "se", "p", "n", "noskip"},
+           "er": {"r", "k", "s", "e", "c", "se", "p", "fc", "n", "noskip"},
            "cn": {"r", "k", "s", "c", "e", "n", "skip"},
            "uir": {"r", "k", "s", "e", "c", "se", "a", "p", "n", "noskip"}}
 REQUIRED = {"r", "k", "s", "c"}
@@ -35,6 +35,7 @@ class BlockString:
     p: tuple[int, ...] = (1,)  # uir: (0,) = none after the projection
     act: str | None = None
     skip: bool | None = None  # True: `skip`, False: `noskip`, None: neither
+    fc: int = 0  # er: mid width from these input channels instead of the block's (timm's EdgeTPU `fc`)
 
     def text(self) -> str:
         ops = [self.type, f"r{self.r}", "k" + ".".join(map(str, self.k))]
@@ -46,6 +47,8 @@ class BlockString:
         if self.type in ("ir", "er", "uir") or self.e != 1.0:
             ops.append(f"e{format_float(self.e)}")
         ops.append(f"c{self.c}")
+        if self.fc:
+            ops.append(f"fc{self.fc}")
         if self.se:
             ops.append(f"se{format_float(self.se)}")
         if self.act is not None:
@@ -111,4 +114,4 @@ def parse_block(text: str, where: str) -> BlockString:
 
     return BlockString(type=kind, r=number("r"), k=kernels("k"), s=number("s"), c=number("c"),
                        e=number("e", float, 1.0), se=number("se", float, 0.0), a=kernels("a"), p=kernels("p"),
-                       act=act, skip=skip)
+                       act=act, skip=skip, fc=number("fc", int, 0))
