@@ -21,10 +21,11 @@ space, of which MobileNetV2 is a point.
 
 Points among timm's families (`timm:NAME`): efficientnet_b0, efficientnet_lite0 (B0 with ReLU6, no SE),
 mnasnet_100 (= mnasnet1_0), semnasnet_100 (= mnasnet_a1) and mobilenetv2_100 (= mobilenet_v2; with
-reference_widths=False the only one). Not points: the scaled Lite1-4, B1-B7 and TinyNets (depths or widths
-beyond the choices), MixNet (mixed kernels, split 1x1s), FBNet-C and SPNASNet (several expansions in one
-block, FBNet-C's e=1 keeps its expansion conv), MnasNet-small (an 8-channel stem), MobileNetV3 and LCNet
-(SE on the expanded width, other heads), EfficientNetV2-rw (Fused-MBConv).
+reference_widths=False the only one). Not points: the scaled Lite1-4, B1-B7, MobileNetV2-050/140/110d/120d
+and TinyNets (depths or widths beyond the choices), MixNet (mixed kernels, split 1x1s), FBNet-C and
+SPNASNet (several expansions in one block, FBNet-C's e=1 keeps its expansion conv), MnasNet-small (an
+8-channel stem), MobileNetV3 and LCNet (SE on the expanded width, other heads), EfficientNetV2-rw and
+EfficientNet-ES (Fused-MBConv).
 """
 from __future__ import annotations
 

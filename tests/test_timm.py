@@ -8,7 +8,7 @@ import pytest
 from nasx import complexity, families
 from nasx.arch.blocks import FusedMBConv, MBConv
 from nasx.generators.compound import ScaleRules, compound_scale
-from nasx.timm import decode_arch_def
+from nasx.timm import decode_arch_def, encode_arch_def
 
 TIMM = {k: v for k, v in json.loads((Path(__file__).parent / "golden" / "families.json").read_text())["timm"].items()
         if not k.startswith("_")}
@@ -219,3 +219,39 @@ def test_profile_reads_a_timm_arch_def_as_json(capsys):
     assert (out["params"], out["macs"]) == (TIMM["lcnet_050"]["params"], TIMM["lcnet_050"]["macs"])
     assert main(["profile", f"timm:{json.dumps(LCNET)}", "--num-classes", "10", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["num_classes"] == 10
+
+
+def _timm_shaped_spec(rng):
+    """A random spec with a timm stem and head, and random ir / fr / cn stages with every option."""
+    from specgen import random_block
+    from nasx.arch import ArchSpec, ConvBNAct, Head
+    act = rng.choice(["relu", "relu6", "swish", "hswish"])
+    stages = tuple(random_block(rng.choice(["ir", "ir", "fr", "cn"]), rng) for _ in range(rng.randint(1, 4)))
+    width = rng.choice([0, 16, 40])
+    head = Head(c=width, act=act) if rng.random() < 0.5 else Head(hidden=(width or 24,), hidden_act=act,
+                                                                   hidden_bias=rng.random() < 0.5)
+    return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=rng.choice([8, 16, 12]), act=act),), stages=stages, head=head,
+                    resolution=32, num_classes=10)
+
+
+def test_encode_of_random_specs_round_trips_or_raises_value_error():
+    """Random timm-shaped specs over ir, fr and cn with every option: encode_arch_def gives timm strings that
+    decode back to the same spec, or a one-line ValueError; nothing else."""
+    import random
+
+    outcomes = {"ok": 0, "error": 0}
+    rng = random.Random(0)
+    for _ in range(400):
+        try:
+            spec = _timm_shaped_spec(rng)
+        except ValueError:
+            continue  # e.g. too many mixed kernels for the widths drawn
+        try:
+            arch_def, kwargs = encode_arch_def(spec)
+        except ValueError as exc:
+            assert "\n" not in str(exc)
+            outcomes["error"] += 1
+            continue
+        assert decode_arch_def(arch_def, **kwargs) == spec
+        outcomes["ok"] += 1
+    assert outcomes["ok"] > 20 and outcomes["error"] > 20
