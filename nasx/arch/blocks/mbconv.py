@@ -12,6 +12,9 @@ from nasx.arch.limits import MAX_KERNEL
 from nasx.arch.rounding import make_divisible, round_half_up, round_se, split_channels
 
 
+_SE_DEFAULT_ROUND = {"in": "floor", "mid": "div8"}  # the squeeze rounding of each SE base when `sr` is unset
+
+
 def expanded(c_in: int, e: float, divisor: int = 1) -> int:
     """Mid channels of an expansion-e block: c_in itself when e == 1, else round(c_in * e); with a
     divisor > 1, make_divisible(c_in * e, divisor) at every e (timm's rule)."""
@@ -120,5 +123,3 @@ class MBConv(Block):
             return hw
         return repeat_cost(self, c_in, size, unit)
 
-
-_SE_DEFAULT_ROUND = {"in": "floor", "mid": "div8"}
