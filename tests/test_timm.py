@@ -108,6 +108,8 @@ def test_stage_depth_is_shared_by_the_blocks_of_a_timm_stage():
     ([["ir_r1_kx_s1_e6_c16"]], "cannot read option 'kx'"),
     ([], "non-empty list"),
     ([[]], "non-empty list"),
+    ([["ir_r1_k3_s1_e6_c16_se2"]], "timm arch_def stage 0 block 0 'ir_r1_k3_s1_e6_c16_se2': ir.se=2.0: must be a ratio"),
+    ([["ds_r1_k3_s1_c16"], ["ir_r1_k3_s1_e6_c16", 5]], "stage 1 block 1: expected a block string, got 5"),
 ])
 def test_bad_arch_defs_raise_one_line_naming_the_token(arch_def, fragment):
     with pytest.raises(ValueError) as info:

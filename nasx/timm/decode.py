@@ -20,7 +20,7 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
                     stem_kernel_size: int = 3, fix_stem: bool = False, num_features: int = 1280,
                     head_bias: bool = True, act_layer: str = "relu", channel_multiplier: float = 1.0,
                     channel_divisor: int = 8, channel_min: int | None = None, round_limit: float = 0.9,
-                    depth_multiplier: float | tuple = 1.0, depth_trunc: str = "ceil", fix_first_last: bool = False,
+                    depth_multiplier: float | tuple | list = 1.0, depth_trunc: str = "ceil", fix_first_last: bool = False,
                     se_from_exp: bool | None = None, se_gate: str = "sigmoid", se_act: str | None = None,
                     se_round: str = "round", drop_rate: float = 0.0, drop_path_rate: float = 0.0,
                     num_classes: int = 1000, in_chans: int = 3, resolution: int = 224,
@@ -49,7 +49,8 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
     if not isinstance(arch_def, (list, tuple)) or not arch_def \
             or not all(isinstance(stage, (list, tuple)) and stage for stage in arch_def):
         raise ValueError("timm arch_def: expected a non-empty list of non-empty lists of block strings")
-    mults = depth_multiplier if isinstance(depth_multiplier, tuple) else (depth_multiplier,) * len(arch_def)
+    mults = tuple(depth_multiplier) if isinstance(depth_multiplier, (tuple, list)) \
+        else (depth_multiplier,) * len(arch_def)
     if len(mults) != len(arch_def):
         raise ValueError(f"depth_multiplier: {len(mults)} values for {len(arch_def)} stages")
     act = ACT_LAYERS[act_layer]
@@ -71,7 +72,10 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
         for j, (b, r) in enumerate(zip(blocks, repeats)):
             where = f"timm arch_def stage {i} block {j} {strings[j]!r}"
             forced = channels(b.fc) if b.fc else 0
-            block = to_block(b, r, c_in, channels(b.c), b.act or act, se_style, where, forced)
+            try:
+                block = to_block(b, r, c_in, channels(b.c), b.act or act, se_style, where, forced)
+            except ValueError as exc:
+                raise ValueError(str(exc) if str(exc).startswith(where) else f"{where}: {exc}") from None
             stages.append(block)
             c_in = block.out_channels(c_in)
     if net == "efficientnet":

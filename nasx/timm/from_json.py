@@ -27,8 +27,6 @@ def arch_def_from_json(text: str) -> ArchSpec:
     if unknown:
         raise ValueError(f"timm arch_def: unknown builder argument(s) {', '.join(unknown)} "
                          f"(known: {', '.join(sorted(known))})")
-    if "depth_multiplier" in kwargs and isinstance(kwargs["depth_multiplier"], list):
-        kwargs["depth_multiplier"] = tuple(kwargs["depth_multiplier"])
     try:
         return decode_arch_def(arch_def, **kwargs)
     except TypeError as exc:
