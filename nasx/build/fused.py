@@ -12,7 +12,8 @@ def fused_block(spec: FusedMBConv, c_in: int, stride: int, drop_path: float) -> 
         branch = conv_bn_act(c_in, spec.c, spec.k, stride, act=spec.act)
     else:
         mid = spec.mid(c_in)
-        branch = nn.Sequential(conv_bn_act(c_in, mid, spec.k, stride, act=spec.act), conv_bn_act(mid, spec.c, 1, act=None))
+        branch = nn.Sequential(conv_bn_act(c_in, mid, spec.k, stride, act=spec.act),
+                               conv_bn_act(mid, spec.c, 1, act=None))
     residual = spec.skip and stride == 1 and c_in == spec.c
     return Residual(branch, nn.Identity() if residual else None, drop_path)
 
