@@ -257,3 +257,18 @@ def test_encode_of_random_specs_round_trips_or_raises_value_error():
         assert decode_arch_def(arch_def, **kwargs) == spec
         outcomes["ok"] += 1
     assert outcomes["ok"] > 20 and outcomes["error"] > 20
+
+
+def test_fbnetv3_g_se_rounding_is_named_as_not_expressible():
+    """FBNetV3-G's SE squeeze rounds 26 up to 32 (timm's round_limit=0.95); nasx's div8 rule keeps 24."""
+    from nasx.families.timm_mobilenetv3 import FBNETV3
+    assert "fbnetv3_g" in TIMM and "fbnetv3_g" not in families.names()
+    g = [["ds_r3_k3_s1_e1_c24"], ["ir_r1_k5_s2_e4_c40", "ir_r4_k5_s1_e2_c40"],
+         ["ir_r1_k5_s2_e4_c56_se0.25", "ir_r4_k5_s1_e3_c56_se0.25"], ["ir_r1_k5_s2_e5_c104", "ir_r4_k3_s1_e3_c104"],
+         ["ir_r1_k3_s1_e5_c160_se0.25", "ir_r8_k5_s1_e3_c160_se0.25"]]
+    kwargs = dict(net="mobilenetv3", num_features=1984, head_bias=False, stem_size=32, round_limit=0.95,
+                  se_from_exp=False, se_gate="hard_sigmoid", se_round="round_channels", act_layer="hard_swish")
+    decode_arch_def(g, **kwargs)  # with nasx's 0.9 the squeeze is 24 and the strings decode
+    with pytest.raises(ValueError, match=r"stage 4 block 0 .*SE width not expressible .*\[32\]"):
+        decode_arch_def(g, **kwargs, se_round_limit=0.95)
+    assert set(FBNETV3) == {"b", "d"}

@@ -30,3 +30,22 @@ register_timm("mobilenetv3_rw", 224, MOBILENETV3_RW, net="mobilenetv3", head_bia
 for _name, _w in (("lcnet_035", 0.35), ("lcnet_050", 0.5), ("lcnet_075", 0.75), ("lcnet_100", 1.0), ("lcnet_150", 1.5)):
     register_timm(_name, 224, LCNET, net="mobilenetv3", stem_size=16, channel_multiplier=_w, act_layer="hard_swish",
                   se_gate="hard_sigmoid", se_act="relu", num_features=1280)
+
+# FBNetV3-B and D (timm's preliminary definitions): widths and SE squeezes rounded with round_limit=0.95; nasx's
+# div8 SE rule (limit 0.9) gives the same squeezes for these two, not for FBNetV3-G (decoding it raises)
+FBNETV3 = {
+    "b": (16, [["ds_r2_k3_s1_e1_c16"], ["ir_r1_k5_s2_e4_c24", "ir_r3_k5_s1_e2_c24"],
+               ["ir_r1_k5_s2_e5_c40_se0.25", "ir_r4_k5_s1_e3_c40_se0.25"], ["ir_r1_k5_s2_e5_c72", "ir_r4_k3_s1_e3_c72"],
+               ["ir_r1_k3_s1_e5_c120_se0.25", "ir_r5_k5_s1_e3_c120_se0.25"],
+               ["ir_r1_k3_s2_e6_c184_se0.25", "ir_r5_k5_s1_e4_c184_se0.25", "ir_r1_k5_s1_e6_c224_se0.25"],
+               ["cn_r1_k1_s1_c1344"]]),
+    "d": (24, [["ds_r2_k3_s1_e1_c16"], ["ir_r1_k3_s2_e5_c24", "ir_r5_k3_s1_e2_c24"],
+               ["ir_r1_k5_s2_e4_c40_se0.25", "ir_r4_k3_s1_e3_c40_se0.25"], ["ir_r1_k3_s2_e5_c72", "ir_r4_k3_s1_e3_c72"],
+               ["ir_r1_k3_s1_e5_c128_se0.25", "ir_r6_k5_s1_e3_c128_se0.25"],
+               ["ir_r1_k3_s2_e6_c208_se0.25", "ir_r5_k5_s1_e5_c208_se0.25", "ir_r1_k5_s1_e6_c240_se0.25"],
+               ["cn_r1_k1_s1_c1440"]]),
+}
+for _v, (_stem, _arch_def) in FBNETV3.items():
+    register_timm(f"fbnetv3_{_v}", 224, _arch_def, net="mobilenetv3", num_features=1984, head_bias=False,
+                  stem_size=_stem, round_limit=0.95, se_from_exp=False, se_gate="hard_sigmoid", se_round="round_channels",
+                  se_round_limit=0.95, act_layer="hard_swish")

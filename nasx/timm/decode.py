@@ -23,7 +23,7 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
                     depth_multiplier: float | tuple | list = 1.0, depth_trunc: str = "ceil",
                     fix_first_last: bool = False,
                     se_from_exp: bool | None = None, se_gate: str = "sigmoid", se_act: str | None = None,
-                    se_round: str = "round", drop_rate: float = 0.0, drop_path_rate: float = 0.0,
+                    se_round: str = "round", se_round_limit: float = 0.9, drop_rate: float = 0.0, drop_path_rate: float = 0.0,
                     num_classes: int = 1000, in_chans: int = 3, resolution: int = 224,
                     group_size: int | None = None) -> ArchSpec:
     """The ArchSpec of the network timm builds from `arch_def` and these arguments (timm's own names).
@@ -34,7 +34,9 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
     too unless fix_stem); `num_features` is taken as given, as timm's model classes do. Depths per stage
     by timm's _scale_stage_depth (`depth_trunc` "ceil" or "round", `fix_first_last`). SE: the ratio is
     divided by the expansion unless `se_from_exp` (default: False for efficientnet, True for mobilenetv3),
-    squeeze rounded by `se_round` ("round" or "round_channels"), `se_gate` ("sigmoid", "hard_sigmoid"),
+    squeeze rounded by `se_round` ("round" or "round_channels", the latter with `se_round_limit`; nasx's
+    div8 rule has 0.9, so another limit decodes only where it gives the same widths: FBNetV3-B and D's 0.95),
+    `se_gate` ("sigmoid", "hard_sigmoid"),
     `se_act` (timm's force_act_layer). Raises ValueError naming the block or argument nasx cannot express.
     """
     if net not in NETS:
@@ -56,7 +58,8 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
         raise ValueError(f"depth_multiplier: {len(mults)} values for {len(arch_def)} stages")
     act = ACT_LAYERS[act_layer]
     from_exp = NETS[net]["se_from_exp"] if se_from_exp is None else se_from_exp
-    se_style = (from_exp, SE_ROUND_FNS[se_round], GATES[se_gate], ACT_LAYERS[se_act] if se_act else None)
+    se_style = (from_exp, SE_ROUND_FNS[se_round], GATES[se_gate], ACT_LAYERS[se_act] if se_act else None,
+                se_round_limit)
 
     def channels(c: int) -> int:
         return make_divisible(c * channel_multiplier, channel_divisor, channel_min, round_limit)
@@ -147,12 +150,13 @@ def _exact_mid(cls, fields: dict, inputs: tuple):
 
 def _exact_se(fields: dict, se: float, exp_ratio: float, inputs: tuple, se_style: tuple, where: str) -> MBConv:
     """The block whose SE squeeze equals timm's for every input width, in nasx's plainest form."""
-    from_exp, rounding, gate, se_act = se_style
+    from_exp, rounding, gate, se_act, limit = se_style
     ratio = se if from_exp else se / exp_ratio
     base = MBConv(**fields)
 
     def timm_squeeze(c: int) -> int:
-        return round_se(base.mid(c) * ratio, rounding)
+        width = base.mid(c) * ratio
+        return make_divisible(width, 8, round_limit=limit) if rounding == "div8" else round_se(width, rounding)
     candidates = [dict(se=se, se_base="in"), dict(se=se, se_base="in", se_round=rounding),
                   dict(se=ratio, se_base="mid"), dict(se=ratio, se_base="mid", se_round=rounding)]
     if from_exp:
@@ -161,4 +165,5 @@ def _exact_se(fields: dict, se: float, exp_ratio: float, inputs: tuple, se_style
         block = MBConv(**fields, **options, se_gate=gate, se_act=se_act)
         if all(block.squeeze(c) == timm_squeeze(c) for c in inputs):
             return block
-    raise ValueError(f"{where}: SE width not expressible")
+    raise ValueError(f"{where}: SE width not expressible (no nasx SE rounding gives timm's squeeze widths "
+                     f"{sorted({timm_squeeze(c) for c in inputs})})")
