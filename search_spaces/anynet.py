@@ -4,7 +4,8 @@ Per stage i = 1..4: d{i} blocks 1..16 (log-uniform), w{i} width 8..1024 in multi
 (log-uniform), b{i} bottleneck ratio {1, 2, 4} (inner width w / b), g{i} group width
 {1, 2, 4, 8, 16, 32}; plus `se` 0 or 0.25 shared by all stages (0 is AnyNetX; 0.25 makes
 RegNetY's AnyNet points comparable). Widths snap to the group width by the pycls rule, as in
-`regnet`, with which it shares stem (3x3 s2, 32), stride-2 bottleneck stages and head, so the
+`regnet`, with which it shares stem (3x3 s2, 32), stride-2 bottleneck stages, SE width rounding
+(round(c_in * se), pycls) and head, so the
 two spaces are compared on equal terms: every RegNet with four stages is an AnyNet point.
 """
 from __future__ import annotations
@@ -46,7 +47,7 @@ class AnyNetSpace(Space):
             bot_mul = 1.0 / values[f"b{i}"]
             width, g = compatible_width(values[f"w{i}"], bot_mul, values[f"g{i}"], "pycls")
             stages.append(Bottleneck(r=values[f"d{i}"], s=2, c=width, b=bot_mul, g=round(width * bot_mul) // g,
-                                     se=values["se"]))
+                                     se=values["se"], se_round="round"))
         return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=STEM_W),), stages=tuple(stages), head=Head(),
                         resolution=self.resolution, num_classes=self.num_classes)
 

@@ -18,6 +18,14 @@ block 6 needs 160 and 192 (ratio 1.2) and block 5 needs 96 and 112 (ratio 1.17),
 multipliers' steps 1.25 and 1.33. With `reference_widths=True` (default) the widths of those two
 networks are added to the choices (112 in block 5, 192 in block 6); `False` gives the paper's
 space, of which MobileNetV2 is a point.
+
+Points among timm's families (`timm:NAME`): efficientnet_b0, efficientnet_lite0 (B0 with ReLU6, no SE),
+mnasnet_100 (= mnasnet1_0), semnasnet_100 (= mnasnet_a1) and mobilenetv2_100 (= mobilenet_v2; with
+reference_widths=False the only one). Not points: the scaled Lite1-4, B1-B7, MobileNetV2-050/140/110d/120d
+and TinyNets (depths or widths beyond the choices), MixNet (mixed kernels, split 1x1s), FBNet-C and
+SPNASNet (several expansions in one block, FBNet-C's e=1 keeps its expansion conv), MnasNet-small (an
+8-channel stem), MobileNetV3 and LCNet (SE on the expanded width, other heads), EfficientNetV2-rw and
+EfficientNet-ES (Fused-MBConv).
 """
 from __future__ import annotations
 

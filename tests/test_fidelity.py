@@ -36,7 +36,8 @@ def test_presets_compose_with_the_demo_protocol():
 
 def test_default_references_are_the_spaces_families():
     setup, _ = setup_of()
-    assert setup.references == ("efficientnet_b0", "mnasnet1_0", "mnasnet_a1", "mobilenet_v2")
+    # one name per network: timm's mnasnet_100, semnasnet_100 and mobilenetv2_100 are the same specs
+    assert setup.references == ("efficientnet_b0", "mnasnet1_0", "mnasnet_a1", "mobilenet_v2", "efficientnet_lite0")
     assert setup.config["references"] == list(setup.references) and setup.config["fidelity"]["archs"] == 32
 
 

@@ -8,7 +8,8 @@ from nasx import search_spaces
 from nasx import families
 
 POINTS = {
-    "mnasnet": ["efficientnet_b0", "mnasnet_a1", "mobilenet_v2", "mnasnet1_0"],
+    "mnasnet": ["efficientnet_b0", "mnasnet_a1", "mobilenet_v2", "mnasnet1_0", "efficientnet_lite0", "mnasnet_100",
+                "semnasnet_100", "mobilenetv2_100"],
     "resnext": ["resnet50", "resnext50_32x4d", "wide_resnet50_2", "resnet101", "resnext101_64x4d"],
     "regnet": ["regnetx_400mf", "regnety_400mf", "regnetx_200mf"],
     "anynet": ["regnetx_400mf", "regnety_400mf"],
@@ -23,6 +24,14 @@ def test_family_is_a_point_whatever_resolution_and_classes(space_name, family, r
     assert space.contains(spec)
     values = space.params_of(spec)
     assert space.normalize(space.generate(values)) == space.normalize(spec)
+
+
+def test_timm_families_that_are_mnasnet_points_are_the_documented_ones():
+    """search_spaces/mnasnet.py and README list these timm networks as the space's points."""
+    for reference_widths, documented in ((True, {"efficientnet_b0", "efficientnet_lite0", "mnasnet_100",
+                                                 "semnasnet_100", "mobilenetv2_100"}), (False, {"mobilenetv2_100"})):
+        space = search_spaces.get("mnasnet", reference_widths=reference_widths)
+        assert {n for n in families.timm_names() if space.contains(families.get(f"timm:{n}"))} == documented
 
 
 def test_efficientnet_b0_choices_read_as_the_paper_draws_it():

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -33,6 +34,14 @@ def test_train_json_row_on_synthetic_family(capsys):
     assert row["dataset"] == "synthetic" and row["seed"] == 3 and row["status"] == "ok"
     assert row["resolution"] == 16 and row["full_macs"] == 385814752 and row["epochs"] == 1
     assert row["arch"].startswith("res16_cls10_dp0.2|stem:cn_r1_k3_s1_c8_nsw|")     # width 0.25, stride-1 stem
+
+
+def test_train_a_timm_name(capsys):
+    """`timm:NAME` trains the family timm builds under NAME; its full-scale MACs are timm's (golden file)."""
+    golden = json.loads((Path(__file__).parent / "golden" / "families.json").read_text())["timm"]["lcnet_050"]
+    assert main(["train", "timm:lcnet_050", "data=synthetic", "train=smoke", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["status"] == "ok" and row["full_params"] == golden["params"] and row["full_macs"] == golden["macs"]
 
 
 def test_compose_defaults_and_overrides():

@@ -20,15 +20,18 @@ ACTIVATIONS = {"relu": "re", "relu6": "r6", "swish": "sw", "hswish": "hs", "tanh
                "identity": "id"}
 GATES = {"sigmoid": "sig", "hsigmoid": "hsig"}
 SE_BASES = {"in": "i", "mid": "m"}
+SE_ROUNDINGS = {"floor": "f", "round": "r", "div8": "8"}
 
 Check = tuple[Callable[[Any], bool], str]
 
 
 def fld(key: str, default: Any = MISSING, *, codes: dict[str, str] | None = None,
-        check: Check | None = None, always: bool = False) -> Any:
+        check: Check | None = None, always: bool = False, omit_default: bool = False) -> Any:
     """A spec field: `key` is its token prefix in arch strings, `codes` maps enum values to short
-    codes; the string shows a field when it has no default, differs from it, or is `always` shown."""
-    meta = {"key": key, "codes": codes, "check": check, "always": always}
+    codes; the string shows a field when it has no default, differs from it, or is `always` shown.
+    `omit_default`: the dict (and so the key) leaves the field out at its default, so that a field
+    added later keeps the keys of the specs written before it."""
+    meta = {"key": key, "codes": codes, "check": check, "always": always, "omit_default": omit_default}
     return dataclasses.field(default=default, metadata=meta)
 
 
@@ -99,6 +102,8 @@ class Spec:
         out: dict[str, Any] = {"type": self.TYPE} if self.TYPE else {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
+            if f.metadata.get("omit_default") and v == f.default:
+                continue
             out[f.name] = list(v) if isinstance(v, tuple) else v
         return out
 

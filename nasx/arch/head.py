@@ -18,7 +18,8 @@ class Head(Spec):
        it takes no hidden layers and pool must be 1.
     c: head conv channels, 0 = no head conv (ResNet, RegNet).
     pool: output side of the adaptive average pool, 1 = global (7 for VGG).
-    hidden: widths of the hidden linear layers (MobileNetV3: 1280; VGG: 4096x4096).
+    hidden: widths of the hidden linear layers (MobileNetV3: 1280; VGG: 4096x4096); `hidden_bias`: with
+       their bias (timm's MobileNetV3-rw and FBNetV3 have none).
     dropout: probability before the classifier and after each hidden activation.
     """
 
@@ -30,6 +31,7 @@ class Head(Spec):
     dropout: float = fld("d", 0.0, check=(lambda v: 0.0 <= v < 1.0, "dropout must be in [0, 1)"))
     norm: bool = fld("bn", False)
     conv_cls: bool = fld("cc", False)
+    hidden_bias: bool = fld("hb", True, omit_default=True)
 
     def _check(self) -> None:
         if self.conv_cls and (self.hidden or self.pool != 1):
@@ -52,7 +54,7 @@ class Head(Spec):
             return t
         width = self.features(c_in)
         for h in self.hidden:
-            cost.linear(t, width, h)
+            cost.linear(t, width, h, bias=self.hidden_bias)
             width = h
         cost.linear(t, width, num_classes)
         return t

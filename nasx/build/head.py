@@ -20,7 +20,7 @@ def build_head(spec: Head, c_in: int, num_classes: int) -> nn.Module:
     layers += [nn.AdaptiveAvgPool2d(spec.pool), nn.Flatten(1)]
     width = spec.features(c_in)
     for h in spec.hidden:
-        layers += [nn.Linear(width, h), activation(spec.hidden_act), nn.Dropout(spec.dropout)]
+        layers += [nn.Linear(width, h, bias=spec.hidden_bias), activation(spec.hidden_act), nn.Dropout(spec.dropout)]
         width = h
     if not spec.hidden and spec.dropout > 0:
         layers.append(nn.Dropout(spec.dropout))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nasx.arch.rounding import split_channels
+
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(inplace=True), "relu6": lambda: nn.ReLU6(inplace=True),
     "swish": lambda: nn.SiLU(inplace=True), "hswish": lambda: nn.Hardswish(inplace=True), "tanh": nn.Tanh,
@@ -26,6 +28,32 @@ def conv_bn_act(c_in: int, c_out: int, k: int, stride: int = 1, *, groups: int =
     layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, (k, kw), stride, pad, groups=groups, bias=not bn)]
     if bn:
         layers.append(nn.BatchNorm2d(c_out))
+    if act is not None:
+        layers.append(activation(act))
+    return nn.Sequential(*layers)
+
+
+class SplitConv(nn.Module):
+    """Channels split into len(kernels) parts (equal, remainder first), part i convolved with kernel i
+    (MixConv; depthwise or dense per part), then concatenated."""
+
+    def __init__(self, c_in: int, c_out: int, kernels: list[int], stride: int = 1, depthwise: bool = False) -> None:
+        super().__init__()
+        self.splits = split_channels(c_in, len(kernels))
+        self.convs = nn.ModuleList(
+            nn.Conv2d(ci, co, k, stride, (k - 1) // 2, groups=ci if depthwise else 1, bias=False)
+            for k, ci, co in zip(kernels, self.splits, split_channels(c_out, len(kernels))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([conv(part) for conv, part in zip(self.convs, torch.split(x, self.splits, 1))], 1)
+
+
+def split_conv_bn_act(c_in: int, c_out: int, kernels: list[int], stride: int = 1, *, depthwise: bool = False,
+                      act: str | None = "relu") -> nn.Sequential:
+    """conv_bn_act with the conv split by SplitConv when there is more than one kernel."""
+    if len(kernels) == 1:
+        return conv_bn_act(c_in, c_out, kernels[0], stride, groups=c_in if depthwise else 1, act=act)
+    layers: list[nn.Module] = [SplitConv(c_in, c_out, kernels, stride, depthwise), nn.BatchNorm2d(c_out)]
     if act is not None:
         layers.append(activation(act))
     return nn.Sequential(*layers)

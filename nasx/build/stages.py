@@ -4,8 +4,9 @@ from __future__ import annotations
 from nasx.build.branches import build_branch_block
 from nasx.build.conv import build_conv, build_pool
 from nasx.build.densenet import build_dense, build_transition
+from nasx.build.fused import build_fused
 from nasx.build.head import build_head
-from nasx.build.mbconv import build_fused, build_mbconv
+from nasx.build.mbconv import build_mbconv
 from nasx.build.resnet import build_basic, build_bottleneck, build_preact
 from nasx.build.shufflenet import build_shuffle
 from nasx.build.vgg import build_vgg

@@ -28,11 +28,18 @@ def add_parser(sub) -> None:
 
 
 def space_families(cfg: dict) -> list[str]:
-    """The families that are points of the configured space (the default references)."""
+    """The families that are points of the configured space (the default references), one name per distinct
+    network: timm's mnasnet_100 and mobilenetv2_100 are torchvision's mnasnet1_0 and mobilenet_v2."""
     from nasx import families
 
     space = search_setup({**search_cfg(cfg), "references": [], "smoke": False}).space.make()
-    return [name for name in families.names() if space.contains(families.get(name))]
+    names, keys = [], set()
+    for name in families.names():
+        spec = families.get(name)
+        if spec.key() not in keys and space.contains(spec):
+            names.append(name)
+            keys.add(spec.key())
+    return names
 
 
 def search_cfg(cfg: dict) -> dict:

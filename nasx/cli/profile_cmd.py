@@ -9,7 +9,10 @@ from nasx.table import human, render
 
 def add_parser(sub) -> None:
     p = sub.add_parser("profile", help="per-stage complexity of a family or an arch string")
-    p.add_argument("arch", metavar="NAME_OR_ARCH_STRING", help="a family name (see `nasx families`) or an arch string")
+    p.add_argument("arch", metavar="NAME_OR_ARCH_STRING",
+                   help="a family name (see `nasx families`; timm:NAME for the family timm builds under NAME, at "
+                        "timm's resolution), an arch string, or timm:[[BLOCK STRINGS], ...] / "
+                        "timm:{\"arch_def\": ..., ARG: VALUE} (a timm arch_def as JSON)")
     p.add_argument("--resolution", type=int, help="input resolution (default: the family's published one)")
     p.add_argument("--num-classes", type=int, help="number of classes (default 1000, or the string's)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -49,7 +52,8 @@ def run(args) -> None:
                                                         if s.name in fields else ("", ""))] for s in cost.stages]
     body_blocks = sum(s.blocks for s in cost.stages if s.name.startswith("stages"))
     rows.append(["total", "", "", "", body_blocks, f"{cost.params:,}", f"{cost.macs:,}", "", ""])
-    print(f"{args.arch if '|' not in args.arch else 'arch'} at {spec.resolution}x{spec.resolution}, "
+    named = "|" not in args.arch and "[" not in args.arch
+    print(f"{args.arch if named else 'arch'} at {spec.resolution}x{spec.resolution}, "
           f"{spec.num_classes} classes")
     print(render(["stage", "block", "resolution", "channels", "blocks", "params", "MACs", "RF", "jump"], rows,
                  right={4, 5, 6, 7, 8}))

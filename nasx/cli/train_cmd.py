@@ -14,8 +14,8 @@ def add_parser(sub) -> None:
                        description="Overrides use Hydra syntax on conf/train.yaml: data=cifar10 data.root=PATH "
                                    "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1 save=DIR")
     p.add_argument("arch", metavar="ARCH_OR_FAMILY_OR_RUN:TRIAL",
-                   help="a family name (see `nasx families`), an arch string, RUN_DIR:TRIAL_ID (the network that "
-                        "trial trained) or a directory written by `nasx export`")
+                   help="a family name (see `nasx families`; timm:NAME for timm's name), an arch string, "
+                        "RUN_DIR:TRIAL_ID (the network that trial trained) or a directory written by `nasx export`")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/train.yaml")
     p.add_argument("--json", action="store_true", help="print the results row as JSON instead of progress lines")
     p.set_defaults(run=run)
@@ -24,9 +24,10 @@ def add_parser(sub) -> None:
 def trained_and_full(text: str) -> tuple[str, str] | None:
     """(trained arch string, full-scale arch string) of `RUN_DIR:TRIAL_ID` or of an export directory;
     None when `text` is neither."""
+    from nasx.families.registry import TIMM_PREFIX
     from nasx.results.lookup import trial_row
 
-    if "|" in text:
+    if "|" in text or text.startswith(TIMM_PREFIX):
         return None
     if Path(text).is_dir() and (Path(text) / "proxy_arch.txt").is_file():
         folder = Path(text)

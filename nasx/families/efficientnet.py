@@ -17,6 +17,8 @@ VARIANTS = {
 }
 # torchvision's eval crop, the resolution of its published MACs (b2 differs from the paper's 260)
 EVAL_RESOLUTION = {"b2": 288}
+# timm builds the same B0..B7 under the same names; its pretrained_cfg input sizes
+TIMM_RESOLUTION = {"b0": 224, "b1": 240, "b2": 256, "b3": 288, "b4": 320, "b5": 448, "b6": 528, "b7": 600}
 
 
 def efficientnet_b0() -> ArchSpec:
@@ -36,7 +38,8 @@ def efficientnet(variant: str) -> ArchSpec:
 
 
 for _v, (_w, _d, _res, _p) in VARIANTS.items():
-    register(f"efficientnet_{_v}", EVAL_RESOLUTION.get(_v, _res))(lambda v=_v: efficientnet(v))
+    register(f"efficientnet_{_v}", EVAL_RESOLUTION.get(_v, _res), timm_resolution=TIMM_RESOLUTION[_v])(
+        lambda v=_v: efficientnet(v))
 
 
 @register("efficientnet_v2_s", 384)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nasx.arch.rounding import round_half_up, scale_channels
+from nasx.arch.rounding import DEPTH_ROUNDINGS, round_half_up, scale_channels, scale_repeats
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
 
@@ -22,22 +22,47 @@ class Scaled:
     ideal_macs_ratio: float  # depth_mult * width_mult^2 * (resolution / base resolution)^2
 
 
+@dataclass(frozen=True)
+class ScaleRules:
+    """How a multiplier reaches the spec: `fix_stem` keeps the stem's widths, `fix_head` the head conv width,
+    `fix_first_last` the repeats of the first and last stage (EfficientNet-Lite, TinyNet: the stem and head),
+    `depth_rounding` "ceil" (EfficientNet) or "round" (timm's depth_trunc="round": TinyNet, MixNet-M)."""
+
+    fix_stem: bool = False
+    fix_head: bool = False
+    fix_first_last: bool = False
+    depth_rounding: str = "ceil"
+
+    def __post_init__(self) -> None:
+        if self.depth_rounding not in DEPTH_ROUNDINGS:
+            raise ValueError(f"depth_rounding={self.depth_rounding!r}: must be one of {', '.join(DEPTH_ROUNDINGS)}")
+
+
 def scale_spec(spec: ArchSpec, width_mult: float = 1.0, depth_mult: float = 1.0,
-               resolution: int | None = None) -> ArchSpec:
-    """Channels to multiples of 8 by the 10% rule, repeats by ceil, stem depth and head MLP kept."""
-    head = replace(spec.head, c=scale_channels(spec.head.c, width_mult)) if spec.head.c else spec.head
-    return replace(spec, stem=tuple(b.scaled(width_mult, 1.0) for b in spec.stem),
-                   stages=tuple(b.scaled(width_mult, depth_mult) for b in spec.stages), head=head,
+               resolution: int | None = None, rules: ScaleRules = ScaleRules()) -> ArchSpec:
+    """Channels to multiples of 8 by the 10% rule, repeats by ceil (or `rules.depth_rounding`), stem depth and
+    head MLP kept; `rules` may keep the stem and head widths and the first and last stage depths."""
+    def stage(i: int, block):
+        fixed = rules.fix_first_last and i in (0, len(spec.stages) - 1)
+        scaled = block.scaled(width_mult, 1.0)
+        if hasattr(block, "r") and not fixed:
+            scaled = replace(scaled, r=scale_repeats(block.r, depth_mult, rules.depth_rounding))
+        return scaled
+    head = spec.head
+    if head.c and not rules.fix_head:
+        head = replace(head, c=scale_channels(head.c, width_mult))
+    stem = spec.stem if rules.fix_stem else tuple(b.scaled(width_mult, 1.0) for b in spec.stem)
+    return replace(spec, stem=stem, stages=tuple(stage(i, b) for i, b in enumerate(spec.stages)), head=head,
                    resolution=spec.resolution if resolution is None else resolution)
 
 
 def compound_scale(spec: ArchSpec, phi: float | None = None, *, alpha: float = ALPHA, beta: float = BETA,
                    gamma: float = GAMMA, width_mult: float | None = None, depth_mult: float | None = None,
-                   resolution: int | None = None) -> Scaled:
+                   resolution: int | None = None, rules: ScaleRules = ScaleRules()) -> Scaled:
     """Scale `spec` by the paper's formula (any real `phi`, negative too) or by explicit multipliers.
 
     With `phi`, depth = alpha^phi, width = beta^phi, resolution = round(R * gamma^phi); explicit
-    `width_mult`, `depth_mult` or `resolution` override the formula's value.
+    `width_mult`, `depth_mult` or `resolution` override the formula's value; `rules` as in `scale_spec`.
     """
     for name, v in (("alpha", alpha), ("beta", beta), ("gamma", gamma)):
         if not v > 0:
@@ -52,7 +77,7 @@ def compound_scale(spec: ArchSpec, phi: float | None = None, *, alpha: float = A
     for name, v in (("width_mult", width_mult), ("depth_mult", depth_mult)):
         if not v > 0:
             raise ValueError(f"{name}={v!r}: must be > 0")
-    scaled = scale_spec(spec, width_mult, depth_mult, resolution)
+    scaled = scale_spec(spec, width_mult, depth_mult, resolution, rules)
     ideal = depth_mult * width_mult ** 2 * (resolution / spec.resolution) ** 2
     return Scaled(scaled, width_mult, depth_mult, resolution,
                   complexity(scaled).macs / complexity(spec).macs, ideal)

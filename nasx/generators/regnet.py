@@ -50,7 +50,9 @@ def regnet(w0: float, wa: float, wm: float, depth: int, group_w: int, bot_mul: f
     """A RegNet as an ArchSpec: 3x3 s2 stem, stride-2 bottleneck stages, pool + linear head.
 
     rounding="pycls" snaps bottleneck widths to the group width with round-half-even (pycls, timm);
-    "torchvision" uses make_divisible's half-up and 10% rule (torchvision's regnet_* models).
+    "torchvision" uses make_divisible's half-up and 10% rule (torchvision's regnet_* models). The SE
+    width is round(c_in * se_ratio) in all three sources (differing from floor for widths that are not
+    multiples of 4: group widths such as 6 or 10).
     """
     if rounding not in ROUNDINGS:
         raise ValueError(f"rounding={rounding!r}: must be one of {', '.join(ROUNDINGS)}")
@@ -59,6 +61,6 @@ def regnet(w0: float, wa: float, wm: float, depth: int, group_w: int, bot_mul: f
     for width, d in zip(widths, depths):
         width, g = compatible_width(width, bot_mul, group_w, rounding)
         w_b = round(width * bot_mul)
-        stages.append(Bottleneck(r=d, s=2, c=width, b=bot_mul, g=w_b // g, se=se_ratio))
+        stages.append(Bottleneck(r=d, s=2, c=width, b=bot_mul, g=w_b // g, se=se_ratio, se_round="round"))
     return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=stem_w),), stages=tuple(stages), head=Head(),
                     resolution=resolution, num_classes=num_classes)

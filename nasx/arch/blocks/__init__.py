@@ -6,7 +6,8 @@ from nasx.arch.blocks.branches import (BranchBlock, Fire, Inception, InceptionA,
                                        InceptionE)
 from nasx.arch.blocks.conv import ConvBNAct, MaxPool
 from nasx.arch.blocks.densenet import DenseBlock, Transition
-from nasx.arch.blocks.mbconv import FusedMBConv, MBConv
+from nasx.arch.blocks.fused import FusedMBConv
+from nasx.arch.blocks.mbconv import MBConv
 from nasx.arch.blocks.resnet import Basic, Bottleneck, PreActBasic
 from nasx.arch.blocks.shufflenet import ShuffleUnit
 from nasx.arch.blocks.vgg import VGGStage

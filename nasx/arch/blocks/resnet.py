@@ -9,7 +9,7 @@ from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POS_FLOAT, POSITIVE, RATIO, STRIDE, fld
 from nasx.arch.receptive import Window
-from nasx.arch.rounding import round_half_up, scale_channels, scale_repeats
+from nasx.arch.rounding import round_half_up, round_se, scale_channels, scale_repeats
 
 
 def _shortcut(t: Tally, c_in: int, c_out: int, size: int, stride: int) -> None:
@@ -77,7 +77,8 @@ class Bottleneck(Block):
     g: groups of the 3x3 conv, i.e. cardinality; group width = w_b / g.
     se: SE ratio. se_at="mid": SE on the w_b channels after the 3x3, squeeze = max(1, floor(c_in * se))
        (RegNetY); se_at="out": SE on the c output channels before the add, squeeze = max(1, floor(c * se))
-       (SENet, reduction 16 = 0.0625).
+       (SENet, reduction 16 = 0.0625); se_round: "floor" or "round" (Python's round, half to even: pycls,
+       timm and torchvision's RegNet).
     stride_at: the conv that takes the stride, "3x3" (torchvision's ResNet v1.5) or "1x1" (the
        original ResNet v1 and SENet).
     """
@@ -92,6 +93,7 @@ class Bottleneck(Block):
     se: float = fld("se", 0.0, check=RATIO)
     se_at: str = fld("sa", "mid", codes={"mid": "m", "out": "o"})
     stride_at: str = fld("st", "3x3", codes={"3x3": "3", "1x1": "1"})
+    se_round: str = fld("sr", "floor", codes={"floor": "f", "round": "r"}, omit_default=True)
 
     @property
     def width(self) -> int:
@@ -105,9 +107,10 @@ class Bottleneck(Block):
                              f"round(c*b)={self.width}")
         if self.se == 0.0:
             object.__setattr__(self, "se_at", "mid")
+            object.__setattr__(self, "se_round", "floor")
 
     def squeeze(self, c_in: int) -> int:
-        return max(1, int((c_in if self.se_at == "mid" else self.c) * self.se))
+        return round_se((c_in if self.se_at == "mid" else self.c) * self.se, self.se_round)
 
     def strides(self, s: int) -> tuple[int, int]:
         """(stride of the first 1x1, stride of the 3x3) for a block of stride s."""
