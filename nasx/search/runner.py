@@ -254,11 +254,26 @@ def _stop_ray(started: LocalRay | bool) -> None:
         ray.shutdown()
 
 
+def _write_yaml(path: Path, value) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(yaml.safe_dump(value, sort_keys=False))
+    os.replace(tmp, path)
+
+
 def write_config(setup: SearchSetup, run_dir: Path) -> None:
-    config = dict(setup.config) or {"name": setup.name}
-    tmp = run_dir / f".config.yaml.{os.getpid()}.tmp"
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
-    os.replace(tmp, run_dir / "config.yaml")
+    """RUN_DIR/config.yaml: the resolved config in force (rewritten by every resume)."""
+    _write_yaml(run_dir / "config.yaml", dict(setup.config) or {"name": setup.name})
+
+
+OVERRIDES = "overrides.yaml"
+
+
+def write_overrides(run_dir: Path, overrides: list[str] | None, *, resume: bool) -> None:
+    """RUN_DIR/overrides.yaml: the command line's overrides that composed the run, in order (the list Hydra
+    keeps in .hydra/overrides.yaml). Written when a run starts; a resumed run keeps the one it has (its
+    config.yaml holds the values now in force)."""
+    if overrides is not None and not resume:
+        _write_yaml(run_dir / OVERRIDES, [str(o) for o in overrides])
 
 
 @contextlib.contextmanager
@@ -284,15 +299,17 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
 
 
 def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print,
-               trainable: Callable | None = None) -> Path:
+               trainable: Callable | None = None, overrides: list[str] | None = None) -> Path:
     """Run (or resume) a search to its budget; returns the run directory. `trainable(config, data, setup)`
     replaces the training function (benchmarks measure nasx and Ray alone with an instant one); it
-    reports like `_trainable`, a final `tune.report` holding the trial's `row` as JSON."""
+    reports like `_trainable`, a final `tune.report` holding the trial's `row` as JSON. `overrides`, the
+    command line's, go to RUN_DIR/overrides.yaml (`write_overrides`)."""
     check(setup)
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out, resume=resume) as existing:
         setup = replace(setup, run_dir=str(run_dir))
         write_config(setup, run_dir)
+        write_overrides(run_dir, overrides, resume=resume)
 
         data = setup.data.load()
         space = setup.space.make()
