@@ -150,17 +150,17 @@ def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
     return setup, resume
 
 
-def launch(setup: SearchSetup, resume: bool, out=print, overrides: list[str] | None = None) -> Path:
+def launch(setup: SearchSetup, resume: bool, overrides: list[str] | None = None) -> Path:
     """Run the search (then its confirmation stage if confirm.after_search); `overrides`, the command
     line's, are recorded in RUN_DIR/overrides.yaml."""
     try:
         from nasx.search.runner import run_search
     except ImportError as exc:
         raise ValueError(f"the search runner is not available: {exc}") from None
-    run_dir = run_search(setup, resume=resume, out=out, overrides=overrides)
+    run_dir = run_search(setup, resume=resume, overrides=overrides)
     if setup.confirm.after_search:
         from nasx.search.confirm import run_confirm, with_available_top_k
-        run_confirm(with_available_top_k(setup, out=out), out=out)
+        run_confirm(with_available_top_k(setup))
     return run_dir
 
 

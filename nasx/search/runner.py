@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 import pandas as pd
 import yaml
 
-from nasx import results
+from nasx import log, results
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
 from nasx.results.lock import writer_lock
@@ -233,10 +233,13 @@ class LocalRay:
             pass
 
 
+# Ray's driver-side loggers, quieter during a run (`log.quieter`) and as they were after it
+RAY_QUIET = {"ray": logging.ERROR, "ray.tune.analysis.experiment_analysis": logging.ERROR}
+
+
 def _init_ray(setup: SearchSetup) -> LocalRay | bool:
     """Connect to setup.address, or start a LocalRay (returned, for `stop`); False if Ray was already up."""
     import ray
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     if ray.is_initialized():
         return False
     kwargs = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
@@ -298,7 +301,7 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
                 f"{results.store.LOG} holds every row")
 
 
-def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print,
+def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = log.lines("search"),
                trainable: Callable | None = None, overrides: list[str] | None = None) -> Path:
     """Run (or resume) a search to its budget; returns the run directory. `trainable(config, data, setup)`
     replaces the training function (benchmarks measure nasx and Ray alone with an instant one); it
@@ -329,7 +332,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     return run_dir
 
 
-def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = print,
+def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = log.lines("search"),
                title: str = "trials", trainable: Callable | None = None) -> Path:
     """Run a fixed list of trial configs (`trials.trial_config`) on Ray into setup.run_dir's results table;
     trials that already have a row there are skipped, so calling it again resumes. Returns the run dir.
@@ -348,11 +351,12 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
 
 def _run_on_ray(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, *, name: str = "tune",
                 trainable: Callable | None = None) -> None:
-    started = _init_ray(setup)
-    try:
-        _tune(setup, plan, data, run_dir, name, trainable or _trainable)
-    finally:
-        _stop_ray(started)
+    with log.quieter(RAY_QUIET):
+        started = _init_ray(setup)
+        try:
+            _tune(setup, plan, data, run_dir, name, trainable or _trainable)
+        finally:
+            _stop_ray(started)
 
 
 def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name: str, function: Callable) -> None:
