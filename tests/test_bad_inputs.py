@@ -124,6 +124,16 @@ def _locked_resume(tmp):
     return holder
 
 
+def _user_conf(path, text):
+    """A user's config directory {tmp}/mine holding `path`."""
+    return _raw(f"mine/{path}", text.encode())
+
+
+def _env(**variables):
+    """Environment variables for the case ({tmp} is the working directory)."""
+    return lambda tmp: {k: v.replace("{tmp}", str(tmp)) for k, v in variables.items()}
+
+
 X8 = np.zeros((20, 8, 8), np.uint8)
 LABELS = np.arange(20) % 2
 
@@ -308,6 +318,26 @@ CASES = [
     ("analyze-bad-parquet", ["analyze", "{tmp}/run", "--no-figures"], r"^.*results\.parquet: not a readable Parquet",
      _raw("run/results.parquet", b"PAR1 nonsense")),
     ("analyze-top-0", ["analyze", "{tmp}/run", "--top", "0"], r"^--top 0: must be at least 1$", _rows(json.dumps(OK_ROW))),
+    # the user config path and Hydra's flags
+    ("config-dir-missing", ["search", "--config-dir", "{tmp}/nowhere"], r"^--config-dir .*/nowhere: no such directory$"),
+    ("config-dir-file", ["train", "resnet18", "--config-dir", "{tmp}/x.yaml"], r"^--config-dir .*/x\.yaml: not a directory$",
+     _raw("x.yaml", b"budget: 1\n")),
+    ("config-dir-bad-yaml", ["search", "--config-dir", "{tmp}/mine", "experiment=broken"],
+     r"^.*/mine/experiment/broken\.yaml: line 3, column 1: not valid YAML", _user_conf("experiment/broken.yaml",
+                                                                                    "# @package _global_\nbudget: [1\n")),
+    ("config-dir-bad-primary", ["fidelity", "--config-dir", "{tmp}/mine"], r"^.*/mine/fidelity\.yaml: line 2, column 1: not valid YAML",
+     _user_conf("fidelity.yaml", "name: {oops\n")),
+    ("config-path-env-missing", ["search", "smoke=true"], r"^NASX_CONFIG_PATH .*/gone: no such directory$",
+     _env(NASX_CONFIG_PATH="{tmp}/gone")),
+    ("cfg-hydra", ["search", "--cfg", "hydra"], r"^--cfg hydra: only `--cfg job` .* is available"),
+    ("cfg-all", ["fidelity", "--cfg", "all"], r"^--cfg all: only `--cfg job`"),
+    ("package-without-cfg", ["search", "--package", "train"], r"^--package train: only meaningful with --cfg job$"),
+    ("package-unknown", ["search", "--cfg", "job", "--package", "train.nope"],
+     r"^--package train\.nope: no such key in the composed config$"),
+    ("ray-client-address", ["search", "smoke=true", "cluster.address=ray://head:10001"],
+     r"^cluster\.address=ray://head:10001: Ray Client \(ray://\) addresses are not supported"),
+    ("ray-client-env", ["search", "smoke=true"], r"^RAY_ADDRESS=ray://head:10001: Ray Client \(ray://\) addresses are not",
+     _env(RAY_ADDRESS="ray://head:10001")),
 ]
 
 
@@ -338,6 +368,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeyp
     monkeypatch.setattr(config, "CONF_DIR", tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
     holder = make(tmp_path) if make else None
+    for key, value in (holder.items() if isinstance(holder, dict) else ()):
+        monkeypatch.setenv(key, value)
     try:
         before = _tree(tmp_path)
         code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
