@@ -84,13 +84,13 @@ def _fmt(value: float) -> str:
 
 
 def run(args) -> int:
+    if hydra_flags.shown(args, "train"):
+        return 0
     from nasx.arch.codec import encode
     from nasx.cli.config import compose, train_setup
     from nasx.complexity import complexity
     from nasx.trial import evaluate_trial
 
-    if hydra_flags.shown(args, "train"):
-        return 0
     setup = train_setup(compose("train", args.overrides, args.config_dir))
     if setup.train.device.startswith("cuda"):
         import torch
