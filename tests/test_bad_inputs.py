@@ -338,6 +338,7 @@ CASES = [
      r"^cluster\.address=ray://head:10001: Ray Client \(ray://\) addresses are not supported"),
     ("ray-client-env", ["search", "smoke=true"], r"^RAY_ADDRESS=ray://head:10001: Ray Client \(ray://\) addresses are not",
      _env(RAY_ADDRESS="ray://head:10001")),
+    ("completion-zsh", ["completion", "zsh"], r"^shell 'zsh': only bash is supported$"),
     ("ray-address-env-unreachable", ["search", "smoke=true"], r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
      _env(RAY_ADDRESS="127.0.0.1:1")),
     ("resume-ray-client-env", ["resume", "{tmp}/run"], r"^RAY_ADDRESS=ray://head:10001: Ray Client",

@@ -106,3 +106,33 @@ def test_ray_address_attaches_unless_the_cluster_is_chosen(monkeypatch):
     assert config.compose("search", ["cluster.address=1.2.3.4:6379"])["cluster"]["address"] == "1.2.3.4:6379"
     monkeypatch.setenv("RAY_ADDRESS", "")
     assert config.compose("search", [])["cluster"]["address"] is None
+
+
+COMPLETE = """source {script}
+complete_line() {{
+    COMP_LINE="$1"; COMP_POINT=${{#1}}; read -ra COMP_WORDS <<< "$2"; COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+    _nasx; echo "${{COMPREPLY[*]}}"
+}}
+complete_line "nasx se" "nasx se"
+complete_line "nasx search spa" "nasx search spa"
+complete_line "nasx search space=ti" "nasx search space = ti"
+complete_line "nasx train obj" "nasx train obj"
+complete_line "nasx train spa" "nasx train spa"
+"""
+
+
+def test_bash_completion_completes_commands_flags_and_group_options(user_dir, tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    assert main(["completion", "bash", "--config-dir", str(user_dir)]) == 0
+    script = tmp_path / "nasx.bash"
+    script.write_text(capsys.readouterr().out)
+    done = subprocess.run(["bash", "-c", COMPLETE.format(script=script)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    spaces = sorted(p.stem for p in (config.CONF_DIR / "space").glob("*.yaml")) + ["tiny"]
+    objectives = sorted(p.stem for p in (config.CONF_DIR / "objective").glob("*.yaml"))
+    assert done.stdout.splitlines() == ["search", " ".join(f"space={s}" for s in sorted(set(spaces))), "tiny",
+                                        " ".join(f"objective={o}" for o in objectives), ""]

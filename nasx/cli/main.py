@@ -5,11 +5,11 @@ import argparse
 import sys
 
 from nasx import log
-from nasx.cli import (analyze_cmd, confirm_cmd, export_cmd, families_cmd, fidelity_cmd, profile_cmd, resume_cmd,
-                      search_cmd, space_cmd, train_cmd)
+from nasx.cli import (analyze_cmd, completion_cmd, confirm_cmd, export_cmd, families_cmd, fidelity_cmd, profile_cmd,
+                      resume_cmd, search_cmd, space_cmd, train_cmd)
 
 COMMANDS = (families_cmd, profile_cmd, space_cmd, analyze_cmd, train_cmd, search_cmd, resume_cmd, fidelity_cmd,
-            confirm_cmd, export_cmd)
+            confirm_cmd, export_cmd, completion_cmd)
 
 
 def parser() -> argparse.ArgumentParser:
