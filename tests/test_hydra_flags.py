@@ -102,10 +102,11 @@ def test_ray_address_attaches_unless_the_cluster_is_chosen(monkeypatch):
     assert config.compose("search", [])["cluster"]["address"] == "10.0.0.5:6379"
     assert config.compose("fidelity", [])["cluster"]["address"] == "10.0.0.5:6379"
     assert config.compose("search", ["cluster=local"])["cluster"]["address"] is None
-    assert config.compose("search", ["cluster=attach"])["cluster"]["address"] == "auto"
+    assert config.compose("search", ["cluster=attach"])["cluster"]["address"] == "10.0.0.5:6379"   # as Ray reads auto
     assert config.compose("search", ["cluster.address=1.2.3.4:6379"])["cluster"]["address"] == "1.2.3.4:6379"
     monkeypatch.setenv("RAY_ADDRESS", "")
     assert config.compose("search", [])["cluster"]["address"] is None
+    assert config.compose("search", ["cluster=attach"])["cluster"]["address"] == "auto"
 
 
 COMPLETE = """source {script}

@@ -124,15 +124,17 @@ def refuse_client(address: str, where: str) -> None:
 
 def implied(cfg: dict[str, Any], overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
     """The values a search or fidelity config implies: `train.device` unset (null) means cuda when
-    `resources.gpus_per_trial > 0`, else cpu; `cluster.address` null, with RAY_ADDRESS set in the
-    environment and no `cluster` on the command line, means that address."""
+    `resources.gpus_per_trial > 0`, else cpu. With RAY_ADDRESS set in the environment, `cluster.address`
+    null and no `cluster` on the command line means that address, and `auto` means it too (as Ray
+    resolves `auto`)."""
     if isinstance(cfg.get("train"), dict) and cfg["train"].get("device") is None:
         resources = cfg.get("resources") if isinstance(cfg.get("resources"), dict) else {}
         gpus = resources.get("gpus_per_trial") or 0
         cfg["train"]["device"] = "cuda" if isinstance(gpus, (int, float)) and gpus > 0 else "cpu"
     cluster = cfg.get("cluster")
     env = os.environ.get(RAY_ADDRESS_ENV, "").strip()
-    if isinstance(cluster, dict) and cluster.get("address") is None and env and not _chosen(overrides, "cluster"):
+    if isinstance(cluster, dict) and env and (cluster.get("address") == "auto" or (
+            cluster.get("address") is None and not _chosen(overrides, "cluster"))):
         refuse_client(env, RAY_ADDRESS_ENV)
         cfg["cluster"] = {**cluster, "address": env}
     return cfg

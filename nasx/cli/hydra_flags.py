@@ -60,7 +60,7 @@ def info_text(config_name: str, overrides: Sequence[str], config_dirs: Sequence[
     dirs = search_path(config_dirs, config.CONF_DIR)
     _, choices = config.compose_with_choices(config_name, overrides, config_dirs)
     names = {d: f"{i}" for i, d in enumerate(dirs, 1)}
-    primary = next(d for d in dirs if (d.path / f"{config_name}.yaml").is_file())
+    primary = next((d for d in dirs if (d.path / f"{config_name}.yaml").is_file()), dirs[-1])
     found = groups(dirs)
     lines = ["Config search path (the first directory holding a file wins):",
              render(["#", "provider", "path"], [[names[d], d.source, d.path] for d in dirs], right=set()), "",
