@@ -27,10 +27,10 @@ def lines(name: str) -> Callable[[str], None]:
     log = logger(name)
 
     def out(line: str) -> None:
-        if line.startswith(WARNING):
-            log.warning(line[len(WARNING):])
+        if line.startswith(WARNING):   # stacklevel: the record names the caller, not this function
+            log.warning(line[len(WARNING):], stacklevel=2)
         else:
-            log.info(line)
+            log.info(line, stacklevel=2)
     return out
 
 

@@ -23,6 +23,7 @@ def test_a_library_call_logs_its_lines_on_nasx(tmp_path, caplog):
     records = [r for r in caplog.records if r.name.startswith("nasx")]
     assert [r.name for r in records] == ["nasx.search"]
     assert records[0].levelno == logging.INFO and records[0].getMessage().startswith("nothing: 0 trials")
+    assert records[0].filename == "runner.py"   # the record names the line that logged it
 
 
 def test_a_warning_line_is_a_warning_record(caplog):
@@ -55,13 +56,22 @@ def test_quieter_restores_levels_whatever_the_block_set():
     assert logging.getLogger(name).level == logging.DEBUG
 
 
-@pytest.mark.slow
-def test_a_search_on_ray_logs_on_nasx_and_leaves_third_party_levels_alone(tmp_path, caplog):
-    import optuna  # noqa: F401  (imported first: their import-time configuration is theirs)
+@pytest.fixture
+def users_levels():
+    """A user's own levels for optuna and ray (set after their import-time configuration), put back after."""
+    import optuna  # noqa: F401
     import ray  # noqa: F401
 
-    logging.getLogger("optuna").setLevel(logging.DEBUG)  # a user's own choices, which nasx must keep
+    saved = levels()
+    logging.getLogger("optuna").setLevel(logging.DEBUG)
     logging.getLogger("ray").setLevel(logging.WARNING)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.slow
+def test_a_search_on_ray_logs_on_nasx_and_leaves_third_party_levels_alone(tmp_path, caplog, users_levels):
     before = levels()
     caplog.set_level(logging.INFO, logger="nasx")
     setup = tiny_setup(tmp_path / "run", budget=2, searcher=SearcherSpec("tpe"))
