@@ -401,3 +401,15 @@ def test_the_installed_command_exits_2_at_once(args, fragment):
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_gpus_per_trial_without_cuda_say_why_the_device_is_cuda(tmp_path, monkeypatch, capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "resources=gpu_shared"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("nasx search: error: train.device=cuda: CUDA is not available on this machine "
+                                 "(resources.gpus_per_trial=0.25 asks for GPUs; train.device=cpu runs on CPUs)\n")
+    assert list(tmp_path.iterdir()) == []

@@ -105,7 +105,9 @@ def check_device(setup: SearchSetup) -> None:
     if setup.address is None and setup.train.device.startswith("cuda"):
         import torch
         if not torch.cuda.is_available():
-            raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
+            gpus = setup.resources.gpus_per_trial
+            why = f" (resources.gpus_per_trial={gpus:g} asks for GPUs; train.device=cpu runs on CPUs)" if gpus else ""
+            raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine{why}")
 
 
 def validate(setup: SearchSetup) -> None:
