@@ -81,6 +81,17 @@ def test_families_runs_from_outside_the_checkout(installed):
     assert {"efficientnet_b0", "resnet50", "mobilenet_v2"} <= names
 
 
+@pytest.mark.parametrize("args, expected", [
+    (["profile", "resnet50"], "25,557,032"),                       # torchvision's count
+    (["space", "mnasnet", "--samples", "2"], "MACs"),
+    (["train", "mobilenet_v2", "train=smoke", "data.resolution=8"], "val/top1"),
+    (["completion", "bash"], "complete -o default -F _nasx nasx"),
+])
+def test_commands_run_from_outside_the_checkout(installed, args, expected):
+    result = _run(args, installed, timeout=300)
+    assert result.returncode == 0 and expected in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]
+
+
 def test_a_user_preset_smoke_search_on_ray_from_outside_the_checkout(installed):
     work = installed[3]
     (work / "mine" / "experiment").mkdir(parents=True)
@@ -96,3 +107,7 @@ def test_a_user_preset_smoke_search_on_ray_from_outside_the_checkout(installed):
     assert len(rows) == 3   # 2 searched + the reference family
     assert '"family": "mobilenet_v2"' in "\n".join(rows)
     assert yaml.safe_load((work / "run" / "overrides.yaml").read_text()) == args[3:]
+    analyzed = _run(["analyze", "run", "--no-figures"], installed, timeout=300)
+    assert analyzed.returncode == 0, analyzed.stderr[-2000:]
+    exported = _run(["export", "run", "best", "--out", "best"], installed, timeout=300)
+    assert exported.returncode == 0 and (work / "best" / "arch.txt").is_file(), exported.stderr[-2000:]
