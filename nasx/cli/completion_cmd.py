@@ -39,20 +39,9 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return sorted(o for action in parser._actions for o in action.option_strings if o.startswith("--"))
 
 
-def _groups_of(primary) -> set[str]:
-    """The groups a primary config's defaults list names (`- space: mnasnet`, `- experiment: null`)."""
-    import yaml
-
-    try:
-        defaults = (yaml.safe_load(primary.read_text()) or {}).get("defaults") or []
-    except (yaml.YAMLError, AttributeError):
-        return set()
-    return {str(k).removeprefix("override ").strip("/") for entry in defaults if isinstance(entry, dict) for k in entry}
-
-
 def script(config_dirs: list[str] = ()) -> str:
     from nasx.cli import config
-    from nasx.cli.config_path import groups, search_path
+    from nasx.cli.config_path import default_groups, groups, primary, search_path
     from nasx.cli.main import parser
 
     sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
@@ -62,8 +51,7 @@ def script(config_dirs: list[str] = ()) -> str:
     for name, command in sorted(sub.choices.items()):
         words = _flags(command)
         if name in COMPOSED:
-            own = _groups_of(next(d.path / f"{COMPOSED[name]}.yaml" for d in dirs
-                                  if (d.path / f"{COMPOSED[name]}.yaml").is_file()))
+            own = default_groups(primary(dirs, COMPOSED[name]).path / f"{COMPOSED[name]}.yaml")
             words += [f"{g}={o}" for g, options in found.items() if g in own for o in options]
         cases.append(f"        {name}) words=\"{' '.join(words)}\" ;;")
     return SCRIPT.format(commands=" ".join(sorted(sub.choices)), cases="\n".join(cases))

@@ -56,6 +56,22 @@ def groups(dirs: typing.Sequence[ConfigDir]) -> dict[str, dict[str, ConfigDir]]:
     return {group: dict(sorted(options.items())) for group, options in sorted(out.items()) if options}
 
 
+def primary(dirs: typing.Sequence[ConfigDir], config_name: str) -> ConfigDir:
+    """The directory `<config_name>.yaml` comes from (the first holding it; nasx's own when none does)."""
+    return next((d for d in dirs if (d.path / f"{config_name}.yaml").is_file()), dirs[-1])
+
+
+def default_groups(path: Path) -> list[str]:
+    """The groups a primary config's defaults list names, in order (`- space: mnasnet`, `- experiment: null`)."""
+    import yaml
+
+    try:
+        defaults = (yaml.safe_load(path.read_text()) or {}).get("defaults") or []
+    except (OSError, yaml.YAMLError, AttributeError):
+        return []
+    return [str(k).removeprefix("override ").strip("/") for entry in defaults if isinstance(entry, dict) for k in entry]
+
+
 _FRONT: list[ConfigDir] = []   # the directories `searching` puts in front of Hydra's primary one
 
 

@@ -54,17 +54,19 @@ def info_text(config_name: str, overrides: Sequence[str], config_dirs: Sequence[
     """Hydra-style information: the config search path, where the primary config comes from, the option
     chosen in each group (the defaults list after the overrides) and every group's options."""
     from nasx.cli import config
-    from nasx.cli.config_path import groups, search_path
+    from nasx.cli.config_path import default_groups, groups, primary, search_path
     from nasx.table import render
 
     dirs = search_path(config_dirs, config.CONF_DIR)
     _, choices = config.compose_with_choices(config_name, overrides, config_dirs)
     names = {d: f"{i}" for i, d in enumerate(dirs, 1)}
-    primary = next((d for d in dirs if (d.path / f"{config_name}.yaml").is_file()), dirs[-1])
+    source = primary(dirs, config_name)
+    order = default_groups(source.path / f"{config_name}.yaml")
+    choices = dict(sorted(choices.items(), key=lambda c: order.index(c[0]) if c[0] in order else len(order)))
     found = groups(dirs)
     lines = ["Config search path (the first directory holding a file wins):",
              render(["#", "provider", "path"], [[names[d], d.source, d.path] for d in dirs], right=set()), "",
-             f"Primary config: {config_name}.yaml from #{names[primary]} ({primary.path})", "",
+             f"Primary config: {config_name}.yaml from #{names[source]} ({source.path})", "",
              "Defaults list (the option chosen in each group, after the overrides):",
              render(["group", "option", "from"],
                     [[g, "null" if o is None else o, f"#{names[found[g][o]]}" if o in found.get(g, {}) else ""]
