@@ -1,4 +1,5 @@
-"""Hydra at the entry point: compose conf/*.yaml with overrides, convert to plain dataclasses.
+"""Hydra at the entry point: compose the configs of the search path (the user's directories, then nasx's
+own: nasx.cli.config_path) with overrides, fill in the values they imply, convert to plain dataclasses.
 
 Nothing below the command line sees Hydra or OmegaConf: the library takes DataSpec, TrainSpec,
 Objective, TrainSetup and SearchSetup values.
