@@ -129,6 +129,16 @@ def _locked_resume(tmp):
     return holder
 
 
+def _user_conf(path, text):
+    """A user's config directory {tmp}/mine holding `path`."""
+    return _raw(f"mine/{path}", text.encode())
+
+
+def _env(**variables):
+    """Environment variables for the case ({tmp} is the working directory)."""
+    return lambda tmp: {k: v.replace("{tmp}", str(tmp)) for k, v in variables.items()}
+
+
 X8 = np.zeros((20, 8, 8), np.uint8)
 LABELS = np.arange(20) % 2
 
@@ -345,6 +355,31 @@ CASES = [
     ("export-optuna-no-config", ["export-optuna", "{tmp}/run"],
      r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$", _rows(json.dumps(OK_ROW))),
     ("analyze-top-0", ["analyze", "{tmp}/run", "--top", "0"], r"^--top 0: must be at least 1$", _rows(json.dumps(OK_ROW))),
+    # the user config path and Hydra's flags
+    ("config-dir-missing", ["search", "--config-dir", "{tmp}/nowhere"], r"^--config-dir .*/nowhere: no such directory$"),
+    ("config-dir-file", ["train", "resnet18", "--config-dir", "{tmp}/x.yaml"], r"^--config-dir .*/x\.yaml: not a directory$",
+     _raw("x.yaml", b"budget: 1\n")),
+    ("config-dir-bad-yaml", ["search", "--config-dir", "{tmp}/mine", "experiment=broken"],
+     r"^.*/mine/experiment/broken\.yaml: line 3, column 1: not valid YAML", _user_conf("experiment/broken.yaml",
+                                                                                    "# @package _global_\nbudget: [1\n")),
+    ("config-dir-bad-primary", ["fidelity", "--config-dir", "{tmp}/mine"], r"^.*/mine/fidelity\.yaml: line 2, column 1: not valid YAML",
+     _user_conf("fidelity.yaml", "name: {oops\n")),
+    ("config-path-env-missing", ["search", "smoke=true"], r"^NASX_CONFIG_PATH .*/gone: no such directory$",
+     _env(NASX_CONFIG_PATH="{tmp}/gone")),
+    ("cfg-hydra", ["search", "--cfg", "hydra"], r"^--cfg hydra: only `--cfg job` .* is available"),
+    ("cfg-all", ["fidelity", "--cfg", "all"], r"^--cfg all: only `--cfg job`"),
+    ("package-without-cfg", ["search", "--package", "train"], r"^--package train: only meaningful with --cfg job$"),
+    ("package-unknown", ["search", "--cfg", "job", "--package", "train.nope"],
+     r"^--package train\.nope: no such key in the composed config$"),
+    ("ray-client-address", ["search", "smoke=true", "cluster.address=ray://head:10001"],
+     r"^cluster\.address=ray://head:10001: Ray Client \(ray://\) addresses are not supported"),
+    ("ray-client-env", ["search", "smoke=true"], r"^RAY_ADDRESS=ray://head:10001: Ray Client \(ray://\) addresses are not",
+     _env(RAY_ADDRESS="ray://head:10001")),
+    ("completion-zsh", ["completion", "zsh"], r"^shell 'zsh': only bash is supported$"),
+    ("ray-address-env-unreachable", ["search", "smoke=true"], r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
+     _env(RAY_ADDRESS="127.0.0.1:1")),
+    ("resume-ray-client-env", ["resume", "{tmp}/run"], r"^RAY_ADDRESS=ray://head:10001: Ray Client",
+     lambda tmp: (_run_with_config(tmp), {"RAY_ADDRESS": "ray://head:10001"})[1]),
 ]
 
 
@@ -375,6 +410,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeyp
     monkeypatch.setattr(config, "CONF_DIR", tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
     holder = make(tmp_path) if make else None
+    for key, value in (holder.items() if isinstance(holder, dict) else ()):
+        monkeypatch.setenv(key, value)
     try:
         before = _tree(tmp_path)
         code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
@@ -401,3 +438,15 @@ def test_the_installed_command_exits_2_at_once(args, fragment):
                             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_gpus_per_trial_without_cuda_say_why_the_device_is_cuda(tmp_path, monkeypatch, capsys):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "resources=gpu_shared"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("nasx search: error: train.device=cuda: CUDA is not available on this machine "
+                                 "(resources.gpus_per_trial=0.25 asks for GPUs; train.device=cpu runs on CPUs)\n")
+    assert list(tmp_path.iterdir()) == []

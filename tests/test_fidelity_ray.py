@@ -3,6 +3,7 @@ import json
 
 import pytest
 import ray
+import yaml
 
 from nasx import results
 from nasx.cli.main import main
@@ -50,3 +51,4 @@ def test_smoke_study_writes_fidelity_json_and_resumes(local_ray, tmp_path, capsy
     assert "already holds results" in capsys.readouterr().err
     assert main([*argv, "resume=true"]) == 0   # nothing left to train
     assert "24 trials (24 already done)" in capsys.readouterr().out and len(results.load(run_dir)) == 24
+    assert yaml.safe_load((run_dir / "overrides.yaml").read_text()) == argv[1:]   # the starting command line, kept

@@ -29,7 +29,7 @@ def no_runner(monkeypatch):
 def launched(monkeypatch):
     """The setups `nasx search` would hand to the runner, instead of running them."""
     calls = []
-    monkeypatch.setattr(search_cmd, "launch", lambda setup, resume, out=print: calls.append((setup, resume)))
+    monkeypatch.setattr(search_cmd, "launch", lambda setup, resume, overrides=None: calls.append((setup, resume)))
     return calls
 
 

@@ -1,4 +1,5 @@
-"""Hydra at the entry point: compose conf/*.yaml with overrides, convert to plain dataclasses.
+"""Hydra at the entry point: compose the configs of the search path (the user's directories, then nasx's
+own: nasx.cli.config_path) with overrides, fill in the values they imply, convert to plain dataclasses.
 
 Nothing below the command line sees Hydra or OmegaConf: the library takes DataSpec, TrainSpec,
 Objective, TrainSetup and SearchSetup values.
@@ -6,6 +7,7 @@ Objective, TrainSetup and SearchSetup values.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 import types
@@ -14,13 +16,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from nasx.cli.config_path import CONF_DIR, searching, search_path
 from nasx.data import DataSpec
 from nasx.reward import Objective
 from nasx.search.setup import (ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec,
                                smoke)
 from nasx.train.spec import TrainSpec
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"  # nasx/conf: the project's conf/, shipped as package data
 SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
                "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm",
                "logging")
@@ -43,22 +45,34 @@ def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
 
 
-def compose(config_name: str, overrides: list[str] = ()) -> dict[str, Any]:
-    """conf/<config_name>.yaml composed with Hydra overrides (`data=cifar10`, `train.epochs=5`), resolved
-    to plain Python containers. Any composition error becomes a one-line ValueError."""
+def compose(config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()) \
+        -> dict[str, Any]:
+    """conf/<config_name>.yaml composed with Hydra overrides (`data=cifar10`, `train.epochs=5`) over the
+    search path (`search_path`), resolved to plain Python containers, with the values the config implies
+    (`implied`). Any composition error becomes a one-line ValueError."""
+    return compose_with_choices(config_name, overrides, config_dirs)[0]
+
+
+def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
+                         config_dirs: typing.Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(`compose`'s config, the option Hydra chose in each config group: {"space": "mnasnet", ...})."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
-    from omegaconf import OmegaConf
+    from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import OmegaConfBaseException
 
-    if not CONF_DIR.is_dir():
-        raise ValueError(f"configuration directory {CONF_DIR} not found")
+    dirs = search_path(config_dirs, CONF_DIR)
     import yaml
 
     try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None, job_name="nasx"):
-            cfg = hydra_compose(config_name=config_name, overrides=list(overrides))
+        with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None,
+                                                                job_name="nasx"):
+            cfg = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+        choices = {group: option for group, option in OmegaConf.to_container(cfg.hydra.runtime.choices).items()
+                   if not group.startswith("hydra/")}
+        with open_dict(cfg):
+            del cfg["hydra"]
         cfg = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -79,12 +93,53 @@ def compose(config_name: str, overrides: list[str] = ()) -> dict[str, Any]:
         raise ValueError(f"bad override: {text}") from None
     if "experiment" in cfg:  # a preset file merges into the top level; this one did not
         chosen = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").startswith("experiment=")), "?")
-        path = CONF_DIR / "experiment" / f"{chosen}.yaml"
+        path = next((p for p in (d.path / "experiment" / f"{chosen}.yaml" for d in dirs) if p.is_file()),
+                    dirs[-1].path / "experiment" / f"{chosen}.yaml")
         found = cfg["experiment"]
         what = "a mapping without its first line `# @package _global_`" if isinstance(found, dict) else \
             f"a {type(found).__name__}"
         raise ValueError(f"{path}: an experiment file must be a mapping of config keys starting with "
                          f"`# @package _global_`; found {what}")
+    return implied(cfg, overrides), choices
+
+
+# --- what a composed config implies --------------------------------------------------------------------
+
+RAY_ADDRESS_ENV = "RAY_ADDRESS"
+
+
+def _chosen(overrides: typing.Sequence[str], key: str) -> bool:
+    """Whether the command line sets `key` (or a group of that name, or a key below it)."""
+    for o in overrides:
+        name = o.split("=", 1)[0].lstrip("+~")
+        if name == key or name.startswith(key + "."):
+            return True
+    return False
+
+
+def refuse_client(address: str, where: str) -> None:
+    """Ray Client (`ray://`) addresses are refused: a nasx search's driver holds the searcher and writes the
+    run directory, so it must run on the cluster itself."""
+    if address.startswith("ray://"):
+        raise ValueError(f"{where}={address}: Ray Client (ray://) addresses are not supported; run nasx on a "
+                         f"node of the cluster with cluster.address=auto or HOST:PORT (the GCS address)")
+
+
+def implied(cfg: dict[str, Any], overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
+    """The values a search or fidelity config implies: `train.device` unset (null) means cuda when
+    `resources.gpus_per_trial > 0`, else cpu. With RAY_ADDRESS set in the environment, `cluster.address`
+    null and no `cluster` on the command line means that address, and `auto` means it too (as Ray
+    resolves `auto`)."""
+    if isinstance(cfg.get("train"), dict) and cfg["train"].get("device") is None:
+        resources = cfg.get("resources") if isinstance(cfg.get("resources"), dict) else {}
+        gpus = resources.get("gpus_per_trial") or 0
+        cfg["train"]["device"] = "cuda" if isinstance(gpus, (int, float)) and gpus > 0 else "cpu"
+    cluster = cfg.get("cluster")
+    env = os.environ.get(RAY_ADDRESS_ENV, "").strip()
+    if isinstance(cluster, dict) and env and (cluster.get("address") == "auto" or (
+            cluster.get("address") is None and not _chosen(overrides, "cluster"))):
+        refuse_client(env, RAY_ADDRESS_ENV)
+        cfg["cluster"] = {**cluster, "address": env}
     return cfg
 
 
@@ -248,6 +303,8 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     address = cluster.get("address")
     if address is not None and (not isinstance(address, str) or not address.strip()):
         raise ValueError(f"cluster.address={address!r}: must be null, auto or HOST:PORT")
+    if address is not None:
+        refuse_client(address, "cluster.address")
     run_dir = cfg.get("run_dir") or default_run_dir(name)
     cfg.update(name=name, run_dir=str(run_dir))
     setup = SearchSetup(name=name, space=to_dataclass(SpaceSpec, space, "space"),

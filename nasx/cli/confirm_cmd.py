@@ -14,17 +14,19 @@ def add_parser(sub) -> None:
                                    "train.lr=0.05. Trials already confirmed are not run again.")
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a finished search")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="top_k, seeds, train.<setting>")
+    p.add_argument("--config-dir", action="append", default=[], metavar="DIR",
+                   help="a directory of your own configs, searched before nasx's (for a run without a confirm block)")
     p.set_defaults(run=run)
 
 
-def confirm_setup(run_dir: str, overrides: list[str] = ()):
+def confirm_setup(run_dir: str, overrides: list[str] = (), config_dirs: list[str] = ()):
     """The search's SearchSetup with its confirmation stage as configured and overridden."""
     from nasx.cli.config import apply_overrides, compose, load_run_config, search_setup
     from nasx.search.setup import confirm_train
 
     cfg = load_run_config(run_dir)
     if "confirm" not in cfg:  # a run from before the confirmation stage existed: the configured defaults
-        cfg["confirm"] = compose("search")["confirm"]
+        cfg["confirm"] = compose("search", (), config_dirs)["confirm"]
     cfg["run_dir"] = str(run_dir)
     setup = search_setup(cfg)
     searched_train = asdict(setup.train)
@@ -42,5 +44,5 @@ def run(args) -> int:
 
     if not Path(args.run_dir).is_dir():
         raise ValueError(f"run directory {args.run_dir} not found")
-    run_confirm(confirm_setup(args.run_dir, args.overrides))
+    run_confirm(confirm_setup(args.run_dir, args.overrides, args.config_dir))
     return 0

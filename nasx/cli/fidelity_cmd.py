@@ -6,6 +6,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from nasx.cli import hydra_flags
 from nasx.cli.config import compose, differences, load_run_config, search_setup, to_dataclass
 from nasx.cli.search_cmd import check_data, check_device, check_fresh
 from nasx.search.setup import SearchSetup, check
@@ -24,6 +25,7 @@ def add_parser(sub) -> None:
                                    "data=mnist5k fidelity.archs=32 fidelity.seeds=3 fidelity.rungs=[1,3,10] "
                                    "fidelity.unit=steps smoke=true run_dir=PATH resume=true.")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/fidelity.yaml")
+    hydra_flags.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -93,9 +95,11 @@ def run(args) -> int:
     from nasx.analysis.tables import text
     from nasx import results
     from nasx.fidelity.trials import candidates, fidelity_configs
-    from nasx.search.runner import run_trials, write_config
+    from nasx.search.runner import run_trials, write_config, write_overrides
 
-    setup, fspec = prepare(compose("fidelity", args.overrides))
+    if hydra_flags.shown(args, "fidelity"):
+        return 0
+    setup, fspec = prepare(compose("fidelity", args.overrides, args.config_dir))
     data = setup.data.load()
     shape = {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels}
     cands = candidates(setup, fspec, shape)
@@ -103,6 +107,7 @@ def run(args) -> int:
     run_dir = Path(setup.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_config(setup, run_dir)
+    write_overrides(run_dir, args.overrides, resume=bool(setup.config.get("resume")))
     print(f"fidelity {setup.name}: space {setup.space.name}, {fspec.archs} architectures + "
           f"{len(cands) - fspec.archs} references, rungs {', '.join(fspec.labels())}, {fspec.seeds} seeds", flush=True)
     run_trials(setup, configs, title=f"fidelity {setup.name}")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nasx.cli import (analyze_cmd, confirm_cmd, export_cmd, export_optuna_cmd, families_cmd, fidelity_cmd, profile_cmd,
-                      resume_cmd, search_cmd, space_cmd, train_cmd)
+from nasx import log
+from nasx.cli import (analyze_cmd, completion_cmd, confirm_cmd, export_cmd, export_optuna_cmd, families_cmd,
+                      fidelity_cmd, profile_cmd, resume_cmd, search_cmd, space_cmd, train_cmd)
 
 COMMANDS = (families_cmd, profile_cmd, space_cmd, analyze_cmd, train_cmd, search_cmd, resume_cmd, fidelity_cmd,
-            confirm_cmd, export_cmd, export_optuna_cmd)
+            confirm_cmd, export_cmd, export_optuna_cmd, completion_cmd)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,7 +23,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        code = args.run(args)
+        with log.to_terminal():  # the library's progress lines and warnings, printed as lines on stdout
+            code = args.run(args)
     except ValueError as exc:
         print(f"nasx {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasx.cli import search_cmd
-from nasx.cli.config import apply_overrides, load_run_config, search_setup
+from nasx.cli.config import apply_overrides, implied, load_run_config, search_setup
 
 
 def add_parser(sub) -> None:
@@ -20,7 +20,7 @@ def add_parser(sub) -> None:
 def resume_setup(run_dir: str, overrides: list[str] = ()):
     """The checked SearchSetup that continues the search in `run_dir`."""
     cfg = load_run_config(run_dir)
-    cfg = apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml"))
+    cfg = implied(apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml")), overrides)
     cfg.update(run_dir=str(run_dir), resume=True)
     try:
         setup = search_setup(cfg)

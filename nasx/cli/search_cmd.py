@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+from nasx.cli import hydra_flags
 from nasx.cli.config import compose, default_run_dir, differences, flag, load_run_config, search_setup
 from nasx.search.setup import SearchSetup, check
 
@@ -23,6 +24,7 @@ def add_parser(sub) -> None:
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/search.yaml")
     p.add_argument("-m", "--multirun", action="store_true",
                    help="run every combination of comma-separated values, each in its own run directory")
+    hydra_flags.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -103,7 +105,9 @@ def check_device(setup: SearchSetup) -> None:
     if setup.address is None and setup.train.device.startswith("cuda"):
         import torch
         if not torch.cuda.is_available():
-            raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
+            gpus = setup.resources.gpus_per_trial
+            why = f" (resources.gpus_per_trial={gpus:g} asks for GPUs; train.device=cpu runs on CPUs)" if gpus else ""
+            raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine{why}")
 
 
 def validate(setup: SearchSetup) -> None:
@@ -148,15 +152,17 @@ def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
     return setup, resume
 
 
-def launch(setup: SearchSetup, resume: bool, out=print) -> Path:
+def launch(setup: SearchSetup, resume: bool, overrides: list[str] | None = None) -> Path:
+    """Run the search (then its confirmation stage if confirm.after_search); `overrides`, the command
+    line's, are recorded in RUN_DIR/overrides.yaml."""
     try:
         from nasx.search.runner import run_search
     except ImportError as exc:
         raise ValueError(f"the search runner is not available: {exc}") from None
-    run_dir = run_search(setup, resume=resume, out=out)
+    run_dir = run_search(setup, resume=resume, overrides=overrides)
     if setup.confirm.after_search:
         from nasx.search.confirm import run_confirm, with_available_top_k
-        run_confirm(with_available_top_k(setup, out=out), out=out)
+        run_confirm(with_available_top_k(setup))
     return run_dir
 
 
@@ -165,13 +171,17 @@ def run(args) -> int:
     if not args.multirun:
         if swept:
             raise ValueError(f"{swept[0]} sweeps several values: add -m to run one search per value")
-        launch(*prepare(compose("search", args.overrides)))
+        if hydra_flags.shown(args, "search"):
+            return 0
+        launch(*prepare(compose("search", args.overrides, args.config_dir)), overrides=args.overrides)
+        return 0
+    if hydra_flags.shown(args, "search", expand(args.overrides)):
         return 0
     swept_keys = {o.split("=", 1)[0].lstrip("+~") for o in swept}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     setups = []
     for job in expand(args.overrides):   # every job is checked before the first one starts
-        cfg = compose("search", job)
+        cfg = compose("search", job, args.config_dir)
         if cfg.get("resume"):
             raise ValueError("resume=true cannot be combined with -m; resume each run with `nasx resume RUN_DIR`")
         if "run_dir" not in swept_keys:
@@ -183,6 +193,6 @@ def run(args) -> int:
         raise ValueError("multirun: two jobs would share a run directory (sweep distinct run_dir values)")
     for i, (job, setup) in enumerate(setups, 1):
         print(f"multirun job {i}/{len(setups)}: {' '.join(job)} -> {setup.run_dir}", flush=True)
-        launch(setup, False)
+        launch(setup, False, overrides=job)
     return 0
 

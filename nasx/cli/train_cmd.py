@@ -7,6 +7,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from nasx.cli import hydra_flags
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train one family, arch string or trial of a run at proxy scale, print "
@@ -18,6 +20,7 @@ def add_parser(sub) -> None:
                         "RUN_DIR:TRIAL_ID (the network that trial trained) or a directory written by `nasx export`")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/train.yaml")
     p.add_argument("--json", action="store_true", help="print the results row as JSON instead of progress lines")
+    hydra_flags.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -82,12 +85,14 @@ def _fmt(value: float) -> str:
 
 
 def run(args) -> int:
+    if hydra_flags.shown(args, "train"):
+        return 0
     from nasx.arch.codec import encode
     from nasx.cli.config import compose, train_setup
     from nasx.complexity import complexity
     from nasx.trial import evaluate_trial
 
-    setup = train_setup(compose("train", args.overrides))
+    setup = train_setup(compose("train", args.overrides, args.config_dir))
     if setup.train.device.startswith("cuda"):
         import torch
         if not torch.cuda.is_available():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from nasx import families
+from nasx import families, log
 from nasx.arch.spec import ArchSpec
 from nasx.fidelity.draw import draw_architectures
 from nasx.fidelity.spec import ZERO_COST, FidelitySpec
@@ -28,7 +28,7 @@ class Candidate:
 
 
 def candidates(setup: SearchSetup, fspec: FidelitySpec, shape: dict, *,
-               out: Callable[[str], None] = print) -> list[Candidate]:
+               out: Callable[[str], None] = log.lines("fidelity")) -> list[Candidate]:
     """`fspec.archs` architectures drawn from the space by `setup.seed` (spread over log-MACs) and the
     reference families, each shrunk to the proxy task of `shape` (resolution, num_classes, channels).
     Families that cannot be shrunk to the proxy task are left out, with a line on `out`."""

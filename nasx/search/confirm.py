@@ -16,7 +16,7 @@ from typing import Callable
 
 import pandas as pd
 
-from nasx import results
+from nasx import log, results
 from nasx.arch.codec import decode
 from nasx.ranking.seeds import seed_trial_id
 from nasx.ranking.stages import SEARCH, search_ranking, stage_rows
@@ -70,7 +70,8 @@ def _networks(setup: SearchSetup, frame: pd.DataFrame, out) -> list[dict]:
     return nets
 
 
-def confirm_configs(setup: SearchSetup, frame: pd.DataFrame, *, out: Callable[[str], None] = print) -> list[dict]:
+def confirm_configs(setup: SearchSetup, frame: pd.DataFrame, *,
+                    out: Callable[[str], None] = log.lines("confirm")) -> list[dict]:
     """One trial config per confirmed network and seed (ids `confirm-s0003`, `confirm-s0003@s1`, ...)."""
     check_confirm(setup)
     train, rung = dict(setup.confirm.train), rung_label(setup)
@@ -96,7 +97,7 @@ def _check_protocol(setup: SearchSetup, configs: list[dict], frame: pd.DataFrame
                              "repeat that protocol to resume it, or confirm a copy of the run")
 
 
-def with_available_top_k(setup: SearchSetup, *, out: Callable[[str], None] = print) -> SearchSetup:
+def with_available_top_k(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("confirm")) -> SearchSetup:
     """The setup with confirm.top_k lowered to the finished searched networks (a confirmation stage run right
     after its search takes what the search produced; `nasx confirm top_k=K` insists on K)."""
     available = len(search_ranking(results.load(setup.run_dir)))
@@ -106,7 +107,7 @@ def with_available_top_k(setup: SearchSetup, *, out: Callable[[str], None] = pri
     return setup
 
 
-def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = print) -> Path:
+def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("confirm")) -> Path:
     """Check, then run (or resume) the confirmation stage of the search in setup.run_dir; prints the confirmed
     summary. Raises ValueError (one line) before writing anything when there is nothing to confirm."""
     from nasx.search.runner import run_trials

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from nasx import results
+from nasx import log, results
 from nasx.results import curves
 
 
@@ -29,7 +29,8 @@ def finite(value) -> bool:
 class Ledger:
     """Rows already in the run directory (`existing`) count as done; `record` appends a new one."""
 
-    def __init__(self, run_dir: str, existing: pd.DataFrame, *, out: Callable[[str], None] = print) -> None:
+    def __init__(self, run_dir: str, existing: pd.DataFrame, *,
+                 out: Callable[[str], None] = log.lines("search")) -> None:
         self.run_dir, self.out = run_dir, out
         rows = existing.to_dict("records") if len(existing) else []
         self.trial_ids = {r["trial_id"] for r in rows}

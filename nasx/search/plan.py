@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from nasx import families
+from nasx import families, log
 from nasx.ranking.seeds import seed_trial_id
 from nasx.results.lookup import weights_path
 from nasx.search.ledger import Ledger, finite
@@ -38,7 +38,7 @@ class DataShape:
 
 class Plan(Ledger):
     def __init__(self, setup: SearchSetup, space, searcher: Searcher, shape: DataShape, existing: pd.DataFrame,
-                 *, commit: str = "", out: Callable[[str], None] = print) -> None:
+                 *, commit: str = "", out: Callable[[str], None] = log.lines("search")) -> None:
         self.setup, self.space, self.searcher, self.shape = setup, space, searcher, shape
         super().__init__(setup.run_dir, existing, out=out)
         self.commit = commit

@@ -10,6 +10,7 @@ from typing import Callable
 
 import pandas as pd
 
+from nasx import log
 from nasx.search.ledger import Ledger
 from nasx.search.plan import FINISHED
 from nasx.search.setup import SearchSetup
@@ -18,7 +19,7 @@ from nasx.search.trials import incomplete_row, reported_history, reported_row
 
 class TrialQueue(Ledger):
     def __init__(self, setup: SearchSetup, configs: list[dict], existing: pd.DataFrame, *, commit: str = "",
-                 out: Callable[[str], None] = print) -> None:
+                 out: Callable[[str], None] = log.lines("search")) -> None:
         super().__init__(setup.run_dir, existing, out=out)
         self.setup, self.commit = setup, commit
         ids = [c["trial_id"] for c in configs]

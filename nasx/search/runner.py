@@ -23,7 +23,7 @@ from typing import Callable, Iterator
 import pandas as pd
 import yaml
 
-from nasx import results
+from nasx import log, results
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
 from nasx.results.lock import writer_lock
@@ -236,10 +236,13 @@ class LocalRay:
             pass
 
 
+# Ray's driver-side loggers, quieter during a run (`log.quieter`) and as they were after it
+RAY_QUIET = {"ray": logging.ERROR, "ray.tune.analysis.experiment_analysis": logging.ERROR}
+
+
 def _init_ray(setup: SearchSetup) -> LocalRay | bool:
     """Connect to setup.address, or start a LocalRay (returned, for `stop`); False if Ray was already up."""
     import ray
-    logging.getLogger("ray.tune.analysis.experiment_analysis").setLevel(logging.ERROR)
     if ray.is_initialized():
         return False
     kwargs = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
@@ -257,11 +260,26 @@ def _stop_ray(started: LocalRay | bool) -> None:
         ray.shutdown()
 
 
+def _write_yaml(path: Path, value) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(yaml.safe_dump(value, sort_keys=False))
+    os.replace(tmp, path)
+
+
 def write_config(setup: SearchSetup, run_dir: Path) -> None:
-    config = dict(setup.config) or {"name": setup.name}
-    tmp = run_dir / f".config.yaml.{os.getpid()}.tmp"
-    tmp.write_text(yaml.safe_dump(config, sort_keys=False))
-    os.replace(tmp, run_dir / "config.yaml")
+    """RUN_DIR/config.yaml: the resolved config in force (rewritten by every resume)."""
+    _write_yaml(run_dir / "config.yaml", dict(setup.config) or {"name": setup.name})
+
+
+OVERRIDES = "overrides.yaml"
+
+
+def write_overrides(run_dir: Path, overrides: list[str] | None, *, resume: bool) -> None:
+    """RUN_DIR/overrides.yaml: the command line's overrides that composed the run, in order (the list Hydra
+    keeps in .hydra/overrides.yaml). Written when a run starts; a resumed run keeps the one it has (its
+    config.yaml holds the values now in force)."""
+    if overrides is not None and not resume:
+        _write_yaml(run_dir / OVERRIDES, [str(o) for o in overrides])
 
 
 @contextlib.contextmanager
@@ -287,17 +305,19 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
                 f"{results.store.LOG} holds every row")
 
 
-def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = print,
-               trainable: Callable | None = None) -> Path:
+def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = log.lines("search"),
+               trainable: Callable | None = None, overrides: list[str] | None = None) -> Path:
     """Run (or resume) a search to its budget; returns the run directory. `trainable(config, data, setup)`
     replaces the training function (benchmarks measure nasx and Ray alone with an instant one); it
-    reports like `_trainable`, a final `tune.report` holding the trial's `row` as JSON."""
+    reports like `_trainable`, a final `tune.report` holding the trial's `row` as JSON. `overrides`, the
+    command line's, go to RUN_DIR/overrides.yaml (`write_overrides`)."""
     check(setup)
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out, resume=resume) as existing:
         setup = replace(setup, run_dir=str(run_dir))
         sinks = open_sinks(setup, run_dir, existing)  # a journal that cannot be written stops the run here
         write_config(setup, run_dir)
+        write_overrides(run_dir, overrides, resume=resume)
 
         data = setup.data.load()
         space = setup.space.make()
@@ -319,7 +339,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     return run_dir
 
 
-def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = print,
+def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = log.lines("search"),
                title: str = "trials", trainable: Callable | None = None) -> Path:
     """Run a fixed list of trial configs (`trials.trial_config`) on Ray into setup.run_dir's results table;
     trials that already have a row there are skipped, so calling it again resumes. Returns the run dir.
@@ -340,11 +360,12 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
 
 def _run_on_ray(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, *, name: str = "tune",
                 trainable: Callable | None = None) -> None:
-    started = _init_ray(setup)
-    try:
-        _tune(setup, plan, data, run_dir, name, trainable or _trainable)
-    finally:
-        _stop_ray(started)
+    with log.quieter(RAY_QUIET):
+        started = _init_ray(setup)
+        try:
+            _tune(setup, plan, data, run_dir, name, trainable or _trainable)
+        finally:
+            _stop_ray(started)
 
 
 def _tune(setup: SearchSetup, plan: Plan | TrialQueue, data, run_dir: Path, name: str, function: Callable) -> None:

@@ -14,16 +14,19 @@ study is dropped once none of its proposals is pending. None: the whole history,
 """
 from __future__ import annotations
 
+import logging
 import math
 
 import optuna
 from optuna.trial import TrialState
 
+from nasx import log
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
 from nasx.search_spaces.base import Rejected
 
 DIRECTION = {"max": "maximize", "min": "minimize"}
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+OPTUNA_QUIET = {"optuna": logging.WARNING}
 
 
 class OptunaSearcher(Searcher):
@@ -38,7 +41,6 @@ class OptunaSearcher(Searcher):
         self.max_rejections = int(max_rejections)
         self.max_history = None if max_history is None else int(max_history)
         self.rejections = 0  # all points the space rejected so far
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
         self._storage = optuna.storages.InMemoryStorage()
         self.studies = 0  # studies started so far (1 + the number of history switches)
         self.study = self._new_study()
@@ -50,9 +52,10 @@ class OptunaSearcher(Searcher):
     def _new_study(self) -> optuna.Study:
         self.studies += 1
         seed = self.seed if self.studies == 1 else (self.seed * 1_000_003 + self.studies) % 2 ** 32
-        return optuna.create_study(storage=self._storage, study_name=f"{self.name}-{self.studies}",
-                                   sampler=self._sampler(seed),
-                                   directions=[DIRECTION[d] for _, d in self.objectives])
+        with log.quieter(OPTUNA_QUIET):  # no "A new study created" line per study
+            return optuna.create_study(storage=self._storage, study_name=f"{self.name}-{self.studies}",
+                                       sampler=self._sampler(seed),
+                                       directions=[DIRECTION[d] for _, d in self.objectives])
 
     def _tell(self, trial: optuna.Trial, values=None, state=None) -> None:
         """Tell `trial` to its study; a trial of an earlier study is copied into the current one too."""
