@@ -13,9 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("nasx", "analysis", "search_spaces", "conf")   # what installs as nasx, nasx.analysis, ...
 
 
-def _declared() -> dict[str, Requirement]:
+def _declared(extras: bool = False) -> dict[str, Requirement]:
+    """The dependencies (with `extras`, the optional ones too) by normalised name."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {re.sub(r"[-_.]+", "-", r.name).lower(): r for r in map(Requirement, project["dependencies"])}
+    listed = list(project["dependencies"])
+    if extras:
+        listed += [r for group in project.get("optional-dependencies", {}).values() for r in group]
+    return {re.sub(r"[-_.]+", "-", r.name).lower(): r for r in map(Requirement, listed)}
 
 
 def _imported_top_names() -> set[str]:
@@ -34,8 +38,9 @@ def test_every_imported_package_is_declared():
     distributions = metadata.packages_distributions()
     imported = _imported_top_names()
     assert {"torch", "ray", "optuna", "hydra", "omegaconf", "yaml", "PIL"} <= imported
+    declared = _declared(extras=True)
     missing = {name: distributions.get(name) for name in imported
-               if not any(re.sub(r"[-_.]+", "-", d).lower() in _declared() for d in distributions.get(name, []))}
+               if not any(re.sub(r"[-_.]+", "-", d).lower() in declared for d in distributions.get(name, []))}
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
 
 
