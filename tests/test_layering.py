@@ -60,3 +60,20 @@ def test_no_generic_top_level_import_names(folder):
 def test_linked_folders_are_the_project_folders():
     for link, target in LINKED.items():
         assert (LIBRARY / link).is_symlink() and (LIBRARY / link).resolve() == (ROOT / target).resolve()
+
+
+def _layout_paths() -> set[str]:
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("\n## Layout\n"):]
+    table = table[:table.find("\n## ", 1)] if "\n## " in table[1:] else table
+    import re
+    return {p.rstrip("/") for p in re.findall(r"`([\w./]+)`", table)}
+
+
+def test_readme_layout_names_every_module_and_folder():
+    listed = _layout_paths()
+    entries = [p for p in LIBRARY.iterdir() if p.name not in ("__init__.py", "__main__.py", "__pycache__")
+               and not p.name.endswith(".egg-info")]
+    entries += [ROOT / d for d in ("analysis", "search_spaces", "conf", "experiments", "bench", "tests")]
+    missing = sorted(str(p.relative_to(ROOT)) for p in entries if str(p.relative_to(ROOT)) not in listed)
+    assert not missing, f"README's layout section does not name {missing}"
