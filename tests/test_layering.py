@@ -3,6 +3,7 @@ folder names (analysis, search_spaces, bench) as top-level packages."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,6 @@ def _layout_paths() -> set[str]:
     readme = (ROOT / "README.md").read_text()
     table = readme[readme.index("\n## Layout\n"):]
     table = table[:table.find("\n## ", 1)] if "\n## " in table[1:] else table
-    import re
     return {p.rstrip("/") for p in re.findall(r"`([\w./]+)`", table)}
 
 
