@@ -63,11 +63,14 @@ def _run(args, installed, timeout=120):
 def test_the_wheel_is_what_runs(installed):
     python, _, env, work = installed
     found = subprocess.run([str(python), "-c", "import nasx, nasx.conf, nasx.analysis, nasx.search_spaces, sys; "
-                            "print(nasx.__file__); print(nasx.conf.__file__); print(sys.path)"],
+                            "print(nasx.__file__); print(nasx.conf.__file__); print(*sys.path, sep='\\n')"],
                            capture_output=True, text=True, cwd=work, env=env, check=True).stdout.splitlines()
     venv = str(python.parents[1])
     assert found[0].startswith(venv) and found[1].startswith(venv), found
-    assert str(ROOT) not in found[2]
+    reused = Path(sysconfig.get_paths()["purelib"]).resolve()   # the dependencies, possibly inside the checkout
+    inside = [p for p in found[2:] if p and Path(p).resolve().is_relative_to(ROOT)
+              and not Path(p).resolve().is_relative_to(reused)]
+    assert not inside, f"the checkout is on sys.path: {inside}"
     importable = subprocess.run([str(python), "-c", "import importlib.util as u; print(u.find_spec('bench'), "
                                  "u.find_spec('analysis'), u.find_spec('search_spaces'))"],
                                 capture_output=True, text=True, cwd=work, env=env, check=True).stdout.split()
