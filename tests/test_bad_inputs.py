@@ -291,6 +291,8 @@ CASES = [
      r"^resources\.max_concurrent=x: expected an integer$"),
     ("search-num-cpus-abc", ["search", "resources.num_cpus=abc"], r"^resources\.num_cpus=abc: expected an integer \(or null\)$"),
     ("search-references-str", ["search", "references=abc"], r"^references='abc': must be a list of family names$"),
+    ("search-references-timm-size", ["search", "references=[timm:efficientnet_b2]"],
+     r"^references: 'timm:efficientnet_b2' is efficientnet_b2 at timm's 256x256, .*; use 'efficientnet_b2'$"),
     ("search-scale-phis-str", ["search", "scale_phis=abc"], r"^scale_phis='abc': must be a list of numbers"),
     ("search-macs-str", ["search", "space.macs=abc"], r"^space\.macs=abc: must be null or \[min, max\]$"),
     ("search-macs-words", ["search", "space.macs=[a,b]"], r"^space\.macs=\[\"a\", \"b\"\]: bounds must be numbers$"),

@@ -102,6 +102,8 @@ def test_presets_choose_what_they_reproduce():
     assert effnet.objective.target == 400e6 and effnet.objective.alpha == effnet.objective.beta == -0.07
     assert effnet.references == ("efficientnet_b0", "mobilenet_v2", "mnasnet_a1")
     assert setup_of("experiment=resnext_cardinality").references == ("resnet50", "resnext50_32x4d")
+    timm_named = setup_of("references=[timm:mixnet_s,timm:efficientnet_b0,resnet50]")
+    assert timm_named.references == ("mixnet_s", "efficientnet_b0", "resnet50")  # timm builds them at these sizes
     demo = setup_of("experiment=effnet_b0_demo")  # make demo: the same search, then its confirmation stage
     assert (demo.references, demo.objective, demo.train) == (effnet.references, effnet.objective, effnet.train)
     assert demo.budget < effnet.budget and demo.confirm.after_search and not effnet.confirm.after_search
@@ -144,6 +146,8 @@ BAD = [
     (["cluster.address=nowhere"], r"expected auto or HOST:PORT"),
     (["seed=0,1"], r"seed=0,1 sweeps several values: add -m"),
     (["references=[nope]"], r"unknown family 'nope'"),
+    (["references=[timm:nope]"], r"no family under this timm name"),
+    (["references=[timm:efficientnet_b2]"], r"efficientnet_b2 at timm's 256x256.*family's 288x288; use 'efficientnet_b2'"),
     (["space=compound", "search=grid", "space.options.mode=continuous"], r"no grid"),
     (["search=evolution", "objective=multi"], r"optimizes one objective"),
     (["+search.options.bogus=1"], r"unknown options \['bogus'\]"),

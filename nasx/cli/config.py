@@ -282,6 +282,11 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     references = cfg.get("references") or []
     if not isinstance(references, (list, tuple)) or not all(isinstance(r, str) for r in references):
         raise ValueError(f"references={references!r}: must be a list of family names")
+    from nasx import families
+    try:
+        references = [families.reference_name(r) for r in references]  # timm:NAME -> the registered name
+    except ValueError as exc:
+        raise ValueError(str(exc) if str(exc).startswith("references:") else f"references: {exc}") from None
     scale_phis = cfg.get("scale_phis") or []
     if not isinstance(scale_phis, (list, tuple)) or not all(
             isinstance(p, (int, float)) and not isinstance(p, bool) for p in scale_phis):

@@ -44,6 +44,20 @@ def timm_names() -> list[str]:
     return [name for name, family in _FAMILIES.items() if family.timm_resolution is not None]
 
 
+def reference_name(name: str) -> str:
+    """The registered name a search's `references` entry stands for: a family name as it is, `timm:NAME`
+    the family registered under timm's NAME where timm builds it at the family's resolution (a reference's
+    full-scale numbers are at the family's resolution). ValueError (one line) otherwise."""
+    family = info(name)
+    if name.strip().lower().startswith(TIMM_PREFIX):
+        base = _FAMILIES[family.name]
+        if base.resolution != family.resolution:
+            raise ValueError(f"references: {name!r} is {family.name} at timm's {family.resolution}x"
+                             f"{family.resolution}, but a reference is trained and reported at the family's "
+                             f"{base.resolution}x{base.resolution}; use {family.name!r}")
+    return family.name
+
+
 def info(name: str) -> Family:
     """The family `name`, or with the `timm:` prefix the one timm builds under that name."""
     key = name.strip().lower().replace(".", "_").replace("-", "_")
