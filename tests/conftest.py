@@ -13,3 +13,12 @@ GOLDEN = json.loads((Path(__file__).parent / "golden" / "families.json").read_te
 @pytest.fixture(scope="session")
 def golden() -> dict:
     return GOLDEN
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """One local Ray for a test module (2 CPUs, no dashboard), shut down after it."""
+    import ray
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()

@@ -2,20 +2,12 @@
 import json
 
 import pytest
-import ray
 import yaml
 
 from nasx import results
 from nasx.cli.main import main
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def test_smoke_study_writes_fidelity_json_and_resumes(local_ray, tmp_path, capsys):

@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import pytest
-import ray
 
 from nasx import results
 from nasx.cli.config import CONF_DIR, load_run_config
@@ -12,13 +11,6 @@ from nasx.search.setup import SMOKE_BUDGET
 pytestmark = pytest.mark.slow
 PRESETS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml")
                  if not p.stem.startswith("fidelity_"))  # fidelity_*: nasx fidelity presets
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 @pytest.mark.parametrize("preset", PRESETS)

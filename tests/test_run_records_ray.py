@@ -5,7 +5,6 @@ from dataclasses import replace
 import optuna
 import pandas as pd
 import pytest
-import ray
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
@@ -19,13 +18,6 @@ from tests.search_setups import tiny_setup
 from tests.test_curves import _scalars
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def _check(run_dir, setup):

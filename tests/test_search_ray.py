@@ -21,13 +21,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
-
-
 def test_search_on_local_ray_fills_the_table(local_ray, tmp_path):
     lines = []
     setup = tiny_setup(tmp_path / "run", budget=4, references=("efficientnet_b0", "vgg11"),
