@@ -9,14 +9,13 @@ the results table's views (`store.write_views`). Validation accuracy is NaN on e
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from nasx.results import schema
+from nasx.results import jsonl, schema
 
 LOG = "curves.jsonl"
 PARQUET = "curves.parquet"
@@ -62,25 +61,15 @@ def curve_rows(row: dict, history: list[dict] | None) -> list[dict]:
 
 def append(run_dir: str | Path, rows: list[dict]) -> None:
     """Append one trial's curve rows to the log (one write, fsynced)."""
-    from nasx.results.store import append_lines
-
     if rows:
         Path(run_dir).mkdir(parents=True, exist_ok=True)
-        append_lines(Path(run_dir) / LOG, rows)
+        jsonl.append_lines(Path(run_dir) / LOG, rows)
 
 
 def repair_tail(run_dir: str | Path) -> None:
     """Cut an incomplete last line (a write cut short by a crash) off the log; the driver calls it before
     appending to a run again. The trial it belonged to has no results row, so it is trained again."""
-    from nasx.results.store import _ends_mid_line
-
-    log = Path(run_dir) / LOG
-    if _ends_mid_line(log):
-        raw = log.read_bytes()
-        with open(log, "r+b") as f:
-            f.truncate(raw.rfind(b"\n") + 1)
-            f.flush()
-            os.fsync(f.fileno())
+    jsonl.cut_torn_tail(Path(run_dir) / LOG)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,22 +81,17 @@ def empty_frame() -> pd.DataFrame:
 
 
 def _read_log(path: Path) -> pd.DataFrame:
-    rows, lines = [], path.read_bytes().decode("utf-8", errors="replace").splitlines()
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:
-                break  # a torn last line: a crash mid-write
-            raise ValueError(f"{path}: line {i + 1} is not a JSON object") from None
+    rows = jsonl.parse_lines(path.read_bytes(), path, problem=_not_object)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     # a trial's last curve wins: an earlier one belongs to a run of it cut short before its results row
     epoch = pd.to_numeric(frame["epoch"], errors="coerce")
     frame["_batch"] = ((frame["trial_id"] != frame["trial_id"].shift()) | (epoch <= epoch.shift())).cumsum()
     last = frame.groupby("trial_id", sort=False)["_batch"].transform("max")
     return _typed(frame[frame["_batch"] == last].drop(columns="_batch"))
+
+
+def _not_object(record) -> str | None:
+    return None if isinstance(record, dict) else " is not a JSON object"
 
 
 def load(run_dir: str | Path) -> pd.DataFrame:

@@ -29,6 +29,8 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from nasx.results import jsonl
+
 JOURNAL = "optuna.log"
 USER_ATTRS = ("trial_id", "stage", "rung", "seed", "family", "searcher", "status", "error", "arch", "full_arch",
               "arch_key", "val/top1", "test/top1", "reward", "params", "macs", "full_params", "full_macs",
@@ -109,18 +111,6 @@ def frozen_trial(row: dict, objectives, parameters: Iterable):
                        system_attrs={}, intermediate_values={}, trial_id=0)
 
 
-def _repair_tail(path: Path) -> None:
-    """Cut an incomplete last line (a crash mid-write) off the journal: Optuna would fail on the next line
-    appended after it. The trial it held is added again from the results table."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return
-    if raw and not raw.endswith(b"\n"):
-        with open(path, "r+b") as f:
-            f.truncate(raw.rfind(b"\n") + 1)
-
-
 class _NotNewStudy(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("A new study created")
@@ -151,7 +141,7 @@ class Journal:
         self.objectives, self.parameters = tuple(objectives), tuple(parameters)
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
-            _repair_tail(self.path)
+            jsonl.cut_torn_tail(self.path)  # Optuna would fail on a line appended after a torn one
         except OSError as exc:
             raise ValueError(f"cannot write the Optuna journal {self.path}: {exc.strerror or exc}") from None
         try:

@@ -9,15 +9,12 @@ search cuts it away (`repair_tail`), keeping the fragment in a file beside the l
 from __future__ import annotations
 
 import io
-import json
-import math
-import os
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from nasx.results import curves, views
+from nasx.results import curves, jsonl, views
 from nasx.results.schema import COLUMNS, STATUSES, typed
 
 LOG = "results.jsonl"
@@ -26,25 +23,6 @@ CSV = "results.csv"
 TORN = LOG + ".torn-"   # + timestamp: the cut-away fragment of a torn last line
 _NUMERIC = {name for name, dtype in COLUMNS.items() if dtype in ("Int64", "float64")}
 _INTEGER = {name for name, dtype in COLUMNS.items() if dtype == "Int64"}
-
-
-def _clean(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _ends_mid_line(path: Path) -> bool:
-    """True when the file is non-empty and its last byte is not a newline."""
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell() == 0:
-                return False
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) != b"\n"
-    except FileNotFoundError:
-        return False
 
 
 def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> None:
@@ -56,25 +34,9 @@ def append(run_dir: str | Path, row: dict, *, refresh_views: bool = True) -> Non
         raise ValueError(f"results row status must be one of {', '.join(STATUSES)}, got {row.get('status')!r}")
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    append_lines(run_dir / LOG, [row])
+    jsonl.append_lines(run_dir / LOG, [row])
     if refresh_views:
         update_views(run_dir)
-
-
-def append_lines(log: Path, records: list[dict]) -> None:
-    """Append `records` to a JSON-lines log in one write, each on a line of its own (never glued onto an
-    incomplete last line), then fsync: a crash leaves at most one torn last line."""
-    text = "".join(json.dumps({k: _clean(v) for k, v in r.items()}, sort_keys=True) + "\n" for r in records)
-    if _ends_mid_line(log):
-        text = "\n" + text
-    data = text.encode("utf-8")
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        while data:
-            data = data[os.write(fd, data):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def repair_tail(run_dir: str | Path) -> str | None:
@@ -82,24 +44,8 @@ def repair_tail(run_dir: str | Path) -> str | None:
     `results.jsonl.torn-<time>`; returns a one-line account, or None when the log ends cleanly. A last
     line that holds a whole row and lacks only its newline is kept and completed."""
     log = Path(run_dir) / LOG
-    if not _ends_mid_line(log):
-        return None
-    raw = log.read_bytes()
-    start = raw.rfind(b"\n") + 1
-    fragment = raw[start:]
-    try:
-        whole = isinstance(json.loads(fragment.decode("utf-8")), dict)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        whole = False
-    with open(log, "r+b") as f:
-        if whole:
-            f.seek(0, os.SEEK_END)
-            f.write(b"\n")
-        else:
-            f.truncate(start)
-        f.flush()
-        os.fsync(f.fileno())
-    if whole:
+    fragment = jsonl.cut_torn_tail(log, keep_whole=True)
+    if not fragment:
         return None
     keep = log.with_name(TORN + time.strftime("%Y%m%d-%H%M%S"))
     keep.write_bytes(fragment)
@@ -132,28 +78,7 @@ def _row_problem(row) -> str | None:
 def _rows(raw: bytes, path: Path, start: int = 0) -> pd.DataFrame:
     """Typed rows of the log bytes `raw`, read from byte `start` of `path`; a torn last line (crash
     mid-write) is skipped, any other bad line is an error naming the file and the line."""
-    def line_number(i: int) -> int:
-        with open(path, "rb") as f:
-            return f.read(start).count(b"\n") + i + 1
-
-    try:
-        lines = raw.decode("utf-8").splitlines()
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text (byte {start + exc.start})") from None
-    rows = []
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:
-                break
-            raise ValueError(f"{path}: line {line_number(i)} is not a JSON object") from None
-        problem = _row_problem(row)
-        if problem:
-            raise ValueError(f"{path}: line {line_number(i)}{problem}")
-        rows.append(row)
+    rows = jsonl.parse_lines(raw, path, start, problem=_row_problem)
     return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
