@@ -6,7 +6,7 @@
    fsync, update the Parquet views) on a table already holding N rows, against rebuilding the views from
    the whole log (what every append cost before the views became incremental); and the time of
    `nasx.results.load` on 10,000 rows (compacted, mid-search with parts, and a log-only run directory).
-2. Through Ray: K instant trials (no training: the trainable reports its row at once) run by `run_trials`
+2. Through Ray: K instant trials (no training: the evaluator returns its row at once) run by `run_trials`
    on one local Ray with 2 slots, into a run directory prefilled with N rows; the per-trial driver cost
    is the time between the first and the last trial's end over K - 1. Target: at 10,000 rows within
    1.5x of the cost at 100.
@@ -103,8 +103,8 @@ def _best_of(fn, rounds: int = 3) -> float:
 def ray_cost_s(n: int, trials: int) -> float:
     """Per-trial driver seconds of `trials` instant trials on a run directory already holding n rows."""
     import nasx
-    from nasx.search.runner import run_trials
-    from nasx.search.trials import proxy_spec, trial_config
+    from nasx.search.driver import run_trials
+    from nasx.search.configs import proxy_spec, trial_config
     from tests.search_setups import tiny_setup
 
     run_dir = Path(tempfile.mkdtemp(prefix="nasx-bench-"))
@@ -114,7 +114,7 @@ def ray_cost_s(n: int, trials: int) -> float:
         full = nasx.families.get("mobilenet_v2")
         trained = proxy_spec(setup, full, resolution=8, num_classes=10, channels=3)
         configs = [trial_config(f"t{i:04d}", full, trained, seed=i, stage="confirm") for i in range(trials)]
-        run_trials(setup, configs, out=lambda _: None, title="bench", trainable=sleeper(0))
+        run_trials(setup, configs, out=lambda _: None, title="bench", evaluator=sleeper(0))
         frame = results.load(run_dir)
         new = frame[frame["trial_id"].str.startswith("t")].sort_values("order")
         assert len(new) == trials and (new["status"] == "ok").all()

@@ -31,7 +31,7 @@ from nasx import results
 from nasx.data import DataSpec
 from nasx.profile import fingerprint
 from nasx.reward import Objective
-from nasx.search.runner import run_search
+from nasx.search.driver import run_search
 from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
 from nasx.train import TrainSpec, train_and_eval
 

@@ -1,4 +1,4 @@
-"""Search overhead: `run_search` on Ray Tune versus a plain sequential loop calling `evaluate_trial`.
+"""Search overhead: `run_search` on Ray Tune versus a plain sequential loop calling `evaluate_candidate`.
 
     python -m bench.search_overhead [--quick] [--lengths 1,5,20] [--trials N ...]
 
@@ -10,7 +10,7 @@ of SGD steps (batch 64, one validation and test pass at the end): about 1 s, 5 s
 
 Three runs per trial length, one after the other:
 
-- sequential: one process, one torch thread, `evaluate_trial` on each candidate in turn (after one
+- sequential: one process, one torch thread, `evaluate_candidate` on each candidate in turn (after one
   untimed warm-up trial, so the process is warm, as a long-running loop would be);
 - Ray, 1 at a time: `run_search` with max_concurrent=1, cpus_per_trial=1, one torch thread: the same
   work on one core, so the difference is the framework's overhead (the number the target is about);
@@ -43,11 +43,11 @@ from nasx.data import DataSpec
 from nasx.profile import fingerprint
 from nasx.reward import Objective
 from nasx.search import searchers
-from nasx.search.runner import run_search
+from nasx.search.driver import run_search
 from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
-from nasx.search.trials import proxy_spec
+from nasx.search.configs import proxy_spec
 from nasx.train.spec import TrainSpec
-from nasx.trial import evaluate_trial
+from nasx.evaluation import evaluate_candidate
 
 STEPS = {1: 15, 5: 90, 20: 360}          # SGD steps for ~1 s, ~5 s and ~20 s trials on this machine
 TRIALS = {1: 12, 5: 8, 20: 4}            # trials per run in full mode
@@ -83,7 +83,7 @@ def sequential(setup: SearchSetup, data, cands) -> dict:
     start = time.perf_counter()
     walls, keys = [], []
     for trained, full in cands:
-        record = evaluate_trial(trained, data, setup.train, setup.objective, seed=setup.seed, full_spec=full)
+        record = evaluate_candidate(trained, data, setup.train, setup.objective, seed=setup.seed, full_spec=full)
         if not record.ok:
             raise RuntimeError(f"sequential trial failed: {record.error}")
         walls.append(record.wall_s)
@@ -171,7 +171,7 @@ def main() -> None:
     data = DataSpec(name="digits", resolution=16).load()
     warm = base_setup("", 1, 1)
     trained, full = candidates(warm, data)[0]
-    evaluate_trial(trained, data, replace(warm.train, steps=5), warm.objective, seed=0, full_spec=full)  # warm-up
+    evaluate_candidate(trained, data, replace(warm.train, steps=5), warm.objective, seed=0, full_spec=full)  # warm-up
 
     rows = []
     for seconds, trials in plan.items():

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nasx.search import reaper
+from nasx.ray import reaper
 
 ROOT = Path(__file__).resolve().parents[1]
 ORPHAN_WAIT_S = 15.0
@@ -46,7 +46,7 @@ def soak_setup(run_dir: str, budget: int, fault: str):
 
 def drive(run_dir: str, budget: int, fault: str) -> int:
     """The driver process: resume the search to its budget (one error line and exit 2 if refused)."""
-    from nasx.search.runner import run_search
+    from nasx.search.driver import run_search
 
     try:
         run_search(soak_setup(run_dir, budget, fault), resume=True, out=lambda line: None)

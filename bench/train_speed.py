@@ -6,7 +6,7 @@ Both loops train the same proxy EfficientNet-B0 (width 0.25, depth 0.5, 16x16, s
 the same initial weights on the same digits tensors with the same batch size, SGD with Nesterov
 momentum, no augmentation, and end with one pass over the validation and test splits. Prints the
 training images/s of each (best of R alternating rounds) and their ratio, then the wall time of
-one complete `evaluate_trial` on digits with the `conf/train/proxy.yaml` settings.
+one complete `evaluate_candidate` on digits with the `conf/train/proxy.yaml` settings.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from nasx import build_model, data, families, proxy
 from nasx.profile import fingerprint
 from nasx.reward import preset
 from nasx.train import TrainSpec, train_and_eval
-from nasx.trial import evaluate_trial
+from nasx.evaluation import evaluate_candidate
 
 
 def proxy_b0(resolution: int = 16):
@@ -95,8 +95,8 @@ def main() -> None:
     start = time.perf_counter()
     trial_data = data.load("digits", resolution=16)
     load_s = time.perf_counter() - start
-    record = evaluate_trial(spec, trial_data, proxy_train, preset("efficientnet_b0"), seed=0, full_spec=full)
-    print(f"one trial (evaluate_trial, digits, proxy efficientnet_b0, 10 epochs, batch 64): "
+    record = evaluate_candidate(spec, trial_data, proxy_train, preset("efficientnet_b0"), seed=0, full_spec=full)
+    print(f"one trial (evaluate_candidate, digits, proxy efficientnet_b0, 10 epochs, batch 64): "
           f"{record.wall_s:.1f} s wall (+ {load_s:.2f} s loading digits), val/top1 {record.val_top1:.3f}, "
           f"test/top1 {record.test_top1:.3f}, reward {record.reward:.3f}")
 

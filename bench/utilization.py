@@ -2,7 +2,7 @@
 
     python -m bench.utilization [--only local|cluster] [--durations 0.5 2 10]
 
-A real `run_search` (Plan, random searcher, Ray Tune) whose trainable sleeps for a fixed time instead
+A real `run_search` (Plan, random searcher, Ray Tune) whose evaluator sleeps for a fixed time instead
 of training, so that what is measured is how fast nasx and Ray refill a slot when a trial ends:
 utilisation = sum of trial durations / (slots x (last trial end - first trial start)). Two setups:
 a local Ray with 2 slots, and a local multi-node cluster (`ray start --head` plus one `ray start
@@ -39,7 +39,7 @@ def utilisation(run_dir: Path, slots: int) -> float:
 
 
 def run(duration_s: float, slots: int, address: str | None, cpus_per_trial: float) -> float:
-    from nasx.search.runner import run_search
+    from nasx.search.driver import run_search
     from nasx.search.setup import Resources
     from tests.search_setups import tiny_setup
 
@@ -48,7 +48,7 @@ def run(duration_s: float, slots: int, address: str | None, cpus_per_trial: floa
         setup = tiny_setup(run_dir / "run", budget=slots * WAVES, address=address,
                            resources=Resources(cpus_per_trial=cpus_per_trial, max_concurrent=slots,
                                                num_cpus=slots if address is None else None))
-        run_search(setup, out=lambda _: None, trainable=sleeper(duration_s))
+        run_search(setup, out=lambda _: None, evaluator=sleeper(duration_s))
         return utilisation(run_dir / "run", slots)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -64,7 +64,7 @@ class Cluster:
     """Two Ray nodes on 127.0.0.1, each with `cpus` logical CPUs, stopped (only they) at the end."""
 
     def __init__(self, cpus: int) -> None:
-        from nasx.search import reaper
+        from nasx.ray import reaper
 
         self.token, self.temp = f"bench-{uuid.uuid4().hex[:12]}", tempfile.mkdtemp(prefix="nasx-rc-")
         env = {**os.environ, reaper.OWNER_ENV: self.token, "RAY_USAGE_STATS_ENABLED": "0",
@@ -80,7 +80,7 @@ class Cluster:
                        capture_output=True, timeout=180)
 
     def stop(self) -> None:
-        from nasx.search import reaper
+        from nasx.ray import reaper
 
         reaper.reap(self.token, self.temp)
 

@@ -2,27 +2,26 @@
 
 Each score is larger for a network predicted to be more accurate. The naive baselines every proxy
 must beat, the parameter count and the MACs, come from `nasx.complexity` and need no network at all.
-`zero_cost_trial` scores one candidate the way `evaluate_trial` trains one, and returns its results row.
+`evaluate_zero_cost` scores one candidate the way `nasx.evaluation.evaluate_candidate` trains one, and
+returns its results row.
 """
 from __future__ import annotations
 
 import copy
-import json
 import math
 import time
 
-import numpy
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nasx import __version__
 from nasx.arch.codec import encode
 from nasx.arch.spec import ArchSpec
 from nasx.build import build_model
 from nasx.complexity import complexity
 from nasx.data.augment import normalize
 from nasx.data.dataset import Dataset
+from nasx.provenance import versions
 from nasx.results.schema import ZERO_COST_SCORES
 
 SCORES = ZERO_COST_SCORES
@@ -100,7 +99,7 @@ def zero_cost_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict
             "naswot": naswot(model, x)}
 
 
-def zero_cost_trial(spec: ArchSpec, data: Dataset, *, seed: int = 0, batch_size: int = BATCH_SIZE,
+def evaluate_zero_cost(spec: ArchSpec, data: Dataset, *, seed: int = 0, batch_size: int = BATCH_SIZE,
                     full_spec: ArchSpec | None = None) -> dict:
     """The results row of one candidate at rung zero_cost: initialised by `seed`, scored on one batch drawn
     by `seed`. Never raises for a network that fails to score: its row has status failed and the reason."""
@@ -109,8 +108,7 @@ def zero_cost_trial(spec: ArchSpec, data: Dataset, *, seed: int = 0, batch_size:
     row = {"arch": encode(spec), "arch_key": spec.key(), "status": "ok", "error": "", "params": cost.params,
            "macs": cost.macs, "full_params": full.params, "full_macs": full.macs, "epochs": 0, "seed": seed,
            "dataset": data.name, "resolution": data.resolution,
-           "versions": json.dumps({"nasx": __version__, "torch": torch.__version__, "numpy": numpy.__version__},
-                                  sort_keys=True)}
+           "versions": versions()}
     try:
         x, y = batch_of(data, seed, batch_size)
         with torch.random.fork_rng(devices=[]):
@@ -118,6 +116,6 @@ def zero_cost_trial(spec: ArchSpec, data: Dataset, *, seed: int = 0, batch_size:
             model = build_model(spec)
             torch.manual_seed(seed)   # dropout and drop-path draws in training mode
             row.update({COLUMNS[k]: v for k, v in zero_cost_scores(model, x, y).items()})
-    except Exception as exc:  # a candidate that cannot be scored is a failed trial, like one that cannot train
+    except Exception as exc:  # a candidate that cannot be scored fails, like one that cannot train
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
     return {**row, "wall_s": time.perf_counter() - start, "finished_at": time.time()}

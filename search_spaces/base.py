@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar, Iterator
+from typing import Any, Callable, ClassVar, Iterable, Iterator
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class Size:
 
 @dataclass
 class SampleStats:
-    """What rejection sampling has seen so far."""
+    """What rejection sampling (`Space.admit`) has seen so far."""
 
     tries: int = 0
     invalid: int = 0
@@ -155,20 +155,24 @@ class Space:
     def sample_point(self, rng) -> tuple[dict[str, Any], ArchSpec]:
         """(values, spec) of a random valid point within the budget, by rejection; seeded by `rng`."""
         rng = np.random.default_rng(rng)
-        for _ in range(self.max_tries):
-            values = self.sample_values(rng)
-            self.stats.tries += 1
+        point = self.first_admitted(self.sample_values(rng) for _ in range(self.max_tries))
+        if point is None:
+            raise ValueError(f"space {self.name}: no candidate with {self.budget.describe()} in {self.max_tries:,} "
+                             f"samples; widen the range")
+        return point
+
+    def first_admitted(self, proposals: Iterable[dict[str, Any]], *,
+                       on_reject: Callable[[Rejected], None] | None = None) -> tuple[dict[str, Any], ArchSpec] | None:
+        """Rejection sampling, the one loop every sampler of the space uses: the first of `proposals` (values
+        on the parameters' grids) that the space admits, as (values, spec); None when none is.
+        `on_reject` hears each rejection."""
+        for values in proposals:
             try:
-                spec = self._generate(values)
-            except ValueError:
-                self.stats.invalid += 1
-                continue
-            if not self.budget.admits(spec):
-                self.stats.over_budget += 1
-                continue
-            return values, spec
-        raise ValueError(f"space {self.name}: no candidate with {self.budget.describe()} in {self.max_tries:,} "
-                         f"samples; widen the range")
+                return values, self.admit(values)
+            except Rejected as exc:
+                if on_reject is not None:
+                    on_reject(exc)
+        return None
 
     def sample(self, rng) -> ArchSpec:
         return self.sample_point(rng)[1]
@@ -185,12 +189,15 @@ class Space:
 
     def admit(self, values: dict[str, Any]) -> ArchSpec:
         """The ArchSpec of proposed values (on the parameters' grids); `Rejected` when the combination
-        is invalid or the candidate is outside the budget."""
+        is invalid or the candidate is outside the budget. Every call counts in `stats`."""
+        self.stats.tries += 1
         try:
             spec = self._generate(values)
         except ValueError as exc:
+            self.stats.invalid += 1
             raise Rejected(f"space {self.name}: invalid point: {exc}") from None
         if not self.budget.admits(spec):
+            self.stats.over_budget += 1
             raise Rejected(f"space {self.name}: candidate outside {self.budget.describe()}")
         return spec
 

@@ -24,9 +24,9 @@ ARCH = "res32_cls10|stem:cn_r1_k3_s1_c16|{}|head:"
 @pytest.fixture(autouse=True)
 def no_ray(monkeypatch):
     """No case may get as far as starting Ray."""
-    def refuse(setup):
+    def refuse(*args):
         raise AssertionError("Ray was started")
-    monkeypatch.setattr("nasx.search.runner._init_ray", refuse)
+    monkeypatch.setattr("nasx.ray.session.connect", refuse)
 
 
 # --- files the cases need, made in the working directory ------------------------------------------

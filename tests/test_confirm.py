@@ -12,7 +12,7 @@ from nasx.cli.config import compose
 from nasx.cli.confirm_cmd import confirm_setup
 from nasx.cli.main import main
 from nasx.search.confirm import confirm_configs
-from nasx.search.trials import training_key
+from nasx.search.rows import training_key
 
 NETS = {"s0001": ("mobilenet_v2", 0.9), "s0002": ("mnasnet_a1", 0.8), "s0003": ("resnet18", 0.7)}
 

@@ -18,6 +18,7 @@ from nasx.search.ledger import Ledger
 from nasx.train.loop import train_and_eval
 from nasx.train.spec import TrainSpec
 from nasx.build import build_model
+from tests.search_setups import tiny_setup
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_the_driver_appends_the_curve_before_the_row(tmp_path, history):
             seen.append((row["trial_id"], len(curve), (tmp_path / curves.LOG).is_file(),
                          row["trial_id"] in set(results.load(tmp_path)["trial_id"])))
 
-    driver = _Driver(str(tmp_path), results.empty_frame(), out=lambda line: None)
+    driver = _Driver(tiny_setup(tmp_path), results.empty_frame(), out=lambda line: None)
     driver.sinks = [Sink()]
     driver.record(_row("s0001"), history)
     driver.record(_row("s0002"), None)  # e.g. a candidate rejected at proxy scale: no curve
@@ -156,7 +157,7 @@ def test_neither_tensorboard_package_is_one_line_exit_2(tmp_path, monkeypatch, c
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name in ("tensorboard", "tensorboardX") else real(name, *a))
-    monkeypatch.setattr("nasx.search.runner._init_ray", lambda setup: pytest.fail("Ray was started"))
+    monkeypatch.setattr("nasx.ray.session.connect", lambda *args: pytest.fail("Ray was started"))
     code = main(["search", "smoke=true", "logging.tensorboard=true", f"run_dir={tmp_path / 'run'}"])
     err = capsys.readouterr().err
     assert code == 2 and err == ("nasx search: error: logging.tensorboard=true: neither tensorboard nor tensorboardX "
@@ -166,7 +167,7 @@ def test_neither_tensorboard_package_is_one_line_exit_2(tmp_path, monkeypatch, c
 
 def test_a_journal_that_cannot_be_written_stops_the_search_before_ray(tmp_path, monkeypatch, capsys):
     (tmp_path / "run" / "optuna.log").mkdir(parents=True)  # not a file
-    monkeypatch.setattr("nasx.search.runner._init_ray", lambda setup: pytest.fail("Ray was started"))
+    monkeypatch.setattr("nasx.ray.session.connect", lambda *args: pytest.fail("Ray was started"))
     code = main(["search", "smoke=true", f"run_dir={tmp_path / 'run'}"])
     err = capsys.readouterr().err
     assert code == 2 and err == (f"nasx search: error: cannot write the Optuna journal {tmp_path / 'run' / 'optuna.log'}: "

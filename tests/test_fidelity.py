@@ -12,7 +12,7 @@ from nasx.cli.main import main
 from nasx.complexity import complexity
 from nasx.fidelity.draw import draw_architectures
 from nasx.fidelity.spec import FidelitySpec, smoke
-from nasx.fidelity.trials import candidates, fidelity_configs, rung_tag
+from nasx.fidelity.ladder import candidates, fidelity_configs, rung_tag
 
 SHAPE = {"resolution": 8, "num_classes": 10, "channels": 3}
 

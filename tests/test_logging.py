@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from nasx import log, results
-from nasx.search import runner
+from nasx.search import driver
 from nasx.search.setup import SearcherSpec
 from tests.search_setups import tiny_setup
 
@@ -19,11 +19,11 @@ def levels() -> dict[str, int]:
 
 def test_a_library_call_logs_its_lines_on_nasx(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="nasx")
-    runner.run_trials(tiny_setup(tmp_path), [], title="nothing")   # no trials: Ray is not started
+    driver.run_trials(tiny_setup(tmp_path), [], title="nothing")   # no trials: Ray is not started
     records = [r for r in caplog.records if r.name.startswith("nasx")]
     assert [r.name for r in records] == ["nasx.search"]
     assert records[0].levelno == logging.INFO and records[0].getMessage().startswith("nothing: 0 trials")
-    assert records[0].filename == "runner.py"   # the record names the line that logged it
+    assert records[0].filename == "driver.py"   # the record names the line that logged it
 
 
 def test_a_warning_line_is_a_warning_record(caplog):
@@ -75,19 +75,19 @@ def test_a_search_on_ray_logs_on_nasx_and_leaves_third_party_levels_alone(tmp_pa
     before = levels()
     caplog.set_level(logging.INFO, logger="nasx")
     setup = tiny_setup(tmp_path / "run", budget=2, searcher=SearcherSpec("tpe"))
-    run_dir = runner.run_search(setup, overrides=["search=tpe", "budget=2"])
+    run_dir = driver.run_search(setup, overrides=["search=tpe", "budget=2"])
     assert levels() == before
     assert logging.getLogger("optuna").level == logging.DEBUG
     messages = [r.getMessage() for r in caplog.records if r.name == "nasx.search"]
     assert messages[0].startswith("search test: space mnasnet, searcher tpe, budget 2")
     assert any(m.startswith("2 trials: 2 ok") for m in messages), messages
     assert len(results.load(run_dir)) == 2
-    assert yaml.safe_load((run_dir / runner.OVERRIDES).read_text()) == ["search=tpe", "budget=2"]
+    assert yaml.safe_load((run_dir / driver.OVERRIDES).read_text()) == ["search=tpe", "budget=2"]
 
 
 def test_overrides_yaml_is_written_when_a_run_starts_and_kept_on_resume(tmp_path):
-    runner.write_overrides(tmp_path, ["experiment=effnet_b0_search", "budget=4", "seed=1"], resume=False)
-    runner.write_overrides(tmp_path, ["budget=40"], resume=True)
-    runner.write_overrides(tmp_path, None, resume=False)   # a run without a command line: nothing to record
+    driver.write_overrides(tmp_path, ["experiment=effnet_b0_search", "budget=4", "seed=1"], resume=False)
+    driver.write_overrides(tmp_path, ["budget=40"], resume=True)
+    driver.write_overrides(tmp_path, None, resume=False)   # a run without a command line: nothing to record
     assert yaml.safe_load((tmp_path / "overrides.yaml").read_text()) == ["experiment=effnet_b0_search", "budget=4",
                                                                           "seed=1"]

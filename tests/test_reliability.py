@@ -22,13 +22,14 @@ from nasx.data import DataSpec
 from nasx.reward import Objective
 from nasx.results import store
 from nasx.results.lock import writer_lock
-from nasx.search import reaper, searchers
+from nasx.ray import reaper
+from nasx.search import searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
 from nasx.train import faults
 from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
 from nasx.train.spec import TrainSpec
-from nasx.trial import evaluate_trial
+from nasx.evaluation import evaluate_candidate
 from tests.search_setups import tiny_setup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +229,7 @@ def test_nan_fault_fails_the_trial_naming_the_fault(digits):
 
 
 def test_raise_fault_is_a_failed_trial_with_its_reason(digits):
-    record = evaluate_trial(SPEC, digits, TrainSpec(epochs=2, fault="raise@2", threads=1), Objective())
+    record = evaluate_candidate(SPEC, digits, TrainSpec(epochs=2, fault="raise@2", threads=1), Objective())
     assert record.status == "failed" and record.error == "InjectedFault: injected fault raise@2"
 
 
@@ -239,7 +240,7 @@ def test_exit_fault_ends_the_process():
 
 
 def test_a_hung_trial_is_stopped_by_its_timeout_and_recorded_failed(digits):
-    record = evaluate_trial(SPEC, digits, TrainSpec(epochs=2, fault="hang@1", timeout_s=1.0, threads=1), Objective())
+    record = evaluate_candidate(SPEC, digits, TrainSpec(epochs=2, fault="hang@1", timeout_s=1.0, threads=1), Objective())
     assert record.status == "failed" and record.error == "timed out after 1 s (train.timeout_s=1)"
     assert 1.0 <= record.wall_s < 30
 
@@ -277,15 +278,16 @@ def test_reaper_stops_only_the_processes_of_its_token_and_removes_the_temp_root(
 
 
 def test_a_list_of_trials_takes_the_same_lock_before_ray(tmp_path, monkeypatch):
-    from nasx.search import runner
+    from nasx.ray import session
+    from nasx.search import driver
 
-    monkeypatch.setattr(runner, "_init_ray", lambda setup: pytest.fail("Ray was started"))
+    monkeypatch.setattr(session, "connect", lambda *args: pytest.fail("Ray was started"))
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True,
                               env=ENV, cwd=ROOT)
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(ValueError, match=rf"is in use by pid {holder.pid} "):
-            runner.run_trials(tiny_setup(tmp_path), [], out=lambda line: None)
+            driver.run_trials(tiny_setup(tmp_path), [], out=lambda line: None)
     finally:
         holder.kill()
         holder.wait()

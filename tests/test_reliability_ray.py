@@ -16,8 +16,9 @@ import pytest
 
 from nasx import results
 from nasx.results import store
-from nasx.search import reaper
-from nasx.search.runner import FAULTS_DIR, run_search
+from nasx.ray import reaper
+from nasx.search.driver import run_search
+from nasx.search.evaluators.train import FAULTS_DIR
 from tests.search_setups import tiny_setup
 
 pytestmark = pytest.mark.slow
@@ -81,7 +82,7 @@ def test_two_searches_on_one_run_dir_one_refuses_with_the_holders_pid(tmp_path):
 DRIVER = textwrap.dedent("""
     import sys
     from tests.search_setups import tiny_setup
-    from nasx.search.runner import run_search
+    from nasx.search.driver import run_search
     run_search(tiny_setup(sys.argv[1], budget=int(sys.argv[2])), resume=True, out=lambda line: None)
 """)
 

@@ -12,7 +12,7 @@ from optuna.trial import TrialState
 from nasx import results
 from nasx.results import curves
 from nasx.results.optuna_journal import JOURNAL
-from nasx.search.runner import run_search
+from nasx.search.driver import run_search
 from nasx.search.setup import LoggingSpec, SearcherSpec
 from tests.search_setups import tiny_setup
 from tests.test_curves import _scalars

@@ -22,7 +22,7 @@ def no_runner(monkeypatch):
     """No test here may reach Ray."""
     def refuse(*args, **kwargs):
         raise AssertionError("run_search called")
-    monkeypatch.setattr("nasx.search.runner.run_search", refuse)
+    monkeypatch.setattr("nasx.search.driver.run_search", refuse)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from nasx import search_spaces
 from nasx import results
 from nasx.search import searchers
 from nasx.search.plan import FINISHED, DataShape, Plan
-from nasx.search.trials import proxy_spec
+from nasx.search.configs import proxy_spec
 from tests.search_setups import tiny_setup
 
 SHAPE = DataShape(resolution=8, num_classes=10, channels=3)
@@ -17,7 +17,7 @@ SHAPE = DataShape(resolution=8, num_classes=10, channels=3)
 def finished(config, acc):
     row = {"arch": config["arch"], "arch_key": config["arch_key"], "status": "ok", "val/top1": acc,
            "reward": acc, "macs": 1000, "params": 10, "epochs": 1}
-    return {"row": json.dumps(row), "node": "n1"}
+    return {"row": row, "node": "n1"}
 
 
 def make_plan(tmp_path, lines, **changes):

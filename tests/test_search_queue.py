@@ -6,7 +6,8 @@ from nasx import results
 from nasx.search.plan import FINISHED, Plan, DataShape
 from nasx.search import searchers
 from nasx.search.queue import TrialQueue
-from nasx.search.trials import proxy_spec, trial_config, training_key
+from nasx.search.configs import proxy_spec, trial_config
+from nasx.search.rows import training_key
 from tests.search_setups import tiny_setup
 
 SHAPE = DataShape(resolution=8, num_classes=10, channels=3)
@@ -22,7 +23,7 @@ def configs(setup, seeds=(0, 1), epochs=3):
 def finished(config, acc, seed):
     row = {"arch": config["arch"], "arch_key": config["arch_key"], "status": "ok", "val/top1": acc,
            "reward": acc, "macs": 1000, "params": 10, "epochs": 3, "seed": seed}
-    return {"row": json.dumps(row), "node": "n1"}
+    return {"row": row, "node": "n1"}
 
 
 def test_queue_runs_its_list_and_labels_the_rows(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 import ray
 
 from nasx import results
-from nasx.search.runner import run_search
+from nasx.search.driver import run_search
 from nasx.search.setup import Resources, SearcherSpec
 from tests.search_setups import tiny_setup
 
@@ -95,7 +95,7 @@ def test_a_worker_killed_mid_trial_is_retried(local_ray, tmp_path):
 DRIVER = textwrap.dedent("""
     import sys
     from tests.search_setups import tiny_setup
-    from nasx.search.runner import run_search
+    from nasx.search.driver import run_search
     run_search(tiny_setup(sys.argv[1], budget=6, references=("mobilenet_v2",)), out=lambda line: None)
 """)
 
@@ -143,8 +143,8 @@ def test_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
 
 def test_run_trials_applies_each_trials_seed_and_protocol_and_resumes(local_ray, tmp_path):
     import nasx
-    from nasx.search.runner import run_trials
-    from nasx.search.trials import proxy_spec, trial_config
+    from nasx.search.driver import run_trials
+    from nasx.search.configs import proxy_spec, trial_config
 
     setup = tiny_setup(tmp_path / "run")
     full = nasx.families.get("mobilenet_v2")

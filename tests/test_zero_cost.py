@@ -9,7 +9,7 @@ from torch import nn
 from nasx import data, families
 from nasx.generators.proxy import proxy
 from nasx.zero_cost import (COLUMNS, activation_codes, batch_of, grad_norm, naswot, synflow, zero_cost_scores,
-                            zero_cost_trial)
+                            evaluate_zero_cost)
 
 W1 = [[1.0, -2.0], [0.5, 1.0], [-1.0, -0.5]]   # Linear(2, 3)
 W2 = [[2.0, -1.0, 1.0]]                          # Linear(3, 1)
@@ -88,11 +88,11 @@ def test_batch_is_seeded_and_normalised(digits8):
 def test_a_real_candidate_scores_by_seed(digits8):
     full = families.get("mobilenet_v2")
     spec = proxy(full, resolution=8, num_classes=10, width_mult=0.125, depth_mult=0.25, stem_stride=1)
-    a = zero_cost_trial(spec, digits8, seed=0, batch_size=32, full_spec=full)
+    a = evaluate_zero_cost(spec, digits8, seed=0, batch_size=32, full_spec=full)
     assert a["status"] == "ok" and a["epochs"] == 0 and a["full_macs"] == 300_774_272
     scores = [a[c] for c in COLUMNS.values()]
     assert all(math.isfinite(s) for s in scores) and a["zero_cost/synflow"] > 0 and a["zero_cost/grad_norm"] > 0
-    assert scores == [zero_cost_trial(spec, digits8, seed=0, batch_size=32)[c] for c in COLUMNS.values()]
-    assert scores != [zero_cost_trial(spec, digits8, seed=1, batch_size=32)[c] for c in COLUMNS.values()]
+    assert scores == [evaluate_zero_cost(spec, digits8, seed=0, batch_size=32)[c] for c in COLUMNS.values()]
+    assert scores != [evaluate_zero_cost(spec, digits8, seed=1, batch_size=32)[c] for c in COLUMNS.values()]
     assert set(zero_cost_scores(nn.Sequential(nn.Flatten(), nn.Linear(192, 10), nn.ReLU()),
                                 *batch_of(digits8, 0, 8))) == {"grad_norm", "synflow", "naswot"}

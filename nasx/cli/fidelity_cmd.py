@@ -94,8 +94,8 @@ def run(args) -> int:
     from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
     from nasx.analysis.tables import text
     from nasx import results
-    from nasx.fidelity.trials import candidates, fidelity_configs
-    from nasx.search.runner import run_trials, write_config, write_overrides
+    from nasx.fidelity.ladder import candidates, fidelity_configs
+    from nasx.search.driver import run_trials, write_config, write_overrides
 
     if hydra_flags.shown(args, "fidelity"):
         return 0

@@ -112,7 +112,10 @@ def check_device(setup: SearchSetup) -> None:
 
 def validate(setup: SearchSetup) -> None:
     """Every check that can fail before Ray starts; each failure is one ValueError line."""
+    from nasx.search.driver import default_executor
+
     check(setup)
+    default_executor().check(setup)
     check_data(setup)
     check_searcher(setup)
     check_device(setup)
@@ -156,9 +159,9 @@ def launch(setup: SearchSetup, resume: bool, overrides: list[str] | None = None)
     """Run the search (then its confirmation stage if confirm.after_search); `overrides`, the command
     line's, are recorded in RUN_DIR/overrides.yaml."""
     try:
-        from nasx.search.runner import run_search
+        from nasx.search.driver import run_search
     except ImportError as exc:
-        raise ValueError(f"the search runner is not available: {exc}") from None
+        raise ValueError(f"the search driver is not available: {exc}") from None
     run_dir = run_search(setup, resume=resume, overrides=overrides)
     if setup.confirm.after_search:
         from nasx.search.confirm import run_confirm, with_available_top_k

@@ -90,7 +90,7 @@ def run(args) -> int:
     from nasx.arch.codec import encode
     from nasx.cli.config import compose, train_setup
     from nasx.complexity import complexity
-    from nasx.trial import evaluate_trial
+    from nasx.evaluation import evaluate_candidate
 
     setup = train_setup(compose("train", args.overrides, args.config_dir))
     if setup.train.device.startswith("cuda"):
@@ -113,7 +113,7 @@ def run(args) -> int:
             f"val/top1 {_fmt(h['val/top1'])}  {h['wall_s']:.1f}s", flush=True)
 
     save = Path(setup.save).expanduser() if setup.save else None
-    record = evaluate_trial(spec, data, setup.train, setup.objective, seed=setup.seed, full_spec=full,
+    record = evaluate_candidate(spec, data, setup.train, setup.objective, seed=setup.seed, full_spec=full,
                             on_epoch=progress, measure=setup.measure_latency,
                             weights_path=save / WEIGHTS if save else None)
     row = record.to_row()

@@ -23,7 +23,8 @@ from nasx.ranking.stages import SEARCH, search_ranking, stage_rows
 from nasx.results.lookup import weights_path
 from nasx.search.setup import SearchSetup, check_confirm, confirm_train
 from nasx.search.summary import confirmed_summary
-from nasx.search.trials import trial_config, training_key
+from nasx.search.configs import trial_config
+from nasx.search.rows import training_key
 
 PREFIX = "confirm-"
 
@@ -110,7 +111,7 @@ def with_available_top_k(setup: SearchSetup, *, out: Callable[[str], None] = log
 def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("confirm")) -> Path:
     """Check, then run (or resume) the confirmation stage of the search in setup.run_dir; prints the confirmed
     summary. Raises ValueError (one line) before writing anything when there is nothing to confirm."""
-    from nasx.search.runner import run_trials
+    from nasx.search.driver import run_trials
 
     run_dir = Path(setup.run_dir)
     frame = results.load(run_dir)

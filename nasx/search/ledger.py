@@ -1,6 +1,8 @@
 """What every driver of trials keeps: ids, completion order, counts, the best reward, and the live view.
 
-`Plan` (a search) and `TrialQueue` (a fixed list of trials) both record finished trials through it.
+`Plan` (a search) and `TrialQueue` (a fixed list of trials) are ledgers: an executor asks them for the
+next trial's config (`next_config`) and hands each trial's end back (`complete`), which builds its
+row (`nasx.search.rows`) and records it.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import pandas as pd
 
 from nasx import log, results
 from nasx.results import curves
+from nasx.search.rows import incomplete_row, reported_history, reported_row
+from nasx.search.setup import SearchSetup
 
 
 def fmt_s(seconds: float) -> str:
@@ -27,11 +31,14 @@ def finite(value) -> bool:
 
 
 class Ledger:
-    """Rows already in the run directory (`existing`) count as done; `record` appends a new one."""
+    """Rows already in the run directory (`existing`) count as done; `complete` and `record` append a new one."""
 
-    def __init__(self, run_dir: str, existing: pd.DataFrame, *,
+    prunes = False  # whether a trial may end early without a result (a scheduler stopped it)
+
+    def __init__(self, setup: SearchSetup, existing: pd.DataFrame, *, commit: str = "",
                  out: Callable[[str], None] = log.lines("search")) -> None:
-        self.run_dir, self.out = run_dir, out
+        self.setup, self.commit, self.out = setup, commit, out
+        self.run_dir = setup.run_dir
         rows = existing.to_dict("records") if len(existing) else []
         self.trial_ids = {r["trial_id"] for r in rows}
         self.order = len(rows)
@@ -50,6 +57,29 @@ class Ledger:
 
     def done(self) -> int:
         return sum(self.counts.values())
+
+    def next_config(self) -> dict | str | None:
+        """The next trial's config, None to ask again later, or FINISHED."""
+        raise NotImplementedError
+
+    def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
+        """Record a trial's end: its evaluator's final result (with `row`), an early stop by the scheduler
+        (the last progress it reported, no error), or a failure (`error`); returns its row."""
+        config = self.inflight.pop(trial_id)
+        if result and "row" in result:
+            row = reported_row(self.setup, config, result, commit=self.commit)
+        elif error is None and self.prunes:
+            epoch = (result or {}).get("epoch", 0)
+            row = incomplete_row(self.setup, config, "pruned", f"stopped early by ASHA after epoch {epoch}",
+                                 commit=self.commit, last=result)
+        else:
+            row = incomplete_row(self.setup, config, "failed", error or "the trial ended without a result",
+                                 commit=self.commit, last=result)
+        return self.finish(row, config, reported_history(result))
+
+    def finish(self, row: dict[str, Any], config: dict, history: list[dict] | None = None) -> dict[str, Any]:
+        """Record the row of a trial that ended (a ledger that tells a searcher does so here too)."""
+        return self.record(row, history)
 
     def record(self, row: dict[str, Any], history: list[dict] | None = None) -> dict[str, Any]:
         """Append a finished trial's learning curve (`history`, per epoch) and then its row to the results,

@@ -1,7 +1,7 @@
 """Driver-side bookkeeping of a search: what runs next, what finished, and the live view.
 
-Pure Python (no Ray): the Ray runner calls `next_config()` when a worker is free and `complete()`
-when a trial ends. A trial's progress line is printed at the next `next_config()`, once the slot it
+Pure Python (no Ray): an executor calls `next_config()` when a worker is free and `complete()`
+(`nasx.search.ledger`) when a trial ends. A trial's progress line is printed at the next `next_config()`, once the slot it
 freed has been refilled, so that its `running` count is what runs (Tune asks right after each end).
 Rows already in the run directory (a resumed search) are never trained again: when the searcher
 proposes one of them, it hears the recorded outcome at once.
@@ -21,8 +21,8 @@ from nasx.search.ledger import Ledger, finite
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import (base_row, incomplete_row, outcome_of, proxy_spec, reported_history, reported_row,
-                               trial_config, unbuildable_row)
+from nasx.search.configs import proxy_spec, trial_config
+from nasx.search.rows import base_row, outcome_of, unbuildable_row
 
 FINISHED = "FINISHED"
 MAX_ASKS_PER_TRIAL = 50
@@ -37,11 +37,12 @@ class DataShape:
 
 
 class Plan(Ledger):
+    prunes = True
+
     def __init__(self, setup: SearchSetup, space, searcher: Searcher, shape: DataShape, existing: pd.DataFrame,
                  *, commit: str = "", out: Callable[[str], None] = log.lines("search")) -> None:
-        self.setup, self.space, self.searcher, self.shape = setup, space, searcher, shape
-        super().__init__(setup.run_dir, existing, out=out)
-        self.commit = commit
+        self.space, self.searcher, self.shape = space, searcher, shape
+        super().__init__(setup, existing, commit=commit, out=out)
         rows = [r for r in (existing.to_dict("records") if len(existing) else [])
                 if (r.get("stage") or "search") == "search"]  # confirm and fidelity rows train by other protocols
         self.cache: dict[str, dict] = {r["arch_key"]: r for r in rows if isinstance(r.get("arch_key"), str)}
@@ -86,7 +87,7 @@ class Plan(Ledger):
             except ValueError as exc:
                 row = unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
                                       commit=self.commit)
-                self._record({**row, "seed": seed}, {"family": name})
+                self.finish({**row, "seed": seed}, {"family": name})
                 return self._next_config()
             return self._launch(trial_config(trial_id, full, trained, family=name, values=values, seed=seed))
         while not self.exhausted and self.searched_done + self._searched_running() < self.setup.budget:
@@ -103,7 +104,7 @@ class Plan(Ledger):
                                      base_resolution=self.space.resolution)
             except ValueError as exc:
                 trial_id = self._unique_id(f"s{proposal.id:04d}")
-                self._record(unbuildable_row(self.setup, trial_id, proposal.spec, str(exc), values=proposal.values,
+                self.finish(unbuildable_row(self.setup, trial_id, proposal.spec, str(exc), values=proposal.values,
                                              commit=self.commit), {"family": "", "proposal_id": proposal.id})
                 continue
             key = trained.key()
@@ -126,7 +127,7 @@ class Plan(Ledger):
                 if known is None:
                     return self._launch(config)
                 # the same trained network already has a row (phi = 0 is the base): reuse its result
-                self._record({**known, **base_row(self.setup, config, commit=self.commit)}, config)
+                self.finish({**known, **base_row(self.setup, config, commit=self.commit)}, config)
         return None if self.inflight else FINISHED
 
     def _scaling_trials(self) -> list[dict]:
@@ -152,20 +153,8 @@ class Plan(Ledger):
         return configs
 
     # --- what finished ---
-    def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
-        """Record a trial's end (final result, early stop, or failure); returns its row."""
-        config = self.inflight.pop(trial_id)
-        if result and "row" in result:
-            row = reported_row(self.setup, config, result, commit=self.commit)
-        elif error is not None:
-            row = incomplete_row(self.setup, config, "failed", error, commit=self.commit, last=result)
-        else:
-            epoch = (result or {}).get("epoch", 0)
-            row = incomplete_row(self.setup, config, "pruned", f"stopped early by ASHA after epoch {epoch}",
-                                 commit=self.commit, last=result)
-        return self._record(row, config, reported_history(result))
-
-    def _record(self, row: dict[str, Any], config: dict, history: list[dict] | None = None) -> dict:
+    def finish(self, row: dict[str, Any], config: dict, history: list[dict] | None = None) -> dict:
+        """Record the row, then tell the searcher (and the proposals waiting on the same network)."""
         self.cache[row["arch_key"]] = row
         if searched(config):
             self.searched_done += 1

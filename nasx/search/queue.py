@@ -1,7 +1,6 @@
 """A fixed list of trials run to the end: a fidelity ladder, a confirmation stage.
 
-The same driver interface as `Plan` (the Ray runner calls `next_config()` and `complete()`), without a
-searcher. Configs whose trial id already has a row in the run directory are skipped, so running the
+A ledger like `Plan` (an executor calls `next_config()` and `complete()`), without a searcher. Configs whose trial id already has a row in the run directory are skipped, so running the
 same list again resumes it.
 """
 from __future__ import annotations
@@ -14,14 +13,12 @@ from nasx import log
 from nasx.search.ledger import Ledger
 from nasx.search.plan import FINISHED
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import incomplete_row, reported_history, reported_row
 
 
 class TrialQueue(Ledger):
     def __init__(self, setup: SearchSetup, configs: list[dict], existing: pd.DataFrame, *, commit: str = "",
                  out: Callable[[str], None] = log.lines("search")) -> None:
-        super().__init__(setup.run_dir, existing, out=out)
-        self.setup, self.commit = setup, commit
+        super().__init__(setup, existing, commit=commit, out=out)
         ids = [c["trial_id"] for c in configs]
         if len(set(ids)) != len(ids):
             raise ValueError("trial ids of a trial list must be unique")
@@ -45,13 +42,3 @@ class TrialQueue(Ledger):
             self.inflight[config["trial_id"]] = config
         self.flush_lines()
         return config
-
-    def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
-        """Record a trial's end (its final result or its failure); returns its row."""
-        config = self.inflight.pop(trial_id)
-        if result and "row" in result:
-            row = reported_row(self.setup, config, result, commit=self.commit)
-        else:
-            row = incomplete_row(self.setup, config, "failed", error or "the trial ended without a result",
-                                 commit=self.commit, last=result)
-        return self.record(row, reported_history(result))

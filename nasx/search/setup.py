@@ -1,9 +1,7 @@
 """A search as plain values: what to search, how to train and score, where to run, and checks on it."""
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from nasx.data import DataSpec
@@ -128,21 +126,6 @@ def smoke(setup: SearchSetup) -> SearchSetup:
                    resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0))
 
 
-def _reachable(address: str) -> None:
-    if address == "auto":
-        if not Path("/tmp/ray/ray_current_cluster").is_file():
-            raise ValueError("cluster.address=auto: no running Ray cluster on this machine (start one with "
-                             "`ray start --head`)")
-        return
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"cluster.address={address!r}: expected auto or HOST:PORT")
-    try:
-        socket.create_connection((host, int(port)), timeout=2.0).close()
-    except OSError:
-        raise ValueError(f"cluster.address={address}: nothing answers there (is `ray start --head` running?)") from None
-
-
 def confirm_train(setup: SearchSetup) -> TrainSpec:
     """The confirmation protocol: the search's training with confirm.train applied."""
     try:
@@ -192,5 +175,3 @@ def check(setup: SearchSetup) -> None:
     if setup.logging.tensorboard:
         from nasx.results.tensorboard_events import package
         package()  # one of the two packages is installed
-    if setup.address:
-        _reachable(setup.address)

@@ -22,7 +22,6 @@ from optuna.trial import TrialState
 
 from nasx import log
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
-from nasx.search_spaces.base import Rejected
 
 DIRECTION = {"max": "maximize", "min": "minimize"}
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -79,21 +78,29 @@ class OptunaSearcher(Searcher):
             self.study.add_trials(keep)
             self._drop_if_done(old)
 
-    def _propose(self):
-        last = ""
+    def _asked(self, asked: list):
+        """Values suggested by newly asked Optuna trials, `max_rejections` of them; each trial goes to `asked`."""
         for _ in range(self.max_rejections):
             trial = self.study.ask()
-            try:
-                values, spec = self.space.suggest_point(trial)
-            except Rejected as exc:
-                self._tell(trial, state=TrialState.PRUNED)
-                self.rejections += 1
-                last = str(exc)
-                continue
-            self._trials[len(self.proposals)] = trial
-            return values, spec
-        raise ValueError(f"searcher {self.name}: the space rejected {self.max_rejections} proposals in a row "
-                         f"(last: {last}); widen the space's budget")
+            asked.append(trial)
+            yield {p.name: p.suggest(trial) for p in self.space.parameters()}
+
+    def _propose(self):
+        asked: list = []
+        last = ""
+
+        def rejected(exc) -> None:
+            nonlocal last
+            self._tell(asked[-1], state=TrialState.PRUNED)
+            self.rejections += 1
+            last = str(exc)
+
+        point = self.space.first_admitted(self._asked(asked), on_reject=rejected)
+        if point is None:
+            raise ValueError(f"searcher {self.name}: the space rejected {self.max_rejections} proposals in a row "
+                             f"(last: {last}); widen the space's budget")
+        self._trials[len(self.proposals)] = asked[-1]
+        return point
 
     def _observe(self, proposal: Proposal, outcome: Outcome) -> None:
         trial = self._trials.pop(proposal.id)

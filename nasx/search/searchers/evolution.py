@@ -41,15 +41,8 @@ class EvolutionSearcher(Searcher):
                                 replace=False)
         parent = max((self.population[i] for i in sorted(drawn)), key=lambda member: member[1])
         values = self.proposals[parent[0]].values
-        for _ in range(self.max_mutations):
-            child = self.mutate(values)
-            try:
-                spec = self.space.generate(child)
-            except ValueError:
-                continue
-            if self.space.budget.admits(spec):
-                return child, spec
-        return self.space.sample_point(self.rng)
+        child = self.space.first_admitted(self.mutate(values) for _ in range(self.max_mutations))
+        return child or self.space.sample_point(self.rng)
 
     def mutate(self, values: dict[str, Any]) -> dict[str, Any]:
         """`values` with one parameter (of more than one value) resampled to a different value."""

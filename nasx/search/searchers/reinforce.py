@@ -81,17 +81,19 @@ class ReinforceSearcher(Searcher):
         self._reward_stats = (n, mean, m2)
         return math.sqrt(max(m2, 0.0) / n)
 
-    def _propose(self):
+    def _draws(self, picked: list):
+        """Values sampled from the policy, `max_tries` of them; each one's action indices go to `picked`."""
         for _ in range(self.max_tries):
             picks = [int(self.rng.choice(len(z), p=softmax(z))) for z in self.logits]
-            values = {p.name: a[i] for p, a, i in zip(self.params, self.actions, picks)}
-            try:
-                spec = self.space.generate(values)
-            except ValueError:
-                continue
-            if self.space.budget.admits(spec):
-                self._sampled[len(self.proposals)] = picks
-                return values, spec
+            picked.append(picks)
+            yield {p.name: a[i] for p, a, i in zip(self.params, self.actions, picks)}
+
+    def _propose(self):
+        picked: list = []
+        point = self.space.first_admitted(self._draws(picked))
+        if point is not None:
+            self._sampled[len(self.proposals)] = picked[-1]
+            return point
         raise ValueError(f"searcher reinforce: no point of space {self.space.name} within "
                          f"{self.space.budget.describe()} in {self.max_tries:,} samples of the policy")
 

@@ -1,4 +1,4 @@
-"""evaluate_trial: one row of the results table per candidate; failures are records, not exceptions."""
+"""evaluate_candidate: one row of the results table per candidate; failures are records, not exceptions."""
 import json
 import math
 
@@ -10,7 +10,7 @@ from nasx.profile import fingerprint, measure_latency
 from nasx.results import COLUMNS
 from nasx.reward import Objective, preset
 from nasx.train import TrainSpec
-from nasx.trial import evaluate_trial
+from nasx.evaluation import evaluate_candidate
 
 ARCH = "res8_cls4|stem:cn_r1_k3_s1_c8|ir_r1_k3_s2_e2_c16_se0.25|head:c32"
 FAST = TrainSpec(epochs=1, batch_size=32, threads=1)
@@ -24,7 +24,7 @@ def tiny():
 def test_record_row_fills_the_results_columns(tiny):
     spec = decode(ARCH)
     full = families.get("efficientnet_b0")
-    record = evaluate_trial(spec, tiny, FAST, preset("efficientnet_b0"), seed=5, full_spec=full)
+    record = evaluate_candidate(spec, tiny, FAST, preset("efficientnet_b0"), seed=5, full_spec=full)
     assert record.ok and record.epochs == 1 and record.seed == 5
     row = record.to_row()
     assert set(row) <= set(COLUMNS)
@@ -39,35 +39,35 @@ def test_record_row_fills_the_results_columns(tiny):
 
 
 def test_same_seed_same_record(tiny):
-    a = evaluate_trial(ARCH, tiny, FAST, preset("soft"), seed=2)
-    b = evaluate_trial(ARCH, tiny, FAST, preset("soft"), seed=2)
+    a = evaluate_candidate(ARCH, tiny, FAST, preset("soft"), seed=2)
+    b = evaluate_candidate(ARCH, tiny, FAST, preset("soft"), seed=2)
     assert (a.val_top1, a.test_top1, a.reward) == (b.val_top1, b.test_top1, b.reward)
     assert a.metrics.train_loss == b.metrics.train_loss
 
 
 def test_proxy_scale_cost_and_multi_mode(tiny):
-    record = evaluate_trial(ARCH, tiny, FAST, Objective("p", mode="multi", metric="params", scale="proxy"), seed=0)
+    record = evaluate_candidate(ARCH, tiny, FAST, Objective("p", mode="multi", metric="params", scale="proxy"), seed=0)
     assert record.cost == complexity(decode(ARCH)).params
     assert record.objectives() == (record.val_top1, record.cost) and math.isnan(record.reward)
 
 
 def test_latency_objective_measures(tiny):
-    record = evaluate_trial(ARCH, tiny, FAST, Objective("lat", metric="latency_ms", target=1.0, scale="proxy"),
+    record = evaluate_candidate(ARCH, tiny, FAST, Objective("lat", metric="latency_ms", target=1.0, scale="proxy"),
                             latency_iters=3)
     assert record.latency_ms > 0 and record.cost == record.latency_ms
     assert record.latency.fingerprint["torch"] == torch.__version__
 
 
 def test_invalid_candidates_are_failed_records(tiny):
-    bad = evaluate_trial("res8_cls4|zz_r1", tiny, FAST, preset("soft"))
+    bad = evaluate_candidate("res8_cls4|zz_r1", tiny, FAST, preset("soft"))
     assert bad.status == "failed" and "invalid architecture" in bad.error and "unknown block type" in bad.error
     assert set(bad.to_row()) <= set(COLUMNS)
-    wrong = evaluate_trial("res16_cls4|ir_r1_k3_s1_c8|head:", tiny, FAST, preset("soft"))
+    wrong = evaluate_candidate("res16_cls4|ir_r1_k3_s1_c8|head:", tiny, FAST, preset("soft"))
     assert wrong.status == "failed" and "spec.resolution=16 does not match the data (synthetic: 8)" in wrong.error
 
 
 def test_diverging_candidate_is_a_failed_record(tiny):
-    record = evaluate_trial(ARCH, tiny, TrainSpec(epochs=2, batch_size=32, lr=1e10), preset("soft"))
+    record = evaluate_candidate(ARCH, tiny, TrainSpec(epochs=2, batch_size=32, lr=1e10), preset("soft"))
     assert record.status == "failed" and "non-finite" in record.error
     assert math.isnan(record.reward) and record.params == complexity(decode(ARCH)).params
 

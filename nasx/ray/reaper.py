@@ -7,7 +7,7 @@ it) holding the read end of a pipe whose write end only the driver holds. End of
 means the driver is done or dead: the reaper then stops every process carrying the token (SIGTERM,
 then SIGKILL) and removes the temp root. Processes of other Ray sessions are never touched.
 
-    python -m nasx.search.reaper TOKEN TEMP_ROOT
+    python -m nasx.ray.reaper TOKEN TEMP_ROOT
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from nasx.arch.spec import ArchSpec
 from nasx.fidelity.draw import draw_architectures
 from nasx.fidelity.spec import ZERO_COST, FidelitySpec
 from nasx.search.setup import SearchSetup
-from nasx.search.trials import proxy_spec, trial_config
+from nasx.search.configs import proxy_spec, trial_config
 
 STAGE = "fidelity"
 

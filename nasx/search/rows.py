@@ -1,49 +1,20 @@
-"""One search trial as values: the config a worker receives, the row it leaves, the outcome a searcher hears."""
+"""The results row of a trial, built from its config and its evaluation, and the outcome its searcher hears."""
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-import subprocess
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 
 from nasx.arch.codec import decode, encode
-from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
-from nasx.generators.proxy import proxy
+from nasx.search.configs import trial_seed
 from nasx.search.searchers import Outcome
 from nasx.search.setup import SearchSetup
-from nasx.train.spec import TrainSpec
 
-STAGES = ("search", "confirm", "fidelity")
 OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
-
-
-def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_classes: int, channels: int,
-               base_resolution: int | None = None) -> ArchSpec:
-    """The network actually trained: `full` shrunk by setup.proxy to the data's classes and channels, at
-    the data's resolution scaled by full.resolution / base_resolution (so a compound-scaled candidate
-    keeps its larger input at proxy scale; None: the data's resolution)."""
-    p = setup.proxy
-    if base_resolution:
-        resolution = max(1, round_half_up(resolution * full.resolution / base_resolution))
-    spec = proxy(full, resolution=resolution, num_classes=num_classes, width_mult=p.width_mult,
-                 depth_mult=p.depth_mult, stem_stride=p.stem_stride)
-    return replace(spec, in_channels=channels)
-
-
-def trial_train(setup: SearchSetup, config: dict) -> TrainSpec:
-    """The training protocol of one trial: the setup's, with the config's `train` overrides applied."""
-    return replace(setup.train, **(config.get("train") or {}))
-
-
-def trial_seed(setup: SearchSetup, config: dict) -> int:
-    """The seed of one trial: the config's, else the setup's."""
-    seed = config.get("seed")
-    return setup.seed if seed is None else int(seed)
 
 
 def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | None = None) -> str:
@@ -57,29 +28,6 @@ def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | N
              "objective": asdict(setup.objective), "proxy": asdict(setup.proxy),
              "seed": setup.seed if seed is None else seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True,
-                             text=True, timeout=5)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return out.stdout.strip() if out.returncode == 0 else ""
-
-
-def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_id: int | None = None,
-                 family: str = "", values: dict | None = None, scaled: dict | None = None, seed: int | None = None,
-                 stage: str = "search", rung: str = "", train: dict | None = None) -> dict[str, Any]:
-    """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial;
-    `seed` (None: the setup's) and `train` (TrainSpec field overrides) the trial's own protocol; `stage`
-    and `rung` label its row."""
-    if stage not in STAGES:
-        raise ValueError(f"stage={stage!r}: choose one of {', '.join(STAGES)}")
-    return {"trial_id": trial_id, "arch": encode(trained), "arch_key": trained.key(), "full_arch": encode(full),
-            "proposal_id": proposal_id, "family": family, "scaled": scaled,
-            "choices": json.dumps(values or {}, sort_keys=True, default=str), "seed": seed, "stage": stage,
-            "rung": rung, "train": dict(train or {})}
 
 
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
@@ -101,14 +49,14 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
 
 
 def reported_row(setup: SearchSetup, config: dict, result: dict, *, commit: str) -> dict[str, Any]:
-    """Row of a trial whose worker reported its final `row` (JSON) and node."""
-    return {**base_row(setup, config, commit=commit), **json.loads(result["row"]), "node": result.get("node", "")}
+    """Row of a trial whose evaluator returned its final `row` (and the executor its `node`)."""
+    return {**base_row(setup, config, commit=commit), **result["row"], "node": result.get("node", "")}
 
 
 def reported_history(result: dict | None) -> list[dict] | None:
-    """The per-epoch training history a worker reported with its result (JSON), None when it reported none."""
+    """The per-epoch training history reported with a result (`curve`), None when there is none."""
     curve = (result or {}).get("curve")
-    return json.loads(curve) if isinstance(curve, str) else None
+    return list(curve) if isinstance(curve, list) else None
 
 
 def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *, commit: str,

@@ -1,21 +1,22 @@
-"""evaluate_trial: complexity, build, train, optional latency and reward for one candidate -> TrialRecord."""
+"""The evaluation of one candidate by training it: complexity, build, train, optional latency and reward.
+
+`evaluate_candidate(spec, data, train_spec, objective) -> Evaluation`, the ground truth every cheaper way
+of scoring a candidate is measured against."""
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, replace
 
-import numpy
 import torch
 
-from nasx import __version__
 from nasx.arch.codec import decode, encode
 from nasx.arch.spec import ArchSpec
 from nasx.build import build_model
 from nasx.complexity import complexity
 from nasx.data.dataset import Dataset
 from nasx.profile import Latency, measure_latency
+from nasx.provenance import versions
 from nasx.reward import Objective
 from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
@@ -27,10 +28,10 @@ NAN = math.nan
 
 
 @dataclass(frozen=True)
-class TrialRecord:
-    """One evaluated candidate. params/macs are the trained (proxy) network's, full_params/full_macs the
+class Evaluation:
+    """One candidate evaluated by training. params/macs are the trained (proxy) network's, full_params/full_macs the
     full-scale architecture's; `cost` is what the objective used; `reward` is NaN in multi-objective
-    mode and for failed trials. `metrics` holds the per-epoch history, `latency` the measurement."""
+    mode and for failed runs. `metrics` holds the per-epoch history, `latency` the measurement."""
 
     arch: str
     arch_key: str
@@ -63,14 +64,13 @@ class TrialRecord:
         return (self.val_top1, self.cost)
 
     def to_row(self) -> dict:
-        """The results-table columns this trial fills (a subset of nasx.results.COLUMNS)."""
+        """The results-table columns this evaluation fills (a subset of nasx.results.COLUMNS)."""
         row = {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
                "params": self.params, "macs": self.macs, "full_params": self.full_params,
                "full_macs": self.full_macs, "latency_ms": self.latency_ms, "val/top1": self.val_top1,
                "test/top1": self.test_top1, "reward": self.reward, "epochs": self.epochs, "wall_s": self.wall_s,
                "seed": self.seed, "dataset": self.dataset, "resolution": self.resolution,
-               "versions": json.dumps({"nasx": __version__, "torch": torch.__version__, "numpy": numpy.__version__},
-                                      sort_keys=True),
+               "versions": versions(),
                "finished_at": time.time()}
         if self.full_arch:  # absent (not None) when unknown, so a caller's own full_arch is kept
             row["full_arch"] = self.full_arch
@@ -84,9 +84,9 @@ def _check_fit(spec: ArchSpec, data: Dataset) -> None:
             raise ValueError(f"spec.{field}={getattr(spec, field)} does not match the data ({data.name}: {want})")
 
 
-def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, objective: Objective, seed: int = 0,
+def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, objective: Objective, seed: int = 0,
                    full_spec: ArchSpec | None = None, on_epoch=None, measure: bool = False,
-                   latency_iters: int = 30, weights_path=None) -> TrialRecord:
+                   latency_iters: int = 30, weights_path=None) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
     Latency is measured when `measure` is set or the objective's cost is latency_ms. With `weights_path`
@@ -98,7 +98,7 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
         spec = decode(spec) if isinstance(spec, str) else spec
         arch, key = encode(spec), spec.key()
     except ValueError as exc:
-        return TrialRecord(arch=str(spec), arch_key="", status="failed", error=f"invalid architecture: {exc}", **base)
+        return Evaluation(arch=str(spec), arch_key="", status="failed", error=f"invalid architecture: {exc}", **base)
     failed = {"arch": arch, "arch_key": key, "status": "failed", **base}
     try:
         full_arch = encode(full_spec) if full_spec is not None else arch
@@ -106,7 +106,7 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
         _check_fit(spec, data)
         cost, full = complexity(spec), complexity(full_spec if full_spec is not None else spec)
     except ValueError as exc:
-        return TrialRecord(error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start, **failed)
+        return Evaluation(error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start, **failed)
     sizes = {"params": cost.params, "macs": cost.macs, "full_params": full.params, "full_macs": full.macs}
     failed.update(sizes)
     try:
@@ -122,9 +122,9 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
         if metrics.ok and weights_path is not None:
             save_weights(model, weights_path)
     except TrialTimeout as exc:
-        return TrialRecord(error=str(exc), wall_s=time.perf_counter() - start, **failed)
-    except Exception as exc:  # a candidate that cannot be built or trained is a failed trial
-        return TrialRecord(error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start, **failed)
+        return Evaluation(error=str(exc), wall_s=time.perf_counter() - start, **failed)
+    except Exception as exc:  # a candidate that cannot be built or trained is a failed evaluation
+        return Evaluation(error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start, **failed)
     latency_ms = latency.median_ms if latency else NAN
     if objective.metric == "latency_ms":
         value = latency_ms
@@ -133,7 +133,7 @@ def evaluate_trial(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, o
     score = NAN
     if metrics.ok and objective.mode == "reward":
         score = objective.score(metrics.val_top1, value)
-    return TrialRecord(arch=arch, arch_key=key, full_arch=full_arch, status=metrics.status, error=metrics.error, **sizes,
+    return Evaluation(arch=arch, arch_key=key, full_arch=full_arch, status=metrics.status, error=metrics.error, **sizes,
                        latency_ms=latency_ms, val_top1=metrics.val_top1, test_top1=metrics.test_top1,
                        cost=float(value), reward=score, epochs=metrics.epochs, wall_s=time.perf_counter() - start,
                        metrics=metrics, latency=latency, **base)

@@ -1,0 +1,109 @@
+"""`train`: score a trial's candidate by training it under the trial's protocol (the ground truth).
+
+The trial's proxy network is trained by `nasx.evaluation.evaluate_candidate`, reporting each epoch
+for early stopping; a fidelity study's `zero_cost` rung scores it at initialisation instead. Faults
+injected with `train.fault` leave a marker per trial under RUN_DIR/faults/, so that a fault that
+killed a worker does not fire again in the retry.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from nasx.arch.codec import decode
+from nasx.complexity import complexity
+from nasx.results.schema import ZERO_COST_RUNG
+from nasx.search.configs import trial_seed, trial_train
+from nasx.search.evaluators import Report, register
+from nasx.search.setup import SearchSetup
+from nasx.train import faults
+
+FAULTS_DIR = "faults"  # one marker per fault fired in a trial: RUN_DIR/faults/<trial_id>.<kind>
+
+
+@register("train")
+def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> dict[str, Any]:
+    """Train the trial's network; report each epoch when the search stops trials early."""
+    import torch
+
+    from nasx.evaluation import evaluate_candidate
+
+    threads = setup.train.threads or max(1, int(setup.resources.cpus_per_trial))
+    torch.set_num_threads(threads)
+    spec, full = decode(config["arch"]), decode(config["full_arch"])
+    if config.get("rung") == ZERO_COST_RUNG:
+        return _zero_cost(config, data, setup, spec, full)
+    asha = setup.searcher.asha and not config["family"]  # references always train to the end
+    fault, note = _trial_fault(setup, config)
+    cost = _cost(setup, spec, full) if asha else float("nan")
+
+    def on_epoch(metrics, state) -> None:
+        if asha:
+            val = metrics.history[-1].get("val/top1", float("nan"))
+            reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
+            report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward,
+                    "curve": list(metrics.history)})  # so far: a trial stopped early keeps it
+
+    record = evaluate_candidate(spec, data_at(spec.resolution, data, setup),
+                                replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
+                                seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch,
+                                weights_path=config.get("weights"))
+    row = record.to_row()
+    if note:
+        row["error"] = f"{row['error']}; {note}" if row["error"] else note
+    history = record.metrics.history if record.metrics is not None else []
+    return {"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "row": row,
+            "curve": list(history)}
+
+
+def _zero_cost(config: dict, data, setup: SearchSetup, spec, full) -> dict[str, Any]:
+    """A fidelity study's scores at initialisation: no training."""
+    from nasx.zero_cost import BATCH_SIZE, evaluate_zero_cost
+
+    row = evaluate_zero_cost(spec, data_at(spec.resolution, data, setup), seed=trial_seed(setup, config),
+                             batch_size=config.get("zero_cost_batch", BATCH_SIZE), full_spec=full)
+    return {"epoch": 0, "val_top1": float("nan"), "reward": float("nan"), "row": row, "curve": []}
+
+
+def _trial_fault(setup: SearchSetup, config: dict) -> tuple[str, str]:
+    """(fault to inject in this trial, note for its row). An `exit` fault fires once per trial: its
+    marker tells the retry on a fresh worker that the fault already killed one."""
+    trial_id = config["trial_id"]
+    fault = faults.for_trial(trial_train(setup, config).fault, trial_id)
+    if fault is None:
+        return "", ""
+    marker = Path(setup.run_dir) / FAULTS_DIR / f"{trial_id}.{fault.kind}"
+    if fault.kind == "exit" and marker.exists():
+        return "", f"injected fault {fault} killed the worker; retried"
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        with open(marker, "w") as f:
+            f.write(f"{fault}\n")
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        if fault.kind == "exit":  # without its marker the retry would die again
+            return "", f"injected fault {fault} not fired: cannot write {marker} ({exc.strerror})"
+    return str(fault), ""
+
+
+_DATA_AT: dict = {}
+
+
+def data_at(resolution: int, data, setup: SearchSetup):
+    """The dataset at a trial's resolution: the shared copy, or (compound-scaled inputs) one loaded once
+    per worker process."""
+    if resolution == data.resolution:
+        return data
+    if resolution not in _DATA_AT:
+        _DATA_AT[resolution] = replace(setup.data, resolution=resolution).load()
+    return _DATA_AT[resolution]
+
+
+def _cost(setup: SearchSetup, spec, full) -> float:
+    """The objective's cost known before training, at the objective's scale (NaN for a measured latency)."""
+    if setup.objective.metric == "latency_ms":
+        return float("nan")
+    return float(getattr(complexity(full if setup.objective.scale == "full" else spec), setup.objective.metric))
