@@ -77,3 +77,14 @@ def test_readme_layout_names_every_module_and_folder():
     entries += [ROOT / d for d in ("analysis", "search_spaces", "conf", "experiments", "bench", "tests")]
     missing = sorted(str(p.relative_to(ROOT)) for p in entries if str(p.relative_to(ROOT)) not in listed)
     assert not missing, f"README's layout section does not name {missing}"
+
+
+@pytest.mark.parametrize("path", [p for p in _modules(LIBRARY) if p.relative_to(LIBRARY).parts[0] != "ray"],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_ray_adapter_imports_ray(path):
+    assert not _under(_imports(path), "ray"), f"{path} imports Ray (only nasx/ray/ may)"
+
+
+def test_the_search_driver_and_evaluators_do_not_reach_ray():
+    for path in [LIBRARY / "search" / "driver.py", *sorted((LIBRARY / "search" / "evaluators").glob("*.py"))]:
+        assert not _under(_imports(path), "nasx.ray"), path

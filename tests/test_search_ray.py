@@ -41,6 +41,16 @@ def test_search_on_local_ray_fills_the_table(local_ray, tmp_path):
     assert any(line.startswith("Pareto set") for line in lines)
 
 
+def test_any_evaluator_runs_on_ray_without_touching_the_driver(local_ray, tmp_path):
+    """An evaluator written without Ray (tests/test_driver.py's) runs on Ray Tune's workers unchanged."""
+    from tests.test_driver import by_params
+
+    run_dir = run_search(tiny_setup(tmp_path, budget=3), evaluator=by_params, out=lambda line: None)
+    frame = results.load(run_dir)
+    assert len(frame) == 3 and set(frame["status"]) == {"ok"} and frame["node"].str.len().gt(0).all()
+    assert (frame["val/top1"] == 1 / frame["params"]).all()
+
+
 def _descendants_named(root_pid: int, title: str) -> list[int]:
     """Pids of processes below root_pid (any depth) whose command line starts with `title`."""
     parent = {}

@@ -112,10 +112,10 @@ def check_device(setup: SearchSetup) -> None:
 
 def validate(setup: SearchSetup) -> None:
     """Every check that can fail before Ray starts; each failure is one ValueError line."""
-    from nasx.search.driver import default_executor
+    from nasx.search import executors
 
     check(setup)
-    default_executor().check(setup)
+    executors.get().check(setup)
     check_data(setup)
     check_searcher(setup)
     check_device(setup)

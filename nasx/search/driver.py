@@ -6,8 +6,8 @@
 Both hold the run directory's writer lock, catch up the run's sinks (Optuna journal, TensorBoard), write
 its config, then hand the ledger to an executor, which runs each trial's config through the evaluator
 (`nasx.search.evaluators`; default `train`) and hands each end back to the ledger, which writes its row.
-The executor decides where trials run: `nasx.ray.executor.RayTune` (the default: Ray Tune, locally or on
-a cluster) or `nasx.search.inprocess.InProcess` (one at a time in this process).
+The executor decides where trials run (`nasx.search.executors`): Ray Tune, locally or on a cluster (the
+default), or one at a time in this process.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Callable, Iterator
 
 import pandas as pd
 import yaml
@@ -24,9 +24,9 @@ import yaml
 from nasx import log, results
 from nasx.provenance import git_commit
 from nasx.results.lock import writer_lock
-from nasx.search import evaluators, searchers
+from nasx.search import evaluators, executors, searchers
 from nasx.search.evaluators import Evaluator
-from nasx.search.ledger import Ledger
+from nasx.search.executors import Executor
 from nasx.search.plan import DataShape, Plan
 from nasx.search.queue import TrialQueue
 from nasx.search.setup import SearchSetup, check
@@ -34,24 +34,6 @@ from nasx.search.sinks import describe, open_sinks
 from nasx.search.summary import summary
 
 OVERRIDES = "overrides.yaml"
-
-
-class Executor(Protocol):
-    """Where and how trials run: `check` before anything is written, `run` until the ledger is finished."""
-
-    name: str
-
-    def check(self, setup: SearchSetup) -> None: ...
-
-    def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str,
-            evaluator: Evaluator) -> None: ...
-
-
-def default_executor() -> Executor:
-    """Ray Tune (`nasx.ray.executor.RayTune`)."""
-    from nasx.ray.executor import RayTune
-
-    return RayTune()
 
 
 def _write_yaml(path: Path, value) -> None:
@@ -102,7 +84,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     """Run (or resume) a search to its budget; returns the run directory. `evaluator` scores each trial
     (default: `evaluators.get("train")`), `executor` runs the trials (default: Ray Tune). `overrides`, the
     command line's, go to RUN_DIR/overrides.yaml (`write_overrides`)."""
-    executor = executor or default_executor()
+    executor = executor or executors.get()
     check(setup)
     executor.check(setup)
     run_dir = Path(setup.run_dir)
@@ -145,7 +127,7 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
         queue.sinks = sinks
         out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
         if queue.pending:
-            (executor or default_executor()).run(setup, queue, data, run_dir,
+            (executor or executors.get()).run(setup, queue, data, run_dir,
                                                  name="tune-" + re.sub(r"\W+", "_", title)[:40],
                                                  evaluator=evaluator or evaluators.get("train"))
     return run_dir

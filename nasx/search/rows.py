@@ -48,9 +48,19 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
     return row
 
 
+def cost_columns(config: dict) -> dict[str, Any]:
+    """The analytic costs of a trial's trained and full-scale networks, known from its config alone."""
+    trained, full = decode(config["arch"]), decode(config["full_arch"])
+    cost, full_cost = complexity(trained), complexity(full)
+    return {"arch": config["arch"], "arch_key": trained.key(), "params": cost.params, "macs": cost.macs,
+            "full_params": full_cost.params, "full_macs": full_cost.macs}
+
+
 def reported_row(setup: SearchSetup, config: dict, result: dict, *, commit: str) -> dict[str, Any]:
-    """Row of a trial whose evaluator returned its final `row` (and the executor its `node`)."""
-    return {**base_row(setup, config, commit=commit), **result["row"], "node": result.get("node", "")}
+    """Row of a trial whose evaluator returned its final `row` (and the executor its `node`); the evaluator's
+    columns win over the costs known from the config."""
+    return {**base_row(setup, config, commit=commit), **cost_columns(config), **result["row"],
+            "node": result.get("node", "")}
 
 
 def reported_history(result: dict | None) -> list[dict] | None:
@@ -62,12 +72,9 @@ def reported_history(result: dict | None) -> list[dict] | None:
 def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *, commit: str,
                    last: dict | None = None) -> dict[str, Any]:
     """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker."""
-    trained, full = decode(config["arch"]), decode(config["full_arch"])
-    cost, full_cost = complexity(trained), complexity(full)
     last = last or {}
-    return {**base_row(setup, config, commit=commit), "status": status, "error": error, "arch": config["arch"],
-            "arch_key": trained.key(), "params": cost.params, "macs": cost.macs, "full_params": full_cost.params,
-            "full_macs": full_cost.macs, "val/top1": last.get("val_top1", math.nan),
+    return {**base_row(setup, config, commit=commit), **cost_columns(config), "status": status, "error": error,
+            "val/top1": last.get("val_top1", math.nan),
             "epochs": last.get("epoch", 0), "node": last.get("node", "")}
 
 
