@@ -35,4 +35,4 @@ def frame(rows):
     for i, r in enumerate(rows):
         r["order"] = i
         r["arch_key"] = r["arch_key"] or r["trial_id"].split("@")[0]
-    return results.store._typed(pd.DataFrame(rows, columns=list(results.COLUMNS)))
+    return results.store.typed_frame(pd.DataFrame(rows, columns=list(results.COLUMNS)))

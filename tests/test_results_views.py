@@ -41,7 +41,7 @@ def test_views_equal_a_full_rebuild_after_any_interleaving(tmp_path, seed):
             store.append(tmp_path, _row(i, rng), refresh_views=False)
             i += 1
         elif action < 0.75:
-            views.refresh(tmp_path, lambda raw, start: store._rows(raw, log, start), store._typed,
+            views.refresh(tmp_path, lambda raw, start: store.parse_rows(raw, log, start), store.typed_frame,
                           every_rows=rng.choice([1, 3, 10]), every_s=3600, force=rng.random() < 0.3)
         elif action < 0.82:
             store.write_views(tmp_path)
@@ -70,7 +70,7 @@ def test_a_part_per_batch_of_rows_and_compaction_folds_them(tmp_path):
     log = tmp_path / store.LOG
     for i in range(25):
         store.append(tmp_path, _row(i, rng), refresh_views=False)
-        views.refresh(tmp_path, lambda raw, start: store._rows(raw, log, start), store._typed,
+        views.refresh(tmp_path, lambda raw, start: store.parse_rows(raw, log, start), store.typed_frame,
                       every_rows=10, every_s=3600)
     parts = sorted(p.name for p in (tmp_path / views.PARTS).iterdir())
     assert len(parts) == 3  # row 0 (no part yet: written at once), rows 1-10, 11-20; 21-24 are in the log only

@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from nasx.arch.blocks import BLOCKS
-from nasx.arch.fields import Spec, _base_type
+from nasx.arch.fields import Spec, base_type
 from nasx.arch.head import Head
 from nasx.arch.limits import MAX_ARCH_CHARS, MAX_LAYERS
 from nasx.arch.spec import ArchSpec
@@ -71,7 +71,7 @@ def encode(spec: ArchSpec) -> str:
 
 
 def _parse_value(text: str, f: dataclasses.Field) -> Any:
-    tp, _ = _base_type(f.type)
+    tp, _ = base_type(f.type)
     codes = f.metadata["codes"]
     if codes:
         for name, code in codes.items():
@@ -98,7 +98,7 @@ def _parse_fields(cls: type[Spec], tokens: list[str], where: str) -> Spec:
     for token in tokens:
         for f in fields:
             key = f.metadata["key"]
-            tp, _ = _base_type(f.type)
+            tp, _ = base_type(f.type)
             if tp is bool:
                 value = True if token == key else False if token == "no" + key else None
             elif token.startswith(key) and len(token) > len(key):

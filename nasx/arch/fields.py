@@ -55,7 +55,7 @@ POS_FLOAT: Check = (lambda v: math.isfinite(v) and v > 0, "must be a finite numb
 
 
 @functools.lru_cache(maxsize=None)
-def _base_type(annotation: str) -> tuple[type, bool]:
+def base_type(annotation: str) -> tuple[type, bool]:
     """Resolve a string annotation to (python type, optional?)."""
     tp = eval(annotation, {"tuple": tuple, "int": int, "float": float, "str": str, "bool": bool})  # noqa: S307
     optional = False
@@ -76,7 +76,7 @@ class Spec:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            tp, optional = _base_type(f.type) if isinstance(f.type, str) else (f.type, False)
+            tp, optional = base_type(f.type) if isinstance(f.type, str) else (f.type, False)
             name = f"{self.TYPE}.{f.name}" if self.TYPE else f.name
             if value is None and optional:
                 continue

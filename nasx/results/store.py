@@ -53,7 +53,7 @@ def repair_tail(run_dir: str | Path) -> str | None:
             f"the fragment is kept in {keep.name}")
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame = typed(frame, COLUMNS)
     frame["stage"] = frame["stage"].fillna("search")  # rows written before stages existed
     return frame
@@ -75,22 +75,22 @@ def _row_problem(row) -> str | None:
     return None
 
 
-def _rows(raw: bytes, path: Path, start: int = 0) -> pd.DataFrame:
+def parse_rows(raw: bytes, path: Path, start: int = 0) -> pd.DataFrame:
     """Typed rows of the log bytes `raw`, read from byte `start` of `path`; a torn last line (crash
     mid-write) is skipped, any other bad line is an error naming the file and the line."""
     rows = jsonl.parse_lines(raw, path, start, problem=_row_problem)
-    return _typed(pd.DataFrame(rows, columns=list(COLUMNS)))
+    return typed_frame(pd.DataFrame(rows, columns=list(COLUMNS)))
 
 
 def read_log(path: Path) -> pd.DataFrame:
     """Rows of a JSON-lines log, parsed in full (`load` reads the Parquet views and only the log's tail)."""
-    return _rows(path.read_bytes(), path)
+    return parse_rows(path.read_bytes(), path)
 
 
 def _read(run_dir: Path) -> tuple[pd.DataFrame, int]:
     log = run_dir / LOG
-    frame, end = views.read(run_dir, lambda raw, start: _rows(raw, log, start))
-    return (empty_frame() if frame is None else _typed(frame)), end
+    frame, end = views.read(run_dir, lambda raw, start: parse_rows(raw, log, start))
+    return (empty_frame() if frame is None else typed_frame(frame)), end
 
 
 def update_views(run_dir: str | Path) -> bool:
@@ -98,7 +98,7 @@ def update_views(run_dir: str | Path) -> bool:
     new rows once enough have gathered (`views.PART_ROWS`, `views.PART_S`). Returns whether it wrote."""
     run_dir = Path(run_dir)
     log = run_dir / LOG
-    return views.refresh(run_dir, lambda raw, start: _rows(raw, log, start), _typed)
+    return views.refresh(run_dir, lambda raw, start: parse_rows(raw, log, start), typed_frame)
 
 
 def write_views(run_dir: str | Path) -> None:
@@ -130,7 +130,7 @@ def compact_if_idle(run_dir: str | Path) -> bool:
 
 def empty_frame() -> pd.DataFrame:
     """A typed table with no rows."""
-    return _typed(pd.DataFrame(columns=list(COLUMNS)))
+    return typed_frame(pd.DataFrame(columns=list(COLUMNS)))
 
 
 def load(run_dir: str | Path) -> pd.DataFrame:
@@ -144,7 +144,7 @@ def load(run_dir: str | Path) -> pd.DataFrame:
     parquet = run_dir / PARQUET
     if parquet.is_file():
         try:
-            return _typed(pd.read_parquet(io.BytesIO(parquet.read_bytes())))  # one open: one whole view
+            return typed_frame(pd.read_parquet(io.BytesIO(parquet.read_bytes())))  # one open: one whole view
         except Exception as exc:  # pyarrow raises several types for a corrupted file
             raise ValueError(f"{parquet}: not a readable Parquet file ({type(exc).__name__})") from None
     raise ValueError(f"{run_dir}: no results table ({LOG} or {PARQUET})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import optuna
 
 from nasx.search.searchers import register
-from nasx.search.searchers._optuna import OptunaSearcher
+from nasx.search.searchers.optuna_study import OptunaSearcher
 
 
 @register("nsga2")

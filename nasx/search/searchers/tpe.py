@@ -5,13 +5,13 @@ from __future__ import annotations
 import optuna
 
 from nasx.search.searchers import register
-from nasx.search.searchers._optuna import OptunaSearcher
+from nasx.search.searchers.optuna_study import OptunaSearcher
 
 
 @register("tpe")
 class TPESearcher(OptunaSearcher):
     """`n_startup_trials` random proposals first, then TPE (Optuna's defaults otherwise); the sampler
-    reads at most the last `max_history` finished trials (see `_optuna`), so an ask costs no more at
+    reads at most the last `max_history` finished trials (see `optuna_study`), so an ask costs no more at
     trial 10,000 than at trial 1,000."""
 
     def __init__(self, space, *, n_startup_trials: int = 10, max_history: int | None = 1000, **options) -> None:
