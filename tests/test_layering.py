@@ -74,7 +74,7 @@ def test_readme_layout_names_every_module_and_folder():
     listed = _layout_paths()
     entries = [p for p in LIBRARY.iterdir() if p.name not in ("__init__.py", "__main__.py", "__pycache__")
                and not p.name.endswith(".egg-info")]
-    entries += [ROOT / d for d in ("analysis", "search_spaces", "conf", "experiments", "bench", "tests")]
+    entries += [ROOT / d for d in ("analysis", "search_spaces", "conf", "experiments", "bench", "tests", "docs")]
     missing = sorted(str(p.relative_to(ROOT)) for p in entries if str(p.relative_to(ROOT)) not in listed)
     assert not missing, f"README's layout section does not name {missing}"
 
@@ -88,3 +88,34 @@ def test_only_the_ray_adapter_imports_ray(path):
 def test_the_search_driver_and_evaluators_do_not_reach_ray():
     for path in [LIBRARY / "search" / "driver.py", *sorted((LIBRARY / "search" / "evaluators").glob("*.py"))]:
         assert not _under(_imports(path), "nasx.ray"), path
+
+
+def _docs_layout_rows() -> list[str]:
+    """The paths in the first column of docs/layout.md's tables."""
+    return re.findall(r"^\| `([^`]+)` \|", (ROOT / "docs" / "layout.md").read_text(), flags=re.M)
+
+
+def _every_module() -> set[str]:
+    """What docs/layout.md must name: every module file of the project's packages and folders (a package
+    by its folder, `pkg/`, which stands for its __init__.py), the links of nasx/, and the other folders."""
+    wanted = {f"nasx/{link}" for link in LINKED} | {"experiments/", "docs/", "tests/"}
+    for top in ("nasx", "analysis", "search_spaces", "conf", "bench"):
+        for path in (ROOT / top).rglob("*"):
+            rel = path.relative_to(ROOT)
+            if (top == "nasx" and rel.parts[1] in LINKED) or "__pycache__" in rel.parts or not path.is_file() \
+                    or path.suffix not in (".py", ".sh", ".typed"):
+                continue
+            wanted.add(f"{rel.parent}/" if path.name in ("__init__.py", "__main__.py") else str(rel))
+    return wanted
+
+
+def test_docs_layout_names_every_module():
+    missing = sorted(_every_module() - set(_docs_layout_rows()))
+    assert not missing, f"docs/layout.md does not name {missing}"
+
+
+def test_docs_layout_names_only_what_exists_once():
+    rows = _docs_layout_rows()
+    gone = sorted(p for p in rows if not (ROOT / p).exists())
+    assert not gone, f"docs/layout.md names what does not exist: {gone}"
+    assert len(rows) == len(set(rows)), sorted({p for p in rows if rows.count(p) > 1})

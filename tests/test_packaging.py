@@ -48,3 +48,19 @@ def test_the_installed_versions_meet_the_floors():
     for name, requirement in _declared().items():
         version = metadata.version(name)
         assert requirement.specifier.contains(version, prereleases=True), (name, version, str(requirement))
+
+
+def test_the_installed_dev_tools_meet_their_floors():
+    """pytest, setuptools and the documentation tools of the `dev` extra, as `make` installs them."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in map(Requirement, project["optional-dependencies"]["dev"]):
+        version = metadata.version(requirement.name)
+        assert requirement.specifier.contains(version, prereleases=True), (requirement.name, version, str(requirement))
+
+
+def test_the_licence_is_declared_and_shipped():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["license"] == "Apache-2.0" and project["license-files"] == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text()
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+    assert "END OF TERMS AND CONDITIONS" in text

@@ -27,7 +27,7 @@ def test_family_is_a_point_whatever_resolution_and_classes(space_name, family, r
 
 
 def test_timm_families_that_are_mnasnet_points_are_the_documented_ones():
-    """search_spaces/mnasnet.py and README list these timm networks as the space's points."""
+    """search_spaces/mnasnet.py and docs/search-spaces.md list these timm networks as the space's points."""
     for reference_widths, documented in ((True, {"efficientnet_b0", "efficientnet_lite0", "mnasnet_100",
                                                  "semnasnet_100", "mobilenetv2_100"}), (False, {"mobilenetv2_100"})):
         space = search_spaces.get("mnasnet", reference_widths=reference_widths)

@@ -10,7 +10,7 @@ import nasx
 from nasx import search_spaces
 from nasx.arch.spec import ArchSpec
 from nasx.search_spaces.base import Rejected
-from nasx.search_spaces.ray_tune import param_space
+from nasx.ray.domains import param_space
 
 SPACES = search_spaces.names()
 N_SAMPLES = 200

@@ -75,6 +75,11 @@ def test_the_wheel_is_what_runs(installed):
                                  "u.find_spec('analysis'), u.find_spec('search_spaces'))"],
                                 capture_output=True, text=True, cwd=work, env=env, check=True).stdout.split()
     assert importable == ["None", "None", "None"]   # no generic top-level names installed
+    licence = subprocess.run([str(python), "-c", "import importlib.metadata as m; d = m.distribution('nasx'); "
+                              "print(d.metadata['License-Expression']); "
+                              "print(*sorted(f.name for f in d.files if f.name == 'LICENSE'))"],
+                             capture_output=True, text=True, cwd=work, env=env, check=True).stdout.split()
+    assert licence == ["Apache-2.0", "LICENSE"]   # the SPDX licence and its file in the wheel's metadata
 
 
 def test_families_runs_from_outside_the_checkout(installed):
