@@ -74,11 +74,7 @@ def job_label(job: list[str], swept_keys: set[str]) -> str:
 
 def check_data(setup: SearchSetup) -> None:
     """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
-    from nasx import data
-
     spec = setup.data
-    if spec.name not in data.names():
-        raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(data.names())}")
     if spec.name in FILE_DATASETS:
         if not spec.root:
             raise ValueError(f"data.root is required for {spec.name} (add data.root=PATH)")

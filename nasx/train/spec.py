@@ -1,8 +1,10 @@
 """TrainSpec: every knob of a short training trial, as one frozen dataclass."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
+from nasx.checks import check, check_in, check_int, check_range, is_number
 from nasx.train import faults
 
 OPTIMIZERS = ("sgd", "adamw")
@@ -46,33 +48,24 @@ class TrainSpec:
     fault: str = ""
 
     def __post_init__(self) -> None:
-        def positive_int(name, value, minimum):
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(f"train.{name}={value!r}: must be an integer >= {minimum}")
-        positive_int("steps", self.steps, 0)
-        positive_int("epochs", self.epochs, 0 if self.steps else 1)
+        check_int("train.steps", self.steps, 0)
+        check_int("train.epochs", self.epochs, 0 if self.steps else 1)
         for name in ("batch_size", "eval_batch_size"):
-            positive_int(name, getattr(self, name), 1)
+            check_int(f"train.{name}", getattr(self, name), 1)
         for name in ("crop_pad", "eval_every", "threads", "seed"):
-            positive_int(name, getattr(self, name), 0)
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"train.optimizer={self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"train.schedule={self.schedule!r}: choose one of {', '.join(SCHEDULES)}")
-        if not self.lr > 0:
-            raise ValueError(f"train.lr={self.lr!r}: must be > 0")
-        for name, low, high in (("momentum", 0.0, 1.0), ("warmup_fraction", 0.0, 1.0), ("label_smoothing", 0.0, 1.0)):
-            value = getattr(self, name)
-            if not low <= value < high:
-                raise ValueError(f"train.{name}={value!r}: must be in [{low}, {high})")
-        if self.weight_decay < 0 or self.grad_clip < 0:
-            raise ValueError(f"train.weight_decay={self.weight_decay}, train.grad_clip={self.grad_clip}: must be >= 0")
-        if isinstance(self.timeout_s, bool) or not isinstance(self.timeout_s, (int, float)) or \
-                not 0 <= self.timeout_s < float("inf"):
-            raise ValueError(f"train.timeout_s={self.timeout_s!r}: must be a number of seconds >= 0 (0 = no limit)")
+            check_int(f"train.{name}", getattr(self, name), 0)
+        check_in("train.optimizer", self.optimizer, OPTIMIZERS)
+        check_in("train.schedule", self.schedule, SCHEDULES)
+        check_range("train.lr", self.lr, low=0, closed="(]")
+        for name in ("momentum", "warmup_fraction", "label_smoothing"):
+            check_range(f"train.{name}", getattr(self, name), 0.0, 1.0, closed="[)")
+        for name in ("weight_decay", "grad_clip"):
+            check_range(f"train.{name}", getattr(self, name), low=0)
+        check(is_number(self.timeout_s) and 0 <= self.timeout_s < math.inf, "train.timeout_s", self.timeout_s,
+              "must be a number of seconds >= 0 (0 = no limit)")
         faults.parse(self.fault)
-        if not (self.device == "cpu" or self.device.startswith("cuda")):
-            raise ValueError(f"train.device={self.device!r}: must be cpu or cuda[:N]")
+        check(isinstance(self.device, str) and (self.device == "cpu" or self.device.startswith("cuda")),
+              "train.device", self.device, "must be cpu or cuda[:N]")
 
     def to_dict(self) -> dict:
         return asdict(self)
