@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from nasx.cli import hydra_flags
-from nasx.cli.config import compose, default_run_dir, differences, flag, load_run_config, search_setup
+from nasx.cli.compose import compose, differences, load_run_config
+from nasx.cli.convert import default_run_dir, flag, search_setup
 from nasx.search.setup import SearchSetup, check
 
 FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
