@@ -21,11 +21,16 @@ class TrainSpec:
     `bf16` autocast and `channels_last` apply on CUDA only. `threads` > 0 fixes torch's CPU
     thread count. Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
     test accuracy only once, at the end. `timeout_s` > 0 stops a trial running longer (recorded as
-    failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`)."""
+    failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`).
+
+    The defaults are conf/train/proxy.yaml's (tests/test_defaults.py keeps them equal). `batch_size` is 64
+    because every number recorded with the default protocol was measured with 64: the `nasx train`
+    acceptance runs in README, the demo, and experiments/proxy_fidelity.md (whose step rungs count
+    batches of 64: one digits epoch is 19 steps)."""
 
     epochs: int = 10
     steps: int = 0
-    batch_size: int = 128
+    batch_size: int = 64
     eval_batch_size: int = 1024
     optimizer: str = "sgd"
     lr: float = 0.1
