@@ -36,6 +36,8 @@ CASES = [
     (["train", "resnet18", "objective.mode=pareto"], lambda tmp: Objective(mode="pareto")),
     (["train", "resnet18", "objective.metric=latency_ms"], lambda tmp: Objective(metric="latency_ms")),
     (["search", "data.name=mnist"], lambda tmp: DataSpec(name="mnist")),
+    (["search", "data=npz", "data.root=null"], lambda tmp: DataSpec(name="npz")),
+    (["train", "resnet18", "data=cifar10", "data.root=null"], lambda tmp: DataSpec(name="cifar10")),
     (["search", "budget=0"], lambda tmp: tiny_setup(tmp, budget=0)),
     (["search", "seed=-1"], lambda tmp: tiny_setup(tmp, seed=-1)),
     (["search", "seeds=0"], lambda tmp: tiny_setup(tmp, seeds=0)),

@@ -10,9 +10,9 @@ from pathlib import Path
 from nasx.cli import hydra_flags
 from nasx.cli.compose import compose, differences, load_run_config
 from nasx.cli.convert import default_run_dir, flag, search_setup
+from nasx.data import FILE_DATASETS
 from nasx.search.setup import SearchSetup, check
 
-FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
 RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "confirm", "logging")
 
 
@@ -77,8 +77,6 @@ def check_data(setup: SearchSetup) -> None:
     """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
     spec = setup.data
     if spec.name in FILE_DATASETS:
-        if not spec.root:
-            raise ValueError(f"data.root is required for {spec.name} (add data.root=PATH)")
         root = Path(spec.root).expanduser()
         if root.is_symlink() and not root.exists():
             raise ValueError(f"data.root={spec.root}: a broken symbolic link (to {os.readlink(root)}; dataset "

@@ -13,7 +13,7 @@ import importlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
-from nasx.checks import check, check_int, check_known
+from nasx.checks import check, check_int, check_known, require
 from nasx.lazy import attributes
 
 # name -> "module:function"; a loader (and torch) is imported when its data set is loaded
@@ -21,6 +21,7 @@ LOADERS = {"digits": "nasx.data.digits:load_digits", "mnist5k": "nasx.data.mnist
            "cifar10": "nasx.data.cifar10:load_cifar10",
            "imagefolder": "nasx.data.imagefolder:load_imagefolder", "npz": "nasx.data.npz:load_npz",
            "synthetic": "nasx.data.synthetic:load_synthetic"}
+FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # read from `root`, which they require
 _LAZY = {"Dataset": "nasx.data.dataset", "batch_crop": "nasx.data.augment", "batch_flip": "nasx.data.augment",
          "normalize": "nasx.data.augment"}
 
@@ -40,9 +41,9 @@ def names() -> list[str]:
 
 @dataclass(frozen=True)
 class DataSpec:
-    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/mnist5k/synthetic), the proxy
-    `resolution` and `channels`, the split `seed` and fractions (test_fraction is ignored where the
-    data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
+    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/mnist5k/synthetic, required by
+    FILE_DATASETS), the proxy `resolution` and `channels`, the split `seed` and fractions (test_fraction is
+    ignored where the data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
 
     name: str = "digits"
     root: str | None = None
@@ -55,6 +56,8 @@ class DataSpec:
 
     def __post_init__(self) -> None:
         check_arguments(self.name, self.resolution, self.channels)
+        require(self.name not in FILE_DATASETS or bool(self.root),
+                f"data.root is required for {self.name} (add data.root=PATH)")
 
     def load(self):
         """The data set, a `nasx.data.Dataset`."""
@@ -87,5 +90,5 @@ def load(name: str, root: str | None = None, *, resolution: int = 16, channels: 
         raise
 
 
-__all__ = ["DataSpec", "Dataset", "LOADERS", "batch_crop", "batch_flip", "check_arguments", "load", "loader", "names",
-           "normalize"]
+__all__ = ["DataSpec", "Dataset", "FILE_DATASETS", "LOADERS", "batch_crop", "batch_flip", "check_arguments", "load",
+           "loader", "names", "normalize"]
