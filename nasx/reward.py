@@ -9,8 +9,9 @@ and cost are always recorded with the reward, so any run can be re-scored under 
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, replace
+
+from nasx.checks import check, check_in, check_positive, require
 
 MODES = ("reward", "multi")
 METRICS = ("macs", "params", "latency_ms")
@@ -19,12 +20,9 @@ SCALES = ("full", "proxy")
 
 def reward(acc: float, cost: float, target: float, alpha: float = -0.07, beta: float = -0.07) -> float:
     """acc * (cost / target) ** w with w = alpha when cost <= target, else beta (MnasNet)."""
-    if not target > 0 or not math.isfinite(target):
-        raise ValueError(f"target={target!r}: must be a positive finite number")
-    if not cost > 0 or not math.isfinite(cost):
-        raise ValueError(f"cost={cost!r}: must be a positive finite number")
-    if not 0.0 <= acc <= 1.0:
-        raise ValueError(f"acc={acc!r}: must be an accuracy in [0, 1]")
+    check_positive("target", target)
+    check_positive("cost", cost)
+    check(0.0 <= acc <= 1.0, "acc", acc, "must be an accuracy in [0, 1]")
     w = alpha if cost <= target else beta
     return acc * (cost / target) ** w
 
@@ -45,16 +43,12 @@ class Objective:
     scale: str = "full"
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"objective.mode={self.mode!r}: choose one of {', '.join(MODES)}")
-        if self.metric not in METRICS:
-            raise ValueError(f"objective.metric={self.metric!r}: choose one of {', '.join(METRICS)}")
-        if self.scale not in SCALES:
-            raise ValueError(f"objective.scale={self.scale!r}: choose one of {', '.join(SCALES)}")
-        if not self.target > 0 or not math.isfinite(self.target):
-            raise ValueError(f"objective.target={self.target!r}: must be a positive finite number")
-        if self.metric == "latency_ms" and self.scale == "full":
-            raise ValueError("objective: latency_ms is measured on the trained network; use scale=proxy")
+        check_in("objective.mode", self.mode, MODES)
+        check_in("objective.metric", self.metric, METRICS)
+        check_in("objective.scale", self.scale, SCALES)
+        check_positive("objective.target", self.target)
+        require(not (self.metric == "latency_ms" and self.scale == "full"),
+                "objective: latency_ms is measured on the trained network; use scale=proxy")
 
     def score(self, acc: float, cost: float) -> float | tuple[float, float]:
         """reward(...) in "reward" mode, (acc, cost) in "multi" mode."""

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from nasx.analysis import demo
-from nasx.cli import config
+from nasx.cli.compose import compose
 from nasx.cli.main import main
 from tests.analysis_rows import write_run
 from tests.test_analysis_fidelity import as_rows, study
@@ -19,14 +19,14 @@ def write_config(run_dir, cfg):
 @pytest.fixture(scope="module")
 def fidelity_dir(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("fid") / "fidelity"
-    cfg = config.compose("fidelity", ["experiment=fidelity_mnasnet", "fidelity.rungs=[1,3]", "fidelity.n_boot=100"])
+    cfg = compose("fidelity", ["experiment=fidelity_mnasnet", "fidelity.rungs=[1,3]", "fidelity.n_boot=100"])
     write_config(run_dir, cfg)
     return write_run(run_dir, as_rows(study()))
 
 
 def search_with(tmp_path, *overrides):
     run_dir = demo.search_run(tmp_path / "search", trials=8, failed=0)
-    write_config(run_dir, config.compose("search", ["experiment=effnet_b0_search", *overrides]))
+    write_config(run_dir, compose("search", ["experiment=effnet_b0_search", *overrides]))
     return run_dir
 
 

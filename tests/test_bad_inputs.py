@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasx.cli import config
+from nasx.cli import compose
 from nasx.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,7 @@ def _run_config(text: str):
 
 
 def _good_run_config():
-    cfg = config.compose("search", ["smoke=true"])
+    cfg = compose.compose("search", ["smoke=true"])
     cfg["run_dir"] = "run"
     return cfg
 
@@ -408,8 +408,8 @@ def test_there_are_at_least_90_distinct_cases():
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
     name, argv, message = case[:3]
     make = case[3] if len(case) > 3 else None
-    shutil.copytree(config.CONF_DIR, tmp_path / "conf")
-    monkeypatch.setattr(config, "CONF_DIR", tmp_path / "conf")
+    shutil.copytree(compose.CONF_DIR, tmp_path / "conf")
+    monkeypatch.setattr(compose, "CONF_DIR", tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
     holder = make(tmp_path) if make else None
     for key, value in (holder.items() if isinstance(holder, dict) else ()):

@@ -8,7 +8,7 @@ import yaml
 
 import nasx
 from nasx import results
-from nasx.cli.config import compose
+from nasx.cli.compose import compose
 from nasx.cli.confirm_cmd import confirm_setup
 from nasx.cli.main import main
 from nasx.search.confirm import confirm_configs

@@ -7,7 +7,8 @@ import torch
 
 import nasx
 from nasx import results
-from nasx.cli.config import load_run_config, search_setup
+from nasx.cli.compose import load_run_config
+from nasx.cli.convert import search_setup
 from nasx.cli.main import main
 from nasx.train import accuracy
 

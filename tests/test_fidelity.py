@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasx import search_spaces
-from nasx.cli import config
+from nasx.cli.compose import CONF_DIR, compose
 from nasx.cli.fidelity_cmd import fidelity_setup
 from nasx.cli.main import main
 from nasx.complexity import complexity
@@ -18,11 +18,11 @@ SHAPE = {"resolution": 8, "num_classes": 10, "channels": 3}
 
 
 def setup_of(*overrides):
-    return fidelity_setup(config.compose("fidelity", list(overrides)))
+    return fidelity_setup(compose("fidelity", list(overrides)))
 
 
 def test_presets_compose_with_the_demo_protocol():
-    assert sorted(p.stem for p in (Path(config.CONF_DIR) / "experiment").glob("fidelity_*.yaml")) == [
+    assert sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("fidelity_*.yaml")) == [
         "fidelity_mnasnet", "fidelity_mnist5k"]
     setup, fspec = setup_of("experiment=fidelity_mnasnet")
     assert (setup.space.name, setup.data.name, setup.train.epochs, setup.train.batch_size) == ("mnasnet", "digits", 10, 64)

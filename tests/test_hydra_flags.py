@@ -4,7 +4,7 @@ import os
 import pytest
 import yaml
 
-from nasx.cli import config
+from nasx.cli.compose import CONF_DIR, compose, search_path
 from nasx.cli.main import main
 
 PRESET = "# @package _global_\ndefaults:\n  - override /space: tiny\nbudget: 7\nname: mine\n"
@@ -30,22 +30,22 @@ def no_env(monkeypatch):
 
 
 def test_a_user_preset_and_space_extend_the_shipped_groups(user_dir):
-    cfg = config.compose("search", ["experiment=my_search"], [str(user_dir)])
+    cfg = compose("search", ["experiment=my_search"], [str(user_dir)])
     assert (cfg["name"], cfg["budget"], cfg["space"]["macs"]) == ("mine", 7, [1.0e8, 3.0e8])
     assert cfg["search"]["name"] == "random"   # the shipped groups are still there
 
 
 def test_a_user_file_wins_over_the_shipped_one(user_dir):
-    assert config.compose("search", ["space=regnet"], [str(user_dir)])["space"]["macs"] == [2.0e8, 4.0e8]
-    shipped = yaml.safe_load((config.CONF_DIR / "space" / "regnet.yaml").read_text())
-    assert config.compose("search", ["space=regnet"])["space"]["macs"] == shipped.get("macs")
+    assert compose("search", ["space=regnet"], [str(user_dir)])["space"]["macs"] == [2.0e8, 4.0e8]
+    shipped = yaml.safe_load((CONF_DIR / "space" / "regnet.yaml").read_text())
+    assert compose("search", ["space=regnet"])["space"]["macs"] == shipped.get("macs")
 
 
 def test_a_user_primary_config_replaces_the_shipped_one(tmp_path):
-    (tmp_path / "search.yaml").write_text((config.CONF_DIR / "search.yaml").read_text().replace(
+    (tmp_path / "search.yaml").write_text((CONF_DIR / "search.yaml").read_text().replace(
         "budget: 20 ", "budget: 5 "))
-    assert config.compose("search", [])["budget"] == 20
-    assert config.compose("search", [], [str(tmp_path)])["budget"] == 5
+    assert compose("search", [])["budget"] == 20
+    assert compose("search", [], [str(tmp_path)])["budget"] == 5
 
 
 def test_config_dir_comes_before_the_environment_path_in_order(tmp_path, user_dir, monkeypatch):
@@ -54,10 +54,10 @@ def test_config_dir_comes_before_the_environment_path_in_order(tmp_path, user_di
         (d / "experiment").mkdir(parents=True)
         (d / "experiment" / "pick.yaml").write_text(f"# @package _global_\nbudget: {budget}\n")
     monkeypatch.setenv("NASX_CONFIG_PATH", os.pathsep.join(["", str(second), str(user_dir)]))
-    assert config.compose("search", ["experiment=pick"])["budget"] == 4
-    assert config.compose("search", ["experiment=my_search"])["budget"] == 7
-    assert config.compose("search", ["experiment=pick"], [str(first)])["budget"] == 3
-    assert [d.source for d in config.search_path([str(first)])] == ["--config-dir", "NASX_CONFIG_PATH",
+    assert compose("search", ["experiment=pick"])["budget"] == 4
+    assert compose("search", ["experiment=my_search"])["budget"] == 7
+    assert compose("search", ["experiment=pick"], [str(first)])["budget"] == 3
+    assert [d.source for d in search_path([str(first)])] == ["--config-dir", "NASX_CONFIG_PATH",
                                                                      "NASX_CONFIG_PATH", "nasx"]
 
 
@@ -65,7 +65,7 @@ def test_cfg_job_prints_the_composed_config_and_exits_0(user_dir, capsys):
     assert main(["search", "--config-dir", str(user_dir), "experiment=my_search", "seed=3", "--cfg", "job"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     assert (printed["budget"], printed["seed"], printed["name"]) == (7, 3, "mine")
-    assert printed == config.compose("search", ["experiment=my_search", "seed=3"], [str(user_dir)])
+    assert printed == compose("search", ["experiment=my_search", "seed=3"], [str(user_dir)])
     assert main(["train", "resnet18", "train.epochs=4", "--cfg", "job", "--package", "train"]) == 0
     printed = yaml.safe_load(capsys.readouterr().out)
     assert printed["epochs"] == 4 and "data" not in printed
@@ -80,7 +80,7 @@ def test_info_shows_the_search_path_choices_and_options(user_dir, capsys):
     assert main(["search", "--config-dir", str(user_dir), "experiment=my_search", "--info"]) == 0
     out = capsys.readouterr().out
     path = out.split("Primary config")[0]
-    assert path.index(str(user_dir)) < path.index(str(config.CONF_DIR))
+    assert path.index(str(user_dir)) < path.index(str(CONF_DIR))
     choices = dict(line.split()[:2] for line in out.split("Defaults list")[1].split("\n\n")[0].splitlines()[3:])
     assert choices["space"] == "tiny" and choices["experiment"] == "my_search" and choices["search"] == "random"
     space_row = next(line for line in out.split("Groups and their options")[1].splitlines()
@@ -89,24 +89,24 @@ def test_info_shows_the_search_path_choices_and_options(user_dir, capsys):
 
 
 def test_gpus_per_trial_imply_cuda_unless_the_device_is_set():
-    assert config.compose("search", [])["train"]["device"] == "cpu"
-    assert config.compose("search", ["resources=gpu_shared"])["train"]["device"] == "cuda"
-    assert config.compose("search", ["resources=gpu_shared", "train.device=cpu"])["train"]["device"] == "cpu"
-    assert config.compose("search", ["resources.gpus_per_trial=1", "train.device=cuda:1"])["train"]["device"] == \
+    assert compose("search", [])["train"]["device"] == "cpu"
+    assert compose("search", ["resources=gpu_shared"])["train"]["device"] == "cuda"
+    assert compose("search", ["resources=gpu_shared", "train.device=cpu"])["train"]["device"] == "cpu"
+    assert compose("search", ["resources.gpus_per_trial=1", "train.device=cuda:1"])["train"]["device"] == \
         "cuda:1"
-    assert config.compose("train", [])["train"]["device"] == "cpu"
+    assert compose("train", [])["train"]["device"] == "cpu"
 
 
 def test_ray_address_attaches_unless_the_cluster_is_chosen(monkeypatch):
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.5:6379")
-    assert config.compose("search", [])["cluster"]["address"] == "10.0.0.5:6379"
-    assert config.compose("fidelity", [])["cluster"]["address"] == "10.0.0.5:6379"
-    assert config.compose("search", ["cluster=local"])["cluster"]["address"] is None
-    assert config.compose("search", ["cluster=attach"])["cluster"]["address"] == "10.0.0.5:6379"   # as Ray reads auto
-    assert config.compose("search", ["cluster.address=1.2.3.4:6379"])["cluster"]["address"] == "1.2.3.4:6379"
+    assert compose("search", [])["cluster"]["address"] == "10.0.0.5:6379"
+    assert compose("fidelity", [])["cluster"]["address"] == "10.0.0.5:6379"
+    assert compose("search", ["cluster=local"])["cluster"]["address"] is None
+    assert compose("search", ["cluster=attach"])["cluster"]["address"] == "10.0.0.5:6379"   # as Ray reads auto
+    assert compose("search", ["cluster.address=1.2.3.4:6379"])["cluster"]["address"] == "1.2.3.4:6379"
     monkeypatch.setenv("RAY_ADDRESS", "")
-    assert config.compose("search", [])["cluster"]["address"] is None
-    assert config.compose("search", ["cluster=attach"])["cluster"]["address"] == "auto"
+    assert compose("search", [])["cluster"]["address"] is None
+    assert compose("search", ["cluster=attach"])["cluster"]["address"] == "auto"
 
 
 COMPLETE = """source {script}
@@ -133,7 +133,7 @@ def test_bash_completion_completes_commands_flags_and_group_options(user_dir, tm
     script.write_text(capsys.readouterr().out)
     done = subprocess.run(["bash", "-c", COMPLETE.format(script=script)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    spaces = sorted(p.stem for p in (config.CONF_DIR / "space").glob("*.yaml")) + ["tiny"]
-    objectives = sorted(p.stem for p in (config.CONF_DIR / "objective").glob("*.yaml"))
+    spaces = sorted(p.stem for p in (CONF_DIR / "space").glob("*.yaml")) + ["tiny"]
+    objectives = sorted(p.stem for p in (CONF_DIR / "objective").glob("*.yaml"))
     assert done.stdout.splitlines() == ["search", " ".join(f"space={s}" for s in sorted(set(spaces))), "tiny",
                                         " ".join(f"objective={o}" for o in objectives), ""]

@@ -14,7 +14,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
 from nasx import results, search_spaces
-from nasx.cli import config
+from nasx.cli.compose import compose
 from nasx.cli.main import main
 from nasx.results.optuna_journal import JOURNAL, Journal, study_name, write
 from nasx.search_spaces.params import Choice, FloatRange, IntRange
@@ -155,7 +155,7 @@ def test_visualization_matplotlib_plots_the_completed_values(tmp_path):
 
 
 def _run_dir(tmp_path):
-    cfg = config.compose("search", ["smoke=true"])
+    cfg = compose("search", ["smoke=true"])
     cfg["run_dir"] = str(tmp_path / "run")
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "config.yaml").write_text(yaml.safe_dump(cfg))

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from nasx import results
-from nasx.cli.config import CONF_DIR, load_run_config
+from nasx.cli.compose import CONF_DIR, load_run_config
 from nasx.cli.main import main
 from nasx.search.setup import SMOKE_BUDGET
 

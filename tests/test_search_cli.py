@@ -6,13 +6,13 @@ import pytest
 import yaml
 
 from nasx import search_spaces
-from nasx.cli import config, search_cmd
+from nasx.cli import compose, convert, search_cmd
 from nasx.cli.main import main
 from nasx.search import searchers
 from nasx.search import setup as search_setup_module
 from nasx.search.setup import SMOKE_BUDGET
 
-CONF = Path(config.CONF_DIR)
+CONF = Path(compose.CONF_DIR)
 PRESETS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml")
                  if not p.stem.startswith("fidelity_"))  # fidelity_*: nasx fidelity presets
 
@@ -34,7 +34,7 @@ def launched(monkeypatch):
 
 
 def setup_of(*overrides):
-    return config.search_setup(config.compose("search", list(overrides)))
+    return convert.search_setup(compose.compose("search", list(overrides)))
 
 
 def test_groups_match_the_registries():
@@ -45,7 +45,7 @@ def test_groups_match_the_registries():
 
 
 def test_one_proxy_spec():
-    assert config.ProxySpec is search_setup_module.ProxySpec
+    assert convert.ProxySpec is search_setup_module.ProxySpec
 
 
 def test_defaults():
@@ -118,12 +118,12 @@ def test_command_line_group_wins_over_the_preset():
 
 
 def test_unknown_keys_are_named_by_their_path():
-    cfg = config.compose("search", [])
+    cfg = compose.compose("search", [])
     cfg["space"]["bogus"] = 1
     with pytest.raises(ValueError, match=r"^space: unknown key\(s\) bogus"):
-        config.search_setup(cfg)
+        convert.search_setup(cfg)
     with pytest.raises(ValueError, match=r"^unknown key\(s\) extra"):
-        config.search_setup({**config.compose("search", []), "extra": 1})
+        convert.search_setup({**compose.compose("search", []), "extra": 1})
 
 
 BAD = [
@@ -283,7 +283,7 @@ def test_search_resume_true_repeats_the_original_overrides(tmp_path, launched):
 
 def test_apply_overrides_changes_values_only():
     cfg = {"budget": 3, "space": {"name": "mnasnet", "macs": None}, "references": []}
-    out = config.apply_overrides(cfg, ["budget=9", "space.macs=[1e8,4e8]", "references=[resnet50]", "+seed=2"])
+    out = compose.apply_overrides(cfg, ["budget=9", "space.macs=[1e8,4e8]", "references=[resnet50]", "+seed=2"])
     assert out == {"budget": 9, "space": {"name": "mnasnet", "macs": [1e8, 4e8]}, "references": ["resnet50"],
                    "seed": 2}
     assert cfg["budget"] == 3
@@ -292,5 +292,5 @@ def test_apply_overrides_changes_values_only():
 def test_differences_name_the_paths():
     a = {"budget": 1, "space": {"name": "regnet", "macs": [1, 2]}, "seed": 0}
     b = {"budget": 2, "space": {"name": "anynet", "macs": [1, 2]}, "seed": 0, "x": 1}
-    assert config.differences(a, b) == ["budget", "space.name", "x"]
-    assert config.differences(a, b, ignore=("budget",)) == ["space.name", "x"]
+    assert compose.differences(a, b) == ["budget", "space.name", "x"]
+    assert compose.differences(a, b, ignore=("budget",)) == ["space.name", "x"]

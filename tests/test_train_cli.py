@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nasx.cli.config import CONF_DIR, compose, train_setup
+from nasx.cli.compose import CONF_DIR, compose
+from nasx.cli.convert import train_setup
 from nasx.cli.main import main
 
 TINY = "res16_cls10|stem:cn_r1_k3_s1_c8|ir_r1_k3_s2_e2_c16|head:c32"

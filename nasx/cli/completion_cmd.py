@@ -40,12 +40,12 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
 
 
 def script(config_dirs: list[str] = ()) -> str:
-    from nasx.cli import config
+    from nasx.cli import compose
     from nasx.cli.config_path import default_groups, groups, primary, search_path
     from nasx.cli.main import parser
 
     sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
-    dirs = search_path(config_dirs, config.CONF_DIR)
+    dirs = search_path(config_dirs, compose.CONF_DIR)
     found = groups(dirs)
     cases = []
     for name, command in sorted(sub.choices.items()):

@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
 
 def confirm_setup(run_dir: str, overrides: list[str] = (), config_dirs: list[str] = ()):
     """The search's SearchSetup with its confirmation stage as configured and overridden."""
-    from nasx.cli.config import apply_overrides, compose, load_run_config, search_setup
+    from nasx.cli.compose import apply_overrides, compose, load_run_config
+    from nasx.cli.convert import search_setup
     from nasx.search.setup import confirm_train
 
     cfg = load_run_config(run_dir)

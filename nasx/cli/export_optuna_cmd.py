@@ -21,7 +21,8 @@ def add_parser(sub) -> None:
 
 def run_setup(run_dir: str):
     """The SearchSetup of a run from its config.yaml (a fidelity run's as the search it draws)."""
-    from nasx.cli.config import load_run_config, search_setup
+    from nasx.cli.compose import load_run_config
+    from nasx.cli.convert import search_setup
     from nasx.cli.fidelity_cmd import search_cfg
 
     cfg = load_run_config(run_dir)

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nasx.cli import hydra_flags
-from nasx.cli.config import compose, differences, load_run_config, search_setup, to_dataclass
+from nasx.cli.compose import compose, differences, load_run_config
+from nasx.cli.convert import search_setup, to_dataclass
 from nasx.cli.search_cmd import check_data, check_device, check_fresh
 from nasx.search.setup import SearchSetup, check
 

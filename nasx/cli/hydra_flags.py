@@ -1,5 +1,5 @@
 """Hydra's own flags on the commands that compose a config: `--config-dir DIR`, `--cfg job [--package KEY]`,
-`--info`. nasx composes with Hydra's compose API (nasx.cli.config), so the flags are implemented here."""
+`--info`. nasx composes with Hydra's compose API (nasx.cli.compose), so the flags are implemented here."""
 from __future__ import annotations
 
 import argparse
@@ -41,7 +41,7 @@ def cfg_text(config_name: str, overrides: Sequence[str], config_dirs: Sequence[s
     """The composed config (or one key of it) as YAML."""
     import yaml
 
-    from nasx.cli.config import compose
+    from nasx.cli.compose import compose
 
     cfg = compose(config_name, overrides, config_dirs)
     value = _section(cfg, package) if package else cfg
@@ -53,12 +53,12 @@ def cfg_text(config_name: str, overrides: Sequence[str], config_dirs: Sequence[s
 def info_text(config_name: str, overrides: Sequence[str], config_dirs: Sequence[str]) -> str:
     """Hydra-style information: the config search path, where the primary config comes from, the option
     chosen in each group (the defaults list after the overrides) and every group's options."""
-    from nasx.cli import config
+    from nasx.cli import compose
     from nasx.cli.config_path import default_groups, groups, primary, search_path
     from nasx.table import render
 
-    dirs = search_path(config_dirs, config.CONF_DIR)
-    _, choices = config.compose_with_choices(config_name, overrides, config_dirs)
+    dirs = search_path(config_dirs, compose.CONF_DIR)
+    _, choices = compose.compose_with_choices(config_name, overrides, config_dirs)
     names = {d: f"{i}" for i, d in enumerate(dirs, 1)}
     source = primary(dirs, config_name)
     order = default_groups(source.path / f"{config_name}.yaml")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasx.cli import search_cmd
-from nasx.cli.config import apply_overrides, implied, load_run_config, search_setup
+from nasx.cli.compose import apply_overrides, load_run_config
+from nasx.cli.convert import implied, search_setup
 
 
 def add_parser(sub) -> None:

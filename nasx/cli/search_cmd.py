@@ -8,10 +8,11 @@ import time
 from pathlib import Path
 
 from nasx.cli import hydra_flags
-from nasx.cli.config import compose, default_run_dir, differences, flag, load_run_config, search_setup
+from nasx.cli.compose import compose, differences, load_run_config
+from nasx.cli.convert import default_run_dir, flag, search_setup
+from nasx.data import FILE_DATASETS
 from nasx.search.setup import SearchSetup, check
 
-FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # datasets read from data.root
 RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "confirm", "logging")
 
 
@@ -74,14 +75,8 @@ def job_label(job: list[str], swept_keys: set[str]) -> str:
 
 def check_data(setup: SearchSetup) -> None:
     """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
-    from nasx import data
-
     spec = setup.data
-    if spec.name not in data.names():
-        raise ValueError(f"unknown dataset {spec.name!r}; choose one of {', '.join(data.names())}")
     if spec.name in FILE_DATASETS:
-        if not spec.root:
-            raise ValueError(f"data.root is required for {spec.name} (add data.root=PATH)")
         root = Path(spec.root).expanduser()
         if root.is_symlink() and not root.exists():
             raise ValueError(f"data.root={spec.root}: a broken symbolic link (to {os.readlink(root)}; dataset "

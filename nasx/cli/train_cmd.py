@@ -88,7 +88,8 @@ def run(args) -> int:
     if hydra_flags.shown(args, "train"):
         return 0
     from nasx.arch.codec import encode
-    from nasx.cli.config import compose, train_setup
+    from nasx.cli.compose import compose
+    from nasx.cli.convert import train_setup
     from nasx.complexity import complexity
     from nasx.evaluation import evaluate_candidate
 

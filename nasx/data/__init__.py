@@ -13,6 +13,7 @@ import importlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+from nasx.checks import check, check_int, check_known, require
 from nasx.lazy import attributes
 
 # name -> "module:function"; a loader (and torch) is imported when its data set is loaded
@@ -20,6 +21,7 @@ LOADERS = {"digits": "nasx.data.digits:load_digits", "mnist5k": "nasx.data.mnist
            "cifar10": "nasx.data.cifar10:load_cifar10",
            "imagefolder": "nasx.data.imagefolder:load_imagefolder", "npz": "nasx.data.npz:load_npz",
            "synthetic": "nasx.data.synthetic:load_synthetic"}
+FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # read from `root`, which they require
 _LAZY = {"Dataset": "nasx.data.dataset", "batch_crop": "nasx.data.augment", "batch_flip": "nasx.data.augment",
          "normalize": "nasx.data.augment"}
 
@@ -39,9 +41,9 @@ def names() -> list[str]:
 
 @dataclass(frozen=True)
 class DataSpec:
-    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/mnist5k/synthetic), the proxy
-    `resolution` and `channels`, the split `seed` and fractions (test_fraction is ignored where the
-    data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
+    """What to load: `name` (a key of LOADERS), `root` (path, None for digits/mnist5k/synthetic, required by
+    FILE_DATASETS), the proxy `resolution` and `channels`, the split `seed` and fractions (test_fraction is
+    ignored where the data has an official test split), and loader-specific `options` (e.g. hflip for npz)."""
 
     name: str = "digits"
     root: str | None = None
@@ -52,6 +54,11 @@ class DataSpec:
     test_fraction: float = 0.2
     options: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        check_arguments(self.name, self.resolution, self.channels)
+        require(self.name not in FILE_DATASETS or bool(self.root),
+                f"data.root is required for {self.name} (add data.root=PATH)")
+
     def load(self):
         """The data set, a `nasx.data.Dataset`."""
         return load(self.name, self.root, resolution=self.resolution, channels=self.channels, seed=self.seed,
@@ -61,15 +68,17 @@ class DataSpec:
         return asdict(self)
 
 
+def check_arguments(name: str, resolution: int, channels: int) -> None:
+    """What every data set takes: a registered `name`, a positive `resolution`, 1 or 3 `channels`."""
+    check_known("dataset", name, LOADERS)
+    check_int("resolution", resolution, 1)
+    check(channels in (1, 3), "channels", channels, "must be 1 or 3")
+
+
 def load(name: str, root: str | None = None, *, resolution: int = 16, channels: int = 3, seed: int = 0,
          val_fraction: float = 0.1, test_fraction: float = 0.2, **options):
     """The named dataset (a `Dataset`) at `resolution` x `resolution` with `channels` channels, split by `seed`."""
-    if name not in LOADERS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)}")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
-        raise ValueError(f"resolution={resolution!r}: must be a positive integer")
-    if channels not in (1, 3):
-        raise ValueError(f"channels={channels!r}: must be 1 or 3")
+    check_arguments(name, resolution, channels)
     if name == "cifar10":
         test_fraction = 0.0
     try:
@@ -81,4 +90,5 @@ def load(name: str, root: str | None = None, *, resolution: int = 16, channels: 
         raise
 
 
-__all__ = ["DataSpec", "Dataset", "LOADERS", "batch_crop", "batch_flip", "load", "loader", "names", "normalize"]
+__all__ = ["DataSpec", "Dataset", "FILE_DATASETS", "LOADERS", "batch_crop", "batch_flip", "check_arguments", "load",
+           "loader", "names", "normalize"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from nasx.checks import check, check_bool, check_in, check_int, check_range, is_int, require
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 
 UNITS = ("epochs", "steps")
@@ -27,31 +28,22 @@ class FidelitySpec:
     n_boot: int = 1000
 
     def __post_init__(self) -> None:
-        def integer(name, value, low):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"fidelity.{name}={value!r}: must be an integer >= {low}")
-        integer("archs", self.archs, 2)
-        integer("seeds", self.seeds, 1)
-        integer("zero_cost_batch", self.zero_cost_batch, 2)
-        integer("n_boot", self.n_boot, 10)
+        check_int("fidelity.archs", self.archs, 2)
+        check_int("fidelity.seeds", self.seeds, 1)
+        check_int("fidelity.zero_cost_batch", self.zero_cost_batch, 2)
+        check_int("fidelity.n_boot", self.n_boot, 10)
         rungs = self.rungs
-        if not isinstance(rungs, (list, tuple)) or not all(
-                isinstance(r, int) and not isinstance(r, bool) and r > 0 for r in rungs):
-            raise ValueError(f"fidelity.rungs={rungs!r}: must be a list of positive whole budgets, e.g. [1, 3, 10]")
-        if len(rungs) < 2:
-            raise ValueError(f"fidelity.rungs={list(rungs)}: needs at least two rungs (cheaper budgets and the "
-                             "reference they are ranked against)")
-        if any(b <= a for a, b in zip(rungs, rungs[1:])):
-            raise ValueError(f"fidelity.rungs={list(rungs)}: must increase, cheapest first")
+        check(isinstance(rungs, (list, tuple)) and all(is_int(r) and r > 0 for r in rungs), "fidelity.rungs", rungs,
+              "must be a list of positive whole budgets, e.g. [1, 3, 10]")
+        require(len(rungs) >= 2, f"fidelity.rungs={list(rungs)}: needs at least two rungs (cheaper budgets and "
+                "the reference they are ranked against)")
+        require(all(b > a for a, b in zip(rungs, rungs[1:])), f"fidelity.rungs={list(rungs)}: must increase, "
+                "cheapest first")
         object.__setattr__(self, "rungs", tuple(rungs))
-        if self.unit not in UNITS:
-            raise ValueError(f"fidelity.unit={self.unit!r}: choose one of {', '.join(UNITS)}")
-        if not isinstance(self.zero_cost, bool):
-            raise ValueError(f"fidelity.zero_cost={self.zero_cost!r}: must be true or false")
-        if not 0 < self.target_rho <= 1:
-            raise ValueError(f"fidelity.target_rho={self.target_rho!r}: must be in (0, 1]")
-        if not 0 < self.top_fraction < 1:
-            raise ValueError(f"fidelity.top_fraction={self.top_fraction!r}: must be in (0, 1)")
+        check_in("fidelity.unit", self.unit, UNITS)
+        check_bool("fidelity.zero_cost", self.zero_cost)
+        check_range("fidelity.target_rho", self.target_rho, 0, 1, closed="(]")
+        check_range("fidelity.top_fraction", self.top_fraction, 0, 1, closed="()")
 
     def label(self, budget: int) -> str:
         """The rung label of a training budget, as in the results' `rung` column: `epochs=3`, `steps=100`."""

@@ -1,6 +1,7 @@
 """Cluster addresses: what `cluster.address` and RAY_ADDRESS may hold, and whether a cluster answers there."""
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -14,6 +15,17 @@ def refuse_client(address: str, where: str) -> None:
     if address.startswith("ray://"):
         raise ValueError(f"{where}={address}: Ray Client (ray://) addresses are not supported; run nasx on a "
                          f"node of the cluster with cluster.address=auto or HOST:PORT (the GCS address)")
+
+
+def environment_address(address: str | None, *, chosen: bool) -> str | None:
+    """The cluster address a run uses: with RAY_ADDRESS set in the environment, `address` null and no
+    cluster chosen on the command line means that address, and `auto` means it too (as Ray resolves
+    `auto`); otherwise `address` as it is."""
+    env = os.environ.get(RAY_ADDRESS_ENV, "").strip()
+    if env and (address == "auto" or (address is None and not chosen)):
+        refuse_client(env, RAY_ADDRESS_ENV)
+        return env
+    return address
 
 
 def check_reachable(address: str) -> None:

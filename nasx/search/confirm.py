@@ -21,7 +21,7 @@ from nasx.arch.codec import decode
 from nasx.ranking.seeds import seed_trial_id
 from nasx.ranking.stages import SEARCH, search_ranking, stage_rows
 from nasx.results.lookup import weights_path
-from nasx.search.setup import SearchSetup, check_confirm, confirm_train
+from nasx.search.setup import SearchSetup, confirm_train
 from nasx.search.summary import confirmed_summary
 from nasx.search.configs import trial_config
 from nasx.search.rows import training_key
@@ -74,7 +74,6 @@ def _networks(setup: SearchSetup, frame: pd.DataFrame, out) -> list[dict]:
 def confirm_configs(setup: SearchSetup, frame: pd.DataFrame, *,
                     out: Callable[[str], None] = log.lines("confirm")) -> list[dict]:
     """One trial config per confirmed network and seed (ids `confirm-s0003`, `confirm-s0003@s1`, ...)."""
-    check_confirm(setup)
     train, rung = dict(setup.confirm.train), rung_label(setup)
     configs = []
     for net in _networks(setup, frame, out):

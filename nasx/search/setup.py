@@ -1,9 +1,11 @@
 """A search as plain values: what to search, how to train and score, where to run, and checks on it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nasx import checks
 from nasx.data import DataSpec
 from nasx.reward import Objective
 from nasx.train.spec import TrainSpec
@@ -32,6 +34,9 @@ class SpaceSpec:
         return search_spaces.get(self.name, **self.options, macs=self.macs, params=self.params)
 
 
+ASHA_METRICS = ("val_top1", "reward")
+
+
 @dataclass(frozen=True)
 class SearcherSpec:
     """A registered searcher, its options, and optional ASHA early stopping."""
@@ -42,6 +47,10 @@ class SearcherSpec:
     asha_metric: str = "val_top1"     # val_top1 | reward
     grace_epochs: int = 1
     reduction_factor: int = 2
+
+    def __post_init__(self) -> None:
+        if self.asha:
+            checks.check_in("search.asha_metric", self.asha_metric, ASHA_METRICS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,14 @@ class Resources:
     num_cpus: int | None = None       # local Ray only; None: all
     num_gpus: int | None = None
     max_retries: int = 1              # re-runs of a trial whose worker process died
+
+    def __post_init__(self) -> None:
+        ok = (checks.is_number(self.cpus_per_trial) and self.cpus_per_trial > 0
+              and checks.is_number(self.gpus_per_trial) and self.gpus_per_trial >= 0
+              and checks.is_int(self.max_concurrent) and self.max_concurrent >= 1
+              and checks.is_int(self.max_retries) and self.max_retries >= 0)
+        checks.require(ok, "resources: need cpus_per_trial > 0, gpus_per_trial >= 0, max_concurrent >= 1, "
+                       "max_retries >= 0")
 
 
 @dataclass(frozen=True)
@@ -68,6 +85,13 @@ class ConfirmSpec:
     seeds: int = 3
     train: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        checks.check_int("confirm.top_k", self.top_k, 1)
+        checks.check_int("confirm.seeds", self.seeds, 1)
+        checks.check_bool("confirm.after_search", self.after_search)
+        checks.check(isinstance(self.train, dict), "confirm.train", self.train,
+                     "must be a mapping of train settings, e.g. {epochs: 10}")
+
 
 @dataclass(frozen=True)
 class LoggingSpec:
@@ -77,9 +101,14 @@ class LoggingSpec:
     tensorboard: bool = False
 
 
+NAME_RULE = "must be a word (letters, digits, _ . + -) usable as a directory name"
+BUDGET_RULE = "must be a positive number of trials"
+
+
 @dataclass(frozen=True)
 class SearchSetup:
-    """Everything `nasx search` needs."""
+    """Everything `nasx search` needs. Its values are checked when it is built (each part checks its own);
+    `check` adds what needs the registries, the space and the cluster."""
 
     name: str
     space: SpaceSpec
@@ -101,6 +130,17 @@ class SearchSetup:
     run_dir: str = ""
     smoke: bool = False
     config: dict[str, Any] = field(default_factory=dict)   # the resolved config, for provenance
+
+    def __post_init__(self) -> None:
+        checks.check(isinstance(self.name, str) and re.fullmatch(r"[\w.+-]+", self.name, re.ASCII) is not None,
+                     "name", self.name, NAME_RULE)
+        checks.check(checks.is_int(self.budget) and self.budget >= 1, "budget", self.budget, BUDGET_RULE)
+        checks.check_int("seed", self.seed, 0)
+        checks.check_int("seeds", self.seeds, 1)
+        phis_ok = not self.scale_phis or (self.space.name == "compound" and all(
+            checks.is_number(phi) and phi > 0 for phi in self.scale_phis))
+        checks.check(phis_ok, "scale_phis", list(self.scale_phis), "needs space=compound and phi values > 0")
+        confirm_train(self)
 
     def objectives(self) -> tuple[tuple[str, str], ...]:
         if self.objective.mode == "multi":
@@ -134,29 +174,13 @@ def confirm_train(setup: SearchSetup) -> TrainSpec:
         raise ValueError(f"confirm.train: {exc}") from None
 
 
-def check_confirm(setup: SearchSetup) -> None:
-    c = setup.confirm
-    for name in ("top_k", "seeds"):
-        value = getattr(c, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"confirm.{name}={value!r}: must be an integer >= 1")
-    if not isinstance(c.train, dict):
-        raise ValueError(f"confirm.train={c.train!r}: must be a mapping of train settings, e.g. {{epochs: 10}}")
-    confirm_train(setup)
-
-
 def check(setup: SearchSetup) -> None:
-    """Every error a search could meet before Ray starts, as one ValueError line."""
+    """What a search needs besides valid values (checked when the setup was built), before Ray starts, as one
+    ValueError line: a registered searcher, a space with candidates in its MACs/params range, registered
+    reference families, a TensorBoard writer when asked for, a reachable cluster."""
     from nasx import families
     from nasx.search import searchers
 
-    if setup.budget < 1:
-        raise ValueError(f"budget={setup.budget}: must be a positive number of trials")
-    if setup.train.epochs < 1 and setup.train.steps < 1:
-        raise ValueError(f"train.epochs={setup.train.epochs}: must be positive (or give train.steps)")
-    if setup.seeds < 1:
-        raise ValueError(f"seeds={setup.seeds}: must be at least 1")
-    check_confirm(setup)
     if setup.searcher.name not in searchers.names():
         raise ValueError(f"unknown searcher {setup.searcher.name!r}; choose one of {', '.join(searchers.names())}")
     space = setup.space.make()
@@ -164,14 +188,6 @@ def check(setup: SearchSetup) -> None:
     for name in setup.references:
         if name not in families.names():
             raise ValueError(f"references: unknown family {name!r} (see `nasx families`)")
-    r = setup.resources
-    if r.cpus_per_trial <= 0 or r.gpus_per_trial < 0 or r.max_concurrent < 1 or r.max_retries < 0:
-        raise ValueError("resources: need cpus_per_trial > 0, gpus_per_trial >= 0, max_concurrent >= 1, "
-                         "max_retries >= 0")
-    if setup.searcher.asha and setup.searcher.asha_metric not in ("val_top1", "reward"):
-        raise ValueError(f"search.asha_metric={setup.searcher.asha_metric!r}: choose val_top1 or reward")
-    if setup.scale_phis and (setup.space.name != "compound" or any(not phi > 0 for phi in setup.scale_phis)):
-        raise ValueError(f"scale_phis={list(setup.scale_phis)}: needs space=compound and phi values > 0")
     if setup.logging.tensorboard:
         from nasx.results.tensorboard_events import package
         package()  # one of the two packages is installed

@@ -1,14 +1,11 @@
-"""Hydra at the entry point: compose the configs of the search path (the user's directories, then nasx's
-own: nasx.cli.config_path) with overrides, fill in the values they imply, convert to plain dataclasses.
-
-Nothing below the command line sees Hydra or OmegaConf: the library takes DataSpec, TrainSpec,
-Objective, TrainSetup and SearchSetup values.
+"""Plain configs (composed by nasx.cli.compose, or a run's config.yaml) -> the library's dataclasses
+(DataSpec, TrainSpec, Objective, TrainSetup, SearchSetup, ...), with the values the config implies filled in.
+A conversion checks what it needs: unknown keys and wrong types, named by their config path. Values are the
+dataclasses' to check (nasx.checks), so a Python user building them meets the same one-line errors.
 """
 from __future__ import annotations
 
 import json
-import os
-import re
 import time
 import types
 import typing
@@ -16,11 +13,12 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from nasx.cli.config_path import CONF_DIR, searching, search_path
+from nasx import checks
 from nasx.data import DataSpec
+from nasx.ray.address import environment_address, refuse_client
 from nasx.reward import Objective
-from nasx.search.setup import (ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec,
-                               smoke)
+from nasx.search.setup import (BUDGET_RULE, ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup,
+                               SpaceSpec, smoke)
 from nasx.train.spec import TrainSpec
 
 SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
@@ -40,73 +38,11 @@ class TrainSetup:
     measure_latency: bool = False
     save: str | None = None            # a directory: write the trained state_dict (weights.pt) and row there
 
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
-
-
-def compose(config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()) \
-        -> dict[str, Any]:
-    """conf/<config_name>.yaml composed with Hydra overrides (`data=cifar10`, `train.epochs=5`) over the
-    search path (`search_path`), resolved to plain Python containers, with the values the config implies
-    (`implied`). Any composition error becomes a one-line ValueError."""
-    return compose_with_choices(config_name, overrides, config_dirs)[0]
-
-
-def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
-                         config_dirs: typing.Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(`compose`'s config, the option Hydra chose in each config group: {"space": "mnasnet", ...})."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.errors import HydraException
-    from omegaconf import OmegaConf, open_dict
-    from omegaconf.errors import OmegaConfBaseException
-
-    dirs = search_path(config_dirs, CONF_DIR)
-    import yaml
-
-    try:
-        with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None,
-                                                                job_name="nasx"):
-            cfg = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
-        choices = {group: option for group, option in OmegaConf.to_container(cfg.hydra.runtime.choices).items()
-                   if not group.startswith("hydra/")}
-        with open_dict(cfg):
-            del cfg["hydra"]
-        cfg = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
-        raise ValueError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or _one_line(exc)})") from None
-    except OmegaConfBaseException as exc:
-        if "Missing mandatory value" in str(exc):
-            key = getattr(exc, "full_key", "") or "a value"
-            raise ValueError(f"{key} is required (add {key}=...)") from None
-        raise ValueError(f"bad configuration: {_one_line(exc)}") from None
-    except HydraException as exc:
-        text = _one_line(exc).split(" Config search path:")[0]
-        found = re.search(r"Could not find '(\w+)/([^']*)' Available options in '\w+': (.*)", text)
-        if found:
-            group, name, options = found.groups()
-            what = {"search": "searcher"}.get(group, group)
-            raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(options.split())}") from None
-        raise ValueError(f"bad override: {text}") from None
-    if "experiment" in cfg:  # a preset file merges into the top level; this one did not
-        chosen = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").startswith("experiment=")), "?")
-        path = next((p for p in (d.path / "experiment" / f"{chosen}.yaml" for d in dirs) if p.is_file()),
-                    dirs[-1].path / "experiment" / f"{chosen}.yaml")
-        found = cfg["experiment"]
-        what = "a mapping without its first line `# @package _global_`" if isinstance(found, dict) else \
-            f"a {type(found).__name__}"
-        raise ValueError(f"{path}: an experiment file must be a mapping of config keys starting with "
-                         f"`# @package _global_`; found {what}")
-    return implied(cfg, overrides), choices
+    def __post_init__(self) -> None:
+        checks.check_int("seed", self.seed, 0)
 
 
 # --- what a composed config implies --------------------------------------------------------------------
-
-RAY_ADDRESS_ENV = "RAY_ADDRESS"
-
 
 def _chosen(overrides: typing.Sequence[str], key: str) -> bool:
     """Whether the command line sets `key` (or a group of that name, or a key below it)."""
@@ -115,14 +51,6 @@ def _chosen(overrides: typing.Sequence[str], key: str) -> bool:
         if name == key or name.startswith(key + "."):
             return True
     return False
-
-
-def refuse_client(address: str, where: str) -> None:
-    """Ray Client (`ray://`) addresses are refused: a nasx search's driver holds the searcher and writes the
-    run directory, so it must run on the cluster itself."""
-    if address.startswith("ray://"):
-        raise ValueError(f"{where}={address}: Ray Client (ray://) addresses are not supported; run nasx on a "
-                         f"node of the cluster with cluster.address=auto or HOST:PORT (the GCS address)")
 
 
 def implied(cfg: dict[str, Any], overrides: typing.Sequence[str] = ()) -> dict[str, Any]:
@@ -135,11 +63,10 @@ def implied(cfg: dict[str, Any], overrides: typing.Sequence[str] = ()) -> dict[s
         gpus = resources.get("gpus_per_trial") or 0
         cfg["train"]["device"] = "cuda" if isinstance(gpus, (int, float)) and gpus > 0 else "cpu"
     cluster = cfg.get("cluster")
-    env = os.environ.get(RAY_ADDRESS_ENV, "").strip()
-    if isinstance(cluster, dict) and env and (cluster.get("address") == "auto" or (
-            cluster.get("address") is None and not _chosen(overrides, "cluster"))):
-        refuse_client(env, RAY_ADDRESS_ENV)
-        cfg["cluster"] = {**cluster, "address": env}
+    if isinstance(cluster, dict):
+        address = environment_address(cluster.get("address"), chosen=_chosen(overrides, "cluster"))
+        if address != cluster.get("address"):
+            cfg["cluster"] = {**cluster, "address": address}
     return cfg
 
 
@@ -214,9 +141,7 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     unknown = sorted(set(cfg) - allowed)
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
-    seed = cfg.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed={_show(seed)}: must be a non-negative integer")
+    seed = _integer(cfg.get("seed", 0), "seed", checks.int_rule(0))
     flag(cfg, "measure_latency")
     return TrainSetup(data=to_dataclass(DataSpec, cfg.get("data"), "data"),
                       train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
@@ -226,9 +151,10 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
                       save=str(cfg["save"]) if cfg.get("save") else None)
 
 
-def _count(value, where: str, *, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{where}={_show(value)}: must be an integer >= {low}")
+def _integer(value, where: str, rule: str) -> int:
+    """A top-level integer value, else `where=value: rule` (the rule its dataclass checks the value by)."""
+    if not checks.is_int(value):
+        raise ValueError(f"{where}={_show(value)}: {rule}")
     return value
 
 
@@ -271,14 +197,10 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
         if cfg.get(key) is not None and not isinstance(cfg[key], dict):
             raise ValueError(f"{key}={_show(cfg[key])}: expected a mapping of {key} settings")
     name = cfg.get("name") or "search"
-    if not isinstance(name, str) or not re.fullmatch(r"[\w.+-]+", name, re.ASCII):
-        raise ValueError(f"name={name!r}: must be a word (letters, digits, _ . + -) usable as a directory name")
-    seed = _count(cfg.get("seed", 0), "seed", low=0)
-    seeds = _count(cfg.get("seeds", 1), "seeds", low=1)
+    seed = _integer(cfg.get("seed", 0), "seed", checks.int_rule(0))
+    seeds = _integer(cfg.get("seeds", 1), "seeds", checks.int_rule(1))
     confirm = confirm_spec(cfg.get("confirm"))
-    budget = cfg.get("budget", 20)
-    if isinstance(budget, bool) or not isinstance(budget, int):
-        raise ValueError(f"budget={_show(budget)}: must be a positive number of trials")
+    budget = _integer(cfg.get("budget", 20), "budget", BUDGET_RULE)
     references = cfg.get("references") or []
     if not isinstance(references, (list, tuple)) or not all(isinstance(r, str) for r in references):
         raise ValueError(f"references={references!r}: must be a list of family names")
@@ -310,7 +232,7 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
         raise ValueError(f"cluster.address={address!r}: must be null, auto or HOST:PORT")
     if address is not None:
         refuse_client(address, "cluster.address")
-    run_dir = cfg.get("run_dir") or default_run_dir(name)
+    run_dir = cfg.get("run_dir") or default_run_dir(str(name))
     cfg.update(name=name, run_dir=str(run_dir))
     setup = SearchSetup(name=name, space=to_dataclass(SpaceSpec, space, "space"),
                         searcher=to_dataclass(SearcherSpec, search, "search"),
@@ -331,81 +253,5 @@ def confirm_spec(values: dict[str, Any] | None) -> ConfirmSpec:
     """The `confirm` block of a search config -> ConfirmSpec (None: the dataclass defaults)."""
     values = dict(values or {})
     values["train"] = dict(values.get("train") or {})
-    spec = to_dataclass(ConfirmSpec, values, "confirm")
-    for name in ("top_k", "seeds"):
-        _count(getattr(spec, name), f"confirm.{name}", low=1)
-    if not isinstance(spec.after_search, bool):
-        raise ValueError(f"confirm.after_search={spec.after_search!r}: must be true or false")
-    return spec
+    return to_dataclass(ConfirmSpec, values, "confirm")
 
-
-def load_run_config(run_dir: str | Path) -> dict[str, Any]:
-    """RUN_DIR/config.yaml, the resolved config a search wrote when it started."""
-    import yaml
-
-    path = Path(run_dir) / "config.yaml"
-    if not Path(run_dir).is_dir():
-        raise ValueError(f"run directory {run_dir} not found")
-    if not path.is_file():
-        raise ValueError(f"{path} not found: {run_dir} is not the directory of a nasx search")
-    try:
-        cfg = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not readable YAML ({_one_line(exc)})") from None
-    if not isinstance(cfg, dict):
-        raise ValueError(f"{path}: expected a mapping of config keys")
-    return cfg
-
-
-def differences(a: Any, b: Any, *, ignore: tuple[str, ...] = (), where: str = "") -> list[str]:
-    """Dotted paths at which two plain configs differ (top-level keys in `ignore` are skipped)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = []
-        for key in sorted(set(a) | set(b), key=str):
-            if not where and key in ignore:
-                continue
-            path = f"{where}.{key}" if where else str(key)
-            if key not in a or key not in b:
-                out.append(path)
-            else:
-                out += differences(a[key], b[key], where=path)
-        return out
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return [] if len(a) == len(b) and all(not differences(x, y) for x, y in zip(a, b)) else [where]
-    return [] if a == b else [where]
-
-
-def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "the config") -> dict[str, Any]:
-    """Hydra-syntax value overrides (`budget=40`, `resources.max_concurrent=4`) applied to a plain config;
-    keys must exist already (`+key=value` adds one); group choices and sweeps are refused."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    try:
-        parsed = OverridesParser.create().parse_overrides(list(overrides))
-    except HydraException as exc:
-        raise ValueError(f"bad override: {_one_line(exc)}") from None
-    conf = OmegaConf.create(cfg)
-    for o in parsed:
-        key = o.key_or_group
-        if o.is_sweep_override():
-            raise ValueError(f"{o.input_line}: a sweep cannot be applied here; give one value")
-        if o.is_delete():
-            raise ValueError(f"{o.input_line}: keys cannot be deleted here")
-        exists = OmegaConf.select(conf, key, default=_MISSING) is not _MISSING
-        if not exists and not (o.is_add() or o.is_force_add()):
-            raise ValueError(f"{key}: no such key in {where} (use +{key}=... to add one)")
-        old, value = OmegaConf.select(conf, key, default=None), o.value()
-        if OmegaConf.is_dict(old) and not isinstance(value, dict):
-            raise ValueError(f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
-                                 f"values instead (e.g. {key}.name=...)")
-        try:
-            OmegaConf.update(conf, key, value, merge=False)
-        except OmegaConfBaseException as exc:
-            raise ValueError(f"{o.input_line}: {_one_line(exc)}") from None
-    return OmegaConf.to_container(conf, resolve=True)
-
-
-_MISSING = object()

@@ -1,0 +1,148 @@
+"""Hydra at the entry point: a config as plain Python containers, composed from the search path (the user's
+directories, then nasx's own: nasx.cli.config_path) with overrides, or read back from a run directory and
+overridden. nasx.cli.convert turns it into dataclasses; nothing below the command line sees Hydra or OmegaConf.
+"""
+from __future__ import annotations
+
+import re
+import typing
+from pathlib import Path
+from typing import Any
+
+from nasx.cli.config_path import CONF_DIR, searching, search_path
+from nasx.cli.convert import implied
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def compose(config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()) \
+        -> dict[str, Any]:
+    """conf/<config_name>.yaml composed with Hydra overrides (`data=cifar10`, `train.epochs=5`) over the
+    search path (`search_path`), resolved to plain Python containers, with the values the config implies
+    (`implied`). Any composition error becomes a one-line ValueError."""
+    return compose_with_choices(config_name, overrides, config_dirs)[0]
+
+
+def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
+                         config_dirs: typing.Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(`compose`'s config, the option Hydra chose in each config group: {"space": "mnasnet", ...})."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf, open_dict
+    from omegaconf.errors import OmegaConfBaseException
+
+    dirs = search_path(config_dirs, CONF_DIR)
+    import yaml
+
+    try:
+        with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None,
+                                                                job_name="nasx"):
+            cfg = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+        choices = {group: option for group, option in OmegaConf.to_container(cfg.hydra.runtime.choices).items()
+                   if not group.startswith("hydra/")}
+        with open_dict(cfg):
+            del cfg["hydra"]
+        cfg = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
+        raise ValueError(f"{where}: not valid YAML ({getattr(exc, 'problem', None) or _one_line(exc)})") from None
+    except OmegaConfBaseException as exc:
+        if "Missing mandatory value" in str(exc):
+            key = getattr(exc, "full_key", "") or "a value"
+            raise ValueError(f"{key} is required (add {key}=...)") from None
+        raise ValueError(f"bad configuration: {_one_line(exc)}") from None
+    except HydraException as exc:
+        text = _one_line(exc).split(" Config search path:")[0]
+        found = re.search(r"Could not find '(\w+)/([^']*)' Available options in '\w+': (.*)", text)
+        if found:
+            group, name, options = found.groups()
+            what = {"search": "searcher"}.get(group, group)
+            raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(options.split())}") from None
+        raise ValueError(f"bad override: {text}") from None
+    if "experiment" in cfg:  # a preset file merges into the top level; this one did not
+        chosen = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").startswith("experiment=")), "?")
+        path = next((p for p in (d.path / "experiment" / f"{chosen}.yaml" for d in dirs) if p.is_file()),
+                    dirs[-1].path / "experiment" / f"{chosen}.yaml")
+        found = cfg["experiment"]
+        what = "a mapping without its first line `# @package _global_`" if isinstance(found, dict) else \
+            f"a {type(found).__name__}"
+        raise ValueError(f"{path}: an experiment file must be a mapping of config keys starting with "
+                         f"`# @package _global_`; found {what}")
+    return implied(cfg, overrides), choices
+
+
+
+def load_run_config(run_dir: str | Path) -> dict[str, Any]:
+    """RUN_DIR/config.yaml, the resolved config a search wrote when it started."""
+    import yaml
+
+    path = Path(run_dir) / "config.yaml"
+    if not Path(run_dir).is_dir():
+        raise ValueError(f"run directory {run_dir} not found")
+    if not path.is_file():
+        raise ValueError(f"{path} not found: {run_dir} is not the directory of a nasx search")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not readable YAML ({_one_line(exc)})") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{path}: expected a mapping of config keys")
+    return cfg
+
+
+def differences(a: Any, b: Any, *, ignore: tuple[str, ...] = (), where: str = "") -> list[str]:
+    """Dotted paths at which two plain configs differ (top-level keys in `ignore` are skipped)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b), key=str):
+            if not where and key in ignore:
+                continue
+            path = f"{where}.{key}" if where else str(key)
+            if key not in a or key not in b:
+                out.append(path)
+            else:
+                out += differences(a[key], b[key], where=path)
+        return out
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return [] if len(a) == len(b) and all(not differences(x, y) for x, y in zip(a, b)) else [where]
+    return [] if a == b else [where]
+
+
+def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "the config") -> dict[str, Any]:
+    """Hydra-syntax value overrides (`budget=40`, `resources.max_concurrent=4`) applied to a plain config;
+    keys must exist already (`+key=value` adds one); group choices and sweeps are refused."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except HydraException as exc:
+        raise ValueError(f"bad override: {_one_line(exc)}") from None
+    conf = OmegaConf.create(cfg)
+    for o in parsed:
+        key = o.key_or_group
+        if o.is_sweep_override():
+            raise ValueError(f"{o.input_line}: a sweep cannot be applied here; give one value")
+        if o.is_delete():
+            raise ValueError(f"{o.input_line}: keys cannot be deleted here")
+        exists = OmegaConf.select(conf, key, default=_MISSING) is not _MISSING
+        if not exists and not (o.is_add() or o.is_force_add()):
+            raise ValueError(f"{key}: no such key in {where} (use +{key}=... to add one)")
+        old, value = OmegaConf.select(conf, key, default=None), o.value()
+        if OmegaConf.is_dict(old) and not isinstance(value, dict):
+            raise ValueError(f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
+                                 f"values instead (e.g. {key}.name=...)")
+        try:
+            OmegaConf.update(conf, key, value, merge=False)
+        except OmegaConfBaseException as exc:
+            raise ValueError(f"{o.input_line}: {_one_line(exc)}") from None
+    return OmegaConf.to_container(conf, resolve=True)
+
+
+_MISSING = object()

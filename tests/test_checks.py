@@ -1,0 +1,106 @@
+"""A bad value stops the same way in Python as on the command line: building the dataclass raises a
+ValueError whose message is the one line `nasx` prints (after `nasx CMD: error: `, exit code 2)."""
+import numpy as np
+import pytest
+
+from nasx import checks
+from nasx.cli.convert import TrainSetup
+from nasx.cli.main import main
+from nasx.data import DataSpec
+from nasx.fidelity.spec import FidelitySpec
+from nasx.reward import Objective
+from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec
+from nasx.train.spec import TrainSpec
+from tests.search_setups import tiny_setup
+
+
+def _train_setup(**changes):
+    return TrainSetup(data=DataSpec(), train=TrainSpec(), objective=Objective(), proxy=ProxySpec(), **changes)
+
+
+# (argv, the same value given in Python)
+CASES = [
+    (["train", "resnet18", "train.batch_size=0"], lambda tmp: TrainSpec(batch_size=0)),
+    (["train", "resnet18", "train.epochs=0"], lambda tmp: TrainSpec(epochs=0)),
+    (["train", "resnet18", "train.momentum=1.5"], lambda tmp: TrainSpec(momentum=1.5)),
+    (["train", "resnet18", "train.lr=0"], lambda tmp: TrainSpec(lr=0)),
+    (["train", "resnet18", "train.weight_decay=-1"], lambda tmp: TrainSpec(weight_decay=-1)),
+    (["train", "resnet18", "train.optimizer=adam"], lambda tmp: TrainSpec(optimizer="adam")),
+    (["train", "resnet18", "train.timeout_s=-1"], lambda tmp: TrainSpec(timeout_s=-1)),
+    (["train", "resnet18", "train.device=tpu"], lambda tmp: TrainSpec(device="tpu")),
+    (["train", "resnet18", "train.fault=boom@1"], lambda tmp: TrainSpec(fault="boom@1")),
+    (["train", "resnet18", "seed=-1"], lambda tmp: _train_setup(seed=-1)),
+    (["train", "resnet18", "data.channels=2"], lambda tmp: DataSpec(channels=2)),
+    (["train", "resnet18", "data.resolution=0"], lambda tmp: DataSpec(resolution=0)),
+    (["train", "resnet18", "objective.target=0"], lambda tmp: Objective(target=0)),
+    (["train", "resnet18", "objective.mode=pareto"], lambda tmp: Objective(mode="pareto")),
+    (["train", "resnet18", "objective.metric=latency_ms"], lambda tmp: Objective(metric="latency_ms")),
+    (["search", "data.name=mnist"], lambda tmp: DataSpec(name="mnist")),
+    (["search", "data=npz", "data.root=null"], lambda tmp: DataSpec(name="npz")),
+    (["train", "resnet18", "data=cifar10", "data.root=null"], lambda tmp: DataSpec(name="cifar10")),
+    (["search", "budget=0"], lambda tmp: tiny_setup(tmp, budget=0)),
+    (["search", "seed=-1"], lambda tmp: tiny_setup(tmp, seed=-1)),
+    (["search", "seeds=0"], lambda tmp: tiny_setup(tmp, seeds=0)),
+    (["search", "name=a/b"], lambda tmp: tiny_setup(tmp, name="a/b")),
+    (["search", "scale_phis=[2]"], lambda tmp: tiny_setup(tmp, scale_phis=(2.0,))),
+    (["search", "resources.cpus_per_trial=0"], lambda tmp: Resources(cpus_per_trial=0)),
+    (["search", "resources.max_concurrent=0"], lambda tmp: Resources(max_concurrent=0)),
+    (["search", "search.asha=true", "search.asha_metric=loss"],
+     lambda tmp: SearcherSpec(asha=True, asha_metric="loss")),
+    (["search", "confirm.top_k=0"], lambda tmp: ConfirmSpec(top_k=0)),
+    (["search", "confirm.seeds=-2"], lambda tmp: ConfirmSpec(seeds=-2)),
+    (["search", "confirm.train.epochs=0"], lambda tmp: tiny_setup(tmp, confirm=ConfirmSpec(train={"epochs": 0}))),
+    (["fidelity", "fidelity.seeds=0"], lambda tmp: FidelitySpec(seeds=0)),
+    (["fidelity", "fidelity.rungs=[3,1]"], lambda tmp: FidelitySpec(rungs=(3, 1))),
+    (["fidelity", "fidelity.target_rho=1.5"], lambda tmp: FidelitySpec(target_rho=1.5)),
+    (["fidelity", "fidelity.unit=hours"], lambda tmp: FidelitySpec(unit="hours")),
+]
+
+
+@pytest.mark.parametrize("argv, build", CASES, ids=[" ".join(c[0][:1] + c[0][-1:]) for c in CASES])
+def test_python_and_the_command_line_stop_with_the_same_line(argv, build, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    prefix = f"nasx {argv[0]}: error: "
+    assert out == "" and err.startswith(prefix) and err.count("\n") == 1, err
+    with pytest.raises(ValueError) as raised:
+        build(tmp_path)
+    assert str(raised.value) == err[len(prefix):-1]
+
+
+def test_the_checks_name_the_path_and_the_value():
+    with pytest.raises(ValueError, match=r"^train\.batch_size=0: must be an integer >= 1$"):
+        checks.check_int("train.batch_size", 0, 1)
+    with pytest.raises(ValueError, match=r"^seed=-1: must be a non-negative integer$"):
+        checks.check_int("seed", -1)
+    with pytest.raises(ValueError, match=r"^x=True: must be a non-negative integer$"):
+        checks.check_int("x", True)   # a bool is not an integer here
+    with pytest.raises(ValueError, match=r"^x='b': choose one of a, c$"):
+        checks.check_in("x", "b", ("a", "c"))
+    with pytest.raises(ValueError, match=r"^unknown dataset 'b'; choose one of a, c$"):
+        checks.check_known("dataset", "b", ("a", "c"))
+    with pytest.raises(ValueError, match=r"^x=nan: must be a positive finite number$"):
+        checks.check_positive("x", float("nan"))
+    with pytest.raises(ValueError, match=r"^x='1': must be >= 0$"):
+        checks.check_range("x", "1", low=0)
+
+
+@pytest.mark.parametrize("low, high, closed, rule", [
+    (0.0, 1.0, "[)", "must be in [0.0, 1.0)"), (0, 1, "(]", "must be in (0, 1]"), (0, 1, "()", "must be in (0, 1)"),
+    (0, None, "[]", "must be >= 0"), (0, None, "(]", "must be > 0"), (None, 5, "[)", "must be < 5"),
+])
+def test_range_rules(low, high, closed, rule):
+    with pytest.raises(ValueError) as raised:
+        checks.check_range("x", float("nan"), low, high, closed=closed)
+    assert str(raised.value) == f"x=nan: {rule}"
+
+
+def test_numbers_of_numpy_pass_and_bounds_hold():
+    checks.check_positive("x", np.float32(0.5))
+    checks.check_positive("x", np.int64(3))
+    checks.check_range("x", 0.0, 0.0, 1.0, closed="[)")
+    with pytest.raises(ValueError):
+        checks.check_range("x", 1.0, 0.0, 1.0, closed="[)")
+    with pytest.raises(ValueError):
+        checks.check_positive("x", float("inf"))
