@@ -114,6 +114,12 @@ def _tune_searcher(ledger: Ledger):
 _LEDGERS: dict = {}  # driver-side ledgers of the running searches, by id
 
 
+def _ledger_of(key: int) -> Ledger | None:
+    """The driver's ledger by key. A module-level function: Tune pickles the Heartbeat class by value, and
+    a reference to `_LEDGERS` in its body would pickle every running ledger with it."""
+    return _LEDGERS.get(key)
+
+
 def _heartbeat(ledger: Ledger):
     """A Tune callback printing the ledger's status line when no trial has ended for HEARTBEAT_S."""
     from ray.tune import Callback
@@ -125,7 +131,7 @@ def _heartbeat(ledger: Ledger):
             self.key = key
 
         def on_step_end(self, iteration, trials, **info) -> None:
-            ledger = _LEDGERS.get(self.key)
+            ledger = _ledger_of(self.key)
             if ledger and ledger.inflight and time.monotonic() - ledger.last_line >= HEARTBEAT_S:
                 ledger.out(ledger.status_line())
 
