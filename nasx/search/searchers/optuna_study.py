@@ -36,7 +36,8 @@ OPTUNA_QUIET = {"optuna": logging.WARNING}
 class OptunaSearcher(Searcher):
     """A searcher whose proposals come from an Optuna sampler (`_sampler()` in the subclass)."""
 
-    def __init__(self, space: Space, *, max_rejections: int = 1000, max_history: int | None = None, **options: Any) -> None:
+    def __init__(self, space: Space, *, max_rejections: int = 1000, max_history: int | None = None,
+                 **options: Any) -> None:
         super().__init__(space, **options)
         if max_rejections < 1:
             raise ValueError(f"searcher {self.name}: max_rejections={max_rejections} must be >= 1")
