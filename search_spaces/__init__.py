@@ -4,13 +4,19 @@ A registered space is a `nasx.search_spaces.base.Space` subclass; `get(name, **o
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-_SPACES: dict[str, Callable[..., Any]] = {}
+if TYPE_CHECKING:
+    from nasx.arch.spec import ArchSpec
+    from nasx.search_spaces.base import Space
+
+S = TypeVar("S", bound="Space")
+
+_SPACES: dict[str, type[Space]] = {}
 
 
-def register(name: str):
-    def wrap(make: Callable[..., Any]) -> Callable[..., Any]:
+def register(name: str) -> Callable[[type[S]], type[S]]:
+    def wrap(make: type[S]) -> type[S]:
         if name in _SPACES:
             raise ValueError(f"search space {name!r} registered twice")
         _SPACES[name] = make
@@ -22,7 +28,7 @@ def names() -> list[str]:
     return sorted(_SPACES)
 
 
-def get(name: str, **options: Any) -> Any:
+def get(name: str, **options: Any) -> Space:
     if name not in _SPACES:
         known = ", ".join(names()) or "none registered"
         raise ValueError(f"unknown search space {name!r} (known: {known})")
@@ -32,7 +38,7 @@ def get(name: str, **options: Any) -> Any:
         raise ValueError(f"search space {name!r}: {exc}".replace("__init__() ", "")) from None
 
 
-def containing(spec: Any) -> list[str]:
+def containing(spec: ArchSpec) -> list[str]:
     """Names of the registered spaces (at default options) of which `spec` is a point."""
     return [name for name in names() if get(name).contains(spec)]
 

@@ -11,7 +11,7 @@ two spaces are compared on equal terms: every RegNet with four stages is an AnyN
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, Iterator
 
 from nasx.arch.blocks import Bottleneck, ConvBNAct
 from nasx.arch.head import Head
@@ -19,7 +19,7 @@ from nasx.arch.spec import ArchSpec
 from nasx.generators.regnet import compatible_width
 from nasx.search_spaces import register
 from nasx.search_spaces.base import Space
-from nasx.search_spaces.params import Choice, IntRange
+from nasx.search_spaces.params import Choice, IntRange, Param
 from nasx.search_spaces.regnet import STEM_W, bottleneck_stages
 
 STAGES = 4
@@ -34,8 +34,8 @@ TINY = {**{f"d{i}": 1 for i in range(1, 5)}, "w1": 16, "w2": 32, "w3": 48, "w4":
 class AnyNetSpace(Space):
     name = "anynet"
 
-    def parameters(self) -> tuple:
-        per_stage = []
+    def parameters(self) -> tuple[Param, ...]:
+        per_stage: list[Param] = []
         for i in range(1, STAGES + 1):
             per_stage += [IntRange(f"d{i}", 1, 16, log=True), IntRange(f"w{i}", 8, 1024, step=8, log=True),
                           Choice(f"b{i}", RATIOS), Choice(f"g{i}", GROUP_WS)]
@@ -64,7 +64,7 @@ class AnyNetSpace(Space):
         raise ValueError(f"not a point of space {self.name}")
 
 
-def _group_width_options(stages: list[Bottleneck]):
+def _group_width_options(stages: list[Bottleneck]) -> Iterator[tuple[int, ...]]:
     """Group widths that may have produced each stage: its own, or any larger one clipped to w_b."""
     options = []
     for s in stages:

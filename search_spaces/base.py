@@ -10,14 +10,17 @@ import numpy as np
 
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
-from nasx.search_spaces.params import Param
+from nasx.search_spaces.params import Param, Trial
+
+Point = tuple[dict[str, Any], ArchSpec]  # (values of the parameters, the spec they generate)
+Seed = int | np.random.Generator  # what a space samples from: a seed or a numpy Generator
 
 
 class Rejected(ValueError):
     """A proposed point the space does not accept: an invalid combination or outside the budget."""
 
 
-def _check_range(name: str, bounds) -> tuple[float, float] | None:
+def _check_range(name: str, bounds: Iterable[float] | None) -> tuple[float, float] | None:
     if bounds is None:
         return None
     try:
@@ -91,12 +94,13 @@ class Space:
 
     name: ClassVar[str] = ""
 
-    def __init__(self, *, resolution: int = 224, num_classes: int = 1000, macs=None, params=None,
-                 max_tries: int = 10_000) -> None:
+    def __init__(self, *, resolution: int = 224, num_classes: int = 1000, macs: Iterable[float] | None = None,
+                 params: Iterable[float] | None = None, max_tries: int = 10_000) -> None:
+        """`macs` and `params`: the budget's [min, max] ranges (a list from a config, or None)."""
         if max_tries < 1:
             raise ValueError(f"max_tries={max_tries}: must be >= 1")
         self.resolution, self.num_classes, self.max_tries = resolution, num_classes, max_tries
-        self.budget = Budget(macs, params)
+        self.budget = Budget(_check_range("MACs", macs), _check_range("params", params))
         self.stats = SampleStats()
 
     # --- to define in a space ---
@@ -148,11 +152,11 @@ class Space:
         except ValueError:
             return False
 
-    def sample_values(self, rng) -> dict[str, Any]:
+    def sample_values(self, rng: Seed) -> dict[str, Any]:
         rng = np.random.default_rng(rng)
         return {p.name: p.sample(rng) for p in self.parameters()}
 
-    def sample_point(self, rng) -> tuple[dict[str, Any], ArchSpec]:
+    def sample_point(self, rng: Seed) -> Point:
         """(values, spec) of a random valid point within the budget, by rejection; seeded by `rng`."""
         rng = np.random.default_rng(rng)
         point = self.first_admitted(self.sample_values(rng) for _ in range(self.max_tries))
@@ -162,7 +166,7 @@ class Space:
         return point
 
     def first_admitted(self, proposals: Iterable[dict[str, Any]], *,
-                       on_reject: Callable[[Rejected], None] | None = None) -> tuple[dict[str, Any], ArchSpec] | None:
+                       on_reject: Callable[[Rejected], None] | None = None) -> Point | None:
         """Rejection sampling, the one loop every sampler of the space uses: the first of `proposals` (values
         on the parameters' grids) that the space admits, as (values, spec); None when none is.
         `on_reject` hears each rejection."""
@@ -174,15 +178,15 @@ class Space:
                     on_reject(exc)
         return None
 
-    def sample(self, rng) -> ArchSpec:
+    def sample(self, rng: Seed) -> ArchSpec:
         return self.sample_point(rng)[1]
 
-    def suggest(self, trial) -> ArchSpec:
+    def suggest(self, trial: Trial) -> ArchSpec:
         """Optuna define-by-run: one `trial.suggest_*` per parameter, then the pure generator.
         Raises `Rejected` for an invalid combination or a candidate outside the budget."""
         return self.suggest_point(trial)[1]
 
-    def suggest_point(self, trial) -> tuple[dict[str, Any], ArchSpec]:
+    def suggest_point(self, trial: Trial) -> Point:
         """(values, spec) of `suggest`: the values as the parameters returned them (on their grids)."""
         values = {p.name: p.suggest(trial) for p in self.parameters()}
         return values, self.admit(values)
@@ -210,7 +214,7 @@ class Space:
         count = math.prod(p.count() for p in self.parameters())
         return Size(count, exact=False, note="choice assignments (upper bound)")
 
-    def grid(self, *, within_budget: bool = True) -> Iterator[tuple[dict[str, Any], ArchSpec]]:
+    def grid(self, *, within_budget: bool = True) -> Iterator[Point]:
         """Every valid point (within the budget) once, in a deterministic order (finite spaces only)."""
         if not self.finite:
             raise ValueError(f"space {self.name} has continuous parameters: it has no grid")

@@ -20,7 +20,7 @@ from nasx.arch.spec import ArchSpec
 from nasx.generators.compound import scale_spec
 from nasx.search_spaces import register
 from nasx.search_spaces.base import Size, Space
-from nasx.search_spaces.params import Choice, FloatRange
+from nasx.search_spaces.params import Choice, FloatRange, Param
 
 MODES = ("grid", "continuous")
 TARGET = 2.0
@@ -40,7 +40,7 @@ class CompoundSpace(Space):
 
     def __init__(self, *, base: str | ArchSpec = "efficientnet_b0", phi: float = 1.0, mode: str = "grid",
                  step: float = 0.05, high: float = 1.5, tolerance: float = 0.05, resolution: int | None = None,
-                 num_classes: int = 1000, **options) -> None:
+                 num_classes: int = 1000, **options: Any) -> None:
         if mode not in MODES:
             raise ValueError(f"compound mode={mode!r}: must be one of {', '.join(MODES)}")
         if not (high > 1.0 and step > 0 and tolerance >= 0 and phi > 0):
@@ -51,14 +51,16 @@ class CompoundSpace(Space):
                        resolution=spec.resolution if resolution is None else resolution)
         super().__init__(resolution=spec.resolution, num_classes=num_classes, **options)
         self.base, self.phi, self.mode, self.tolerance = spec, phi, mode, tolerance
+        self._grid: tuple[float, ...] = ()  # grid mode: the values every coefficient takes
+        self._params: tuple[Param, ...]
         if mode == "grid":
             n = int(round((high - 1.0) / step))
-            values = tuple(round(1.0 + i * step, 6) for i in range(n + 1))
-            self._params = tuple(Choice(name, values) for name in ("alpha", "beta", "gamma"))
+            self._grid = tuple(round(1.0 + i * step, 6) for i in range(n + 1))
+            self._params = tuple(Choice(name, self._grid) for name in ("alpha", "beta", "gamma"))
         else:
             self._params = tuple(FloatRange(name, 1.0, high) for name in ("alpha", "beta", "gamma"))
 
-    def parameters(self) -> tuple:
+    def parameters(self) -> tuple[Param, ...]:
         return self._params
 
     def admits_triple(self, alpha: float, beta: float, gamma: float) -> bool:
@@ -81,7 +83,7 @@ class CompoundSpace(Space):
     def _factor_values(self, name: str) -> list[float]:
         p = self.parameter(name)
         if isinstance(p, Choice):
-            return list(p.values)
+            return list(self._grid)
         n = int(round((p.high - p.low) / FINE_STEP))
         return [round(p.low + i * FINE_STEP, 6) for i in range(n + 1)]
 
@@ -91,7 +93,7 @@ class CompoundSpace(Space):
         target = self.normalize(spec)
         depths = tuple(getattr(s, "r", 1) for s in target.stages)
 
-        def channels(s: ArchSpec):
+        def channels(s: ArchSpec) -> tuple[tuple[int, ...], int]:
             return tuple(getattr(b, "c", 0) for b in (*s.stem, *s.stages)), s.head.c
 
         widths = channels(target)

@@ -30,15 +30,15 @@ EfficientNet-ES (Fused-MBConv).
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Iterator, TypedDict
 
-from nasx.arch.blocks import ConvBNAct, MBConv
+from nasx.arch.blocks import Block, ConvBNAct, MBConv
 from nasx.arch.head import Head
 from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
 from nasx.search_spaces import register
 from nasx.search_spaces.base import Size, Space
-from nasx.search_spaces.params import Choice
+from nasx.search_spaces.params import Choice, Param
 
 FILTERS = (16, 24, 32, 64, 96, 160, 320)
 LAYERS = (1, 2, 3, 4, 3, 3, 1)
@@ -56,13 +56,25 @@ TINY = {"act": "relu", **{f"b{i}_{k}": v for i in range(1, 8) for k, v in
         **{f"b{i}_layers": max(1, n - 1) for i, n in enumerate(LAYERS, 1)}}
 
 
+class BlockChoices(TypedDict):
+    """The choices of one block, the keyword arguments of `block_stages` that a spec determines."""
+
+    op: str
+    k: int
+    se: float
+    skip: bool
+    filters: int
+    layers: int
+
+
 def block_stages(op: str, k: int, se: float, skip: bool, filters: int, layers: int, stride: int,
-                 c_in: int, act: str) -> tuple:
+                 c_in: int, act: str) -> tuple[Block, ...]:
     """The stages of one block."""
     if op == "conv":
         return (ConvBNAct(r=layers, k=k, s=stride, c=filters, act=act),)
     if op == "sep":
-        out, c = [], c_in
+        out: list[Block] = []
+        c = c_in
         for i in range(layers):
             out += [ConvBNAct(k=k, s=stride if i == 0 else 1, c=c, g=c, act=act), ConvBNAct(k=1, c=filters, act=act)]
             c = filters
@@ -74,7 +86,7 @@ def block_stages(op: str, k: int, se: float, skip: bool, filters: int, layers: i
 class MnasNetSpace(Space):
     name = "mnasnet"
 
-    def __init__(self, *, reference_widths: bool = True, acts: tuple[str, ...] = ACTS, **options) -> None:
+    def __init__(self, *, reference_widths: bool = True, acts: tuple[str, ...] = ACTS, **options: Any) -> None:
         super().__init__(**options)
         self.reference_widths = reference_widths
         self.acts = tuple(acts)
@@ -89,8 +101,8 @@ class MnasNetSpace(Space):
     def layer_choices(self, i: int) -> tuple[int, ...]:
         return tuple(sorted({max(1, LAYERS[i] + d) for d in (-1, 0, 1)}))
 
-    def _build_params(self) -> tuple:
-        params = [Choice("act", self.acts)]
+    def _build_params(self) -> tuple[Param, ...]:
+        params: list[Param] = [Choice("act", self.acts)]
         for i in range(7):
             b = f"b{i + 1}_"
             params += [Choice(b + "op", OPS), Choice(b + "k", (3, 5)), Choice(b + "se", (0.0, 0.25)),
@@ -98,17 +110,18 @@ class MnasNetSpace(Space):
                        Choice(b + "layers", self.layer_choices(i))]
         return tuple(params)
 
-    def parameters(self) -> tuple:
+    def parameters(self) -> tuple[Param, ...]:
         return self._params
 
-    def _stem(self, act: str) -> tuple:
+    def _stem(self, act: str) -> tuple[Block, ...]:
         return (ConvBNAct(k=3, s=2, c=STEM_C, act=act),)
 
     def _head(self, act: str) -> Head:
         return Head(c=HEAD_C, act=act, dropout=DROPOUT)
 
     def _generate(self, values: dict[str, Any]) -> ArchSpec:
-        act, c, stages = values["act"], STEM_C, []
+        act, c = values["act"], STEM_C
+        stages: list[Block] = []
         for i in range(7):
             v = {k: values[f"b{i + 1}_{k}"] for k in ("op", "k", "se", "skip", "filters", "layers")}
             stages += block_stages(**v, stride=STRIDES[i], c_in=c, act=act)
@@ -121,7 +134,7 @@ class MnasNetSpace(Space):
         act = getattr(spec.stem[0], "act", None) if len(spec.stem) == 1 else None
         if act in self.acts and spec.stem == self._stem(act) and spec.head == replace(self._head(act), dropout=0.0):
             for blocks in _segment(spec.stages, STEM_C):
-                values = {"act": act}
+                values: dict[str, object] = {"act": act}
                 for i, block in enumerate(blocks):
                     values.update({f"b{i + 1}_{k}": v for k, v in block.items()})
                 if self.is_point(spec, values):
@@ -144,7 +157,7 @@ class MnasNetSpace(Space):
         return Size(total, exact=False, note="upper bound: adjacent depthwise-separable blocks can coincide")
 
 
-def _segment(stages: tuple, c_in: int, i: int = 0):
+def _segment(stages: tuple[Block, ...], c_in: int, i: int = 0) -> Iterator[list[BlockChoices]]:
     """Every way of reading `stages` as 7 blocks: yields lists of per-block choice dicts."""
     if i == 7:
         if not stages:
@@ -153,7 +166,7 @@ def _segment(stages: tuple, c_in: int, i: int = 0):
     if not stages:
         return
     first = stages[0]
-    candidates = []
+    candidates: list[tuple[BlockChoices, int]] = []  # (choices, stages they take)
     if isinstance(first, MBConv):
         op = OP_OF_EXPANSION.get(first.e)
         if op:
@@ -164,11 +177,14 @@ def _segment(stages: tuple, c_in: int, i: int = 0):
                             "layers": first.r}, 1))
     elif isinstance(first, ConvBNAct) and first.g == c_in and first.g > 1:
         n = 0
-        while 2 * n + 1 < len(stages) and isinstance(stages[2 * n], ConvBNAct) and stages[2 * n].g > 1 \
-                and isinstance(stages[2 * n + 1], ConvBNAct) and stages[2 * n + 1].k == 1:
+        while 2 * n + 1 < len(stages):
+            depthwise, pointwise = stages[2 * n], stages[2 * n + 1]
+            if not (isinstance(depthwise, ConvBNAct) and depthwise.g > 1
+                    and isinstance(pointwise, ConvBNAct) and pointwise.k == 1):
+                break
             n += 1
             candidates.append(({"op": "sep", "k": first.k, "se": 0.0, "skip": False,
-                                "filters": stages[2 * n - 1].c, "layers": n}, 2 * n))
+                                "filters": pointwise.c, "layers": n}, 2 * n))
     for block, used in candidates:
         for rest in _segment(stages[used:], block["filters"], i + 1):
             yield [block] + rest

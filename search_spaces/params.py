@@ -7,9 +7,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, Sequence
 
 import numpy as np
+
+Value = bool | int | float | str | None  # one parameter's value: a JSON scalar (Optuna's categorical choice)
+
+
+class Trial(Protocol):
+    """The three methods of an Optuna trial (`optuna.trial.BaseTrial`) that parameters propose through."""
+
+    def suggest_categorical(self, name: str, choices: Sequence[Value]) -> Value: ...
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
+
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
+                      log: bool = False) -> float: ...
 
 
 def _decimals(step: float) -> int:
@@ -21,7 +34,7 @@ class Choice:
     """One of a finite tuple of values (categorical)."""
 
     name: str
-    values: tuple
+    values: tuple[Value, ...]
 
     def __post_init__(self) -> None:
         if not self.values:
@@ -29,18 +42,18 @@ class Choice:
         if len(set(self.values)) != len(self.values):
             raise ValueError(f"{self.name}: repeated values in {self.values}")
 
-    def sample(self, rng: np.random.Generator) -> Any:
+    def sample(self, rng: np.random.Generator) -> Value:
         return self.values[int(rng.integers(len(self.values)))]
 
-    def suggest(self, trial) -> Any:
+    def suggest(self, trial: Trial) -> Value:
         return trial.suggest_categorical(self.name, list(self.values))
 
-    def snap(self, value: Any) -> Any:
+    def snap(self, value: Value) -> Value:
         if value not in self.values:
             raise ValueError(f"{self.name}={value!r}: not one of {list(self.values)}")
         return value
 
-    def grid(self) -> tuple:
+    def grid(self) -> tuple[Value, ...]:
         return self.values
 
     def count(self) -> int:
@@ -74,7 +87,7 @@ class IntRange:
             return self.snap(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
         return self.low + self.step * int(rng.integers(self.count()))
 
-    def suggest(self, trial) -> int:
+    def suggest(self, trial: Trial) -> int:
         if self.log and self.step > 1:  # Optuna has no stepped log ints: propose, then snap
             return self.snap(trial.suggest_int(self.name, self.low, self.high, log=True))
         return trial.suggest_int(self.name, self.low, self.high, step=self.step, log=self.log)
@@ -117,7 +130,7 @@ class FloatRange:
             return self.snap(math.exp(rng.uniform(math.log(self.low), math.log(self.high))))
         return self.snap(rng.uniform(self.low, self.high))
 
-    def suggest(self, trial) -> float:
+    def suggest(self, trial: Trial) -> float:
         if self.q is not None and not self.log:
             return self.snap(trial.suggest_float(self.name, self.low, self.high, step=self.q))
         return self.snap(trial.suggest_float(self.name, self.low, self.high, log=self.log))
@@ -125,13 +138,16 @@ class FloatRange:
     def grid(self) -> list[float]:
         if self.q is None:
             raise ValueError(f"{self.name}: a continuous range has no grid")
-        n = self.count()
-        return [self.snap(self.low + i * self.q) for i in range(n)]
+        return [self.snap(self.low + i * self.q) for i in range(self._points(self.q))]
 
     def count(self) -> int | float:
         if self.q is None:
             return math.inf
-        return int(math.floor((self.high - self.low) / self.q + 1e-9)) + 1
+        return self._points(self.q)
+
+    def _points(self, q: float) -> int:
+        """Grid points of the range quantized to multiples of `q`."""
+        return int(math.floor((self.high - self.low) / q + 1e-9)) + 1
 
     def describe(self) -> str:
         q = f" q={self.q}" if self.q is not None else ""

@@ -14,7 +14,7 @@ snap to the group width by the pycls rule. `ranges="paper"` (default) or `"pycls
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Iterator, TypedDict
 
 import numpy as np
 
@@ -24,9 +24,19 @@ from nasx.arch.spec import ArchSpec
 from nasx.generators.regnet import compatible_width, regnet, regnet_block_stages, regnet_widths
 from nasx.search_spaces import register
 from nasx.search_spaces.base import Space
-from nasx.search_spaces.params import Choice, FloatRange, IntRange
+from nasx.search_spaces.params import Choice, FloatRange, IntRange, Param
 
-RANGES = {
+
+class Ranges(TypedDict):
+    """One set of ranges: d (low, high), wm (low, high), the group widths and the bottleneck ratios."""
+
+    d: tuple[int, int]
+    wm: tuple[float, float]
+    group_w: tuple[int, ...]
+    b: tuple[int, ...]
+
+
+RANGES: dict[str, Ranges] = {
     "paper": {"d": (1, 63), "wm": (1.5, 3.0), "group_w": (1, 2, 4, 8, 16, 32), "b": (1, 2, 4)},
     "pycls": {"d": (12, 28), "wm": (2.0, 3.0), "group_w": (8, 16, 32, 64, 128), "b": (1,)},
 }
@@ -41,27 +51,26 @@ def bottleneck_stages(spec: ArchSpec) -> list[Bottleneck] | None:
     """The stages of a RegNet/AnyNet-shaped spec (3x3 s2 32 stem, stride-2 bottlenecks, bare head)."""
     if spec.stem != (ConvBNAct(k=3, s=2, c=STEM_W),) or spec.head != Head():
         return None
-    if not all(isinstance(s, Bottleneck) and s.s == 2 and s.stride_at == "3x3" and s.se_at == "mid"
-               for s in spec.stages):
-        return None
-    return list(spec.stages)
+    stages = [s for s in spec.stages
+              if isinstance(s, Bottleneck) and s.s == 2 and s.stride_at == "3x3" and s.se_at == "mid"]
+    return stages if len(stages) == len(spec.stages) else None
 
 
 @register("regnet")
 class RegNetSpace(Space):
     name = "regnet"
 
-    def __init__(self, *, ranges: str = "paper", rounding: str = "pycls", **options) -> None:
+    def __init__(self, *, ranges: str = "paper", rounding: str = "pycls", **options: Any) -> None:
         super().__init__(**options)
         if ranges not in RANGES:
             raise ValueError(f"regnet ranges={ranges!r}: must be one of {', '.join(RANGES)}")
         self.ranges, self.rounding = RANGES[ranges], rounding
         r = self.ranges
-        self._params = (IntRange("d", *r["d"]), IntRange("w0", *W0, step=W0_Q, log=True),
+        self._params: tuple[Param, ...] = (IntRange("d", *r["d"]), IntRange("w0", *W0, step=W0_Q, log=True),
                         FloatRange("wa", *WA, q=WA_Q, log=True), FloatRange("wm", *r["wm"], q=WM_Q, log=True),
                         Choice("group_w", r["group_w"]), Choice("b", r["b"]), Choice("se", (0.0, 0.25)))
 
-    def parameters(self) -> tuple:
+    def parameters(self) -> tuple[Param, ...]:
         return self._params
 
     def _generate(self, values: dict[str, Any]) -> ArchSpec:
@@ -84,7 +93,7 @@ class RegNetSpace(Space):
                     return self.values_from(values)
         raise ValueError(f"not a point of space {self.name}")
 
-    def _candidates(self, stages: list[Bottleneck]):
+    def _candidates(self, stages: list[Bottleneck]) -> Iterator[dict[str, Any]]:
         bot_mul, se = stages[0].b, stages[0].se
         if any(s.b != bot_mul or s.se != se for s in stages) or round(1 / bot_mul) not in self.ranges["b"]:
             return

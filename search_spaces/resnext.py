@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasx.arch.blocks import Bottleneck, ConvBNAct, MaxPool
+from nasx.arch.blocks import Block, Bottleneck, ConvBNAct, MaxPool
 from nasx.arch.head import Head
 from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
 from nasx.search_spaces import register
 from nasx.search_spaces.base import Size, Space
-from nasx.search_spaces.params import Choice, IntRange
+from nasx.search_spaces.params import Choice, IntRange, Param
 
 BASE_WIDTHS = (256, 512, 1024, 2048)
 WIDTH_MULTS = (0.5, 0.75, 1.0, 1.25, 1.5)
@@ -34,7 +34,7 @@ TINY = {"d1": 1, "d2": 1, "d3": 1, "d4": 1, "w1": 128, "w2": 256, "w3": 512, "w4
         "b": 0.25, "se": 0.0}
 
 
-def stem() -> tuple:
+def stem() -> tuple[Block, ...]:
     return (ConvBNAct(k=7, s=2, c=64), MaxPool(k=3, s=2))
 
 
@@ -42,7 +42,7 @@ def stem() -> tuple:
 class ResNeXtSpace(Space):
     name = "resnext"
 
-    def parameters(self) -> tuple:
+    def parameters(self) -> tuple[Param, ...]:
         return (*(IntRange(f"d{i + 1}", 1, m) for i, m in enumerate(MAX_DEPTHS)),
                 *(Choice(f"w{i + 1}", tuple(int(w * m) for m in WIDTH_MULTS)) for i, w in enumerate(BASE_WIDTHS)),
                 Choice("groups", GROUPS), Choice("b", RATIOS), Choice("se", SE_RATIOS))
@@ -54,8 +54,8 @@ class ResNeXtSpace(Space):
                         num_classes=self.num_classes)
 
     def params_of(self, spec: ArchSpec) -> dict[str, Any]:
-        stages = spec.stages
-        if len(stages) == 4 and all(isinstance(s, Bottleneck) for s in stages):
+        stages = [s for s in spec.stages if isinstance(s, Bottleneck)]
+        if len(stages) == 4 and len(spec.stages) == 4:
             first = stages[0]
             values = {**{f"d{i + 1}": s.r for i, s in enumerate(stages)},
                       **{f"w{i + 1}": s.c for i, s in enumerate(stages)},

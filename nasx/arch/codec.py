@@ -11,12 +11,11 @@ their default are left out, except the repeats `r`.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
-from typing import Any
+from typing import Any, TypeVar
 
-from nasx.arch.blocks import BLOCKS
-from nasx.arch.fields import Spec, base_type
+from nasx.arch.blocks import BLOCKS, Block
+from nasx.arch.fields import Spec, field_type
 from nasx.arch.head import Head
 from nasx.arch.limits import MAX_ARCH_CHARS, MAX_LAYERS
 from nasx.arch.spec import ArchSpec
@@ -26,6 +25,8 @@ _INT = re.compile(r"[0-9]+")
 _FLOAT = re.compile(r"[0-9]+(\.[0-9]+)?(e-?[0-9]+)?")
 _INTS = re.compile(r"[0-9]+(x[0-9]+)*")
 _HEADER = {"res": "resolution", "cls": "num_classes", "in": "in_channels", "dp": "drop_path"}
+
+S = TypeVar("S", bound=Spec)
 
 
 def format_float(value: float) -> str:
@@ -70,8 +71,8 @@ def encode(spec: ArchSpec) -> str:
     return "|".join(parts)
 
 
-def _parse_value(text: str, f: dataclasses.Field) -> Any:
-    tp, _ = base_type(f.type)
+def _parse_value(text: str, f: dataclasses.Field[Any]) -> Any:
+    tp, _ = field_type(f)
     codes = f.metadata["codes"]
     if codes:
         for name, code in codes.items():
@@ -86,19 +87,23 @@ def _parse_value(text: str, f: dataclasses.Field) -> Any:
     return tp(text)
 
 
-@functools.lru_cache(maxsize=None)
-def _fields_by_key_length(cls: type[Spec]) -> tuple[dataclasses.Field, ...]:
-    """Longest key first, so `se0.25` is read as `se` and not as `s`."""
-    return tuple(sorted(dataclasses.fields(cls), key=lambda f: -len(f.metadata["key"])))
+_BY_KEY_LENGTH: dict[type[Spec], tuple[dataclasses.Field[Any], ...]] = {}
 
 
-def _parse_fields(cls: type[Spec], tokens: list[str], where: str) -> Spec:
+def _fields_by_key_length(cls: type[Spec]) -> tuple[dataclasses.Field[Any], ...]:
+    """Longest key first, so `se0.25` is read as `se` and not as `s`; computed once per class."""
+    if cls not in _BY_KEY_LENGTH:
+        _BY_KEY_LENGTH[cls] = tuple(sorted(dataclasses.fields(cls), key=lambda f: -len(f.metadata["key"])))
+    return _BY_KEY_LENGTH[cls]
+
+
+def _parse_fields(cls: type[S], tokens: list[str], where: str) -> S:
     fields = _fields_by_key_length(cls)
     values: dict[str, Any] = {}
     for token in tokens:
         for f in fields:
             key = f.metadata["key"]
-            tp, _ = base_type(f.type)
+            tp, _ = field_type(f)
             if tp is bool:
                 value = True if token == key else False if token == "no" + key else None
             elif token.startswith(key) and len(token) > len(key):
@@ -120,7 +125,7 @@ def _parse_fields(cls: type[Spec], tokens: list[str], where: str) -> Spec:
     return cls(**values)
 
 
-def decode_block(token: str, where: str = "block") -> Spec:
+def decode_block(token: str, where: str = "block") -> Block:
     parts = token.split("_")
     cls = BLOCKS.get(parts[0])
     if cls is None:
@@ -154,7 +159,7 @@ def decode(text: str) -> ArchSpec:
         name, value = _HEADER[match[1]], match[2]
         header[name] = float(value) if name == "drop_path" else _int(value, token)
     body = parts[1:]
-    stem: list = []
+    stem: list[Block] = []
     if body and body[0].startswith("stem:"):
         stem_text = body.pop(0)[len("stem:"):]
         stem = [decode_block(t, f"stem[{i}]") for i, t in enumerate(stem_text.split("+")) if stem_text]

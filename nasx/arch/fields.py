@@ -12,7 +12,7 @@ import math
 import types
 import typing
 from dataclasses import MISSING, dataclass
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, Self
 
 from nasx.arch.limits import MAX_HIDDEN_LAYERS, MAX_MULTIPLIER, MAX_WIDTH, int_limit
 
@@ -35,15 +35,15 @@ def fld(key: str, default: Any = MISSING, *, codes: dict[str, str] | None = None
     return dataclasses.field(default=default, metadata=meta)
 
 
-def positive(v) -> bool:
+def positive(v: int) -> bool:
     return v >= 1
 
 
-def odd(v) -> bool:
+def odd(v: int) -> bool:
     return v % 2 == 1
 
 
-def ratio(v) -> bool:
+def ratio(v: float) -> bool:
     return math.isfinite(v) and 0.0 <= v <= 1.0
 
 
@@ -67,6 +67,11 @@ def base_type(annotation: str) -> tuple[type, bool]:
     return tp, optional
 
 
+def field_type(f: dataclasses.Field[Any]) -> tuple[type, bool]:
+    """(python type, optional?) of a spec field; the annotations of the spec modules are strings."""
+    return base_type(f.type) if isinstance(f.type, str) else (f.type, False)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Spec:
     """Base of every frozen spec: type coercion, validation, dict round trip."""
@@ -76,7 +81,7 @@ class Spec:
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            tp, optional = base_type(f.type) if isinstance(f.type, str) else (f.type, False)
+            tp, optional = field_type(f)
             name = f"{self.TYPE}.{f.name}" if self.TYPE else f.name
             if value is None and optional:
                 continue
@@ -95,7 +100,7 @@ class Spec:
         """Cross-field validation of a subclass."""
 
     @classmethod
-    def spec_fields(cls) -> tuple[dataclasses.Field, ...]:
+    def spec_fields(cls) -> tuple[dataclasses.Field[Any], ...]:
         return dataclasses.fields(cls)
 
     def to_dict(self) -> dict[str, Any]:
@@ -108,7 +113,7 @@ class Spec:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]):
+    def from_dict(cls, data: dict[str, Any]) -> Self:
         data = dict(data)
         data.pop("type", None)
         names = {f.name for f in dataclasses.fields(cls)}

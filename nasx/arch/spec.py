@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nasx.arch.blocks import BLOCKS, STEM_BLOCKS, Block
+from nasx.arch.blocks import BLOCKS, STEM_BLOCKS, Block, FusedMBConv, MBConv
 from nasx.arch.head import Head
 from nasx.arch.limits import MAX_CLASSES, MAX_IN_CHANNELS, MAX_LAYERS, MAX_RESOLUTION
 
@@ -105,15 +105,17 @@ class ArchSpec:
         return encode(self)
 
 
-def _canonical_skips(c_in: int, stem: tuple, stages: tuple) -> tuple:
+def _canonical_skips(c_in: int, stem: tuple[Block, ...], stages: tuple[Block, ...]) -> tuple[Block, ...]:
     """`skip=False` on a single block that cannot have a residual (stride 2 or a width change) is the
-    same network as `skip=True`; canonical form keeps True so equal networks get equal keys."""
+    same network as `skip=True`; canonical form keeps True so equal networks get equal keys. `ir` and `fr`
+    are the block types with a `skip` field (a new one joins the isinstance test below). The stem and
+    stages are not validated yet: anything that is not a block passes through unchanged."""
     for block in stem:
         c_in = block.out_channels(c_in) if isinstance(block, Block) else c_in
-    out = []
+    out: list[Block] = []
     for block in stages:
-        if isinstance(block, Block) and getattr(block, "skip", True) is False and block.blocks == 1 \
-                and (block.s != 1 or block.out_channels(c_in) != c_in):  # type: ignore[attr-defined]
+        if isinstance(block, (MBConv, FusedMBConv)) and block.skip is False and block.blocks == 1 \
+                and (block.s != 1 or block.out_channels(c_in) != c_in):
             block = replace(block, skip=True)
         out.append(block)
         if isinstance(block, Block):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, ClassVar
+from typing import Callable, ClassVar, Protocol
 
 from nasx.arch.cost import Tally
 from nasx.arch.fields import Spec
@@ -17,7 +17,11 @@ class Block(Spec):
     DROP_PATH: ClassVar[bool] = False  # residual blocks that take stochastic depth
 
     def out_channels(self, c_in: int) -> int:
-        return self.c  # type: ignore[attr-defined]
+        """The stage's `c` field; a block without one (or whose output width depends on c_in) overrides this."""
+        c = getattr(self, "c")
+        if not isinstance(c, int):
+            raise TypeError(f"{self.TYPE}.c={c!r}: not a width; {type(self).__name__} must override out_channels")
+        return c
 
     def check_input(self, c_in: int) -> None:
         """Raise ValueError if this stage cannot follow `c_in` channels."""
@@ -42,25 +46,41 @@ class Block(Spec):
 
     def scaled(self, width_mult: float, depth_mult: float) -> "Block":
         """The same stage with channels and repeats scaled by the compound-scaling rules."""
-        changes = {}
+        changes: dict[str, int] = {}
         if hasattr(self, "c"):
-            changes["c"] = scale_channels(self.c, width_mult)  # type: ignore[attr-defined]
+            changes["c"] = scale_channels(self.c, width_mult)
         if hasattr(self, "r"):
-            changes["r"] = scale_repeats(self.r, depth_mult)  # type: ignore[attr-defined]
+            changes["r"] = scale_repeats(self.r, depth_mult)
         return replace(self, **changes)
 
 
-def repeat_cost(block: Block, c_in: int, size: int, unit: Callable[[Tally, int, int, int], int]) -> tuple[Tally, int]:
+class StridedStage(Protocol):
+    """What `repeat_cost` reads of a stage: its repeats `r`, its stride `s` and its output width."""
+
+    @property
+    def r(self) -> int: ...
+
+    @property
+    def s(self) -> int: ...
+
+    def out_channels(self, c_in: int) -> int: ...
+
+
+State = tuple[int, int, int]  # (c_in, size, stride) entering a block
+
+
+def repeat_cost(block: StridedStage, c_in: int, size: int,
+                unit: Callable[[Tally, int, int, int], int]) -> tuple[Tally, int]:
     """Sum `unit(tally, c_in, size, stride)` over the stage's repeats; stride on the first only.
     Once a block's output equals its input, every later block costs the same: O(1) in the repeats."""
     total = Tally()
-    stride = block.s  # type: ignore[attr-defined]
-    return repeated(total, block.r, (c_in, size, stride),  # type: ignore[attr-defined]
+    stride = block.s
+    return repeated(total, block.r, (c_in, size, stride),
                     lambda t, c, hw, s: (block.out_channels(c), unit(t, c, hw, s), 1))
 
 
-def repeated(total: Tally, repeats: int, state: tuple,
-             step: Callable[[Tally, int, int, int], tuple]) -> tuple[Tally, int]:
+def repeated(total: Tally, repeats: int, state: State,
+             step: Callable[[Tally, int, int, int], State]) -> tuple[Tally, int]:
     """Apply `step(tally, c_in, size, stride) -> (c_out, size_out, next_stride)` `repeats` times from
     `state`, adding to `total`; a step that leaves the state unchanged is multiplied out."""
     for done in range(1, repeats + 1):

@@ -39,10 +39,14 @@ class Pool:
 
 @dataclass(frozen=True)
 class Concat:
-    branches: tuple[tuple, ...]
+    branches: tuple[Program, ...]
 
 
-def program_cost(t: Tally, program: tuple, c_in: int, size: int) -> tuple[int, int]:
+Op = Conv | Pool | Concat
+Program = tuple[Op, ...]  # ops applied in order
+
+
+def program_cost(t: Tally, program: Program, c_in: int, size: int) -> tuple[int, int]:
     """Add the program's cost to `t`; returns (channels, size) of its output."""
     for op in program:
         if isinstance(op, Conv):
@@ -60,7 +64,7 @@ def program_cost(t: Tally, program: tuple, c_in: int, size: int) -> tuple[int, i
     return c_in, size
 
 
-def program_window(program: tuple, axis: int) -> Window:
+def program_window(program: Program, axis: int) -> Window:
     """The program as one (kernel, stride) window along `axis` (0: height, k; 1: width, kw); a `Concat`
     counts its largest branch."""
     windows: list[Window] = []
@@ -78,14 +82,14 @@ def program_window(program: tuple, axis: int) -> Window:
 class BranchBlock(Block):
     """Base of the multi-branch blocks: r repeats of `program(c_in)`."""
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         raise NotImplementedError
 
     def out_channels(self, c_in: int) -> int:
         return program_cost(Tally(), self.program(c_in), c_in, 64)[0]
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
-        return repeated(Tally(), self.r, (c_in, size, 1),  # type: ignore[attr-defined]
+        return repeated(Tally(), self.blocks, (c_in, size, 1),
                         lambda t, c, hw, s: (*program_cost(t, self.program(c), c, hw), 1))
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:
@@ -105,7 +109,7 @@ class Fire(BranchBlock):
     q: int = fld("q", check=POSITIVE)
     x: int = fld("x", check=POSITIVE)
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         return (Conv(self.q, 1, bn=False),
                 Concat(((Conv(self.x, 1, bn=False),), (Conv(self.x, 3, bn=False),))))
 
@@ -129,7 +133,7 @@ class Inception(BranchBlock):
     ck: int = fld("ck", 5, check=ODD_KERNEL)
     d: int = fld("d", check=POSITIVE)
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         return (Concat(((Conv(self.a, 1),), (Conv(self.br, 1), Conv(self.b, 3)),
                         (Conv(self.cr, 1), Conv(self.c, self.ck)),
                         (Pool("max", 3, 1, 1, ceil=True), Conv(self.d, 1)))),)
@@ -160,7 +164,7 @@ class InceptionA(InceptionV3Module):
     TYPE = "inca"
     pp: int = fld("pp", check=POSITIVE)
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         w = self.width
         return (Concat(((Conv(w(64), 1),), (Conv(w(48), 1), Conv(w(64), 5)),
                         (Conv(w(64), 1), Conv(w(96), 3), Conv(w(96), 3)),
@@ -173,7 +177,7 @@ class InceptionB(InceptionV3Module):
 
     TYPE = "incb"
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         w = self.width
         return (Concat(((Conv(w(384), 3, s=2, p=0),), (Conv(w(64), 1), Conv(w(96), 3), Conv(w(96), 3, s=2, p=0)),
                         (Pool("max", 3, 2),))),)
@@ -186,7 +190,7 @@ class InceptionC(InceptionV3Module):
     TYPE = "incc"
     m: int = fld("m", check=POSITIVE)
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         w, m = self.width, self.width(self.m)
         return (Concat(((Conv(w(192), 1),), (Conv(m, 1), Conv(m, 1, 7), Conv(w(192), 7, 1)),
                         (Conv(m, 1), Conv(m, 7, 1), Conv(m, 1, 7), Conv(m, 7, 1), Conv(w(192), 1, 7)),
@@ -199,7 +203,7 @@ class InceptionD(InceptionV3Module):
 
     TYPE = "incd"
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         w = self.width
         return (Concat(((Conv(w(192), 1), Conv(w(320), 3, s=2, p=0)),
                         (Conv(w(192), 1), Conv(w(192), 1, 7), Conv(w(192), 7, 1), Conv(w(192), 3, s=2, p=0)),
@@ -212,7 +216,7 @@ class InceptionE(InceptionV3Module):
 
     TYPE = "ince"
 
-    def program(self, c_in: int) -> tuple:
+    def program(self, c_in: int) -> Program:
         w = self.width
 
         def fork() -> Concat:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nasx.arch import cost
-from nasx.arch.blocks.base import Block, repeated
+from nasx.arch.blocks.base import Block, State, repeated
 from nasx.arch.cost import Tally
 from nasx.arch.fields import POSITIVE, fld
 from nasx.arch.receptive import Window
@@ -18,7 +18,7 @@ class VGGStage(Block):
     bn: bool = fld("bn", False)
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
-        def step(t: Tally, c: int, hw: int, s: int) -> tuple:
+        def step(t: Tally, c: int, hw: int, s: int) -> State:
             cost.conv(t, c, self.c, 3, 1, hw, bias=True)
             if self.bn:
                 cost.bn(t, self.c)

@@ -4,17 +4,22 @@
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
 
+if TYPE_CHECKING:
+    from nasx.search_spaces.base import Space
+
 __all__ = ["Outcome", "Proposal", "Searcher", "get", "names", "register"]
+
+S = TypeVar("S", bound=Searcher)
 
 _SEARCHERS: dict[str, type[Searcher]] = {}
 
 
-def register(name: str):
-    def wrap(cls: type[Searcher]) -> type[Searcher]:
+def register(name: str) -> Callable[[type[S]], type[S]]:
+    def wrap(cls: type[S]) -> type[S]:
         if name in _SEARCHERS:
             raise ValueError(f"searcher {name!r} registered twice")
         cls.name = name
@@ -27,7 +32,7 @@ def names() -> list[str]:
     return sorted(_SEARCHERS)
 
 
-def get(name: str, space: Any, **options: Any) -> Searcher:
+def get(name: str, space: Space, **options: Any) -> Searcher:
     if name not in _SEARCHERS:
         known = ", ".join(names()) or "none registered"
         raise ValueError(f"unknown searcher {name!r} (known: {known})")

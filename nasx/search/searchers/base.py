@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 import numpy as np
 
 from nasx.arch.spec import ArchSpec
+
+if TYPE_CHECKING:
+    from nasx.search_spaces.base import Point, Space
 
 STATUSES = ("ok", "failed", "pruned")
 DIRECTIONS = ("max", "min")
@@ -22,7 +25,7 @@ class Proposal:
     """One candidate: `id` counts asks from 0; `values` are the space's parameter values."""
 
     id: int
-    values: dict
+    values: dict[str, Any]
     spec: ArchSpec
 
 
@@ -32,7 +35,7 @@ class Outcome:
     (reward, val/top1, macs, params, ...; possibly empty when it failed)."""
 
     status: str
-    metrics: dict = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -43,7 +46,7 @@ class Outcome:
 Objectives = tuple[tuple[str, str], ...]
 
 
-def check_objectives(objectives) -> Objectives:
+def check_objectives(objectives: Iterable[Iterable[object]]) -> Objectives:
     """Objectives as a tuple of (metric, "max" | "min"); lists (from YAML) are accepted."""
     try:
         out = tuple((str(k), str(d)) for k, d in objectives)
@@ -69,7 +72,8 @@ class Searcher:
     name: ClassVar[str] = ""
     max_objectives: ClassVar[int | None] = None  # 1 for single-objective searchers
 
-    def __init__(self, space, *, seed: int = 0, objectives=(("reward", "max"),), **options: Any) -> None:
+    def __init__(self, space: Space, *, seed: int = 0, objectives: Iterable[Iterable[object]] = (("reward", "max"),),
+                 **options: Any) -> None:
         if options:
             raise ValueError(f"searcher {self.name}: unknown options {sorted(options)}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -85,7 +89,7 @@ class Searcher:
         self._exhausted = False
 
     # --- to define in a searcher ---
-    def _propose(self) -> tuple[dict, ArchSpec] | None:
+    def _propose(self) -> Point | None:
         """(values, spec) of the next candidate, or None when there is none left."""
         raise NotImplementedError
 

@@ -12,19 +12,22 @@ once it exceeds `population_size`. Failed and pruned outcomes never join.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasx.search.searchers import register
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
-from nasx.search_spaces.params import Choice
+from nasx.search_spaces.params import Choice, Param, Value
+
+if TYPE_CHECKING:
+    from nasx.search_spaces.base import Point, Space
 
 
 @register("evolution")
 class EvolutionSearcher(Searcher):
     max_objectives = 1
 
-    def __init__(self, space, *, population_size: int = 20, sample_size: int = 5, max_mutations: int = 100,
-                 **options) -> None:
+    def __init__(self, space: Space, *, population_size: int = 20, sample_size: int = 5, max_mutations: int = 100,
+                 **options: Any) -> None:
         super().__init__(space, **options)
         if not (population_size >= 2 and 1 <= sample_size <= population_size and max_mutations >= 1):
             raise ValueError(f"searcher evolution: need population_size >= 2, 1 <= sample_size <= population_size, "
@@ -32,9 +35,9 @@ class EvolutionSearcher(Searcher):
         self.population_size, self.sample_size = int(population_size), int(sample_size)
         self.max_mutations = int(max_mutations)
         self.population: deque[tuple[int, float]] = deque()  # (proposal id, score), oldest first
-        self._mutable = [p for p in space.parameters() if p.count() > 1]
+        self._mutable: list[Param] = [p for p in space.parameters() if p.count() > 1]
 
-    def _propose(self):
+    def _propose(self) -> Point:
         if len(self.proposals) < self.population_size or not self.population or not self._mutable:
             return self.space.sample_point(self.rng)
         drawn = self.rng.choice(len(self.population), size=min(self.sample_size, len(self.population)),
@@ -48,6 +51,7 @@ class EvolutionSearcher(Searcher):
         """`values` with one parameter (of more than one value) resampled to a different value."""
         param = self._mutable[int(self.rng.integers(len(self._mutable)))]
         old = values[param.name]
+        new: Value
         if isinstance(param, Choice):
             others = [v for v in param.values if v != old]
             new = others[int(self.rng.integers(len(others)))]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
 
 import optuna
 from optuna.trial import TrialState
@@ -23,7 +24,11 @@ from optuna.trial import TrialState
 from nasx import log
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
 
-DIRECTION = {"max": "maximize", "min": "minimize"}
+if TYPE_CHECKING:
+    from nasx.search_spaces.base import Point, Rejected, Space
+    from nasx.search_spaces.params import Value
+
+DIRECTION: dict[str, Literal["maximize", "minimize"]] = {"max": "maximize", "min": "minimize"}
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 OPTUNA_QUIET = {"optuna": logging.WARNING}
 
@@ -31,7 +36,8 @@ OPTUNA_QUIET = {"optuna": logging.WARNING}
 class OptunaSearcher(Searcher):
     """A searcher whose proposals come from an Optuna sampler (`_sampler()` in the subclass)."""
 
-    def __init__(self, space, *, max_rejections: int = 1000, max_history: int | None = None, **options) -> None:
+    def __init__(self, space: Space, *, max_rejections: int = 1000, max_history: int | None = None,
+                 **options: Any) -> None:
         super().__init__(space, **options)
         if max_rejections < 1:
             raise ValueError(f"searcher {self.name}: max_rejections={max_rejections} must be >= 1")
@@ -56,7 +62,8 @@ class OptunaSearcher(Searcher):
                                        sampler=self._sampler(seed),
                                        directions=[DIRECTION[d] for _, d in self.objectives])
 
-    def _tell(self, trial: optuna.Trial, values=None, state=None) -> None:
+    def _tell(self, trial: optuna.Trial, values: Sequence[float] | None = None,
+              state: TrialState | None = None) -> None:
         """Tell `trial` to its study; a trial of an earlier study is copied into the current one too."""
         trial.study.tell(trial, values, state=state)
         if trial.study is not self.study:
@@ -78,18 +85,18 @@ class OptunaSearcher(Searcher):
             self.study.add_trials(keep)
             self._drop_if_done(old)
 
-    def _asked(self, asked: list):
+    def _asked(self, asked: list[optuna.Trial]) -> Iterator[dict[str, Value]]:
         """Values suggested by newly asked Optuna trials, `max_rejections` of them; each trial goes to `asked`."""
         for _ in range(self.max_rejections):
             trial = self.study.ask()
             asked.append(trial)
             yield {p.name: p.suggest(trial) for p in self.space.parameters()}
 
-    def _propose(self):
-        asked: list = []
+    def _propose(self) -> Point:
+        asked: list[optuna.Trial] = []
         last = ""
 
-        def rejected(exc) -> None:
+        def rejected(exc: Rejected) -> None:
             nonlocal last
             self._tell(asked[-1], state=TrialState.PRUNED)
             self.rejections += 1

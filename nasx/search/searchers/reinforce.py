@@ -23,21 +23,27 @@ time as they are told, in any order.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
+import numpy.typing as npt
 
 from nasx.search.searchers import register
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
-from nasx.search_spaces.params import Choice
+from nasx.search_spaces.params import Choice, Param, Value
+
+if TYPE_CHECKING:
+    from nasx.search_spaces.base import Point, Space
+
+Vector = npt.NDArray[np.float64]
 
 
-def softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max())
-    return e / e.sum()
+def softmax(z: Vector) -> Vector:
+    e: Vector = np.exp(z - z.max())  # annotated: numpy's stubs type ndarray.max() and .sum() as Any
+    return e / np.sum(e)
 
 
-def actions_of(param, max_choices: int) -> tuple:
+def actions_of(param: Param, max_choices: int) -> tuple[Value, ...]:
     """The values a parameter's policy chooses among."""
     if isinstance(param, Choice):
         return tuple(param.values)
@@ -51,8 +57,8 @@ def actions_of(param, max_choices: int) -> tuple:
 class ReinforceSearcher(Searcher):
     max_objectives = 1
 
-    def __init__(self, space, *, lr: float = 0.1, baseline_decay: float = 0.9, entropy_weight: float = 0.0,
-                 max_choices: int = 32, max_tries: int = 10_000, **options) -> None:
+    def __init__(self, space: Space, *, lr: float = 0.1, baseline_decay: float = 0.9, entropy_weight: float = 0.0,
+                 max_choices: int = 32, max_tries: int = 10_000, **options: Any) -> None:
         super().__init__(space, **options)
         if not (lr > 0 and 0 <= baseline_decay < 1 and entropy_weight >= 0 and max_choices >= 2 and max_tries >= 1):
             raise ValueError(f"searcher reinforce: need lr > 0, 0 <= baseline_decay < 1, entropy_weight >= 0, "
@@ -67,7 +73,7 @@ class ReinforceSearcher(Searcher):
         self._reward_stats = (0, 0.0, 0.0)  # Welford: count, mean, sum of squared deviations
         self._sampled: dict[int, list[int]] = {}  # proposal id -> action index per parameter
 
-    def probabilities(self) -> dict[str, dict[Any, float]]:
+    def probabilities(self) -> dict[str, dict[Value, float]]:
         """{parameter: {value: probability}} of the current policy."""
         return {p.name: dict(zip(a, softmax(z).tolist())) for p, a, z in zip(self.params, self.actions, self.logits)}
 
@@ -81,15 +87,15 @@ class ReinforceSearcher(Searcher):
         self._reward_stats = (n, mean, m2)
         return math.sqrt(max(m2, 0.0) / n)
 
-    def _draws(self, picked: list):
+    def _draws(self, picked: list[list[int]]) -> Iterator[dict[str, Value]]:
         """Values sampled from the policy, `max_tries` of them; each one's action indices go to `picked`."""
         for _ in range(self.max_tries):
             picks = [int(self.rng.choice(len(z), p=softmax(z))) for z in self.logits]
             picked.append(picks)
             yield {p.name: a[i] for p, a, i in zip(self.params, self.actions, picks)}
 
-    def _propose(self):
-        picked: list = []
+    def _propose(self) -> Point:
+        picked: list[list[int]] = []
         point = self.space.first_admitted(self._draws(picked))
         if point is not None:
             self._sampled[len(self.proposals)] = picked[-1]
