@@ -2,8 +2,8 @@
 nasx's networks by the documented key maps, with equal outputs.
 
 - timm: every family timm builds under the same name, timm's own model (timm 1.0.31, imported with a
-  stand-in for the torchvision modules its import path touches) with the weights of tests/fill.py and
-  BatchNorm statistics measured on a batch, against the nasx network in eval mode.
+  stand-in for the torchvision modules its import path touches) with random weights and BatchNorm
+  statistics measured on a batch, against the nasx network in eval mode.
 - torchvision does not import against the CPU torch here, so its models are kept as a golden file of
   their state_dict keys and shapes (tests/golden/make_torchvision_keys.py, torchvision 0.29.1, says how it
   was made), with outputs of one model per torchvision class under the weights of tests/fill.py.
@@ -16,6 +16,7 @@ import gzip
 import importlib.abc
 import importlib.machinery
 import json
+import math
 import sys
 import types
 from pathlib import Path
@@ -120,15 +121,19 @@ def _empty_net(spec) -> Net:
 
 
 def _timm_checkpoint(timm, name: str, resolution: int) -> tuple[nn.Module, dict, float]:
-    """timm's model with tests/fill.py's weights and BatchNorm statistics measured on a batch (so activations
+    """timm's model with random weights (seed 0) and BatchNorm statistics measured on a batch (so activations
     stay near unit size), nasx's BN eps set on it; returns it, its state_dict, and its own eps."""
     with torch.device("meta"):
         model = timm.create_model(name, pretrained=False)
     model = model.to_empty(device="cpu").eval()
-    state = model.state_dict()
+    generator = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        for key, value in fill_state({k: tuple(v.shape) for k, v in state.items()}).items():
-            state[key].copy_(value)
+        for key, value in model.named_parameters():
+            noise = torch.randn(value.shape, generator=generator)
+            if value.dim() > 1:  # conv and linear weights, scaled by their fan-in
+                value.copy_(noise / math.sqrt(value[0].numel()))
+            else:  # BN scales near 1, biases near 0
+                value.copy_(1.0 + 0.2 * noise if key.endswith("weight") else 0.1 * noise)
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     eps = norms[0].eps if norms else 1e-5
     for m in norms:
@@ -169,6 +174,8 @@ def test_a_timm_checkpoint_fine_tunes_on_other_classes(timm):
     with pytest.raises(ValueError, match=r"shape mismatch at 'classifier.weight': \(1000, 1024\) in the "
                                          r"checkpoint, \(10, 1024\) in nasx's 'head.classifier.weight'"):
         load_pretrained(model, state, source="timm")
+    with pytest.raises(ValueError, match="skip='head.fc': no layer of the nasx model has this path"):
+        load_pretrained(model, state, source="timm", skip=("head.fc",))
 
 
 # -- torchvision --------------------------------------------------------------------------------------------
@@ -293,7 +300,8 @@ def test_a_checkpoint_that_does_not_fit_raises_naming_the_key_and_loads_nothing(
 @pytest.mark.parametrize("state, source, message", [
     ({"conv1.weight": torch.zeros(1)}, "keras", "source='keras': must be one of nasx, timm, torchvision"),
     ({"unknown.weight": torch.zeros(1)}, "timm", "none of the timm layouts nasx maps"),
-    ({"foo.conv_dw.weight": torch.zeros(1)}, "nasx", "in neither of nasx's layouts"),
+    ({"blocks.0.0.conv_dw.weight": torch.zeros(1)}, "nasx", "no key of the checkpoint is one of nasx's"),
+    ({"stem.0.conv.weight": torch.zeros(64, 3, 7, 7)}, "nasx", "missing key 'stem.0.bn.weight'"),
     ({"state_dict": {"a": torch.zeros(1)}}, "nasx", "expected a mapping of names to tensors"),
 ])
 def test_unknown_sources_and_layouts_are_named(state, source, message):

@@ -1,8 +1,9 @@
 """`load_pretrained(model, state_dict, source)`: a nasx network takes the weights of a checkpoint written by
-timm, torchvision or nasx itself, through a documented map from the source's state_dict keys to nasx's.
+timm, torchvision or nasx itself (its current layout or its first one), through a documented map from the
+source's state_dict keys to nasx's (docs/pretrained.md).
 
 nasx names its layers by role: a stage's blocks are `stages.I.J`; inside an inverted residual `conv_pw` `bn1`
-(expansion, absent at e=1), `conv_dw` `bn2`, `se` (`conv_reduce`, `conv_expand`), `conv_pwl` `bn3`; a
+(the 1x1 expansion, absent without one), `conv_dw` `bn2`, `se` (`conv_reduce`, `conv_expand`), `conv_pwl` `bn3`; a
 Fused-MBConv `conv_exp` `bn1` [`conv_pwl` `bn2`]; ResNet blocks `conv1` `bn1` ... `conv3` `bn3`, `downsample`
 (`conv`, `bn`); a conv-bn-act unit `conv` `bn`; the head `conv` `bn`, `fc1` ..., `classifier`.
 
@@ -29,12 +30,13 @@ SOURCES = ("nasx", "timm", "torchvision")
 def key_map(model: nn.Module, keys: list[str], source: str) -> KeyMap:
     """The KeyMap of a checkpoint with `keys` from `source` for `model`; ValueError when no layout fits."""
     if source == "nasx":
-        if set(keys) == set(model.state_dict()):
-            return KeyMap({k: k for k in model.state_dict()})
-        if not legacy_keys.is_first_layout(keys):
-            raise ValueError(f"source='nasx': the checkpoint is in neither of nasx's layouts (key {keys[0]!r}); "
+        ours = list(model.state_dict())
+        if legacy_keys.is_first_layout(keys) and set(keys) != set(ours):
+            return legacy_keys.key_map(model, keys)
+        if not set(keys) & set(ours):
+            raise ValueError(f"source='nasx': no key of the checkpoint is one of nasx's (its first: {keys[0]!r}); "
                              "was it written by timm or torchvision (source='timm' / 'torchvision')?")
-        return legacy_keys.key_map(model, keys)
+        return KeyMap({k: k for k in ours})
     module = {"timm": timm_keys, "torchvision": torchvision_keys}.get(source)
     if module is None:
         raise ValueError(f"source={source!r}: must be one of {', '.join(SOURCES)}")
@@ -70,7 +72,9 @@ def load_pretrained(model: nn.Module, state_dict: dict, source: str = "nasx",
         raise ValueError(f"source={source!r}: two nasx keys take the same checkpoint key (a key map error)")
     target = model.state_dict()
     kept = {k for k in target if any(k == s or k.startswith(s + ".") for s in skip)}
-    skipped_sources = {mapping.keys[k] for k in kept}
+    for path in skip:
+        if not any(k == path or k.startswith(path + ".") for k in target):
+            raise ValueError(f"skip={path!r}: no layer of the nasx model has this path (e.g. 'head.classifier')")
     loaded = {}
     for ours, value in target.items():
         if ours in kept:
@@ -88,7 +92,7 @@ def load_pretrained(model: nn.Module, state_dict: dict, source: str = "nasx",
             raise ValueError(f"source={source!r}: shape mismatch at {theirs!r}: {tuple(got.shape)} in the checkpoint,"
                              f" {tuple(value.shape)} in nasx's {ours!r}")
         loaded[ours] = got.reshape(value.shape)
-    taken = set(mapping.keys.values()) | skipped_sources
+    taken = set(mapping.keys.values())
     for key in keys:
         if key not in taken and not key.startswith(mapping.ignored):
             raise ValueError(f"source={source!r}: unexpected key {key!r}: no layer of the nasx model takes it")

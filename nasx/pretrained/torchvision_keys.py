@@ -69,6 +69,8 @@ def mobile(model: nn.Module, keys: list[str]) -> KeyMap:
     theirs = numbered(keys, rf"features\.(\d+)\.(\d+)(?=\.{inner}\.)") or \
         numbered(keys, rf"features\.(\d+)(?=\.{inner}\.)")
     plain = numbered(keys, r"features\.(\d+)(?=\.0\.weight$)")  # conv-BN-act layers: the stem and the head conv
+    if len(plain) < 2:
+        raise ValueError("the checkpoint has no stem and head conv layers `features.N.0` of torchvision's layout")
     renames = [("stem.0.conv", f"{plain[0]}.0"), ("stem.0.bn", f"{plain[0]}.1"), ("head.conv", f"{plain[-1]}.0"),
                ("head.bn", f"{plain[-1]}.1")]
     ours = [(p, m) for p, m in all_blocks(model, ("ir", "fr")) if not p.startswith("stem")]
@@ -81,9 +83,11 @@ def mnasnet(model: nn.Module, keys: list[str]) -> KeyMap:
     renames = [("stem.0.conv", "layers.0"), ("stem.0.bn", "layers.1"), ("head.conv", "layers.14"),
                ("head.bn", "layers.15"), ("head.classifier", "classifier.1")]
     ours = [p for p, _ in all_blocks(model, ("ir",))]
+    stacked = numbered(keys, r"layers\.(\d+)\.(\d+)(?=\.layers\.)")
+    zipped(ours, ["layers.3"] + stacked, "blocks")  # the first block's layers are numbered in `layers` itself
     first = ["conv_dw", "bn2", "conv_pwl", "bn3"]
     renames += [(f"{ours[0]}.{a}", f"layers.{n}") for a, n in zip(first, (3, 4, 6, 7))]
-    for prefix, theirs in zipped(ours[1:], numbered(keys, r"layers\.(\d+)\.(\d+)(?=\.layers\.)"), "blocks"):
+    for prefix, theirs in zip(ours[1:], stacked):
         renames += [(f"{prefix}.{a}", f"{theirs}.layers.{n}")
                     for a, n in zip(["conv_pw", "bn1"] + first, (0, 1, 3, 4, 6, 7))]
     return KeyMap(renamed(list(model.state_dict()), renames))
