@@ -3,15 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 TORCH_VERSION := 2.13.0
+TIMM_VERSION := 1.0.31
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==$(TORCH_VERSION)
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# timm for tests/test_pretrained.py, without its dependencies: its torchvision would pull another torch
+	# (it is not in the dev extra for that reason); the test stands in for what timm imports of torchvision
+	$(PY) -m pip install --quiet --no-deps timm==$(TIMM_VERSION)
 	touch $(STAMP)
 
 DEMO_RUN ?= runs/demo/$(shell date +%Y%m%d-%H%M%S)

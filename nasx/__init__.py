@@ -10,8 +10,9 @@ from nasx.lazy import attributes
 __version__ = "0.1.0"
 
 _LAZY = {"families": "nasx.families", "ArchSpec": "nasx.arch", "Head": "nasx.arch", "decode": "nasx.arch",
-         "encode": "nasx.arch", "Scaled": "nasx.generators.compound", "compound_scale": "nasx.generators.compound",
-         "proxy": "nasx.generators.proxy", "receptive_field": "nasx.arch.receptive", "regnet": "nasx.generators.regnet",
+         "encode": "nasx.arch", "load_pretrained": "nasx.pretrained", "Scaled": "nasx.generators.compound",
+         "compound_scale": "nasx.generators.compound", "proxy": "nasx.generators.proxy",
+         "receptive_field": "nasx.arch.receptive", "regnet": "nasx.generators.regnet",
          "regnet_widths": "nasx.generators.regnet", "resnet": "nasx.generators.resnet"}
 
 
@@ -25,4 +26,4 @@ def build_model(spec):
 
 
 __all__ = ["ArchSpec", "Head", "Cost", "Scaled", "build_model", "complexity", "compound_scale", "decode",
-           "encode", "families", "proxy", "receptive_field", "regnet", "regnet_widths", "resnet"]
+           "encode", "families", "load_pretrained", "proxy", "receptive_field", "regnet", "regnet_widths", "resnet"]

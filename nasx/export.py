@@ -93,10 +93,11 @@ def export_trial(run_dir: str | Path, trial_id: str, out_dir: str | Path) -> dic
         rung=f", {row['rung']}" if row.get("rung") else "", dataset=row.get("dataset"),
         resolution=row.get("resolution"), out_name=out_dir,
         seed_note=f"seed {row.get('seed')}", val=_fmt(row.get("val/top1")), test=_fmt(row.get("test/top1")),
-        weights_line="- `weights.pt`: the trained state_dict; it loads into the trained network.\n" if has_weights
+        weights_line="- `weights.pt`: the trained state_dict; it loads into the trained network "
+                     "(`nasx.load_pretrained` reads it in either of nasx's layouts).\n" if has_weights
         else "- no `weights.pt`: the run did not save this trial's weights (`nasx confirm` does; a search "
              "with `save_weights=true`).\n",
-        load_line='model.load_state_dict(torch.load("weights.pt", weights_only=True))\n' if has_weights else "")
+        load_line='nasx.load_pretrained(model, torch.load("weights.pt", weights_only=True))\n' if has_weights else "")
     if has_weights:
         files["README.md"] = files["README.md"].replace("import nasx\n", "import torch\nimport nasx\n", 1)
     for name, text in files.items():

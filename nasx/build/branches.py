@@ -9,16 +9,20 @@ from nasx.build.layers import conv_bn_act
 
 
 class ConcatBranches(nn.Module):
+    """Branches `branch1`, `branch2`, ... (GoogLeNet's names) on the same input, outputs concatenated."""
+
     def __init__(self, branches: list[nn.Module]) -> None:
         super().__init__()
-        self.branches = nn.ModuleList(branches)
+        for i, branch in enumerate(branches, 1):
+            self.add_module(f"branch{i}", branch)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([branch(x) for branch in self.branches], 1)
+        return torch.cat([branch(x) for branch in self.children()], 1)
 
 
 def build_program(program: tuple, c_in: int) -> tuple[nn.Module, int]:
-    """(module, output channels) for a program of Conv / Pool / Concat ops."""
+    """(module, output channels) for a program of Conv / Pool / Concat ops: the op's module when the program
+    has one op, else an nn.Sequential numbering them (a Conv is a conv-bn-act unit, `conv` + `bn`)."""
     layers: list[nn.Module] = []
     for op in program:
         if isinstance(op, Conv):

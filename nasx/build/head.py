@@ -4,25 +4,30 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.head import Head
-from nasx.build.layers import activation, conv_bn_act
+from nasx.build.layers import activation, named
 
 
 def build_head(spec: Head, c_in: int, num_classes: int) -> nn.Module:
-    layers: list[nn.Module] = []
+    """[`norm` relu] -> [`conv` (1x1) `bn` act] -> `pool` -> [`fc1` act dropout, `fc2` ...] -> [dropout] ->
+    `classifier` (Linear; with `conv_cls` a 1x1 conv with relu before the pool)."""
+    layers: list[tuple[str, nn.Module]] = []
     if spec.norm:
-        layers += [nn.BatchNorm2d(c_in), activation("relu")]
+        layers += [("norm", nn.BatchNorm2d(c_in)), ("norm_act", activation("relu"))]
     if spec.c:
-        layers.append(conv_bn_act(c_in, spec.c, 1, act=spec.act))
+        layers += [("conv", nn.Conv2d(c_in, spec.c, 1, bias=False)), ("bn", nn.BatchNorm2d(spec.c)),
+                   ("act", activation(spec.act))]
     if spec.conv_cls:
-        layers += [nn.Dropout(spec.dropout), nn.Conv2d(spec.c or c_in, num_classes, 1), activation("relu"),
-                   nn.AdaptiveAvgPool2d(1), nn.Flatten(1)]
-        return nn.Sequential(*layers)
-    layers += [nn.AdaptiveAvgPool2d(spec.pool), nn.Flatten(1)]
+        layers += [("drop", nn.Dropout(spec.dropout)), ("classifier", nn.Conv2d(spec.c or c_in, num_classes, 1)),
+                   ("classifier_act", activation("relu")), ("pool", nn.AdaptiveAvgPool2d(1)),
+                   ("flatten", nn.Flatten(1))]
+        return named(*layers)
+    layers += [("pool", nn.AdaptiveAvgPool2d(spec.pool)), ("flatten", nn.Flatten(1))]
     width = spec.features(c_in)
-    for h in spec.hidden:
-        layers += [nn.Linear(width, h, bias=spec.hidden_bias), activation(spec.hidden_act), nn.Dropout(spec.dropout)]
+    for i, h in enumerate(spec.hidden, 1):
+        layers += [(f"fc{i}", nn.Linear(width, h, bias=spec.hidden_bias)), (f"act{i}", activation(spec.hidden_act)),
+                   (f"drop{i}", nn.Dropout(spec.dropout))]
         width = h
     if not spec.hidden and spec.dropout > 0:
-        layers.append(nn.Dropout(spec.dropout))
-    layers.append(nn.Linear(width, num_classes))
-    return nn.Sequential(*layers)
+        layers.append(("drop", nn.Dropout(spec.dropout)))
+    layers.append(("classifier", nn.Linear(width, num_classes)))
+    return named(*layers)

@@ -1,5 +1,11 @@
-"""Layers shared by every block: activations, conv-bn-act, squeeze-excite, stochastic depth."""
+"""Layers shared by every block: activations, conv-bn-act, split convs, squeeze-excite, stochastic depth.
+
+Layers carry names, so that a state_dict reads like the network: a conv-bn-act unit is `conv`, `bn`, `act`;
+squeeze-excite is `conv_reduce`, `conv_expand`; a split (MixConv) conv numbers its parts `0`, `1`, ...
+"""
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import torch
 from torch import nn
@@ -17,61 +23,62 @@ def activation(name: str) -> nn.Module:
     return _ACTIVATIONS[name]()
 
 
+def named(*layers: tuple[str, nn.Module | None]) -> nn.Sequential:
+    """nn.Sequential of the (name, module) pairs whose module is not None, under those names."""
+    return nn.Sequential(OrderedDict((name, m) for name, m in layers if m is not None))
+
+
 def conv_bn_act(c_in: int, c_out: int, k: int, stride: int = 1, *, groups: int = 1, act: str | None = "relu",
-                bn: bool = True, padding: int | None = None, kw: int | None = None) -> nn.Sequential:
-    """k x kw conv (bias only without BN) + [BN] + [act]; act=None leaves the output linear.
+                bn: bool = True, padding: int | None = None, kw: int | None = None,
+                bias: bool | None = None) -> nn.Sequential:
+    """`conv` (k x kw) + [`bn`] + [`act`]; act=None leaves the output linear; the conv has a bias only without
+    BN unless `bias` says otherwise.
 
     Padding defaults to (k-1)//2 in height and (kw-1)//2 in width; an explicit `padding` applies to both.
     """
     kw = k if kw is None else kw
     pad = ((k - 1) // 2, (kw - 1) // 2) if padding is None else (padding, padding)
-    layers: list[nn.Module] = [nn.Conv2d(c_in, c_out, (k, kw), stride, pad, groups=groups, bias=not bn)]
-    if bn:
-        layers.append(nn.BatchNorm2d(c_out))
-    if act is not None:
-        layers.append(activation(act))
-    return nn.Sequential(*layers)
+    conv = nn.Conv2d(c_in, c_out, (k, kw), stride, pad, groups=groups, bias=not bn if bias is None else bias)
+    return named(("conv", conv), ("bn", nn.BatchNorm2d(c_out) if bn else None),
+                 ("act", activation(act) if act is not None else None))
 
 
-class SplitConv(nn.Module):
-    """Channels split into len(kernels) parts (equal, remainder first), part i convolved with kernel i
-    (MixConv; depthwise or dense per part), then concatenated."""
+class SplitConv(nn.ModuleList):
+    """Channels split into len(kernels) parts (equal, remainder first), part i convolved with kernel i by
+    conv `i` (MixConv; depthwise or dense per part), then concatenated."""
 
     def __init__(self, c_in: int, c_out: int, kernels: list[int], stride: int = 1, depthwise: bool = False) -> None:
-        super().__init__()
+        super().__init__(nn.Conv2d(ci, co, k, stride, (k - 1) // 2, groups=ci if depthwise else 1, bias=False)
+                         for k, ci, co in zip(kernels, split_channels(c_in, len(kernels)),
+                                              split_channels(c_out, len(kernels))))
         self.splits = split_channels(c_in, len(kernels))
-        self.convs = nn.ModuleList(
-            nn.Conv2d(ci, co, k, stride, (k - 1) // 2, groups=ci if depthwise else 1, bias=False)
-            for k, ci, co in zip(kernels, self.splits, split_channels(c_out, len(kernels))))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([conv(part) for conv, part in zip(self.convs, torch.split(x, self.splits, 1))], 1)
+        return torch.cat([conv(part) for conv, part in zip(self, torch.split(x, self.splits, 1))], 1)
 
 
-def split_conv_bn_act(c_in: int, c_out: int, kernels: list[int], stride: int = 1, *, depthwise: bool = False,
-                      act: str | None = "relu") -> nn.Sequential:
-    """conv_bn_act with the conv split by SplitConv when there is more than one kernel."""
+def split_conv(c_in: int, c_out: int, kernels: list[int], stride: int = 1, *, depthwise: bool = False) -> nn.Module:
+    """A bias-free conv, split by SplitConv when there is more than one kernel."""
     if len(kernels) == 1:
-        return conv_bn_act(c_in, c_out, kernels[0], stride, groups=c_in if depthwise else 1, act=act)
-    layers: list[nn.Module] = [SplitConv(c_in, c_out, kernels, stride, depthwise), nn.BatchNorm2d(c_out)]
-    if act is not None:
-        layers.append(activation(act))
-    return nn.Sequential(*layers)
+        k = kernels[0]
+        return nn.Conv2d(c_in, c_out, k, stride, (k - 1) // 2, groups=c_in if depthwise else 1, bias=False)
+    return SplitConv(c_in, c_out, kernels, stride, depthwise)
 
 
 class SqueezeExcite(nn.Module):
-    """Global pool -> 1x1 conv (bias) -> act -> 1x1 conv (bias) -> gate, scaling the input channels."""
+    """Global pool -> `conv_reduce` (1x1, bias) -> act -> `conv_expand` (1x1, bias) -> gate, scaling the input
+    channels."""
 
     def __init__(self, channels: int, squeeze: int, act: str = "relu", gate: str = "sigmoid") -> None:
         super().__init__()
-        self.reduce = nn.Conv2d(channels, squeeze, 1)
+        self.conv_reduce = nn.Conv2d(channels, squeeze, 1)
         self.act = activation(act)
-        self.expand = nn.Conv2d(squeeze, channels, 1)
+        self.conv_expand = nn.Conv2d(squeeze, channels, 1)
         self.gate = activation(gate)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = x.mean((2, 3), keepdim=True)
-        return x * self.gate(self.expand(self.act(self.reduce(s))))
+        return x * self.gate(self.conv_expand(self.act(self.conv_reduce(s))))
 
 
 class DropPath(nn.Module):
@@ -92,22 +99,9 @@ class DropPath(nn.Module):
         return f"p={self.p}"
 
 
-class Residual(nn.Module):
-    """out = post(shortcut(x) + drop_path(branch(x))); the shape of ResNet and MBConv blocks."""
-
-    def __init__(self, branch: nn.Module, shortcut: nn.Module | None, drop_path: float = 0.0,
-                 post: nn.Module | None = None) -> None:
-        super().__init__()
-        self.branch = branch
-        self.shortcut = shortcut
-        self.drop_path = DropPath(drop_path) if shortcut is not None and drop_path > 0 else nn.Identity()
-        self.post = post if post is not None else nn.Identity()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.branch(x)
-        if self.shortcut is not None:
-            out = self.drop_path(out) + self.shortcut(x)
-        return self.post(out)
+def drop_path(p: float, residual: bool) -> nn.Module:
+    """DropPath(p) on a residual branch, else (no residual or p == 0) the identity."""
+    return DropPath(p) if residual and p > 0 else nn.Identity()
 
 
 def stage(make, spec, c_in: int, drop_paths) -> nn.Sequential:

@@ -1,24 +1,45 @@
 """Modules for `ir` (the one inverted-residual / MBConv implementation)."""
 from __future__ import annotations
 
+import torch
 from torch import nn
 
 from nasx.arch.blocks import MBConv
-from nasx.build.layers import Residual, SqueezeExcite, split_conv_bn_act, stage
+from nasx.build.layers import SqueezeExcite, activation, drop_path, split_conv, stage
 
 
-def mbconv_block(spec: MBConv, c_in: int, stride: int, drop_path: float) -> nn.Module:
-    mid = spec.mid(c_in)
-    layers: list[nn.Module] = []
-    if spec.has_expand(c_in):
-        layers.append(split_conv_bn_act(c_in, mid, [1] * spec.exp_groups, act=spec.act))
-    layers.append(split_conv_bn_act(mid, mid, spec.kernels(), stride, depthwise=True, act=spec.act))
-    if spec.se > 0:
-        layers.append(SqueezeExcite(mid, spec.squeeze(c_in), spec.se_act or spec.act, spec.se_gate))
-    layers.append(split_conv_bn_act(mid, spec.c, [1] * spec.proj_groups, act=spec.act if spec.pw_act else None))
-    residual = spec.skip and stride == 1 and c_in == spec.c
-    return Residual(nn.Sequential(*layers), nn.Identity() if residual else None, drop_path)
+class MBConvBlock(nn.Module):
+    """[`conv_pw` `bn1` act] -> `conv_dw` `bn2` act -> [`se`] -> `conv_pwl` `bn3` [act], plus the input when
+    `has_skip`. Names follow the role, whatever the expansion: `conv_dw` is always the depthwise conv, `bn2`
+    always its BN; a block without expansion has no `conv_pw` / `bn1`."""
+
+    def __init__(self, spec: MBConv, c_in: int, stride: int, drop_p: float) -> None:
+        super().__init__()
+        mid = spec.mid(c_in)
+        self.conv_pw = self.bn1 = self.act1 = None
+        if spec.has_expand(c_in):
+            self.conv_pw = split_conv(c_in, mid, [1] * spec.exp_groups)
+            self.bn1 = nn.BatchNorm2d(mid)
+            self.act1 = activation(spec.act)
+        self.conv_dw = split_conv(mid, mid, spec.kernels(), stride, depthwise=True)
+        self.bn2 = nn.BatchNorm2d(mid)
+        self.act2 = activation(spec.act)
+        self.se = SqueezeExcite(mid, spec.squeeze(c_in), spec.se_act or spec.act, spec.se_gate) if spec.se > 0 \
+            else None
+        self.conv_pwl = split_conv(mid, spec.c, [1] * spec.proj_groups)
+        self.bn3 = nn.BatchNorm2d(spec.c)
+        self.act3 = activation(spec.act) if spec.pw_act else nn.Identity()
+        self.has_skip = spec.skip and stride == 1 and c_in == spec.c
+        self.drop_path = drop_path(drop_p, self.has_skip)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x if self.conv_pw is None else self.act1(self.bn1(self.conv_pw(x)))
+        out = self.act2(self.bn2(self.conv_dw(out)))
+        if self.se is not None:
+            out = self.se(out)
+        out = self.act3(self.bn3(self.conv_pwl(out)))
+        return self.drop_path(out) + x if self.has_skip else out
 
 
 def build_mbconv(spec: MBConv, c_in: int, drop_paths) -> nn.Module:
-    return stage(mbconv_block, spec, c_in, drop_paths)
+    return stage(MBConvBlock, spec, c_in, drop_paths)

@@ -4,16 +4,13 @@ from __future__ import annotations
 from torch import nn
 
 from nasx.arch.blocks import VGGStage
-from nasx.build.layers import activation
+from nasx.build.layers import conv_bn_act, named
 
 
 def build_vgg(spec: VGGStage, c_in: int, drop_paths) -> nn.Module:
-    layers: list[nn.Module] = []
-    for _ in range(spec.r):
-        layers.append(nn.Conv2d(c_in, spec.c, 3, padding=1))
-        if spec.bn:
-            layers.append(nn.BatchNorm2d(spec.c))
-        layers.append(activation("relu"))
+    """Units `0` .. `r-1` (`conv` with bias, [`bn`], relu), then `pool`."""
+    units = []
+    for i in range(spec.r):
+        units.append((str(i), conv_bn_act(c_in, spec.c, 3, bn=spec.bn, bias=True)))
         c_in = spec.c
-    layers.append(nn.MaxPool2d(2, 2))
-    return nn.Sequential(*layers)
+    return named(*units, ("pool", nn.MaxPool2d(2, 2)))
