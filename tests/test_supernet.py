@@ -98,6 +98,18 @@ def test_largest_points_bound_sampled_points():
                 assert all(s <= m for s, m in zip(shape, held[tensor_name(big)])), big
 
 
+@pytest.mark.parametrize("name", ["mnasnet", "compound"])
+def test_the_largest_networks_use_every_tensor_whole(name):
+    supernet = make(name).train()
+    for spec, slots in supernet.largest():
+        supernet.run(torch.randn(2, 1, spec.resolution, spec.resolution), spec, slots).square().sum().backward()
+    held = dict(supernet.named_parameters())
+    used = {tensor_name(big): shape for spec, slots in supernet.largest() for _, big, shape in layout(spec, slots)
+            if held.get(tensor_name(big)) is not None and held[tensor_name(big)].shape == shape}
+    assert set(used) == set(held)
+    assert all(p.grad is not None for p in held.values())
+
+
 def test_a_full_scale_supernet_serves_the_papers_compound_point():
     torch.manual_seed(0)
     supernet = build_supernet("compound").eval()

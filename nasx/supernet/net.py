@@ -83,9 +83,18 @@ class Supernet(nn.Module):
             out[key] = part
         return out
 
+    def largest(self) -> list[tuple[ArchSpec, tuple[str, ...]]]:
+        """(network, slots) of the space's largest points, shrunk; together they use every supernet tensor
+        whole (compound's is not a point: run it with `run`)."""
+        points = self.space.largest_points()
+        return [(self.shrink(full), self.space.stage_slots(values, full)) for values, full in points]
+
     def forward(self, x: torch.Tensor, point: Point) -> torch.Tensor:
         """The network of `point` on `x`, in this module's mode (training: BN statistics update the slices)."""
-        spec, slots = self.resolve(point)
+        return self.run(x, *self.resolve(point))
+
+    def run(self, x: torch.Tensor, spec: ArchSpec, slots: tuple[str, ...]) -> torch.Tensor:
+        """The network `spec` (shrunk already), its stages in `slots`, on `x`."""
         net = skeleton(spec).train(self.training)
         return functional_call(net, self.sliced(spec, slots), (x,), strict=True)
 
