@@ -11,23 +11,30 @@ import numpy as np
 import pytest
 import torch
 
-from nasx import build_model, complexity, families, search_spaces
+from nasx import build_model, complexity, families, proxy, search_spaces
+from nasx.arch.rounding import round_half_up
+from nasx.arch.spec import ArchSpec
 from nasx.search.setup import ProxySpec
-from nasx.search.trials import proxy_spec
 from nasx.search_spaces.base import Space
 from nasx.supernet import Supernet, build_supernet
 from nasx.supernet.skeleton import layout
 from nasx.supernet.slots import tensor_name
-from search_setups import tiny_setup
 
 N_POINTS = 200
 FAMILIES = ("efficientnet_b0", "mnasnet_a1", "mobilenet_v2")
 
 
 def search_shrink(space) -> partial:
-    """A search's shrink on digits (8x8, 1 channel, 10 classes) with the default proxy (width 0.25, depth 0.5)."""
-    return partial(proxy_spec, tiny_setup("unused", proxy=ProxySpec()), resolution=8, num_classes=10, channels=1,
-                   base_resolution=space.resolution)
+    """A search's shrink (proxy_spec's rule) on digits: 8x8 scaled by the point's resolution, 1 channel,
+    10 classes, the default proxy (width 0.25, depth 0.5, stem stride 1)."""
+    return partial(shrunk, base_resolution=space.resolution)
+
+
+def shrunk(full: ArchSpec, *, base_resolution: int) -> ArchSpec:
+    p = ProxySpec()
+    spec = proxy(full, resolution=max(1, round_half_up(8 * full.resolution / base_resolution)), num_classes=10,
+                 width_mult=p.width_mult, depth_mult=p.depth_mult, stem_stride=p.stem_stride)
+    return replace(spec, in_channels=1)
 
 
 def perturb(supernet: Supernet, seed: int) -> Supernet:
@@ -155,6 +162,10 @@ def test_a_supernet_weight_is_seen_by_every_configuration_of_its_slot_only():
             if name.startswith("b3/mb/"):
                 tensor.add_(1.0)
     after = {op: stage_state(supernet.extract(v), 2) for op, v in points.items()}
+    with torch.no_grad():
+        for tensor in supernet.extract(points["mb6"]).parameters():
+            tensor.add_(1.0)  # an extracted network holds copies
+    assert all(torch.equal(v, stage_state(supernet.extract(points["mb6"]), 2)[k]) for k, v in after["mb6"].items())
     for op in ("mb3", "mb6"):
         assert all(not torch.equal(after[op][k], v) for k, v in before[op].items() if "running" not in k
                    and "num_batches" not in k)
