@@ -63,6 +63,10 @@ class AnyNetSpace(Space):
                     return self.values_from(values)
         raise ValueError(f"not a point of space {self.name}")
 
+    def weight_sharing_blocker(self) -> str:
+        return ("anynet: `g1`..`g4` (group width) set the grouping of each stage's 3x3 convs, so the weights of "
+                "one group width are not a slice of another's")
+
 
 def _group_width_options(stages: list[Bottleneck]) -> Iterator[tuple[int, ...]]:
     """Group widths that may have produced each stage: its own, or any larger one clipped to w_b."""

@@ -235,3 +235,19 @@ class Space:
     def describe(self) -> list[tuple[str, str, str]]:
         """(name, kind, values) of each parameter."""
         return [(p.name, type(p).__name__, p.describe()) for p in self.parameters()]
+
+    # --- weight sharing (nasx.supernet) ---
+    def weight_sharing_blocker(self) -> str | None:
+        """None when one supernet can hold every point's weights; else one line naming the choice that
+        prevents it. A space shares weights only where it declares its elastic structure."""
+        return f"space {self.name} does not declare its elastic structure (stage_slots, largest_points)"
+
+    def stage_slots(self, values: dict[str, Any], spec: ArchSpec) -> tuple[str, ...]:
+        """One slot per stage of `spec` (the point of `values`): the place in the space's skeleton and op
+        family whose supernet weights that stage takes. Default: positional, `s{i}.{TYPE}`."""
+        return tuple(f"s{i}.{block.TYPE}" for i, block in enumerate(spec.stages))
+
+    def largest_points(self) -> list[tuple[dict[str, Any], ArchSpec]]:
+        """(values, full-scale spec) of networks whose weights, slot by slot, are at least as large as
+        every point's: the supernet's shapes are their elementwise maximum."""
+        raise NotImplementedError(f"space {self.name} declares no largest points")

@@ -115,3 +115,33 @@ class CompoundSpace(Space):
         if self.mode == "continuous":
             return Size(float("inf"), exact=True, note="continuous coefficients")
         return Size(sum(1 for _ in self.grid(within_budget=False)), exact=True, note="valid triples (distinct networks)")
+
+    def weight_sharing_blocker(self) -> str | None:
+        """None when the base has only dense or depthwise `cn` convs and plain `ir` blocks: then depth takes the
+        first layers and width the first channels."""
+        for where, block in self.base.layers():
+            if block.TYPE not in ("cn", "ir", "mp"):
+                return f"compound: the base's {where} is a `{block.TYPE}` block, whose elastic structure is undeclared"
+            if block.TYPE == "cn" and block.g not in (1, block.c):
+                return f"compound: beta changes the group width of the base's {where} (g={block.g})"
+            if block.TYPE == "ir" and (block.mix, block.exp_groups, block.proj_groups) != (1, 1, 1):
+                return f"compound: beta moves the channel splits of the base's {where} (mk, ag, pg)"
+        return None
+
+    def largest_points(self) -> list[tuple[dict[str, Any], ArchSpec]]:
+        """The base at the largest depth and the largest width the constraint admits, together: alpha and beta
+        each at the largest value some admissible triple reaches, gamma (no weights) at its least. The
+        constraint keeps the two apart, so this spec bounds every point without being one."""
+        low = {p.name: min(p.values) if isinstance(p, Choice) else p.low for p in self.parameters()}
+        top = TARGET * (1.0 + self.tolerance + 1e-12)
+        alpha = self._at_most("alpha", top / (low["beta"] ** 2 * low["gamma"] ** 2))
+        beta = self._at_most("beta", (top / (low["alpha"] * low["gamma"] ** 2)) ** 0.5)
+        values = {"alpha": alpha, "beta": beta, "gamma": low["gamma"]}
+        return [(values, self._scaled(alpha, beta, low["gamma"]))]
+
+    def _at_most(self, name: str, bound: float) -> float:
+        """The largest value of coefficient `name` that is at most `bound`."""
+        p = self.parameter(name)
+        if isinstance(p, Choice):
+            return max((v for v in p.values if v <= bound), default=min(p.values))
+        return min(p.high, bound)

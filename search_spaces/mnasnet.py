@@ -156,6 +156,33 @@ class MnasNetSpace(Space):
         total = sum(counts.values()) * len(self.acts)
         return Size(total, exact=False, note="upper bound: adjacent depthwise-separable blocks can coincide")
 
+    def weight_sharing_blocker(self) -> None:
+        return None
+
+    def stage_slots(self, values: dict[str, Any], spec: ArchSpec) -> tuple[str, ...]:
+        """Per block b: op conv -> `b{b}.conv`; sep -> `b{b}.sep.{l}.dw`, `b{b}.sep.{l}.pw` per layer l;
+        mb1 / mb3 / mb6 -> `b{b}.mb`, one MBConv family whose expansion takes the first channels."""
+        slots: list[str] = []
+        for b in range(1, 8):
+            op = values[f"b{b}_op"]
+            if op == "sep":
+                slots += [f"b{b}.sep.{i}.{part}" for i in range(values[f"b{b}_layers"]) for part in ("dw", "pw")]
+            else:
+                slots.append(f"b{b}.conv" if op == "conv" else f"b{b}.mb")
+        return tuple(slots)
+
+    def largest_points(self) -> list[tuple[dict[str, Any], ArchSpec]]:
+        """One point per op family (conv, sep, mb6): kernel 5, SE 0.25, the most filters and layers everywhere."""
+        points = []
+        for op in ("conv", "sep", "mb6"):
+            values = {"act": self.acts[0]}
+            for i in range(7):
+                values.update({f"b{i + 1}_op": op, f"b{i + 1}_k": 5, f"b{i + 1}_se": 0.25, f"b{i + 1}_skip": True,
+                               f"b{i + 1}_filters": max(self.filter_choices(i)),
+                               f"b{i + 1}_layers": max(self.layer_choices(i))})
+            points.append((values, self.generate(values)))
+        return points
+
 
 def _segment(stages: tuple[Block, ...], c_in: int, i: int = 0) -> Iterator[list[BlockChoices]]:
     """Every way of reading `stages` as 7 blocks: yields lists of per-block choice dicts."""

@@ -93,6 +93,10 @@ class RegNetSpace(Space):
                     return self.values_from(values)
         raise ValueError(f"not a point of space {self.name}")
 
+    def weight_sharing_blocker(self) -> str:
+        return ("regnet: `group_w` (group width) sets the grouping of every 3x3 conv, so the weights of one group "
+                "width are not a slice of another's (and d, w0, wa, wm move blocks between stages)")
+
     def _candidates(self, stages: list[Bottleneck]) -> Iterator[dict[str, Any]]:
         bot_mul, se = stages[0].b, stages[0].se
         if any(s.b != bot_mul or s.se != se for s in stages) or round(1 / bot_mul) not in self.ranges["b"]:

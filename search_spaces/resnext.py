@@ -75,3 +75,7 @@ class ResNeXtSpace(Space):
                     n *= MAX_DEPTHS[i] * sum(1 for w in widths if round_half_up(w * b) % g == 0)
                 total += n
         return Size(total * len(SE_RATIOS), exact=True)
+
+    def weight_sharing_blocker(self) -> str:
+        return ("resnext: `groups` (cardinality) sets the grouping of every 3x3 conv, so the weights of one "
+                "cardinality are not a slice of another's")
