@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml Makefile
 	# torch first and pinned: an unpinned torch would pull a multi-GB CUDA build
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --quiet torch==$(TORCH_VERSION)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	# timm for tests/test_pretrained.py, without its dependencies: its torchvision would pull another torch
+	# timm for tests/build/test_pretrained.py, without its dependencies: its torchvision would pull another torch
 	# (it is not in the dev extra for that reason); the test stands in for what timm imports of torchvision
 	$(PY) -m pip install --quiet --no-deps timm==$(TIMM_VERSION)
 	touch $(STAMP)

@@ -11,7 +11,7 @@ from nasx.fidelity.spec import FidelitySpec
 from nasx.reward import Objective
 from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec
 from nasx.train.spec import TrainSpec
-from tests.search_setups import tiny_setup
+from tests.helpers.search_setups import tiny_setup
 
 
 def _train_setup(**changes):

@@ -15,7 +15,15 @@ from nasx.cli.convert import TrainSetup
 from nasx.data import DataSpec
 from nasx.fidelity.spec import FidelitySpec
 from nasx.reward import Objective
-from nasx.search.setup import ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
+from nasx.search.setup import (
+    ConfirmSpec,
+    LoggingSpec,
+    ProxySpec,
+    Resources,
+    SearcherSpec,
+    SearchSetup,
+    SpaceSpec,
+)
 from nasx.train.spec import TrainSpec
 
 CONF = Path(CONF_DIR)

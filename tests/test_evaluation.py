@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from nasx import build_model, complexity, data, decode, families, proxy
+from nasx.evaluation import evaluate_candidate
 from nasx.profile import fingerprint, measure_latency
 from nasx.results import COLUMNS
 from nasx.reward import Objective, preset
 from nasx.train import TrainSpec
-from nasx.evaluation import evaluate_candidate
 
 ARCH = "res8_cls4|stem:cn_r1_k3_s1_c8|ir_r1_k3_s2_e2_c16_se0.25|head:c32"
 FAST = TrainSpec(epochs=1, batch_size=32, threads=1)

@@ -8,7 +8,7 @@ import yaml
 from nasx import log, results
 from nasx.search import driver
 from nasx.search.setup import SearcherSpec
-from tests.search_setups import tiny_setup
+from tests.helpers.search_setups import tiny_setup
 
 THIRD_PARTY = ("", "ray", "ray.tune", "ray.tune.analysis.experiment_analysis", "optuna", "hydra")
 

@@ -8,8 +8,16 @@ from torch import nn
 
 from nasx import data, families
 from nasx.generators.proxy import proxy
-from nasx.zero_cost import (COLUMNS, activation_codes, batch_of, grad_norm, naswot, synflow, zero_cost_scores,
-                            evaluate_zero_cost)
+from nasx.zero_cost import (
+    COLUMNS,
+    activation_codes,
+    batch_of,
+    evaluate_zero_cost,
+    grad_norm,
+    naswot,
+    synflow,
+    zero_cost_scores,
+)
 
 W1 = [[1.0, -2.0], [0.5, 1.0], [-1.0, -0.5]]   # Linear(2, 3)
 W2 = [[2.0, -1.0, 1.0]]                          # Linear(3, 1)

@@ -4,7 +4,7 @@ networks covering every block type and head, with each network's output on a fix
 
 It was run on the commit before named layers (c72e492), from the repository root:
 `python tests/golden/make_legacy_layout.py`; the layout it records is frozen, so it is not rerun.
-Weights and input come from tests/fill.py, which the test uses to rebuild the same state_dict.
+Weights and input come from tests/helpers/fill.py, which the test uses to rebuild the same state_dict.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "helpers"))
 from fill import fill_input, fill_state  # noqa: E402
 
 import nasx  # noqa: E402

@@ -1,6 +1,6 @@
 """Writes torchvision_state_dict_keys.json.gz: for every family nasx has under a torchvision name, the
 state_dict of torchvision's own model (its keys in order with their shapes, and its BatchNorm eps), and
-for one model of each torchvision class its output on a fixed input with the weights of tests/fill.py.
+for one model of each torchvision class its output on a fixed input with the weights of tests/helpers/fill.py.
 
 torchvision does not import against the CPU torch nasx is tested with, so this runs once in a separate
 environment outside the repository, and its output is kept. It was made with torch 2.14.1 and
@@ -24,7 +24,7 @@ import torchvision
 from torch import nn
 from torchvision import models
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "helpers"))
 from fill import fill_input, fill_state  # noqa: E402
 
 # the families nasx registers under torchvision's names (nasx.families with source "torchvision")
