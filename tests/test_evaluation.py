@@ -14,6 +14,16 @@ from nasx.train import TrainSpec
 
 ARCH = "res8_cls4|stem:cn_r1_k3_s1_c8|ir_r1_k3_s2_e2_c16_se0.25|head:c32"
 FAST = TrainSpec(epochs=1, batch_size=32, threads=1)
+# ARCH's cost by hand (8x8 input, 3 channels; convolutions without bias, BN: 2 params per channel):
+#   stem 3x3 3->8, s1, 8x8 out:    216 + 16 = 232 params,        216 * 64 = 13,824 MACs
+#   expand 1x1 8->16, 8x8:         128 + 32 = 160,               128 * 64 =  8,192
+#   depthwise 3x3 16, s2, 4x4 out: 144 + 32 = 176,               144 * 16 =  2,304
+#   SE on the input width, 8*0.25 = 2: 16*2+2 + 2*16+16 = 82,    32 + 32  =     64
+#   project 1x1 16->16, 4x4:       256 + 32 = 288,               256 * 16 =  4,096
+#   head 1x1 16->32, 4x4:          512 + 64 = 576,               512 * 16 =  8,192
+#   classifier 32->4:              128 + 4  = 132,                            128
+#   total                                   1,646 params                 36,800 MACs
+ARCH_PARAMS, ARCH_MACS = 1646, 36800
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +40,7 @@ def test_record_row_fills_the_results_columns(tiny):
     assert set(row) <= set(COLUMNS)
     cost = complexity(spec)
     assert (row["params"], row["macs"]) == (cost.params, cost.macs)
+    assert (row["params"], row["macs"]) == (ARCH_PARAMS, ARCH_MACS)
     assert (row["full_params"], row["full_macs"]) == (5288548, 385814752)
     assert row["arch"] == ARCH and row["arch_key"] == spec.key()
     assert (row["dataset"], row["resolution"], row["status"], row["error"]) == ("synthetic", 8, "ok", "")
@@ -45,9 +56,15 @@ def test_same_seed_same_record(tiny):
     assert a.metrics.train_loss == b.metrics.train_loss
 
 
+def test_arch_cost_matches_the_built_module():
+    from nasx.module_cost import module_cost
+    assert module_cost(decode(ARCH)) == (ARCH_PARAMS, ARCH_MACS)
+
+
 def test_proxy_scale_cost_and_multi_mode(tiny):
     record = evaluate_candidate(ARCH, tiny, FAST, Objective("p", mode="multi", metric="params", scale="proxy"), seed=0)
     assert record.cost == complexity(decode(ARCH)).params
+    assert record.cost == ARCH_PARAMS
     assert record.objectives() == (record.val_top1, record.cost) and math.isnan(record.reward)
 
 
@@ -70,6 +87,7 @@ def test_diverging_candidate_is_a_failed_record(tiny):
     record = evaluate_candidate(ARCH, tiny, TrainSpec(epochs=2, batch_size=32, lr=1e10), preset("soft"))
     assert record.status == "failed" and "non-finite" in record.error
     assert math.isnan(record.reward) and record.params == complexity(decode(ARCH)).params
+    assert record.params == ARCH_PARAMS
 
 
 def test_measure_latency_on_cpu():

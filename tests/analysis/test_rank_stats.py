@@ -88,4 +88,7 @@ def test_seed_noise_floor_averages_the_seed_pairs():
     floor, pairs = seed_noise_floor(table)
     assert pairs == 3 and floor == pytest.approx((0.8 + spearman([2, 3, 4], [3, 2, 1])
                                                   + spearman([2, 4, 3], [3, 2, 1])) / 3)
+    # by hand: (0,2) on rows 1..3: [2,3,4] vs [3,2,1], rho = -1; (1,2): ranks [1,3,2] vs [3,2,1],
+    # d^2 = 4+1+1 = 6, rho = 1 - 6*6/(3*8) = -0.5; (0,1) keeps its 0.8: (0.8 - 1 - 0.5) / 3
+    assert floor == pytest.approx(-0.7 / 3)
     assert seed_noise_floor(table[[0]]) == (pytest.approx(float("nan"), nan_ok=True), 0)

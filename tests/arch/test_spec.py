@@ -24,10 +24,18 @@ def test_frozen_and_hashable():
     assert len({spec, small(), small(resolution=64)}) == 2
 
 
+# Pinned keys: they pin today's canonical JSON of these two families. Every arch_key stored in a run's
+# rows was computed this way, so a change to the canonical form (field names, ordering, number spelling,
+# defaults written out or left out) would orphan them; such a change must be deliberate and update these.
+EFFICIENTNET_B0_KEY = "c95128b74b3e3ff4eff2ff34eb68b3c481fc63241efaa44354b25624ab590c97"
+RESNEXT50_32X4D_KEY = "f3af07b26a5fdfbd9cc70e2ccaae3178993a580116da8890cd1e2855086b0e5f"
+
+
 def test_key_is_sha256_of_canonical_json():
     spec = families.get("efficientnet_b0")
     canonical = json.dumps(spec.to_dict(), sort_keys=True, separators=(",", ":"))
     assert spec.key() == hashlib.sha256(canonical.encode()).hexdigest()
+    assert spec.key() == EFFICIENTNET_B0_KEY
 
 
 def test_key_identical_across_processes():
@@ -35,6 +43,7 @@ def test_key_identical_across_processes():
     keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in (1, 2)}
     assert keys == {families.get("resnext50_32x4d").key()}
+    assert keys == {RESNEXT50_32X4D_KEY}
 
 
 def test_key_changes_with_any_field():

@@ -49,7 +49,12 @@ def test_run_in_progress_with_a_torn_last_line(tmp_path, capsys):
     run = write_run(tmp_path / "live", [row("a", 0.7, 10 ** 6), row("b", 0.8, 2 * 10 ** 6)])
     with open(run / "results.jsonl", "a") as f:
         f.write('{"trial_id": "c", "stat')
+    log = (run / "results.jsonl").read_bytes()
     assert main(["analyze", str(run), "--quiet"]) == 0
+    # it read the two whole rows and skipped the torn one ("c"), which it leaves to the writer
+    assert "| live | 2 | 2 | 0 | 0 | 0.8000 |" in (run / "report.md").read_text()
+    assert [line.split(",")[0] for line in (run / "results.csv").read_text().splitlines()[1:]] == ["a", "b"]
+    assert (run / "results.jsonl").read_bytes() == log
 
 
 def test_empty_run(tmp_path, capsys):

@@ -398,12 +398,6 @@ def _tree(root: Path) -> dict[str, str]:
     return out
 
 
-def test_there_are_at_least_90_distinct_cases():
-    assert len({c[0] for c in CASES}) == len(CASES) >= 90
-    plain = [json.dumps(c[1]) for c in CASES if len(c) == 3]  # a case without files differs by its argv
-    assert len(set(plain)) == len(plain)
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
     name, argv, message = case[:3]

@@ -17,6 +17,7 @@ def test_families_lists_every_family_with_exact_counts():
     assert result.returncode == 0
     rows = {r["name"]: r for r in json.loads(result.stdout)}
     assert set(rows) == set(families.names())
+    assert len(rows) == 127  # docs/families.md: "nasx has 127 families" (and 127 rows in its table)
     assert rows["resnet50"]["params"] == 25557032
     table = nasx("families").stdout
     assert "efficientnet_b7" in table and "66,347,960" in table
@@ -36,6 +37,11 @@ def test_profile_json_per_stage_sums_to_total():
     assert sum(s["macs"] for s in out["stages"]) == out["macs"]
     expected = complexity(families.get("resnet50", num_classes=10, resolution=160))
     assert (out["params"], out["macs"]) == (expected.params, expected.macs)
+    # By hand from torchvision's ResNet-50 (25,557,032 params, 4,089,184,256 MACs at 224, 1000 classes):
+    # params: 25,557,032 - (2048*1000 + 1000) + (2048*10 + 10) = 23,528,522.
+    # MACs: every feature map at 160 is 5/7 of its size at 224 (80, 40, 20, 10, 5 for 112, 56, 28, 14, 7), so
+    # the convolutions' 4,089,184,256 - 2048*1000 scale by 25/49: 2,085,273,600; plus the fc's 2048*10.
+    assert (out["params"], out["macs"]) == (23_528_522, 2_085_294_080)
 
 
 def test_profile_arch_string():

@@ -110,6 +110,10 @@ def test_presets_choose_what_they_reproduce():
     assert (demo.confirm.top_k, demo.confirm.seeds) == (3, 3) and demo.confirm.train["epochs"] > demo.train.epochs
     grid = setup_of("experiment=compound_grid")
     assert grid.space.options["mode"] == "grid" and grid.budget == sum(1 for _ in grid.space.make().grid())
+    # conf/experiment/compound_grid.yaml states 13. By hand: 15 triples of the 0.1 grid have alpha * beta^2 *
+    # gamma^2 within 5% of 2, and (1.2, 1.1, 1.2), (1.2, 1.2, 1.1) repeat the networks of (1.1, 1.1, 1.2),
+    # (1.1, 1.2, 1.1): B0's repeats (1, 2, 2, 3, 3, 4, 1) times 1.1 or 1.2 both round up to (2, 3, 3, 4, 4, 5, 2)
+    assert grid.budget == 13
 
 
 def test_command_line_group_wins_over_the_preset():

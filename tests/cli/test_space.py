@@ -29,6 +29,10 @@ def test_space_prints_choices_size_and_sample_quantiles(capsys):
     assert space.stats.tries == tries  # the command draws exactly these samples
     line = next(r for r in out.splitlines() if r.startswith("MACs"))
     assert line.split()[1:] == [f"{q / 1e6:.2f}M" for q in np.quantile(macs, (0, 0.1, 0.5, 0.9, 1))]
+    # pins today's values (the sampler's draws under seed 3); 200 / 742 = 27.0%, 742 - 200 = 542 rejected
+    assert line == "MACs    301.31M  311.12M  343.33M  386.94M  399.16M"
+    assert ("200 samples (seed 3) with MACs in [300,000,000, 400,000,000]: acceptance 27.0% of 742 tries "
+            "(0 invalid, 542 outside the budget), ") in out
 
 
 def test_space_list_and_options(capsys):

@@ -84,6 +84,20 @@ def test_unknown_family_and_bad_arch_exit_2(capsys):
     assert "k=4" in err and len(err.strip().splitlines()) == 1
 
 
+# What conf/train/*.yaml state (cifar and smoke start from proxy's values)
+TRAIN_OPTIONS = {
+    "proxy": {"epochs": 10, "steps": 0, "batch_size": 64, "schedule": "cosine", "lr": 0.1, "warmup_fraction": 0.1,
+              "label_smoothing": 0.1, "crop_pad": 2},
+    "cifar": {"epochs": 10, "steps": 0, "batch_size": 256, "schedule": "onecycle", "lr": 0.2,
+              "warmup_fraction": 0.2, "label_smoothing": 0.2, "crop_pad": 4},
+    "smoke": {"epochs": 1, "steps": 3, "batch_size": 32, "schedule": "cosine", "lr": 0.1},
+}
+
+
+def test_the_train_options_are_the_conf_files():
+    assert sorted(p.stem for p in (CONF_DIR / "train").glob("*.yaml")) == sorted(TRAIN_OPTIONS)
+
+
 @pytest.mark.parametrize("group, option", [(g, p.stem) for g in ("data", "train", "objective")
                                            for p in sorted((CONF_DIR / g).glob("*.yaml"))])
 def test_every_conf_option_composes_to_dataclasses(group, option):
@@ -93,6 +107,8 @@ def test_every_conf_option_composes_to_dataclasses(group, option):
     setup = train_setup(compose("train", overrides))
     if group == "train":
         assert setup.train.epochs >= 1
+        expected = TRAIN_OPTIONS[option]
+        assert {key: getattr(setup.train, key) for key in expected} == expected
     else:
         assert getattr(setup, group).name == option
 

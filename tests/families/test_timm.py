@@ -16,7 +16,9 @@ REQUIRED = ["efficientnet_lite0", "efficientnet_lite1", "efficientnet_lite2", "e
             "tinynet_a", "tinynet_b", "tinynet_c", "tinynet_d", "tinynet_e", "mnasnet_small", "spnasnet_100",
             "fbnetc_100", "mixnet_s", "mixnet_m", "lcnet_050", "lcnet_075", "lcnet_100", "mobilenetv3_rw",
             "mobilenetv3_large_150d", "efficientnetv2_rw_s", "semnasnet_100"]
-REGISTERED = sorted(set(TIMM) & set(families.names()))
+# Every timm model of the golden file is a nasx family, but FBNetV3-G, whose SE rounding nasx cannot express
+# (test_fbnetv3_g_se_rounding_is_named_as_not_expressible): taken from the golden file, not from the registry.
+REGISTERED = sorted(set(TIMM) - {"fbnetv3_g"})
 
 
 def test_required_timm_families_are_registered_with_golden_numbers():
@@ -37,6 +39,9 @@ def test_timm_params_and_macs(name):
 def test_timm_names_are_the_golden_ones():
     """Every family `timm:NAME` resolves to has timm's counts in the golden file, and only those resolve."""
     assert set(families.timm_names()) == set(REGISTERED)
+    assert set(families.timm_names()) == set(TIMM) & set(families.names())
+    assert set(families.timm_names()) == set(TIMM) - {"fbnetv3_g"}
+    assert len(families.timm_names()) == 72  # 73 timm models in the golden file, less FBNetV3-G
     for name in ("timm:resnet50", "timm:no_such_model"):  # nasx's resnet50 is registered as torchvision's only
         with pytest.raises(ValueError, match=f"'{name}': nasx has no family under this timm name"):
             families.get(name)
@@ -191,6 +196,10 @@ def test_encoded_strings_are_timms_own():
     assert (kwargs["stem_size"], kwargs["num_features"], kwargs["act_layer"]) == (16, 1536, "relu")
     arch_def, kwargs = encode_arch_def(families.get("lcnet_100"))
     assert [s for stage in arch_def for s in stage] == [s for stage in LCNET for s in stage]
+    # timm 1.0.31's own arch_def of _gen_lcnet (timm/models/mobilenetv3.py), written out
+    assert [s for stage in arch_def for s in stage] == [
+        "dsa_r1_k3_s1_c32", "dsa_r2_k3_s2_c64", "dsa_r2_k3_s2_c128", "dsa_r1_k3_s2_c256", "dsa_r1_k5_s1_c256",
+        "dsa_r4_k5_s1_c256", "dsa_r2_k5_s2_c512_se0.25"]
     assert kwargs["net"] == "mobilenetv3" and kwargs["se_act"] == "relu" and kwargs["se_gate"] == "hard_sigmoid"
 
 
@@ -226,7 +235,7 @@ def test_profile_reads_a_timm_arch_def_as_json(capsys):
 
 def _timm_shaped_spec(rng):
     """A random spec with a timm stem and head, and random ir / fr / cn stages with every option."""
-    from specgen import random_block
+    from tests.helpers.specgen import random_block
 
     from nasx.arch import ArchSpec, ConvBNAct, Head
     act = rng.choice(["relu", "relu6", "swish", "hswish"])

@@ -5,6 +5,7 @@ import pytest
 
 from nasx import complexity, compound_scale, families, regnet, regnet_widths, resnet
 from nasx.arch.rounding import make_divisible, round_repeats
+from nasx.module_cost import module_cost
 
 
 @pytest.mark.parametrize("value, expected", [(35.2, 32), (38.4, 40), (1280 * 1.1, 1408), (16 * 1.4, 24),
@@ -28,15 +29,21 @@ def test_efficientnet_variants_have_published_widths_and_depths(variant, golden)
     assert [s.r for s in spec.stages] == ref["repeats"]
 
 
-def test_official_multipliers_reproduce_b4():
+def test_official_multipliers_reproduce_b4(golden):
     b0 = families.get("efficientnet_b0")
     scaled = compound_scale(b0, width_mult=1.4, depth_mult=1.8, resolution=380)
     b4 = families.get("efficientnet_b4")
     assert scaled.spec.stages == b4.stages and scaled.spec.resolution == 380
     assert scaled.macs_ratio == pytest.approx(4393771024 / 385814752)
+    # against the published B4 (tests/golden/families.json), not only the registry's own B4
+    ref = golden["efficientnet_scaled_widths"]["b4"]
+    assert [s.c for s in scaled.spec.stages] == ref["out"] == [24, 32, 56, 112, 160, 272, 448]
+    assert [s.r for s in scaled.spec.stages] == ref["repeats"] == [2, 4, 4, 6, 6, 8, 2]
+    assert scaled.spec.stem[0].c == ref["stem"] == 48
+    assert scaled.spec.head.c == ref["head"] == 1792
 
 
-def test_paper_formula_phi_one():
+def test_paper_formula_phi_one(golden):
     b0 = families.get("efficientnet_b0")
     scaled = compound_scale(b0, phi=1)
     assert scaled.depth_mult == pytest.approx(1.2)
@@ -47,6 +54,19 @@ def test_paper_formula_phi_one():
     # realises more than the ideal d*w^2*r^2 ~ 1.93
     assert scaled.ideal_macs_ratio < scaled.macs_ratio < 1.5 * scaled.ideal_macs_ratio
     assert scaled.macs_ratio == pytest.approx(complexity(scaled.spec).macs / complexity(b0).macs)
+    # phi=1 gives d=1.2, w=1.1: EfficientNet-B2's multipliers, so the network is B2's published one
+    # (tests/golden/families.json) at 258 px instead of B2's 288
+    ref = golden["efficientnet_scaled_widths"]["b2"]
+    assert [s.c for s in scaled.spec.stages] == ref["out"] == [16, 24, 48, 88, 120, 208, 352]
+    assert [s.r for s in scaled.spec.stages] == ref["repeats"] == [2, 3, 3, 4, 4, 5, 2]
+    assert scaled.spec.stem[0].c == ref["stem"] == 32
+    assert scaled.spec.head.c == ref["head"] == 1408
+    assert complexity(scaled.spec).params == golden["torchvision"]["efficientnet_b2"]["params"] == 9_109_994
+    # MACs at 258 px as counted on the built module (torch's FlopCounterMode), B0's from torchvision's metadata
+    assert module_cost(scaled.spec) == (9_109_994, 992_629_472)
+    assert complexity(scaled.spec).macs == 992_629_472
+    assert golden["torchvision"]["efficientnet_b0"]["macs"] == 385_814_752
+    assert scaled.macs_ratio == pytest.approx(992_629_472 / 385_814_752)
 
 
 @pytest.mark.parametrize("phi", [-2.0, -0.5, 0.5, 2.5])

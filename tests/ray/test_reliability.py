@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nasx import results
+from nasx import results, search_spaces
 from nasx.ray import reaper
 from nasx.results import store
 from nasx.search.driver import run_search
@@ -130,3 +130,6 @@ def test_injected_faults_are_recorded_and_the_search_reaches_its_budget(tmp_path
     fired = sorted(p.name for p in (run_dir / FAULTS_DIR).iterdir())
     assert fired == ["s0000.nan", "s0001.raise", "s0002.exit", "s0003.hang"]
     assert json.loads(frame.loc["s0004", "choices"]) is not None
+    mnasnet = {p.name for p in search_spaces.get("mnasnet").parameters()}  # tiny_setup's space
+    assert len(mnasnet) == 43  # 6 choices for each of the 7 blocks, and act
+    assert set(json.loads(frame.loc["s0004", "choices"])) == mnasnet

@@ -141,7 +141,16 @@ def test_visualization_plots_the_study(tmp_path):
     study = _load(path, "demo:search")
     figure = optuna.visualization.plot_optimization_history(study)
     assert len(figure.data) >= 1
-    assert optuna.visualization.plot_param_importances is not None
+    # by hand from _rows: trials are numbered in row order (s0000..s0005, ref-vgg11); the completed ones
+    # are s0000, s0001, s0005 (reward 0.5 + i/100) and ref-vgg11 (0.55); s0002-s0004 failed, pruned or
+    # have no reward. The best value is their running maximum over every trial number.
+    traces = {trace.name: trace for trace in figure.data}
+    assert list(traces["Objective Value"].x) == [0, 1, 5, 6]
+    assert list(traces["Objective Value"].y) == pytest.approx([0.50, 0.51, 0.55, 0.55])
+    assert list(traces["Best Value"].y) == pytest.approx([0.50, 0.51, 0.51, 0.51, 0.51, 0.55, 0.55])
+    importances = optuna.visualization.plot_param_importances(study).data[0]
+    assert set(importances.y) == {p.name for p in space.parameters()}
+    assert sum(importances.x) == pytest.approx(1.0)
 
 
 def test_visualization_matplotlib_plots_the_completed_values(tmp_path):

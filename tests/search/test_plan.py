@@ -81,6 +81,15 @@ def test_grid_searcher_exhausts_then_finishes(tmp_path):
     # distinct full-scale networks can shrink to the same proxy network: that one is trained once
     trained = {proxy_spec(plan.setup, spec, **vars(SHAPE), base_resolution=224).key() for _, spec in grid}
     assert 1 < len(trained) < len(grid)
+    # 12 triples on the 0.05 grid have alpha * beta^2 * gamma^2 within 0.5% of 2 (checked by brute force
+    # over the 11^3 triples): six pairs with beta and gamma swapped, each a distinct full-scale network
+    assert [tuple(values.values()) for values, _ in grid] == [
+        (1.0, 1.05, 1.35), (1.0, 1.35, 1.05), (1.05, 1.15, 1.2), (1.05, 1.2, 1.15), (1.1, 1.0, 1.35),
+        (1.1, 1.35, 1.0), (1.15, 1.1, 1.2), (1.15, 1.2, 1.1), (1.25, 1.1, 1.15), (1.25, 1.15, 1.1),
+        (1.5, 1.05, 1.1), (1.5, 1.1, 1.05)]
+    assert len(grid) == 12
+    # pins today's value: at proxy scale (1.05, 1.2, 1.15) and (1.15, 1.2, 1.1) shrink to one network
+    assert len(trained) == 11
     launched = []
     while (c := plan.next_config()) not in (None, FINISHED):
         launched.append(c)

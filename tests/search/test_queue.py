@@ -11,6 +11,13 @@ from tests.helpers.search_setups import tiny_setup
 
 SHAPE = DataShape(resolution=8, num_classes=10, channels=3)
 
+# training_key of tiny_setup (which sets batch_size=128 itself, so TrainSpec's default batch size does not
+# enter): pins today's values, the config_hash stored in every run's rows. A change to what the hash covers
+# or how it is serialised would make resumed runs and confirmations see every earlier row as another protocol.
+KEY_TINY = "61db124c3134922d"
+KEY_TINY_SEED1 = "b10079e7c277b741"
+KEY_TINY_EPOCHS3_SEED1 = "6355052df47fd4bb"
+
 
 def configs(setup, seeds=(0, 1), epochs=3):
     full = nasx.families.get("efficientnet_b0")
@@ -43,6 +50,8 @@ def test_queue_runs_its_list_and_labels_the_rows(tmp_path):
     # config_hash names the protocol actually used: the overrides and the trial's seed
     assert frame.loc["c-b0@s1", "config_hash"] == training_key(setup, train={"epochs": 3}, seed=1)
     assert frame.loc["c-b0@s1", "config_hash"] != training_key(setup, seed=1)
+    assert frame.loc["c-b0@s1", "config_hash"] == KEY_TINY_EPOCHS3_SEED1
+    assert training_key(setup, seed=1) == KEY_TINY_SEED1
     assert frame.loc["c-b0@s0", "config_hash"] != frame.loc["c-b0@s1", "config_hash"]
     assert lines[-1].startswith("[  2/2]")
 
@@ -75,6 +84,7 @@ def test_a_resumed_search_ignores_rows_of_later_stages(tmp_path):
 def test_config_hash_ignores_the_timeout_but_not_an_injected_fault(tmp_path):
     from dataclasses import replace
     setup = tiny_setup(tmp_path)
+    assert training_key(setup) == KEY_TINY
     assert training_key(setup) == training_key(setup, train={"timeout_s": 30.0})
     assert training_key(setup) != training_key(setup, train={"fault": "nan@1"})
     assert training_key(setup) != training_key(replace(setup, train=replace(setup.train, lr=0.05)))

@@ -159,6 +159,12 @@ def test_grid_exhausts_exactly_the_space_grid_once():
     got = keys(drive(searcher, 100))
     assert got == expected and len(set(got)) == len(got)
     assert searcher.ask() is None and searcher.ask() is None
+    # 27 points: pins today's value. The first by hand: alpha = beta = 1 needs gamma^2 within 5% of 2, and
+    # 1.4 (1.96) is the only grid value (1.45^2 = 2.1025). The last: 1.45 * 1.15^2 = 1.918; at alpha = 1.5
+    # every stage depth rounds up to alpha = 1.45's, so those triples repeat networks already proposed.
+    triples = [(p.values["alpha"], p.values["beta"], p.values["gamma"]) for p in drive(make("grid"), 100)]
+    assert len(triples) == 27 and len(expected) == 27
+    assert triples[0] == (1.0, 1.0, 1.4) and triples[-1] == (1.45, 1.15, 1.0)
 
 
 def test_grid_shuffle_is_a_seeded_permutation():

@@ -150,7 +150,26 @@ def test_unknown_space_and_option_are_one_line_errors():
         search_spaces.get("regnet", colour=1)
 
 
+# Sizes at default options.
+#   resnext, exact, by hand: depths 8 * 8 * 36 * 8 = 18,432, se 2. Inner widths round(w * b) are
+#     2^(4+e) * m, m in {2, 3, 4, 5, 6}, e = (stage - 1) + log2(4b) in 0..5; groups 2^j divide it for
+#     5 / 3 / 1 / 0 values of m when j - 4 - e is <= 0 / 1 / 2 / >= 3. Over (groups, b): j <= 4 gives 5^4 each
+#     (15 * 625 = 9,375), j = 5 gives 375 + 625 + 625, j = 6 gives 75 + 375 + 625: 12,075 width choices,
+#     12,075 * 18,432 * 2 = 445,132,800.
+#   regnet, upper bound, by hand: d 63 * w0 31 (8..248 by 8) * wa 2,481 (8..256 by 0.1) * wm 1,501
+#     (1.5..3 by 0.001) * group_w 6 * b 3 * se 2 = 261,825,656,148.
+#   anynet, upper bound, from its stated ranges: (d 16 * w 128 (8..1024 by 8) * b 3 * g 6)^4 * se 2
+#     = 36,864^4 * 2 = 3,693,514,644,397,228,032.
+#   compound (valid, distinct triples) and mnasnet (count over canonical assignments): pins today's values.
+SIZES = {"resnext": 445_132_800, "regnet": 261_825_656_148, "anynet": 3_693_514_644_397_228_032,
+         "compound": 50, "mnasnet": 80_947_325_572_743_168}
+
+
 def test_size_is_reported_for_every_space():
     for name in SPACES:
         size = search_spaces.get(name).size()
         assert size.count > 1
+    assert {name: search_spaces.get(name).size().count for name in SIZES} == SIZES
+    assert (12_075 * 18_432 * 2, 63 * 31 * 2481 * 1501 * 6 * 3 * 2) == (SIZES["resnext"], SIZES["regnet"])
+    assert (16 * 128 * 3 * 6) ** 4 * 2 == SIZES["anynet"]
+    assert search_spaces.get("resnext").size().exact and search_spaces.get("compound").size().exact

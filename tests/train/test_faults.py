@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -73,6 +74,18 @@ def test_a_deadline_that_does_not_expire_changes_nothing():
         value = sum(range(1000))
     time.sleep(0.1)
     assert value == 499500
+    # nasx.train.deadline arms a threading.Timer: leaving the block must cancel it, so that nothing is
+    # raised once its time has passed outside the block and its thread is gone
+    before = set(threading.enumerate())
+    with deadline(0.3):
+        timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t not in before]
+        value = sum(range(1000))
+    assert len(timers) == 1
+    assert timers[0].finished.is_set()  # cancelled as the block ended, well before its 0.3 s
+    time.sleep(0.6)  # a TrialTimeout delivered late would be raised here
+    assert value == 499500
+    assert not timers[0].is_alive()
+    assert not [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t not in before]
     with pytest.raises(TrialTimeout, match=r"timed out after 0\.2 s"):
         with deadline(0.2):
             faults.fire(faults.Fault("hang", 1), 1)
