@@ -6,9 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from nasx.arch.codec import encode
-from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
-from nasx.generators.proxy import proxy
+from nasx.generators.proxy import for_task
 from nasx.search.setup import SearchSetup
 from nasx.train.spec import TrainSpec
 
@@ -21,11 +20,8 @@ def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_class
     the data's resolution scaled by full.resolution / base_resolution (so a compound-scaled candidate
     keeps its larger input at proxy scale; None: the data's resolution)."""
     p = setup.proxy
-    if base_resolution:
-        resolution = max(1, round_half_up(resolution * full.resolution / base_resolution))
-    spec = proxy(full, resolution=resolution, num_classes=num_classes, width_mult=p.width_mult,
-                 depth_mult=p.depth_mult, stem_stride=p.stem_stride)
-    return replace(spec, in_channels=channels)
+    return for_task(full, resolution=resolution, num_classes=num_classes, channels=channels, width_mult=p.width_mult,
+                    depth_mult=p.depth_mult, stem_stride=p.stem_stride, base_resolution=base_resolution)
 
 
 def trial_train(setup: SearchSetup, config: dict) -> TrainSpec:
