@@ -46,7 +46,7 @@ COLUMNS: dict[str, str] = {
     "versions": "string",        # JSON object of library versions
     "finished_at": "float64",    # unix seconds
     "node": "string",            # the Ray node that trained it
-    "evaluator": "string",       # train | supernet: how the candidate was scored (rows before evaluators: train)
+    "evaluator": "string",       # train | supernet | zero_cost: how the candidate was scored (empty before evaluators)
     "supernet_run": "string",    # evaluator=supernet: the supernet's run directory, and its checkpoint's
     "supernet_sha256": "string",  # sha256 (the weights every score of the row came from); empty elsewhere
 }

@@ -82,7 +82,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
                evaluator: Evaluator | None = None, executor: Executor | None = None,
                overrides: list[str] | None = None) -> Path:
     """Run (or resume) a search to its budget; returns the run directory. `evaluator` scores each trial
-    (default: `evaluators.get("train")`), `executor` runs the trials (default: Ray Tune). `overrides`, the
+    (default: `evaluators.get(setup.evaluator)`), `executor` runs the trials (default: Ray Tune). `overrides`, the
     command line's, go to RUN_DIR/overrides.yaml (`write_overrides`)."""
     executor = executor or executors.get()
     check(setup)
@@ -105,7 +105,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
             f"(+{len(setup.references)} references), data {data.describe()}"
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
         out(f"results: {run_dir / results.store.LOG} (one line per trial as it ends)")
-        executor.run(setup, plan, data, run_dir, name="tune", evaluator=evaluator or evaluators.get("train"))
+        executor.run(setup, plan, data, run_dir, name="tune", evaluator=evaluator or evaluators.get(setup.evaluator))
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")

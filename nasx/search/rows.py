@@ -27,6 +27,8 @@ def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | N
     parts = {"data": asdict(setup.data), "train": protocol,
              "objective": asdict(setup.objective), "proxy": asdict(setup.proxy),
              "seed": setup.seed if seed is None else seed}
+    if setup.evaluator != "train":  # hashes of trained rows stay as they were before evaluators existed
+        parts["evaluator"] = {"name": setup.evaluator, "supernet": asdict(setup.supernet)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -38,7 +40,8 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
            "choices": config["choices"], "searcher": "reference" if config["family"] else setup.searcher.name,
            "config_hash": training_key(setup, train=config.get("train"), seed=seed), "git_commit": commit,
            "seed": seed,
-           "dataset": setup.data.name, "resolution": setup.data.resolution}
+           "dataset": setup.data.name, "resolution": setup.data.resolution,
+           "evaluator": setup.evaluator if (config.get("stage") or "search") == "search" else "train"}
     choices = json.loads(config["choices"])
     if config.get("scaled"):
         row.update(config["scaled"])

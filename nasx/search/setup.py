@@ -223,6 +223,9 @@ def check(setup: SearchSetup) -> None:
     for name in setup.references:
         if name not in families.names():
             raise ValueError(f"references: unknown family {name!r} (see `nasx families`)")
+    if setup.evaluator == "supernet":
+        from nasx.search.evaluators.supernet import check_serves
+        check_serves(setup)
     if setup.logging.tensorboard:
         from nasx.results.tensorboard_events import package
         package()  # one of the two packages is installed

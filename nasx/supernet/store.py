@@ -23,6 +23,17 @@ FORMAT = 1
 SERVES = ("space", "data", "shape", "proxy", "kernel_transform")  # what decides the networks it holds
 
 
+def serves(space: Any, data: Any, proxy: Any, shape: dict[str, int], *, kernel_transform: bool) -> dict[str, Any]:
+    """The checkpoint entries that decide which networks a supernet holds (`SERVES`): the search's
+    SpaceSpec, DataSpec and ProxySpec, the loaded data's resolution, classes and channels."""
+    from dataclasses import asdict
+
+    return {"space": {"name": space.name, "options": dict(space.options),
+                      "macs": list(space.macs) if space.macs else None,
+                      "params": list(space.params) if space.params else None},
+            "data": asdict(data), "proxy": asdict(proxy), "shape": dict(shape), "kernel_transform": kernel_transform}
+
+
 def save(run_dir: str | Path, state: dict[str, Any]) -> Path:
     """Write RUN_DIR/supernet.pt atomically (a temporary file, fsynced, then renamed)."""
     path = Path(run_dir) / CHECKPOINT
@@ -85,6 +96,22 @@ def load(run_dir: str | Path):
         raise ValueError(f"{Path(run_dir) / CHECKPOINT}: its tensors are not this space's supernet "
                          f"({' '.join(str(exc).split())[:200]})") from None
     return net, state
+
+
+def initial(run_dir: str | Path, setup: Any, *, seed: int = 0, kernel_transform: bool = False) -> Path:
+    """RUN_DIR/supernet.pt holding the supernet of `setup`'s search (its space, data and proxy scaling) at
+    initialisation, seeded: what training starts from, and what measures the cost of scoring."""
+    from nasx.supernet.net import Supernet
+
+    data = setup.data.load()
+    state = serves(setup.space, setup.data, setup.proxy, {"resolution": data.resolution,
+                   "num_classes": data.num_classes, "channels": data.channels}, kernel_transform=kernel_transform)
+    space = setup.space.make()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = Supernet(space, shrink_of(state, space), kernel_transform=kernel_transform)
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    return save(run_dir, {**state, "state_dict": net.state_dict(), "epoch": 0, "history": []}).parent
 
 
 def trained_spec(net, point: dict[str, Any] | ArchSpec) -> ArchSpec:

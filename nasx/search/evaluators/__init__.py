@@ -38,7 +38,7 @@ def get(name: str) -> Evaluator:
 
 
 def _load() -> None:
-    from nasx.search.evaluators import train  # noqa: F401  (self-registering)
+    from nasx.search.evaluators import supernet, train  # noqa: F401  (self-registering)
 
 
 _load()

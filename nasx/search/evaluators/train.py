@@ -50,7 +50,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
                                 replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
                                 seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch,
                                 weights_path=config.get("weights"))
-    row = record.to_row()
+    row = {**record.to_row(), "evaluator": "train"}
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note
     history = record.metrics.history if record.metrics is not None else []
@@ -64,6 +64,7 @@ def _zero_cost(config: dict, data, setup: SearchSetup, spec, full) -> dict[str, 
 
     row = evaluate_zero_cost(spec, data_at(spec.resolution, data, setup), seed=trial_seed(setup, config),
                              batch_size=config.get("zero_cost_batch", BATCH_SIZE), full_spec=full)
+    row["evaluator"] = "zero_cost"
     return {"epoch": 0, "val_top1": float("nan"), "reward": float("nan"), "row": row, "curve": []}
 
 
