@@ -35,7 +35,8 @@ GROUPS = {"train": TrainSpec, "data": DataSpec, "objective": Objective, "resourc
 # a primary config -> its dataclass, and the dataclasses of its sections
 PRIMARY = {"search.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "confirm": ConfirmSpec,
                                          "supernet": SupernetSpec}),
-           "fidelity.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec}),
+           "fidelity.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec,
+                                           "supernet": SupernetSpec}),
            "train.yaml": (TrainSetup, {"proxy": ProxySpec})}
 
 _RUN = "a run's name has no default in SearchSetup; the conversion takes the file's (or `search`)"

@@ -53,6 +53,7 @@ COLUMNS: dict[str, str] = {
 
 STATUSES = ("ok", "failed", "pruned")
 ZERO_COST_RUNG = "zero_cost"                            # the rung of scores at initialisation
+SUPERNET_RUNG = "supernet"                              # the rung of scores with a supernet's inherited weights
 ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")   # each in column zero_cost/NAME
 
 

@@ -37,13 +37,15 @@ def trial_seed(setup: SearchSetup, config: dict) -> int:
 
 def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_id: int | None = None,
                  family: str = "", values: dict | None = None, scaled: dict | None = None, seed: int | None = None,
-                 stage: str = "search", rung: str = "", train: dict | None = None) -> dict[str, Any]:
+                 stage: str = "search", rung: str = "", train: dict | None = None,
+                 evaluator: str | None = None) -> dict[str, Any]:
     """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial;
     `seed` (None: the setup's) and `train` (TrainSpec field overrides) the trial's own protocol; `stage`
-    and `rung` label its row."""
+    and `rung` label its row; `evaluator` (None: the run's) scores it when the list is run by
+    `evaluators.per_trial`."""
     if stage not in STAGES:
         raise ValueError(f"stage={stage!r}: choose one of {', '.join(STAGES)}")
     return {"trial_id": trial_id, "arch": encode(trained), "arch_key": trained.key(), "full_arch": encode(full),
             "proposal_id": proposal_id, "family": family, "scaled": scaled,
             "choices": json.dumps(values or {}, sort_keys=True, default=str), "seed": seed, "stage": stage,
-            "rung": rung, "train": dict(train or {})}
+            "rung": rung, "train": dict(train or {}), "evaluator": evaluator}

@@ -117,7 +117,7 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
                title: str = "trials", evaluator: Evaluator | None = None, executor: Executor | None = None) -> Path:
     """Run a fixed list of trial configs (`nasx.search.configs.trial_config`) into setup.run_dir's results
     table; trials that already have a row there are skipped, so calling it again resumes. Returns the run
-    dir. `evaluator` and `executor` as in `run_search`."""
+    dir. `evaluator` (default: the one each config names, else `train`) and `executor` as in `run_search`."""
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out) as existing:
         setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
@@ -129,5 +129,5 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
         if queue.pending:
             (executor or executors.get()).run(setup, queue, data, run_dir,
                                                  name="tune-" + re.sub(r"\W+", "_", title)[:40],
-                                                 evaluator=evaluator or evaluators.get("train"))
+                                                 evaluator=evaluator or evaluators.per_trial)
     return run_dir

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,9 @@ def read(run_dir: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"supernet.run={run_dir}: no {CHECKPOINT} there (train one with `nasx supernet`)")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about foreign pickles before failing on them
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for a truncated or foreign file
         raise ValueError(f"{path}: not a readable supernet checkpoint ({type(exc).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT or not all(k in state for k in SERVES):
