@@ -15,6 +15,7 @@ import pandas as pd
 
 from nasx.analysis.rank_stats import (N_BOOT, TOP_FRACTION, bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman,
                                  top_k_count, top_k_recall)
+from nasx.results.schema import SUPERNET_RUNG as SUPERNET
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 from nasx.results.schema import ZERO_COST_SCORES
 
@@ -59,8 +60,8 @@ def _cost(rows: pd.DataFrame) -> tuple[float, float, int]:
 
 
 def scorings(frame: pd.DataFrame) -> list[dict]:
-    """Every scoring of the study, cheapest first: the baselines, the zero-cost scores, then the training
-    rungs; each {name, kind, by_seed (architecture x seed table), deterministic, cost_trial_s, ...}."""
+    """Every scoring of the study, cheapest first: the baselines, the zero-cost scores, the supernet's
+    inherited weights, then the training rungs; each {name, kind, by_seed (architecture x seed table), deterministic, cost_trial_s, ...}."""
     rows = fidelity_rows(frame)
     rungs = training_rungs(rows)
     if not rungs:
@@ -79,6 +80,11 @@ def scorings(frame: pd.DataFrame) -> list[dict]:
             out.append({"name": f"{ZERO_COST}/{score}", "kind": "zero_cost", "deterministic": False,
                         "by_seed": _by_seed(zero, f"{ZERO_COST}/{score}"), "cost_trial_s": trial_s,
                         "cost_total_s": total_s, "trials": trials})
+    inherited = rows[(rows["rung"] == SUPERNET).fillna(False).to_numpy(bool)]
+    if len(inherited):  # scoring cost only: the supernet's training is amortised over what it scores
+        trial_s, total_s, trials = _cost(inherited)
+        out.append({"name": SUPERNET, "kind": "supernet", "by_seed": _by_seed(inherited, METRIC),
+                    "deterministic": False, "cost_trial_s": trial_s, "cost_total_s": total_s, "trials": trials})
     for rung in rungs:
         at = rows[(rows["rung"] == rung).fillna(False).to_numpy(bool)]
         trial_s, total_s, trials = _cost(at)

@@ -22,6 +22,7 @@ from nasx.search.setup import (
     Resources,
     SearcherSpec,
     SearchSetup,
+    SupernetSpec,
     SpaceSpec,
 )
 from nasx.train.spec import TrainSpec
@@ -32,8 +33,10 @@ CONF = Path(CONF_DIR)
 GROUPS = {"train": TrainSpec, "data": DataSpec, "objective": Objective, "resources": Resources,
           "search": SearcherSpec, "space": SpaceSpec, "cluster": SearchSetup}
 # a primary config -> its dataclass, and the dataclasses of its sections
-PRIMARY = {"search.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "confirm": ConfirmSpec}),
-           "fidelity.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec}),
+PRIMARY = {"search.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "confirm": ConfirmSpec,
+                                         "supernet": SupernetSpec}),
+           "fidelity.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec,
+                                           "supernet": SupernetSpec}),
            "train.yaml": (TrainSetup, {"proxy": ProxySpec})}
 
 _RUN = "a run's name has no default in SearchSetup; the conversion takes the file's (or `search`)"

@@ -18,12 +18,12 @@ from nasx.data import DataSpec
 from nasx.ray.address import environment_address, refuse_client
 from nasx.reward import Objective
 from nasx.search.setup import (BUDGET_RULE, ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup,
-                               SpaceSpec, smoke)
+                               SpaceSpec, SupernetSpec, smoke)
 from nasx.train.spec import TrainSpec
 
 SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
                "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm",
-               "logging")
+               "logging", "evaluator", "supernet")
 
 
 @dataclass(frozen=True)
@@ -243,6 +243,8 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
                         resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
                         budget=budget, seed=seed, seeds=seeds, save_weights=bool(cfg.get("save_weights", False)),
                         confirm=confirm, logging=to_dataclass(LoggingSpec, cfg.get("logging"), "logging"),
+                        evaluator=cfg.get("evaluator", "train"),
+                        supernet=to_dataclass(SupernetSpec, cfg.get("supernet"), "supernet"),
                         references=tuple(references), address=address,
                         scale_phis=tuple(float(p) for p in scale_phis),
                         run_dir=str(run_dir), smoke=False, config=cfg)

@@ -71,6 +71,9 @@ def fidelity_setup(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
     if cfg.get("smoke"):
         fspec = smoke(fspec)
     check(setup)
+    if setup.supernet.run:  # the supernet rung's supernet serves this study's space, data and proxy
+        from nasx.search.evaluators.supernet import check_serves
+        check_serves(setup)
     check_data(setup)
     check_device(setup)
     return setup, fspec
@@ -95,7 +98,7 @@ def run(args) -> int:
     from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
     from nasx.analysis.tables import text
     from nasx import results
-    from nasx.fidelity.ladder import candidates, fidelity_configs
+    from nasx.fidelity.ladder import candidates, fidelity_configs, rung_labels
     from nasx.search.driver import run_trials, write_config, write_overrides
 
     if hydra_flags.shown(args, "fidelity"):
@@ -110,7 +113,7 @@ def run(args) -> int:
     write_config(setup, run_dir)
     write_overrides(run_dir, args.overrides, resume=bool(setup.config.get("resume")))
     print(f"fidelity {setup.name}: space {setup.space.name}, {fspec.archs} architectures + "
-          f"{len(cands) - fspec.archs} references, rungs {', '.join(fspec.labels())}, {fspec.seeds} seeds", flush=True)
+          f"{len(cands) - fspec.archs} references, rungs {', '.join(rung_labels(setup, fspec))}, {fspec.seeds} seeds", flush=True)
     run_trials(setup, configs, title=f"fidelity {setup.name}")
     summary = study(results.load(run_dir), setup.config)
     write_json(run_dir / FIDELITY_JSON, summary)

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from nasx import families, log
 from nasx.arch.spec import ArchSpec
 from nasx.fidelity.draw import draw_architectures
-from nasx.fidelity.spec import ZERO_COST, FidelitySpec
+from nasx.fidelity.spec import SUPERNET, ZERO_COST, FidelitySpec
 from nasx.search.setup import SearchSetup
 from nasx.search.configs import proxy_spec, trial_config
 
@@ -59,6 +59,8 @@ def rung_tag(label: str) -> str:
     """Short form of a rung label in trial ids: zero_cost -> zc, epochs=3 -> e3, steps=200 -> t200."""
     if label == ZERO_COST:
         return "zc"
+    if label == SUPERNET:
+        return "sn"
     unit, budget = label.split("=")
     return {"epochs": "e", "steps": "t"}[unit] + budget
 
@@ -67,18 +69,27 @@ def seeds_of(setup: SearchSetup, fspec: FidelitySpec) -> list[int]:
     return [setup.seed + i for i in range(fspec.seeds)]
 
 
+def rung_labels(setup: SearchSetup, fspec: FidelitySpec) -> list[str]:
+    """The study's rungs, cheapest first: zero_cost (when on), supernet (with supernet.run), the budgets."""
+    labels = fspec.labels()
+    return labels[:1] + [SUPERNET] + labels[1:] if fspec.zero_cost and setup.supernet.run else \
+        ([SUPERNET] if setup.supernet.run else []) + labels
+
+
 def fidelity_configs(setup: SearchSetup, fspec: FidelitySpec, cands: list[Candidate]) -> list[dict]:
     """One config per (seed, rung, candidate), seed by seed (so a study cut short still holds complete
-    seeds), zero_cost first, then the rungs cheapest first."""
+    seeds), zero_cost first, then the supernet's inherited weights (with supernet.run; each seed draws
+    its own BatchNorm recalibration images), then the training rungs cheapest first."""
     budgets = dict(zip(fspec.labels()[-len(fspec.rungs):], fspec.rungs))
+    evaluator = {ZERO_COST: "zero_cost", SUPERNET: "supernet"}
     configs = []
     for seed in seeds_of(setup, fspec):
-        for label in fspec.labels():
+        for label in rung_labels(setup, fspec):
             for c in cands:
-                train = None if label == ZERO_COST else fspec.train_override(budgets[label])
+                train = None if label in evaluator else fspec.train_override(budgets[label])
                 config = trial_config(f"{c.name}-{rung_tag(label)}-s{seed}", c.full, c.trained, proposal_id=c.index,
                                       family=c.family, values=c.values, seed=seed, stage=STAGE, rung=label,
-                                      train=train)
+                                      train=train, evaluator=evaluator.get(label, "train"))
                 if label == ZERO_COST:
                     config["zero_cost_batch"] = fspec.zero_cost_batch
                 configs.append(config)

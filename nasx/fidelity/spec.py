@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from nasx.checks import check, check_bool, check_in, check_int, check_range, is_int, require
+from nasx.results.schema import SUPERNET_RUNG as SUPERNET  # with supernet.run: inherited weights
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 
 UNITS = ("epochs", "steps")

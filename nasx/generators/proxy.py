@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nasx.arch.blocks import ConvBNAct, MaxPool
-from nasx.arch.rounding import scale_channels
+from nasx.arch.rounding import round_half_up, scale_channels
 from nasx.arch.spec import ArchSpec
 from nasx.generators.compound import scale_spec
 
@@ -44,3 +44,15 @@ def proxy(spec: ArchSpec, *, resolution: int | None = None, num_classes: int | N
     stem = out.stem if stem_stride is None else _limit_stem_stride(out.stem, stem_stride)
     return replace(out, stem=stem, resolution=spec.resolution if resolution is None else resolution,
                    num_classes=spec.num_classes if num_classes is None else num_classes)
+
+
+def for_task(full: ArchSpec, *, resolution: int, num_classes: int, channels: int, width_mult: float = 1.0,
+             depth_mult: float = 1.0, stem_stride: int | None = None, base_resolution: int | None = None) -> ArchSpec:
+    """The network a search trains for `full` on a task: `proxy` at the data's resolution (scaled by
+    full.resolution / base_resolution, so a compound-scaled candidate keeps its larger input; None: the
+    data's resolution), classes and input channels."""
+    if base_resolution:
+        resolution = max(1, round_half_up(resolution * full.resolution / base_resolution))
+    spec = proxy(full, resolution=resolution, num_classes=num_classes, width_mult=width_mult,
+                 depth_mult=depth_mult, stem_stride=stem_stride)
+    return replace(spec, in_channels=channels)

@@ -46,10 +46,14 @@ COLUMNS: dict[str, str] = {
     "versions": "string",        # JSON object of library versions
     "finished_at": "float64",    # unix seconds
     "node": "string",            # the Ray node that trained it
+    "evaluator": "string",       # train | supernet | zero_cost: how the candidate was scored (empty before evaluators)
+    "supernet_run": "string",    # evaluator=supernet: the supernet's run directory, and its checkpoint's
+    "supernet_sha256": "string",  # sha256 (the weights every score of the row came from); empty elsewhere
 }
 
 STATUSES = ("ok", "failed", "pruned")
 ZERO_COST_RUNG = "zero_cost"                            # the rung of scores at initialisation
+SUPERNET_RUNG = "supernet"                              # the rung of scores with a supernet's inherited weights
 ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")   # each in column zero_cost/NAME
 
 

@@ -6,9 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from nasx.arch.codec import encode
-from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
-from nasx.generators.proxy import proxy
+from nasx.generators.proxy import for_task
 from nasx.search.setup import SearchSetup
 from nasx.train.spec import TrainSpec
 
@@ -21,11 +20,8 @@ def proxy_spec(setup: SearchSetup, full: ArchSpec, *, resolution: int, num_class
     the data's resolution scaled by full.resolution / base_resolution (so a compound-scaled candidate
     keeps its larger input at proxy scale; None: the data's resolution)."""
     p = setup.proxy
-    if base_resolution:
-        resolution = max(1, round_half_up(resolution * full.resolution / base_resolution))
-    spec = proxy(full, resolution=resolution, num_classes=num_classes, width_mult=p.width_mult,
-                 depth_mult=p.depth_mult, stem_stride=p.stem_stride)
-    return replace(spec, in_channels=channels)
+    return for_task(full, resolution=resolution, num_classes=num_classes, channels=channels, width_mult=p.width_mult,
+                    depth_mult=p.depth_mult, stem_stride=p.stem_stride, base_resolution=base_resolution)
 
 
 def trial_train(setup: SearchSetup, config: dict) -> TrainSpec:
@@ -41,13 +37,15 @@ def trial_seed(setup: SearchSetup, config: dict) -> int:
 
 def trial_config(trial_id: str, full: ArchSpec, trained: ArchSpec, *, proposal_id: int | None = None,
                  family: str = "", values: dict | None = None, scaled: dict | None = None, seed: int | None = None,
-                 stage: str = "search", rung: str = "", train: dict | None = None) -> dict[str, Any]:
+                 stage: str = "search", rung: str = "", train: dict | None = None,
+                 evaluator: str | None = None) -> dict[str, Any]:
     """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial;
     `seed` (None: the setup's) and `train` (TrainSpec field overrides) the trial's own protocol; `stage`
-    and `rung` label its row."""
+    and `rung` label its row; `evaluator` (None: the run's) scores it when the list is run by
+    `evaluators.per_trial`."""
     if stage not in STAGES:
         raise ValueError(f"stage={stage!r}: choose one of {', '.join(STAGES)}")
     return {"trial_id": trial_id, "arch": encode(trained), "arch_key": trained.key(), "full_arch": encode(full),
             "proposal_id": proposal_id, "family": family, "scaled": scaled,
             "choices": json.dumps(values or {}, sort_keys=True, default=str), "seed": seed, "stage": stage,
-            "rung": rung, "train": dict(train or {})}
+            "rung": rung, "train": dict(train or {}), "evaluator": evaluator}

@@ -82,7 +82,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
                evaluator: Evaluator | None = None, executor: Executor | None = None,
                overrides: list[str] | None = None) -> Path:
     """Run (or resume) a search to its budget; returns the run directory. `evaluator` scores each trial
-    (default: `evaluators.get("train")`), `executor` runs the trials (default: Ray Tune). `overrides`, the
+    (default: `evaluators.get(setup.evaluator)`), `executor` runs the trials (default: Ray Tune). `overrides`, the
     command line's, go to RUN_DIR/overrides.yaml (`write_overrides`)."""
     executor = executor or executors.get()
     check(setup)
@@ -105,7 +105,7 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
             f"(+{len(setup.references)} references), data {data.describe()}"
             + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
         out(f"results: {run_dir / results.store.LOG} (one line per trial as it ends)")
-        executor.run(setup, plan, data, run_dir, name="tune", evaluator=evaluator or evaluators.get("train"))
+        executor.run(setup, plan, data, run_dir, name="tune", evaluator=evaluator or evaluators.get(setup.evaluator))
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
@@ -117,7 +117,7 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
                title: str = "trials", evaluator: Evaluator | None = None, executor: Executor | None = None) -> Path:
     """Run a fixed list of trial configs (`nasx.search.configs.trial_config`) into setup.run_dir's results
     table; trials that already have a row there are skipped, so calling it again resumes. Returns the run
-    dir. `evaluator` and `executor` as in `run_search`."""
+    dir. `evaluator` (default: the one each config names, else `train`) and `executor` as in `run_search`."""
     run_dir = Path(setup.run_dir)
     with writing(run_dir, out) as existing:
         setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
@@ -129,5 +129,5 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
         if queue.pending:
             (executor or executors.get()).run(setup, queue, data, run_dir,
                                                  name="tune-" + re.sub(r"\W+", "_", title)[:40],
-                                                 evaluator=evaluator or evaluators.get("train"))
+                                                 evaluator=evaluator or evaluators.per_trial)
     return run_dir

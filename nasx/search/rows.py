@@ -17,9 +17,17 @@ from nasx.search.setup import SearchSetup
 OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
 
 
-def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | None = None) -> str:
+def row_evaluator(setup: SearchSetup, config: dict) -> str:
+    """The evaluator that scores a trial: the config's, else the search's for its own stage, else `train`
+    (a confirmation stage retrains)."""
+    return config.get("evaluator") or (setup.evaluator if (config.get("stage") or "search") == "search" else "train")
+
+
+def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | None = None,
+                 evaluator: str = "train") -> str:
     """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash):
-    the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`)."""
+    the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`), and the
+    supernet's settings for a trial the `supernet` evaluator scores."""
     protocol = asdict(replace(setup.train, **(train or {})))
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
@@ -27,18 +35,22 @@ def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | N
     parts = {"data": asdict(setup.data), "train": protocol,
              "objective": asdict(setup.objective), "proxy": asdict(setup.proxy),
              "seed": setup.seed if seed is None else seed}
+    if evaluator == "supernet":  # the hashes of other rows stay as they were before evaluators existed
+        parts["evaluator"] = {"name": evaluator, "supernet": asdict(setup.supernet)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
     """The columns a trial's row takes from the search rather than from training."""
-    seed = trial_seed(setup, config)
+    seed, evaluator = trial_seed(setup, config), row_evaluator(setup, config)
     row = {"trial_id": config["trial_id"], "stage": config.get("stage") or "search", "rung": config.get("rung") or "",
            "full_arch": config.get("full_arch"), "space": setup.space.name, "family": config["family"],
            "choices": config["choices"], "searcher": "reference" if config["family"] else setup.searcher.name,
-           "config_hash": training_key(setup, train=config.get("train"), seed=seed), "git_commit": commit,
+           "config_hash": training_key(setup, train=config.get("train"), seed=seed, evaluator=evaluator),
+           "git_commit": commit,
            "seed": seed,
-           "dataset": setup.data.name, "resolution": setup.data.resolution}
+           "dataset": setup.data.name, "resolution": setup.data.resolution,
+           "evaluator": evaluator}
     choices = json.loads(config["choices"])
     if config.get("scaled"):
         row.update(config["scaled"])

@@ -101,6 +101,36 @@ class LoggingSpec:
     tensorboard: bool = False
 
 
+@dataclass(frozen=True)
+class SupernetSpec:
+    """A weight-sharing supernet of the space (`nasx supernet`, nasx.supernet): how it is trained and how it
+    scores a search's candidates (`evaluator=supernet`).
+
+    Training, each step: the largest network on the labels, then the smallest and `random_subnets` random
+    ones, on the largest's soft labels when `distill` (in-place distillation), else on the labels; dropout
+    and stochastic depth on the largest only. `kernel_transform`: Once-for-All's learned transform of
+    cropped kernels. Scoring: `run` is a trained supernet's run directory; each candidate is extracted,
+    its BatchNorm statistics recalibrated on `recalibration_images` training images drawn by the seed,
+    then measured on the validation split."""
+
+    run: str | None = None
+    random_subnets: int = 2
+    distill: bool = True
+    kernel_transform: bool = False
+    recalibration_images: int = 2000
+
+    def __post_init__(self) -> None:
+        checks.check(self.run is None or (isinstance(self.run, str) and bool(self.run.strip())), "supernet.run",
+                     self.run, "must be null or a run directory of `nasx supernet`")
+        checks.check_int("supernet.random_subnets", self.random_subnets, 0)
+        checks.check_bool("supernet.distill", self.distill)
+        checks.check_bool("supernet.kernel_transform", self.kernel_transform)
+        checks.check_int("supernet.recalibration_images", self.recalibration_images, 1)
+
+
+EVALUATORS = ("train", "supernet")
+
+
 NAME_RULE = "must be a word (letters, digits, _ . + -) usable as a directory name"
 BUDGET_RULE = "must be a positive number of trials"
 
@@ -124,6 +154,8 @@ class SearchSetup:
     save_weights: bool = False          # save every trained state_dict under run_dir/weights/
     confirm: ConfirmSpec = field(default_factory=ConfirmSpec)
     logging: LoggingSpec = field(default_factory=LoggingSpec)
+    evaluator: str = "train"            # how a candidate is scored: train it, or inherit a supernet's weights
+    supernet: SupernetSpec = field(default_factory=SupernetSpec)
     references: tuple[str, ...] = ()
     scale_phis: tuple[float, ...] = ()  # compound space: then scale the best triple to these phi (and 1-D)
     address: str | None = None         # None: local Ray; "auto" or host:port: an existing cluster
@@ -137,6 +169,9 @@ class SearchSetup:
         checks.check(checks.is_int(self.budget) and self.budget >= 1, "budget", self.budget, BUDGET_RULE)
         checks.check_int("seed", self.seed, 0)
         checks.check_int("seeds", self.seeds, 1)
+        checks.check_in("evaluator", self.evaluator, EVALUATORS)
+        checks.require(self.evaluator != "supernet" or self.supernet.run is not None,
+                       "evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)")
         phis_ok = not self.scale_phis or (self.space.name == "compound" and all(
             checks.is_number(phi) and phi > 0 for phi in self.scale_phis))
         checks.check(phis_ok, "scale_phis", list(self.scale_phis), "needs space=compound and phi values > 0")
@@ -188,6 +223,9 @@ def check(setup: SearchSetup) -> None:
     for name in setup.references:
         if name not in families.names():
             raise ValueError(f"references: unknown family {name!r} (see `nasx families`)")
+    if setup.evaluator == "supernet":
+        from nasx.search.evaluators.supernet import check_serves
+        check_serves(setup)
     if setup.logging.tensorboard:
         from nasx.results.tensorboard_events import package
         package()  # one of the two packages is installed

@@ -357,6 +357,17 @@ CASES = [
     ("export-optuna-no-config", ["export-optuna", "{tmp}/run"],
      r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$", _rows(json.dumps(OK_ROW))),
     ("analyze-top-0", ["analyze", "{tmp}/run", "--top", "0"], r"^--top 0: must be at least 1$", _rows(json.dumps(OK_ROW))),
+    # weight sharing: a supernet that is not there, not one, or not this search's
+    ("supernet-without-run", ["search", "smoke=true", "evaluator=supernet"],
+     r"^evaluator=supernet needs supernet\.run=DIR \(a run directory of `nasx supernet`\)$"),
+    ("supernet-run-missing", ["search", "smoke=true", "evaluator=supernet", "supernet.run={tmp}/none"],
+     r"^supernet\.run=.*/none: no supernet\.pt there \(train one with `nasx supernet`\)$"),
+    ("supernet-run-corrupt", ["fidelity", "smoke=true", "supernet.run={tmp}/sn"],
+     r"^.*/sn/supernet\.pt: not a readable supernet checkpoint \(\w+\)$", _raw("sn/supernet.pt", b"\x80garbage")),
+    ("supernet-recalibration-zero", ["search", "smoke=true", "supernet.recalibration_images=0"],
+     r"^supernet\.recalibration_images=0: must be an integer >= 1$"),
+    ("evaluator-unknown", ["search", "smoke=true", "evaluator=oracle"],
+     r"^evaluator='oracle': choose one of train, supernet$"),
     # the user config path and Hydra's flags
     ("config-dir-missing", ["search", "--config-dir", "{tmp}/nowhere"], r"^--config-dir .*/nowhere: no such directory$"),
     ("config-dir-file", ["train", "resnet18", "--config-dir", "{tmp}/x.yaml"], r"^--config-dir .*/x\.yaml: not a directory$",

@@ -172,3 +172,22 @@ def test_run_trials_applies_each_trials_seed_and_protocol_and_resumes(local_ray,
     again = []
     run_trials(setup, configs, out=again.append, title="confirm")
     assert again[0].startswith("confirm: 2 trials (2 already done)") and len(results.load(run_dir)) == 2
+
+
+def test_a_search_scored_by_a_supernet_through_the_command_line(local_ray, tmp_path):
+    """`nasx search evaluator=supernet supernet.run=DIR` on Ray: every row scored from that supernet."""
+    from nasx.cli.compose import compose
+    from nasx.cli.convert import search_setup
+    from nasx.cli.main import main
+    from nasx.supernet import store
+
+    overrides = ["experiment=effnet_b0_search", "smoke=true", "budget=3"]
+    setup = search_setup(compose("search", overrides + [f"run_dir={tmp_path / 'unused'}"]))
+    supernet_dir = store.initial(tmp_path / "supernet", setup)
+    run_dir = tmp_path / "run"
+    assert main(["search", *overrides, "evaluator=supernet", f"supernet.run={supernet_dir}",
+                 f"run_dir={run_dir}"]) == 0
+    frame = results.load(run_dir)
+    searched = frame[frame["family"] == ""]
+    assert len(searched) == 3 and set(searched["status"]) == {"ok"}
+    assert set(frame["evaluator"]) == {"supernet"} and set(frame["supernet_sha256"]) == {store.sha256(supernet_dir)}

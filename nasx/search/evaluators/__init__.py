@@ -37,8 +37,14 @@ def get(name: str) -> Evaluator:
     return _EVALUATORS[name]
 
 
+def per_trial(config: dict[str, Any], data: Any, setup: Any, report: Report) -> dict[str, Any]:
+    """The evaluator each trial's config names (`evaluator`; `train` when it names none): a fixed list of
+    trials may mix them, as a fidelity study's rungs do."""
+    return get(config.get("evaluator") or "train")(config, data, setup, report)
+
+
 def _load() -> None:
-    from nasx.search.evaluators import train  # noqa: F401  (self-registering)
+    from nasx.search.evaluators import supernet, train  # noqa: F401  (self-registering)
 
 
 _load()

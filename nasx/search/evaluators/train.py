@@ -1,7 +1,8 @@
-"""`train`: score a trial's candidate by training it under the trial's protocol (the ground truth).
+"""`train`: score a trial's candidate by training it under the trial's protocol (the ground truth);
+`zero_cost`: score it at initialisation (a fidelity study's zero_cost rung).
 
 The trial's proxy network is trained by `nasx.evaluation.evaluate_candidate`, reporting each epoch
-for early stopping; a fidelity study's `zero_cost` rung scores it at initialisation instead. Faults
+for early stopping. Faults
 injected with `train.fault` leave a marker per trial under RUN_DIR/faults/, so that a fault that
 killed a worker does not fire again in the retry.
 """
@@ -14,7 +15,6 @@ from typing import Any
 
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
-from nasx.results.schema import ZERO_COST_RUNG
 from nasx.search.configs import trial_seed, trial_train
 from nasx.search.evaluators import Report, register
 from nasx.search.setup import SearchSetup
@@ -33,8 +33,6 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
     threads = setup.train.threads or max(1, int(setup.resources.cpus_per_trial))
     torch.set_num_threads(threads)
     spec, full = decode(config["arch"]), decode(config["full_arch"])
-    if config.get("rung") == ZERO_COST_RUNG:
-        return _zero_cost(config, data, setup, spec, full)
     asha = setup.searcher.asha and not config["family"]  # references always train to the end
     fault, note = _trial_fault(setup, config)
     cost = _cost(setup, spec, full) if asha else float("nan")
@@ -50,7 +48,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
                                 replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
                                 seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch,
                                 weights_path=config.get("weights"))
-    row = record.to_row()
+    row = {**record.to_row(), "evaluator": "train"}
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note
     history = record.metrics.history if record.metrics is not None else []
@@ -58,12 +56,18 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
             "curve": list(history)}
 
 
-def _zero_cost(config: dict, data, setup: SearchSetup, spec, full) -> dict[str, Any]:
-    """A fidelity study's scores at initialisation: no training."""
+@register("zero_cost")
+def zero_cost(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> dict[str, Any]:
+    """A fidelity study's scores at initialisation (nasx.zero_cost): no training."""
+    import torch
+
     from nasx.zero_cost import BATCH_SIZE, evaluate_zero_cost
 
+    torch.set_num_threads(setup.train.threads or max(1, int(setup.resources.cpus_per_trial)))
+    spec, full = decode(config["arch"]), decode(config["full_arch"])
     row = evaluate_zero_cost(spec, data_at(spec.resolution, data, setup), seed=trial_seed(setup, config),
                              batch_size=config.get("zero_cost_batch", BATCH_SIZE), full_spec=full)
+    row["evaluator"] = "zero_cost"
     return {"epoch": 0, "val_top1": float("nan"), "reward": float("nan"), "row": row, "curve": []}
 
 

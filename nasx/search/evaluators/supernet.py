@@ -1,0 +1,107 @@
+"""`supernet`: score a trial's candidate with weights inherited from a trained supernet, in seconds.
+
+The network is extracted from the supernet of `supernet.run` (loaded once per process), its BatchNorm
+statistics recalibrated on `supernet.recalibration_images` training images drawn by the trial's seed,
+then measured on the validation and test splits. The reward is the objective's, as for a trained
+candidate. Rows say which supernet and which checkpoint (sha256) each score came from.
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from nasx.arch.codec import decode
+from nasx.complexity import complexity
+from nasx.provenance import versions
+from nasx.search.configs import trial_seed
+from nasx.search.evaluators import Report, register
+from nasx.search.evaluators.train import data_at
+from nasx.search.setup import SearchSetup
+
+_LOADED: dict[tuple, tuple[Any, str]] = {}  # (run, checkpoint mtime, size) -> (Supernet, sha256), per process
+
+
+def loaded(run: str):
+    """(Supernet, its checkpoint's sha256) of a supernet run, read once per process (again when the file
+    changes)."""
+    import os
+
+    from nasx.supernet import store
+
+    try:
+        stat = os.stat(os.path.join(run, store.CHECKPOINT))
+    except OSError:
+        store.read(run)  # raises the one line naming what is missing
+        raise
+    key = (run, stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        _LOADED.clear()  # one supernet per worker at a time
+        _LOADED[key] = (store.load(run)[0].eval(), store.sha256(run))
+    return _LOADED[key]
+
+
+def check_serves(setup: SearchSetup) -> None:
+    """ValueError (one line) unless setup.supernet.run holds a supernet of this search's space, data and proxy
+    scaling, naming the first difference."""
+    from nasx.supernet import store
+
+    state = store.read(setup.supernet.run)
+    mine = store.serves(setup.space, setup.data, setup.proxy, {}, kernel_transform=False)
+    for what in ("space", "data", "proxy"):
+        ours, theirs = mine[what], {k: (list(v) if isinstance(v, tuple) else v) for k, v in state[what].items()}
+        for key in sorted(set(ours) | set(theirs)):
+            if ours.get(key) != theirs.get(key):
+                raise ValueError(f"supernet.run={setup.supernet.run}: a supernet of {what}.{key}="
+                                 f"{theirs.get(key)!r}, this search has {what}.{key}={ours.get(key)!r}")
+
+
+@register("supernet")
+def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> dict[str, Any]:
+    """Extract, recalibrate and measure the trial's network; a candidate the supernet does not hold fails."""
+    import torch
+
+    from nasx.supernet.recalibrate import recalibrate
+    from nasx.train.loop import accuracy
+
+    start = time.perf_counter()
+    torch.set_num_threads(setup.train.threads or max(1, int(setup.resources.cpus_per_trial)))
+    seed = trial_seed(setup, config)
+    trained, full = decode(config["arch"]), decode(config["full_arch"])
+    cost, full_cost = complexity(trained), complexity(full)
+    row: dict[str, Any] = {"arch": config["arch"], "arch_key": trained.key(), "status": "failed", "error": "",
+                           "epochs": 0, "seed": seed, "dataset": data.name, "resolution": data.resolution,
+                           "versions": versions(), "evaluator": "supernet", "supernet_run": str(setup.supernet.run)}
+    try:
+        net, digest = loaded(str(setup.supernet.run))
+        row["supernet_sha256"] = digest
+        values = json.loads(config.get("choices") or "{}")
+        point = values if values and not config.get("family") else full
+        served = net.resolve(point)[0]
+        if served != trained:
+            raise ValueError("the supernet serves another network for this point (another data or proxy scale)")
+        with torch.random.fork_rng(devices=[]):
+            model = recalibrate(net.extract(point), data_at(trained.resolution, data, setup),
+                                setup.supernet.recalibration_images, seed)
+        task = data_at(trained.resolution, data, setup)
+        val = accuracy(model, task.val_x, task.val_y, task, setup.train)
+        test = accuracy(model, task.test_x, task.test_y, task, setup.train)
+    except ValueError as exc:
+        row["error"] = f"not scored by the supernet: {' '.join(str(exc).split())}"
+        return _result(row, start)
+    objective = setup.objective
+    value = (full_cost if objective.scale == "full" else cost)
+    reward = float("nan")
+    if objective.metric == "latency_ms":
+        row["error"] = "evaluator=supernet does not measure latency; use objective.metric=macs or params"
+        return _result(row, start)
+    if objective.mode == "reward":
+        reward = objective.score(val, float(getattr(value, objective.metric)))
+    row.update(status="ok", **{"val/top1": val, "test/top1": test, "reward": reward})
+    return _result(row, start)
+
+
+def _result(row: dict[str, Any], start: float) -> dict[str, Any]:
+    row.update(wall_s=time.perf_counter() - start, finished_at=time.time())
+    return {"epoch": 0, "val_top1": row.get("val/top1", float("nan")), "reward": row.get("reward", float("nan")),
+            "row": row, "curve": []}
