@@ -56,9 +56,10 @@ def family_table(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.
     front_acc, front_cost = as_float(front[acc]), as_float(front[cost])
     s_acc, s_cost = as_float(search[acc]), as_float(search[cost])
     s_choices = [parse_choices(t) for t in search["choices"]]
-    verdicts = family_verdicts(seed_stats(rows, acc=acc, keys=()), cost=cost).set_index("family") \
-        if len(rows) else None
-    out = []
+    out: list[dict] = []
+    if not len(rows):  # no finished trial, so no family either
+        return pd.DataFrame(out, columns=COLUMNS)
+    verdicts = family_verdicts(seed_stats(rows, acc=acc, keys=()), cost=cost).set_index("family")
     for name, fam in references(rows).groupby("family", sort=True):
         a, m = float(as_float(fam[acc]).mean()), float(as_float(fam[cost]).mean())
         count = dominated_by(a, m, s_acc, s_cost)

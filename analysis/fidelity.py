@@ -31,11 +31,11 @@ def fidelity_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 def training_rungs(frame: pd.DataFrame) -> list[str]:
     """The training rung labels present, cheapest first (`epochs=1`, `epochs=3`, ...)."""
-    labels = {str(r) for r in frame["rung"].dropna() if RUNG.fullmatch(str(r))}
-    units = {RUNG.fullmatch(r).group(1) for r in labels}
+    rungs = [m for m in map(RUNG.fullmatch, {str(r) for r in frame["rung"].dropna()}) if m is not None]
+    units = {m.group(1) for m in rungs}
     if len(units) > 1:
-        raise ValueError(f"fidelity rows mix epoch and step budgets ({', '.join(sorted(labels))})")
-    return sorted(labels, key=lambda r: int(RUNG.fullmatch(r).group(2)))
+        raise ValueError(f"fidelity rows mix epoch and step budgets ({', '.join(sorted(m.group(0) for m in rungs))})")
+    return [m.group(0) for m in sorted(rungs, key=lambda m: int(m.group(2)))]
 
 
 def arch_ids(frame: pd.DataFrame) -> pd.Series:

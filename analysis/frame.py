@@ -16,7 +16,8 @@ COSTS = ("macs", "params", "latency_ms")
 
 def run_names(run_dirs: list[str | Path]) -> list[str]:
     """The `run` label of each directory: its name, with '#2', '#3' ... appended to repeats."""
-    names, seen = [], {}
+    names: list[str] = []
+    seen: dict[str, int] = {}
     for run_dir in run_dirs:
         name = Path(run_dir).resolve().name or str(run_dir)
         seen[name] = seen.get(name, 0) + 1

@@ -9,6 +9,7 @@ families are not searched, so they are left out of a searcher's hypervolume.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def by_searcher(hv_curves: pd.DataFrame) -> pd.DataFrame:
 def final(hv_curves: pd.DataFrame) -> pd.DataFrame:
     """Per searcher at the largest trial count that every run reached (equal budgets for all searchers):
     columns searcher, runs, trials, mean, std."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     if hv_curves.empty:
         return pd.DataFrame(rows, columns=["searcher", "runs", "trials", "mean", "std"])
     budget = int(hv_curves.groupby("run")["trials"].max().min())

@@ -93,22 +93,23 @@ def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpe
     the trained state_dict of a finished run is saved there (atomically). Never raises for a bad
     candidate or a failed run: those give a record with status "failed" and the reason."""
     start = time.perf_counter()
-    base = {"seed": seed, "dataset": data.name, "resolution": data.resolution}
+    failed = Evaluation(arch="", arch_key="", status="failed", seed=seed, dataset=data.name,
+                        resolution=data.resolution)  # filled in as the evaluation gets further
     try:
         spec = decode(spec) if isinstance(spec, str) else spec
         arch, key = encode(spec), spec.key()
     except ValueError as exc:
-        return Evaluation(arch=str(spec), arch_key="", status="failed", error=f"invalid architecture: {exc}", **base)
-    failed = {"arch": arch, "arch_key": key, "status": "failed", **base}
+        return replace(failed, arch=str(spec), error=f"invalid architecture: {exc}")
+    failed = replace(failed, arch=arch, arch_key=key)
     try:
         full_arch = encode(full_spec) if full_spec is not None else arch
-        failed["full_arch"] = full_arch
+        failed = replace(failed, full_arch=full_arch)
         _check_fit(spec, data)
         cost, full = complexity(spec), complexity(full_spec if full_spec is not None else spec)
     except ValueError as exc:
-        return Evaluation(error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start, **failed)
+        return replace(failed, error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start)
     sizes = {"params": cost.params, "macs": cost.macs, "full_params": full.params, "full_macs": full.macs}
-    failed.update(sizes)
+    failed = replace(failed, params=cost.params, macs=cost.macs, full_params=full.params, full_macs=full.macs)
     try:
         with deadline(train_spec.timeout_s):
             with torch.random.fork_rng(devices=[]):
@@ -122,9 +123,9 @@ def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpe
         if metrics.ok and weights_path is not None:
             save_weights(model, weights_path)
     except TrialTimeout as exc:
-        return Evaluation(error=str(exc), wall_s=time.perf_counter() - start, **failed)
+        return replace(failed, error=str(exc), wall_s=time.perf_counter() - start)
     except Exception as exc:  # a candidate that cannot be built or trained is a failed evaluation
-        return Evaluation(error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start, **failed)
+        return replace(failed, error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start)
     latency_ms = latency.median_ms if latency else NAN
     if objective.metric == "latency_ms":
         value = latency_ms
@@ -132,8 +133,9 @@ def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpe
         value = sizes[("full_" if objective.scale == "full" else "") + objective.metric]
     score = NAN
     if metrics.ok and objective.mode == "reward":
-        score = objective.score(metrics.val_top1, value)
-    return Evaluation(arch=arch, arch_key=key, full_arch=full_arch, status=metrics.status, error=metrics.error, **sizes,
-                       latency_ms=latency_ms, val_top1=metrics.val_top1, test_top1=metrics.test_top1,
-                       cost=float(value), reward=score, epochs=metrics.epochs, wall_s=time.perf_counter() - start,
-                       metrics=metrics, latency=latency, **base)
+        scored = objective.score(metrics.val_top1, value)
+        assert not isinstance(scored, tuple)  # reward mode scores one number; multi mode a pair
+        score = scored
+    return replace(failed, status=metrics.status, error=metrics.error, latency_ms=latency_ms,
+                   val_top1=metrics.val_top1, test_top1=metrics.test_top1, cost=float(value), reward=score,
+                   epochs=metrics.epochs, wall_s=time.perf_counter() - start, metrics=metrics, latency=latency)

@@ -31,7 +31,7 @@ WEIGHTED = (nn.Conv2d, nn.Linear)
 PIECEWISE = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish)   # activations whose sign pattern NASWOT reads
 
 
-def _weights(model: nn.Module) -> list[nn.Parameter]:
+def _weights(model: nn.Module) -> list[torch.Tensor]:
     return [m.weight for m in model.modules() if isinstance(m, WEIGHTED)]
 
 

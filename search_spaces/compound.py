@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from nasx import families
+from nasx.arch.blocks import ConvBNAct, MBConv
 from nasx.arch.rounding import round_half_up
 from nasx.arch.spec import ArchSpec
 from nasx.generators.compound import scale_spec
@@ -122,9 +123,9 @@ class CompoundSpace(Space):
         for where, block in self.base.layers():
             if block.TYPE not in ("cn", "ir", "mp"):
                 return f"compound: the base's {where} is a `{block.TYPE}` block, whose elastic structure is undeclared"
-            if block.TYPE == "cn" and block.g not in (1, block.c):
+            if isinstance(block, ConvBNAct) and block.g not in (1, block.c):
                 return f"compound: beta changes the group width of the base's {where} (g={block.g})"
-            if block.TYPE == "ir" and (block.mix, block.exp_groups, block.proj_groups) != (1, 1, 1):
+            if isinstance(block, MBConv) and (block.mix, block.exp_groups, block.proj_groups) != (1, 1, 1):
                 return f"compound: beta moves the channel splits of the base's {where} (mk, ag, pg)"
         return None
 
@@ -132,7 +133,7 @@ class CompoundSpace(Space):
         """The base at the largest depth and the largest width the constraint admits, together: alpha and beta
         each at the largest value some admissible triple reaches, gamma (no weights) at its least. The
         constraint keeps the two apart, so this spec bounds every point without being one."""
-        low = {p.name: min(p.values) if isinstance(p, Choice) else p.low for p in self.parameters()}
+        low = {p.name: min(self._grid) if isinstance(p, Choice) else p.low for p in self.parameters()}
         top = TARGET * (1.0 + self.tolerance + 1e-12)
         alpha = self._at_most("alpha", top / (low["beta"] ** 2 * low["gamma"] ** 2))
         beta = self._at_most("beta", (top / (low["alpha"] * low["gamma"] ** 2)) ** 0.5)
@@ -142,6 +143,6 @@ class CompoundSpace(Space):
     def _at_most(self, name: str, bound: float) -> float:
         """The largest value of coefficient `name` that is at most `bound`."""
         p = self.parameter(name)
-        if isinstance(p, Choice):
-            return max((v for v in p.values if v <= bound), default=min(p.values))
+        if isinstance(p, Choice):  # grid mode: its values are self._grid
+            return max((v for v in self._grid if v <= bound), default=min(self._grid))
         return min(p.high, bound)

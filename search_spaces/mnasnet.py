@@ -175,7 +175,7 @@ class MnasNetSpace(Space):
         """One point per op family (conv, sep, mb6): kernel 5, SE 0.25, the most filters and layers everywhere."""
         points = []
         for op in ("conv", "sep", "mb6"):
-            values = {"act": self.acts[0]}
+            values: dict[str, Any] = {"act": self.acts[0]}
             for i in range(7):
                 values.update({f"b{i + 1}_op": op, f"b{i + 1}_k": 5, f"b{i + 1}_se": 0.25, f"b{i + 1}_skip": True,
                                f"b{i + 1}_filters": max(self.filter_choices(i)),

@@ -20,13 +20,13 @@ class FusedMBConvBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(mid)
         self.act1 = activation(spec.act)
         self.conv_pwl = None if single else nn.Conv2d(mid, spec.c, 1, bias=False)
-        self.bn2 = None if single else nn.BatchNorm2d(spec.c)
+        self.bn2: nn.BatchNorm2d | None = None if single else nn.BatchNorm2d(spec.c)
         self.has_skip = spec.skip and stride == 1 and c_in == spec.c
         self.drop_path = drop_path(drop_p, self.has_skip)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.act1(self.bn1(self.conv_exp(x)))
-        if self.conv_pwl is not None:
+        if self.conv_pwl is not None and self.bn2 is not None:  # set together
             out = self.bn2(self.conv_pwl(out))
         return self.drop_path(out) + x if self.has_skip else out
 

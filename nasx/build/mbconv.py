@@ -16,7 +16,9 @@ class MBConvBlock(nn.Module):
     def __init__(self, spec: MBConv, c_in: int, stride: int, drop_p: float) -> None:
         super().__init__()
         mid = spec.mid(c_in)
-        self.conv_pw = self.bn1 = self.act1 = None
+        self.conv_pw: nn.Module | None = None
+        self.bn1: nn.BatchNorm2d | None = None
+        self.act1: nn.Module | None = None
         if spec.has_expand(c_in):
             self.conv_pw = split_conv(c_in, mid, [1] * spec.exp_groups)
             self.bn1 = nn.BatchNorm2d(mid)
@@ -33,7 +35,9 @@ class MBConvBlock(nn.Module):
         self.drop_path = drop_path(drop_p, self.has_skip)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = x if self.conv_pw is None else self.act1(self.bn1(self.conv_pw(x)))
+        out = x
+        if self.conv_pw is not None and self.bn1 is not None and self.act1 is not None:  # set together
+            out = self.act1(self.bn1(self.conv_pw(x)))
         out = self.act2(self.bn2(self.conv_dw(out)))
         if self.se is not None:
             out = self.se(out)

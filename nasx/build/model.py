@@ -17,7 +17,8 @@ class Net(nn.Module):
         residual_blocks = sum(b.blocks for _, b in spec.layers() if b.DROP_PATH)
         drop_paths = iter([spec.drop_path * i / residual_blocks for i in range(residual_blocks)])
         c = spec.in_channels
-        stem, stages = [], []
+        stem: list[nn.Module] = []
+        stages: list[nn.Module] = []
         for where, block in spec.layers():
             (stem if where.startswith("stem") else stages).append(STAGE_BUILDERS[block.TYPE](block, c, drop_paths))
             c = block.out_channels(c)

@@ -48,7 +48,7 @@ class BottleneckBlock(nn.Module):
         s1, s3 = spec.strides(stride)
         self.conv1, self.bn1, self.act1 = _conv(c_in, w, 1, s1), nn.BatchNorm2d(w), activation("relu")
         self.conv2, self.bn2, self.act2 = _conv(w, w, 3, s3, spec.g), nn.BatchNorm2d(w), activation("relu")
-        self.se = None
+        self.se: SqueezeExcite | None = None
         self.se_at = spec.se_at if spec.se > 0 else None
         if self.se_at == "mid":
             self.se = SqueezeExcite(w, spec.squeeze(c_in))
@@ -61,10 +61,10 @@ class BottleneckBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.act2(self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x))))))
-        if self.se_at == "mid":
+        if self.se is not None and self.se_at == "mid":
             out = self.se(out)
         out = self.bn3(self.conv3(out))
-        if self.se_at == "out":
+        if self.se is not None and self.se_at == "out":
             out = self.se(out)
         shortcut = x if self.downsample is None else self.downsample(x)
         return self.act3(self.drop_path(out) + shortcut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 SCRIPT = """# bash completion for nasx: eval "$(nasx completion bash)"
 _nasx() {{
@@ -39,7 +40,7 @@ def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return sorted(o for action in parser._actions for o in action.option_strings if o.startswith("--"))
 
 
-def script(config_dirs: list[str] = ()) -> str:
+def script(config_dirs: Sequence[str] = ()) -> str:
     from nasx.cli import compose
     from nasx.cli.config_path import default_groups, groups, primary, search_path
     from nasx.cli.main import parser

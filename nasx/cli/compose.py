@@ -7,14 +7,24 @@ from __future__ import annotations
 import re
 import typing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasx.cli.config_path import CONF_DIR, searching, search_path
 from nasx.cli.convert import implied
 
+if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
+    from omegaconf import DictConfig
+
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def _plain(conf: DictConfig, *, resolve: bool = False, throw_on_missing: bool = False) -> dict[str, Any]:
+    """OmegaConf.to_container of a mapping: a dict with string keys (its declared type is any container)."""
+    from omegaconf import OmegaConf
+
+    return typing.cast(dict[str, Any], OmegaConf.to_container(conf, resolve=resolve, throw_on_missing=throw_on_missing))
 
 
 def compose(config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()) \
@@ -31,7 +41,7 @@ def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.errors import HydraException
-    from omegaconf import OmegaConf, open_dict
+    from omegaconf import open_dict
     from omegaconf.errors import OmegaConfBaseException
 
     dirs = search_path(config_dirs, CONF_DIR)
@@ -40,12 +50,12 @@ def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
     try:
         with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None,
                                                                 job_name="nasx"):
-            cfg = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
-        choices = {group: option for group, option in OmegaConf.to_container(cfg.hydra.runtime.choices).items()
+            composed = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
+        choices = {group: option for group, option in _plain(composed.hydra.runtime.choices).items()
                    if not group.startswith("hydra/")}
-        with open_dict(cfg):
-            del cfg["hydra"]
-        cfg = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+        with open_dict(composed):
+            del composed["hydra"]
+        cfg = _plain(composed, resolve=True, throw_on_missing=True)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{mark.name}: line {mark.line + 1}, column {mark.column + 1}" if mark else "a config file"
@@ -142,7 +152,7 @@ def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "
             OmegaConf.update(conf, key, value, merge=False)
         except OmegaConfBaseException as exc:
             raise ValueError(f"{o.input_line}: {_one_line(exc)}") from None
-    return OmegaConf.to_container(conf, resolve=True)
+    return _plain(conf, resolve=True)
 
 
 _MISSING = object()

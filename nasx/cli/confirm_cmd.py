@@ -2,8 +2,10 @@
 reference families under a longer protocol with several seeds (stage=confirm rows in the same results)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 
 def add_parser(sub) -> None:
@@ -19,7 +21,7 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def confirm_setup(run_dir: str, overrides: list[str] = (), config_dirs: list[str] = ()):
+def confirm_setup(run_dir: str, overrides: Sequence[str] = (), config_dirs: Sequence[str] = ()):
     """The search's SearchSetup with its confirmation stage as configured and overridden."""
     from nasx.cli.compose import apply_overrides, compose, load_run_config
     from nasx.cli.convert import search_setup
@@ -31,7 +33,8 @@ def confirm_setup(run_dir: str, overrides: list[str] = (), config_dirs: list[str
     cfg["run_dir"] = str(run_dir)
     setup = search_setup(cfg)
     searched_train = asdict(setup.train)
-    block = {"top_k": setup.confirm.top_k, "seeds": setup.confirm.seeds, "train": asdict(confirm_train(setup))}
+    block: dict[str, Any] = {"top_k": setup.confirm.top_k, "seeds": setup.confirm.seeds,
+                             "train": asdict(confirm_train(setup))}
     block = apply_overrides(block, list(overrides), where="the confirmation stage (top_k, seeds, train.<setting>)")
     unknown = sorted(set(block["train"]) - set(searched_train))
     if unknown:

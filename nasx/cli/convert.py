@@ -59,8 +59,8 @@ def implied(cfg: dict[str, Any], overrides: typing.Sequence[str] = ()) -> dict[s
     null and no `cluster` on the command line means that address, and `auto` means it too (as Ray
     resolves `auto`)."""
     if isinstance(cfg.get("train"), dict) and cfg["train"].get("device") is None:
-        resources = cfg.get("resources") if isinstance(cfg.get("resources"), dict) else {}
-        gpus = resources.get("gpus_per_trial") or 0
+        resources = cfg.get("resources")
+        gpus = (resources.get("gpus_per_trial") if isinstance(resources, dict) else None) or 0
         cfg["train"]["device"] = "cuda" if isinstance(gpus, (int, float)) and gpus > 0 else "cpu"
     cluster = cfg.get("cluster")
     if isinstance(cluster, dict):

@@ -44,9 +44,11 @@ def cfg_text(config_name: str, overrides: Sequence[str], config_dirs: Sequence[s
     from nasx.cli.compose import compose
 
     cfg = compose(config_name, overrides, config_dirs)
-    value = _section(cfg, package) if package else cfg
-    if not isinstance(value, dict):
-        value = {package.rsplit(".", 1)[-1]: value}
+    value: Any = cfg
+    if package:
+        value = _section(cfg, package)
+        if not isinstance(value, dict):
+            value = {package.rsplit(".", 1)[-1]: value}
     return yaml.safe_dump(value, sort_keys=False).rstrip("\n")
 
 

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
+from typing import TYPE_CHECKING
 
 from nasx.table import human, render
+
+if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
+    from nasx.arch.spec import ArchSpec
 
 
 def add_parser(sub) -> None:
@@ -28,8 +32,10 @@ def resolve(text: str, resolution: int | None = None, num_classes: int | None = 
         spec = decode(text)
     else:
         spec = families.get(text)
-    changes = {k: v for k, v in (("resolution", resolution), ("num_classes", num_classes)) if v is not None}
-    return replace(spec, **changes) if changes else spec
+    if resolution is None and num_classes is None:
+        return spec
+    return replace(spec, resolution=spec.resolution if resolution is None else resolution,
+                   num_classes=spec.num_classes if num_classes is None else num_classes)
 
 
 def run(args) -> None:

@@ -1,6 +1,7 @@
 """`nasx resume RUN_DIR [KEY=VALUE ...]`: continue a search from the config.yaml in its run directory."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from nasx.cli import search_cmd
@@ -18,7 +19,7 @@ def add_parser(sub) -> None:
     p.set_defaults(run=run)
 
 
-def resume_setup(run_dir: str, overrides: list[str] = ()):
+def resume_setup(run_dir: str, overrides: Sequence[str] = ()):
     """The checked SearchSetup that continues the search in `run_dir`."""
     cfg = load_run_config(run_dir)
     cfg = implied(apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml")), overrides)

@@ -76,7 +76,7 @@ def job_label(job: list[str], swept_keys: set[str]) -> str:
 def check_data(setup: SearchSetup) -> None:
     """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
     spec = setup.data
-    if spec.name in FILE_DATASETS:
+    if spec.name in FILE_DATASETS and spec.root is not None:  # DataSpec requires a root for these
         root = Path(spec.root).expanduser()
         if root.is_symlink() and not root.exists():
             raise ValueError(f"data.root={spec.root}: a broken symbolic link (to {os.readlink(root)}; dataset "

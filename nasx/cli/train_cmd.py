@@ -6,8 +6,14 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nasx.cli import hydra_flags
+
+if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
+    from nasx.arch.spec import ArchSpec
+    from nasx.cli.convert import TrainSetup
+    from nasx.data.dataset import Dataset
 
 
 def add_parser(sub) -> None:

@@ -50,9 +50,17 @@ def _read_archive(path: Path) -> dict[str, bytes]:
             missing = [name for name in (*TRAIN, TEST) if name not in members]
             if missing:
                 raise _error(path, f"archive lacks {', '.join(missing)}")
-            return {name: tar.extractfile(members[name]).read() for name in (*TRAIN, TEST)}
+            return {name: _extract(tar, members[name]) for name in (*TRAIN, TEST)}
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise _error(path, f"unreadable archive ({exc})") from None
+
+
+def _extract(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """The bytes of a regular file in `tar` (extractfile has none for other members)."""
+    f = tar.extractfile(member)
+    if f is None:
+        raise OSError(f"{member.name}: not a regular file")
+    return f.read()
 
 
 def read_raw(root) -> dict[str, bytes]:

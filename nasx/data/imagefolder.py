@@ -34,11 +34,11 @@ def _read(folder: Path, classes: list[str], resolution: int, channels: int) -> t
             raise _error(folder / name, f"class folder holds no images ({', '.join(EXTENSIONS)})")
         for file in files:
             try:
-                with Image.open(file) as im:
-                    im = im.convert("RGB" if channels == 3 else "L")
+                with Image.open(file) as opened:
+                    im = opened.convert("RGB" if channels == 3 else "L")
                     scale = resolution / min(im.size)
                     w, h = max(resolution, round(im.width * scale)), max(resolution, round(im.height * scale))
-                    im = im.resize((w, h), Image.BILINEAR, reducing_gap=None)
+                    im = im.resize((w, h), Image.Resampling.BILINEAR, reducing_gap=None)
                     left, top = (w - resolution) // 2, (h - resolution) // 2
                     im = im.crop((left, top, left + resolution, top + resolution))
                     a = np.asarray(im, dtype=np.uint8)

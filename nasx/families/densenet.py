@@ -1,7 +1,7 @@
 """DenseNet-121/169/201 (Huang et al., 2017): growth 32, bottleneck 4, compression 0.5."""
 from __future__ import annotations
 
-from nasx.arch.blocks import ConvBNAct, DenseBlock, MaxPool, Transition
+from nasx.arch.blocks import Block, ConvBNAct, DenseBlock, MaxPool, Transition
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
 from nasx.families.registry import register
@@ -10,7 +10,7 @@ DEPTHS = {"densenet121": (6, 12, 24, 16), "densenet169": (6, 12, 32, 32), "dense
 
 
 def densenet(depths: tuple[int, ...], growth: int = 32, stem_w: int = 64) -> ArchSpec:
-    stages = []
+    stages: list[Block] = []
     for i, d in enumerate(depths):
         stages.append(DenseBlock(r=d, gr=growth))
         if i < len(depths) - 1:

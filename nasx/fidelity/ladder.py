@@ -42,7 +42,9 @@ def candidates(setup: SearchSetup, fspec: FidelitySpec, shape: dict, *,
 
     drawn = draw_architectures(space, fspec.archs, setup.seed,
                                accept=lambda s: trained_of(s, space.resolution) is not None)
-    out_list = [Candidate(f"a{i:02d}", d.spec, trained_of(d.spec, space.resolution), values=d.values, index=i)
+    # every drawn architecture shrinks (`accept`), so proxy_spec returns rather than raising
+    out_list = [Candidate(f"a{i:02d}", d.spec, proxy_spec(setup, d.spec, **shape, base_resolution=space.resolution),
+                          values=d.values, index=i)
                 for i, d in enumerate(drawn)]
     for name in setup.references:
         full = families.get(name)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nasx.arch.blocks import ConvBNAct, MaxPool
+from nasx.arch.blocks import Block, ConvBNAct, MaxPool
 from nasx.arch.rounding import round_half_up, scale_channels
 from nasx.arch.spec import ArchSpec
 from nasx.generators.compound import scale_spec
@@ -12,7 +12,8 @@ from nasx.generators.compound import scale_spec
 def _limit_stem_stride(stem: tuple, stem_stride: int) -> tuple:
     """Keep the stem's strides, first to last, while their product stays within `stem_stride`;
     the strides beyond become 1 and max pools left with stride 1 are dropped."""
-    out, total = [], 1
+    out: list[Block] = []
+    total = 1
     for layer in stem:
         stride = layer.s
         if total * stride > stem_stride:

@@ -1,7 +1,7 @@
 """ResNet, ResNeXt and Wide ResNet from one generator (torchvision v1.5: stride on the 3x3 conv)."""
 from __future__ import annotations
 
-from nasx.arch.blocks import Basic, Bottleneck, ConvBNAct, MaxPool, PreActBasic
+from nasx.arch.blocks import Basic, Block, Bottleneck, ConvBNAct, MaxPool, PreActBasic
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
 
@@ -19,7 +19,7 @@ def resnet(depths: tuple[int, ...], block: str = "bottleneck", *, groups: int = 
         raise ValueError(f"block={block!r}: must be one of {', '.join(BLOCK_TYPES)}")
     if not depths or any(d < 1 for d in depths):
         raise ValueError(f"depths={depths!r}: need one or more positive stage depths")
-    stages = []
+    stages: list[Block] = []
     for i, d in enumerate(depths):
         planes, stride = base_width * 2 ** i, 1 if i == 0 else 2
         if block == "basic":

@@ -35,8 +35,9 @@ GOOGLENET = ["inception3a", "inception3b", "inception4a", "inception4b", "incept
 def _groups(module: nn.Module) -> list[tuple[str, ...]]:
     """An MBConv or Fused-MBConv block's layers as torchvision numbers them: conv-BN pairs and SE."""
     if hasattr(module, "conv_exp"):
-        return [("conv_exp", "bn1")] + ([("conv_pwl", "bn2")] if module.conv_pwl is not None else [])
-    pairs = [("conv_pw", "bn1")] if module.conv_pw is not None else []
+        fused: list[tuple[str, ...]] = [("conv_exp", "bn1")]
+        return fused + ([("conv_pwl", "bn2")] if module.conv_pwl is not None else [])
+    pairs: list[tuple[str, ...]] = [("conv_pw", "bn1")] if module.conv_pw is not None else []
     return pairs + [("conv_dw", "bn2")] + ([("se",)] if module.se is not None else []) + [("conv_pwl", "bn3")]
 
 

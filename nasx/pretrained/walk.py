@@ -11,8 +11,8 @@ def layers(model: nn.Module) -> list[tuple[str, Block, nn.Module]]:
     spec = getattr(model, "spec", None)
     if spec is None:
         raise ValueError(f"{type(model).__name__}: not a network built by nasx.build_model (it has no spec)")
-    return [(f"stem.{i}", block, model.stem[i]) for i, block in enumerate(spec.stem)] + \
-           [(f"stages.{i}", block, model.stages[i]) for i, block in enumerate(spec.stages)]
+    return [(f"stem.{i}", block, model.get_submodule(f"stem.{i}")) for i, block in enumerate(spec.stem)] + \
+           [(f"stages.{i}", block, model.get_submodule(f"stages.{i}")) for i, block in enumerate(spec.stages)]
 
 
 def blocks(prefix: str, block: Block, module: nn.Module) -> list[tuple[str, nn.Module]]:

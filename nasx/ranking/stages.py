@@ -27,7 +27,7 @@ def rank_by(frame: pd.DataFrame) -> str:
 
 
 def _ranked(stats: pd.DataFrame, by: str) -> pd.DataFrame:
-    order = np.argsort(-stats[by].to_numpy(float), kind="stable") if len(stats) else []
+    order: np.ndarray | list[int] = np.argsort(-stats[by].to_numpy(float), kind="stable") if len(stats) else []
     out = stats.iloc[order].reset_index(drop=True)
     return out.assign(rank=np.arange(1, len(out) + 1))
 
@@ -64,11 +64,10 @@ def confirmed_table(frame: pd.DataFrame) -> pd.DataFrame:
     beaten = beaten_by_families(stats)
     out = []
     for _, r in confirmed.iterrows():
-        found = r["arch_key"] in search.index
-        s = search.loc[r["arch_key"]] if found else None
+        s = search.loc[r["arch_key"]] if r["arch_key"] in search.index else None
         out.append({"trial_id": r["trial_id"],
-                    "search_rank": int(s["rank"]) if found else -1,
-                    "search_mean": float(s["mean"]) if found else math.nan,
+                    "search_rank": int(s["rank"]) if s is not None else -1,
+                    "search_mean": float(s["mean"]) if s is not None else math.nan,
                     "confirmed_rank": int(r["rank"]), "beaten_by": beaten.get(r["trial_id"], ""),
                     **{k: r[k] for k in ("n", "mean", "std", "se", "min", "max",
                                                                             "reward", "macs", "full_macs", "arch",

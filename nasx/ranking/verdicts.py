@@ -54,10 +54,10 @@ def judge(mean: float, se: float, cost: float, means, ses, costs) -> tuple[str, 
     cheaper = np.flatnonzero(costs <= cost)
     beyond = [i for i in cheaper if beyond_noise(means[i], ses[i], mean, se)]
     if beyond:
-        return DOMINATED, max(beyond, key=lambda i: (means[i] - mean) / difference_se(ses[i], se))
+        return DOMINATED, int(max(beyond, key=lambda i: (means[i] - mean) / difference_se(ses[i], se)))
     nominal = [i for i in cheaper if means[i] >= mean and (means[i] > mean or costs[i] < cost)]
     if nominal:
-        by = max(nominal, key=lambda i: means[i])
+        by = int(max(nominal, key=lambda i: means[i]))
         return (WITHIN if math.isfinite(difference_se(ses[by], se)) else UNDECIDED), by
     return ON_FRONTIER, -1
 

@@ -17,8 +17,7 @@ from nasx import log
 from nasx.ray import session
 from nasx.ray.address import check_reachable
 from nasx.search.evaluators import Evaluator
-from nasx.search.ledger import Ledger
-from nasx.search.plan import FINISHED
+from nasx.search.ledger import FINISHED, Ledger
 from nasx.search.setup import SearchSetup
 from nasx.train import faults
 
@@ -62,6 +61,8 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None, evalua
     import ray
     from ray import tune
 
+    if evaluator is None:  # the defaults are Tune's convention; tune.with_parameters passes every one
+        raise TypeError("_trainable: no evaluator (pass it with tune.with_parameters)")
     node = ray.get_runtime_context().get_node_id()[:12]
     result = evaluator(config, data, setup, lambda progress: tune.report(_to_wire(progress, node)))
     tune.report(_to_wire(result, node))
@@ -73,6 +74,8 @@ def _tune_searcher(ledger: Ledger):
     class LedgerSearcher(Searcher):
         """Tune's view of a nasx ledger: suggest asks it, completion tells it. Tune pickles its search
         algorithm with the experiment state; the ledger lives in the driver only and is left out."""
+
+        ledger: Ledger  # set by _tune_searcher
 
         def __init__(self) -> None:
             super().__init__()

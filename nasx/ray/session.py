@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from typing import Any
 
 from nasx.ray import reaper
 
@@ -52,7 +53,8 @@ class LocalRay:
 
         if ray.is_initialized():
             ray.shutdown()
-        self.reaper.stdin.close()  # end of file: the reaper stops what is left and removes the temp root
+        if self.reaper.stdin is not None:  # a pipe (stdin=PIPE)
+            self.reaper.stdin.close()  # end of file: the reaper stops what is left and removes the temp root
         try:
             self.reaper.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -66,7 +68,7 @@ def connect(address: str | None, num_cpus: int | None, num_gpus: int | None) -> 
     set_environment()
     if ray.is_initialized():
         return False
-    kwargs = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
+    kwargs: dict[str, Any] = dict(include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
     if address:
         ray.init(address=address, **kwargs)  # an existing cluster: nasx never stops it
         return True

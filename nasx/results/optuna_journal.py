@@ -93,7 +93,6 @@ def frozen_trial(row: dict, objectives, parameters: Iterable):
         state = TrialState.COMPLETE
     else:
         state = TrialState.PRUNED if status == "pruned" else TrialState.FAIL
-        values = None
     try:
         choices = json.loads(row.get("choices") or "{}")
     except (TypeError, json.JSONDecodeError):
@@ -105,7 +104,7 @@ def frozen_trial(row: dict, objectives, parameters: Iterable):
     attrs = {k: _plain(row.get(k)) for k in USER_ATTRS}
     attrs["stage"] = attrs["stage"] or "search"
     attrs = {k: v for k, v in attrs.items() if v is not None and v != ""}
-    floats = [float(v) for v in values] if values is not None else None
+    floats = [float(v) for v in values] if state == TrialState.COMPLETE else None
     return FrozenTrial(number=0, state=state, value=None, values=floats, datetime_start=start,
                        datetime_complete=end, params=params, distributions=dists, user_attrs=attrs,
                        system_attrs={}, intermediate_values={}, trial_id=0)

@@ -102,6 +102,7 @@ def chain(run_dir: Path, log_size: int, head_meta: dict | None = None) -> tuple[
     head = _head_range(head_meta if head_meta is not None else _schema_meta(run_dir / "results.parquet"))
     if head and head[0] <= log_size and _log_tail(log, head[0]) == head[1]:
         use_head, covered = True, head[0]
+    head_end = covered
     parts, found = [], _parts(run_dir)
     while covered in found and found[covered][0] <= log_size:
         end, path = found[covered]
@@ -109,7 +110,7 @@ def chain(run_dir: Path, log_size: int, head_meta: dict | None = None) -> tuple[
         covered = end
     if parts:  # one check at the chain's end: a log replaced since would not end the same way
         if ((_schema_meta(parts[-1]) or {}).get(TAIL_KEY, b"").decode() != _log_tail(log, covered)):
-            parts, covered = [], (head[0] if use_head else 0)
+            parts, covered = [], head_end
     return use_head, parts, covered
 
 
@@ -145,7 +146,8 @@ def read(run_dir: Path, parse_lines, *, attempts: int = 5) -> tuple[pd.DataFrame
             head = None
         try:
             use_head, parts, covered = chain(run_dir, size, head.schema.metadata or {} if head is not None else {})
-            frames = ([head.to_pandas()] if use_head else []) + [_read_once(p).to_pandas() for p in parts]
+            frames = (([head.to_pandas()] if use_head and head is not None else [])
+                      + [_read_once(p).to_pandas() for p in parts])
         except FileNotFoundError:
             continue
         break

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasx.search.evaluators import Evaluator
-from nasx.search.ledger import Ledger
-from nasx.search.plan import FINISHED
+from nasx.search.ledger import FINISHED, Ledger
 from nasx.search.setup import SearchSetup
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Final, Literal
 
 import pandas as pd
 
@@ -16,6 +16,8 @@ from nasx import log, results
 from nasx.results import curves
 from nasx.search.rows import incomplete_row, reported_history, reported_row
 from nasx.search.setup import SearchSetup
+
+FINISHED: Final = "FINISHED"  # what next_config returns once every trial has ended
 
 
 def fmt_s(seconds: float) -> str:
@@ -58,7 +60,7 @@ class Ledger:
     def done(self) -> int:
         return sum(self.counts.values())
 
-    def next_config(self) -> dict | str | None:
+    def next_config(self) -> dict | Literal["FINISHED"] | None:
         """The next trial's config, None to ask again later, or FINISHED."""
         raise NotImplementedError
 

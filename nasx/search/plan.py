@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 import pandas as pd
 
 from nasx import families, log
 from nasx.ranking.seeds import seed_trial_id
 from nasx.results.lookup import weights_path
-from nasx.search.ledger import Ledger, finite
+from nasx.search.ledger import FINISHED, Ledger, finite
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
 from nasx.search.configs import proxy_spec, trial_config
 from nasx.search.rows import base_row, outcome_of, unbuildable_row
 
-FINISHED = "FINISHED"
 MAX_ASKS_PER_TRIAL = 50
 SCALING_PREFIX = "phi"  # a searcher proposing only known candidates stops after this many asks per slot
 
@@ -70,13 +69,13 @@ class Plan(Ledger):
         self.inflight[config["trial_id"]] = config
         return config
 
-    def next_config(self) -> dict | str | None:
+    def next_config(self) -> dict | Literal["FINISHED"] | None:
         """The next trial's config, None to ask again later, or FINISHED; then the pending progress lines."""
         config = self._next_config()
         self.flush_lines()
         return config
 
-    def _next_config(self) -> dict | str | None:
+    def _next_config(self) -> dict | Literal["FINISHED"] | None:
         if self.refs:
             name, seed = self.refs.pop(0)
             full = families.get(name)

@@ -5,13 +5,12 @@ same list again resumes it.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Literal
 
 import pandas as pd
 
 from nasx import log
-from nasx.search.ledger import Ledger
-from nasx.search.plan import FINISHED
+from nasx.search.ledger import FINISHED, Ledger
 from nasx.search.setup import SearchSetup
 
 
@@ -33,10 +32,10 @@ class TrialQueue(Ledger):
     def done(self) -> int:
         return self.skipped + self.new_done
 
-    def next_config(self) -> dict | str | None:
+    def next_config(self) -> dict | Literal["FINISHED"] | None:
         """The next trial's config, None while the last ones run, then FINISHED; then the pending progress
         lines."""
-        config = None if self.inflight else FINISHED
+        config: dict | Literal["FINISHED"] | None = None if self.inflight else FINISHED
         if self.pending:
             config = self.pending.pop(0)
             self.inflight[config["trial_id"]] = config

@@ -42,8 +42,10 @@ def largest_tensors(space, shrink: Callable[[ArchSpec], ArchSpec]) -> dict[str, 
 def fresh(kind: type, shapes: dict[str, torch.Size], owner: str) -> dict[str, torch.Tensor]:
     """The tensors of a new `kind` module (Conv2d, BatchNorm2d, Linear) of `shapes`, with build_model's init."""
     weight = shapes.get("weight") or shapes.get("running_mean")
+    if weight is None:
+        raise ValueError(f"supernet: {owner} holds neither a weight nor running statistics")
     if kind is nn.Conv2d:
-        module: nn.Module = nn.Conv2d(weight[1], weight[0], tuple(weight[2:]), bias="bias" in shapes)
+        module: nn.Module = nn.Conv2d(weight[1], weight[0], (weight[2], weight[3]), bias="bias" in shapes)
     elif kind is nn.BatchNorm2d:
         module = nn.BatchNorm2d(weight[0])
     elif kind is nn.Linear:

@@ -72,7 +72,7 @@ class Supernet(nn.Module):
         out = {}
         for key, big, shape in layout(spec, slots):
             name = tensor_name(big)
-            tensor = self._parameters.get(name)
+            tensor: torch.Tensor | None = self._parameters.get(name)
             tensor = self._buffers.get(name) if tensor is None else tensor
             if tensor is None:
                 raise not_a_point(f"{big} is not in the supernet")

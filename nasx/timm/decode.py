@@ -1,6 +1,8 @@
 """timm's arch_def (lists of block strings) plus its builder arguments -> ArchSpec, counted as timm builds it."""
 from __future__ import annotations
 
+from typing import Any
+
 from nasx.arch.blocks import Block, ConvBNAct, FusedMBConv, MBConv
 from nasx.arch.head import Head
 from nasx.arch.rounding import make_divisible, round_se, scale_stage_repeats
@@ -104,7 +106,7 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
     if b.type == "er":
         if b.k[1:] or b.p != (1,) or b.se:
             raise ValueError(f"{where}: mixed kernels, a grouped projection or SE on an er block are not expressible")
-        fields = dict(r=r, k=b.k[0], s=b.s, e=b.e, c=c, act=act, skip=b.skip is not False)
+        fields: dict[str, Any] = dict(r=r, k=b.k[0], s=b.s, e=b.e, c=c, act=act, skip=b.skip is not False)
         if not forced_in:
             return _exact_mid(FusedMBConv, fields, inputs)
         mid = make_divisible(forced_in * b.e, TIMM_MID_DIVISOR)

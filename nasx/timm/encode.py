@@ -20,15 +20,17 @@ def encode_arch_def(spec: ArchSpec) -> tuple[list[list[str]], dict[str, Any]]:
     A head 1x1 conv followed by a hidden layer (MobileNetV3) is written as timm does, a `cn` stage.
     Raises ValueError naming the first stem layer, stage or head that timm's strings cannot express."""
     spec = _head_conv_as_stage(spec)
-    act = _stem_act(spec)
+    stem = _stem_conv(spec)
+    act = stem.act
     kwargs: dict[str, Any] = {**_head_kwargs(spec, act), **_se_kwargs(spec)}
-    kwargs.update(stem_size=spec.stem[0].c, stem_kernel_size=spec.stem[0].k, fix_stem=True,
+    kwargs.update(stem_size=stem.c, stem_kernel_size=stem.k, fix_stem=True,
                   act_layer=TIMM_ACT_LAYERS[act], drop_rate=spec.head.dropout, drop_path_rate=spec.drop_path,
                   num_classes=spec.num_classes, in_chans=spec.in_channels, resolution=spec.resolution)
     if any(b.c % 8 for _, b in spec.layers() if hasattr(b, "c")):
         kwargs["channel_divisor"] = 1
     from_exp = kwargs.get("se_from_exp", False)
-    arch_def, c_in = [], spec.stem[0].c
+    arch_def: list[list[str]] = []
+    c_in = stem.c
     for i, block in enumerate(spec.stages):
         arch_def.append([_token(block, c_in, act, from_exp, f"stages[{i}]").text()])
         c_in = block.out_channels(c_in)
@@ -50,13 +52,14 @@ def _head_conv_as_stage(spec: ArchSpec) -> ArchSpec:
     return replace(spec, stages=(*spec.stages, conv), head=replace(head, c=0, act=Head().act))
 
 
-def _stem_act(spec: ArchSpec) -> str:
+def _stem_conv(spec: ArchSpec) -> ConvBNAct:
+    """The stem's one conv, which gives timm's stem size, kernel and the network's activation."""
     stem = spec.stem
     if len(stem) != 1 or not isinstance(stem[0], ConvBNAct) or stem[0].s != 2 or stem[0].r != 1 \
             or stem[0].g != 1 or stem[0].p is not None or not stem[0].bn or stem[0].act not in TIMM_ACT_LAYERS:
         raise ValueError("stem: not expressible in timm (one k x k stride-2 conv-BN-act with relu, relu6, swish "
                          "or hswish)")
-    return stem[0].act
+    return stem[0]
 
 
 def _head_kwargs(spec: ArchSpec, act: str) -> dict[str, Any]:

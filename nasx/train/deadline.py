@@ -19,7 +19,8 @@ def deadline(seconds: float) -> Iterator[None]:
     if not seconds or seconds <= 0:
         yield
         return
-    tid, lock, state = threading.get_ident(), threading.Lock(), {"active": True}
+    tid, lock = threading.get_ident(), threading.Lock()
+    state: dict[str, bool | str] = {"active": True}
     message = f"timed out after {seconds:g} s (train.timeout_s={seconds:g})"
 
     def expire() -> None:

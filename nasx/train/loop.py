@@ -91,7 +91,7 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
     channels_last = device.type == "cuda" and spec.channels_last
     model.to(device)
     if channels_last:
-        model.to(memory_format=torch.channels_last)
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
     n = len(data.train_y)
     batch = min(spec.batch_size, n)
     steps_per_epoch = n // batch

@@ -114,7 +114,7 @@ def test_every_conf_option_composes_to_dataclasses(group, option):
 
 
 def test_train_on_a_fake_cifar_directory(tmp_path, capsys):
-    from test_data import write_cifar
+    from tests.data.test_data import write_cifar
     write_cifar(tmp_path / "cifar-10-batches-py", per_batch=8)
     code = main(["train", TINY.replace("res16", "res32"), "data=cifar10", f"data.root={tmp_path}", "train=smoke",
                  "train.batch_size=8", "--json"])
