@@ -132,10 +132,8 @@ def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpe
     else:
         value = sizes[("full_" if objective.scale == "full" else "") + objective.metric]
     score = NAN
-    if metrics.ok and objective.mode == "reward":
-        scored = objective.score(metrics.val_top1, value)
-        assert not isinstance(scored, tuple)  # reward mode scores one number; multi mode a pair
-        score = scored
+    if metrics.ok:
+        score = objective.reward_of(metrics.val_top1, value)
     return replace(failed, status=metrics.status, error=metrics.error, latency_ms=latency_ms,
                    val_top1=metrics.val_top1, test_top1=metrics.test_top1, cost=float(value), reward=score,
                    epochs=metrics.epochs, wall_s=time.perf_counter() - start, metrics=metrics, latency=latency)

@@ -56,6 +56,12 @@ class Objective:
             return (acc, cost)
         return reward(acc, cost, self.target, self.alpha, self.beta)
 
+    def reward_of(self, acc: float, cost: float) -> float:
+        """The row's `reward` column: reward(...) in "reward" mode, NaN in "multi" mode (no single number)."""
+        if self.mode == "multi":
+            return float("nan")
+        return reward(acc, cost, self.target, self.alpha, self.beta)
+
     def to_dict(self) -> dict:
         return asdict(self)
 

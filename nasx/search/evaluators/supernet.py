@@ -46,6 +46,8 @@ def check_serves(setup: SearchSetup) -> None:
     scaling, naming the first difference."""
     from nasx.supernet import store
 
+    if setup.supernet.run is None:
+        raise ValueError("evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)")
     state = store.read(setup.supernet.run)
     mine = store.serves(setup.space, setup.data, setup.proxy, {}, kernel_transform=False)
     for what in ("space", "data", "proxy"):
@@ -91,12 +93,10 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         return _result(row, start)
     objective = setup.objective
     value = (full_cost if objective.scale == "full" else cost)
-    reward = float("nan")
     if objective.metric == "latency_ms":
         row["error"] = "evaluator=supernet does not measure latency; use objective.metric=macs or params"
         return _result(row, start)
-    if objective.mode == "reward":
-        reward = objective.score(val, float(getattr(value, objective.metric)))
+    reward = objective.reward_of(val, float(getattr(value, objective.metric)))
     row.update(status="ok", **{"val/top1": val, "test/top1": test, "reward": reward})
     return _result(row, start)
 
