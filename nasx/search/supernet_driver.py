@@ -131,7 +131,8 @@ def run_supernet(setup: SearchSetup, *, resume: bool = False, overrides: list[st
         done = int(checkpoint["epoch"]) if checkpoint else 0
         out(f"supernet {setup.name}: space {setup.space.name}, {sum(p.numel() for p in supernet.parameters()):,} "
             f"parameters, data {data.describe()}; each step the largest + the smallest + {options.random_subnets} "
-            f"random networks, {'distilled from the largest' if options.distill else 'on the labels'}"
+            f"random network{'s' if options.random_subnets != 1 else ''}, "
+            f"{'distilled from the largest' if options.distill else 'on the labels'}"
             f"{', progressive shrinking' if options.progressive else ''}; {total_epochs} epoch"
             f"{'s' if total_epochs != 1 else ''}" + (f", resuming after epoch {done}" if checkpoint else ""))
         if checkpoint:
