@@ -5,6 +5,8 @@ the trial's results row, so a crash leaves every finished trial's curve readable
 skipped, and cut away when the run resumes). A trial trained again after a crash (its results row was never written) appends its curve
 again; readers keep the last curve of each trial. `curves.parquet` is the view, rewritten whole with
 the results table's views (`store.write_views`). Validation accuracy is NaN on epochs it was not measured.
+A supernet run (`nasx supernet`) appends each epoch's rows of its largest and smallest networks (trial_id
+`largest`, `smallest`, stage `supernet`) after the epoch's checkpoint.
 """
 from __future__ import annotations
 
