@@ -14,6 +14,7 @@ from nasx.search_spaces.params import Param, Trial
 
 Point = tuple[dict[str, Any], ArchSpec]  # (values of the parameters, the spec they generate)
 Seed = int | np.random.Generator  # what a space samples from: a seed or a numpy Generator
+SMALLEST_SAMPLE = 64  # points drawn (seed 0) by the default `smallest_point`
 
 
 class Rejected(ValueError):
@@ -251,3 +252,16 @@ class Space:
         """(values, full-scale spec) of networks whose weights, slot by slot, are at least as large as
         every point's: the supernet's shapes are their elementwise maximum."""
         raise NotImplementedError(f"space {self.name} declares no largest points")
+
+    def smallest_point(self) -> Point:
+        """(values, spec) of the space's network with the fewest full-scale MACs within the budget, the
+        sandwich rule's smallest. Default: the fewest-MACs of SMALLEST_SAMPLE points drawn with seed 0 (the
+        first on a tie), deterministic; a space that knows its smallest point exactly overrides this."""
+        rng = np.random.default_rng(0)
+        points = [self.sample_point(rng) for _ in range(SMALLEST_SAMPLE)]
+        return min(points, key=lambda point: complexity(point[1]).macs)
+
+    def kernel_and_depth(self) -> tuple[str, ...]:
+        """The parameters that choose kernel sizes and depths, which Once-for-All's progressive shrinking
+        frees before the others (nasx.supernet.sandwich); default none: the space is not shrunk progressively."""
+        return ()

@@ -183,6 +183,21 @@ class MnasNetSpace(Space):
             points.append((values, self.generate(values)))
         return points
 
+    def smallest_point(self) -> tuple[dict[str, Any], ArchSpec]:
+        """Op mb1, kernel 3, no SE, the fewest filters and layers in every block, relu (no point has fewer
+        MACs; skip holds no weights and is kept); the default sample's smallest when the budget refuses it."""
+        values: dict[str, Any] = {"act": "relu" if "relu" in self.acts else self.acts[0]}
+        for i in range(7):
+            values.update({f"b{i + 1}_op": "mb1", f"b{i + 1}_k": 3, f"b{i + 1}_se": 0.0, f"b{i + 1}_skip": True,
+                           f"b{i + 1}_filters": min(self.filter_choices(i)),
+                           f"b{i + 1}_layers": min(self.layer_choices(i))})
+        spec = self.generate(values)
+        return (values, spec) if self.budget.admits(spec) else super().smallest_point()
+
+    def kernel_and_depth(self) -> tuple[str, ...]:
+        """Every block's `k` and `layers`."""
+        return tuple(f"b{i}_{name}" for i in range(1, 8) for name in ("k", "layers"))
+
 
 def _segment(stages: tuple[Block, ...], c_in: int, i: int = 0) -> Iterator[list[BlockChoices]]:
     """Every way of reading `stages` as 7 blocks: yields lists of per-block choice dicts."""

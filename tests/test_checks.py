@@ -9,7 +9,7 @@ from nasx.cli.main import main
 from nasx.data import DataSpec
 from nasx.fidelity.spec import FidelitySpec
 from nasx.reward import Objective
-from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec
+from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec, SupernetSpec
 from nasx.train.spec import TrainSpec
 from tests.helpers.search_setups import tiny_setup
 
@@ -54,6 +54,7 @@ CASES = [
     (["fidelity", "fidelity.rungs=[3,1]"], lambda tmp: FidelitySpec(rungs=(3, 1))),
     (["fidelity", "fidelity.target_rho=1.5"], lambda tmp: FidelitySpec(target_rho=1.5)),
     (["fidelity", "fidelity.unit=hours"], lambda tmp: FidelitySpec(unit="hours")),
+    (["supernet", "supernet.recalibration_images=0"], lambda tmp: SupernetSpec(recalibration_images=0)),
 ]
 
 

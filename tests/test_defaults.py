@@ -22,8 +22,8 @@ from nasx.search.setup import (
     Resources,
     SearcherSpec,
     SearchSetup,
-    SupernetSpec,
     SpaceSpec,
+    SupernetSpec,
 )
 from nasx.train.spec import TrainSpec
 
@@ -35,6 +35,7 @@ GROUPS = {"train": TrainSpec, "data": DataSpec, "objective": Objective, "resourc
 # a primary config -> its dataclass, and the dataclasses of its sections
 PRIMARY = {"search.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "confirm": ConfirmSpec,
                                          "supernet": SupernetSpec}),
+           "supernet.yaml": (SearchSetup, {"proxy": ProxySpec, "supernet": SupernetSpec}),
            "fidelity.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec,
                                            "supernet": SupernetSpec}),
            "train.yaml": (TrainSetup, {"proxy": ProxySpec})}
@@ -77,6 +78,9 @@ DELIBERATE: dict[str, dict[str, str]] = {
                     "resume": "a command-line switch of `nasx search`, not part of the setup",
                     "confirm.train": "the longer confirmation protocol is stated where users change it; "
                                      "ConfirmSpec's {} retrains under the search's own training"},
+    "supernet.yaml": {"name": _RUN,
+                      "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
+                      "resume": "a command-line switch of `nasx supernet`, not part of the setup"},
     "fidelity.yaml": {"name": _RUN,
                       "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
                       "resume": "a command-line switch of `nasx fidelity`, not part of the setup",

@@ -6,10 +6,10 @@ import sys
 
 from nasx import log
 from nasx.cli import (analyze_cmd, completion_cmd, confirm_cmd, export_cmd, export_optuna_cmd, families_cmd,
-                      fidelity_cmd, profile_cmd, resume_cmd, search_cmd, space_cmd, train_cmd)
+                      fidelity_cmd, profile_cmd, resume_cmd, search_cmd, space_cmd, supernet_cmd, train_cmd)
 
 COMMANDS = (families_cmd, profile_cmd, space_cmd, analyze_cmd, train_cmd, search_cmd, resume_cmd, fidelity_cmd,
-            confirm_cmd, export_cmd, export_optuna_cmd, completion_cmd)
+            supernet_cmd, confirm_cmd, export_cmd, export_optuna_cmd, completion_cmd)
 
 
 def parser() -> argparse.ArgumentParser:

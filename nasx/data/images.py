@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -31,6 +32,16 @@ def fit(x: torch.Tensor, resolution: int, channels: int) -> torch.Tensor:
             out.append(y.round().clamp(0, 255).to(torch.uint8))
         x = torch.cat(out) if out else x.new_zeros((0, x.shape[1], resolution, resolution))
     return x.contiguous()
+
+
+def at_resolution(data: Dataset, resolution: int) -> Dataset:
+    """The same images resized to `resolution` (`fit`; the statistics kept): what a network trained at another
+    input size than the data's is measured on. Itself when the data already has that size."""
+    if resolution == data.resolution:
+        return data
+    return replace(data, train_x=fit(data.train_x, resolution, data.channels),
+                   val_x=fit(data.val_x, resolution, data.channels), test_x=fit(data.test_x, resolution, data.channels),
+                   resolution=resolution)
 
 
 def absent(path) -> str:

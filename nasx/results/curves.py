@@ -5,6 +5,8 @@ the trial's results row, so a crash leaves every finished trial's curve readable
 skipped, and cut away when the run resumes). A trial trained again after a crash (its results row was never written) appends its curve
 again; readers keep the last curve of each trial. `curves.parquet` is the view, rewritten whole with
 the results table's views (`store.write_views`). Validation accuracy is NaN on epochs it was not measured.
+A supernet run (`nasx supernet`) appends each epoch's rows of its largest and smallest networks (trial_id
+`largest`, `smallest`, stage `supernet`) after the epoch's checkpoint.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ PARQUET = "curves.parquet"
 # name -> pandas dtype
 COLUMNS: dict[str, str] = {
     "trial_id": "string",
-    "stage": "string",       # search | confirm | fidelity
+    "stage": "string",       # search | confirm | fidelity | supernet
     "rung": "string",        # training budget of a confirm or fidelity row; empty in the search stage
     "seed": "Int64",
     "epoch": "Int64",        # 1, 2, ... (after that many epochs)
@@ -83,9 +85,12 @@ def empty_frame() -> pd.DataFrame:
 def _read_log(path: Path) -> pd.DataFrame:
     rows = jsonl.parse_lines(path.read_bytes(), path, problem=_not_object)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    # a trial's last curve wins: an earlier one belongs to a run of it cut short before its results row
+    # a trial's last curve wins: an earlier one belongs to a run of it cut short before its results row. A
+    # trial's curve starts again where its epoch does not increase over its previous row (rows of other trials
+    # may come between: a supernet run appends its `largest` and `smallest` rows epoch by epoch)
     epoch = pd.to_numeric(frame["epoch"], errors="coerce")
-    frame["_batch"] = ((frame["trial_id"] != frame["trial_id"].shift()) | (epoch <= epoch.shift())).cumsum()
+    restart = epoch <= epoch.groupby(frame["trial_id"], sort=False).shift()
+    frame["_batch"] = restart.groupby(frame["trial_id"], sort=False).cumsum()
     last = frame.groupby("trial_id", sort=False)["_batch"].transform("max")
     return _typed(frame[frame["_batch"] == last].drop(columns="_batch"))
 

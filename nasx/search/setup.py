@@ -107,15 +107,17 @@ class SupernetSpec:
     scores a search's candidates (`evaluator=supernet`).
 
     Training, each step: the largest network on the labels, then the smallest and `random_subnets` random
-    ones, on the largest's soft labels when `distill` (in-place distillation), else on the labels; dropout
-    and stochastic depth on the largest only. `kernel_transform`: Once-for-All's learned transform of
-    cropped kernels. Scoring: `run` is a trained supernet's run directory; each candidate is extracted,
+    ones, on the largest's soft labels when `distill` (in-place distillation), else on the labels; dropout,
+    stochastic depth and label smoothing on the largest only. `progressive`: Once-for-All's progressive
+    shrinking (the largest alone, then elastic kernel and depth, then everything; nasx.supernet.sandwich).
+    `kernel_transform`: Once-for-All's learned transform of cropped kernels. Scoring: `run` is a trained supernet's run directory; each candidate is extracted,
     its BatchNorm statistics recalibrated on `recalibration_images` training images drawn by the seed,
     then measured on the validation split."""
 
     run: str | None = None
     random_subnets: int = 2
     distill: bool = True
+    progressive: bool = False
     kernel_transform: bool = False
     recalibration_images: int = 2000
 
@@ -124,6 +126,7 @@ class SupernetSpec:
                      self.run, "must be null or a run directory of `nasx supernet`")
         checks.check_int("supernet.random_subnets", self.random_subnets, 0)
         checks.check_bool("supernet.distill", self.distill)
+        checks.check_bool("supernet.progressive", self.progressive)
         checks.check_bool("supernet.kernel_transform", self.kernel_transform)
         checks.check_int("supernet.recalibration_images", self.recalibration_images, 1)
 
@@ -185,18 +188,22 @@ class SearchSetup:
 
 
 SMOKE_BUDGET = 3
+SMOKE_RECALIBRATION_IMAGES = 256
 
 
 def smoke(setup: SearchSetup) -> SearchSetup:
-    """The same experiment shrunk to seconds on a CPU: a few trials of a few steps on small networks."""
+    """The same experiment shrunk to seconds on a CPU: a few trials of a few steps on small networks (a supernet:
+    one epoch of a few steps, BatchNorm recalibrated on a few images)."""
     train = replace(setup.train, epochs=1, steps=min(setup.train.steps or 3, 3), eval_every=1,
                     batch_size=min(setup.train.batch_size, 32), device="cpu")
     proxy = replace(setup.proxy, width_mult=min(setup.proxy.width_mult, 0.25),
                     depth_mult=min(setup.proxy.depth_mult, 0.25))
     data = replace(setup.data, resolution=min(setup.data.resolution, 16))
     confirm = replace(setup.confirm, train={}, top_k=min(setup.confirm.top_k, 2), seeds=min(setup.confirm.seeds, 2))
+    supernet = replace(setup.supernet,
+                       recalibration_images=min(setup.supernet.recalibration_images, SMOKE_RECALIBRATION_IMAGES))
     return replace(setup, train=train, proxy=proxy, data=data, budget=min(setup.budget, SMOKE_BUDGET),
-                   seeds=min(setup.seeds, 2), confirm=confirm,
+                   seeds=min(setup.seeds, 2), confirm=confirm, supernet=supernet,
                    references=setup.references[:1], scale_phis=tuple(setup.scale_phis)[:1], smoke=True,
                    resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0))
 

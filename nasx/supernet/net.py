@@ -100,7 +100,11 @@ class Supernet(nn.Module):
 
     def extract(self, point: Point) -> nn.Module:
         """A standalone `build_model` network of `point` holding copies of its inherited weights."""
-        spec, slots = self.resolve(point)
+        return self.standalone(*self.resolve(point))
+
+    def standalone(self, spec: ArchSpec, slots: tuple[str, ...]) -> nn.Module:
+        """A standalone `build_model` network `spec` (shrunk already), its stages in `slots`, holding copies
+        of its slices (also for a network that is not a point, such as compound's largest)."""
         model = build_model(spec).to(next(self.parameters()).device)
         with torch.no_grad():
             model.load_state_dict(self.sliced(spec, slots), strict=True)

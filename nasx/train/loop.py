@@ -24,13 +24,15 @@ class Diverged(Exception):
     """The training loss became NaN or infinite."""
 
 
-def _autocast(device: torch.device, spec: TrainSpec):
+def autocast(device: torch.device, spec: TrainSpec):
+    """bf16 autocast on CUDA when `spec.bf16`; else nothing."""
     if device.type == "cuda" and spec.bf16:
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
-def _inputs(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.Tensor:
+def model_inputs(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.Tensor:
+    """uint8 images -> a network's input: normalised by the data's statistics, channels-last if asked."""
     x = normalize(x, data.mean, data.std)
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
@@ -44,8 +46,8 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, data: Dataset, 
     model.eval()
     correct = torch.zeros((), dtype=torch.int64, device=y.device)
     for start in range(0, len(y), spec.eval_batch_size):
-        xb = _inputs(x[start:start + spec.eval_batch_size], data, channels_last)
-        with _autocast(y.device, spec):
+        xb = model_inputs(x[start:start + spec.eval_batch_size], data, channels_last)
+        with autocast(y.device, spec):
             logits = model(xb)
         correct += (logits.argmax(1) == y[start:start + spec.eval_batch_size]).sum()
     return correct.item() / len(y)
@@ -125,11 +127,11 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
                         x = batch_crop(x, crop, generator)
                     if flip:
                         x = batch_flip(x, generator)
-                    x = _inputs(x, data, channels_last)
+                    x = model_inputs(x, data, channels_last)
                     lr = spec.lr * lr_factor(step, total_steps, spec)
                     for group in optimizer.param_groups:
                         group["lr"] = lr
-                    with _autocast(device, spec):
+                    with autocast(device, spec):
                         logits = model(x)
                     loss = criterion(logits.float(), y)
                     if poison:

@@ -1,0 +1,91 @@
+"""nasx supernet: composed like a search, a smoke run writing every file of its run directory, resume, and a
+run killed with SIGKILL that a resume finishes with nothing lost."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+import yaml
+
+from nasx.cli import compose, convert
+from nasx.cli.main import main
+from nasx.results import curves
+from nasx.supernet import store
+from tests.helpers.paths import ROOT
+
+FILES = {"writer.lock", "config.yaml", "overrides.yaml", "supernet.pt", "curves.jsonl"}
+
+
+def test_the_defaults_serve_the_effnet_b0_search():
+    mine, search = compose.compose("supernet"), compose.compose("search", ["experiment=effnet_b0_search"])
+    assert all(mine[key] == search[key] for key in ("space", "data", "proxy"))
+    assert mine["name"] == "supernet" and mine["train"]["epochs"] == 10   # the proxy protocol's
+
+
+def test_a_search_preset_gives_the_supernet_of_that_search():
+    setup = convert.search_setup(compose.compose("supernet", ["experiment=compound_grid", "smoke=true"]))
+    assert setup.space.name == "compound" and setup.space.options["step"] == 0.1 and setup.name == "compound_grid"
+    assert setup.smoke and setup.train.steps == 3 and setup.supernet.recalibration_images <= 256
+
+
+def test_a_smoke_run_writes_every_file_and_resumes(tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    args = ["supernet", "smoke=true", f"run_dir={run_dir}", "train.threads=1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert {p.name for p in run_dir.iterdir()} == FILES
+    assert "supernet epoch 1/1: val top-1 largest " in out and f"supernet.run={run_dir}" in out
+    net, state = store.load(run_dir)
+    assert state["space"]["name"] == "mnasnet" and state["data"]["name"] == "digits" and state["epoch"] == 1
+    assert state["shape"] == {"resolution": 16, "num_classes": 10, "channels": 3}
+    assert state["proxy"] == {"width_mult": 0.25, "depth_mult": 0.25, "stem_stride": 1}
+    assert state["provenance"]["git_commit"] and "torch" in state["provenance"]["versions"]
+    assert state["config"]["smoke"] is True and state["seed"] == 0 and net.extract(net.space.sample_point(0)[0])
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert config["name"] == "supernet" and config["run_dir"] == str(run_dir)
+    assert yaml.safe_load((run_dir / "overrides.yaml").read_text()) == args[1:]
+    frame = curves.load(run_dir)
+    assert list(frame["trial_id"]) == ["largest", "smallest"] and set(frame["stage"]) == {"supernet"}
+    assert frame["val/top1"].between(0, 1).all() and (frame["epoch"] == 1).all()
+    log = (run_dir / curves.LOG).read_bytes()
+
+    assert main(args) == 2   # a finished run is resumed, not started again
+    assert "already holds a run; resume it" in capsys.readouterr().err
+    (run_dir / curves.LOG).write_bytes(b"")   # as if killed between the checkpoint and the curve rows
+    assert main([*args, "resume=true"]) == 0
+    assert "resuming after epoch 1" in capsys.readouterr().out
+    assert (run_dir / curves.LOG).read_bytes() == log and store.read(run_dir)["epoch"] == 1
+
+
+KILLED = ["data=synthetic", "data.resolution=8", "data.options.num_samples=320", "train.epochs=3", "train.batch_size=32",
+          "train.threads=1", "proxy.depth_mult=0.25", "supernet.random_subnets=1", "supernet.recalibration_images=64"]
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_epoch_resumes_with_nothing_lost(tmp_path, capsys):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert main(["supernet", *KILLED, f"run_dir={whole}"]) == 0
+    child = subprocess.Popen([sys.executable, "-m", "nasx", "supernet", *KILLED, f"run_dir={killed}"], cwd=tmp_path,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (killed / curves.LOG).is_file() and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.02)
+        time.sleep(0.3)   # into epoch 2
+        assert child.poll() is None, "the run ended before it could be killed"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait()
+    assert 1 <= store.read(killed)["epoch"] < 3
+    assert main(["supernet", *KILLED, f"run_dir={killed}", "resume=true"]) == 0
+    assert "resuming after epoch" in capsys.readouterr().out
+    a, b = store.read(whole), store.read(killed)
+    assert a["state_dict"].keys() == b["state_dict"].keys() and b["epoch"] == 3
+    assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
+    strip = ["wall_s"]
+    assert curves.load(whole).drop(columns=strip).equals(curves.load(killed).drop(columns=strip))
