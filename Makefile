@@ -6,7 +6,7 @@ TORCH_VERSION := 2.13.0
 TIMM_VERSION := 1.0.31
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean
+.PHONY: demo test lint bench clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ demo: $(STAMP)
 	$(VENV)/bin/nasx search experiment=effnet_b0_demo run_dir=$(DEMO_RUN)
 	$(VENV)/bin/nasx analyze $(DEMO_RUN) --quiet
 
-test: $(STAMP)
+# lint, format and types first (seconds), then the suite; `make lint` runs only the first three
+test: lint
 	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) -m bench.complexity

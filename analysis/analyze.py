@@ -1,4 +1,5 @@
 """Everything `nasx analyze` shows, computed from one or more run directories as a list of sections."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,8 +10,18 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 import nasx
-from nasx.analysis import (compare, compound, design_space, families, fidelity, fidelity_plots, hypervolume,
-                           learning_curves, plots, reward_view)
+from nasx.analysis import (
+    compare,
+    compound,
+    design_space,
+    families,
+    fidelity,
+    fidelity_plots,
+    hypervolume,
+    learning_curves,
+    plots,
+    reward_view,
+)
 from nasx.analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
 from nasx.analysis.pareto import frontier
 from nasx.analysis.provenance import provenance
@@ -33,16 +44,17 @@ class Section:
 
 @dataclass
 class Analysis:
-    runs: list[dict]            # provenance of each run
-    frame: pd.DataFrame         # all runs stacked, with a `run` column
+    runs: list[dict]  # provenance of each run
+    frame: pd.DataFrame  # all runs stacked, with a `run` column
     sections: list[Section]
     summary: list[tuple[str, pd.DataFrame]]  # the key tables for the terminal
     notes: list[str] = field(default_factory=list)
     fidelity: dict[str, dict] = field(default_factory=dict)  # run name -> fidelity.json of each fidelity run
 
 
-def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
-            fidelity_run: str | Path | None = None) -> Analysis:
+def analyze(
+    run_dirs: list[str | Path], *, figures: bool = True, top: int = 10, fidelity_run: str | Path | None = None
+) -> Analysis:
     """Load the runs and compute every section; raises ValueError (one line) when there is nothing to analyse.
     Fidelity trials (`nasx fidelity`) get their own section; `fidelity_run` adds what that fidelity run
     measured about the protocol the (first) run used."""
@@ -63,8 +75,10 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
         errors = frame["error"].dropna()
         errors = errors[errors != ""]
         first = f"; first error: {errors.iloc[0]}" if len(errors) else ""
-        raise ValueError(f"no finished trial with an accuracy and MACs to analyse "
-                         f"({', '.join(f'{v} {k}' for k, v in counts.items())}){first}")
+        raise ValueError(
+            f"no finished trial with an accuracy and MACs to analyse "
+            f"({', '.join(f'{v} {k}' for k, v in counts.items())}){first}"
+        )
     summary: list = []
     sections = [_overview(frame, figures, top, summary)]
     studies = {}
@@ -89,20 +103,34 @@ def analyze(run_dirs: list[str | Path], *, figures: bool = True, top: int = 10,
         sections.append(section)
     return Analysis(runs=runs, frame=frame, sections=sections, summary=summary, notes=notes, fidelity=studies)
 
+
 def _fidelity(rows, numbers, figures, summary, run_dir) -> Section:
     table = fidelity.rung_table(numbers)
-    section = Section(f"Proxy fidelity ({run_dir})", notes=fidelity.notes(numbers),
-                      tables=[(f"every rung against {numbers['reference']}", table)])
+    section = Section(
+        f"Proxy fidelity ({run_dir})",
+        notes=fidelity.notes(numbers),
+        tables=[(f"every rung against {numbers['reference']}", table)],
+    )
     if figures:
         scorings = fidelity.scorings(rows)
         ids = fidelity.arch_ids(rows)
         families_of = {a: f for a, f in zip(ids, rows["family"].fillna("")) if f}
-        section.figures.append(("fidelity_rho_cost", fidelity_plots.rho_cost_figure(numbers),
-                                f"Spearman rho against {numbers['reference']} (95% bootstrap interval) per rung, "
-                                "against its cost in trial-seconds; open circles: seed noise floor"))
-        section.figures.append(("fidelity_scatter", fidelity_plots.scatter_figure(scorings, numbers, families_of),
-                                f"each rung (mean over seeds) against {numbers['reference']}, one point per "
-                                "architecture; reference families as diamonds"))
+        section.figures.append(
+            (
+                "fidelity_rho_cost",
+                fidelity_plots.rho_cost_figure(numbers),
+                f"Spearman rho against {numbers['reference']} (95% bootstrap interval) per rung, "
+                "against its cost in trial-seconds; open circles: seed noise floor",
+            )
+        )
+        section.figures.append(
+            (
+                "fidelity_scatter",
+                fidelity_plots.scatter_figure(scorings, numbers, families_of),
+                f"each rung (mean over seeds) against {numbers['reference']}, one point per "
+                "architecture; reference families as diamonds",
+            )
+        )
     summary.append((f"proxy fidelity against {numbers['reference']} ({run_dir})", table))
     summary.append(("recommended rung", pd.DataFrame({"recommendation": fidelity.notes(numbers)[1:]})))
     return section
@@ -115,11 +143,11 @@ def _calibration(rest, calibration, run_dir, fidelity_run, summary) -> Section:
     lines = fidelity.protocol_notes(fidelity.run_config(run_dir), config, numbers, fidelity_run)
     section = Section("Fidelity of this search's protocol", notes=lines)
     if not fidelity.protocol_differences(fidelity.run_config(run_dir), config):
-        section.tables.append((f"fidelity run {fidelity_run}: every rung against {numbers['reference']}",
-                               fidelity.rung_table(numbers)))
+        section.tables.append(
+            (f"fidelity run {fidelity_run}: every rung against {numbers['reference']}", fidelity.rung_table(numbers))
+        )
     summary.append(("fidelity of this search's protocol", pd.DataFrame({"fidelity": lines})))
     return section
-
 
 
 def _overview(frame, figures, top, summary) -> Section:
@@ -131,8 +159,11 @@ def _overview(frame, figures, top, summary) -> Section:
     table.insert(1, "trials", table[["ok", "failed", "pruned"]].sum(axis=1))
     table["best searched " + ACC] = [
         float(np.nanmax(a)) if np.isfinite(a).any() else float("nan")
-        for a in (as_float(searched(finished(stage_rows(frame[(frame["run"] == r).to_numpy(bool)], SEARCH)))[ACC])
-                  for r in table["run"])]
+        for a in (
+            as_float(searched(finished(stage_rows(frame[(frame["run"] == r).to_numpy(bool)], SEARCH)))[ACC])
+            for r in table["run"]
+        )
+    ]
     section = Section("Runs", tables=[("trials by status", table)])
     failed = frame[(frame["status"] == "failed").fillna(False).to_numpy(bool)]
     if len(failed):
@@ -147,27 +178,49 @@ def _overview(frame, figures, top, summary) -> Section:
 
 def _frontier(frame, figures, top, summary) -> Section:
     front = frontier(searched(frame))
-    table = pd.DataFrame({"trial_id": front["trial_id"].to_numpy(), "run": front["run"].to_numpy(),
-                          ACC: as_float(front[ACC]), "macs": as_float(front["macs"]),
-                          "params": as_float(front["params"]), "full_macs": as_float(front["full_macs"]),
-                          "arch": front["arch"].to_numpy()})
-    section = Section("Pareto frontier", notes=[
-        f"{len(table)} searched networks on the Pareto set ({pareto.AXES}), "
-        f"out of {len(searched(finished(frame)))} finished searched trials (one seed each; the search stage's rows); "
-        "failed and pruned trials left out."],
-        tables=[("searched networks on the frontier, cheapest first", table)])
+    table = pd.DataFrame(
+        {
+            "trial_id": front["trial_id"].to_numpy(),
+            "run": front["run"].to_numpy(),
+            ACC: as_float(front[ACC]),
+            "macs": as_float(front["macs"]),
+            "params": as_float(front["params"]),
+            "full_macs": as_float(front["full_macs"]),
+            "arch": front["arch"].to_numpy(),
+        }
+    )
+    section = Section(
+        "Pareto frontier",
+        notes=[
+            f"{len(table)} searched networks on the Pareto set ({pareto.AXES}), "
+            f"out of {len(searched(finished(frame)))} finished searched trials "
+            "(one seed each; the search stage's rows); "
+            "failed and pruned trials left out."
+        ],
+        tables=[("searched networks on the frontier, cheapest first", table)],
+    )
     if figures:
-        section.figures.append(("frontier_macs", plots.frontier_figure(frame, "macs"),
-                                f"{ACC} against MACs: frontier (step line), dominated trials faded, reference "
-                                "families labelled"))
+        section.figures.append(
+            (
+                "frontier_macs",
+                plots.frontier_figure(frame, "macs"),
+                f"{ACC} against MACs: frontier (step line), dominated trials faded, reference families labelled",
+            )
+        )
         if not finished(frame, "full_macs").empty:
-            section.figures.append(("frontier_full_macs", plots.frontier_figure(frame, "full_macs"),
-                                    f"{ACC} against the MACs of the full-scale architecture each trained network "
-                                    "shrinks (the search's results mapped back to full scale)"))
+            section.figures.append(
+                (
+                    "frontier_full_macs",
+                    plots.frontier_figure(frame, "full_macs"),
+                    f"{ACC} against the MACs of the full-scale architecture each trained network "
+                    "shrinks (the search's results mapped back to full scale)",
+                )
+            )
         for cost in ("params", "latency_ms"):
             if not finished(frame, cost).empty:
-                section.figures.append((f"frontier_{cost}", plots.frontier_figure(frame, cost),
-                                        f"{ACC} against {cost}"))
+                section.figures.append(
+                    (f"frontier_{cost}", plots.frontier_figure(frame, cost), f"{ACC} against {cost}")
+                )
     shown = table.drop(columns=["arch"] if frame["run"].nunique() > 1 else ["arch", "run"])
     summary.append((f"Pareto set ({pareto.AXES}), searched networks", shown.head(top)))
     return section
@@ -177,18 +230,29 @@ def _families(frame, figures, top, summary) -> Section | None:
     table = families.family_table(frame)
     if table.empty:
         return None
-    table = table.rename(columns={"cost": "macs", "gap_at_equal_cost": "acc_gap_at_equal_macs",
-                                  "cost_ratio_at_equal_acc": "macs_ratio_at_equal_acc"})
-    notes = ["acc_gap_at_equal_macs: the family's accuracy minus the searched frontier's at the family's MACs "
-             "(negative: the search found a better network for the same MACs). macs_ratio_at_equal_acc: the "
-             "family's MACs over the least MACs of a searched network as accurate (above 1: the search gets "
-             "there cheaper). nearest: the searched network closest in the space's choices (normalised Hamming "
-             "distance), for families that are points of the space. seeds: the family's trained rows (runs x "
-             f"seeds), acc its mean, acc_std their standard deviation. verdict: dominated only when a searched "
-             f"network of no more MACs is better beyond the measured noise ({noise.RULE}; a one-seed network "
-             "borrows the pooled seed spread of the networks with several), else within noise."]
-    summary.append(("reference families against the frontier (n = seeds)",
-                    table[["family", "seeds", "acc", "acc_std", "macs", "verdict"]]))
+    table = table.rename(
+        columns={
+            "cost": "macs",
+            "gap_at_equal_cost": "acc_gap_at_equal_macs",
+            "cost_ratio_at_equal_acc": "macs_ratio_at_equal_acc",
+        }
+    )
+    notes = [
+        "acc_gap_at_equal_macs: the family's accuracy minus the searched frontier's at the family's MACs "
+        "(negative: the search found a better network for the same MACs). macs_ratio_at_equal_acc: the "
+        "family's MACs over the least MACs of a searched network as accurate (above 1: the search gets "
+        "there cheaper). nearest: the searched network closest in the space's choices (normalised Hamming "
+        "distance), for families that are points of the space. seeds: the family's trained rows (runs x "
+        f"seeds), acc its mean, acc_std their standard deviation. verdict: dominated only when a searched "
+        f"network of no more MACs is better beyond the measured noise ({noise.RULE}; a one-seed network "
+        "borrows the pooled seed spread of the networks with several), else within noise."
+    ]
+    summary.append(
+        (
+            "reference families against the frontier (n = seeds)",
+            table[["family", "seeds", "acc", "acc_std", "macs", "verdict"]],
+        )
+    )
     return Section("Reference families on the frontier", notes=notes, tables=[("families", table)])
 
 
@@ -201,22 +265,43 @@ def _confirmed(frame, figures, top, summary) -> Section | None:
     stats = confirm_networks(frame)
     verdicts = family_verdicts(stats)
     rungs = ", ".join(sorted({str(r) for r in stage_rows(frame, "confirm")["rung"].dropna() if str(r)})) or "-"
-    ranks = table[["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se", "macs",
-                   "beaten_by"]].rename(columns={"search_mean": f"search {ACC}", "n": "seeds", "mean": f"confirmed {ACC}",
-                                                 "beaten_by": "beaten beyond noise by"})
-    families = verdicts[["family", "n", "mean", "std", "cost", "verdict", "text"]].rename(
-        columns={"n": "seeds", "mean": ACC, "cost": "macs", "text": "verdict line"}).drop(columns=["verdict"])
-    section = Section("Confirmed", notes=[
-        f"The search's top networks and the reference families retrained under the confirmation protocol "
-        f"({rungs}), each with several seeds (stage=confirm rows). Ranks use the search's objective (means over "
-        f"seeds). Frontier: {pareto.AXES}, from the confirmed means. A family is dominated only when a finalist "
-        f"of no more MACs is better beyond the seed noise ({noise.RULE}), otherwise within noise."],
-        tables=[("finalists: search rank against confirmed rank", ranks),
-                ("reference families: confirmed verdict", families)])
+    ranks = table[
+        ["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se", "macs", "beaten_by"]
+    ].rename(
+        columns={
+            "search_mean": f"search {ACC}",
+            "n": "seeds",
+            "mean": f"confirmed {ACC}",
+            "beaten_by": "beaten beyond noise by",
+        }
+    )
+    families = (
+        verdicts[["family", "n", "mean", "std", "cost", "verdict", "text"]]
+        .rename(columns={"n": "seeds", "mean": ACC, "cost": "macs", "text": "verdict line"})
+        .drop(columns=["verdict"])
+    )
+    section = Section(
+        "Confirmed",
+        notes=[
+            f"The search's top networks and the reference families retrained under the confirmation protocol "
+            f"({rungs}), each with several seeds (stage=confirm rows). Ranks use the search's objective (means over "
+            f"seeds). Frontier: {pareto.AXES}, from the confirmed means. A family is dominated only when a finalist "
+            f"of no more MACs is better beyond the seed noise ({noise.RULE}), otherwise within noise."
+        ],
+        tables=[
+            ("finalists: search rank against confirmed rank", ranks),
+            ("reference families: confirmed verdict", families),
+        ],
+    )
     if figures:
-        section.figures.append(("confirmed_frontier", plots.confirmed_figure(stats),
-                                f"confirmed {ACC} (mean, error bar: one standard deviation over seeds) against "
-                                "MACs: finalists, their frontier, and the reference families"))
+        section.figures.append(
+            (
+                "confirmed_frontier",
+                plots.confirmed_figure(stats),
+                f"confirmed {ACC} (mean, error bar: one standard deviation over seeds) against "
+                "MACs: finalists, their frontier, and the reference families",
+            )
+        )
     summary.append((f"confirmed: search rank against confirmed rank ({rungs})", ranks.drop(columns=["se"])))
     summary.append(("confirmed verdicts per reference family (seeds, mean ± std)", families))
     return section
@@ -231,16 +316,27 @@ def _learning_curves(run_dirs, frame, figures, top: int) -> Section | None:
     table = learning_curves.curves_table(frame, curve_frame, top)
     if table.empty:
         return None
-    section = Section("Learning curves", notes=[
-        f"Validation top-1 after each epoch (epochs where it was measured), from the runs' curves "
-        f"({learning_curves.trials_with_curves(curve_frame)} trials have one): the {int((table['curve'].str.startswith('#')).sum())} "
-        f"best searched trials of the search stage by its objective (one seed each), each reference family and "
-        f"each confirmed network as its mean over its trials (seeds x runs, `trials`), the band spanning the "
-        f"lowest to the highest."], tables=[("learning curves shown", table)])
+    section = Section(
+        "Learning curves",
+        notes=[
+            f"Validation top-1 after each epoch (epochs where it was measured), from the runs' curves "
+            f"({learning_curves.trials_with_curves(curve_frame)} trials have one): the "
+            f"{int((table['curve'].str.startswith('#')).sum())} "
+            f"best searched trials of the search stage by its objective (one seed each), each reference family and "
+            f"each confirmed network as its mean over its trials (seeds x runs, `trials`), the band spanning the "
+            f"lowest to the highest."
+        ],
+        tables=[("learning curves shown", table)],
+    )
     if figures:
-        section.figures.append(("learning_curves", learning_curves.curves_figure(frame, curve_frame, top),
-                                f"{ACC} against epoch: searched trials (solid), reference families (dashed, mean "
-                                "over their trials), confirmed networks (mean over seeds); bands: lowest to highest"))
+        section.figures.append(
+            (
+                "learning_curves",
+                learning_curves.curves_figure(frame, curve_frame, top),
+                f"{ACC} against epoch: searched trials (solid), reference families (dashed, mean "
+                "over their trials), confirmed networks (mean over seeds); bands: lowest to highest",
+            )
+        )
     return section
 
 
@@ -250,13 +346,23 @@ def _hypervolume(frame, figures, top, summary) -> Section | None:
     ref = hypervolume.reference_point(searched(frame))
     curves = hypervolume.curves(frame, ref)
     final = hypervolume.final(curves)
-    section = Section("Hypervolume", notes=[
-        f"Reference point {ref}; area in accuracy x decades of MACs (log10 axis). Final values are taken at "
-        f"the largest trial count every run reached ({int(final['trials'].min())} trials), mean and sample "
-        "standard deviation over runs of the same searcher."], tables=[("hypervolume per searcher", final)])
+    section = Section(
+        "Hypervolume",
+        notes=[
+            f"Reference point {ref}; area in accuracy x decades of MACs (log10 axis). Final values are taken at "
+            f"the largest trial count every run reached ({int(final['trials'].min())} trials), mean and sample "
+            "standard deviation over runs of the same searcher."
+        ],
+        tables=[("hypervolume per searcher", final)],
+    )
     if figures:
-        section.figures.append(("hypervolume", plots.hypervolume_figure(hypervolume.by_searcher(curves), str(ref)),
-                                "hypervolume against trials completed (band: one standard deviation over runs)"))
+        section.figures.append(
+            (
+                "hypervolume",
+                plots.hypervolume_figure(hypervolume.by_searcher(curves), str(ref)),
+                "hypervolume against trials completed (band: one standard deviation over runs)",
+            )
+        )
     summary.append((f"hypervolume, reference point {ref}", final))
     return section
 
@@ -272,12 +378,20 @@ def _reward(frame, figures, top, summary) -> Section | None:
         except ValueError as exc:
             section.notes.append(f"best candidate's arch string does not decode: {exc}")
         else:
-            section.figures.append(("best_vs_b0", reward_view.stages_figure(
-                [(f"best candidate {best['trial_id'].iloc[0]}, as trained (proxy widths)", spec),
-                 reward_view.b0_panel(frame)],
-                title="Block widths of the best candidate and EfficientNet-B0, on one channel scale"),
-                "blocks of the best candidate beside EfficientNet-B0, as the search trained them (proxy widths, "
-                "not full scale): width (bar), kernel (colour), SE (hatch), expansion (label)"))
+            section.figures.append(
+                (
+                    "best_vs_b0",
+                    reward_view.stages_figure(
+                        [
+                            (f"best candidate {best['trial_id'].iloc[0]}, as trained (proxy widths)", spec),
+                            reward_view.b0_panel(frame),
+                        ],
+                        title="Block widths of the best candidate and EfficientNet-B0, on one channel scale",
+                    ),
+                    "blocks of the best candidate beside EfficientNet-B0, as the search trained them (proxy widths, "
+                    "not full scale): width (bar), kernel (colour), SE (hatch), expansion (label)",
+                )
+            )
     summary.append(("top candidates by reward", best.drop(columns=["arch"]).head(5)))
     return section
 
@@ -296,13 +410,24 @@ def _compound(frame, figures, top, summary) -> Section | None:
             best = None
             section.notes.append(str(exc))
         if best is not None:
-            paper = grid[(grid["alpha"] == compound.PAPER[0]) & (grid["beta"] == compound.PAPER[1])
-                         & (grid["gamma"] == compound.PAPER[2])]
-            versus = pd.DataFrame([{"triple": "best", **{k: best[k] for k in ("alpha", "beta", "gamma", "acc",
-                                                                                   "constraint")}},
-                                   {"triple": "paper", "alpha": 1.2, "beta": 1.1, "gamma": 1.15,
-                                    "acc": float(paper["acc"].iloc[0]) if len(paper) else float("nan"),
-                                    "constraint": 1.2 * 1.1 ** 2 * 1.15 ** 2}])
+            paper = grid[
+                (grid["alpha"] == compound.PAPER[0])
+                & (grid["beta"] == compound.PAPER[1])
+                & (grid["gamma"] == compound.PAPER[2])
+            ]
+            versus = pd.DataFrame(
+                [
+                    {"triple": "best", **{k: best[k] for k in ("alpha", "beta", "gamma", "acc", "constraint")}},
+                    {
+                        "triple": "paper",
+                        "alpha": 1.2,
+                        "beta": 1.1,
+                        "gamma": 1.15,
+                        "acc": float(paper["acc"].iloc[0]) if len(paper) else float("nan"),
+                        "constraint": 1.2 * 1.1**2 * 1.15**2,
+                    },
+                ]
+            )
             section.tables.append(("best triple against the paper's (1.2, 1.1, 1.15)", versus))
             summary.append(("compound scaling: best α/β/γ", versus))
         if figures:
@@ -310,8 +435,9 @@ def _compound(frame, figures, top, summary) -> Section | None:
     if len(curves):
         section.tables.append(("scaling curves", curves))
         if figures:
-            section.figures.append(("scaling_curves", compound.curves_figure(curves),
-                                    "accuracy against MACs for φ = 0..k"))
+            section.figures.append(
+                ("scaling_curves", compound.curves_figure(curves), "accuracy against MACs for φ = 0..k")
+            )
     return section
 
 
@@ -320,16 +446,23 @@ def _design_space(frame, figures, top, summary) -> Section | None:
     if len(samples) < MIN_DESIGN_SAMPLES:
         return None
     edfs = design_space.edf_table(samples)
-    section = Section("Design-space statistics", notes=[
-        "Error EDFs per space, complexity-normalised: samples reweighted so every space has the same "
-        "(uniform) distribution over shared log-MACs bins (Radosavovic et al. 2019)."],
-        tables=[("error EDF summary (normalised)", edfs),
-                ("error by design parameter", design_space.parameter_table(samples))])
+    section = Section(
+        "Design-space statistics",
+        notes=[
+            "Error EDFs per space, complexity-normalised: samples reweighted so every space has the same "
+            "(uniform) distribution over shared log-MACs bins (Radosavovic et al. 2019)."
+        ],
+        tables=[
+            ("error EDF summary (normalised)", edfs),
+            ("error by design parameter", design_space.parameter_table(samples)),
+        ],
+    )
     if figures:
         section.figures.append(("edf", design_space.edf_figure(samples), "complexity-normalised error EDF"))
         section.figures.append(("edf_raw", design_space.edf_figure(samples, normalized=False), "error EDF"))
         if any(samples["choices"]):
-            section.figures.append(("error_by_parameter", design_space.parameters_figure(samples),
-                                    "error against each design parameter"))
+            section.figures.append(
+                ("error_by_parameter", design_space.parameters_figure(samples), "error against each design parameter")
+            )
     summary.append(("design spaces (normalised EDF)", edfs))
     return section

@@ -1,4 +1,5 @@
 """Searchers compared over runs (seeds): the best accuracy and reward each run found, mean and spread."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,13 @@ def best_per_searcher(frame: pd.DataFrame, acc: str = ACC) -> pd.DataFrame:
             best_acc.append(float(np.nanmax(as_float(ok[acc]))) if len(ok) else float("nan"))
             reward = as_float(ok["reward"])
             best_reward.append(float(np.nanmax(reward)) if np.isfinite(reward).any() else float("nan"))
-        rows.append({"searcher": name, "runs": len(runs), "trials": len(part) / len(runs),
-                     **dict(zip(("best_acc_mean", "best_acc_std"), _spread(best_acc))),
-                     **dict(zip(("best_reward_mean", "best_reward_std"), _spread(best_reward)))})
+        rows.append(
+            {
+                "searcher": name,
+                "runs": len(runs),
+                "trials": len(part) / len(runs),
+                **dict(zip(("best_acc_mean", "best_acc_std"), _spread(best_acc))),
+                **dict(zip(("best_reward_mean", "best_reward_std"), _spread(best_reward))),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -2,6 +2,7 @@
 
 α scales depth (d = α^φ), β width (w = β^φ), γ resolution (r = γ^φ); MACs grow by (α·β²·γ²)^φ.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,11 @@ SCALINGS = ("compound", "depth", "width", "resolution")
 
 
 def _ok(frame: pd.DataFrame, acc: str) -> pd.DataFrame:
-    keep = (frame["status"] == "ok").fillna(False).to_numpy(bool) & np.isfinite(as_float(frame[acc])) \
+    keep = (
+        (frame["status"] == "ok").fillna(False).to_numpy(bool)
+        & np.isfinite(as_float(frame[acc]))
         & np.isfinite(as_float(frame["phi"]))
+    )
     return frame[keep]
 
 
@@ -31,10 +35,20 @@ def grid_table(frame: pd.DataFrame, acc: str = ACC) -> pd.DataFrame:
     cols = ["alpha", "beta", "gamma", "runs", "acc", "acc_std", "macs", "constraint"]
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    data = pd.DataFrame({"alpha": as_float(rows["alpha"]), "beta": as_float(rows["beta"]),
-                         "gamma": as_float(rows["gamma"]), "acc": as_float(rows[acc]), "macs": as_float(rows["macs"])})
-    out = data.groupby(["alpha", "beta", "gamma"]).agg(runs=("acc", "size"), acc=("acc", "mean"),
-                                                       acc_std=("acc", "std"), macs=("macs", "mean")).reset_index()
+    data = pd.DataFrame(
+        {
+            "alpha": as_float(rows["alpha"]),
+            "beta": as_float(rows["beta"]),
+            "gamma": as_float(rows["gamma"]),
+            "acc": as_float(rows[acc]),
+            "macs": as_float(rows["macs"]),
+        }
+    )
+    out = (
+        data.groupby(["alpha", "beta", "gamma"])
+        .agg(runs=("acc", "size"), acc=("acc", "mean"), acc_std=("acc", "std"), macs=("macs", "mean"))
+        .reset_index()
+    )
     out["acc_std"] = out["acc_std"].fillna(0.0)
     out["constraint"] = out["alpha"] * out["beta"] ** 2 * out["gamma"] ** 2
     return out.sort_values(["acc", "constraint"], ascending=[False, True], kind="stable")[cols].reset_index(drop=True)
@@ -68,15 +82,32 @@ def heatmap_figure(grid: pd.DataFrame, best: dict | None = None) -> Figure:
     for i in range(len(alphas)):
         for j in range(len(betas)):
             if np.isfinite(values[i, j]):
-                ax.text(j, i, f"{100 * values[i, j]:.1f}%\nγ={gammas[i, j]:g}", ha="center", va="center", fontsize=7,
-                        color="white")
-    for triple, color, inset, name in ((PAPER, "red", 0.1, "paper (1.2, 1.1, 1.15)"),
-                                       (None if best is None else (best["alpha"], best["beta"], best["gamma"]),
-                                        "white", 0.0, "best")):
+                ax.text(
+                    j,
+                    i,
+                    f"{100 * values[i, j]:.1f}%\nγ={gammas[i, j]:g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white",
+                )
+    for triple, color, inset, name in (
+        (PAPER, "red", 0.1, "paper (1.2, 1.1, 1.15)"),
+        (None if best is None else (best["alpha"], best["beta"], best["gamma"]), "white", 0.0, "best"),
+    ):
         if triple and triple[0] in alphas and triple[1] in betas:
             i, j = alphas.index(triple[0]), betas.index(triple[1])
-            ax.add_patch(Rectangle((j - 0.5 + inset, i - 0.5 + inset), 1 - 2 * inset, 1 - 2 * inset, fill=False,
-                                   edgecolor=color, linewidth=2.5, label=name))
+            ax.add_patch(
+                Rectangle(
+                    (j - 0.5 + inset, i - 0.5 + inset),
+                    1 - 2 * inset,
+                    1 - 2 * inset,
+                    fill=False,
+                    edgecolor=color,
+                    linewidth=2.5,
+                    label=name,
+                )
+            )
     ax.set_xticks(range(len(betas)), [f"{b:g}" for b in betas])
     ax.set_yticks(range(len(alphas)), [f"{a:g}" for a in alphas])
     ax.set_xlabel("β (width multiplier per φ)")
@@ -91,9 +122,17 @@ def scaling_curves(frame: pd.DataFrame, acc: str = ACC) -> pd.DataFrame:
     (for compound, the triple scaled beyond φ=1); φ=0 rows are shared when a scaling has none of its own.
     Columns scaling, phi, alpha, beta, gamma, acc, macs, runs."""
     rows = _ok(frame, acc)
-    data = pd.DataFrame({"scaling": rows["scaling"].fillna("").astype(str).to_numpy(), "phi": as_float(rows["phi"]),
-                         "alpha": as_float(rows["alpha"]), "beta": as_float(rows["beta"]),
-                         "gamma": as_float(rows["gamma"]), "acc": as_float(rows[acc]), "macs": as_float(rows["macs"])})
+    data = pd.DataFrame(
+        {
+            "scaling": rows["scaling"].fillna("").astype(str).to_numpy(),
+            "phi": as_float(rows["phi"]),
+            "alpha": as_float(rows["alpha"]),
+            "beta": as_float(rows["beta"]),
+            "gamma": as_float(rows["gamma"]),
+            "acc": as_float(rows[acc]),
+            "macs": as_float(rows["macs"]),
+        }
+    )
     base = data[data["phi"] == 0.0]
     parts = []
     for scaling in [s for s in SCALINGS if s in set(data["scaling"])]:
@@ -120,8 +159,14 @@ def curves_figure(curves: pd.DataFrame) -> Figure:
         part = part.sort_values("phi")
         ax.plot(part["macs"], part["acc"], marker="o", color=f"C{i}", label=scaling)
         for _, row in part.iterrows():
-            ax.annotate(f"φ={row['phi']:g}", (row["macs"], row["acc"]), textcoords="offset points", xytext=(4, -10),
-                        fontsize=7, color=f"C{i}")
+            ax.annotate(
+                f"φ={row['phi']:g}",
+                (row["macs"], row["acc"]),
+                textcoords="offset points",
+                xytext=(4, -10),
+                fontsize=7,
+                color=f"C{i}",
+            )
     log_axis(ax, "macs")
     accuracy_axis(ax, ACC)
     ax.set_title("Scaling up: compound against single-dimension scaling", fontsize=10)

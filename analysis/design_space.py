@@ -7,6 +7,7 @@ shared when every space has a sample in it; each space's samples in a shared bin
 weights then sum to 1 and spread uniformly over the same bins, so the spaces are compared at matched
 complexity. The EDF is F(e) = sum of the weights of the samples with error <= e.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,8 +22,14 @@ def design_samples(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> p
     """Finished searched rows with a space: columns space, error (1 - accuracy), macs, choices (dict)."""
     rows = searched(finished(frame, cost, acc))
     rows = rows[rows["space"].fillna("").astype(str).str.len().to_numpy() > 0]
-    return pd.DataFrame({"space": rows["space"].astype(str).to_numpy(), "error": 1.0 - as_float(rows[acc]),
-                         "macs": as_float(rows[cost]), "choices": [parse_choices(t) for t in rows["choices"]]})
+    return pd.DataFrame(
+        {
+            "space": rows["space"].astype(str).to_numpy(),
+            "error": 1.0 - as_float(rows[acc]),
+            "macs": as_float(rows[cost]),
+            "choices": [parse_choices(t) for t in rows["choices"]],
+        }
+    )
 
 
 def complexity_weights(macs, spaces, bins: int = 10) -> np.ndarray:
@@ -60,10 +67,16 @@ def edf_table(samples: pd.DataFrame, normalized: bool = True, bins: int = 10) ->
     for space in sorted(samples["space"].unique()):
         part = (samples["space"] == space).to_numpy()
         x, f = edf(samples["error"].to_numpy()[part], weights[part])
-        out.append({"space": space, "samples": int(part.sum()), "used": len(x),
-                    "min_error": float(x.min()) if len(x) else float("nan"),
-                    "median_error": float(x[np.searchsorted(f, 0.5 - 1e-12)]) if len(x) else float("nan"),
-                    "within_1pct": float(f[x <= best + 0.01][-1]) if (x <= best + 0.01).any() else 0.0})
+        out.append(
+            {
+                "space": space,
+                "samples": int(part.sum()),
+                "used": len(x),
+                "min_error": float(x.min()) if len(x) else float("nan"),
+                "median_error": float(x[np.searchsorted(f, 0.5 - 1e-12)]) if len(x) else float("nan"),
+                "within_1pct": float(f[x <= best + 0.01][-1]) if (x <= best + 0.01).any() else 0.0,
+            }
+        )
     return pd.DataFrame(out, columns=["space", "samples", "used", "min_error", "median_error", "within_1pct"])
 
 
@@ -81,8 +94,9 @@ def edf_figure(samples: pd.DataFrame, normalized: bool = True, bins: int = 10) -
     ax.set_xlabel(labels.error(ACC))
     ax.set_ylabel("Models with at most this error (%)")
     ax.set_ylim(0, 1.02)
-    ax.set_title("Cumulative distribution of the error" + (", complexity-normalised" if normalized else ""),
-                 fontsize=10)
+    ax.set_title(
+        "Cumulative distribution of the error" + (", complexity-normalised" if normalized else ""), fontsize=10
+    )
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig
@@ -159,13 +173,23 @@ def parameter_table(samples: pd.DataFrame, declared: dict | None = None) -> pd.D
                     errors.setdefault(value_text(choices[key]), []).append(float(e))
             if not errors:
                 continue
-            values = categories if categories is not None else \
-                [value_text(v) for v in sorted({c[key] for c in part["choices"] if c.get(key) is not None})]
+            values = (
+                categories
+                if categories is not None
+                else [value_text(v) for v in sorted({c[key] for c in part["choices"] if c.get(key) is not None})]
+            )
             for value in values:
                 got = errors.get(value, [])
-                out.append({"space": space, "parameter": key, "value": value, "n": len(got),
-                            "mean_error": float(np.mean(got)) if got else float("nan"),
-                            "min_error": float(np.min(got)) if got else float("nan")})
+                out.append(
+                    {
+                        "space": space,
+                        "parameter": key,
+                        "value": value,
+                        "n": len(got),
+                        "mean_error": float(np.mean(got)) if got else float("nan"),
+                        "min_error": float(np.min(got)) if got else float("nan"),
+                    }
+                )
     return pd.DataFrame(out, columns=cols)
 
 
@@ -187,8 +211,9 @@ def parameters_figure(samples: pd.DataFrame, declared: dict | None = None, acc: 
             x = [values[j] if categories is None else categories.index(value_text(values[j])) for j in pick]
             ax.scatter(x, samples["error"].to_numpy()[pick], s=8, alpha=0.6, color=f"C{i}", label=space)
         if categories is not None:
-            ax.set_xticks(range(len(categories)), categories, fontsize=7,
-                          rotation=45 if sum(map(len, categories)) > 24 else 0)
+            ax.set_xticks(
+                range(len(categories)), categories, fontsize=7, rotation=45 if sum(map(len, categories)) > 24 else 0
+            )
             ax.set_xlim(-0.5, len(categories) - 0.5)
         else:
             drawn = sorted({v for v in values if v is not None})
@@ -200,7 +225,7 @@ def parameters_figure(samples: pd.DataFrame, declared: dict | None = None, acc: 
         ax.grid(True, alpha=0.3)
     for ax in axes[::cols]:
         ax.set_ylabel(labels.error(acc), fontsize=7)
-    for ax in axes[len(keys):]:
+    for ax in axes[len(keys) :]:
         ax.set_visible(False)
     if keys:
         axes[0].legend(fontsize=6)

@@ -14,6 +14,7 @@ Several runs or seeds of the same family are averaged (mean accuracy and cost): 
 rows, `acc_std` is their sample standard deviation, and `verdict` is nasx.ranking.verdicts' line by the
 noise rule (dominated only beyond the measured seed noise).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,8 +25,23 @@ from nasx.analysis.pareto import accuracy_at, cost_at, dominated_by, frontier
 from nasx.ranking.seeds import seed_stats
 from nasx.ranking.verdicts import family_verdicts
 
-COLUMNS = ["family", "runs", "seeds", "acc", "acc_std", "cost", "verdict", "on_frontier", "dominated_by", "gap_at_equal_cost",
-           "cost_ratio_at_equal_acc", "nearest_trial", "nearest_distance", "nearest_acc", "nearest_arch"]
+COLUMNS = [
+    "family",
+    "runs",
+    "seeds",
+    "acc",
+    "acc_std",
+    "cost",
+    "verdict",
+    "on_frontier",
+    "dominated_by",
+    "gap_at_equal_cost",
+    "cost_ratio_at_equal_acc",
+    "nearest_trial",
+    "nearest_distance",
+    "nearest_acc",
+    "nearest_arch",
+]
 
 
 def choice_distance(a: dict, b: dict) -> float:
@@ -67,12 +83,23 @@ def family_table(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.
         ratio = m / cost_at(front_acc, front_cost, a)
         i, distance = nearest(parse_choices(fam["choices"].iloc[0]), s_choices)
         accs = as_float(fam[acc])
-        out.append({"family": name, "runs": fam["run"].nunique() if "run" in fam else 1, "seeds": len(fam),
-                    "acc": a, "acc_std": float(np.std(accs, ddof=1)) if len(accs) > 1 else float("nan"),
-                    "cost": m, "verdict": verdicts.loc[name, "text"], "on_frontier": count == 0,
-                    "dominated_by": count, "gap_at_equal_cost": gap, "cost_ratio_at_equal_acc": ratio,
-                    "nearest_trial": search["trial_id"].iloc[i] if i >= 0 else "",
-                    "nearest_arch": search["arch"].iloc[i] if i >= 0 else "",
-                    "nearest_distance": distance,
-                    "nearest_acc": float(s_acc[i]) if i >= 0 else float("nan")})
+        out.append(
+            {
+                "family": name,
+                "runs": fam["run"].nunique() if "run" in fam else 1,
+                "seeds": len(fam),
+                "acc": a,
+                "acc_std": float(np.std(accs, ddof=1)) if len(accs) > 1 else float("nan"),
+                "cost": m,
+                "verdict": verdicts.loc[name, "text"],
+                "on_frontier": count == 0,
+                "dominated_by": count,
+                "gap_at_equal_cost": gap,
+                "cost_ratio_at_equal_acc": ratio,
+                "nearest_trial": search["trial_id"].iloc[i] if i >= 0 else "",
+                "nearest_arch": search["arch"].iloc[i] if i >= 0 else "",
+                "nearest_distance": distance,
+                "nearest_acc": float(s_acc[i]) if i >= 0 else float("nan"),
+            }
+        )
     return pd.DataFrame(out, columns=COLUMNS)

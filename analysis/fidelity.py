@@ -5,6 +5,7 @@ Input: the `stage=fidelity` rows of a results table (one row per architecture, r
 zero-cost score by its value, and the two naive baselines by the trained network's params and MACs;
 each is compared, as a mean over seeds, with the reference rung's mean over seeds. No torch here.
 """
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,16 @@ import re
 import numpy as np
 import pandas as pd
 
-from nasx.analysis.rank_stats import (N_BOOT, TOP_FRACTION, bootstrap_interval, kendall_tau_b, seed_noise_floor, spearman,
-                                 top_k_count, top_k_recall)
+from nasx.analysis.rank_stats import (
+    N_BOOT,
+    TOP_FRACTION,
+    bootstrap_interval,
+    kendall_tau_b,
+    seed_noise_floor,
+    spearman,
+    top_k_count,
+    top_k_recall,
+)
 from nasx.results.schema import SUPERNET_RUNG as SUPERNET
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 from nasx.results.schema import ZERO_COST_SCORES
@@ -47,8 +56,13 @@ def _by_seed(rows: pd.DataFrame, column: str) -> pd.DataFrame:
     """(architecture x seed) table of `column` over the ok rows with a finite value."""
     values = pd.to_numeric(rows[column], errors="coerce").astype("float64")
     keep = (rows["status"] == "ok").fillna(False).to_numpy(bool) & np.isfinite(values.to_numpy())
-    table = pd.DataFrame({"arch": arch_ids(rows)[keep].to_numpy(), "seed": rows["seed"][keep].astype(int).to_numpy(),
-                          "value": values[keep].to_numpy()})
+    table = pd.DataFrame(
+        {
+            "arch": arch_ids(rows)[keep].to_numpy(),
+            "seed": rows["seed"][keep].astype(int).to_numpy(),
+            "value": values[keep].to_numpy(),
+        }
+    )
     return table.pivot_table(index="arch", columns="seed", values="value", aggfunc="first")
 
 
@@ -61,7 +75,8 @@ def _cost(rows: pd.DataFrame) -> tuple[float, float, int]:
 
 def scorings(frame: pd.DataFrame) -> list[dict]:
     """Every scoring of the study, cheapest first: the baselines, the zero-cost scores, the supernet's
-    inherited weights, then the training rungs; each {name, kind, by_seed (architecture x seed table), deterministic, cost_trial_s, ...}."""
+    inherited weights, then the training rungs; each {name, kind, by_seed (architecture x seed table), deterministic,
+    cost_trial_s, ...}."""
     rows = fidelity_rows(frame)
     rungs = training_rungs(rows)
     if not rungs:
@@ -71,25 +86,60 @@ def scorings(frame: pd.DataFrame) -> list[dict]:
     for name in BASELINES:
         values = pd.to_numeric(first[name], errors="coerce").astype("float64").to_numpy()
         table = pd.DataFrame({0: values}, index=pd.Index(first["arch"].to_numpy(), name="arch")).dropna()
-        out.append({"name": name, "kind": "baseline", "by_seed": table, "deterministic": True,
-                    "cost_trial_s": 0.0, "cost_total_s": 0.0, "trials": 0})
+        out.append(
+            {
+                "name": name,
+                "kind": "baseline",
+                "by_seed": table,
+                "deterministic": True,
+                "cost_trial_s": 0.0,
+                "cost_total_s": 0.0,
+                "trials": 0,
+            }
+        )
     zero = rows[(rows["rung"] == ZERO_COST).fillna(False).to_numpy(bool)]
     if len(zero):
         trial_s, total_s, trials = _cost(zero)
         for score in ZERO_COST_SCORES:
-            out.append({"name": f"{ZERO_COST}/{score}", "kind": "zero_cost", "deterministic": False,
-                        "by_seed": _by_seed(zero, f"{ZERO_COST}/{score}"), "cost_trial_s": trial_s,
-                        "cost_total_s": total_s, "trials": trials})
+            out.append(
+                {
+                    "name": f"{ZERO_COST}/{score}",
+                    "kind": "zero_cost",
+                    "deterministic": False,
+                    "by_seed": _by_seed(zero, f"{ZERO_COST}/{score}"),
+                    "cost_trial_s": trial_s,
+                    "cost_total_s": total_s,
+                    "trials": trials,
+                }
+            )
     inherited = rows[(rows["rung"] == SUPERNET).fillna(False).to_numpy(bool)]
     if len(inherited):  # scoring cost only: the supernet's training is amortised over what it scores
         trial_s, total_s, trials = _cost(inherited)
-        out.append({"name": SUPERNET, "kind": "supernet", "by_seed": _by_seed(inherited, METRIC),
-                    "deterministic": False, "cost_trial_s": trial_s, "cost_total_s": total_s, "trials": trials})
+        out.append(
+            {
+                "name": SUPERNET,
+                "kind": "supernet",
+                "by_seed": _by_seed(inherited, METRIC),
+                "deterministic": False,
+                "cost_trial_s": trial_s,
+                "cost_total_s": total_s,
+                "trials": trials,
+            }
+        )
     for rung in rungs:
         at = rows[(rows["rung"] == rung).fillna(False).to_numpy(bool)]
         trial_s, total_s, trials = _cost(at)
-        out.append({"name": rung, "kind": "training", "by_seed": _by_seed(at, METRIC), "deterministic": False,
-                    "cost_trial_s": trial_s, "cost_total_s": total_s, "trials": trials})
+        out.append(
+            {
+                "name": rung,
+                "kind": "training",
+                "by_seed": _by_seed(at, METRIC),
+                "deterministic": False,
+                "cost_trial_s": trial_s,
+                "cost_total_s": total_s,
+                "trials": trials,
+            }
+        )
     return out
 
 
@@ -102,9 +152,16 @@ def _entry(scoring: dict, truth: pd.Series, *, reference: bool, top_fraction: fl
     mean = by_seed.mean(axis=1)
     common = mean.index.intersection(truth.index)
     x, y = mean[common].to_numpy(float), truth[common].to_numpy(float)
-    entry = {"rung": scoring["name"], "kind": scoring["kind"], "reference": reference, "n_archs": int(len(common)),
-             "seeds": int(by_seed.shape[1]), "cost_trial_s": _finite(scoring["cost_trial_s"]),
-             "cost_total_s": _finite(scoring["cost_total_s"]), "trials": scoring["trials"]}
+    entry = {
+        "rung": scoring["name"],
+        "kind": scoring["kind"],
+        "reference": reference,
+        "n_archs": int(len(common)),
+        "seeds": int(by_seed.shape[1]),
+        "cost_trial_s": _finite(scoring["cost_trial_s"]),
+        "cost_total_s": _finite(scoring["cost_total_s"]),
+        "trials": scoring["trials"],
+    }
     if len(common) >= 3:
         rho, tau = spearman(x, y), kendall_tau_b(x, y)
         rho_ci = bootstrap_interval("spearman", x, y, n_boot=n_boot, seed=seed)
@@ -113,14 +170,22 @@ def _entry(scoring: dict, truth: pd.Series, *, reference: bool, top_fraction: fl
     else:
         rho = tau = recall = math.nan
         rho_ci = tau_ci = (math.nan, math.nan)
-    entry.update(rho=_finite(rho), rho_ci=[_finite(v) for v in rho_ci], tau=_finite(tau),
-                 tau_ci=[_finite(v) for v in tau_ci], top_k_recall=_finite(recall))
+    entry.update(
+        rho=_finite(rho),
+        rho_ci=[_finite(v) for v in rho_ci],
+        tau=_finite(tau),
+        tau_ci=[_finite(v) for v in tau_ci],
+        top_k_recall=_finite(recall),
+    )
     if scoring["deterministic"]:
         entry.update(noise_floor=None, noise_pairs=0, rho_one_seed=entry["rho"])
     else:
         floor, pairs = seed_noise_floor(by_seed)
-        entry.update(noise_floor=_finite(floor), noise_pairs=pairs, rho_one_seed=_finite(_one_seed_rho(
-            by_seed, truth, leave_out=reference)))
+        entry.update(
+            noise_floor=_finite(floor),
+            noise_pairs=pairs,
+            rho_one_seed=_finite(_one_seed_rho(by_seed, truth, leave_out=reference)),
+        )
     return entry
 
 
@@ -144,36 +209,58 @@ def _recommend(entries: list[dict], key: str, target_rho: float, reference: str,
     ref = next(e for e in entries if e["reference"])
     if good:
         best = min(good, key=lambda e: (e["cost_trial_s"], -e[key]))
-        share = (f", {best['cost_trial_s'] / ref['cost_trial_s']:.0%} of the reference's"
-                 if ref["cost_trial_s"] else "")
-        return best["rung"], (f"{what}: {best['rung']} ranks like {reference} (rho {best[key]:.2f} >= "
-                              f"{target_rho:g}) at {best['cost_trial_s']:.1f} trial-seconds per architecture and "
-                              f"seed{share}")
+        share = f", {best['cost_trial_s'] / ref['cost_trial_s']:.0%} of the reference's" if ref["cost_trial_s"] else ""
+        return best["rung"], (
+            f"{what}: {best['rung']} ranks like {reference} (rho {best[key]:.2f} >= "
+            f"{target_rho:g}) at {best['cost_trial_s']:.1f} trial-seconds per architecture and "
+            f"seed{share}"
+        )
     top = max(candidates, key=lambda e: e[key], default=None)
     closest = f"; the closest is {top['rung']} at rho {top[key]:.2f}" if top else ""
     return None, f"{what}: no rung cheaper than {reference} reaches rho >= {target_rho:g}{closest}"
 
 
-def fidelity_summary(frame: pd.DataFrame, *, target_rho: float = TARGET_RHO, top_fraction: float = TOP_FRACTION,
-                     n_boot: int = N_BOOT, seed: int = 0) -> dict:
+def fidelity_summary(
+    frame: pd.DataFrame,
+    *,
+    target_rho: float = TARGET_RHO,
+    top_fraction: float = TOP_FRACTION,
+    n_boot: int = N_BOOT,
+    seed: int = 0,
+) -> dict:
     """The study's numbers, JSON-able: one entry per scoring against the most expensive rung (mean over
     seeds), and the recommended rung (the cheapest whose rho reaches `target_rho`, or None)."""
     all_scorings = scorings(frame)
     reference = all_scorings[-1]
     truth = reference["by_seed"].mean(axis=1).dropna()
     if len(truth) < 3:
-        raise ValueError(f"the reference rung {reference['name']} has {len(truth)} finished architectures; "
-                         "at least 3 are needed to rank")
-    entries = [_entry(s, truth, reference=s is reference, top_fraction=top_fraction, n_boot=n_boot, seed=seed)
-               for s in all_scorings]
+        raise ValueError(
+            f"the reference rung {reference['name']} has {len(truth)} finished architectures; "
+            "at least 3 are needed to rank"
+        )
+    entries = [
+        _entry(s, truth, reference=s is reference, top_fraction=top_fraction, n_boot=n_boot, seed=seed)
+        for s in all_scorings
+    ]
     name = reference["name"]
     recommended, text = _recommend(entries, "rho", target_rho, name, "mean over seeds")
     one, one_text = _recommend(entries, "rho_one_seed", target_rho, name, "one seed")
     seeds = sorted({int(s) for s in fidelity_rows(frame)["seed"].dropna()})
-    return {"metric": METRIC, "reference": name, "target_rho": target_rho, "top_fraction": top_fraction,
-            "top_k": top_k_count(len(truth), top_fraction), "n_archs": int(len(truth)), "seeds": seeds,
-            "n_boot": n_boot, "rungs": entries, "recommended": recommended, "recommendation": text,
-            "recommended_one_seed": one, "recommendation_one_seed": one_text}
+    return {
+        "metric": METRIC,
+        "reference": name,
+        "target_rho": target_rho,
+        "top_fraction": top_fraction,
+        "top_k": top_k_count(len(truth), top_fraction),
+        "n_archs": int(len(truth)),
+        "seeds": seeds,
+        "n_boot": n_boot,
+        "rungs": entries,
+        "recommended": recommended,
+        "recommendation": text,
+        "recommended_one_seed": one,
+        "recommendation_one_seed": one_text,
+    }
 
 
 def _interval(value, ci) -> str:
@@ -187,25 +274,40 @@ def rung_table(summary: dict) -> pd.DataFrame:
     """The summary as a table, one row per scoring, cheapest first."""
     rows = []
     for e in summary["rungs"]:
-        floor = "deterministic" if e["kind"] == "baseline" else (
-            f"{e['noise_floor']:.2f}" if e["noise_floor"] is not None else "-")
-        rows.append({"rung": e["rung"] + (" (reference)" if e["reference"] else ""), "kind": e["kind"],
-                     "trial_s": e["cost_trial_s"], "archs": e["n_archs"], "seeds": e["seeds"],
-                     "rho [95% CI]": _interval(e["rho"], e["rho_ci"]), "tau [95% CI]": _interval(e["tau"], e["tau_ci"]),
-                     f"top-{summary['top_k']} recall": e["top_k_recall"], "noise floor": floor,
-                     "rho, one seed": e["rho_one_seed"]})
+        floor = (
+            "deterministic"
+            if e["kind"] == "baseline"
+            else (f"{e['noise_floor']:.2f}" if e["noise_floor"] is not None else "-")
+        )
+        rows.append(
+            {
+                "rung": e["rung"] + (" (reference)" if e["reference"] else ""),
+                "kind": e["kind"],
+                "trial_s": e["cost_trial_s"],
+                "archs": e["n_archs"],
+                "seeds": e["seeds"],
+                "rho [95% CI]": _interval(e["rho"], e["rho_ci"]),
+                "tau [95% CI]": _interval(e["tau"], e["tau_ci"]),
+                f"top-{summary['top_k']} recall": e["top_k_recall"],
+                "noise floor": floor,
+                "rho, one seed": e["rho_one_seed"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def notes(summary: dict) -> list[str]:
-    return [f"Every scoring against {summary['reference']} ({summary['metric']}, mean over seeds "
-            f"{', '.join(map(str, summary['seeds']))}) on {summary['n_archs']} architectures; intervals: "
-            f"{summary['n_boot']} bootstrap resamples of the architectures; top-k recall: how many of the true "
-            f"top {summary['top_k']} ({summary['top_fraction']:.0%}) the scoring puts in its own top "
-            f"{summary['top_k']}; noise floor: Spearman rho between two seeds of the same rung, averaged over "
-            "seed pairs; trial_s: mean wall seconds of one trial (one architecture, one seed); the three "
-            "zero-cost scores are computed together, so they share one cost.",
-            summary["recommendation"] + ".", summary["recommendation_one_seed"] + "."]
+    return [
+        f"Every scoring against {summary['reference']} ({summary['metric']}, mean over seeds "
+        f"{', '.join(map(str, summary['seeds']))}) on {summary['n_archs']} architectures; intervals: "
+        f"{summary['n_boot']} bootstrap resamples of the architectures; top-k recall: how many of the true "
+        f"top {summary['top_k']} ({summary['top_fraction']:.0%}) the scoring puts in its own top "
+        f"{summary['top_k']}; noise floor: Spearman rho between two seeds of the same rung, averaged over "
+        "seed pairs; trial_s: mean wall seconds of one trial (one architecture, one seed); the three "
+        "zero-cost scores are computed together, so they share one cost.",
+        summary["recommendation"] + ".",
+        summary["recommendation_one_seed"] + ".",
+    ]
 
 
 # --- a fidelity run as the report reads it, and the protocol a search used ---------------------------
@@ -213,13 +315,14 @@ def notes(summary: dict) -> list[str]:
 CONFIG = "config.yaml"
 FIDELITY_JSON = "fidelity.json"
 PROTOCOL_KEYS = ("space", "data", "proxy", "train", "smoke")
-BUDGET_KEYS = ("epochs", "steps", "eval_every", "threads", "seed", "device")   # what a rung may change
+BUDGET_KEYS = ("epochs", "steps", "eval_every", "threads", "seed", "device")  # what a rung may change
 
 
 def run_config(run_dir) -> dict:
     """RUN_DIR/config.yaml as a dict ({} when the run directory has none)."""
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     path = Path(run_dir) / CONFIG
     if not path.is_file():
@@ -234,8 +337,12 @@ def run_config(run_dir) -> dict:
 def options_of(config: dict) -> dict:
     """fidelity_summary's keywords from a fidelity run's config (defaults where it has none)."""
     f = config.get("fidelity") or {}
-    return {"target_rho": float(f.get("target_rho", TARGET_RHO)), "top_fraction": float(f.get("top_fraction",
-            TOP_FRACTION)), "n_boot": int(f.get("n_boot", N_BOOT)), "seed": int(config.get("seed") or 0)}
+    return {
+        "target_rho": float(f.get("target_rho", TARGET_RHO)),
+        "top_fraction": float(f.get("top_fraction", TOP_FRACTION)),
+        "n_boot": int(f.get("n_boot", N_BOOT)),
+        "seed": int(config.get("seed") or 0),
+    }
 
 
 def load_fidelity_run(run_dir) -> tuple[pd.DataFrame, dict]:
@@ -290,21 +397,29 @@ def protocol_notes(search: dict, fidelity: dict, summary: dict, fidelity_dir) ->
     """What a fidelity run says about the protocol a search used, or plainly why it says nothing."""
     changed = protocol_differences(search, fidelity)
     if changed:
-        return [f"The fidelity run {fidelity_dir} calibrates a different protocol, so its numbers do not apply to "
-                f"this search: it differs at {'; '.join(changed[:6])}."]
+        return [
+            f"The fidelity run {fidelity_dir} calibrates a different protocol, so its numbers do not apply to "
+            f"this search: it differs at {'; '.join(changed[:6])}."
+        ]
     rung = budget_rung(search)
     entry = next((e for e in summary["rungs"] if e["rung"] == rung), None)
     if entry is None:
         rungs = ", ".join(e["rung"] for e in summary["rungs"] if e["kind"] == "training")
-        return [f"This search trains for {rung}, which is not a rung of the fidelity run {fidelity_dir} "
-                f"(rungs {rungs}): no measured fidelity for it.", summary["recommendation"] + "."]
-    return [f"This search trains each candidate once for {rung}. Against {summary['reference']} ({summary['metric']},"
-            f" {summary['n_archs']} architectures of the same space, data and protocol, fidelity run "
-            f"{fidelity_dir}): Spearman rho {_interval(entry['rho_one_seed'], (None, None))} for one seed, "
-            f"{_interval(entry['rho'], entry['rho_ci'])} for the mean of {entry['seeds']} seeds; seed noise floor "
-            f"{_interval(entry['noise_floor'], (None, None))}; top-{summary['top_k']} recall "
-            f"{_interval(entry['top_k_recall'], (None, None))}.",
-            summary["recommendation"] + ".", summary["recommendation_one_seed"] + "."]
+        return [
+            f"This search trains for {rung}, which is not a rung of the fidelity run {fidelity_dir} "
+            f"(rungs {rungs}): no measured fidelity for it.",
+            summary["recommendation"] + ".",
+        ]
+    return [
+        f"This search trains each candidate once for {rung}. Against {summary['reference']} ({summary['metric']},"
+        f" {summary['n_archs']} architectures of the same space, data and protocol, fidelity run "
+        f"{fidelity_dir}): Spearman rho {_interval(entry['rho_one_seed'], (None, None))} for one seed, "
+        f"{_interval(entry['rho'], entry['rho_ci'])} for the mean of {entry['seeds']} seeds; seed noise floor "
+        f"{_interval(entry['noise_floor'], (None, None))}; top-{summary['top_k']} recall "
+        f"{_interval(entry['top_k_recall'], (None, None))}.",
+        summary["recommendation"] + ".",
+        summary["recommendation_one_seed"] + ".",
+    ]
 
 
 def protocol_of(config: dict) -> dict:
@@ -312,9 +427,16 @@ def protocol_of(config: dict) -> dict:
     without its budget, the rungs and their unit, the references, and whether it was a smoke run."""
     f = config.get("fidelity") or {}
     train = {k: v for k, v in (config.get("train") or {}).items() if k not in BUDGET_KEYS}
-    return {"space": config.get("space"), "data": config.get("data"), "proxy": config.get("proxy"), "train": train,
-            "unit": f.get("unit"), "rungs": f.get("rungs"), "references": config.get("references"),
-            "smoke": bool(config.get("smoke"))}
+    return {
+        "space": config.get("space"),
+        "data": config.get("data"),
+        "proxy": config.get("proxy"),
+        "train": train,
+        "unit": f.get("unit"),
+        "rungs": f.get("rungs"),
+        "references": config.get("references"),
+        "smoke": bool(config.get("smoke")),
+    }
 
 
 def study(frame: pd.DataFrame, config: dict) -> dict:

@@ -1,4 +1,5 @@
 """Figures of a fidelity study: rank correlation against cost per rung, and each rung against the reference."""
+
 from __future__ import annotations
 
 import math
@@ -32,12 +33,20 @@ def rho_cost_figure(summary: dict) -> Figure:
         high = [(e["rho_ci"][1] if e["rho_ci"][1] is not None else e["rho"]) - e["rho"] for e in group]
         ax.errorbar(x, y, yerr=[low, high], fmt="o", color=color, capsize=3, label=kind.replace("_", "-"))
         for xi, yi, e in zip(x, y, group):
-            ax.annotate(e["rung"].replace("zero_cost/", ""), (xi, yi), textcoords="offset points", xytext=(5, 4),
-                        fontsize=8)
+            ax.annotate(
+                e["rung"].replace("zero_cost/", ""), (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8
+            )
     floors = [e for e in summary["rungs"] if e["kind"] == "training" and e["noise_floor"] is not None]
     if floors:
-        ax.scatter([e["cost_trial_s"] for e in floors], [e["noise_floor"] for e in floors], s=40,
-                   facecolors="none", edgecolors="tab:blue", label="noise floor", zorder=3)
+        ax.scatter(
+            [e["cost_trial_s"] for e in floors],
+            [e["noise_floor"] for e in floors],
+            s=40,
+            facecolors="none",
+            edgecolors="tab:blue",
+            label="noise floor",
+            zorder=3,
+        )
     ax.axhline(summary["target_rho"], color="tab:red", linestyle="--", linewidth=1, label="target")
     ax.set_xscale("log")
     ax.set_xlabel("Trial-seconds per architecture and seed (log scale; analytic baselines at the left)")

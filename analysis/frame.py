@@ -1,4 +1,5 @@
 """Results tables as the analysis reads them: several runs stacked, finished trials, parsed choices."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ def run_names(run_dirs: list[str | Path]) -> list[str]:
     return names
 
 
-def stack_runs(run_dirs: list[str | Path], load: Callable[[str | Path], pd.DataFrame],
-               empty: pd.DataFrame) -> pd.DataFrame:
+def stack_runs(
+    run_dirs: list[str | Path], load: Callable[[str | Path], pd.DataFrame], empty: pd.DataFrame
+) -> pd.DataFrame:
     """`load(run_dir)` of every run stacked, with a `run` column (`run_names`); `empty` when there are none."""
     frames = []
     for run_dir, name in zip(run_dirs, run_names(run_dirs)):
@@ -45,8 +47,12 @@ def finished(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.Data
     """Rows with status ok and a finite accuracy and a finite, positive cost (failed, pruned, NaN rows dropped)."""
     a = pd.to_numeric(frame[acc], errors="coerce").astype("float64")
     c = pd.to_numeric(frame[cost], errors="coerce").astype("float64")
-    keep = (frame["status"] == "ok").fillna(False).to_numpy(bool) & np.isfinite(a.to_numpy()) \
-        & np.isfinite(c.to_numpy()) & (c.to_numpy() > 0)
+    keep = (
+        (frame["status"] == "ok").fillna(False).to_numpy(bool)
+        & np.isfinite(a.to_numpy())
+        & np.isfinite(c.to_numpy())
+        & (c.to_numpy() > 0)
+    )
     return frame[keep]
 
 

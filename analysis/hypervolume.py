@@ -6,6 +6,7 @@ MACs among all finished trials being compared), the same for every run of a comp
 it, so each finished trial adds area and the values of different searchers are comparable. Reference
 families are not searched, so they are left out of a searcher's hypervolume.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -75,8 +76,11 @@ def curves(frame: pd.DataFrame, ref: Reference, cost: str = "macs", acc: str = A
         part.insert(0, "searcher", ",".join(sorted(map(str, names))) or "unknown")
         part.insert(0, "run", run)
         parts.append(part)
-    return pd.concat(parts, ignore_index=True) if parts else \
-        pd.DataFrame(columns=["run", "searcher", "seed", "trials", "hypervolume"])
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["run", "searcher", "seed", "trials", "hypervolume"])
+    )
 
 
 def by_searcher(hv_curves: pd.DataFrame) -> pd.DataFrame:
@@ -96,8 +100,15 @@ def final(hv_curves: pd.DataFrame) -> pd.DataFrame:
     budget = int(hv_curves.groupby("run")["trials"].max().min())
     for searcher, part in hv_curves.groupby("searcher"):
         at = part[part["trials"] == budget]["hypervolume"]
-        rows.append({"searcher": searcher, "runs": len(at), "trials": budget, "mean": float(at.mean()),
-                     "std": float(at.std(ddof=1)) if len(at) > 1 else 0.0})
+        rows.append(
+            {
+                "searcher": searcher,
+                "runs": len(at),
+                "trials": budget,
+                "mean": float(at.mean()),
+                "std": float(at.std(ddof=1)) if len(at) > 1 else 0.0,
+            }
+        )
     return pd.DataFrame(rows, columns=["searcher", "runs", "trials", "mean", "std"])
 
 

@@ -1,24 +1,57 @@
 """Figure titles and axis labels in words with their units, and the tick formats that go with them:
 accuracies and errors are stored as fractions and shown in percent, MACs and parameters in millions."""
+
 from __future__ import annotations
 
 import re
 
 from matplotlib.ticker import FuncFormatter
 
-METRICS = {"val/top1": "Validation top-1", "test/top1": "Test top-1", "train/top1": "Training top-1",
-           "val/top5": "Validation top-5", "test/top5": "Test top-5", "val/loss": "Validation loss",
-           "train/loss": "Training loss", "reward": "Reward"}
-COSTS = {"macs": "MACs", "params": "Parameters", "latency_ms": "Latency", "full_macs": "MACs at full scale",
-         "full_params": "Parameters at full scale", "cost": "MACs"}
+METRICS = {
+    "val/top1": "Validation top-1",
+    "test/top1": "Test top-1",
+    "train/top1": "Training top-1",
+    "val/top5": "Validation top-5",
+    "test/top5": "Test top-5",
+    "val/loss": "Validation loss",
+    "train/loss": "Training loss",
+    "reward": "Reward",
+}
+COSTS = {
+    "macs": "MACs",
+    "params": "Parameters",
+    "latency_ms": "Latency",
+    "full_macs": "MACs at full scale",
+    "full_params": "Parameters at full scale",
+    "cost": "MACs",
+}
 COST_UNITS = {"latency_ms": "ms"}  # every other cost is a count, shown in millions
 # the last part of a design choice's key (`s3.k`, `b2_filters`, `d4`, `wm`) in words
-CHOICES = {"k": "kernel size", "e": "expansion ratio", "se": "SE ratio", "r": "repeats", "c": "channels",
-           "s": "stride", "d": "depth", "w": "width", "w0": "initial width", "wa": "width slope",
-           "wm": "width multiplier", "g": "group width", "b": "bottleneck ratio", "n": "activation",
-           "act": "activation", "op": "block type", "skip": "residual", "filters": "channels", "layers": "repeats",
-           "groups": "groups", "alpha": "depth coefficient", "beta": "width coefficient",
-           "gamma": "resolution coefficient"}
+CHOICES = {
+    "k": "kernel size",
+    "e": "expansion ratio",
+    "se": "SE ratio",
+    "r": "repeats",
+    "c": "channels",
+    "s": "stride",
+    "d": "depth",
+    "w": "width",
+    "w0": "initial width",
+    "wa": "width slope",
+    "wm": "width multiplier",
+    "g": "group width",
+    "b": "bottleneck ratio",
+    "n": "activation",
+    "act": "activation",
+    "op": "block type",
+    "skip": "residual",
+    "filters": "channels",
+    "layers": "repeats",
+    "groups": "groups",
+    "alpha": "depth coefficient",
+    "beta": "width coefficient",
+    "gamma": "resolution coefficient",
+}
 
 
 def is_percent(key: str) -> bool:

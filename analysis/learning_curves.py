@@ -1,6 +1,7 @@
 """Learning curves in the report: validation accuracy after each epoch of the search's best trials and of
 the reference families (mean over their seeds, band from the lowest to the highest seed), and of the
 confirmation stage's networks, from each run's curves (`nasx.results.curves`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,8 +46,11 @@ def curve_groups(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP)
     searched = search[(family == "").to_numpy(bool)]
     if len(searched):
         by = "reward" if rank_by(searched) == "reward" else ACC
-        best = searched.assign(_by=pd.to_numeric(searched[by], errors="coerce")).sort_values(
-            "_by", ascending=False, kind="stable").head(top)
+        best = (
+            searched.assign(_by=pd.to_numeric(searched[by], errors="coerce"))
+            .sort_values("_by", ascending=False, kind="stable")
+            .head(top)
+        )
         several = frame["run"].nunique() > 1
         for rank, (_, r) in enumerate(best.iterrows(), 1):
             label = f"#{rank} {r['trial_id']}" + (f" ({r['run']})" if several else "")
@@ -77,8 +81,16 @@ def curves_table(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP)
     for label, stage, trials in curve_groups(frame, curve_frame, top):
         stats = group_curve(curve_frame, trials)
         if len(stats):
-            out.append({"curve": label, "stage": stage, "trials": len(trials), "epochs": int(stats["epoch"].max()),
-                        f"last {ACC}": float(stats["mean"].iloc[-1]), f"best {ACC}": float(stats["mean"].max())})
+            out.append(
+                {
+                    "curve": label,
+                    "stage": stage,
+                    "trials": len(trials),
+                    "epochs": int(stats["epoch"].max()),
+                    f"last {ACC}": float(stats["mean"].iloc[-1]),
+                    f"best {ACC}": float(stats["mean"].max()),
+                }
+            )
     return pd.DataFrame(out, columns=TABLE_COLUMNS)
 
 
@@ -99,15 +111,19 @@ def curves_figure(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP
             x, y = stats["epoch"].to_numpy(int), stats["mean"].to_numpy(float)
             name = f"{label} (mean of {len(trials)} trials)" if len(trials) > 1 else label
             dashed = stage == SEARCH and not label.startswith("#")
-            ax.plot(x, y, marker="o", markersize=3, color=f"C{i % 10}", linestyle="--" if dashed else "-",
-                    label=name)
+            ax.plot(x, y, marker="o", markersize=3, color=f"C{i % 10}", linestyle="--" if dashed else "-", label=name)
             if len(trials) > 1:
-                ax.fill_between(x, stats["min"].to_numpy(float), stats["max"].to_numpy(float), color=f"C{i % 10}",
-                                alpha=0.15)
+                ax.fill_between(
+                    x, stats["min"].to_numpy(float), stats["max"].to_numpy(float), color=f"C{i % 10}", alpha=0.15
+                )
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"validation top-1 accuracy ({ACC})")
-        ax.set_title("search stage: best trials (one seed each) and reference families" if stage == SEARCH
-                     else "confirmation stage: each network's mean over its seeds", fontsize=10)
+        ax.set_title(
+            "search stage: best trials (one seed each) and reference families"
+            if stage == SEARCH
+            else "confirmation stage: each network's mean over its seeds",
+            fontsize=10,
+        )
         last = max((int(curve_frame["epoch"].max()) if len(curve_frame) else 1), 1)
         ax.set_xlim(0.5, last + 0.5)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
@@ -120,5 +136,8 @@ def curves_figure(frame: pd.DataFrame, curve_frame: pd.DataFrame, top: int = TOP
 
 
 def trials_with_curves(curve_frame: pd.DataFrame) -> int:
-    return int(np.unique(curve_frame[["run", "trial_id"]].astype(str).agg("/".join, axis=1)).size) \
-        if len(curve_frame) else 0
+    return (
+        int(np.unique(curve_frame[["run", "trial_id"]].astype(str).agg("/".join, axis=1)).size)
+        if len(curve_frame)
+        else 0
+    )

@@ -1,5 +1,6 @@
 """The frontier of finished rows and the frontier read as a step function; the Pareto rule itself
 (`pareto_mask`, `dominated_by`) is nasx.ranking.pareto's, shared with the search summary."""
+
 from __future__ import annotations
 
 import numpy as np

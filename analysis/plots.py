@@ -1,5 +1,6 @@
 """Figures of the frontier and the hypervolume. Built on matplotlib's Figure (Agg, no pyplot state);
 every function returns the Figure, whose artists carry labels so the plotted data can be read back."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -34,8 +35,15 @@ def frontier_figure(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC, tit
         ax.plot(xs, ys, color="tab:blue", drawstyle="default", linewidth=1.5, label="frontier step", zorder=3)
     for i, (name, fam) in enumerate(refs.groupby("family", sort=True)):
         accs = as_float(fam[acc])
-        _family_marker(ax, i, name, float(as_float(fam[cost]).mean()), float(accs.mean()),
-                       float(accs.std(ddof=1)) if len(accs) > 1 else float("nan"), len(accs))
+        _family_marker(
+            ax,
+            i,
+            name,
+            float(as_float(fam[cost]).mean()),
+            float(accs.mean()),
+            float(accs.std(ddof=1)) if len(accs) > 1 else float("nan"),
+            len(accs),
+        )
     log_axis(ax, cost)
     accuracy_axis(ax, acc)
     ax.set_title(title or f"Pareto frontier: {labels.metric_name(acc)} against {labels.cost_name(cost)}")
@@ -49,10 +57,19 @@ def _family_marker(ax, i: int, name: str, cost: float, acc: float, std: float, n
     color = f"C{(i + 1) % 10}"
     if n > 1 and std == std:
         ax.errorbar([cost], [acc], yerr=[std], fmt="none", ecolor=color, capsize=3, label=f"{name} ± std", zorder=4)
-    ax.scatter([cost], [acc], s=60, marker=FAMILY_MARKERS[i % len(FAMILY_MARKERS)], color=color,
-               edgecolor="black", label=name, zorder=5)
-    ax.annotate(f"{name} (n={n})" if n > 1 else name, (cost, acc), textcoords="offset points", xytext=(5, 5),
-                fontsize=8)
+    ax.scatter(
+        [cost],
+        [acc],
+        s=60,
+        marker=FAMILY_MARKERS[i % len(FAMILY_MARKERS)],
+        color=color,
+        edgecolor="black",
+        label=name,
+        zorder=5,
+    )
+    ax.annotate(
+        f"{name} (n={n})" if n > 1 else name, (cost, acc), textcoords="offset points", xytext=(5, 5), fontsize=8
+    )
 
 
 def confirmed_figure(stats: pd.DataFrame, cost: str = "macs") -> Figure:
@@ -64,8 +81,17 @@ def confirmed_figure(stats: pd.DataFrame, cost: str = "macs") -> Figure:
     a, c, std = (search[k].to_numpy(float) for k in ("mean", cost, "std"))
     fig = new_figure()
     ax = fig.add_subplot()
-    ax.errorbar(c, a, yerr=[s if s == s else 0.0 for s in std], fmt="o", color="tab:blue", capsize=3, markersize=5,
-                label="finalists", zorder=3)
+    ax.errorbar(
+        c,
+        a,
+        yerr=[s if s == s else 0.0 for s in std],
+        fmt="o",
+        color="tab:blue",
+        capsize=3,
+        markersize=5,
+        label="finalists",
+        zorder=3,
+    )
     for tid, x, y in zip(search["trial_id"], c, a):
         ax.annotate(str(tid), (x, y), textcoords="offset points", xytext=(4, -10), fontsize=7, color="tab:blue")
     on = pareto_mask(a, c)
@@ -115,4 +141,3 @@ def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig
-

@@ -5,6 +5,7 @@ resamples architectures with replacement under a fixed seed; `top_k_recall` coun
 true top fraction a scoring puts in its own top fraction; `seed_noise_floor` is the rank correlation
 between two seeds of the same protocol, averaged over seed pairs.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -66,12 +67,15 @@ def kendall_tau_b(x, y) -> float:
     return float(_tau_b_rows(x[None], y[None])[0])
 
 
-STATISTICS = {"spearman": lambda x, y: _rows_pearson(_average_ranks(x), _average_ranks(y)),
-              "kendall_tau_b": _tau_b_rows}
+STATISTICS = {
+    "spearman": lambda x, y: _rows_pearson(_average_ranks(x), _average_ranks(y)),
+    "kendall_tau_b": _tau_b_rows,
+}
 
 
-def bootstrap_interval(statistic: str, x, y, *, n_boot: int = N_BOOT, seed: int = 0,
-                       level: float = LEVEL) -> tuple[float, float]:
+def bootstrap_interval(
+    statistic: str, x, y, *, n_boot: int = N_BOOT, seed: int = 0, level: float = LEVEL
+) -> tuple[float, float]:
     """Percentile bootstrap interval of `statistic` ("spearman" or "kendall_tau_b"), resampling the
     architectures (pairs) with replacement `n_boot` times from `numpy.random.default_rng(seed)`.
     Resamples in which one side is constant are left out; (NaN, NaN) for fewer than 3 pairs."""

@@ -1,4 +1,5 @@
 """The best searched candidates by reward, and a drawing of the best one's blocks beside EfficientNet-B0."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,10 +18,17 @@ def top_candidates(frame: pd.DataFrame, n: int = 10, acc: str = ACC) -> pd.DataF
     rows = searched(frame)
     rows = rows[(rows["status"] == "ok").fillna(False).to_numpy(bool) & np.isfinite(as_float(rows["reward"]))]
     rows = rows.iloc[np.argsort(-as_float(rows["reward"]), kind="stable")[:n]]
-    return pd.DataFrame({"rank": np.arange(1, len(rows) + 1), "trial_id": rows["trial_id"].to_numpy(),
-                         "reward": as_float(rows["reward"]), "acc": as_float(rows[acc]),
-                         "macs": as_float(rows["macs"]), "params": as_float(rows["params"]),
-                         "arch": rows["arch"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "rank": np.arange(1, len(rows) + 1),
+            "trial_id": rows["trial_id"].to_numpy(),
+            "reward": as_float(rows["reward"]),
+            "acc": as_float(rows[acc]),
+            "macs": as_float(rows["macs"]),
+            "params": as_float(rows["params"]),
+            "arch": rows["arch"].to_numpy(),
+        }
+    )
 
 
 def blocks(spec) -> list[dict]:
@@ -29,8 +37,16 @@ def blocks(spec) -> list[dict]:
     out = []
     for stage in spec.stages:
         for i in range(getattr(stage, "r", 1)):
-            out.append({"type": stage.TYPE, "k": getattr(stage, "k", 3), "e": float(getattr(stage, "e", 1.0)),
-                        "se": float(getattr(stage, "se", 0.0)), "c": stage.c, "s": stage.s if i == 0 else 1})
+            out.append(
+                {
+                    "type": stage.TYPE,
+                    "k": getattr(stage, "k", 3),
+                    "e": float(getattr(stage, "e", 1.0)),
+                    "se": float(getattr(stage, "se", 0.0)),
+                    "c": stage.c,
+                    "s": stage.s if i == 0 else 1,
+                }
+            )
     return out
 
 
@@ -58,13 +74,26 @@ def stages_figure(named_specs: list[tuple[str, object]], title: str = "") -> Fig
     for ax, (name, spec) in zip(axes, named_specs):
         items = blocks(spec)
         x = np.arange(len(items))
-        bars = ax.bar(x, [b["c"] for b in items], color=[KERNEL_COLORS.get(b["k"], "tab:purple") for b in items],
-                      hatch=None, edgecolor="black", linewidth=0.5, label=name)
+        bars = ax.bar(
+            x,
+            [b["c"] for b in items],
+            color=[KERNEL_COLORS.get(b["k"], "tab:purple") for b in items],
+            hatch=None,
+            edgecolor="black",
+            linewidth=0.5,
+            label=name,
+        )
         for bar, b in zip(bars, items):
             if b["se"] > 0:
                 bar.set_hatch("//")
-            ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height(), f"e{b['e']:g}", ha="center",
-                    va="bottom", fontsize=6)
+            ax.text(
+                bar.get_x() + bar.get_width() / 2,
+                bar.get_height(),
+                f"e{b['e']:g}",
+                ha="center",
+                va="bottom",
+                fontsize=6,
+            )
             kernels.add(b["k"])
         for i, b in enumerate(items):
             if b["s"] > 1:
@@ -76,6 +105,10 @@ def stages_figure(named_specs: list[tuple[str, object]], title: str = "") -> Fig
     axes[-1].set_xlabel("Block (dashed line: stride 2; hatched: SE; colour: kernel size; label: expansion ratio)")
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.legend(handles=[Patch(color=KERNEL_COLORS.get(k, "tab:purple"), label=f"k{k}") for k in sorted(kernels)],
-               loc="outside upper right", fontsize=7, ncols=len(kernels))
+    fig.legend(
+        handles=[Patch(color=KERNEL_COLORS.get(k, "tab:purple"), label=f"k{k}") for k in sorted(kernels)],
+        loc="outside upper right",
+        fontsize=7,
+        ncols=len(kernels),
+    )
     return fig

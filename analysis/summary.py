@@ -1,4 +1,5 @@
 """The key tables of an analysis as terminal text."""
+
 from __future__ import annotations
 
 from nasx.analysis.analyze import Analysis

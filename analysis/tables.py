@@ -3,6 +3,7 @@
 In Markdown and HTML an arch string (a column whose name holds "arch") longer than ARCH_CHARS is shortened
 to the start of its body stages: the full string is the cell's title (shown on hover) in HTML and a
 footnote in Markdown."""
+
 from __future__ import annotations
 
 import html
@@ -22,8 +23,12 @@ def cell(value, column: str = "") -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (int, float)) and any(k in column for k in ("macs", "params", "cost")) \
-            and "ratio" not in column and abs(value) >= 1000:
+    if (
+        isinstance(value, (int, float))
+        and any(k in column for k in ("macs", "params", "cost"))
+        and "ratio" not in column
+        and abs(value) >= 1000
+    ):
         return human(value)
     if isinstance(value, float):
         return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
@@ -46,9 +51,10 @@ def is_long(column: str, text: str) -> bool:
 def shorten(text: str) -> str:
     """The start of the body stages (header and stem, alike across a search, left out), cut with an ellipsis."""
     parts = text.split("|")
-    lead, body = (ELLIPSIS + "|", "|".join(parts[2:])) if len(parts) > 2 and parts[1].startswith("stem:") \
-        else ("", text)
-    return lead + body[:ARCH_CHARS - len(lead) - 1] + ELLIPSIS
+    lead, body = (
+        (ELLIPSIS + "|", "|".join(parts[2:])) if len(parts) > 2 and parts[1].startswith("stem:") else ("", text)
+    )
+    return lead + body[: ARCH_CHARS - len(lead) - 1] + ELLIPSIS
 
 
 def markdown(frame: pd.DataFrame, label: str = "a") -> str:
@@ -81,5 +87,6 @@ def html_table(frame: pd.DataFrame) -> str:
         if is_long(column, c):
             return f"<td class='arch' title='{html.escape(c, quote=True)}'>{html.escape(shorten(c))}</td>"
         return f"<td>{html.escape(c)}</td>"
+
     body = "".join("<tr>" + "".join(td(k, c) for k, c in zip(columns, row)) + "</tr>" for row in rows_of(frame))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

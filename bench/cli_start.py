@@ -5,6 +5,7 @@
 Each command runs N times in a fresh interpreter (`python -m nasx ...`); the median user+system CPU
 seconds of the child are printed against the target (`nasx --help` under 0.3 s of CPU).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,9 @@ TARGET_S = 0.3
 def cpu_s(args: list[str]) -> float:
     """User + system CPU seconds of one `python -m nasx ARGS` run."""
     before = os.times()
-    subprocess.run([sys.executable, "-m", "nasx", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
+    subprocess.run(
+        [sys.executable, "-m", "nasx", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     after = os.times()
     return (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
@@ -34,8 +36,10 @@ def main() -> None:
     args = p.parse_args()
     names = [m.__name__.rsplit(".", 1)[1].removesuffix("_cmd").replace("_", "-") for m in COMMANDS]
     cases = [["--help"], *([n, "--help"] for n in names), ["families"], ["profile", "resnet50"]]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
-          f"{os.getloadavg()[0]:.2f}; {args.repeats} runs each, median CPU seconds")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.2f}; {args.repeats} runs each, median CPU seconds"
+    )
     for case in cases:
         median = statistics.median(cpu_s(case) for _ in range(args.repeats))
         verdict = f"   target < {TARGET_S} s: {'met' if median < TARGET_S else 'MISSED'}" if case == ["--help"] else ""

@@ -6,6 +6,7 @@ Prints the time per spec of `nasx.complexity` for EfficientNet-B0 and ResNet-50,
 build the module and count it with FlopCounterMode (on the meta device, and on CPU), the
 speedups, and the sampling-side throughput (decode + validate + complexity) per minute.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,19 +35,25 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread, "
-          f"python {platform.python_version()}, torch {torch.__version__}")
-    print(f"{'model':16s} {'analytic':>12s} {'meta build+count':>18s} {'cpu build+count':>17s} "
-          f"{'speedup (meta)':>15s} {'decode+analytic/min':>20s}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch thread, "
+        f"python {platform.python_version()}, torch {torch.__version__}"
+    )
+    print(
+        f"{'model':16s} {'analytic':>12s} {'meta build+count':>18s} {'cpu build+count':>17s} "
+        f"{'speedup (meta)':>15s} {'decode+analytic/min':>20s}"
+    )
     for name in ("efficientnet_b0", "resnet50"):
         spec = families.get(name)
         text = encode(spec)
-        analytic = per_call_s(lambda: complexity(spec), args.repeats)
-        meta = per_call_s(lambda: module_cost(spec, "meta"), 3)
-        cpu = per_call_s(lambda: module_cost(spec, "cpu"), 1)
-        sample = per_call_s(lambda: complexity(decode(text)), args.repeats)
-        print(f"{name:16s} {analytic * 1e3:9.3f} ms {meta * 1e3:15.1f} ms {cpu * 1e3:14.1f} ms "
-              f"{meta / analytic:14.0f}x {60 / sample:20,.0f}")
+        analytic = per_call_s(lambda spec=spec: complexity(spec), args.repeats)
+        meta = per_call_s(lambda spec=spec: module_cost(spec, "meta"), 3)
+        cpu = per_call_s(lambda spec=spec: module_cost(spec, "cpu"), 1)
+        sample = per_call_s(lambda text=text: complexity(decode(text)), args.repeats)
+        print(
+            f"{name:16s} {analytic * 1e3:9.3f} ms {meta * 1e3:15.1f} ms {cpu * 1e3:14.1f} ms "
+            f"{meta / analytic:14.0f}x {60 / sample:20,.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@
    is the time between the first and the last trial's end over K - 1. Target: at 10,000 rows within
    1.5x of the cost at 100.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,12 +33,32 @@ TARGET_RATIO = 1.5
 
 def _row(i: int) -> dict:
     row = results.empty_row()
-    row.update(trial_id=f"pre{i:06d}", order=i, status="ok", stage="search", arch="res8_cls10|stem:|head:",
-               arch_key=f"{i:064x}", space="mnasnet", family="", choices=json.dumps({"b1_op": "mb6", "b1_k": 3}),
-               searcher="random", params=1000 + i, macs=10_000 + i, full_params=5_000_000, full_macs=400_000_000,
-               seed=0, dataset="digits", resolution=8, epochs=1, wall_s=1.0, finished_at=1.7e9 + i,
-               config_hash="0" * 16, git_commit="0" * 40, versions="{}",
-               **{"val/top1": (i % 97) / 97, "test/top1": (i % 89) / 89, "reward": (i % 83) / 83})
+    row.update(
+        trial_id=f"pre{i:06d}",
+        order=i,
+        status="ok",
+        stage="search",
+        arch="res8_cls10|stem:|head:",
+        arch_key=f"{i:064x}",
+        space="mnasnet",
+        family="",
+        choices=json.dumps({"b1_op": "mb6", "b1_k": 3}),
+        searcher="random",
+        params=1000 + i,
+        macs=10_000 + i,
+        full_params=5_000_000,
+        full_macs=400_000_000,
+        seed=0,
+        dataset="digits",
+        resolution=8,
+        epochs=1,
+        wall_s=1.0,
+        finished_at=1.7e9 + i,
+        config_hash="0" * 16,
+        git_commit="0" * 40,
+        versions="{}",
+        **{"val/top1": (i % 97) / 97, "test/top1": (i % 89) / 89, "reward": (i % 83) / 83},
+    )
     return row
 
 
@@ -103,8 +124,8 @@ def _best_of(fn, rounds: int = 3) -> float:
 def ray_cost_s(n: int, trials: int) -> float:
     """Per-trial driver seconds of `trials` instant trials on a run directory already holding n rows."""
     import nasx
-    from nasx.search.driver import run_trials
     from nasx.search.configs import proxy_spec, trial_config
+    from nasx.search.driver import run_trials
     from tests.search_setups import tiny_setup
 
     run_dir = Path(tempfile.mkdtemp(prefix="nasx-bench-"))
@@ -131,8 +152,9 @@ def main() -> None:
     p.add_argument("--appends", type=int, default=200, help="appends per table size, store alone")
     p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     args = p.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.2f}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}"
+    )
 
     print("\nresults store, per finished trial (append + fsync + view update) vs a full view rebuild:")
     costs = {}
@@ -148,6 +170,7 @@ def main() -> None:
     print(f"\nresults.load of {n:,} rows: " + ", ".join(f"{k} {v:.3f} s" for k, v in loads.items()))
 
     import ray
+
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         print(f"\nthrough Ray, {args.trials} instant trials, 2 slots:")
@@ -156,8 +179,10 @@ def main() -> None:
             per_trial[size] = statistics.median(ray_cost_s(size, args.trials) for _ in range(2))
             print(f"  {size:>6} rows already in the table: {per_trial[size] * 1e3:7.1f} ms per trial")
         ratio = per_trial[hi] / per_trial[lo]
-        print(f"  ratio {hi} / {lo} rows: {ratio:.2f} (target <= {TARGET_RATIO}: "
-              f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})")
+        print(
+            f"  ratio {hi} / {lo} rows: {ratio:.2f} (target <= {TARGET_RATIO}: "
+            f"{'met' if ratio <= TARGET_RATIO else 'MISSED'})"
+        )
     finally:
         ray.shutdown()
 

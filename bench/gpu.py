@@ -16,6 +16,7 @@ Data: `synthetic` at 32x32, 3 channels, 10 classes, 10,000 images (CIFAR-shaped;
 `bench/gpu.sh` runs both with the default sizes (about 6 minutes on a recent GPU). `--device cpu` runs the
 same code on the CPU at a tiny size, to check it without a GPU.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,18 +37,23 @@ from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, S
 from nasx.train import TrainSpec, train_and_eval
 
 DATA = DataSpec(name="synthetic", resolution=32, options={"num_samples": 10_000, "num_classes": 10})
-VARIANTS = (("fp32", dict(bf16=False, channels_last=False), False),
-            ("bf16", dict(bf16=True, channels_last=False), False),
-            ("bf16 + channels_last", dict(bf16=True, channels_last=True), False),
-            ("bf16 + channels_last + torch.compile", dict(bf16=True, channels_last=True), True))
+VARIANTS = (
+    ("fp32", dict(bf16=False, channels_last=False), False),
+    ("bf16", dict(bf16=True, channels_last=False), False),
+    ("bf16 + channels_last", dict(bf16=True, channels_last=True), False),
+    ("bf16 + channels_last + torch.compile", dict(bf16=True, channels_last=True), True),
+)
 
 
 def speed(device: str, steps: int, batch: int) -> None:
     data = DATA.load() if device == "cuda" else replace(DATA, options={"num_samples": 512}).load()
     full = nasx.families.get("efficientnet_b0")
     spec = nasx.proxy(full, resolution=32, num_classes=10, width_mult=0.5, depth_mult=0.5, stem_stride=1)
-    print(f"trainer speed: proxy efficientnet_b0 ({nasx.complexity(spec).macs:,} MACs), batch {batch}, "
-          f"{steps} steps, {data.describe()}, {fingerprint(device)['device_name']}", flush=True)
+    print(
+        f"trainer speed: proxy efficientnet_b0 ({nasx.complexity(spec).macs:,} MACs), batch {batch}, "
+        f"{steps} steps, {data.describe()}, {fingerprint(device)['device_name']}",
+        flush=True,
+    )
     print("| variant | images/s | ratio to fp32 |")
     print("|---|---:|---:|")
     base = None
@@ -75,20 +81,36 @@ def speed(device: str, steps: int, batch: int) -> None:
 
 def search(device: str, shares: list[int], per_slot: int, epochs: int) -> None:
     gpu = device == "cuda"
-    print(f"proxy search: random on mnasnet, {epochs} epochs per trial, synthetic 32x32, "
-          f"{fingerprint(device)['device_name']}", flush=True)
+    print(
+        f"proxy search: random on mnasnet, {epochs} epochs per trial, synthetic 32x32, "
+        f"{fingerprint(device)['device_name']}",
+        flush=True,
+    )
     print("| trials sharing the GPU | trials | trials/h (first end to last end) | trials/h (whole search) |")
     print("|---:|---:|---:|---:|")
     for n in shares:
         run_dir = tempfile.mkdtemp(prefix="nasx_gpu_")
         setup = SearchSetup(
-            name=f"gpu_{n}", space=SpaceSpec("mnasnet"), searcher=SearcherSpec("random"),
+            name=f"gpu_{n}",
+            space=SpaceSpec("mnasnet"),
+            searcher=SearcherSpec("random"),
             data=DATA if gpu else replace(DATA, options={"num_samples": 256}),
             train=TrainSpec(epochs=epochs, batch_size=128, device=device, eval_every=0, threads=1),
-            objective=Objective(), proxy=ProxySpec(width_mult=0.25, depth_mult=0.5, stem_stride=1),
-            resources=Resources(cpus_per_trial=1, gpus_per_trial=1.0 / n if gpu else 0.0, max_concurrent=n,
-                                num_gpus=1 if gpu else 0, max_retries=0),
-            budget=n * per_slot, seed=0, references=(), run_dir=run_dir, config={"name": f"gpu_{n}"})
+            objective=Objective(),
+            proxy=ProxySpec(width_mult=0.25, depth_mult=0.5, stem_stride=1),
+            resources=Resources(
+                cpus_per_trial=1,
+                gpus_per_trial=1.0 / n if gpu else 0.0,
+                max_concurrent=n,
+                num_gpus=1 if gpu else 0,
+                max_retries=0,
+            ),
+            budget=n * per_slot,
+            seed=0,
+            references=(),
+            run_dir=run_dir,
+            config={"name": f"gpu_{n}"},
+        )
         try:
             start = time.time()
             run_search(setup, out=lambda line: None)

@@ -7,6 +7,7 @@ N results rows of random points of the space (status ok, a reward) are added one
 as a resumed driver does. Prints the mean cost per trial of the first and the last 100, the file size per
 trial and the reopening time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,18 @@ def rows(space, n: int) -> list[dict]:
     for i in range(n):
         values, _ = space.sample_point(rng)
         row = results.empty_row()
-        row.update(trial_id=f"s{i:05d}", status="ok", stage="search", arch=f"arch{i}", full_arch=f"full{i}",
-                   choices=json.dumps(values), reward=0.5, seed=0, finished_at=1.7e9 + i, wall_s=1.0)
+        row.update(
+            trial_id=f"s{i:05d}",
+            status="ok",
+            stage="search",
+            arch=f"arch{i}",
+            full_arch=f"full{i}",
+            choices=json.dumps(values),
+            reward=0.5,
+            seed=0,
+            finished_at=1.7e9 + i,
+            wall_s=1.0,
+        )
         out.append(row)
     return out
 
@@ -55,9 +66,11 @@ def main() -> None:
         Journal(path, "bench", OBJECTIVES, space.parameters())._study("search")
         reopen_s = time.perf_counter() - start
         size = path.stat().st_size
-    print(f"{args.trials} trials of space {args.space}: {1000 * statistics.mean(spans[:100]):.2f} ms per trial "
-          f"(first 100), {1000 * statistics.mean(spans[-100:]):.2f} ms (last 100), {sum(spans):.1f} s in all; "
-          f"{size / args.trials / 1000:.1f} KB per trial; reopened in {reopen_s:.2f} s")
+    print(
+        f"{args.trials} trials of space {args.space}: {1000 * statistics.mean(spans[:100]):.2f} ms per trial "
+        f"(first 100), {1000 * statistics.mean(spans[-100:]):.2f} ms (last 100), {sum(spans):.1f} s in all; "
+        f"{size / args.trials / 1000:.1f} KB per trial; reopened in {reopen_s:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ Tune's bookkeeping, result reporting, appending the row, the next suggestion) an
 the trials' own times inside the worker versus in the loop, which on a shared machine is mostly the
 load changing between the runs; "between trials" is the framework's per-trial cost.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,39 +41,51 @@ import torch
 
 from nasx import results
 from nasx.data import DataSpec
+from nasx.evaluation import evaluate_candidate
 from nasx.profile import fingerprint
 from nasx.reward import Objective
 from nasx.search import searchers
+from nasx.search.configs import proxy_spec
 from nasx.search.driver import run_search
 from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
-from nasx.search.configs import proxy_spec
 from nasx.train.spec import TrainSpec
-from nasx.evaluation import evaluate_candidate
 
-STEPS = {1: 15, 5: 90, 20: 360}          # SGD steps for ~1 s, ~5 s and ~20 s trials on this machine
-TRIALS = {1: 12, 5: 8, 20: 4}            # trials per run in full mode
+STEPS = {1: 15, 5: 90, 20: 360}  # SGD steps for ~1 s, ~5 s and ~20 s trials on this machine
+TRIALS = {1: 12, 5: 8, 20: 4}  # trials per run in full mode
 QUICK = {1: 6}
 
 
 def base_setup(run_dir: str, seconds: int, trials: int, steps: int | None = None) -> SearchSetup:
     train = TrainSpec(epochs=1, steps=steps or STEPS[seconds], batch_size=64, eval_every=0, threads=1)
-    return SearchSetup(name=f"bench_{seconds}s", space=SpaceSpec("mnasnet"), searcher=SearcherSpec("random"),
-                       data=DataSpec(name="digits", resolution=16), train=train, objective=Objective(),
-                       proxy=ProxySpec(width_mult=0.25, depth_mult=0.25, stem_stride=1),
-                       resources=Resources(cpus_per_trial=1, max_concurrent=1, num_cpus=2, max_retries=0),
-                       budget=trials, seed=0, references=(), run_dir=run_dir, config={"name": f"bench_{seconds}s"})
+    return SearchSetup(
+        name=f"bench_{seconds}s",
+        space=SpaceSpec("mnasnet"),
+        searcher=SearcherSpec("random"),
+        data=DataSpec(name="digits", resolution=16),
+        train=train,
+        objective=Objective(),
+        proxy=ProxySpec(width_mult=0.25, depth_mult=0.25, stem_stride=1),
+        resources=Resources(cpus_per_trial=1, max_concurrent=1, num_cpus=2, max_retries=0),
+        budget=trials,
+        seed=0,
+        references=(),
+        run_dir=run_dir,
+        config={"name": f"bench_{seconds}s"},
+    )
 
 
 def candidates(setup: SearchSetup, data) -> list[tuple]:
     """The (trained, full) specs the runner's plan trains for this setup, in its order."""
     space = setup.space.make()
-    searcher = searchers.get(setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(),
-                             **setup.searcher.options)
+    searcher = searchers.get(
+        setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(), **setup.searcher.options
+    )
     out, seen = [], set()
     while len(out) < setup.budget:
         proposal = searcher.ask()
-        trained = proxy_spec(setup, proposal.spec, resolution=data.resolution, num_classes=data.num_classes,
-                             channels=data.channels)  # raises if one cannot be adapted: choose another seed
+        trained = proxy_spec(
+            setup, proposal.spec, resolution=data.resolution, num_classes=data.num_classes, channels=data.channels
+        )  # raises if one cannot be adapted: choose another seed
         if trained.key() not in seen:
             seen.add(trained.key())
             out.append((trained, proposal.spec))
@@ -104,8 +117,14 @@ def on_ray(setup: SearchSetup, concurrent: int) -> dict:
     if (rows["status"] != "ok").any():
         raise RuntimeError(f"Ray trials failed: {rows.loc[rows['status'] != 'ok', 'error'].tolist()}")
     ends = rows["finished_at"].tolist()
-    return {"wall": t1 - t0, "t0": t0, "t1": t1, "ends": ends, "walls": rows["wall_s"].tolist(),
-            "keys": rows["arch_key"].tolist()}
+    return {
+        "wall": t1 - t0,
+        "t0": t0,
+        "t1": t1,
+        "ends": ends,
+        "walls": rows["wall_s"].tolist(),
+        "keys": rows["arch_key"].tolist(),
+    }
 
 
 def per_hour(n: int, seconds: float) -> float:
@@ -132,15 +151,27 @@ def measure(seconds: int, trials: int, data, steps: int | None = None) -> dict:
     # trials timed inside the worker versus in the loop: mostly the machine's load changing between runs)
     between = ((one["ends"][-1] - one["ends"][0]) - sum(one["walls"][1:])) / max(n - 1, 1)
     in_trial = (sum(one["walls"][1:]) - sum(seq["walls"][1:])) / max(n - 1, 1)
-    return {"seconds": seconds, "steps": setup.train.steps, "n": n, "trial_s": mean_trial,
-            "seq_wall": seq["wall"], "ray1_wall": one["wall"], "ray2_wall": two["wall"],
-            "seq_rate": per_hour(n, seq["wall"]), "ray1_rate": per_hour(n, one["wall"]),
-            "ray2_rate": per_hour(n, two["wall"]),
-            "ray1_steady_rate": per_hour(n - 1, one["ends"][-1] - one["ends"][0]) if n > 1 else float("nan"),
-            "ray2_steady_rate": per_hour(n - 1, two["ends"][-1] - two["ends"][0]) if n > 1 else float("nan"),
-            "overhead_total": (one["wall"] - seq["wall"]) / n, "startup": startup, "steady": steady,
-            "teardown": teardown, "in_trial": in_trial, "between": between,
-            "modelled": (startup + teardown) / n + between}
+    return {
+        "seconds": seconds,
+        "steps": setup.train.steps,
+        "n": n,
+        "trial_s": mean_trial,
+        "seq_wall": seq["wall"],
+        "ray1_wall": one["wall"],
+        "ray2_wall": two["wall"],
+        "seq_rate": per_hour(n, seq["wall"]),
+        "ray1_rate": per_hour(n, one["wall"]),
+        "ray2_rate": per_hour(n, two["wall"]),
+        "ray1_steady_rate": per_hour(n - 1, one["ends"][-1] - one["ends"][0]) if n > 1 else float("nan"),
+        "ray2_steady_rate": per_hour(n - 1, two["ends"][-1] - two["ends"][0]) if n > 1 else float("nan"),
+        "overhead_total": (one["wall"] - seq["wall"]) / n,
+        "startup": startup,
+        "steady": steady,
+        "teardown": teardown,
+        "in_trial": in_trial,
+        "between": between,
+        "modelled": (startup + teardown) / n + between,
+    }
 
 
 def main() -> None:
@@ -160,13 +191,18 @@ def main() -> None:
         plan = {s: args.trials for s in plan}
 
     import ray
+
     machine = fingerprint()
     load = os.getloadavg()
-    print(f"machine: {machine['cpu']}, {machine['cores']} cores, {torch.get_num_threads()} torch thread per trial, "
-          f"python {machine['python']}, torch {machine['torch']}, ray {ray.__version__}; "
-          f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print("candidates: random searcher, seed 0, mnasnet space at proxy scale (width 0.25, depth 0.25), "
-          "digits 16x16, batch 64, one torch thread per trial")
+    print(
+        f"machine: {machine['cpu']}, {machine['cores']} cores, {torch.get_num_threads()} torch thread per trial, "
+        f"python {machine['python']}, torch {machine['torch']}, ray {ray.__version__}; "
+        f"load average at start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
+    print(
+        "candidates: random searcher, seed 0, mnasnet space at proxy scale (width 0.25, depth 0.25), "
+        "digits 16x16, batch 64, one torch thread per trial"
+    )
 
     data = DataSpec(name="digits", resolution=16).load()
     warm = base_setup("", 1, 1)
@@ -177,31 +213,44 @@ def main() -> None:
     for seconds, trials in plan.items():
         row = measure(seconds, trials, data, args.steps)
         rows.append(row)
-        print(f"  {seconds:>2} s trials done: sequential {row['seq_wall']:.1f} s, Ray 1 at a time "
-              f"{row['ray1_wall']:.1f} s, Ray 2 at a time {row['ray2_wall']:.1f} s", flush=True)
+        print(
+            f"  {seconds:>2} s trials done: sequential {row['seq_wall']:.1f} s, Ray 1 at a time "
+            f"{row['ray1_wall']:.1f} s, Ray 2 at a time {row['ray2_wall']:.1f} s",
+            flush=True,
+        )
 
     print()
-    print("| trial | steps | trials | trial time (sequential) | sequential | Ray, 1 at a time | "
-          "Ray, 2 at a time | Ray 1 steady | Ray 2 steady |")
+    print(
+        "| trial | steps | trials | trial time (sequential) | sequential | Ray, 1 at a time | "
+        "Ray, 2 at a time | Ray 1 steady | Ray 2 steady |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| ~{r['seconds']} s | {r['steps']} | {r['n']} | {r['trial_s']:.2f} s | {r['seq_rate']:.0f}/h | "
-              f"{r['ray1_rate']:.0f}/h | {r['ray2_rate']:.0f}/h | {r['ray1_steady_rate']:.0f}/h | "
-              f"{r['ray2_steady_rate']:.0f}/h |")
+        print(
+            f"| ~{r['seconds']} s | {r['steps']} | {r['n']} | {r['trial_s']:.2f} s | {r['seq_rate']:.0f}/h | "
+            f"{r['ray1_rate']:.0f}/h | {r['ray2_rate']:.0f}/h | {r['ray1_steady_rate']:.0f}/h | "
+            f"{r['ray2_steady_rate']:.0f}/h |"
+        )
     print()
-    print("Overhead of Ray, 1 at a time, over the sequential loop, per trial (share of the sequential trial "
-          "time). Measured = (Ray wall - sequential wall) / trials; between trials = Ray's own time from one "
-          "trial's end to the next one's start; trial in worker - loop = the same trials timed inside the "
-          "worker minus in the loop (load noise); with start-up = (start-up + teardown) / trials + between.")
+    print(
+        "Overhead of Ray, 1 at a time, over the sequential loop, per trial (share of the sequential trial "
+        "time). Measured = (Ray wall - sequential wall) / trials; between trials = Ray's own time from one "
+        "trial's end to the next one's start; trial in worker - loop = the same trials timed inside the "
+        "worker minus in the loop (load noise); with start-up = (start-up + teardown) / trials + between."
+    )
     print()
-    print("| trial | measured | start-up (once) | teardown (once) | between trials | trial in worker - loop | "
-          "with start-up, this many trials |")
+    print(
+        "| trial | measured | start-up (once) | teardown (once) | between trials | trial in worker - loop | "
+        "with start-up, this many trials |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         t = r["trial_s"]
-        print(f"| ~{r['seconds']} s ({t:.2f} s) | {r['overhead_total']:+.2f} s ({r['overhead_total'] / t:+.0%}) | "
-              f"{r['startup']:.1f} s | {r['teardown']:.1f} s | {r['between']:.3f} s ({r['between'] / t:.1%}) | "
-              f"{r['in_trial']:+.2f} s | {r['modelled']:.2f} s ({r['modelled'] / t:.0%}) |")
+        print(
+            f"| ~{r['seconds']} s ({t:.2f} s) | {r['overhead_total']:+.2f} s ({r['overhead_total'] / t:+.0%}) | "
+            f"{r['startup']:.1f} s | {r['teardown']:.1f} s | {r['between']:.3f} s ({r['between'] / t:.1%}) | "
+            f"{r['in_trial']:+.2f} s | {r['modelled']:.2f} s ({r['modelled'] / t:.0%}) |"
+        )
     load = os.getloadavg()
     print(f"\nload average at end {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 

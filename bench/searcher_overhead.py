@@ -9,14 +9,14 @@ budget) against the surrogate objective of `bench.surrogate`, one trial at a tim
 - nasx: `searcher.ask()` (the same suggestions, then the space's generator: the ArchSpec) and
   `searcher.tell(id, Outcome)`.
 
-Only ask + tell are timed, not the objective. The runs advance in lockstep (trial i of each, then
-trial i + 1), so a change in the machine's load hits every side alike. Samplers: NSGA-II (two objectives, val/top1 up and MACs
-down, population 50) and TPE (the reward; nasx's with its default `max_history` of 1000, which is
-plain TPE up to trial 1000). Per-trial cost is printed as a
-curve (mean over windows of trials) and the ratio nasx / raw over all `--trials`. `--long` runs nasx's
-TPE on to that many trials to show that its cost stops growing; raw Optuna's TPE at that count is
-extrapolated from its curve (its cost per ask grows linearly with the trials it has seen).
+Only ask + tell are timed, not the objective. The runs advance in lockstep (trial i of each, then trial i + 1), so a
+change in the machine's load hits every side alike. Samplers: NSGA-II (two objectives, val/top1 up and MACs down,
+population 50) and TPE (the reward; nasx's with its default `max_history` of 1000, which is plain TPE up to trial
+1000). Per-trial cost is printed as a curve (mean over windows of trials) and the ratio nasx / raw over all
+`--trials`. `--long` runs nasx's TPE on to that many trials to show that its cost stops growing; raw Optuna's TPE at
+that count is extrapolated from its curve (its cost per ask grows linearly with the trials it has seen).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +26,8 @@ import time
 import numpy as np
 import optuna
 
-from nasx import search_spaces
 from bench import surrogate
+from nasx import search_spaces
 from nasx.search import searchers
 from nasx.search.searchers import Outcome
 
@@ -47,8 +47,10 @@ def objective_values(name: str, metrics: dict) -> list[float]:
 def raw_steps(name: str, space, seed: int = 0):
     """Yields the seconds of ask + suggest + tell of each trial, raw Optuna."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=raw_sampler(name, seed),
-                                directions=["maximize" if d == "max" else "minimize" for _, d in OBJECTIVES[name]])
+    study = optuna.create_study(
+        sampler=raw_sampler(name, seed),
+        directions=["maximize" if d == "max" else "minimize" for _, d in OBJECTIVES[name]],
+    )
     params = space.parameters()
     while True:
         start = time.perf_counter()
@@ -103,11 +105,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.trials, args.long = 200, 0
     space = search_spaces.get("mnasnet")
-    print(f"mnasnet space, {args.trials} trials, one at a time; {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"mnasnet space, {args.trials} trials, one at a time; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     start = time.perf_counter()
-    runs = lockstep({"nsga2 raw Optuna": raw_steps("nsga2", space), "nsga2 nasx": nasx_steps("nsga2", space)},
-                    args.trials)
+    runs = lockstep(
+        {"nsga2 raw Optuna": raw_steps("nsga2", space), "nsga2 nasx": nasx_steps("nsga2", space)}, args.trials
+    )
     print(f"  nsga2: {time.perf_counter() - start:.0f} s", flush=True)
     start = time.perf_counter()
     nasx_tpe = nasx_steps("tpe", space)  # the default max_history (1000): plain TPE up to trial 1000
@@ -122,8 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nratio nasx / raw Optuna over {args.trials} trials (target <= 1.2):")
     for name, nasx_label in (("nsga2", "nsga2 nasx"), ("tpe", "tpe nasx")):
         ratio = runs[nasx_label].sum() / runs[f"{name} raw Optuna"].sum()
-        print(f"  {nasx_label:<28} {ratio:.2f}  ({runs[nasx_label].mean() * 1e3:.1f} ms against "
-              f"{runs[f'{name} raw Optuna'].mean() * 1e3:.1f} ms)")
+        print(
+            f"  {nasx_label:<28} {ratio:.2f}  ({runs[nasx_label].mean() * 1e3:.1f} ms against "
+            f"{runs[f'{name} raw Optuna'].mean() * 1e3:.1f} ms)"
+        )
     if args.long:
         start = time.perf_counter()
         more = lockstep({"tpe": nasx_tpe}, max(args.long - args.trials, 0))["tpe"]
@@ -137,12 +144,15 @@ def main(argv: list[str] | None = None) -> None:
         half = len(raw) // 2
         slope = (raw[half:].mean() - raw[:half].mean()) / half  # seconds per ask per trial seen
         for at in sorted({args.long, 10_000}):
-            print(f"raw Optuna TPE extrapolated to trial {at:,}: about "
-                  f"{(raw[-100:].mean() + slope * (at - len(raw))) * 1e3:.0f} ms per ask "
-                  f"(+{slope * 1e6:.0f} µs per trial seen)")
+            print(
+                f"raw Optuna TPE extrapolated to trial {at:,}: about "
+                f"{(raw[-100:].mean() + slope * (at - len(raw))) * 1e3:.0f} ms per ask "
+                f"(+{slope * 1e6:.0f} µs per trial seen)"
+            )
         before = f"; over trials 901-1000: {long[900:1000].mean() * 1e3:.0f} ms" if len(long) >= 1000 else ""
-        print(f"nasx TPE measured over its last 100 trials (to {args.long:,}): {long[-100:].mean() * 1e3:.0f} ms"
-              + before)
+        print(
+            f"nasx TPE measured over its last 100 trials (to {args.long:,}): {long[-100:].mean() * 1e3:.0f} ms" + before
+        )
     print(f"\nload average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -13,17 +13,17 @@ about a millisecond from the point and its analytic MACs, with seeded noise), fo
   hypervolume of `nasx.analysis.hypervolume` (accuracy x decades of MACs, reference point accuracy 0 and
   twice the largest MACs of any trial of the bench).
 
-`grid` is left out: the `mnasnet` grid has some 10^13 points in a fixed order (and `shuffle` lists them
-all first), so it is no searcher for this space. The driver asks and tells as the search plan does with `--concurrent` slots: it keeps that many
-proposals in flight, tells the oldest when a slot frees, and tells a proposal whose network already
-has a result that result at once, without counting a trial (`nasx.search.plan.Plan`; the plan itself
-is not used because it writes every trial to a results table, which would time the store instead).
-For each searcher it prints the trials needed to reach random search's mean 100-trial best reward and
-hypervolume (mean and sample standard deviation over seeds, and the range; a run that never reaches it
-counts as `--trials` and is marked), and the searcher's own time per trial; it writes
-`searchers.png` (the curves: mean over seeds, shaded from the lowest to the highest seed) and
-`searchers.json` (every curve) to `--out`.
+`grid` is left out: the `mnasnet` grid has some 10^13 points in a fixed order (and `shuffle` lists them all first), so
+it is no searcher for this space. The driver asks and tells as the search plan does with `--concurrent` slots: it
+keeps that many proposals in flight, tells the oldest when a slot frees, and tells a proposal whose network already
+has a result that result at once, without counting a trial (`nasx.search.plan.Plan`; the plan itself is not used
+because it writes every trial to a results table, which would time the store instead). For each searcher it prints the
+trials needed to reach random search's mean 100-trial best reward and hypervolume (mean and sample standard deviation
+over seeds, and the range; a run that never reaches it counts as `--trials` and is marked), and the searcher's own
+time per trial; it writes `searchers.png` (the curves: mean over seeds, shaded from the lowest to the highest seed)
+and `searchers.json` (every curve) to `--out`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,9 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import surrogate
 from nasx import search_spaces
 from nasx.analysis.hypervolume import Reference, hypervolume
-from bench import surrogate
 from nasx.search import searchers
 from nasx.search.searchers import Outcome
 
@@ -81,8 +81,13 @@ def run(name: str, kind: str, seed: int, trials: int, concurrent: int, space, op
         searcher.tell(proposal_id, Outcome("ok", known[key]))
         searcher_s += time.perf_counter() - start
         done.append(known[key])
-    return {"acc": [m["val/top1"] for m in done], "macs": [m["macs"] for m in done],
-            "reward": [m["reward"] for m in done], "searcher_s": searcher_s, "asks": asks}
+    return {
+        "acc": [m["val/top1"] for m in done],
+        "macs": [m["macs"] for m in done],
+        "reward": [m["reward"] for m in done],
+        "searcher_s": searcher_s,
+        "asks": asks,
+    }
 
 
 def best_curve(values: list[float]) -> np.ndarray:
@@ -116,16 +121,21 @@ def summarize(curves: dict[str, list[np.ndarray]], trials: int) -> tuple[float, 
     for name, runs in curves.items():
         reached = [trials_to_reach(c, target) for c in runs]
         counted = np.array([trials if r is None else r for r in reached], dtype=float)
-        out[name] = {"trials": [r for r in reached], "mean": float(counted.mean()),
-                     "sd": float(counted.std(ddof=1)) if len(counted) > 1 else 0.0,
-                     "min": int(counted.min()), "max": int(counted.max()),
-                     "missed": sum(r is None for r in reached),
-                     "final": float(np.mean([c[-1] for c in runs]))}
+        out[name] = {
+            "trials": [r for r in reached],
+            "mean": float(counted.mean()),
+            "sd": float(counted.std(ddof=1)) if len(counted) > 1 else 0.0,
+            "min": int(counted.min()),
+            "max": int(counted.max()),
+            "missed": sum(r is None for r in reached),
+            "final": float(np.mean([c[-1] for c in runs])),
+        }
     return target, out
 
 
 def figure(curves: dict, targets: dict, trials: int, path: Path) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -135,8 +145,13 @@ def figure(curves: dict, targets: dict, trials: int, path: Path) -> None:
         x = np.arange(1, trials + 1)
         for name, runs in curves[kind].items():
             stack = np.vstack(runs)
-            line, = ax.plot(x, stack.mean(axis=0), label=name, lw=1.6 if name != "random" else 2.2,
-                            color="black" if name == "random" else None)
+            (line,) = ax.plot(
+                x,
+                stack.mean(axis=0),
+                label=name,
+                lw=1.6 if name != "random" else 2.2,
+                color="black" if name == "random" else None,
+            )
             ax.fill_between(x, stack.min(axis=0), stack.max(axis=0), color=line.get_color(), alpha=0.12)
         ax.axhline(targets[kind], color="grey", ls=":", lw=1)
         ax.axvline(GOAL, color="grey", ls="--", lw=0.8)
@@ -147,8 +162,11 @@ def figure(curves: dict, targets: dict, trials: int, path: Path) -> None:
         low = min(np.vstack(r)[:, 9].min() for r in curves[kind].values())
         ax.set_ylim(low, max(np.vstack(r).max() for r in curves[kind].values()) * 1.002)
         n = len(next(iter(curves[kind].values())))
-        ax.set_title(f"{kind}: mean of {n} seeds (shaded: their range)\ndotted: random's mean at {MATCH_AT} trials; "
-                     f"dashed: {GOAL} trials", fontsize=10)
+        ax.set_title(
+            f"{kind}: mean of {n} seeds (shaded: their range)\ndotted: random's mean at {MATCH_AT} trials; "
+            f"dashed: {GOAL} trials",
+            fontsize=10,
+        )
         ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -163,8 +181,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs/bench/searchers")
     parser.add_argument("--only", nargs="*", help="searchers to run besides random (default: all)")
     parser.add_argument("--kinds", nargs="*", choices=list(KINDS), default=list(KINDS))
-    parser.add_argument("--option", action="append", default=[], metavar="SEARCHER.KEY=VALUE",
-                        help="a searcher option, e.g. nsga2.population_size=16 (numbers as numbers)")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="SEARCHER.KEY=VALUE",
+        help="a searcher option, e.g. nsga2.population_size=16 (numbers as numbers)",
+    )
     args = parser.parse_args(argv)
     options: dict[str, dict] = {}
     for item in args.option:
@@ -179,8 +202,11 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     space = search_spaces.get("mnasnet")
-    print(f"mnasnet space, surrogate objective, {args.seeds} seeds x {args.trials} trials, "
-          f"{args.concurrent} in flight; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"mnasnet space, surrogate objective, {args.seeds} seeds x {args.trials} trials, "
+        f"{args.concurrent} in flight; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
 
     raw: dict[str, dict[str, list[dict]]] = {}
     wall = time.perf_counter()
@@ -194,37 +220,60 @@ def main(argv: list[str] | None = None) -> None:
             if (kind, name) in ON_REQUEST and not (args.only and name in args.only):
                 continue
             start = time.perf_counter()
-            raw[kind][name] = [run(name, kind, seed, args.trials, args.concurrent, space, options.get(name))
-                                for seed in range(args.seeds)]
+            raw[kind][name] = [
+                run(name, kind, seed, args.trials, args.concurrent, space, options.get(name))
+                for seed in range(args.seeds)
+            ]
             per_trial = np.mean([r["searcher_s"] for r in raw[kind][name]]) / args.trials
-            print(f"  {kind:<6} {name:<9} {time.perf_counter() - start:6.1f} s "
-                  f"(searcher {per_trial * 1e3:.2f} ms per trial)", flush=True)
+            print(
+                f"  {kind:<6} {name:<9} {time.perf_counter() - start:6.1f} s "
+                f"(searcher {per_trial * 1e3:.2f} ms per trial)",
+                flush=True,
+            )
 
     all_macs = [m for runs in raw["pareto"].values() for r in runs for m in r["macs"]]
     ref = Reference(0.0, 2.0 * max(all_macs, default=1.0))
-    curves = {"reward": {n: [best_curve(r["reward"]) for r in runs] for n, runs in raw["reward"].items()},
-              "pareto": {n: [hypervolume_curve(r["acc"], r["macs"], ref) for r in runs]
-                         for n, runs in raw["pareto"].items()}}
+    curves = {
+        "reward": {n: [best_curve(r["reward"]) for r in runs] for n, runs in raw["reward"].items()},
+        "pareto": {n: [hypervolume_curve(r["acc"], r["macs"], ref) for r in runs] for n, runs in raw["pareto"].items()},
+    }
     targets, tables = {}, {}
     for kind in args.kinds:
         targets[kind], tables[kind] = summarize(curves[kind], args.trials)
         what = "best reward" if kind == "reward" else f"hypervolume (reference {ref})"
-        print(f"\n{kind}: trials to reach random's {MATCH_AT}-trial {what} {targets[kind]:.5f} "
-              f"(goal: <= {GOAL} on average), {args.seeds} seeds")
-        print(f"| searcher | trials to reach (mean ± sd) | range | seeds not reaching in {args.trials} | "
-              f"value at {args.trials} | searcher ms/trial |")
+        print(
+            f"\n{kind}: trials to reach random's {MATCH_AT}-trial {what} {targets[kind]:.5f} "
+            f"(goal: <= {GOAL} on average), {args.seeds} seeds"
+        )
+        print(
+            f"| searcher | trials to reach (mean ± sd) | range | seeds not reaching in {args.trials} | "
+            f"value at {args.trials} | searcher ms/trial |"
+        )
         print("|---|---:|---:|---:|---:|---:|")
         for name, row in sorted(tables[kind].items(), key=lambda kv: kv[1]["mean"]):
             ms = np.mean([r["searcher_s"] for r in raw[kind][name]]) / args.trials * 1e3
-            print(f"| {name} | {row['mean']:.0f} ± {row['sd']:.0f} | {row['min']}–{row['max']} | {row['missed']} | "
-                  f"{row['final']:.5f} | {ms:.2f} |")
+            print(
+                f"| {name} | {row['mean']:.0f} ± {row['sd']:.0f} | {row['min']}–{row['max']} | {row['missed']} | "
+                f"{row['final']:.5f} | {ms:.2f} |"
+            )
     figure({k: curves[k] for k in args.kinds}, targets, args.trials, out / "searchers.png")
-    (out / "searchers.json").write_text(json.dumps(
-        {"seeds": args.seeds, "trials": args.trials, "concurrent": args.concurrent, "reference": vars(ref),
-         "targets": targets, "tables": tables,
-         "curves": {k: {n: [c.tolist() for c in v] for n, v in d.items()} for k, d in curves.items()}}))
-    print(f"\n{time.perf_counter() - wall:.0f} s in all, load {os.getloadavg()[0]:.1f}; "
-          f"figure {out / 'searchers.png'}, curves {out / 'searchers.json'}")
+    (out / "searchers.json").write_text(
+        json.dumps(
+            {
+                "seeds": args.seeds,
+                "trials": args.trials,
+                "concurrent": args.concurrent,
+                "reference": vars(ref),
+                "targets": targets,
+                "tables": tables,
+                "curves": {k: {n: [c.tolist() for c in v] for n, v in d.items()} for k, d in curves.items()},
+            }
+        )
+    )
+    print(
+        f"\n{time.perf_counter() - wall:.0f} s in all, load {os.getloadavg()[0]:.1f}; "
+        f"figure {out / 'searchers.png'}, curves {out / 'searchers.json'}"
+    )
 
 
 if __name__ == "__main__":

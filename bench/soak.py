@@ -2,14 +2,15 @@
 
     python -m bench.soak [--budget 50] [--kills 10] [--seed 0] [--run-dir DIR]
 
-A search of `budget` trials (digits at 8x8, one-epoch trials of tiny networks, local Ray) runs in a
-driver process that is SIGKILLed (with its process group) `kills` times, each at a random moment 0-8 s
-after the cycle's first new row, and resumed each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a second
-writer tries the same run directory. Then it checks: every budgeted trial present exactly once, no row
-ever written changed, every injected fault recorded in its trial's row, no Ray process of a killed
-driver alive 15 s after the kill and no Ray temp root left behind. Prints one line per cycle and a
-summary; exits 1 if any check fails. Not part of the test suite.
+A search of `budget` trials (digits at 8x8, one-epoch trials of tiny networks, local Ray) runs in a driver process
+that is SIGKILLed (with its process group) `kills` times, each at a random moment 0-8 s after the cycle's first new
+row, and resumed each time; NaN, raise and dying-worker faults are injected into chosen trials; during one cycle a
+second writer tries the same run directory. Then it checks: every budgeted trial present exactly once, no row ever
+written changed, every injected fault recorded in its trial's row, no Ray process of a killed driver alive 15 s after
+the kill and no Ray temp root left behind. Prints one line per cycle and a summary; exits 1 if any check fails. Not
+part of the test suite.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,11 +38,20 @@ def soak_setup(run_dir: str, budget: int, fault: str):
     from nasx.search.setup import ProxySpec, Resources, SearcherSpec, SearchSetup, SpaceSpec
     from nasx.train.spec import TrainSpec
 
-    return SearchSetup(name="soak", space=SpaceSpec("mnasnet"), searcher=SearcherSpec("random"),
-                       data=DataSpec(resolution=8), train=TrainSpec(epochs=1, batch_size=128, threads=1, fault=fault),
-                       objective=Objective(), proxy=ProxySpec(width_mult=0.125, depth_mult=0.25),
-                       resources=Resources(num_cpus=2, max_concurrent=2, max_retries=1), budget=budget, seed=0,
-                       run_dir=run_dir, config={"name": "soak"})
+    return SearchSetup(
+        name="soak",
+        space=SpaceSpec("mnasnet"),
+        searcher=SearcherSpec("random"),
+        data=DataSpec(resolution=8),
+        train=TrainSpec(epochs=1, batch_size=128, threads=1, fault=fault),
+        objective=Objective(),
+        proxy=ProxySpec(width_mult=0.125, depth_mult=0.25),
+        resources=Resources(num_cpus=2, max_concurrent=2, max_retries=1),
+        budget=budget,
+        seed=0,
+        run_dir=run_dir,
+        config={"name": "soak"},
+    )
 
 
 def drive(run_dir: str, budget: int, fault: str) -> int:
@@ -95,8 +105,9 @@ def log_rows(run_dir: Path) -> dict[str, str]:
 
 def start_driver(run_dir: Path, budget: int, fault: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
-    return subprocess.Popen([sys.executable, "-m", "bench.soak", "--driver", str(run_dir), str(budget), fault],
-                            cwd=ROOT, env=env, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.soak", "--driver", str(run_dir), str(budget), fault], cwd=ROOT, env=env, **kwargs
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,21 +130,25 @@ def main(argv: list[str] | None = None) -> int:
     changed = orphans = leftover_roots = 0
     second_refused = False
     start = time.monotonic()
-    print(f"soak: budget {args.budget}, {args.kills} SIGKILL+resume cycles, train.fault={fault}, run_dir {run_dir}",
-          flush=True)
+    print(
+        f"soak: budget {args.budget}, {args.kills} SIGKILL+resume cycles, train.fault={fault}, run_dir {run_dir}",
+        flush=True,
+    )
     second_at, cycle, kills, self_exits = args.kills // 2, 0, 0, []
     while kills < args.kills and cycle < args.kills + 5:
         cycle += 1
         err_log = run_dir.parent / f"driver-{cycle}.err"
         with open(err_log, "w") as err_file:
-            driver = start_driver(run_dir, args.budget, fault, start_new_session=True,
-                                  stdout=subprocess.DEVNULL, stderr=err_file)
+            driver = start_driver(
+                run_dir, args.budget, fault, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err_file
+            )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and len(reaper.driver_pids(driver.pid)) < 4 and driver.poll() is None:
             time.sleep(0.2)
         if cycle == second_at:  # a concurrent second writer on the same run directory
-            second = start_driver(run_dir, args.budget, fault, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  text=True)
+            second = start_driver(
+                run_dir, args.budget, fault, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             _, err = second.communicate(timeout=300)
             second_refused = second.returncode == 2 and f"is in use by pid {driver.pid}" in err
             print(f"  second writer: exit {second.returncode}, {err.strip()}", flush=True)
@@ -148,14 +163,17 @@ def main(argv: list[str] | None = None) -> int:
         if driver.poll() is not None:  # ended before the kill (e.g. Ray failed to start on a loaded machine)
             last = (err_log.read_text().strip().splitlines() or [""])[-1]
             self_exits.append(driver.returncode)
-            print(f"  cycle {cycle:2d}: the driver ended by itself (exit {driver.returncode}): {last[:200]}", flush=True)
+            print(
+                f"  cycle {cycle:2d}: the driver ended by itself (exit {driver.returncode}): {last[:200]}", flush=True
+            )
             continue
         os.killpg(driver.pid, signal.SIGKILL)
         driver.wait()
         kills += 1
         killed_at = time.monotonic()
         while time.monotonic() - killed_at < ORPHAN_WAIT_S and (
-                reaper.driver_pids(driver.pid) or any(Path(r).exists() for r in roots)):
+            reaper.driver_pids(driver.pid) or any(Path(r).exists() for r in roots)
+        ):
             time.sleep(0.2)
         alive = len(reaper.driver_pids(driver.pid))
         orphans += alive
@@ -163,11 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         rows = log_rows(run_dir)
         changed += sum(1 for k, line in seen.items() if rows.get(k) != line)
         seen.update(rows)
-        print(f"  cycle {cycle:2d}: kill {kills}, with {len(pids)} Ray processes up, {len(rows)} rows; "
-              f"{alive} alive {ORPHAN_WAIT_S:g} s later, "
-              f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - killed_at:.1f} s "
-              f"to clean up, {time.monotonic() - start:.0f} s in all",
-              flush=True)
+        print(
+            f"  cycle {cycle:2d}: kill {kills}, with {len(pids)} Ray processes up, {len(rows)} rows; "
+            f"{alive} alive {ORPHAN_WAIT_S:g} s later, "
+            f"{sum(1 for r in roots if Path(r).exists())} temp roots left | {time.monotonic() - killed_at:.1f} s "
+            f"to clean up, {time.monotonic() - start:.0f} s in all",
+            flush=True,
+        )
     final = start_driver(run_dir, args.budget, fault)
     code = final.wait()
     rows = log_rows(run_dir)
@@ -180,18 +200,33 @@ def main(argv: list[str] | None = None) -> int:
     fired = {p.name.rsplit(".", 1)[0]: p.read_text().strip() for p in (run_dir / "faults").glob("*.*")}
     by_id = {r["trial_id"]: r for r in lines}
     recorded = sum(1 for t, f in fired.items() if f"injected fault {f}" in (by_id.get(t, {}).get("error") or ""))
-    kinds = {f.split("@")[0]: sum(1 for g in fired.values() if g.split("@")[0] == f.split("@")[0])
-             for f in fired.values()}
+    kinds = {
+        f.split("@")[0]: sum(1 for g in fired.values() if g.split("@")[0] == f.split("@")[0]) for f in fired.values()
+    }
     missing_fire = [t for t in planned if t in by_id and t not in fired]
     wall = time.monotonic() - start
-    print(f"soak result: {len(set(searched))}/{args.budget} budgeted trials, {lost} lost, {duplicated} duplicated, "
-          f"{changed} changed rows; injected faults recorded {recorded}/{len(fired)} "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); {kills} kills "
-          f"({len(self_exits)} drivers ended by themselves first), "
-          f"{orphans} orphan Ray processes, {leftover_roots} Ray temp roots left; second writer "
-          f"{'refused' if second_refused else 'NOT refused'}; final run exit {code}; {wall:.0f} s", flush=True)
-    ok = (code == 0 and kills >= args.kills and lost == 0 and duplicated == 0 and changed == 0 and recorded == len(fired) and fired
-          and not missing_fire and orphans == 0 and leftover_roots == 0 and second_refused)
+    print(
+        f"soak result: {len(set(searched))}/{args.budget} budgeted trials, {lost} lost, {duplicated} duplicated, "
+        f"{changed} changed rows; injected faults recorded {recorded}/{len(fired)} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}); {kills} kills "
+        f"({len(self_exits)} drivers ended by themselves first), "
+        f"{orphans} orphan Ray processes, {leftover_roots} Ray temp roots left; second writer "
+        f"{'refused' if second_refused else 'NOT refused'}; final run exit {code}; {wall:.0f} s",
+        flush=True,
+    )
+    ok = (
+        code == 0
+        and kills >= args.kills
+        and lost == 0
+        and duplicated == 0
+        and changed == 0
+        and recorded == len(fired)
+        and fired
+        and not missing_fire
+        and orphans == 0
+        and leftover_roots == 0
+        and second_refused
+    )
     return 0 if ok else 1
 
 

@@ -19,6 +19,7 @@ swish +0.006; clipped to [0, 1]. `macs` are the analytic full-scale MACs (224x22
 The reward is the EfficientNet-B0 objective, acc * (macs / 400M) ^ -0.07 (`nasx.reward`). The noise
 (0.003) is about the gap between the best few points, so the best reward is found, not read off.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,8 @@ def choice_effect(values: dict) -> float:
 
 def _residual(values: dict, i: int) -> bool:
     """Whether block i has an identity shortcut anywhere: more than one layer, or its first layer keeps the shape."""
-    from nasx.search_spaces.mnasnet import FILTERS, STRIDES, STEM_C
+    from nasx.search_spaces.mnasnet import STEM_C, STRIDES
+
     c_in = STEM_C if i == 1 else values[f"b{i - 1}_filters"]
     return values[f"b{i}_layers"] > 1 or (STRIDES[i - 1] == 1 and c_in == values[f"b{i}_filters"])
 
@@ -61,8 +63,8 @@ def _residual(values: dict, i: int) -> bool:
 def noise(seed: int, values: dict) -> float:
     """N(0, NOISE_SD), a pure function of the seed and the point (Box-Muller on a hash of both)."""
     digest = hashlib.blake2b(repr((seed, sorted(values.items()))).encode(), digest_size=16).digest()
-    u1 = (int.from_bytes(digest[:8], "little") + 1) / 2.0 ** 64
-    u2 = int.from_bytes(digest[8:], "little") / 2.0 ** 64
+    u1 = (int.from_bytes(digest[:8], "little") + 1) / 2.0**64
+    u2 = int.from_bytes(digest[8:], "little") / 2.0**64
     return NOISE_SD * math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
@@ -70,5 +72,9 @@ def evaluate(values: dict, spec, seed: int) -> dict:
     """The metrics a searcher hears: val/top1 (the synthetic accuracy), macs, params and the reward."""
     cost = complexity(spec)
     acc = min(1.0, max(0.0, capacity(cost.macs) + choice_effect(values) + noise(seed, values)))
-    return {"val/top1": acc, "macs": float(cost.macs), "params": float(cost.params),
-            "reward": OBJECTIVE.score(acc, cost.macs)}
+    return {
+        "val/top1": acc,
+        "macs": float(cost.macs),
+        "params": float(cost.params),
+        "reward": OBJECTIVE.score(acc, cost.macs),
+    }

@@ -8,6 +8,7 @@ momentum, no augmentation, and end with one pass over the validation and test sp
 training images/s of each (best of R alternating rounds) and their ratio, then the wall time of
 one complete `evaluate_candidate` on digits with the `conf/train/proxy.yaml` settings.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,10 +18,10 @@ import torch
 from torch import nn
 
 from nasx import build_model, data, families, proxy
+from nasx.evaluation import evaluate_candidate
 from nasx.profile import fingerprint
 from nasx.reward import preset
 from nasx.train import TrainSpec, train_and_eval
-from nasx.evaluation import evaluate_candidate
 
 
 def proxy_b0(resolution: int = 16):
@@ -38,7 +39,7 @@ def hand_loop(model: nn.Module, ds, epochs: int, batch_size: int, lr: float) -> 
         model.train()
         order = torch.randperm(n)
         for i in range(n // batch_size):
-            idx = order[i * batch_size:(i + 1) * batch_size]
+            idx = order[i * batch_size : (i + 1) * batch_size]
             x = (ds.train_x[idx].float() - mean) / std
             loss = nn.functional.cross_entropy(model(x), ds.train_y[idx])
             opt.zero_grad(set_to_none=True)
@@ -61,13 +62,24 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     machine = fingerprint()
-    print(f"machine: {machine['cpu']}, {machine['cores']} cores, {torch.get_num_threads()} torch threads, "
-          f"python {machine['python']}, torch {machine['torch']}")
+    print(
+        f"machine: {machine['cpu']}, {machine['cores']} cores, {torch.get_num_threads()} torch threads, "
+        f"python {machine['python']}, torch {machine['torch']}"
+    )
     ds = data.load("digits", resolution=16)
     spec, full = proxy_b0()
     n_train = (len(ds.train_y) // args.batch_size) * args.batch_size * args.epochs
-    spec_train = TrainSpec(epochs=args.epochs, batch_size=args.batch_size, lr=0.05, weight_decay=5e-4,
-                           schedule="cosine", label_smoothing=0.0, crop_pad=0, hflip=False, eval_every=0)
+    spec_train = TrainSpec(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=0.05,
+        weight_decay=5e-4,
+        schedule="cosine",
+        label_smoothing=0.0,
+        crop_pad=0,
+        hflip=False,
+        eval_every=0,
+    )
     torch.manual_seed(0)
     init = build_model(spec).state_dict()
 
@@ -76,7 +88,7 @@ def main() -> None:
         model.load_state_dict(init)
         return model
 
-    hand_loop(fresh(), ds, 1, args.batch_size, 0.05)                    # warm-up
+    hand_loop(fresh(), ds, 1, args.batch_size, 0.05)  # warm-up
     best = {"nasx train_and_eval": 0.0, "hand-written loop": 0.0}
     for _ in range(args.rounds):
         start = time.perf_counter()
@@ -85,20 +97,24 @@ def main() -> None:
         start = time.perf_counter()
         hand_loop(fresh(), ds, args.epochs, args.batch_size, 0.05)
         best["hand-written loop"] = max(best["hand-written loop"], n_train / (time.perf_counter() - start))
-    print(f"proxy efficientnet_b0 on digits 16x16, batch {args.batch_size}, {args.epochs} epochs "
-          f"({n_train} training images) + val/test pass, best of {args.rounds}:")
+    print(
+        f"proxy efficientnet_b0 on digits 16x16, batch {args.batch_size}, {args.epochs} epochs "
+        f"({n_train} training images) + val/test pass, best of {args.rounds}:"
+    )
     for name, rate in best.items():
         print(f"  {name:22s} {rate:8.0f} images/s")
     print(f"  ratio                  {best['nasx train_and_eval'] / best['hand-written loop']:8.3f}")
 
-    proxy_train = TrainSpec(epochs=10, batch_size=64)                  # conf/train/proxy.yaml
+    proxy_train = TrainSpec(epochs=10, batch_size=64)  # conf/train/proxy.yaml
     start = time.perf_counter()
     trial_data = data.load("digits", resolution=16)
     load_s = time.perf_counter() - start
     record = evaluate_candidate(spec, trial_data, proxy_train, preset("efficientnet_b0"), seed=0, full_spec=full)
-    print(f"one trial (evaluate_candidate, digits, proxy efficientnet_b0, 10 epochs, batch 64): "
-          f"{record.wall_s:.1f} s wall (+ {load_s:.2f} s loading digits), val/top1 {record.val_top1:.3f}, "
-          f"test/top1 {record.test_top1:.3f}, reward {record.reward:.3f}")
+    print(
+        f"one trial (evaluate_candidate, digits, proxy efficientnet_b0, 10 epochs, batch 64): "
+        f"{record.wall_s:.1f} s wall (+ {load_s:.2f} s loading digits), val/top1 {record.val_top1:.3f}, "
+        f"test/top1 {record.test_top1:.3f}, reward {record.reward:.3f}"
+    )
 
 
 if __name__ == "__main__":

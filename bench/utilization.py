@@ -8,6 +8,7 @@ utilisation = sum of trial durations / (slots x (last trial end - first trial st
 a local Ray with 2 slots, and a local multi-node cluster (`ray start --head` plus one `ray start
 --address` on 127.0.0.1, 4 logical CPUs each, 8 slots). Targets: >= 95% for 10 s trials, >= 85% for 2 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -45,9 +45,14 @@ def run(duration_s: float, slots: int, address: str | None, cpus_per_trial: floa
 
     run_dir = Path(tempfile.mkdtemp(prefix="nasx-util-"))
     try:
-        setup = tiny_setup(run_dir / "run", budget=slots * WAVES, address=address,
-                           resources=Resources(cpus_per_trial=cpus_per_trial, max_concurrent=slots,
-                                               num_cpus=slots if address is None else None))
+        setup = tiny_setup(
+            run_dir / "run",
+            budget=slots * WAVES,
+            address=address,
+            resources=Resources(
+                cpus_per_trial=cpus_per_trial, max_concurrent=slots, num_cpus=slots if address is None else None
+            ),
+        )
         run_search(setup, out=lambda _: None, evaluator=sleeper(duration_s))
         return utilisation(run_dir / "run", slots)
     finally:
@@ -67,17 +72,27 @@ class Cluster:
         from nasx.ray import reaper
 
         self.token, self.temp = f"bench-{uuid.uuid4().hex[:12]}", tempfile.mkdtemp(prefix="nasx-rc-")
-        env = {**os.environ, reaper.OWNER_ENV: self.token, "RAY_USAGE_STATS_ENABLED": "0",
-               "RAY_AUTH_MODE": "disabled",  # a token kept under its own temp root would not reach the second node
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            reaper.OWNER_ENV: self.token,
+            "RAY_USAGE_STATS_ENABLED": "0",
+            "RAY_AUTH_MODE": "disabled",  # a token kept under its own temp root would not reach the second node
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
         ray = str(Path(sys.executable).parent / "ray")
         port = _free_port()
         self.address = f"127.0.0.1:{port}"
         common = [f"--num-cpus={cpus}", "--disable-usage-stats"]
-        subprocess.run([ray, "start", "--head", f"--port={port}", "--include-dashboard=false",
-                        f"--temp-dir={self.temp}", *common], env=env, check=True, capture_output=True, timeout=180)
-        subprocess.run([ray, "start", f"--address={self.address}", *common], env=env, check=True,
-                       capture_output=True, timeout=180)
+        subprocess.run(
+            [ray, "start", "--head", f"--port={port}", "--include-dashboard=false", f"--temp-dir={self.temp}", *common],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        subprocess.run(
+            [ray, "start", f"--address={self.address}", *common], env=env, check=True, capture_output=True, timeout=180
+        )
 
     def stop(self) -> None:
         from nasx.ray import reaper
@@ -90,8 +105,10 @@ def main() -> None:
     p.add_argument("--only", choices=("local", "cluster"))
     p.add_argument("--durations", type=float, nargs="+", default=[0.5, 2.0, 10.0])
     args = p.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.2f}; {WAVES} trials per slot")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.2f}; {WAVES} trials per slot"
+    )
     setups = [("local Ray, 2 slots", 2, None, 1.0)] if args.only != "cluster" else []
     cluster = None
     if args.only != "local":
@@ -102,8 +119,9 @@ def main() -> None:
             for duration in args.durations:
                 share = run(duration, slots, address, cpus)
                 target = TARGETS.get(duration)
-                verdict = "" if target is None else \
-                    f"   target >= {target:.0%}: {'met' if share >= target else 'MISSED'}"
+                verdict = (
+                    "" if target is None else f"   target >= {target:.0%}: {'met' if share >= target else 'MISSED'}"
+                )
                 print(f"{label:<38} {duration:>5.1f} s trials: {share:6.1%}{verdict}", flush=True)
     finally:
         if cluster:

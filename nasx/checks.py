@@ -5,11 +5,13 @@ The dataclasses call these in `__post_init__`, so `TrainSpec(batch_size=0)` in P
 `nasx train ... train.batch_size=0` stop with the same line. Types of config values are the command
 line's conversion to check (`nasx.cli.convert`); these check values.
 """
+
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def require(ok: bool, message: str) -> None:
@@ -57,8 +59,9 @@ def check_known(what: str, value: Any, names: Iterable[str]) -> None:
     require(value in names, f"unknown {what} {value!r}; choose one of {', '.join(names)}")
 
 
-def check_range(name: str, value: Any, low: float | None = None, high: float | None = None, *,
-                closed: str = "[]") -> None:
+def check_range(
+    name: str, value: Any, low: float | None = None, high: float | None = None, *, closed: str = "[]"
+) -> None:
     """A number within [low, high] (either bound may be None; `closed` "[)", "(]", "()" opens the ends):
     `must be in [0.0, 1.0)`, or with one bound `must be > 0`, `must be >= 0`."""
     ok = is_number(value)

@@ -1,4 +1,5 @@
 """Analytic complexity of an ArchSpec, from the spec alone (no torch, no module)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,12 +46,12 @@ def complexity(spec: ArchSpec) -> Cost:
     for where, block in spec.layers():
         tally, out = block.cost(channels, size)
         c_out = block.out_channels(channels)
-        rows.append(StageCost(where, block.TYPE, size, out, channels, c_out, block.blocks,
-                              tally.params, tally.macs, tally.acts))
+        rows.append(
+            StageCost(where, block.TYPE, size, out, channels, c_out, block.blocks, tally.params, tally.macs, tally.acts)
+        )
         total.add(tally)
         channels, size = c_out, out
     head = spec.head.cost(channels, size, spec.num_classes)
-    rows.append(StageCost("head", "head", size, 1, channels, spec.num_classes, 1,
-                          head.params, head.macs, head.acts))
+    rows.append(StageCost("head", "head", size, 1, channels, spec.num_classes, 1, head.params, head.macs, head.acts))
     total.add(head)
     return Cost(total.params, total.macs, total.acts, tuple(rows))

@@ -2,6 +2,7 @@
 
 `evaluate_candidate(spec, data, train_spec, objective) -> Evaluation`, the ground truth every cheaper way
 of scoring a candidate is measured against."""
+
 from __future__ import annotations
 
 import math
@@ -65,36 +66,63 @@ class Evaluation:
 
     def to_row(self) -> dict:
         """The results-table columns this evaluation fills (a subset of nasx.results.COLUMNS)."""
-        row = {"arch": self.arch, "arch_key": self.arch_key, "status": self.status, "error": self.error,
-               "params": self.params, "macs": self.macs, "full_params": self.full_params,
-               "full_macs": self.full_macs, "latency_ms": self.latency_ms, "val/top1": self.val_top1,
-               "test/top1": self.test_top1, "reward": self.reward, "epochs": self.epochs, "wall_s": self.wall_s,
-               "seed": self.seed, "dataset": self.dataset, "resolution": self.resolution,
-               "versions": versions(),
-               "finished_at": time.time()}
+        row = {
+            "arch": self.arch,
+            "arch_key": self.arch_key,
+            "status": self.status,
+            "error": self.error,
+            "params": self.params,
+            "macs": self.macs,
+            "full_params": self.full_params,
+            "full_macs": self.full_macs,
+            "latency_ms": self.latency_ms,
+            "val/top1": self.val_top1,
+            "test/top1": self.test_top1,
+            "reward": self.reward,
+            "epochs": self.epochs,
+            "wall_s": self.wall_s,
+            "seed": self.seed,
+            "dataset": self.dataset,
+            "resolution": self.resolution,
+            "versions": versions(),
+            "finished_at": time.time(),
+        }
         if self.full_arch:  # absent (not None) when unknown, so a caller's own full_arch is kept
             row["full_arch"] = self.full_arch
         return row
 
 
 def _check_fit(spec: ArchSpec, data: Dataset) -> None:
-    for field, want in (("resolution", data.resolution), ("num_classes", data.num_classes),
-                        ("in_channels", data.channels)):
+    for field, want in (
+        ("resolution", data.resolution),
+        ("num_classes", data.num_classes),
+        ("in_channels", data.channels),
+    ):
         if getattr(spec, field) != want:
             raise ValueError(f"spec.{field}={getattr(spec, field)} does not match the data ({data.name}: {want})")
 
 
-def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpec, objective: Objective, seed: int = 0,
-                   full_spec: ArchSpec | None = None, on_epoch=None, measure: bool = False,
-                   latency_iters: int = 30, weights_path=None) -> Evaluation:
+def evaluate_candidate(
+    spec: ArchSpec | str,
+    data: Dataset,
+    train_spec: TrainSpec,
+    objective: Objective,
+    seed: int = 0,
+    full_spec: ArchSpec | None = None,
+    on_epoch=None,
+    measure: bool = False,
+    latency_iters: int = 30,
+    weights_path=None,
+) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
     Latency is measured when `measure` is set or the objective's cost is latency_ms. With `weights_path`
     the trained state_dict of a finished run is saved there (atomically). Never raises for a bad
     candidate or a failed run: those give a record with status "failed" and the reason."""
     start = time.perf_counter()
-    failed = Evaluation(arch="", arch_key="", status="failed", seed=seed, dataset=data.name,
-                        resolution=data.resolution)  # filled in as the evaluation gets further
+    failed = Evaluation(
+        arch="", arch_key="", status="failed", seed=seed, dataset=data.name, resolution=data.resolution
+    )  # filled in as the evaluation gets further
     try:
         spec = decode(spec) if isinstance(spec, str) else spec
         arch, key = encode(spec), spec.key()
@@ -118,8 +146,14 @@ def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpe
             metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
             latency = None
             if metrics.ok and (measure or objective.metric == "latency_ms"):
-                latency = measure_latency(model, spec.resolution, batch_size=1, device=train_spec.device,
-                                          iters=latency_iters, in_channels=spec.in_channels)
+                latency = measure_latency(
+                    model,
+                    spec.resolution,
+                    batch_size=1,
+                    device=train_spec.device,
+                    iters=latency_iters,
+                    in_channels=spec.in_channels,
+                )
         if metrics.ok and weights_path is not None:
             save_weights(model, weights_path)
     except TrialTimeout as exc:
@@ -134,6 +168,17 @@ def evaluate_candidate(spec: ArchSpec | str, data: Dataset, train_spec: TrainSpe
     score = NAN
     if metrics.ok:
         score = objective.reward_of(metrics.val_top1, value)
-    return replace(failed, status=metrics.status, error=metrics.error, latency_ms=latency_ms,
-                   val_top1=metrics.val_top1, test_top1=metrics.test_top1, cost=float(value), reward=score,
-                   epochs=metrics.epochs, wall_s=time.perf_counter() - start, metrics=metrics, latency=latency)
+    return replace(
+        failed,
+        status=metrics.status,
+        error=metrics.error,
+        latency_ms=latency_ms,
+        val_top1=metrics.val_top1,
+        test_top1=metrics.test_top1,
+        cost=float(value),
+        reward=score,
+        epochs=metrics.epochs,
+        wall_s=time.perf_counter() - start,
+        metrics=metrics,
+        latency=latency,
+    )

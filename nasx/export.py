@@ -1,6 +1,7 @@
 """The found network leaves nasx as data: `export_trial(run_dir, trial_id, out_dir)` writes the full-scale
 arch string, the trained (proxy) one, the ArchSpec JSON, the trial's row and provenance, a README saying
 how to load it, and the trained weights when the run saved them."""
+
 from __future__ import annotations
 
 import json
@@ -79,25 +80,47 @@ def export_trial(run_dir: str | Path, trial_id: str, out_dir: str | Path) -> dic
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     config = run_dir / "config.yaml"
-    provenance = {"run_dir": str(run_dir.resolve()), "trial_id": trial_id, "exported_at": time.time(),
-                  "nasx": __version__, **{k: row.get(k) for k in ("stage", "rung", "seed", "git_commit", "versions",
-                                                                  "config_hash", "dataset", "resolution")}}
-    files = {"arch.txt": full_text, "proxy_arch.txt": trained_text,
-             "spec.json": json.dumps(full.to_dict(), indent=1), "proxy_spec.json": json.dumps(trained.to_dict(), indent=1),
-             "row.json": json.dumps(row, indent=1), "provenance.json": json.dumps(provenance, indent=1)}
+    provenance = {
+        "run_dir": str(run_dir.resolve()),
+        "trial_id": trial_id,
+        "exported_at": time.time(),
+        "nasx": __version__,
+        **{
+            k: row.get(k)
+            for k in ("stage", "rung", "seed", "git_commit", "versions", "config_hash", "dataset", "resolution")
+        },
+    }
+    files = {
+        "arch.txt": full_text,
+        "proxy_arch.txt": trained_text,
+        "spec.json": json.dumps(full.to_dict(), indent=1),
+        "proxy_spec.json": json.dumps(trained.to_dict(), indent=1),
+        "row.json": json.dumps(row, indent=1),
+        "provenance.json": json.dumps(provenance, indent=1),
+    }
     if config.is_file():
         files["config.yaml"] = config.read_text()
     has_weights = weights.is_file()
     files["README.md"] = README.format(
-        trial_id=trial_id, run=run_dir.name, version=__version__, run_dir=run_dir, stage=row.get("stage") or "search",
-        rung=f", {row['rung']}" if row.get("rung") else "", dataset=row.get("dataset"),
-        resolution=row.get("resolution"), out_name=out_dir,
-        seed_note=f"seed {row.get('seed')}", val=_fmt(row.get("val/top1")), test=_fmt(row.get("test/top1")),
+        trial_id=trial_id,
+        run=run_dir.name,
+        version=__version__,
+        run_dir=run_dir,
+        stage=row.get("stage") or "search",
+        rung=f", {row['rung']}" if row.get("rung") else "",
+        dataset=row.get("dataset"),
+        resolution=row.get("resolution"),
+        out_name=out_dir,
+        seed_note=f"seed {row.get('seed')}",
+        val=_fmt(row.get("val/top1")),
+        test=_fmt(row.get("test/top1")),
         weights_line="- `weights.pt`: the trained state_dict; it loads into the trained network "
-                     "(`nasx.load_pretrained` reads it in either of nasx's layouts).\n" if has_weights
+        "(`nasx.load_pretrained` reads it in either of nasx's layouts).\n"
+        if has_weights
         else "- no `weights.pt`: the run did not save this trial's weights (`nasx confirm` does; a search "
-             "with `save_weights=true`).\n",
-        load_line='nasx.load_pretrained(model, torch.load("weights.pt", weights_only=True))\n' if has_weights else "")
+        "with `save_weights=true`).\n",
+        load_line='nasx.load_pretrained(model, torch.load("weights.pt", weights_only=True))\n' if has_weights else "",
+    )
     if has_weights:
         files["README.md"] = files["README.md"].replace("import nasx\n", "import torch\nimport nasx\n", 1)
     for name, text in files.items():

@@ -5,15 +5,17 @@ the one handler that prints today's lines (`to_terminal`), and a program using n
 configures logging as it likes. Where a run needs Ray or Optuna quieter, `quieter` lowers their
 loggers' output for that run only and puts the levels back after it.
 """
+
 from __future__ import annotations
 
 import contextlib
 import logging
 import sys
-from typing import Callable, Iterator, TextIO
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
 ROOT = "nasx"
-WARNING = "warning: "   # a progress line starting so is a warning (logged without the prefix)
+WARNING = "warning: "  # a progress line starting so is a warning (logged without the prefix)
 
 
 def logger(name: str = "") -> logging.Logger:
@@ -27,10 +29,11 @@ def lines(name: str) -> Callable[[str], None]:
     log = logger(name)
 
     def out(line: str) -> None:
-        if line.startswith(WARNING):   # stacklevel: the record names the caller, not this function
-            log.warning(line[len(WARNING):], stacklevel=2)
+        if line.startswith(WARNING):  # stacklevel: the record names the caller, not this function
+            log.warning(line[len(WARNING) :], stacklevel=2)
         else:
             log.info(line, stacklevel=2)
+
     return out
 
 

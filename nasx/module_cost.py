@@ -1,4 +1,5 @@
 """Params and MACs counted on a built module (torch's FlopCounterMode), to check the analytic count."""
+
 from __future__ import annotations
 
 import torch

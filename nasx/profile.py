@@ -1,4 +1,5 @@
 """Inference latency of a built network: median / p90 over timed iterations, with a hardware fingerprint."""
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,14 @@ def cpu_model() -> str:
 def fingerprint(device: str | torch.device = "cpu") -> dict:
     """CPU model, core count, torch version and thread count, and the accelerator's name."""
     device = torch.device(device)
-    out = {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
-           "threads": torch.get_num_threads(), "python": platform.python_version(), "device": str(device)}
+    out = {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "device": str(device),
+    }
     if device.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(device)
         out["cuda"] = torch.version.cuda
@@ -63,14 +70,24 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def measure_latency(model: nn.Module, resolution: int, batch_size: int = 1, device: str = "cpu",
-                    warmup: int = 10, iters: int = 50, threads: int = 1, in_channels: int = 3) -> Latency:
+def measure_latency(
+    model: nn.Module,
+    resolution: int,
+    batch_size: int = 1,
+    device: str = "cpu",
+    warmup: int = 10,
+    iters: int = 50,
+    threads: int = 1,
+    in_channels: int = 3,
+) -> Latency:
     """Time `iters` forward passes of a (batch_size, in_channels, resolution, resolution) input in eval
     and inference mode after `warmup` untimed ones. CUDA: timed with CUDA events; CPU: wall clock with
     torch's thread count fixed to `threads` for the measurement (restored afterwards)."""
     if resolution < 1 or batch_size < 1 or iters < 1 or warmup < 0 or threads < 1:
-        raise ValueError(f"resolution={resolution}, batch_size={batch_size}, iters={iters}, warmup={warmup}, "
-                         f"threads={threads}: need positive sizes, iters and threads, warmup >= 0")
+        raise ValueError(
+            f"resolution={resolution}, batch_size={batch_size}, iters={iters}, warmup={warmup}, "
+            f"threads={threads}: need positive sizes, iters and threads, warmup >= 0"
+        )
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}: CUDA is not available on this machine")
@@ -102,6 +119,15 @@ def measure_latency(model: nn.Module, resolution: int, batch_size: int = 1, devi
     finally:
         torch.set_num_threads(previous_threads)
         model.train(was_training)
-    return Latency(median_ms=statistics.median(times_ms), p90_ms=_quantile(times_ms, 0.9), min_ms=min(times_ms),
-                   mean_ms=statistics.fmean(times_ms), batch_size=batch_size, resolution=resolution, iters=iters,
-                   device=str(dev), threads=threads if dev.type == "cpu" else 0, fingerprint=machine)
+    return Latency(
+        median_ms=statistics.median(times_ms),
+        p90_ms=_quantile(times_ms, 0.9),
+        min_ms=min(times_ms),
+        mean_ms=statistics.fmean(times_ms),
+        batch_size=batch_size,
+        resolution=resolution,
+        iters=iters,
+        device=str(dev),
+        threads=threads if dev.type == "cpu" else 0,
+        fingerprint=machine,
+    )

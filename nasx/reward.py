@@ -7,6 +7,7 @@ accuracy alone up to the target and punishes cost above it sharply; `efficientne
 EfficientNet search objective: full-scale MACs against a 400M target with w = -0.07. Raw accuracy
 and cost are always recorded with the reward, so any run can be re-scored under another w.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
@@ -47,8 +48,10 @@ class Objective:
         check_in("objective.metric", self.metric, METRICS)
         check_in("objective.scale", self.scale, SCALES)
         check_positive("objective.target", self.target)
-        require(not (self.metric == "latency_ms" and self.scale == "full"),
-                "objective: latency_ms is measured on the trained network; use scale=proxy")
+        require(
+            not (self.metric == "latency_ms" and self.scale == "full"),
+            "objective: latency_ms is measured on the trained network; use scale=proxy",
+        )
 
     def score(self, acc: float, cost: float) -> float | tuple[float, float]:
         """reward(...) in "reward" mode, (acc, cost) in "multi" mode."""

@@ -1,4 +1,5 @@
 """Plain-text tables and human-readable counts for the terminal."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ must beat, the parameter count and the MACs, come from `nasx.complexity` and nee
 `evaluate_zero_cost` scores one candidate the way `nasx.evaluation.evaluate_candidate` trains one, and
 returns its results row.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,10 +26,10 @@ from nasx.provenance import versions
 from nasx.results.schema import ZERO_COST_SCORES
 
 SCORES = ZERO_COST_SCORES
-COLUMNS = {name: f"zero_cost/{name}" for name in SCORES}   # results-table column of each score
+COLUMNS = {name: f"zero_cost/{name}" for name in SCORES}  # results-table column of each score
 BATCH_SIZE = 64
 WEIGHTED = (nn.Conv2d, nn.Linear)
-PIECEWISE = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish)   # activations whose sign pattern NASWOT reads
+PIECEWISE = (nn.ReLU, nn.ReLU6, nn.SiLU, nn.Hardswish)  # activations whose sign pattern NASWOT reads
 
 
 def _weights(model: nn.Module) -> list[torch.Tensor]:
@@ -63,8 +64,11 @@ def synflow(model: nn.Module, input_shape: tuple[int, ...]) -> float:
 def activation_codes(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """(batch, units) 0/1 matrix: which units of the piecewise-linear activations receive a positive input."""
     codes: list[torch.Tensor] = []
-    hooks = [m.register_forward_pre_hook(lambda module, inputs: codes.append((inputs[0] > 0).flatten(1)))
-             for m in model.modules() if isinstance(m, PIECEWISE)]
+    hooks = [
+        m.register_forward_pre_hook(lambda module, inputs: codes.append((inputs[0] > 0).flatten(1)))
+        for m in model.modules()
+        if isinstance(m, PIECEWISE)
+    ]
     try:
         with torch.no_grad():
             model(x)
@@ -95,26 +99,41 @@ def batch_of(data: Dataset, seed: int, batch_size: int = BATCH_SIZE) -> tuple[to
 
 def zero_cost_scores(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, float]:
     """Every score of SCORES for one network and one batch (the network is left unchanged)."""
-    return {"grad_norm": grad_norm(model, x, y), "synflow": synflow(model, tuple(x.shape[1:])),
-            "naswot": naswot(model, x)}
+    return {
+        "grad_norm": grad_norm(model, x, y),
+        "synflow": synflow(model, tuple(x.shape[1:])),
+        "naswot": naswot(model, x),
+    }
 
 
-def evaluate_zero_cost(spec: ArchSpec, data: Dataset, *, seed: int = 0, batch_size: int = BATCH_SIZE,
-                    full_spec: ArchSpec | None = None) -> dict:
+def evaluate_zero_cost(
+    spec: ArchSpec, data: Dataset, *, seed: int = 0, batch_size: int = BATCH_SIZE, full_spec: ArchSpec | None = None
+) -> dict:
     """The results row of one candidate at rung zero_cost: initialised by `seed`, scored on one batch drawn
     by `seed`. Never raises for a network that fails to score: its row has status failed and the reason."""
     start = time.perf_counter()
     cost, full = complexity(spec), complexity(full_spec if full_spec is not None else spec)
-    row = {"arch": encode(spec), "arch_key": spec.key(), "status": "ok", "error": "", "params": cost.params,
-           "macs": cost.macs, "full_params": full.params, "full_macs": full.macs, "epochs": 0, "seed": seed,
-           "dataset": data.name, "resolution": data.resolution,
-           "versions": versions()}
+    row = {
+        "arch": encode(spec),
+        "arch_key": spec.key(),
+        "status": "ok",
+        "error": "",
+        "params": cost.params,
+        "macs": cost.macs,
+        "full_params": full.params,
+        "full_macs": full.macs,
+        "epochs": 0,
+        "seed": seed,
+        "dataset": data.name,
+        "resolution": data.resolution,
+        "versions": versions(),
+    }
     try:
         x, y = batch_of(data, seed, batch_size)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = build_model(spec)
-            torch.manual_seed(seed)   # dropout and drop-path draws in training mode
+            torch.manual_seed(seed)  # dropout and drop-path draws in training mode
             row.update({COLUMNS[k]: v for k, v in zero_cost_scores(model, x, y).items()})
     except Exception as exc:  # a candidate that cannot be scored fails, like one that cannot train
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}")

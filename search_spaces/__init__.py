@@ -2,9 +2,11 @@
 
 A registered space is a `nasx.search_spaces.base.Space` subclass; `get(name, **options)` makes one.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from nasx.arch.spec import ArchSpec
@@ -21,6 +23,7 @@ def register(name: str) -> Callable[[type[S]], type[S]]:
             raise ValueError(f"search space {name!r} registered twice")
         _SPACES[name] = make
         return make
+
     return wrap
 
 

@@ -8,10 +8,12 @@ RegNetY's AnyNet points comparable). Widths snap to the group width by the pycls
 (round(c_in * se), pycls) and head, so the
 two spaces are compared on equal terms: every RegNet with four stages is an AnyNet point.
 """
+
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from nasx.arch.blocks import Bottleneck, ConvBNAct
 from nasx.arch.head import Head
@@ -26,8 +28,16 @@ STAGES = 4
 RATIOS = (1, 2, 4)
 GROUP_WS = (1, 2, 4, 8, 16, 32)
 
-TINY = {**{f"d{i}": 1 for i in range(1, 5)}, "w1": 16, "w2": 32, "w3": 48, "w4": 64,
-        **{f"b{i}": 1 for i in range(1, 5)}, **{f"g{i}": 8 for i in range(1, 5)}, "se": 0.0}
+TINY = {
+    **{f"d{i}": 1 for i in range(1, 5)},
+    "w1": 16,
+    "w2": 32,
+    "w3": 48,
+    "w4": 64,
+    **{f"b{i}": 1 for i in range(1, 5)},
+    **{f"g{i}": 8 for i in range(1, 5)},
+    "se": 0.0,
+}
 
 
 @register("anynet")
@@ -37,8 +47,12 @@ class AnyNetSpace(Space):
     def parameters(self) -> tuple[Param, ...]:
         per_stage: list[Param] = []
         for i in range(1, STAGES + 1):
-            per_stage += [IntRange(f"d{i}", 1, 16, log=True), IntRange(f"w{i}", 8, 1024, step=8, log=True),
-                          Choice(f"b{i}", RATIOS), Choice(f"g{i}", GROUP_WS)]
+            per_stage += [
+                IntRange(f"d{i}", 1, 16, log=True),
+                IntRange(f"w{i}", 8, 1024, step=8, log=True),
+                Choice(f"b{i}", RATIOS),
+                Choice(f"g{i}", GROUP_WS),
+            ]
         return (*per_stage, Choice("se", (0.0, 0.25)))
 
     def _generate(self, values: dict[str, Any]) -> ArchSpec:
@@ -46,10 +60,24 @@ class AnyNetSpace(Space):
         for i in range(1, STAGES + 1):
             bot_mul = 1.0 / values[f"b{i}"]
             width, g = compatible_width(values[f"w{i}"], bot_mul, values[f"g{i}"], "pycls")
-            stages.append(Bottleneck(r=values[f"d{i}"], s=2, c=width, b=bot_mul, g=round(width * bot_mul) // g,
-                                     se=values["se"], se_round="round"))
-        return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=STEM_W),), stages=tuple(stages), head=Head(),
-                        resolution=self.resolution, num_classes=self.num_classes)
+            stages.append(
+                Bottleneck(
+                    r=values[f"d{i}"],
+                    s=2,
+                    c=width,
+                    b=bot_mul,
+                    g=round(width * bot_mul) // g,
+                    se=values["se"],
+                    se_round="round",
+                )
+            )
+        return ArchSpec(
+            stem=(ConvBNAct(k=3, s=2, c=STEM_W),),
+            stages=tuple(stages),
+            head=Head(),
+            resolution=self.resolution,
+            num_classes=self.num_classes,
+        )
 
     def params_of(self, spec: ArchSpec) -> dict[str, Any]:
         stages = bottleneck_stages(self.normalize(spec))
@@ -64,8 +92,10 @@ class AnyNetSpace(Space):
         raise ValueError(f"not a point of space {self.name}")
 
     def weight_sharing_blocker(self) -> str:
-        return ("anynet: `g1`..`g4` (group width) set the grouping of each stage's 3x3 convs, so the weights of "
-                "one group width are not a slice of another's")
+        return (
+            "anynet: `g1`..`g4` (group width) set the grouping of each stage's 3x3 convs, so the weights of "
+            "one group width are not a slice of another's"
+        )
 
 
 def _group_width_options(stages: list[Bottleneck]) -> Iterator[tuple[int, ...]]:

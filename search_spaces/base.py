@@ -1,10 +1,12 @@
 """The interface every search space implements, with seeded sampling under a complexity budget."""
+
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Callable, ClassVar, Iterable, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -95,8 +97,15 @@ class Space:
 
     name: ClassVar[str] = ""
 
-    def __init__(self, *, resolution: int = 224, num_classes: int = 1000, macs: Iterable[float] | None = None,
-                 params: Iterable[float] | None = None, max_tries: int = 10_000) -> None:
+    def __init__(
+        self,
+        *,
+        resolution: int = 224,
+        num_classes: int = 1000,
+        macs: Iterable[float] | None = None,
+        params: Iterable[float] | None = None,
+        max_tries: int = 10_000,
+    ) -> None:
         """`macs` and `params`: the budget's [min, max] ranges (a list from a config, or None)."""
         if max_tries < 1:
             raise ValueError(f"max_tries={max_tries}: must be >= 1")
@@ -136,8 +145,13 @@ class Space:
 
     def normalize(self, spec: ArchSpec) -> ArchSpec:
         """`spec` with what the space does not choose set to the space's defaults."""
-        return replace(spec, resolution=self.resolution, num_classes=self.num_classes, drop_path=0.0,
-                       head=replace(spec.head, dropout=0.0))
+        return replace(
+            spec,
+            resolution=self.resolution,
+            num_classes=self.num_classes,
+            drop_path=0.0,
+            head=replace(spec.head, dropout=0.0),
+        )
 
     def contains(self, spec: ArchSpec) -> bool:
         try:
@@ -162,12 +176,15 @@ class Space:
         rng = np.random.default_rng(rng)
         point = self.first_admitted(self.sample_values(rng) for _ in range(self.max_tries))
         if point is None:
-            raise ValueError(f"space {self.name}: no candidate with {self.budget.describe()} in {self.max_tries:,} "
-                             f"samples; widen the range")
+            raise ValueError(
+                f"space {self.name}: no candidate with {self.budget.describe()} in {self.max_tries:,} "
+                f"samples; widen the range"
+            )
         return point
 
-    def first_admitted(self, proposals: Iterable[dict[str, Any]], *,
-                       on_reject: Callable[[Rejected], None] | None = None) -> Point | None:
+    def first_admitted(
+        self, proposals: Iterable[dict[str, Any]], *, on_reject: Callable[[Rejected], None] | None = None
+    ) -> Point | None:
         """Rejection sampling, the one loop every sampler of the space uses: the first of `proposals` (values
         on the parameters' grids) that the space admits, as (values, spec); None when none is.
         `on_reject` hears each rejection."""

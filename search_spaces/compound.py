@@ -8,6 +8,7 @@ valid triples deterministically; mode="continuous" samples them uniformly (by re
 The paper's alpha=1.2, beta=1.1, gamma=1.15 (alpha*beta^2*gamma^2 = 1.92) is a point of the defaults.
 Resolution is chosen here, so membership ignores only classes, dropout and stochastic depth.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -32,24 +33,35 @@ TINY = {"alpha": 1.2, "beta": 1.1, "gamma": 1.15}
 
 def constraint(alpha: float, beta: float, gamma: float) -> float:
     """alpha * beta^2 * gamma^2, the MACs factor per unit of phi."""
-    return alpha * beta ** 2 * gamma ** 2
+    return alpha * beta**2 * gamma**2
 
 
 @register("compound")
 class CompoundSpace(Space):
     name = "compound"
 
-    def __init__(self, *, base: str | ArchSpec = "efficientnet_b0", phi: float = 1.0, mode: str = "grid",
-                 step: float = 0.05, high: float = 1.5, tolerance: float = 0.05, resolution: int | None = None,
-                 num_classes: int = 1000, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        base: str | ArchSpec = "efficientnet_b0",
+        phi: float = 1.0,
+        mode: str = "grid",
+        step: float = 0.05,
+        high: float = 1.5,
+        tolerance: float = 0.05,
+        resolution: int | None = None,
+        num_classes: int = 1000,
+        **options: Any,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"compound mode={mode!r}: must be one of {', '.join(MODES)}")
         if not (high > 1.0 and step > 0 and tolerance >= 0 and phi > 0):
-            raise ValueError(f"compound: need high > 1, step > 0, tolerance >= 0, phi > 0; got high={high}, "
-                             f"step={step}, tolerance={tolerance}, phi={phi}")
+            raise ValueError(
+                f"compound: need high > 1, step > 0, tolerance >= 0, phi > 0; got high={high}, "
+                f"step={step}, tolerance={tolerance}, phi={phi}"
+            )
         spec = families.get(base) if isinstance(base, str) else base
-        spec = replace(spec, num_classes=num_classes,
-                       resolution=spec.resolution if resolution is None else resolution)
+        spec = replace(spec, num_classes=num_classes, resolution=spec.resolution if resolution is None else resolution)
         super().__init__(resolution=spec.resolution, num_classes=num_classes, **options)
         self.base, self.phi, self.mode, self.tolerance = spec, phi, mode, tolerance
         self._grid: tuple[float, ...] = ()  # grid mode: the values every coefficient takes
@@ -68,14 +80,19 @@ class CompoundSpace(Space):
         return abs(constraint(alpha, beta, gamma) / TARGET - 1.0) <= self.tolerance + 1e-12
 
     def _scaled(self, alpha: float = 1.0, beta: float = 1.0, gamma: float = 1.0) -> ArchSpec:
-        return scale_spec(self.base, width_mult=beta ** self.phi, depth_mult=alpha ** self.phi,
-                          resolution=round_half_up(self.base.resolution * gamma ** self.phi))
+        return scale_spec(
+            self.base,
+            width_mult=beta**self.phi,
+            depth_mult=alpha**self.phi,
+            resolution=round_half_up(self.base.resolution * gamma**self.phi),
+        )
 
     def _generate(self, values: dict[str, Any]) -> ArchSpec:
         a, b, g = values["alpha"], values["beta"], values["gamma"]
         if not self.admits_triple(a, b, g):
-            raise ValueError(f"alpha*beta^2*gamma^2 = {constraint(a, b, g):.4f} is not within "
-                             f"{self.tolerance:.0%} of {TARGET}")
+            raise ValueError(
+                f"alpha*beta^2*gamma^2 = {constraint(a, b, g):.4f} is not within {self.tolerance:.0%} of {TARGET}"
+            )
         return self._scaled(a, b, g)
 
     def normalize(self, spec: ArchSpec) -> ArchSpec:
@@ -100,12 +117,18 @@ class CompoundSpace(Space):
         widths = channels(target)
 
         if len(target.stages) == len(self.base.stages):
-            alphas = [a for a in self._factor_values("alpha")
-                      if tuple(getattr(s, "r", 1) for s in self._scaled(alpha=a).stages) == depths]
+            alphas = [
+                a
+                for a in self._factor_values("alpha")
+                if tuple(getattr(s, "r", 1) for s in self._scaled(alpha=a).stages) == depths
+            ]
             betas = [b for b in self._factor_values("beta") if channels(self._scaled(beta=b)) == widths]
-            gammas = [g for g in self._factor_values("gamma")
-                      if round_half_up(self.base.resolution * g ** self.phi) == target.resolution]
-            shortest_first = (lambda vs: sorted(vs, key=lambda v: (len(repr(v)), v)))
+            gammas = [
+                g
+                for g in self._factor_values("gamma")
+                if round_half_up(self.base.resolution * g**self.phi) == target.resolution
+            ]
+            shortest_first = lambda vs: sorted(vs, key=lambda v: (len(repr(v)), v))
             for a, b, g in itertools.product(*map(shortest_first, (alphas, betas, gammas))):
                 values = {"alpha": a, "beta": b, "gamma": g}
                 if self.admits_triple(a, b, g) and self.is_point(spec, values):
@@ -115,7 +138,9 @@ class CompoundSpace(Space):
     def size(self) -> Size:
         if self.mode == "continuous":
             return Size(float("inf"), exact=True, note="continuous coefficients")
-        return Size(sum(1 for _ in self.grid(within_budget=False)), exact=True, note="valid triples (distinct networks)")
+        return Size(
+            sum(1 for _ in self.grid(within_budget=False)), exact=True, note="valid triples (distinct networks)"
+        )
 
     def weight_sharing_blocker(self) -> str | None:
         """None when the base has only dense or depthwise `cn` convs and plain `ir` blocks: then depth takes the

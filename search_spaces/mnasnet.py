@@ -27,10 +27,12 @@ SPNASNet (several expansions in one block, FBNet-C's e=1 keeps its expansion con
 8-channel stem), MobileNetV3 and LCNet (SE on the expanded width, other heads), EfficientNetV2-rw and
 EfficientNet-ES (Fused-MBConv).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Iterator, TypedDict
+from typing import Any, TypedDict
 
 from nasx.arch.blocks import Block, ConvBNAct, MBConv
 from nasx.arch.head import Head
@@ -50,10 +52,12 @@ OP_OF_EXPANSION = {e: op for op, e in MB_EXPANSION.items()}
 ACTS = ("relu", "relu6", "swish")
 STEM_C, HEAD_C, DROPOUT = 32, 1280, 0.2
 
-TINY = {"act": "relu", **{f"b{i}_{k}": v for i in range(1, 8) for k, v in
-                          (("op", "mb1"), ("k", 3), ("se", 0.0), ("skip", True))},
-        **{f"b{i}_filters": round_half_up(f * 0.75) for i, f in enumerate(FILTERS, 1)},
-        **{f"b{i}_layers": max(1, n - 1) for i, n in enumerate(LAYERS, 1)}}
+TINY = {
+    "act": "relu",
+    **{f"b{i}_{k}": v for i in range(1, 8) for k, v in (("op", "mb1"), ("k", 3), ("se", 0.0), ("skip", True))},
+    **{f"b{i}_filters": round_half_up(f * 0.75) for i, f in enumerate(FILTERS, 1)},
+    **{f"b{i}_layers": max(1, n - 1) for i, n in enumerate(LAYERS, 1)},
+}
 
 
 class BlockChoices(TypedDict):
@@ -67,8 +71,9 @@ class BlockChoices(TypedDict):
     layers: int
 
 
-def block_stages(op: str, k: int, se: float, skip: bool, filters: int, layers: int, stride: int,
-                 c_in: int, act: str) -> tuple[Block, ...]:
+def block_stages(
+    op: str, k: int, se: float, skip: bool, filters: int, layers: int, stride: int, c_in: int, act: str
+) -> tuple[Block, ...]:
     """The stages of one block."""
     if op == "conv":
         return (ConvBNAct(r=layers, k=k, s=stride, c=filters, act=act),)
@@ -105,9 +110,14 @@ class MnasNetSpace(Space):
         params: list[Param] = [Choice("act", self.acts)]
         for i in range(7):
             b = f"b{i + 1}_"
-            params += [Choice(b + "op", OPS), Choice(b + "k", (3, 5)), Choice(b + "se", (0.0, 0.25)),
-                       Choice(b + "skip", (True, False)), Choice(b + "filters", self.filter_choices(i)),
-                       Choice(b + "layers", self.layer_choices(i))]
+            params += [
+                Choice(b + "op", OPS),
+                Choice(b + "k", (3, 5)),
+                Choice(b + "se", (0.0, 0.25)),
+                Choice(b + "skip", (True, False)),
+                Choice(b + "filters", self.filter_choices(i)),
+                Choice(b + "layers", self.layer_choices(i)),
+            ]
         return tuple(params)
 
     def parameters(self) -> tuple[Param, ...]:
@@ -126,8 +136,13 @@ class MnasNetSpace(Space):
             v = {k: values[f"b{i + 1}_{k}"] for k in ("op", "k", "se", "skip", "filters", "layers")}
             stages += block_stages(**v, stride=STRIDES[i], c_in=c, act=act)
             c = v["filters"]
-        return ArchSpec(stem=self._stem(act), stages=tuple(stages), head=self._head(act),
-                        resolution=self.resolution, num_classes=self.num_classes)
+        return ArchSpec(
+            stem=self._stem(act),
+            stages=tuple(stages),
+            head=self._head(act),
+            resolution=self.resolution,
+            num_classes=self.num_classes,
+        )
 
     def params_of(self, spec: ArchSpec) -> dict[str, Any]:
         spec = self.normalize(spec)
@@ -177,9 +192,16 @@ class MnasNetSpace(Space):
         for op in ("conv", "sep", "mb6"):
             values: dict[str, Any] = {"act": self.acts[0]}
             for i in range(7):
-                values.update({f"b{i + 1}_op": op, f"b{i + 1}_k": 5, f"b{i + 1}_se": 0.25, f"b{i + 1}_skip": True,
-                               f"b{i + 1}_filters": max(self.filter_choices(i)),
-                               f"b{i + 1}_layers": max(self.layer_choices(i))})
+                values.update(
+                    {
+                        f"b{i + 1}_op": op,
+                        f"b{i + 1}_k": 5,
+                        f"b{i + 1}_se": 0.25,
+                        f"b{i + 1}_skip": True,
+                        f"b{i + 1}_filters": max(self.filter_choices(i)),
+                        f"b{i + 1}_layers": max(self.layer_choices(i)),
+                    }
+                )
             points.append((values, self.generate(values)))
         return points
 
@@ -188,9 +210,16 @@ class MnasNetSpace(Space):
         MACs; skip holds no weights and is kept); the default sample's smallest when the budget refuses it."""
         values: dict[str, Any] = {"act": "relu" if "relu" in self.acts else self.acts[0]}
         for i in range(7):
-            values.update({f"b{i + 1}_op": "mb1", f"b{i + 1}_k": 3, f"b{i + 1}_se": 0.0, f"b{i + 1}_skip": True,
-                           f"b{i + 1}_filters": min(self.filter_choices(i)),
-                           f"b{i + 1}_layers": min(self.layer_choices(i))})
+            values.update(
+                {
+                    f"b{i + 1}_op": "mb1",
+                    f"b{i + 1}_k": 3,
+                    f"b{i + 1}_se": 0.0,
+                    f"b{i + 1}_skip": True,
+                    f"b{i + 1}_filters": min(self.filter_choices(i)),
+                    f"b{i + 1}_layers": min(self.layer_choices(i)),
+                }
+            )
         spec = self.generate(values)
         return (values, spec) if self.budget.admits(spec) else super().smallest_point()
 
@@ -212,21 +241,28 @@ def _segment(stages: tuple[Block, ...], c_in: int, i: int = 0) -> Iterator[list[
     if isinstance(first, MBConv):
         op = OP_OF_EXPANSION.get(first.e)
         if op:
-            candidates.append(({"op": op, "k": first.k, "se": first.se, "skip": first.skip, "filters": first.c,
-                                "layers": first.r}, 1))
+            candidates.append(
+                ({"op": op, "k": first.k, "se": first.se, "skip": first.skip, "filters": first.c, "layers": first.r}, 1)
+            )
     elif isinstance(first, ConvBNAct) and first.g == 1 and first.k > 1:
-        candidates.append(({"op": "conv", "k": first.k, "se": 0.0, "skip": False, "filters": first.c,
-                            "layers": first.r}, 1))
+        candidates.append(
+            ({"op": "conv", "k": first.k, "se": 0.0, "skip": False, "filters": first.c, "layers": first.r}, 1)
+        )
     elif isinstance(first, ConvBNAct) and first.g == c_in and first.g > 1:
         n = 0
         while 2 * n + 1 < len(stages):
             depthwise, pointwise = stages[2 * n], stages[2 * n + 1]
-            if not (isinstance(depthwise, ConvBNAct) and depthwise.g > 1
-                    and isinstance(pointwise, ConvBNAct) and pointwise.k == 1):
+            if not (
+                isinstance(depthwise, ConvBNAct)
+                and depthwise.g > 1
+                and isinstance(pointwise, ConvBNAct)
+                and pointwise.k == 1
+            ):
                 break
             n += 1
-            candidates.append(({"op": "sep", "k": first.k, "se": 0.0, "skip": False,
-                                "filters": pointwise.c, "layers": n}, 2 * n))
+            candidates.append(
+                ({"op": "sep", "k": first.k, "se": 0.0, "skip": False, "filters": pointwise.c, "layers": n}, 2 * n)
+            )
     for block, used in candidates:
         for rest in _segment(stages[used:], block["filters"], i + 1):
             yield [block] + rest

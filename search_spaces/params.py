@@ -3,11 +3,13 @@
 Each parameter samples from a numpy Generator, proposes through an Optuna trial (`suggest_*` only),
 snaps any proposed value onto its grid, and counts its distinct values.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -21,8 +23,9 @@ class Trial(Protocol):
 
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int: ...
 
-    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
-                      log: bool = False) -> float: ...
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float: ...
 
 
 def _decimals(step: float) -> int:
@@ -75,8 +78,10 @@ class IntRange:
 
     def __post_init__(self) -> None:
         if not (self.step >= 1 and self.low <= self.high and (not self.log or self.low > 0)):
-            raise ValueError(f"{self.name}: need 1 <= step, low <= high (low > 0 for log); "
-                             f"got [{self.low}, {self.high}] step {self.step}")
+            raise ValueError(
+                f"{self.name}: need 1 <= step, low <= high (low > 0 for log); "
+                f"got [{self.low}, {self.high}] step {self.step}"
+            )
 
     def snap(self, value: float) -> int:
         v = self.low + round((float(value) - self.low) / self.step) * self.step
@@ -115,8 +120,9 @@ class FloatRange:
 
     def __post_init__(self) -> None:
         if not (self.low <= self.high and (self.q is None or self.q > 0) and (not self.log or self.low > 0)):
-            raise ValueError(f"{self.name}: need low <= high, q > 0, low > 0 for log; "
-                             f"got [{self.low}, {self.high}] q={self.q}")
+            raise ValueError(
+                f"{self.name}: need low <= high, q > 0, low > 0 for log; got [{self.low}, {self.high}] q={self.q}"
+            )
 
     def snap(self, value: float) -> float:
         v = min(max(float(value), self.low), self.high)

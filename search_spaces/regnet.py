@@ -11,10 +11,12 @@ Stage widths u_j = w0 + wa*j quantized in log_wm steps (`nasx.regnet_widths`); c
 quantization leaves a stage empty are rejected (pycls `check_regnet_constraints`). Bottleneck widths
 snap to the group width by the pycls rule. `ranges="paper"` (default) or `"pycls"`.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, TypedDict
+from collections.abc import Iterator
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -51,8 +53,9 @@ def bottleneck_stages(spec: ArchSpec) -> list[Bottleneck] | None:
     """The stages of a RegNet/AnyNet-shaped spec (3x3 s2 32 stem, stride-2 bottlenecks, bare head)."""
     if spec.stem != (ConvBNAct(k=3, s=2, c=STEM_W),) or spec.head != Head():
         return None
-    stages = [s for s in spec.stages
-              if isinstance(s, Bottleneck) and s.s == 2 and s.stride_at == "3x3" and s.se_at == "mid"]
+    stages = [
+        s for s in spec.stages if isinstance(s, Bottleneck) and s.s == 2 and s.stride_at == "3x3" and s.se_at == "mid"
+    ]
     return stages if len(stages) == len(spec.stages) else None
 
 
@@ -66,9 +69,15 @@ class RegNetSpace(Space):
             raise ValueError(f"regnet ranges={ranges!r}: must be one of {', '.join(RANGES)}")
         self.ranges, self.rounding = RANGES[ranges], rounding
         r = self.ranges
-        self._params: tuple[Param, ...] = (IntRange("d", *r["d"]), IntRange("w0", *W0, step=W0_Q, log=True),
-                        FloatRange("wa", *WA, q=WA_Q, log=True), FloatRange("wm", *r["wm"], q=WM_Q, log=True),
-                        Choice("group_w", r["group_w"]), Choice("b", r["b"]), Choice("se", (0.0, 0.25)))
+        self._params: tuple[Param, ...] = (
+            IntRange("d", *r["d"]),
+            IntRange("w0", *W0, step=W0_Q, log=True),
+            FloatRange("wa", *WA, q=WA_Q, log=True),
+            FloatRange("wm", *r["wm"], q=WM_Q, log=True),
+            Choice("group_w", r["group_w"]),
+            Choice("b", r["b"]),
+            Choice("se", (0.0, 0.25)),
+        )
 
     def parameters(self) -> tuple[Param, ...]:
         return self._params
@@ -79,9 +88,19 @@ class RegNetSpace(Space):
         total_stages = int(regnet_block_stages(*shape).max()) + 1
         if len(widths) != total_stages:
             raise ValueError(f"regnet: quantization leaves {total_stages - len(widths)} stage(s) empty")
-        return regnet(values["w0"], values["wa"], values["wm"], values["d"], values["group_w"],
-                      bot_mul=1.0 / values["b"], se_ratio=values["se"], rounding=self.rounding,
-                      stem_w=STEM_W, num_classes=self.num_classes, resolution=self.resolution)
+        return regnet(
+            values["w0"],
+            values["wa"],
+            values["wm"],
+            values["d"],
+            values["group_w"],
+            bot_mul=1.0 / values["b"],
+            se_ratio=values["se"],
+            rounding=self.rounding,
+            stem_w=STEM_W,
+            num_classes=self.num_classes,
+            resolution=self.resolution,
+        )
 
     def params_of(self, spec: ArchSpec) -> dict[str, Any]:
         """Searches the quantized grid: (w0, wm, group width) must give the stage widths, then the
@@ -94,8 +113,10 @@ class RegNetSpace(Space):
         raise ValueError(f"not a point of space {self.name}")
 
     def weight_sharing_blocker(self) -> str:
-        return ("regnet: `group_w` (group width) sets the grouping of every 3x3 conv, so the weights of one group "
-                "width are not a slice of another's (and d, w0, wa, wm move blocks between stages)")
+        return (
+            "regnet: `group_w` (group width) sets the grouping of every 3x3 conv, so the weights of one group "
+            "width are not a slice of another's (and d, w0, wa, wm move blocks between stages)"
+        )
 
     def _candidates(self, stages: list[Bottleneck]) -> Iterator[dict[str, Any]]:
         bot_mul, se = stages[0].b, stages[0].se
@@ -115,9 +136,14 @@ class RegNetSpace(Space):
         j = np.arange(1, d)
         for group_w in self.ranges["group_w"]:
             # snapping moves a width by at most half a group (<= 32 * 4 / 2 channels)
-            allowed = [[w for w in range(max(8, st.c - 128), st.c + 136, 8)
-                        if compatible_width(w, bot_mul, group_w, self.rounding) == (st.c, st.width // st.g)]
-                       for st in stages]
+            allowed = [
+                [
+                    w
+                    for w in range(max(8, st.c - 128), st.c + 136, 8)
+                    if compatible_width(w, bot_mul, group_w, self.rounding) == (st.c, st.width // st.g)
+                ]
+                for st in stages
+            ]
             if not all(allowed):
                 continue
             for w0 in range(W0[0], W0[1] + 1, W0_Q):
@@ -131,5 +157,12 @@ class RegNetSpace(Space):
                     k = math.ceil(max(lo, WA[0]) / WA_Q - 1e-9)
                     for wa in (k * WA_Q, (k + 1) * WA_Q):
                         if wa <= min(hi, WA[1]) + 1e-9:
-                            yield {"d": d, "w0": w0, "wa": round(wa, 1), "wm": float(wm), "group_w": group_w,
-                                   "b": round(1 / bot_mul), "se": se}
+                            yield {
+                                "d": d,
+                                "w0": w0,
+                                "wa": round(wa, 1),
+                                "wm": float(wm),
+                                "group_w": group_w,
+                                "b": round(1 / bot_mul),
+                                "se": se,
+                            }

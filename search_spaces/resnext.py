@@ -10,6 +10,7 @@ Parameters (stage i = 1..4, output stride 4 after the ResNet stem, then 1, 2, 2,
 A combination is invalid when the groups do not divide a stage's inner width; sampling rejects it.
 Stem: 7x7 s2 conv 64 + 3x3 s2 max pool; head: pool + linear; stride on the 3x3 conv (torchvision).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -30,8 +31,19 @@ RATIOS = (0.25, 0.5, 1.0)
 SE_RATIOS = (0.0, 0.0625)
 STRIDES = (1, 2, 2, 2)
 
-TINY = {"d1": 1, "d2": 1, "d3": 1, "d4": 1, "w1": 128, "w2": 256, "w3": 512, "w4": 1024, "groups": 1,
-        "b": 0.25, "se": 0.0}
+TINY = {
+    "d1": 1,
+    "d2": 1,
+    "d3": 1,
+    "d4": 1,
+    "w1": 128,
+    "w2": 256,
+    "w3": 512,
+    "w4": 1024,
+    "groups": 1,
+    "b": 0.25,
+    "se": 0.0,
+}
 
 
 def stem() -> tuple[Block, ...]:
@@ -43,23 +55,42 @@ class ResNeXtSpace(Space):
     name = "resnext"
 
     def parameters(self) -> tuple[Param, ...]:
-        return (*(IntRange(f"d{i + 1}", 1, m) for i, m in enumerate(MAX_DEPTHS)),
-                *(Choice(f"w{i + 1}", tuple(int(w * m) for m in WIDTH_MULTS)) for i, w in enumerate(BASE_WIDTHS)),
-                Choice("groups", GROUPS), Choice("b", RATIOS), Choice("se", SE_RATIOS))
+        return (
+            *(IntRange(f"d{i + 1}", 1, m) for i, m in enumerate(MAX_DEPTHS)),
+            *(Choice(f"w{i + 1}", tuple(int(w * m) for m in WIDTH_MULTS)) for i, w in enumerate(BASE_WIDTHS)),
+            Choice("groups", GROUPS),
+            Choice("b", RATIOS),
+            Choice("se", SE_RATIOS),
+        )
 
     def _generate(self, values: dict[str, Any]) -> ArchSpec:
-        stages = tuple(Bottleneck(r=values[f"d{i + 1}"], s=STRIDES[i], c=values[f"w{i + 1}"], b=values["b"],
-                                  g=values["groups"], se=values["se"], se_at="out") for i in range(4))
-        return ArchSpec(stem=stem(), stages=stages, head=Head(), resolution=self.resolution,
-                        num_classes=self.num_classes)
+        stages = tuple(
+            Bottleneck(
+                r=values[f"d{i + 1}"],
+                s=STRIDES[i],
+                c=values[f"w{i + 1}"],
+                b=values["b"],
+                g=values["groups"],
+                se=values["se"],
+                se_at="out",
+            )
+            for i in range(4)
+        )
+        return ArchSpec(
+            stem=stem(), stages=stages, head=Head(), resolution=self.resolution, num_classes=self.num_classes
+        )
 
     def params_of(self, spec: ArchSpec) -> dict[str, Any]:
         stages = [s for s in spec.stages if isinstance(s, Bottleneck)]
         if len(stages) == 4 and len(spec.stages) == 4:
             first = stages[0]
-            values = {**{f"d{i + 1}": s.r for i, s in enumerate(stages)},
-                      **{f"w{i + 1}": s.c for i, s in enumerate(stages)},
-                      "groups": first.g, "b": first.b, "se": first.se}
+            values = {
+                **{f"d{i + 1}": s.r for i, s in enumerate(stages)},
+                **{f"w{i + 1}": s.c for i, s in enumerate(stages)},
+                "groups": first.g,
+                "b": first.b,
+                "se": first.se,
+            }
             if self.is_point(spec, values):
                 return self.values_from(values)
         raise ValueError(f"not a point of space {self.name}")
@@ -77,5 +108,7 @@ class ResNeXtSpace(Space):
         return Size(total * len(SE_RATIOS), exact=True)
 
     def weight_sharing_blocker(self) -> str:
-        return ("resnext: `groups` (cardinality) sets the grouping of every 3x3 conv, so the weights of one "
-                "cardinality are not a slice of another's")
+        return (
+            "resnext: `groups` (cardinality) sets the grouping of every 3x3 conv, so the weights of one "
+            "cardinality are not a slice of another's"
+        )

@@ -19,6 +19,7 @@ def golden() -> dict:
 def local_ray():
     """One local Ray for a test module (2 CPUs, no dashboard), shut down after it."""
     import ray
+
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()

@@ -1,5 +1,6 @@
 """A bad value stops the same way in Python as on the command line: building the dataclass raises a
 ValueError whose message is the one line `nasx` prints (after `nasx CMD: error: `, exit code 2)."""
+
 import numpy as np
 import pytest
 
@@ -45,8 +46,10 @@ CASES = [
     (["search", "scale_phis=[2]"], lambda tmp: tiny_setup(tmp, scale_phis=(2.0,))),
     (["search", "resources.cpus_per_trial=0"], lambda tmp: Resources(cpus_per_trial=0)),
     (["search", "resources.max_concurrent=0"], lambda tmp: Resources(max_concurrent=0)),
-    (["search", "search.asha=true", "search.asha_metric=loss"],
-     lambda tmp: SearcherSpec(asha=True, asha_metric="loss")),
+    (
+        ["search", "search.asha=true", "search.asha_metric=loss"],
+        lambda tmp: SearcherSpec(asha=True, asha_metric="loss"),
+    ),
     (["search", "confirm.top_k=0"], lambda tmp: ConfirmSpec(top_k=0)),
     (["search", "confirm.seeds=-2"], lambda tmp: ConfirmSpec(seeds=-2)),
     (["search", "confirm.train.epochs=0"], lambda tmp: tiny_setup(tmp, confirm=ConfirmSpec(train={"epochs": 0}))),
@@ -67,7 +70,7 @@ def test_python_and_the_command_line_stop_with_the_same_line(argv, build, tmp_pa
     assert out == "" and err.startswith(prefix) and err.count("\n") == 1, err
     with pytest.raises(ValueError) as raised:
         build(tmp_path)
-    assert str(raised.value) == err[len(prefix):-1]
+    assert str(raised.value) == err[len(prefix) : -1]
 
 
 def test_the_checks_name_the_path_and_the_value():
@@ -76,7 +79,7 @@ def test_the_checks_name_the_path_and_the_value():
     with pytest.raises(ValueError, match=r"^seed=-1: must be a non-negative integer$"):
         checks.check_int("seed", -1)
     with pytest.raises(ValueError, match=r"^x=True: must be a non-negative integer$"):
-        checks.check_int("x", True)   # a bool is not an integer here
+        checks.check_int("x", True)  # a bool is not an integer here
     with pytest.raises(ValueError, match=r"^x='b': choose one of a, c$"):
         checks.check_in("x", "b", ("a", "c"))
     with pytest.raises(ValueError, match=r"^unknown dataset 'b'; choose one of a, c$"):
@@ -87,10 +90,17 @@ def test_the_checks_name_the_path_and_the_value():
         checks.check_range("x", "1", low=0)
 
 
-@pytest.mark.parametrize("low, high, closed, rule", [
-    (0.0, 1.0, "[)", "must be in [0.0, 1.0)"), (0, 1, "(]", "must be in (0, 1]"), (0, 1, "()", "must be in (0, 1)"),
-    (0, None, "[]", "must be >= 0"), (0, None, "(]", "must be > 0"), (None, 5, "[)", "must be < 5"),
-])
+@pytest.mark.parametrize(
+    "low, high, closed, rule",
+    [
+        (0.0, 1.0, "[)", "must be in [0.0, 1.0)"),
+        (0, 1, "(]", "must be in (0, 1]"),
+        (0, 1, "()", "must be in (0, 1)"),
+        (0, None, "[]", "must be >= 0"),
+        (0, None, "(]", "must be > 0"),
+        (None, 5, "[)", "must be < 5"),
+    ],
+)
 def test_range_rules(low, high, closed, rule):
     with pytest.raises(ValueError) as raised:
         checks.check_range("x", float("nan"), low, high, closed=closed)

@@ -2,6 +2,7 @@
 sets, or is listed in DELIBERATE with its reason; a key that no dataclass field takes fails as well.
 Within a group, an option's `name` may be its own file name (that is what tells the options apart).
 Experiment presets (conf/experiment/) change defaults on purpose and are documented in experiments/."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -30,15 +31,28 @@ from nasx.train.spec import TrainSpec
 CONF = Path(CONF_DIR)
 
 # a config group -> the dataclass its options fill (cluster/ sets SearchSetup.address)
-GROUPS = {"train": TrainSpec, "data": DataSpec, "objective": Objective, "resources": Resources,
-          "search": SearcherSpec, "space": SpaceSpec, "cluster": SearchSetup}
+GROUPS = {
+    "train": TrainSpec,
+    "data": DataSpec,
+    "objective": Objective,
+    "resources": Resources,
+    "search": SearcherSpec,
+    "space": SpaceSpec,
+    "cluster": SearchSetup,
+}
 # a primary config -> its dataclass, and the dataclasses of its sections
-PRIMARY = {"search.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "confirm": ConfirmSpec,
-                                         "supernet": SupernetSpec}),
-           "supernet.yaml": (SearchSetup, {"proxy": ProxySpec, "supernet": SupernetSpec}),
-           "fidelity.yaml": (SearchSetup, {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec,
-                                           "supernet": SupernetSpec}),
-           "train.yaml": (TrainSetup, {"proxy": ProxySpec})}
+PRIMARY = {
+    "search.yaml": (
+        SearchSetup,
+        {"proxy": ProxySpec, "logging": LoggingSpec, "confirm": ConfirmSpec, "supernet": SupernetSpec},
+    ),
+    "supernet.yaml": (SearchSetup, {"proxy": ProxySpec, "supernet": SupernetSpec}),
+    "fidelity.yaml": (
+        SearchSetup,
+        {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec, "supernet": SupernetSpec},
+    ),
+    "train.yaml": (TrainSetup, {"proxy": ProxySpec}),
+}
 
 _RUN = "a run's name has no default in SearchSetup; the conversion takes the file's (or `search`)"
 _CIFAR = "the CIFAR protocol: larger batches, one-cycle schedule, stronger regularisation and crops"
@@ -46,24 +60,32 @@ _FILES = "read from a path the user must give (??? until then); its images' own 
 _OPTIONS = "the option's own settings"
 
 DELIBERATE: dict[str, dict[str, str]] = {
-    "train/proxy.yaml": {"device": "null: cuda when resources.gpus_per_trial > 0, else cpu, decided at conversion "
-                                   "(nasx.cli.convert.implied); TrainSpec, built without resources, says cpu"},
-    "train/cifar.yaml": dict.fromkeys(("batch_size", "lr", "schedule", "warmup_fraction", "label_smoothing",
-                                       "crop_pad"), _CIFAR),
-    "train/smoke.yaml": dict.fromkeys(("epochs", "steps", "batch_size"),
-                                      "a few steps that show a configuration runs, not a protocol"),
-    "data/cifar10.yaml": {**dict.fromkeys(("root", "resolution"), _FILES),
-                          "test_fraction": "the official test batch is the test split"},
-    "data/imagefolder.yaml": {**dict.fromkeys(("root", "resolution"), _FILES),
-                              "options": "photographs may be flipped"},
-    "data/npz.yaml": {**dict.fromkeys(("root", "resolution"), _FILES),
-                      "options": "flips stay off unless the user knows the images allow them"},
+    "train/proxy.yaml": {
+        "device": "null: cuda when resources.gpus_per_trial > 0, else cpu, decided at conversion "
+        "(nasx.cli.convert.implied); TrainSpec, built without resources, says cpu"
+    },
+    "train/cifar.yaml": dict.fromkeys(
+        ("batch_size", "lr", "schedule", "warmup_fraction", "label_smoothing", "crop_pad"), _CIFAR
+    ),
+    "train/smoke.yaml": dict.fromkeys(
+        ("epochs", "steps", "batch_size"), "a few steps that show a configuration runs, not a protocol"
+    ),
+    "data/cifar10.yaml": {
+        **dict.fromkeys(("root", "resolution"), _FILES),
+        "test_fraction": "the official test batch is the test split",
+    },
+    "data/imagefolder.yaml": {**dict.fromkeys(("root", "resolution"), _FILES), "options": "photographs may be flipped"},
+    "data/npz.yaml": {
+        **dict.fromkeys(("root", "resolution"), _FILES),
+        "options": "flips stay off unless the user knows the images allow them",
+    },
     "data/mnist5k.yaml": {"resolution": "MNIST's native 28x28"},
     "data/synthetic.yaml": {"options": "the generated set's size and classes"},
     "objective/hard.yaml": dict.fromkeys(("alpha", "beta"), "MnasNet's hard constraint: 0 up to the target, -1 above"),
     "objective/multi.yaml": {"mode": "Pareto search: (accuracy, cost), no scalar reward"},
-    "resources/gpu_shared.yaml": dict.fromkeys(("gpus_per_trial", "max_concurrent"),
-                                               "four trials share one GPU, a quarter each"),
+    "resources/gpu_shared.yaml": dict.fromkeys(
+        ("gpus_per_trial", "max_concurrent"), "four trials share one GPU, a quarter each"
+    ),
     "cluster/attach.yaml": {"address": "attach to a running cluster (auto) instead of starting a local Ray"},
     "search/evolution.yaml": {"options": _OPTIONS},
     "search/grid.yaml": {"options": _OPTIONS},
@@ -73,18 +95,24 @@ DELIBERATE: dict[str, dict[str, str]] = {
     "space/compound.yaml": {"options": _OPTIONS},
     "space/regnet.yaml": {"options": _OPTIONS},
     "space/mnasnet.yaml": {"options": "states the space's own default (reference_widths: true) where users see it"},
-    "search.yaml": {"name": _RUN,
-                    "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
-                    "resume": "a command-line switch of `nasx search`, not part of the setup",
-                    "confirm.train": "the longer confirmation protocol is stated where users change it; "
-                                     "ConfirmSpec's {} retrains under the search's own training"},
-    "supernet.yaml": {"name": _RUN,
-                      "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
-                      "resume": "a command-line switch of `nasx supernet`, not part of the setup"},
-    "fidelity.yaml": {"name": _RUN,
-                      "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
-                      "resume": "a command-line switch of `nasx fidelity`, not part of the setup",
-                      "references": "null: every family that is a point of the space, found by `nasx fidelity`"},
+    "search.yaml": {
+        "name": _RUN,
+        "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
+        "resume": "a command-line switch of `nasx search`, not part of the setup",
+        "confirm.train": "the longer confirmation protocol is stated where users change it; "
+        "ConfirmSpec's {} retrains under the search's own training",
+    },
+    "supernet.yaml": {
+        "name": _RUN,
+        "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
+        "resume": "a command-line switch of `nasx supernet`, not part of the setup",
+    },
+    "fidelity.yaml": {
+        "name": _RUN,
+        "run_dir": "null: runs/<name>/<timestamp>, decided at conversion (the time it starts)",
+        "resume": "a command-line switch of `nasx fidelity`, not part of the setup",
+        "references": "null: every family that is a point of the space, found by `nasx fidelity`",
+    },
 }
 
 _NONE = object()
@@ -113,7 +141,7 @@ def _plain(value):
 
 def _values(path: Path) -> dict:
     values = yaml.safe_load(path.read_text()) or {}
-    values.pop("defaults", None)   # group choices and inherited options, not values
+    values.pop("defaults", None)  # group choices and inherited options, not values
     return values
 
 

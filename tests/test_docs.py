@@ -1,6 +1,7 @@
 """The documentation: the site builds with `mkdocs build --strict` (no broken link, anchor or API reference),
 the links of the Markdown files outside it resolve, its tables of numbers are the registry's and the golden
 file's, and README's tour runs."""
+
 import json
 import os
 import re
@@ -16,15 +17,27 @@ from nasx import families
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "families.json").read_text())
-OUTSIDE = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "bench/README.md", "conf/README.md",
-           *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "experiments").glob("*.md"))]
+OUTSIDE = [
+    "README.md",
+    "CONTRIBUTING.md",
+    "CHANGELOG.md",
+    "bench/README.md",
+    "conf/README.md",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "experiments").glob("*.md")),
+]
 LINK = re.compile(r"(?<!!)\[[^\]\n]*\]\(([^)\s]+)\)")
 
 
 def _mkdocs(config: Path, site: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
@@ -33,7 +46,7 @@ def test_the_site_builds_strict(tmp_path):
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-5000:]
     assert (tmp_path / "site" / "index.html").is_file()
     api = (tmp_path / "site" / "api" / "arch" / "index.html").read_text()
-    assert "nasx.arch.spec" in api and "ArchSpec" in api   # mkdocstrings rendered the docstrings
+    assert "nasx.arch.spec" in api and "ArchSpec" in api  # mkdocstrings rendered the docstrings
 
 
 @pytest.mark.slow
@@ -70,7 +83,7 @@ def test_links_of_the_markdown_files_outside_the_site_resolve(name):
     broken = []
     for target in LINK.findall(text):
         if re.match(r"[a-z]+:", target):
-            continue   # a URL
+            continue  # a URL
         path, _, anchor = target.partition("#")
         dest = (source.parent / path).resolve() if path else source
         if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in _anchors(dest)):
@@ -83,7 +96,7 @@ def _table(text: str, header: str) -> list[list[str]]:
     lines = text.splitlines()
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith(header))
     rows = []
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.lstrip().startswith("|"):
             break
         rows.append([c.strip().replace("`", "") for c in line.strip().strip("|").split("|")])
@@ -92,11 +105,21 @@ def _table(text: str, header: str) -> list[list[str]]:
 
 def test_the_families_page_is_what_nasx_families_prints():
     from nasx.cli.families_cmd import rows
+
     text = (DOCS / "families.md").read_text()
     assert f"nasx has {len(families.names())} families." in text
     table = _table(text, "| family | source |")
-    want = [[r["name"], r["source"], str(r["resolution"]), f"{r['params']:,}", f"{r['macs']:,}",
-             ", ".join(r["spaces"]) or "none"] for r in rows()]
+    want = [
+        [
+            r["name"],
+            r["source"],
+            str(r["resolution"]),
+            f"{r['params']:,}",
+            f"{r['macs']:,}",
+            ", ".join(r["spaces"]) or "none",
+        ]
+        for r in rows()
+    ]
     assert table == want
 
 
@@ -107,7 +130,11 @@ def test_the_timm_table_holds_the_golden_numbers():
     for name, resolution, params, macs, macs_224 in table:
         ref = golden[name]
         assert [int(resolution), params, macs, macs_224] == [
-            ref["resolution"], f"{ref['params']:,}", f"{ref['macs']:,}", f"{ref['macs_224']:,}"], name
+            ref["resolution"],
+            f"{ref['params']:,}",
+            f"{ref['macs']:,}",
+            f"{ref['macs_224']:,}",
+        ], name
         assert families.info(f"timm:{name}").resolution == ref["resolution"], name
 
 
@@ -115,7 +142,7 @@ def test_the_readme_tour_runs():
     tour = re.search(r"## A ten-line tour\n\n```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
     assert len(tour.strip().splitlines()) <= 12
     scope: dict = {}
-    exec(compile(tour, "README.md", "exec"), scope)   # noqa: S102  (the project's own example)
+    exec(compile(tour, "README.md", "exec"), scope)  # noqa: S102  (the project's own example)
     spec, model, point = scope["spec"], scope["model"], scope["point"]
     assert scope["nasx"].decode(scope["text"]) == spec and scope["space"].contains(point)
     assert sum(p.numel() for p in model.parameters()) == scope["cost"].params

@@ -1,4 +1,5 @@
 """evaluate_candidate: one row of the results table per candidate; failures are records, not exceptions."""
+
 import json
 import math
 
@@ -58,6 +59,7 @@ def test_same_seed_same_record(tiny):
 
 def test_arch_cost_matches_the_built_module():
     from nasx.module_cost import module_cost
+
     assert module_cost(decode(ARCH)) == (ARCH_PARAMS, ARCH_MACS)
 
 
@@ -69,8 +71,9 @@ def test_proxy_scale_cost_and_multi_mode(tiny):
 
 
 def test_latency_objective_measures(tiny):
-    record = evaluate_candidate(ARCH, tiny, FAST, Objective("lat", metric="latency_ms", target=1.0, scale="proxy"),
-                            latency_iters=3)
+    record = evaluate_candidate(
+        ARCH, tiny, FAST, Objective("lat", metric="latency_ms", target=1.0, scale="proxy"), latency_iters=3
+    )
     assert record.latency_ms > 0 and record.cost == record.latency_ms
     assert record.latency.fingerprint["torch"] == torch.__version__
 

@@ -1,5 +1,6 @@
 """The floors of the house: lower packages never import higher ones, and nothing imports the generic
 folder names (analysis, search_spaces, bench) as top-level packages."""
+
 from __future__ import annotations
 
 import ast
@@ -32,15 +33,19 @@ def _under(names: set[str], package: str) -> set[str]:
     return {n for n in names if n == package or n.startswith(package + ".")}
 
 
-@pytest.mark.parametrize("path", [p for p in _modules(LIBRARY) if p.relative_to(LIBRARY).parts[0] not in
-                                  ("cli", "__main__.py")], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules(LIBRARY) if p.relative_to(LIBRARY).parts[0] not in ("cli", "__main__.py")],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_library_imports_neither_the_command_line_nor_the_analysis(path):
     names = _imports(path)
     assert not _under(names, "nasx.cli") and not _under(names, "nasx.analysis"), path
 
 
-@pytest.mark.parametrize("path", _modules(ROOT / "analysis") + _modules(ROOT / "search_spaces"),
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path", _modules(ROOT / "analysis") + _modules(ROOT / "search_spaces"), ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_analysis_and_spaces_do_not_import_the_command_line(path):
     assert not _under(_imports(path), "nasx.cli"), path
 
@@ -65,22 +70,28 @@ def test_linked_folders_are_the_project_folders():
 
 def _layout_paths() -> set[str]:
     readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("\n## Layout\n"):]
-    table = table[:table.find("\n## ", 1)] if "\n## " in table[1:] else table
+    table = readme[readme.index("\n## Layout\n") :]
+    table = table[: table.find("\n## ", 1)] if "\n## " in table[1:] else table
     return {p.rstrip("/") for p in re.findall(r"`([\w./]+)`", table)}
 
 
 def test_readme_layout_names_every_module_and_folder():
     listed = _layout_paths()
-    entries = [p for p in LIBRARY.iterdir() if p.name not in ("__init__.py", "__main__.py", "__pycache__")
-               and not p.name.endswith(".egg-info")]
+    entries = [
+        p
+        for p in LIBRARY.iterdir()
+        if p.name not in ("__init__.py", "__main__.py", "__pycache__") and not p.name.endswith(".egg-info")
+    ]
     entries += [ROOT / d for d in ("analysis", "search_spaces", "conf", "experiments", "bench", "tests", "docs")]
     missing = sorted(str(p.relative_to(ROOT)) for p in entries if str(p.relative_to(ROOT)) not in listed)
     assert not missing, f"README's layout section does not name {missing}"
 
 
-@pytest.mark.parametrize("path", [p for p in _modules(LIBRARY) if p.relative_to(LIBRARY).parts[0] != "ray"],
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules(LIBRARY) if p.relative_to(LIBRARY).parts[0] != "ray"],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_only_the_ray_adapter_imports_ray(path):
     assert not _under(_imports(path), "ray"), f"{path} imports Ray (only nasx/ray/ may)"
 
@@ -102,8 +113,12 @@ def _every_module() -> set[str]:
     for top in ("nasx", "analysis", "search_spaces", "conf", "bench"):
         for path in (ROOT / top).rglob("*"):
             rel = path.relative_to(ROOT)
-            if (top == "nasx" and rel.parts[1] in LINKED) or "__pycache__" in rel.parts or not path.is_file() \
-                    or path.suffix not in (".py", ".sh", ".typed"):
+            if (
+                (top == "nasx" and rel.parts[1] in LINKED)
+                or "__pycache__" in rel.parts
+                or not path.is_file()
+                or path.suffix not in (".py", ".sh", ".typed")
+            ):
                 continue
             wanted.add(f"{rel.parent}/" if path.name in ("__init__.py", "__main__.py") else str(rel))
     return wanted

@@ -1,4 +1,5 @@
 """nasx logs on the logger "nasx" and leaves other libraries' log levels as it found them."""
+
 import io
 import logging
 
@@ -19,11 +20,11 @@ def levels() -> dict[str, int]:
 
 def test_a_library_call_logs_its_lines_on_nasx(tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="nasx")
-    driver.run_trials(tiny_setup(tmp_path), [], title="nothing")   # no trials: Ray is not started
+    driver.run_trials(tiny_setup(tmp_path), [], title="nothing")  # no trials: Ray is not started
     records = [r for r in caplog.records if r.name.startswith("nasx")]
     assert [r.name for r in records] == ["nasx.search"]
     assert records[0].levelno == logging.INFO and records[0].getMessage().startswith("nothing: 0 trials")
-    assert records[0].filename == "driver.py"   # the record names the line that logged it
+    assert records[0].filename == "driver.py"  # the record names the line that logged it
 
 
 def test_a_warning_line_is_a_warning_record(caplog):
@@ -32,7 +33,8 @@ def test_a_warning_line_is_a_warning_record(caplog):
     log.lines("search")("plain line")
     assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
         ("nasx.search", logging.WARNING, "results.parquet/.csv not compacted"),
-        ("nasx.search", logging.INFO, "plain line")]
+        ("nasx.search", logging.INFO, "plain line"),
+    ]
 
 
 def test_the_command_line_handler_prints_plain_lines_and_is_removed_after():
@@ -52,7 +54,7 @@ def test_quieter_restores_levels_whatever_the_block_set():
     logging.getLogger(name).setLevel(logging.DEBUG)
     with log.quieter({name: logging.ERROR}):
         assert logging.getLogger(name).level == logging.ERROR
-        logging.getLogger(name).setLevel(logging.INFO)   # what ray.init does to "ray"
+        logging.getLogger(name).setLevel(logging.INFO)  # what ray.init does to "ray"
     assert logging.getLogger(name).level == logging.DEBUG
 
 
@@ -88,6 +90,9 @@ def test_a_search_on_ray_logs_on_nasx_and_leaves_third_party_levels_alone(tmp_pa
 def test_overrides_yaml_is_written_when_a_run_starts_and_kept_on_resume(tmp_path):
     driver.write_overrides(tmp_path, ["experiment=effnet_b0_search", "budget=4", "seed=1"], resume=False)
     driver.write_overrides(tmp_path, ["budget=40"], resume=True)
-    driver.write_overrides(tmp_path, None, resume=False)   # a run without a command line: nothing to record
-    assert yaml.safe_load((tmp_path / "overrides.yaml").read_text()) == ["experiment=effnet_b0_search", "budget=4",
-                                                                          "seed=1"]
+    driver.write_overrides(tmp_path, None, resume=False)  # a run without a command line: nothing to record
+    assert yaml.safe_load((tmp_path / "overrides.yaml").read_text()) == [
+        "experiment=effnet_b0_search",
+        "budget=4",
+        "seed=1",
+    ]

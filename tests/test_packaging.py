@@ -1,5 +1,6 @@
 """What the wheel declares: every third-party package nasx imports is a dependency, and the installed
 versions meet the declared floors."""
+
 import ast
 import importlib.metadata as metadata
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("nasx", "analysis", "search_spaces", "conf")   # what installs as nasx, nasx.analysis, ...
+PACKAGES = ("nasx", "analysis", "search_spaces", "conf")  # what installs as nasx, nasx.analysis, ...
 
 
 def _declared(extras: bool = False) -> dict[str, Requirement]:
@@ -39,8 +40,11 @@ def test_every_imported_package_is_declared():
     imported = _imported_top_names()
     assert {"torch", "ray", "optuna", "hydra", "omegaconf", "yaml", "PIL"} <= imported
     declared = _declared(extras=True)
-    missing = {name: distributions.get(name) for name in imported
-               if not any(re.sub(r"[-_.]+", "-", d).lower() in declared for d in distributions.get(name, []))}
+    missing = {
+        name: distributions.get(name)
+        for name in imported
+        if not any(re.sub(r"[-_.]+", "-", d).lower() in declared for d in distributions.get(name, []))
+    }
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
 
 

@@ -1,4 +1,5 @@
 """The MnasNet reward and the objective presets against hand-computed values."""
+
 import math
 
 import pytest
@@ -23,7 +24,7 @@ def test_reward_above_target_uses_beta():
 
 def test_alpha_and_beta_are_chosen_by_side():
     # cost 2x target with alpha=-1, beta=-0.5: uses beta -> 0.6 / sqrt(2)
-    assert reward(0.6, 2.0, 1.0, alpha=-1.0, beta=-0.5) == pytest.approx(0.6 / 2 ** 0.5, rel=1e-12)
+    assert reward(0.6, 2.0, 1.0, alpha=-1.0, beta=-0.5) == pytest.approx(0.6 / 2**0.5, rel=1e-12)
     # cost half the target: uses alpha -> 0.6 * 2
     assert reward(0.6, 0.5, 1.0, alpha=-1.0, beta=-0.5) == pytest.approx(1.2, rel=1e-12)
 
@@ -44,16 +45,33 @@ def test_multi_mode_returns_accuracy_and_cost():
     assert preset("soft", mode="multi").score(0.25, 7) == (0.25, 7)
 
 
-@pytest.mark.parametrize("args", [(0.5, 0.0, 1.0), (0.5, -1.0, 1.0), (0.5, 1.0, 0.0), (0.5, 1.0, -2.0),
-                                  (0.5, math.nan, 1.0), (0.5, 1.0, math.inf), (1.5, 1.0, 1.0)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (0.5, 0.0, 1.0),
+        (0.5, -1.0, 1.0),
+        (0.5, 1.0, 0.0),
+        (0.5, 1.0, -2.0),
+        (0.5, math.nan, 1.0),
+        (0.5, 1.0, math.inf),
+        (1.5, 1.0, 1.0),
+    ],
+)
 def test_bad_inputs_raise(args):
     with pytest.raises(ValueError):
         reward(*args)
 
 
-@pytest.mark.parametrize("changes, fragment", [({"target": 0}, "objective.target"), ({"mode": "x"}, "mode"),
-                                               ({"metric": "flops"}, "metric"), ({"scale": "half"}, "scale"),
-                                               ({"metric": "latency_ms"}, "latency_ms")])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"target": 0}, "objective.target"),
+        ({"mode": "x"}, "mode"),
+        ({"metric": "flops"}, "metric"),
+        ({"scale": "half"}, "scale"),
+        ({"metric": "latency_ms"}, "latency_ms"),
+    ],
+)
 def test_bad_objectives_raise(changes, fragment):
     with pytest.raises(ValueError, match=fragment):
         Objective(**changes)

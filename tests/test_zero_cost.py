@@ -1,4 +1,5 @@
 """Zero-cost scores on tiny networks, checked against hand computations; one real candidate scored end to end."""
+
 import math
 
 import numpy as np
@@ -19,8 +20,8 @@ from nasx.zero_cost import (
     zero_cost_scores,
 )
 
-W1 = [[1.0, -2.0], [0.5, 1.0], [-1.0, -0.5]]   # Linear(2, 3)
-W2 = [[2.0, -1.0, 1.0]]                          # Linear(3, 1)
+W1 = [[1.0, -2.0], [0.5, 1.0], [-1.0, -0.5]]  # Linear(2, 3)
+W2 = [[2.0, -1.0, 1.0]]  # Linear(3, 1)
 
 
 def two_layer(out: list[list[float]] = W2) -> nn.Module:
@@ -36,7 +37,7 @@ def test_synflow_by_hand():
     # of each layer sums to R (Tanaka et al.'s conservation), so the score of two layers is 2R = 18
     net = two_layer()
     assert synflow(net, (2,)) == pytest.approx(18.0)
-    assert net[0].weight[0, 1].item() == -2.0           # the network itself is left unchanged
+    assert net[0].weight[0, 1].item() == -2.0  # the network itself is left unchanged
 
 
 def test_grad_norm_by_hand():
@@ -48,7 +49,7 @@ def test_grad_norm_by_hand():
     h = np.maximum(h_pre, 0)
     logits = h @ w2.T
     p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-    dlogits = (p - np.eye(2)[y.numpy()]) / 2               # mean cross-entropy over the batch of 2
+    dlogits = (p - np.eye(2)[y.numpy()]) / 2  # mean cross-entropy over the batch of 2
     g2 = dlogits.T @ h
     g1 = ((dlogits @ w2) * (h_pre > 0)).T @ x.numpy()
     assert grad_norm(net, x, y) == pytest.approx(np.linalg.norm(g1) + np.linalg.norm(g2), rel=1e-6)
@@ -63,16 +64,16 @@ def test_naswot_by_hand():
     assert codes.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
     # K[i, j] = 3 - Hamming(c_i, c_j): distances 1, 3, 2
     kernel = np.array([[3, 2, 0], [2, 3, 1], [0, 1, 3]], dtype=float)
-    assert naswot(net, x) == pytest.approx(math.log(abs(np.linalg.det(kernel))))   # det = 27 - 3 - 12 = 12
+    assert naswot(net, x) == pytest.approx(math.log(abs(np.linalg.det(kernel))))  # det = 27 - 3 - 12 = 12
     assert naswot(net, x) == pytest.approx(math.log(12.0))
-    same = torch.tensor([[1.0, 0.0], [2.0, 0.0]])          # identical codes: a singular kernel
+    same = torch.tensor([[1.0, 0.0], [2.0, 0.0]])  # identical codes: a singular kernel
     assert naswot(net, same) == -math.inf
 
 
 def test_naswot_reads_activations_before_they_act_in_place():
     net = two_layer()
     x = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
-    assert activation_codes(net, x).sum().item() == 3   # (1,1,0) + (0,1,0), not the zeros the ReLU writes
+    assert activation_codes(net, x).sum().item() == 3  # (1,1,0) + (0,1,0), not the zeros the ReLU writes
 
 
 def test_network_without_activation_fails_clearly():
@@ -102,5 +103,6 @@ def test_a_real_candidate_scores_by_seed(digits8):
     assert all(math.isfinite(s) for s in scores) and a["zero_cost/synflow"] > 0 and a["zero_cost/grad_norm"] > 0
     assert scores == [evaluate_zero_cost(spec, digits8, seed=0, batch_size=32)[c] for c in COLUMNS.values()]
     assert scores != [evaluate_zero_cost(spec, digits8, seed=1, batch_size=32)[c] for c in COLUMNS.values()]
-    assert set(zero_cost_scores(nn.Sequential(nn.Flatten(), nn.Linear(192, 10), nn.ReLU()),
-                                *batch_of(digits8, 0, 8))) == {"grad_norm", "synflow", "naswot"}
+    assert set(
+        zero_cost_scores(nn.Sequential(nn.Flatten(), nn.Linear(192, 10), nn.ReLU()), *batch_of(digits8, 0, 8))
+    ) == {"grad_norm", "synflow", "naswot"}

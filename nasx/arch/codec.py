@@ -8,6 +8,7 @@ stage, and `head:`. A token is the block type followed by `_`-separated fields, 
 its value (`k3`, `se0.25`, `nsw` = activation swish); flags read `bn` / `noskip`. Fields at
 their default are left out, except the repeats `r`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -107,7 +108,7 @@ def _parse_fields(cls: type[S], tokens: list[str], where: str) -> S:
             if tp is bool:
                 value = True if token == key else False if token == "no" + key else None
             elif token.startswith(key) and len(token) > len(key):
-                value = _parse_value(token[len(key):], f)
+                value = _parse_value(token[len(key) :], f)
             else:
                 value = None
             if value is not None:
@@ -118,8 +119,9 @@ def _parse_fields(cls: type[S], tokens: list[str], where: str) -> S:
         if f.name in values:
             raise ValueError(f"malformed arch string: {where}: field {f.metadata['key']!r} given twice")
         values[f.name] = value
-    missing = [f.metadata["key"] for f in dataclasses.fields(cls)
-               if f.default is dataclasses.MISSING and f.name not in values]
+    missing = [
+        f.metadata["key"] for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING and f.name not in values
+    ]
     if missing:
         raise ValueError(f"malformed arch string: {where}: missing field(s) {', '.join(missing)}")
     return cls(**values)
@@ -129,8 +131,9 @@ def decode_block(token: str, where: str = "block") -> Block:
     parts = token.split("_")
     cls = BLOCKS.get(parts[0])
     if cls is None:
-        raise ValueError(f"malformed arch string: {where} {token!r}: unknown block type {parts[0]!r} "
-                         f"(known: {', '.join(BLOCKS)})")
+        raise ValueError(
+            f"malformed arch string: {where} {token!r}: unknown block type {parts[0]!r} (known: {', '.join(BLOCKS)})"
+        )
     return _parse_fields(cls, parts[1:], f"{where} {token!r}")
 
 
@@ -142,30 +145,35 @@ def decode(text: str) -> ArchSpec:
         raise ValueError(f"malformed arch string: {len(text)} characters, at most {MAX_ARCH_CHARS}")
     if not text.isascii():
         bad = next(ch for ch in text if not ch.isascii())
-        raise ValueError(f"malformed arch string: non-ASCII character {bad!r} (U+{ord(bad):04X}); "
-                         "arch strings are ASCII")
+        raise ValueError(
+            f"malformed arch string: non-ASCII character {bad!r} (U+{ord(bad):04X}); arch strings are ASCII"
+        )
     parts = [p.strip() for p in text.strip().split("|")]
     if any(not p for p in parts):
         raise ValueError(f"malformed arch string: empty part between '|' in {text!r}")
     if len(parts) - 1 > MAX_LAYERS + 1:
-        raise ValueError(f"malformed arch string: {len(parts) - 1} parts after the header, at most "
-                         f"{MAX_LAYERS + 1} (stem, {MAX_LAYERS} stages, head)")
+        raise ValueError(
+            f"malformed arch string: {len(parts) - 1} parts after the header, at most "
+            f"{MAX_LAYERS + 1} (stem, {MAX_LAYERS} stages, head)"
+        )
     header: dict[str, Any] = {}
     for token in parts[0].split("_"):
         match = re.fullmatch(r"(res|cls|in|dp)([0-9]+(?:\.[0-9]+)?(?:e-?[0-9]+)?)", token)
         if not match:
-            raise ValueError(f"malformed arch string: header {parts[0]!r}: cannot read {token!r} "
-                             "(expected res<R>_cls<C>[_in<channels>][_dp<rate>])")
+            raise ValueError(
+                f"malformed arch string: header {parts[0]!r}: cannot read {token!r} "
+                "(expected res<R>_cls<C>[_in<channels>][_dp<rate>])"
+            )
         name, value = _HEADER[match[1]], match[2]
         header[name] = float(value) if name == "drop_path" else _int(value, token)
     body = parts[1:]
     stem: list[Block] = []
     if body and body[0].startswith("stem:"):
-        stem_text = body.pop(0)[len("stem:"):]
+        stem_text = body.pop(0)[len("stem:") :]
         stem = [decode_block(t, f"stem[{i}]") for i, t in enumerate(stem_text.split("+")) if stem_text]
     head = Head()
     if body and body[-1].startswith("head:"):
-        head_text = body.pop()[len("head:"):]
+        head_text = body.pop()[len("head:") :]
         head = _parse_fields(Head, head_text.split("_") if head_text else [], f"head {head_text!r}")
     stages = [decode_block(t, f"stages[{i}]") for i, t in enumerate(body)]
     return ArchSpec(stem=tuple(stem), stages=tuple(stages), head=head, **header)

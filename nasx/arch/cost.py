@@ -4,6 +4,7 @@
 no BN, activation or pooling work), which equals torch's `FlopCounterMode` total / 2.
 `acts` counts the output elements of conv and linear layers (pycls' activations).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ class Tally:
     macs: int = 0
     acts: int = 0
 
-    def add(self, other: "Tally") -> "Tally":
+    def add(self, other: Tally) -> Tally:
         self.params += other.params
         self.macs += other.macs
         self.acts += other.acts
@@ -32,8 +33,19 @@ def conv_out(size: int, k: int, s: int, p: int, ceil: bool = False) -> int:
     return out - 1 if (out - 1) * s >= size + p else out
 
 
-def conv(t: Tally, c_in: int, c_out: int, k: int, s: int, size: int, *, groups: int = 1,
-         bias: bool = False, p: int | None = None, kw: int | None = None) -> int:
+def conv(
+    t: Tally,
+    c_in: int,
+    c_out: int,
+    k: int,
+    s: int,
+    size: int,
+    *,
+    groups: int = 1,
+    bias: bool = False,
+    p: int | None = None,
+    kw: int | None = None,
+) -> int:
     """Add a k x kw conv to `t`; returns the output side length. `p` defaults to (k-1)//2."""
     kw = k if kw is None else kw
     p = (k - 1) // 2 if p is None else p

@@ -4,6 +4,7 @@ Every spec class declares its fields with `fld(key, ...)`: the key is the field'
 token prefix in the architecture string (`k3`, `se0.25`), and the optional check
 turns a bad value into a `ValueError` naming the field and the value.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,13 +12,13 @@ import functools
 import math
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass
-from typing import Any, Callable, ClassVar, Self
+from typing import Any, ClassVar, Self
 
 from nasx.arch.limits import MAX_HIDDEN_LAYERS, MAX_MULTIPLIER, MAX_WIDTH, int_limit
 
-ACTIVATIONS = {"relu": "re", "relu6": "r6", "swish": "sw", "hswish": "hs", "tanh": "th",
-               "identity": "id"}
+ACTIVATIONS = {"relu": "re", "relu6": "r6", "swish": "sw", "hswish": "hs", "tanh": "th", "identity": "id"}
 GATES = {"sigmoid": "sig", "hsigmoid": "hsig"}
 SE_BASES = {"in": "i", "mid": "m"}
 SE_ROUNDINGS = {"floor": "f", "round": "r", "div8": "8"}
@@ -25,8 +26,15 @@ SE_ROUNDINGS = {"floor": "f", "round": "r", "div8": "8"}
 Check = tuple[Callable[[Any], bool], str]
 
 
-def fld(key: str, default: Any = MISSING, *, codes: dict[str, str] | None = None,
-        check: Check | None = None, always: bool = False, omit_default: bool = False) -> Any:
+def fld(
+    key: str,
+    default: Any = MISSING,
+    *,
+    codes: dict[str, str] | None = None,
+    check: Check | None = None,
+    always: bool = False,
+    omit_default: bool = False,
+) -> Any:
     """A spec field: `key` is its token prefix in arch strings, `codes` maps enum values to short
     codes; the string shows a field when it has no default, differs from it, or is `always` shown.
     `omit_default`: the dict (and so the key) leaves the field out at its default, so that a field
@@ -54,7 +62,7 @@ RATIO: Check = (ratio, "must be a ratio in [0, 1]")
 POS_FLOAT: Check = (lambda v: math.isfinite(v) and v > 0, "must be a finite number > 0")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def base_type(annotation: str) -> tuple[type, bool]:
     """Resolve a string annotation to (python type, optional?)."""
     tp = eval(annotation, {"tuple": tuple, "int": int, "float": float, "str": str, "bool": bool})  # noqa: S307

@@ -1,4 +1,5 @@
 """The classifier head shared by all families."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ class Head(Spec):
 
     def _check(self) -> None:
         if self.conv_cls and (self.hidden or self.pool != 1):
-            raise ValueError(f"head.conv_cls=True: a conv classifier takes no hidden layers and pool=1, "
-                             f"got hidden={self.hidden}, pool={self.pool}")
+            raise ValueError(
+                f"head.conv_cls=True: a conv classifier takes no hidden layers and pool=1, "
+                f"got hidden={self.hidden}, pool={self.pool}"
+            )
 
     def features(self, c_in: int) -> int:
         """Width entering the first linear layer."""

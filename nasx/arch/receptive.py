@@ -5,10 +5,12 @@ A layer of kernel k and stride s grows the receptive field by (k - 1) * jump and
 stride) windows (`Block.windows()`); multi-branch blocks report their largest branch. Padding changes
 where a field lies, not its size, and the theoretical field may exceed the input (it counts the padding).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from nasx.arch.spec import ArchSpec

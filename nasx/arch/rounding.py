@@ -1,4 +1,5 @@
 """Channel and depth rounding rules shared by the generators and the blocks."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """ArchSpec: the one canonical, pure-data description of a CNN (stem, stages, head)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,15 +32,21 @@ class ArchSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "stem", tuple(self.stem))
         object.__setattr__(self, "stages", tuple(self.stages))
-        for name, limit in (("resolution", MAX_RESOLUTION), ("num_classes", MAX_CLASSES),
-                            ("in_channels", MAX_IN_CHANNELS)):
+        for name, limit in (
+            ("resolution", MAX_RESOLUTION),
+            ("num_classes", MAX_CLASSES),
+            ("in_channels", MAX_IN_CHANNELS),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}={value!r}: must be a positive integer")
             if value > limit:
                 raise ValueError(f"{name}={value!r}: must be at most {limit}")
-        if isinstance(self.drop_path, bool) or not isinstance(self.drop_path, (int, float)) \
-                or not 0.0 <= self.drop_path < 1.0:
+        if (
+            isinstance(self.drop_path, bool)
+            or not isinstance(self.drop_path, (int, float))
+            or not 0.0 <= self.drop_path < 1.0
+        ):
             raise ValueError(f"drop_path={self.drop_path!r}: must be in [0, 1)")
         object.__setattr__(self, "drop_path", float(self.drop_path))
         if not isinstance(self.head, Head):
@@ -66,20 +73,23 @@ class ArchSpec:
 
     def layers(self) -> list[tuple[str, Block]]:
         """(location, block) for the stem layers then the stages, e.g. ("stages[2]", MBConv(...))."""
-        return [(f"stem[{i}]", b) for i, b in enumerate(self.stem)] + \
-               [(f"stages[{i}]", b) for i, b in enumerate(self.stages)]
+        return [(f"stem[{i}]", b) for i, b in enumerate(self.stem)] + [
+            (f"stages[{i}]", b) for i, b in enumerate(self.stages)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "resolution": self.resolution, "num_classes": self.num_classes,
-            "in_channels": self.in_channels, "drop_path": self.drop_path,
+            "resolution": self.resolution,
+            "num_classes": self.num_classes,
+            "in_channels": self.in_channels,
+            "drop_path": self.drop_path,
             "stem": [b.to_dict() for b in self.stem],
             "stages": [b.to_dict() for b in self.stages],
             "head": self.head.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ArchSpec":
+    def from_dict(cls, data: dict[str, Any]) -> ArchSpec:
         if not isinstance(data, dict):
             raise ValueError(f"ArchSpec: expected a mapping, got {type(data).__name__}")
         allowed = {"resolution", "num_classes", "in_channels", "drop_path", "stem", "stages", "head"}
@@ -89,9 +99,12 @@ class ArchSpec:
         if "stages" not in data:
             raise ValueError("ArchSpec: missing field stages")
         rest = {k: v for k, v in data.items() if k not in ("stem", "stages", "head")}
-        return cls(stem=tuple(_block_from_dict(d, f"stem[{i}]") for i, d in enumerate(data.get("stem", ()))),
-                   stages=tuple(_block_from_dict(d, f"stages[{i}]") for i, d in enumerate(data["stages"])),
-                   head=Head.from_dict(data.get("head", {})), **rest)
+        return cls(
+            stem=tuple(_block_from_dict(d, f"stem[{i}]") for i, d in enumerate(data.get("stem", ()))),
+            stages=tuple(_block_from_dict(d, f"stages[{i}]") for i, d in enumerate(data["stages"])),
+            head=Head.from_dict(data.get("head", {})),
+            **rest,
+        )
 
     def canonical_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
@@ -102,6 +115,7 @@ class ArchSpec:
 
     def __str__(self) -> str:
         from nasx.arch.codec import encode
+
         return encode(self)
 
 
@@ -114,8 +128,12 @@ def _canonical_skips(c_in: int, stem: tuple[Block, ...], stages: tuple[Block, ..
         c_in = block.out_channels(c_in) if isinstance(block, Block) else c_in
     out: list[Block] = []
     for block in stages:
-        if isinstance(block, (MBConv, FusedMBConv)) and block.skip is False and block.blocks == 1 \
-                and (block.s != 1 or block.out_channels(c_in) != c_in):
+        if (
+            isinstance(block, (MBConv, FusedMBConv))
+            and block.skip is False
+            and block.blocks == 1
+            and (block.s != 1 or block.out_channels(c_in) != c_in)
+        ):
             block = replace(block, skip=True)
         out.append(block)
         if isinstance(block, Block):

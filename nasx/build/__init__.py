@@ -1,4 +1,5 @@
 """The torch side: how a spec is built (build_model) and one torch builder per block type."""
+
 from __future__ import annotations
 
 from nasx.build.model import Net, build_model, init_weights

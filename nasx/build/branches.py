@@ -1,4 +1,5 @@
 """Module for every multi-branch block: a program of ops built into torch layers."""
+
 from __future__ import annotations
 
 import torch

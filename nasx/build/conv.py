@@ -1,4 +1,5 @@
 """Modules for `cn` (conv-bn-act stages) and `mp` (max pooling)."""
+
 from __future__ import annotations
 
 from torch import nn
@@ -10,8 +11,11 @@ from nasx.build.layers import conv_bn_act
 def build_conv(spec: ConvBNAct, c_in: int, drop_paths) -> nn.Module:
     layers = []
     for i in range(spec.r):
-        layers.append(conv_bn_act(c_in, spec.c, spec.k, spec.s if i == 0 else 1, groups=spec.g, act=spec.act,
-                                  bn=spec.bn, padding=spec.p))
+        layers.append(
+            conv_bn_act(
+                c_in, spec.c, spec.k, spec.s if i == 0 else 1, groups=spec.g, act=spec.act, bn=spec.bn, padding=spec.p
+            )
+        )
         c_in = spec.c
     return layers[0] if spec.r == 1 else nn.Sequential(*layers)
 

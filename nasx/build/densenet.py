@@ -1,4 +1,5 @@
 """Modules for `dense` and `tr`, their layers named as torchvision's DenseNet names them."""
+
 from __future__ import annotations
 
 import torch
@@ -30,5 +31,9 @@ def build_dense(spec: DenseBlock, c_in: int, drop_paths) -> nn.Module:
 
 def build_transition(spec: Transition, c_in: int, drop_paths) -> nn.Module:
     """`norm` relu `conv` (1x1) `pool` (2x2 average)."""
-    return named(("norm", nn.BatchNorm2d(c_in)), ("relu", activation("relu")),
-                 ("conv", nn.Conv2d(c_in, spec.out_channels(c_in), 1, bias=False)), ("pool", nn.AvgPool2d(2, 2)))
+    return named(
+        ("norm", nn.BatchNorm2d(c_in)),
+        ("relu", activation("relu")),
+        ("conv", nn.Conv2d(c_in, spec.out_channels(c_in), 1, bias=False)),
+        ("pool", nn.AvgPool2d(2, 2)),
+    )

@@ -1,4 +1,5 @@
 """Modules for `fr` (Fused-MBConv)."""
+
 from __future__ import annotations
 
 import torch

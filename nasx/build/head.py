@@ -1,4 +1,5 @@
 """Module for the classifier head."""
+
 from __future__ import annotations
 
 from torch import nn
@@ -14,18 +15,28 @@ def build_head(spec: Head, c_in: int, num_classes: int) -> nn.Module:
     if spec.norm:
         layers += [("norm", nn.BatchNorm2d(c_in)), ("norm_act", activation("relu"))]
     if spec.c:
-        layers += [("conv", nn.Conv2d(c_in, spec.c, 1, bias=False)), ("bn", nn.BatchNorm2d(spec.c)),
-                   ("act", activation(spec.act))]
+        layers += [
+            ("conv", nn.Conv2d(c_in, spec.c, 1, bias=False)),
+            ("bn", nn.BatchNorm2d(spec.c)),
+            ("act", activation(spec.act)),
+        ]
     if spec.conv_cls:
-        layers += [("drop", nn.Dropout(spec.dropout)), ("classifier", nn.Conv2d(spec.c or c_in, num_classes, 1)),
-                   ("classifier_act", activation("relu")), ("pool", nn.AdaptiveAvgPool2d(1)),
-                   ("flatten", nn.Flatten(1))]
+        layers += [
+            ("drop", nn.Dropout(spec.dropout)),
+            ("classifier", nn.Conv2d(spec.c or c_in, num_classes, 1)),
+            ("classifier_act", activation("relu")),
+            ("pool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten(1)),
+        ]
         return named(*layers)
     layers += [("pool", nn.AdaptiveAvgPool2d(spec.pool)), ("flatten", nn.Flatten(1))]
     width = spec.features(c_in)
     for i, h in enumerate(spec.hidden, 1):
-        layers += [(f"fc{i}", nn.Linear(width, h, bias=spec.hidden_bias)), (f"act{i}", activation(spec.hidden_act)),
-                   (f"drop{i}", nn.Dropout(spec.dropout))]
+        layers += [
+            (f"fc{i}", nn.Linear(width, h, bias=spec.hidden_bias)),
+            (f"act{i}", activation(spec.hidden_act)),
+            (f"drop{i}", nn.Dropout(spec.dropout)),
+        ]
         width = h
     if not spec.hidden and spec.dropout > 0:
         layers.append(("drop", nn.Dropout(spec.dropout)))

@@ -3,6 +3,7 @@
 Layers carry names, so that a state_dict reads like the network: a conv-bn-act unit is `conv`, `bn`, `act`;
 squeeze-excite is `conv_reduce`, `conv_expand`; a split (MixConv) conv numbers its parts `0`, `1`, ...
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -13,9 +14,14 @@ from torch import nn
 from nasx.arch.rounding import split_channels
 
 _ACTIVATIONS = {
-    "relu": lambda: nn.ReLU(inplace=True), "relu6": lambda: nn.ReLU6(inplace=True),
-    "swish": lambda: nn.SiLU(inplace=True), "hswish": lambda: nn.Hardswish(inplace=True), "tanh": nn.Tanh,
-    "identity": nn.Identity, "sigmoid": nn.Sigmoid, "hsigmoid": nn.Hardsigmoid,
+    "relu": lambda: nn.ReLU(inplace=True),
+    "relu6": lambda: nn.ReLU6(inplace=True),
+    "swish": lambda: nn.SiLU(inplace=True),
+    "hswish": lambda: nn.Hardswish(inplace=True),
+    "tanh": nn.Tanh,
+    "identity": nn.Identity,
+    "sigmoid": nn.Sigmoid,
+    "hsigmoid": nn.Hardsigmoid,
 }
 
 
@@ -28,9 +34,19 @@ def named(*layers: tuple[str, nn.Module | None]) -> nn.Sequential:
     return nn.Sequential(OrderedDict((name, m) for name, m in layers if m is not None))
 
 
-def conv_bn_act(c_in: int, c_out: int, k: int, stride: int = 1, *, groups: int = 1, act: str | None = "relu",
-                bn: bool = True, padding: int | None = None, kw: int | None = None,
-                bias: bool | None = None) -> nn.Sequential:
+def conv_bn_act(
+    c_in: int,
+    c_out: int,
+    k: int,
+    stride: int = 1,
+    *,
+    groups: int = 1,
+    act: str | None = "relu",
+    bn: bool = True,
+    padding: int | None = None,
+    kw: int | None = None,
+    bias: bool | None = None,
+) -> nn.Sequential:
     """`conv` (k x kw) + [`bn`] + [`act`]; act=None leaves the output linear; the conv has a bias only without
     BN unless `bias` says otherwise.
 
@@ -39,8 +55,11 @@ def conv_bn_act(c_in: int, c_out: int, k: int, stride: int = 1, *, groups: int =
     kw = k if kw is None else kw
     pad = ((k - 1) // 2, (kw - 1) // 2) if padding is None else (padding, padding)
     conv = nn.Conv2d(c_in, c_out, (k, kw), stride, pad, groups=groups, bias=not bn if bias is None else bias)
-    return named(("conv", conv), ("bn", nn.BatchNorm2d(c_out) if bn else None),
-                 ("act", activation(act) if act is not None else None))
+    return named(
+        ("conv", conv),
+        ("bn", nn.BatchNorm2d(c_out) if bn else None),
+        ("act", activation(act) if act is not None else None),
+    )
 
 
 class SplitConv(nn.ModuleList):
@@ -48,9 +67,10 @@ class SplitConv(nn.ModuleList):
     conv `i` (MixConv; depthwise or dense per part), then concatenated."""
 
     def __init__(self, c_in: int, c_out: int, kernels: list[int], stride: int = 1, depthwise: bool = False) -> None:
-        super().__init__(nn.Conv2d(ci, co, k, stride, (k - 1) // 2, groups=ci if depthwise else 1, bias=False)
-                         for k, ci, co in zip(kernels, split_channels(c_in, len(kernels)),
-                                              split_channels(c_out, len(kernels))))
+        super().__init__(
+            nn.Conv2d(ci, co, k, stride, (k - 1) // 2, groups=ci if depthwise else 1, bias=False)
+            for k, ci, co in zip(kernels, split_channels(c_in, len(kernels)), split_channels(c_out, len(kernels)))
+        )
         self.splits = split_channels(c_in, len(kernels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
 """Modules for `ir` (the one inverted-residual / MBConv implementation)."""
+
 from __future__ import annotations
 
 import torch
@@ -26,8 +27,7 @@ class MBConvBlock(nn.Module):
         self.conv_dw = split_conv(mid, mid, spec.kernels(), stride, depthwise=True)
         self.bn2 = nn.BatchNorm2d(mid)
         self.act2 = activation(spec.act)
-        self.se = SqueezeExcite(mid, spec.squeeze(c_in), spec.se_act or spec.act, spec.se_gate) if spec.se > 0 \
-            else None
+        self.se = SqueezeExcite(mid, spec.squeeze(c_in), spec.se_act or spec.act, spec.se_gate) if spec.se > 0 else None
         self.conv_pwl = split_conv(mid, spec.c, [1] * spec.proj_groups)
         self.bn3 = nn.BatchNorm2d(spec.c)
         self.act3 = activation(spec.act) if spec.pw_act else nn.Identity()

@@ -1,4 +1,5 @@
 """build_model: ArchSpec -> torch.nn.Module, a pure function."""
+
 from __future__ import annotations
 
 import torch

@@ -1,5 +1,6 @@
 """Modules for `basic`, `bot` and `preact`: the one ResNet basic block, bottleneck block and pre-activation
 block, their layers named as torchvision's and timm's ResNets name them (`conv1`, `bn1`, ..., `downsample`)."""
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """Module for `shuffle`: the ShuffleNetV2 unit."""
+
 from __future__ import annotations
 
 import itertools
@@ -23,13 +24,27 @@ class ShuffleBlock(nn.Module):
         super().__init__()
         half = c_out // 2
         self.stride = stride
-        self.branch1 = named(("conv_dw", _conv(c_in, c_in, 3, stride, c_in)), ("bn2", nn.BatchNorm2d(c_in)),
-                             ("conv_pwl", _conv(c_in, half, 1)), ("bn3", nn.BatchNorm2d(half)),
-                             ("act3", activation("relu"))) if stride > 1 else None
-        self.branch2 = named(("conv_pw", _conv(c_in if stride > 1 else half, half, 1)), ("bn1", nn.BatchNorm2d(half)),
-                             ("act1", activation("relu")), ("conv_dw", _conv(half, half, 3, stride, half)),
-                             ("bn2", nn.BatchNorm2d(half)), ("conv_pwl", _conv(half, half, 1)),
-                             ("bn3", nn.BatchNorm2d(half)), ("act3", activation("relu")))
+        self.branch1 = (
+            named(
+                ("conv_dw", _conv(c_in, c_in, 3, stride, c_in)),
+                ("bn2", nn.BatchNorm2d(c_in)),
+                ("conv_pwl", _conv(c_in, half, 1)),
+                ("bn3", nn.BatchNorm2d(half)),
+                ("act3", activation("relu")),
+            )
+            if stride > 1
+            else None
+        )
+        self.branch2 = named(
+            ("conv_pw", _conv(c_in if stride > 1 else half, half, 1)),
+            ("bn1", nn.BatchNorm2d(half)),
+            ("act1", activation("relu")),
+            ("conv_dw", _conv(half, half, 3, stride, half)),
+            ("bn2", nn.BatchNorm2d(half)),
+            ("conv_pwl", _conv(half, half, 1)),
+            ("bn3", nn.BatchNorm2d(half)),
+            ("act3", activation("relu")),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.branch1 is None:
@@ -44,4 +59,5 @@ class ShuffleBlock(nn.Module):
 def build_shuffle(spec: ShuffleUnit, c_in: int, drop_paths) -> nn.Module:
     def block(spec: ShuffleUnit, c_in: int, stride: int, drop_path: float) -> nn.Module:
         return ShuffleBlock(c_in, spec.c, stride)
+
     return stage(block, spec, c_in, itertools.repeat(0.0))

@@ -1,4 +1,5 @@
 """STAGE_BUILDERS: the torch builder of each block type, keyed by the spec's type token."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -20,10 +21,24 @@ from nasx.build.vgg import build_vgg
 StageBuilder = Callable[[Any, int, Iterator[float]], nn.Module]
 
 STAGE_BUILDERS: dict[str, StageBuilder] = {
-    "cn": build_conv, "mp": build_pool, "ir": build_mbconv, "fr": build_fused, "basic": build_basic,
-    "preact": build_preact, "bot": build_bottleneck, "vgg": build_vgg, "dense": build_dense,
-    "tr": build_transition, "shuffle": build_shuffle, "fire": build_branch_block,
-    "inc": build_branch_block, "inca": build_branch_block, "incb": build_branch_block,
-    "incc": build_branch_block, "incd": build_branch_block, "ince": build_branch_block}
+    "cn": build_conv,
+    "mp": build_pool,
+    "ir": build_mbconv,
+    "fr": build_fused,
+    "basic": build_basic,
+    "preact": build_preact,
+    "bot": build_bottleneck,
+    "vgg": build_vgg,
+    "dense": build_dense,
+    "tr": build_transition,
+    "shuffle": build_shuffle,
+    "fire": build_branch_block,
+    "inc": build_branch_block,
+    "inca": build_branch_block,
+    "incb": build_branch_block,
+    "incc": build_branch_block,
+    "incd": build_branch_block,
+    "ince": build_branch_block,
+}
 
 __all__ = ["STAGE_BUILDERS", "build_head"]

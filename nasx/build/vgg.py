@@ -1,4 +1,5 @@
 """Module for `vgg`: plain 3x3 conv stages (conv bias, optional BN) closed by 2x2 max pooling."""
+
 from __future__ import annotations
 
 from torch import nn

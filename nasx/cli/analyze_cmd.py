@@ -1,6 +1,7 @@
 """`nasx analyze RUN_DIR [RUN_DIR ...] [--fidelity FIDELITY_RUN]`: frontier, families, hypervolume, reward,
 scaling, design-space and proxy-fidelity report of one or more runs (finished or still running), key
 tables on the terminal."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,17 +10,27 @@ COMPARISON = "comparison"
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("analyze", help="report of one or more runs: Pareto frontier with the reference families, "
-                                       "hypervolume, top candidates, compound scaling, design-space EDFs")
+    p = sub.add_parser(
+        "analyze",
+        help="report of one or more runs: Pareto frontier with the reference families, "
+        "hypervolume, top candidates, compound scaling, design-space EDFs",
+    )
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR", help="run directories holding a results table")
-    p.add_argument("--out", metavar="DIR", help="where to write the report (default: the run directory; "
-                                                f"with several runs, {COMPARISON}/ inside the first)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where to write the report (default: the run directory; "
+        f"with several runs, {COMPARISON}/ inside the first)",
+    )
     p.add_argument("--no-figures", action="store_true", help="tables only: no PNG figures")
     p.add_argument("--top", type=int, default=10, help="how many top candidates by reward to list (default 10)")
     p.add_argument("--quiet", action="store_true", help="do not print the key tables")
-    p.add_argument("--fidelity", metavar="FIDELITY_RUN",
-                   help="a `nasx fidelity` run: show how well the protocol of the search (same space, data and "
-                        "training config) ranks networks")
+    p.add_argument(
+        "--fidelity",
+        metavar="FIDELITY_RUN",
+        help="a `nasx fidelity` run: show how well the protocol of the search (same space, data and "
+        "training config) ranks networks",
+    )
     p.set_defaults(run=run)
 
 
@@ -47,7 +58,8 @@ def run(args) -> None:
         print()
     print(f"report: {paths['html']}")
     from nasx.analysis.fidelity import FIDELITY_JSON, write_json
-    for name, numbers in result.fidelity.items():   # a fidelity run, finished or cut short
+
+    for name, numbers in result.fidelity.items():  # a fidelity run, finished or cut short
         file = FIDELITY_JSON if len(args.run_dirs) == 1 else f"{name}-{FIDELITY_JSON}"
         path = out_dir(args.run_dirs, args.out) / file
         write_json(path, numbers)

@@ -1,5 +1,6 @@
 """`nasx completion bash`: a bash completion script for the commands, their flags and the config groups'
 `group=option` choices (those of the config search path when the script is written)."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,16 +24,24 @@ _nasx() {{
 }}
 complete -o default -F _nasx nasx
 """
-COMPOSED = {"search": "search", "train": "train", "fidelity": "fidelity"}   # command -> its primary config
+COMPOSED = {"search": "search", "train": "train", "fidelity": "fidelity"}  # command -> its primary config
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("completion", help="print a shell completion script: eval \"$(nasx completion bash)\"",
-                       description="Completes commands, flags and group=option choices of the config search "
-                                   "path (with --config-dir and NASX_CONFIG_PATH as given now).")
+    p = sub.add_parser(
+        "completion",
+        help='print a shell completion script: eval "$(nasx completion bash)"',
+        description="Completes commands, flags and group=option choices of the config search "
+        "path (with --config-dir and NASX_CONFIG_PATH as given now).",
+    )
     p.add_argument("shell", nargs="?", default="bash", help="bash (the only shell supported)")
-    p.add_argument("--config-dir", action="append", default=[], metavar="DIR",
-                   help="also complete the options of this config directory")
+    p.add_argument(
+        "--config-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also complete the options of this config directory",
+    )
     p.set_defaults(run=run)
 
 
@@ -54,7 +63,7 @@ def script(config_dirs: Sequence[str] = ()) -> str:
         if name in COMPOSED:
             own = default_groups(primary(dirs, COMPOSED[name]).path / f"{COMPOSED[name]}.yaml")
             words += [f"{g}={o}" for g, options in found.items() if g in own for o in options]
-        cases.append(f"        {name}) words=\"{' '.join(words)}\" ;;")
+        cases.append(f'        {name}) words="{" ".join(words)}" ;;')
     return SCRIPT.format(commands=" ".join(sorted(sub.choices)), cases="\n".join(cases))
 
 

@@ -2,6 +2,7 @@
 directories, then nasx's own: nasx.cli.config_path) with overrides, or read back from a run directory and
 overridden. nasx.cli.convert turns it into dataclasses; nothing below the command line sees Hydra or OmegaConf.
 """
+
 from __future__ import annotations
 
 import re
@@ -9,7 +10,7 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nasx.cli.config_path import CONF_DIR, searching, search_path
+from nasx.cli.config_path import CONF_DIR, search_path, searching
 from nasx.cli.convert import implied
 
 if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
@@ -27,16 +28,18 @@ def _plain(conf: DictConfig, *, resolve: bool = False, throw_on_missing: bool = 
     return typing.cast(dict[str, Any], OmegaConf.to_container(conf, resolve=resolve, throw_on_missing=throw_on_missing))
 
 
-def compose(config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()) \
-        -> dict[str, Any]:
+def compose(
+    config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()
+) -> dict[str, Any]:
     """conf/<config_name>.yaml composed with Hydra overrides (`data=cifar10`, `train.epochs=5`) over the
     search path (`search_path`), resolved to plain Python containers, with the values the config implies
     (`implied`). Any composition error becomes a one-line ValueError."""
     return compose_with_choices(config_name, overrides, config_dirs)[0]
 
 
-def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
-                         config_dirs: typing.Sequence[str] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+def compose_with_choices(
+    config_name: str, overrides: typing.Sequence[str] = (), config_dirs: typing.Sequence[str] = ()
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(`compose`'s config, the option Hydra chose in each config group: {"space": "mnasnet", ...})."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
@@ -48,11 +51,13 @@ def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
     import yaml
 
     try:
-        with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None,
-                                                                job_name="nasx"):
+        with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None, job_name="nasx"):
             composed = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
-        choices = {group: option for group, option in _plain(composed.hydra.runtime.choices).items()
-                   if not group.startswith("hydra/")}
+        choices = {
+            group: option
+            for group, option in _plain(composed.hydra.runtime.choices).items()
+            if not group.startswith("hydra/")
+        }
         with open_dict(composed):
             del composed["hydra"]
         cfg = _plain(composed, resolve=True, throw_on_missing=True)
@@ -75,15 +80,21 @@ def compose_with_choices(config_name: str, overrides: typing.Sequence[str] = (),
         raise ValueError(f"bad override: {text}") from None
     if "experiment" in cfg:  # a preset file merges into the top level; this one did not
         chosen = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+~").startswith("experiment=")), "?")
-        path = next((p for p in (d.path / "experiment" / f"{chosen}.yaml" for d in dirs) if p.is_file()),
-                    dirs[-1].path / "experiment" / f"{chosen}.yaml")
+        path = next(
+            (p for p in (d.path / "experiment" / f"{chosen}.yaml" for d in dirs) if p.is_file()),
+            dirs[-1].path / "experiment" / f"{chosen}.yaml",
+        )
         found = cfg["experiment"]
-        what = "a mapping without its first line `# @package _global_`" if isinstance(found, dict) else \
-            f"a {type(found).__name__}"
-        raise ValueError(f"{path}: an experiment file must be a mapping of config keys starting with "
-                         f"`# @package _global_`; found {what}")
+        what = (
+            "a mapping without its first line `# @package _global_`"
+            if isinstance(found, dict)
+            else f"a {type(found).__name__}"
+        )
+        raise ValueError(
+            f"{path}: an experiment file must be a mapping of config keys starting with "
+            f"`# @package _global_`; found {what}"
+        )
     return implied(cfg, overrides), choices
-
 
 
 def load_run_config(run_dir: str | Path) -> dict[str, Any]:
@@ -146,8 +157,10 @@ def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "
             raise ValueError(f"{key}: no such key in {where} (use +{key}=... to add one)")
         old, value = OmegaConf.select(conf, key, default=None), o.value()
         if OmegaConf.is_dict(old) and not isinstance(value, dict):
-            raise ValueError(f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
-                                 f"values instead (e.g. {key}.name=...)")
+            raise ValueError(
+                f"{o.input_line}: {key} is a section; a group choice cannot change here, set its "
+                f"values instead (e.g. {key}.name=...)"
+            )
         try:
             OmegaConf.update(conf, key, value, merge=False)
         except OmegaConfBaseException as exc:

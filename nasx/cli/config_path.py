@@ -4,6 +4,7 @@ A file found in an earlier directory wins (`experiment/x.yaml`, `space/mnasnet.y
 a group's options are those of all the directories. The user's directories go in front of nasx's
 through a Hydra search-path plugin that acts only while `searching(dirs)` is open.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,7 +22,7 @@ class ConfigDir:
     """One directory of the config search path and who put it there."""
 
     path: Path
-    source: str      # "--config-dir", "NASX_CONFIG_PATH" or "nasx" (the shipped configs)
+    source: str  # "--config-dir", "NASX_CONFIG_PATH" or "nasx" (the shipped configs)
 
 
 def _user_dir(text: str, where: str) -> ConfigDir:
@@ -48,8 +49,9 @@ def groups(dirs: typing.Sequence[ConfigDir]) -> dict[str, dict[str, ConfigDir]]:
     """Every config group of the search path with its options, each option from the first directory holding it."""
     out: dict[str, dict[str, ConfigDir]] = {}
     for d in dirs:
-        for folder in sorted(p for p in d.path.iterdir() if p.is_dir() and p.name.isidentifier()
-                             and not p.name.startswith("_")):
+        for folder in sorted(
+            p for p in d.path.iterdir() if p.is_dir() and p.name.isidentifier() and not p.name.startswith("_")
+        ):
             options = out.setdefault(folder.name, {})
             for file in sorted(folder.glob("*.yaml")):
                 options.setdefault(file.stem, d)
@@ -72,7 +74,7 @@ def default_groups(path: Path) -> list[str]:
     return [str(k).removeprefix("override ").strip("/") for entry in defaults if isinstance(entry, dict) for k in entry]
 
 
-_FRONT: list[ConfigDir] = []   # the directories `searching` puts in front of Hydra's primary one
+_FRONT: list[ConfigDir] = []  # the directories `searching` puts in front of Hydra's primary one
 
 
 @contextlib.contextmanager
@@ -102,8 +104,9 @@ def _register() -> None:
 
         def manipulate_search_path(self, search_path: ConfigSearchPath) -> None:
             for d in _FRONT:
-                search_path.prepend(provider=f"nasx user ({d.source})", path=f"file://{d.path}",
-                                    anchor=SearchPathQuery(provider="main"))
+                search_path.prepend(
+                    provider=f"nasx user ({d.source})", path=f"file://{d.path}", anchor=SearchPathQuery(provider="main")
+                )
 
     Plugins.instance().register(NasxUserConfigs)
     _REGISTERED.append(NasxUserConfigs)

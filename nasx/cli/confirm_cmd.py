@@ -1,5 +1,6 @@
 """`nasx confirm RUN_DIR [top_k=K] [seeds=S] [train.KEY=VALUE ...]`: retrain a search's best networks and its
 reference families under a longer protocol with several seeds (stage=confirm rows in the same results)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,15 +10,23 @@ from typing import Any
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("confirm", help="retrain the top searched networks and the reference families under a "
-                                       "longer protocol with several seeds, and judge them beyond seed noise",
-                       description="Reads RUN_DIR/config.yaml and its `confirm` block (conf/search.yaml's when the "
-                                   "run has none); overrides change it: top_k=5 seeds=3 train.epochs=20 "
-                                   "train.lr=0.05. Trials already confirmed are not run again.")
+    p = sub.add_parser(
+        "confirm",
+        help="retrain the top searched networks and the reference families under a "
+        "longer protocol with several seeds, and judge them beyond seed noise",
+        description="Reads RUN_DIR/config.yaml and its `confirm` block (conf/search.yaml's when the "
+        "run has none); overrides change it: top_k=5 seeds=3 train.epochs=20 "
+        "train.lr=0.05. Trials already confirmed are not run again.",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a finished search")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="top_k, seeds, train.<setting>")
-    p.add_argument("--config-dir", action="append", default=[], metavar="DIR",
-                   help="a directory of your own configs, searched before nasx's (for a run without a confirm block)")
+    p.add_argument(
+        "--config-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a directory of your own configs, searched before nasx's (for a run without a confirm block)",
+    )
     p.set_defaults(run=run)
 
 
@@ -33,8 +42,11 @@ def confirm_setup(run_dir: str, overrides: Sequence[str] = (), config_dirs: Sequ
     cfg["run_dir"] = str(run_dir)
     setup = search_setup(cfg)
     searched_train = asdict(setup.train)
-    block: dict[str, Any] = {"top_k": setup.confirm.top_k, "seeds": setup.confirm.seeds,
-                             "train": asdict(confirm_train(setup))}
+    block: dict[str, Any] = {
+        "top_k": setup.confirm.top_k,
+        "seeds": setup.confirm.seeds,
+        "train": asdict(confirm_train(setup)),
+    }
     block = apply_overrides(block, list(overrides), where="the confirmation stage (top_k, seeds, train.<setting>)")
     unknown = sorted(set(block["train"]) - set(searched_train))
     if unknown:

@@ -3,6 +3,7 @@
 A conversion checks what it needs: unknown keys and wrong types, named by their config path. Values are the
 dataclasses' to check (nasx.checks), so a Python user building them meets the same one-line errors.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,44 @@ from nasx import checks
 from nasx.data import DataSpec
 from nasx.ray.address import environment_address, refuse_client
 from nasx.reward import Objective
-from nasx.search.setup import (BUDGET_RULE, ConfirmSpec, LoggingSpec, ProxySpec, Resources, SearcherSpec, SearchSetup,
-                               SpaceSpec, SupernetSpec, smoke)
+from nasx.search.setup import (
+    BUDGET_RULE,
+    ConfirmSpec,
+    LoggingSpec,
+    ProxySpec,
+    Resources,
+    SearcherSpec,
+    SearchSetup,
+    SpaceSpec,
+    SupernetSpec,
+    smoke,
+)
 from nasx.train.spec import TrainSpec
 
-SEARCH_KEYS = ("name", "seed", "seeds", "budget", "smoke", "run_dir", "resume", "references", "scale_phis", "proxy",
-               "space", "data", "train", "objective", "search", "resources", "cluster", "save_weights", "confirm",
-               "logging", "evaluator", "supernet")
+SEARCH_KEYS = (
+    "name",
+    "seed",
+    "seeds",
+    "budget",
+    "smoke",
+    "run_dir",
+    "resume",
+    "references",
+    "scale_phis",
+    "proxy",
+    "space",
+    "data",
+    "train",
+    "objective",
+    "search",
+    "resources",
+    "cluster",
+    "save_weights",
+    "confirm",
+    "logging",
+    "evaluator",
+    "supernet",
+)
 
 
 @dataclass(frozen=True)
@@ -36,13 +68,14 @@ class TrainSetup:
     proxy: ProxySpec
     seed: int = 0
     measure_latency: bool = False
-    save: str | None = None            # a directory: write the trained state_dict (weights.pt) and row there
+    save: str | None = None  # a directory: write the trained state_dict (weights.pt) and row there
 
     def __post_init__(self) -> None:
         checks.check_int("seed", self.seed, 0)
 
 
 # --- what a composed config implies --------------------------------------------------------------------
+
 
 def _chosen(overrides: typing.Sequence[str], key: str) -> bool:
     """Whether the command line sets `key` (or a group of that name, or a key below it)."""
@@ -74,8 +107,15 @@ def _show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
-_EXPECTED = {int: "an integer", float: "a number", bool: "true or false", str: "a string", dict: "a mapping",
-             tuple: "a list", list: "a list"}
+_EXPECTED = {
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    str: "a string",
+    dict: "a mapping",
+    tuple: "a list",
+    list: "a list",
+}
 
 
 def _fits(value: Any, tp: Any) -> bool:
@@ -99,8 +139,11 @@ def _fits(value: Any, tp: Any) -> bool:
 
 
 def _expected(tp: Any) -> str:
-    args = [a for a in typing.get_args(tp) if a is not type(None)] \
-        if typing.get_origin(tp) in (typing.Union, types.UnionType) else [tp]
+    args = (
+        [a for a in typing.get_args(tp) if a is not type(None)]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType)
+        else [tp]
+    )
     names = [_EXPECTED.get(typing.get_origin(a) or a, getattr(a, "__name__", str(a))) for a in args]
     if typing.get_origin(args[0]) in (tuple, list) and typing.get_args(args[0]):
         inner = [a for a in typing.get_args(args[0]) if a is not Ellipsis]
@@ -143,12 +186,15 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
     seed = _integer(cfg.get("seed", 0), "seed", checks.int_rule(0))
     flag(cfg, "measure_latency")
-    return TrainSetup(data=to_dataclass(DataSpec, cfg.get("data"), "data"),
-                      train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
-                      objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
-                      proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
-                      seed=seed, measure_latency=bool(cfg.get("measure_latency", False)),
-                      save=str(cfg["save"]) if cfg.get("save") else None)
+    return TrainSetup(
+        data=to_dataclass(DataSpec, cfg.get("data"), "data"),
+        train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
+        objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
+        proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
+        seed=seed,
+        measure_latency=bool(cfg.get("measure_latency", False)),
+        save=str(cfg["save"]) if cfg.get("save") else None,
+    )
 
 
 def _integer(value, where: str, rule: str) -> int:
@@ -186,8 +232,10 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     their path, run_dir gets its default, smoke=true shrinks the setup; `config` keeps the resolved dict."""
     cfg = dict(cfg)
     if "fidelity" in cfg:
-        raise ValueError(f"{cfg.get('name') or 'this preset'} is a `nasx fidelity` preset (it sets fidelity.*): run "
-                         "`nasx fidelity experiment=...`")
+        raise ValueError(
+            f"{cfg.get('name') or 'this preset'} is a `nasx fidelity` preset (it sets fidelity.*): run "
+            "`nasx fidelity experiment=...`"
+        )
     unknown = sorted(set(cfg) - set(SEARCH_KEYS))
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(SEARCH_KEYS)}")
@@ -205,13 +253,15 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     if not isinstance(references, (list, tuple)) or not all(isinstance(r, str) for r in references):
         raise ValueError(f"references={references!r}: must be a list of family names")
     from nasx import families
+
     try:
         references = [families.reference_name(r) for r in references]  # timm:NAME -> the registered name
     except ValueError as exc:
         raise ValueError(str(exc) if str(exc).startswith("references:") else f"references: {exc}") from None
     scale_phis = cfg.get("scale_phis") or []
     if not isinstance(scale_phis, (list, tuple)) or not all(
-            isinstance(p, (int, float)) and not isinstance(p, bool) for p in scale_phis):
+        isinstance(p, (int, float)) and not isinstance(p, bool) for p in scale_phis
+    ):
         raise ValueError(f"scale_phis={scale_phis!r}: must be a list of numbers, e.g. [2, 3]")
     for key in ("space.options", "search.options"):
         section, option = key.split(".")
@@ -234,20 +284,30 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
         refuse_client(address, "cluster.address")
     run_dir = cfg.get("run_dir") or default_run_dir(str(name))
     cfg.update(name=name, run_dir=str(run_dir))
-    setup = SearchSetup(name=name, space=to_dataclass(SpaceSpec, space, "space"),
-                        searcher=to_dataclass(SearcherSpec, search, "search"),
-                        data=to_dataclass(DataSpec, cfg.get("data"), "data"),
-                        train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
-                        objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
-                        proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
-                        resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
-                        budget=budget, seed=seed, seeds=seeds, save_weights=bool(cfg.get("save_weights", False)),
-                        confirm=confirm, logging=to_dataclass(LoggingSpec, cfg.get("logging"), "logging"),
-                        evaluator=cfg.get("evaluator", "train"),
-                        supernet=to_dataclass(SupernetSpec, cfg.get("supernet"), "supernet"),
-                        references=tuple(references), address=address,
-                        scale_phis=tuple(float(p) for p in scale_phis),
-                        run_dir=str(run_dir), smoke=False, config=cfg)
+    setup = SearchSetup(
+        name=name,
+        space=to_dataclass(SpaceSpec, space, "space"),
+        searcher=to_dataclass(SearcherSpec, search, "search"),
+        data=to_dataclass(DataSpec, cfg.get("data"), "data"),
+        train=to_dataclass(TrainSpec, cfg.get("train"), "train"),
+        objective=to_dataclass(Objective, cfg.get("objective"), "objective"),
+        proxy=to_dataclass(ProxySpec, cfg.get("proxy"), "proxy"),
+        resources=to_dataclass(Resources, cfg.get("resources"), "resources"),
+        budget=budget,
+        seed=seed,
+        seeds=seeds,
+        save_weights=bool(cfg.get("save_weights", False)),
+        confirm=confirm,
+        logging=to_dataclass(LoggingSpec, cfg.get("logging"), "logging"),
+        evaluator=cfg.get("evaluator", "train"),
+        supernet=to_dataclass(SupernetSpec, cfg.get("supernet"), "supernet"),
+        references=tuple(references),
+        address=address,
+        scale_phis=tuple(float(p) for p in scale_phis),
+        run_dir=str(run_dir),
+        smoke=False,
+        config=cfg,
+    )
     return smoke(setup) if cfg.get("smoke") else setup
 
 
@@ -256,4 +316,3 @@ def confirm_spec(values: dict[str, Any] | None) -> ConfirmSpec:
     values = dict(values or {})
     values["train"] = dict(values.get("train") or {})
     return to_dataclass(ConfirmSpec, values, "confirm")
-

@@ -1,13 +1,20 @@
 """`nasx export RUN_DIR TRIAL_ID --out DIR`: a trial's network as files (arch strings, spec, row, weights)."""
+
 from __future__ import annotations
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("export", help="write a trial's network out: full-scale and trained arch strings, spec "
-                                      "JSON, row, provenance, README and weights.pt when saved")
+    p = sub.add_parser(
+        "export",
+        help="write a trial's network out: full-scale and trained arch strings, spec "
+        "JSON, row, provenance, README and weights.pt when saved",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory holding the trial")
-    p.add_argument("trial_id", metavar="TRIAL_ID",
-                   help="a trial id of the run, or `best`: the best confirmed network, else the best searched one")
+    p.add_argument(
+        "trial_id",
+        metavar="TRIAL_ID",
+        help="a trial id of the run, or `best`: the best confirmed network, else the best searched one",
+    )
     p.add_argument("--out", metavar="DIR", required=True, help="a new (or empty) directory to write")
     p.set_defaults(run=run)
 

@@ -1,21 +1,26 @@
 """`nasx export-optuna RUN_DIR [--out PATH]`: a run's trials as an Optuna journal, for optuna-dashboard and
 optuna.visualization (`nasx.results.optuna_journal`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("export-optuna", help="write a run's trials as Optuna studies in a journal file "
-                                             "(RUN_DIR/optuna.log) for optuna-dashboard and optuna.visualization",
-                       description="Rebuilds the journal from the results table: one study per stage (search, "
-                                   "confirm, fidelity), the objectives as values, the space's choices as params, "
-                                   "the arch strings, trial_id, seed and stage as user attributes. A search writes "
-                                   "RUN_DIR/optuna.log itself as trials end; this command is for runs made before, "
-                                   "or to rebuild it.")
+    p = sub.add_parser(
+        "export-optuna",
+        help="write a run's trials as Optuna studies in a journal file "
+        "(RUN_DIR/optuna.log) for optuna-dashboard and optuna.visualization",
+        description="Rebuilds the journal from the results table: one study per stage (search, "
+        "confirm, fidelity), the objectives as values, the space's choices as params, "
+        "the arch strings, trial_id, seed and stage as user attributes. A search writes "
+        "RUN_DIR/optuna.log itself as trials end; this command is for runs made before, "
+        "or to rebuild it.",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a search or fidelity run")
-    p.add_argument("--out", metavar="PATH", help="the journal file to write (default: RUN_DIR/optuna.log, replaced "
-                                                 "whole)")
+    p.add_argument(
+        "--out", metavar="PATH", help="the journal file to write (default: RUN_DIR/optuna.log, replaced whole)"
+    )
     p.set_defaults(run=run)
 
 
@@ -44,7 +49,9 @@ def run(args) -> int:
         with writer_lock(args.run_dir):
             count = write(out, frame, *journal)
     stages = sorted(set(frame["stage"].fillna("search")))
-    print(f"optuna journal: {out}: {count} trials in {len(stages)} "
-          f"stud{'y' if len(stages) == 1 else 'ies'} ({', '.join(study_name(setup.name, s) for s in stages)}); "
-          f"open it with `optuna-dashboard {out}`")
+    print(
+        f"optuna journal: {out}: {count} trials in {len(stages)} "
+        f"stud{'y' if len(stages) == 1 else 'ies'} ({', '.join(study_name(setup.name, s) for s in stages)}); "
+        f"open it with `optuna-dashboard {out}`"
+    )
     return 0

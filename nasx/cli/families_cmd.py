@@ -1,4 +1,5 @@
 """`nasx families`: every registered family with its exact params and MACs and the search spaces holding it."""
+
 from __future__ import annotations
 
 import json
@@ -13,16 +14,23 @@ def add_parser(sub) -> None:
 
 
 def rows() -> list[dict]:
-    from nasx import search_spaces
-    from nasx import families
+    from nasx import families, search_spaces
     from nasx.complexity import complexity
 
     out = []
     for name in families.names():
         family, spec = families.info(name), families.get(name)
         cost = complexity(spec)
-        out.append({"name": name, "source": family.source, "resolution": spec.resolution,
-                    "params": cost.params, "macs": cost.macs, "spaces": search_spaces.containing(spec)})
+        out.append(
+            {
+                "name": name,
+                "source": family.source,
+                "resolution": spec.resolution,
+                "params": cost.params,
+                "macs": cost.macs,
+                "spaces": search_spaces.containing(spec),
+            }
+        )
     return out
 
 
@@ -31,6 +39,20 @@ def run(args) -> None:
     if args.json:
         print(json.dumps(table, indent=1))
         return
-    print(render(["family", "source", "resolution", "params", "MACs (M)", "point of space"],
-                 [[r["name"], r["source"], r["resolution"], f"{r['params']:,}", f"{r['macs'] / 1e6:,.1f}",
-                   ", ".join(r["spaces"]) or "none"] for r in table], right={2, 3, 4}))
+    print(
+        render(
+            ["family", "source", "resolution", "params", "MACs (M)", "point of space"],
+            [
+                [
+                    r["name"],
+                    r["source"],
+                    r["resolution"],
+                    f"{r['params']:,}",
+                    f"{r['macs'] / 1e6:,.1f}",
+                    ", ".join(r["spaces"]) or "none",
+                ]
+                for r in table
+            ],
+            right={2, 3, 4},
+        )
+    )

@@ -1,9 +1,9 @@
 """`nasx fidelity [KEY=VALUE ...]`: compose conf/fidelity.yaml, train a ladder of budgets on Ray, rank the rungs."""
+
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from nasx.cli import hydra_flags
@@ -19,12 +19,15 @@ RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster", "logging")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("fidelity", help="how well short training ranks networks: a ladder of training budgets and "
-                                        "zero-cost scores against the longest budget (Hydra overrides of "
-                                        "conf/fidelity.yaml)",
-                       description="Overrides use Hydra syntax on conf/fidelity.yaml: experiment=fidelity_mnasnet "
-                                   "data=mnist5k fidelity.archs=32 fidelity.seeds=3 fidelity.rungs=[1,3,10] "
-                                   "fidelity.unit=steps smoke=true run_dir=PATH resume=true.")
+    p = sub.add_parser(
+        "fidelity",
+        help="how well short training ranks networks: a ladder of training budgets and "
+        "zero-cost scores against the longest budget (Hydra overrides of "
+        "conf/fidelity.yaml)",
+        description="Overrides use Hydra syntax on conf/fidelity.yaml: experiment=fidelity_mnasnet "
+        "data=mnist5k fidelity.archs=32 fidelity.seeds=3 fidelity.rungs=[1,3,10] "
+        "fidelity.unit=steps smoke=true run_dir=PATH resume=true.",
+    )
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/fidelity.yaml")
     hydra_flags.add_arguments(p)
     p.set_defaults(run=run)
@@ -53,7 +56,7 @@ def search_cfg(cfg: dict) -> dict:
     return out
 
 
-def fidelity_setup(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
+def fidelity_setup(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
     """The composed `fidelity` config -> (checked SearchSetup of the trials, FidelitySpec); `setup.config`
     keeps the resolved config, references included."""
     from nasx.fidelity.spec import FidelitySpec, smoke
@@ -73,13 +76,14 @@ def fidelity_setup(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
     check(setup)
     if setup.supernet.run:  # the supernet rung's supernet serves this study's space, data and proxy
         from nasx.search.evaluators.supernet import check_serves
+
         check_serves(setup)
     check_data(setup)
     check_device(setup)
     return setup, fspec
 
 
-def prepare(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
+def prepare(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
     setup, fspec = fidelity_setup(cfg)
     if cfg.get("resume"):
         if not cfg.get("run_dir"):
@@ -87,17 +91,19 @@ def prepare(cfg: dict) -> tuple[SearchSetup, "FidelitySpec"]:
         stored = load_run_config(setup.run_dir)
         changed = differences(stored, setup.config, ignore=RESUME_MAY_CHANGE)
         if changed:
-            raise ValueError(f"resume: the configuration differs from {Path(setup.run_dir) / 'config.yaml'} at "
-                             f"{', '.join(changed[:4])}; repeat the original overrides")
+            raise ValueError(
+                f"resume: the configuration differs from {Path(setup.run_dir) / 'config.yaml'} at "
+                f"{', '.join(changed[:4])}; repeat the original overrides"
+            )
     else:
         check_fresh(setup)
     return setup, fspec
 
 
 def run(args) -> int:
+    from nasx import results
     from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
     from nasx.analysis.tables import text
-    from nasx import results
     from nasx.fidelity.ladder import candidates, fidelity_configs, rung_labels
     from nasx.search.driver import run_trials, write_config, write_overrides
 
@@ -112,8 +118,11 @@ def run(args) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     write_config(setup, run_dir)
     write_overrides(run_dir, args.overrides, resume=bool(setup.config.get("resume")))
-    print(f"fidelity {setup.name}: space {setup.space.name}, {fspec.archs} architectures + "
-          f"{len(cands) - fspec.archs} references, rungs {', '.join(rung_labels(setup, fspec))}, {fspec.seeds} seeds", flush=True)
+    print(
+        f"fidelity {setup.name}: space {setup.space.name}, {fspec.archs} architectures + "
+        f"{len(cands) - fspec.archs} references, rungs {', '.join(rung_labels(setup, fspec))}, {fspec.seeds} seeds",
+        flush=True,
+    )
     run_trials(setup, configs, title=f"fidelity {setup.name}")
     summary = study(results.load(run_dir), setup.config)
     write_json(run_dir / FIDELITY_JSON, summary)

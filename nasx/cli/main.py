@@ -1,15 +1,42 @@
 """The `nasx` command: one sub-command per job, errors as one line on stderr with exit code 2."""
+
 from __future__ import annotations
 
 import argparse
 import sys
 
 from nasx import log
-from nasx.cli import (analyze_cmd, completion_cmd, confirm_cmd, export_cmd, export_optuna_cmd, families_cmd,
-                      fidelity_cmd, profile_cmd, resume_cmd, search_cmd, space_cmd, supernet_cmd, train_cmd)
+from nasx.cli import (
+    analyze_cmd,
+    completion_cmd,
+    confirm_cmd,
+    export_cmd,
+    export_optuna_cmd,
+    families_cmd,
+    fidelity_cmd,
+    profile_cmd,
+    resume_cmd,
+    search_cmd,
+    space_cmd,
+    supernet_cmd,
+    train_cmd,
+)
 
-COMMANDS = (families_cmd, profile_cmd, space_cmd, analyze_cmd, train_cmd, search_cmd, resume_cmd, fidelity_cmd,
-            supernet_cmd, confirm_cmd, export_cmd, export_optuna_cmd, completion_cmd)
+COMMANDS = (
+    families_cmd,
+    profile_cmd,
+    space_cmd,
+    analyze_cmd,
+    train_cmd,
+    search_cmd,
+    resume_cmd,
+    fidelity_cmd,
+    supernet_cmd,
+    confirm_cmd,
+    export_cmd,
+    export_optuna_cmd,
+    completion_cmd,
+)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
 """`nasx resume RUN_DIR [KEY=VALUE ...]`: continue a search from the config.yaml in its run directory."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -10,10 +11,13 @@ from nasx.cli.convert import implied, search_setup
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("resume", help="continue an interrupted search (optionally with a larger budget)",
-                       description="Reads RUN_DIR/config.yaml; overrides change its values, e.g. budget=40 "
-                                   "resources.max_concurrent=4 cluster.address=auto. Finished trials are not "
-                                   "re-run and the searcher continues where it stopped.")
+    p = sub.add_parser(
+        "resume",
+        help="continue an interrupted search (optionally with a larger budget)",
+        description="Reads RUN_DIR/config.yaml; overrides change its values, e.g. budget=40 "
+        "resources.max_concurrent=4 cluster.address=auto. Finished trials are not "
+        "re-run and the searcher continues where it stopped.",
+    )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of the search to continue")
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="changes to the run's config, e.g. budget=40")
     p.set_defaults(run=run)

@@ -1,4 +1,5 @@
 """`nasx search [KEY=VALUE ...] [-m]`: compose conf/search.yaml, check everything, run the search on Ray Tune."""
+
 from __future__ import annotations
 
 import itertools
@@ -17,19 +18,27 @@ RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "con
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("search", help="search a space on Ray Tune (Hydra overrides of conf/search.yaml)",
-                       description="Overrides use Hydra syntax on conf/search.yaml: experiment=effnet_b0_search "
-                                   "space=regnet search=tpe budget=40 seed=1 smoke=true cluster=attach "
-                                   "run_dir=PATH resume=true. With -m, comma-separated values (seed=0,1,2) run "
-                                   "one search per combination, one after the other.")
+    p = sub.add_parser(
+        "search",
+        help="search a space on Ray Tune (Hydra overrides of conf/search.yaml)",
+        description="Overrides use Hydra syntax on conf/search.yaml: experiment=effnet_b0_search "
+        "space=regnet search=tpe budget=40 seed=1 smoke=true cluster=attach "
+        "run_dir=PATH resume=true. With -m, comma-separated values (seed=0,1,2) run "
+        "one search per combination, one after the other.",
+    )
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/search.yaml")
-    p.add_argument("-m", "--multirun", action="store_true",
-                   help="run every combination of comma-separated values, each in its own run directory")
+    p.add_argument(
+        "-m",
+        "--multirun",
+        action="store_true",
+        help="run every combination of comma-separated values, each in its own run directory",
+    )
     hydra_flags.add_arguments(p)
     p.set_defaults(run=run)
 
 
 # --- multirun ---------------------------------------------------------------------------------------
+
 
 def _parse(overrides: list[str]) -> list:
     """Hydra's override grammar (the parser Hydra's own multirun uses)."""
@@ -73,14 +82,16 @@ def job_label(job: list[str], swept_keys: set[str]) -> str:
 
 # --- checks ---------------------------------------------------------------------------------------
 
+
 def check_data(setup: SearchSetup) -> None:
     """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
     spec = setup.data
     if spec.name in FILE_DATASETS and spec.root is not None:  # DataSpec requires a root for these
         root = Path(spec.root).expanduser()
         if root.is_symlink() and not root.exists():
-            raise ValueError(f"data.root={spec.root}: a broken symbolic link (to {os.readlink(root)}; dataset "
-                             f"{spec.name})")
+            raise ValueError(
+                f"data.root={spec.root}: a broken symbolic link (to {os.readlink(root)}; dataset {spec.name})"
+            )
         if not root.exists():
             raise ValueError(f"data.root={spec.root}: no such file or directory (dataset {spec.name})")
 
@@ -90,8 +101,13 @@ def check_searcher(setup: SearchSetup) -> None:
     from nasx.search import searchers
 
     try:
-        searchers.get(setup.searcher.name, setup.space.make(), seed=setup.seed, objectives=setup.objectives(),
-                      **setup.searcher.options)
+        searchers.get(
+            setup.searcher.name,
+            setup.space.make(),
+            seed=setup.seed,
+            objectives=setup.objectives(),
+            **setup.searcher.options,
+        )
     except TypeError as exc:
         raise ValueError(f"search.options: {exc}") from None
 
@@ -99,6 +115,7 @@ def check_searcher(setup: SearchSetup) -> None:
 def check_device(setup: SearchSetup) -> None:
     if setup.address is None and setup.train.device.startswith("cuda"):
         import torch
+
         if not torch.cuda.is_available():
             gpus = setup.resources.gpus_per_trial
             why = f" (resources.gpus_per_trial={gpus:g} asks for GPUs; train.device=cpu runs on CPUs)" if gpus else ""
@@ -130,13 +147,16 @@ def resumed_config(cfg: dict) -> dict:
     stored = load_run_config(cfg["run_dir"])
     changed = differences(stored, cfg, ignore=RESUME_MAY_CHANGE)
     if changed:
-        raise ValueError(f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
-                         f"{', '.join(changed[:4])}; repeat the original overrides, or use `nasx resume "
-                         f"{cfg['run_dir']} [budget=N]`")
+        raise ValueError(
+            f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
+            f"{', '.join(changed[:4])}; repeat the original overrides, or use `nasx resume "
+            f"{cfg['run_dir']} [budget=N]`"
+        )
     return cfg
 
 
 # --- running ----------------------------------------------------------------------------------------
+
 
 def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
     """(checked setup, resume) of one composed search config."""
@@ -160,6 +180,7 @@ def launch(setup: SearchSetup, resume: bool, overrides: list[str] | None = None)
     run_dir = run_search(setup, resume=resume, overrides=overrides)
     if setup.confirm.after_search:
         from nasx.search.confirm import run_confirm, with_available_top_k
+
         run_confirm(with_available_top_k(setup))
     return run_dir
 
@@ -178,7 +199,7 @@ def run(args) -> int:
     swept_keys = {o.split("=", 1)[0].lstrip("+~") for o in swept}
     stamp = time.strftime("%Y%m%d-%H%M%S")
     setups = []
-    for job in expand(args.overrides):   # every job is checked before the first one starts
+    for job in expand(args.overrides):  # every job is checked before the first one starts
         cfg = compose("search", job, args.config_dir)
         if cfg.get("resume"):
             raise ValueError("resume=true cannot be combined with -m; resume each run with `nasx resume RUN_DIR`")
@@ -193,4 +214,3 @@ def run(args) -> int:
         print(f"multirun job {i}/{len(setups)}: {' '.join(job)} -> {setup.run_dir}", flush=True)
         launch(setup, False, overrides=job)
     return 0
-

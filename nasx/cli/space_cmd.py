@@ -1,4 +1,5 @@
 """`nasx space [NAME]`: a search space's choices, its size, and what 1,000 samples look like."""
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,13 @@ def add_parser(sub) -> None:
     p.add_argument("--params", nargs=2, metavar=("MIN", "MAX"), help="params budget, e.g. 2M 6M")
     p.add_argument("--samples", type=int, default=1000, help="samples to draw (default 1000)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="space options, e.g. mode=continuous, ranges=pycls, resolution=32")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="space options, e.g. mode=continuous, ranges=pycls, resolution=32",
+    )
     p.set_defaults(run=run)
 
 
@@ -53,8 +59,7 @@ def summary(space) -> str:
 def run(args) -> None:
     import numpy as np
 
-    from nasx import search_spaces
-    from nasx import families
+    from nasx import families, search_spaces
     from nasx.complexity import complexity
 
     if args.name is None:
@@ -62,8 +67,9 @@ def run(args) -> None:
         for name in search_spaces.names():
             space = search_spaces.get(name)
             size = space.size()
-            rows.append([name, len(space.parameters()), f"{size.count:.3g}" + ("" if size.exact else " (est.)"),
-                         summary(space)])
+            rows.append(
+                [name, len(space.parameters()), f"{size.count:.3g}" + ("" if size.exact else " (est.)"), summary(space)]
+            )
         print(render(["space", "parameters", "size", "description"], rows, right={1, 2}))
         return
     if args.samples < 1:
@@ -73,8 +79,12 @@ def run(args) -> None:
     print(f"space {space.name}: {summary(space)}")
     print(render(["parameter", "kind", "values"], [list(r) for r in space.describe()], right=set()))
     size = space.size()
-    print(f"size: {size.count:,.0f}" if size.exact and size.count != float("inf") else
-          f"size: {size.count:.4g}{'' if size.exact else ' (estimate)'}", f"- {size.note}" if size.note else "")
+    print(
+        f"size: {size.count:,.0f}"
+        if size.exact and size.count != float("inf")
+        else f"size: {size.count:.4g}{'' if size.exact else ' (estimate)'}",
+        f"- {size.note}" if size.note else "",
+    )
     points = [n for n in families.names() if space.contains(families.get(n))]
     print(f"families that are points: {', '.join(points) or 'none'}")
 
@@ -83,11 +93,12 @@ def run(args) -> None:
     costs = [complexity(space.sample(rng)) for _ in range(args.samples)]
     wall_s = time.perf_counter() - start
     stats = space.stats
-    print(f"{args.samples:,} samples (seed {args.seed}) with {space.budget.describe()}: acceptance "
-          f"{stats.acceptance:.1%} of {stats.tries:,} tries ({stats.invalid:,} invalid, "
-          f"{stats.over_budget:,} outside the budget), {wall_s:.1f} s")
+    print(
+        f"{args.samples:,} samples (seed {args.seed}) with {space.budget.describe()}: acceptance "
+        f"{stats.acceptance:.1%} of {stats.tries:,} tries ({stats.invalid:,} invalid, "
+        f"{stats.over_budget:,} outside the budget), {wall_s:.1f} s"
+    )
     rows = []
     for label, values in (("MACs", [c.macs for c in costs]), ("params", [c.params for c in costs])):
         rows.append([label, *(human(q) for q in np.quantile(values, QUANTILES))])
-    print(render(["", *(f"p{round(q * 100)}" if 0 < q < 1 else ("min" if q == 0 else "max") for q in QUANTILES)],
-                 rows))
+    print(render(["", *(f"p{round(q * 100)}" if 0 < q < 1 else ("min" if q == 0 else "max") for q in QUANTILES)], rows))

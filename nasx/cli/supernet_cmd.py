@@ -1,4 +1,5 @@
 """`nasx supernet [KEY=VALUE ...]`: compose conf/supernet.yaml, train a weight-sharing supernet of the space."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,12 +14,15 @@ RESUME_MAY_CHANGE = ("resume", "run_dir")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("supernet", help="train a weight-sharing supernet of a space: sandwich rule, in-place "
-                                        "distillation (Hydra overrides of conf/supernet.yaml)",
-                       description="Overrides use Hydra syntax on conf/supernet.yaml, whose groups are search.yaml's: "
-                                   "experiment=compound_grid space=compound data=mnist5k train.epochs=20 "
-                                   "supernet.random_subnets=2 supernet.distill=false supernet.progressive=true "
-                                   "smoke=true run_dir=PATH resume=true.")
+    p = sub.add_parser(
+        "supernet",
+        help="train a weight-sharing supernet of a space: sandwich rule, in-place "
+        "distillation (Hydra overrides of conf/supernet.yaml)",
+        description="Overrides use Hydra syntax on conf/supernet.yaml, whose groups are search.yaml's: "
+        "experiment=compound_grid space=compound data=mnist5k train.epochs=20 "
+        "supernet.random_subnets=2 supernet.distill=false supernet.progressive=true "
+        "smoke=true run_dir=PATH resume=true.",
+    )
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/supernet.yaml")
     hydra_flags.add_arguments(p)
     p.set_defaults(run=run)
@@ -32,8 +36,10 @@ def resumed_config(cfg: dict) -> dict:
     stored = load_run_config(cfg["run_dir"])
     changed = differences(stored, cfg, ignore=RESUME_MAY_CHANGE)
     if changed:
-        raise ValueError(f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
-                         f"{', '.join(changed[:4])}; repeat the original overrides")
+        raise ValueError(
+            f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
+            f"{', '.join(changed[:4])}; repeat the original overrides"
+        )
     return cfg
 
 

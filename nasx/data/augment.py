@@ -3,6 +3,7 @@
 Random draws come from a CPU `torch.Generator` and are moved to the batch's device, so a seed
 gives the same augmentation on CPU and GPU and the generator state can be saved and restored.
 """
+
 from __future__ import annotations
 
 import torch

@@ -1,4 +1,5 @@
 """CIFAR-10 from a local copy in the python format: a directory or the cifar-10-python.tar.gz archive."""
+
 from __future__ import annotations
 
 import pickle
@@ -14,8 +15,10 @@ from nasx.data.images import absent, carve_val, make_dataset
 TRAIN = tuple(f"data_batch_{i}" for i in range(1, 6))
 TEST = "test_batch"
 ARCHIVE = "cifar-10-python.tar.gz"
-LAYOUT = (f"a directory holding {', '.join(TRAIN)} and {TEST} (CIFAR-10 python version, optionally inside "
-          f"cifar-10-batches-py/), or the {ARCHIVE} archive")
+LAYOUT = (
+    f"a directory holding {', '.join(TRAIN)} and {TEST} (CIFAR-10 python version, optionally inside "
+    f"cifar-10-batches-py/), or the {ARCHIVE} archive"
+)
 
 
 def _error(path, why: str) -> ValueError:
@@ -80,8 +83,15 @@ def read_raw(root) -> dict[str, bytes]:
     return _read_dir(path)
 
 
-def load_cifar10(root=None, *, resolution: int = 32, channels: int = 3, seed: int = 0,
-                 val_fraction: float = 0.1, test_fraction: float = 0.0) -> Dataset:
+def load_cifar10(
+    root=None,
+    *,
+    resolution: int = 32,
+    channels: int = 3,
+    seed: int = 0,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.0,
+) -> Dataset:
     """The official test batch is the test split; validation is carved from the 50,000 training images."""
     if test_fraction:
         raise ValueError(f"cifar10: test_fraction={test_fraction}: the official test batch is the test split")
@@ -92,5 +102,6 @@ def load_cifar10(root=None, *, resolution: int = 32, channels: int = 3, seed: in
     test_x, test_y = _batch(raw[TEST], Path(root) / TEST)
     splits = carve_val(x, y, seed, val_fraction)
     splits["test"] = (torch.from_numpy(test_x), torch.from_numpy(test_y))
-    return make_dataset("cifar10", splits, num_classes=10, resolution=resolution, channels=channels,
-                        hflip=True, source=str(root))
+    return make_dataset(
+        "cifar10", splits, num_classes=10, resolution=resolution, channels=channels, hflip=True, source=str(root)
+    )

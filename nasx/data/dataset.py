@@ -1,4 +1,5 @@
 """Dataset: a small, picklable value holding uint8 image tensors for train / val / test and their labels."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
@@ -35,11 +36,14 @@ class Dataset:
         for split in ("train", "val", "test"):
             x, y = getattr(self, f"{split}_x"), getattr(self, f"{split}_y")
             if x.dtype != torch.uint8 or x.dim() != 4 or x.shape[1] != self.channels:
-                raise ValueError(f"{self.name}: {split} images must be uint8 (N, {self.channels}, H, W), "
-                                 f"got {x.dtype} {tuple(x.shape)}")
+                raise ValueError(
+                    f"{self.name}: {split} images must be uint8 (N, {self.channels}, H, W), "
+                    f"got {x.dtype} {tuple(x.shape)}"
+                )
             if y.dtype != torch.int64 or y.shape != (x.shape[0],):
-                raise ValueError(f"{self.name}: {split} labels must be int64 ({x.shape[0]},), "
-                                 f"got {y.dtype} {tuple(y.shape)}")
+                raise ValueError(
+                    f"{self.name}: {split} labels must be int64 ({x.shape[0]},), got {y.dtype} {tuple(y.shape)}"
+                )
         if self.train_x.shape[0] == 0:
             raise ValueError(f"{self.name}: the training split is empty")
 
@@ -55,16 +59,21 @@ class Dataset:
     def device(self) -> torch.device:
         return self.train_x.device
 
-    def to(self, device: str | torch.device) -> "Dataset":
+    def to(self, device: str | torch.device) -> Dataset:
         """The same dataset with every tensor on `device` (self when already there)."""
         device = torch.device(device)
         if self.train_x.device == device:
             return self
-        tensors = {f.name: getattr(self, f.name).to(device) for f in fields(self)
-                   if isinstance(getattr(self, f.name), torch.Tensor)}
+        tensors = {
+            f.name: getattr(self, f.name).to(device)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), torch.Tensor)
+        }
         return replace(self, **tensors)
 
     def describe(self) -> str:
         s = self.sizes()
-        return (f"{self.label}: {s['train']} train / {s['val']} val / {s['test']} test images, "
-                f"{self.channels}x{self.resolution}x{self.resolution}, {self.num_classes} classes")
+        return (
+            f"{self.label}: {s['train']} train / {s['val']} val / {s['test']} test images, "
+            f"{self.channels}x{self.resolution}x{self.resolution}, {self.num_classes} classes"
+        )

@@ -1,4 +1,5 @@
 """Class-per-folder images (e.g. an ImageNet subset), decoded once with Pillow at the proxy resolution."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,10 @@ from nasx.data.dataset import Dataset
 from nasx.data.images import absent, carve_val, make_dataset, three_way
 
 EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ppm", ".tif", ".tiff")
-LAYOUT = ("ROOT/CLASS_NAME/IMAGE files (one folder per class), or ROOT/train/CLASS_NAME/... with "
-          "ROOT/test/CLASS_NAME/... (and optionally ROOT/val/CLASS_NAME/...)")
+LAYOUT = (
+    "ROOT/CLASS_NAME/IMAGE files (one folder per class), or ROOT/train/CLASS_NAME/... with "
+    "ROOT/test/CLASS_NAME/... (and optionally ROOT/val/CLASS_NAME/...)"
+)
 
 
 def _error(path, why: str) -> ValueError:
@@ -25,6 +28,7 @@ def _classes(folder: Path) -> list[str]:
 def _read(folder: Path, classes: list[str], resolution: int, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Every image under folder/CLASS/, resized (shorter side) and centre-cropped to resolution."""
     from PIL import Image, UnidentifiedImageError
+
     images, labels = [], []
     for label, name in enumerate(classes):
         if not (folder / name).is_dir():
@@ -51,8 +55,16 @@ def _read(folder: Path, classes: list[str], resolution: int, channels: int) -> t
     return torch.from_numpy(np.stack(images)), torch.tensor(labels, dtype=torch.int64)
 
 
-def load_imagefolder(root=None, *, resolution: int = 32, channels: int = 3, seed: int = 0,
-                     val_fraction: float = 0.1, test_fraction: float = 0.2, hflip: bool = True) -> Dataset:
+def load_imagefolder(
+    root=None,
+    *,
+    resolution: int = 32,
+    channels: int = 3,
+    seed: int = 0,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    hflip: bool = True,
+) -> Dataset:
     """Classes are the sorted folder names. With train/ and test/ (and val/) sub-folders those are
     the splits; otherwise one pool split by `seed`. Held in memory as uint8 at `resolution`."""
     if root is None:
@@ -77,5 +89,12 @@ def load_imagefolder(root=None, *, resolution: int = 32, channels: int = 3, seed
         if not classes:
             raise _error(path, "no class folders")
         splits = three_way(*_read(path, classes, resolution, channels), seed, val_fraction, test_fraction)
-    return make_dataset("imagefolder", splits, num_classes=len(classes), resolution=resolution,
-                        channels=channels, hflip=hflip, source=str(path))
+    return make_dataset(
+        "imagefolder",
+        splits,
+        num_classes=len(classes),
+        resolution=resolution,
+        channels=channels,
+        hflip=hflip,
+        source=str(path),
+    )

@@ -1,4 +1,5 @@
 """Image-tensor helpers shared by the loaders: resize, channel conversion, splits, statistics."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,9 @@ def fit(x: torch.Tensor, resolution: int, channels: int) -> torch.Tensor:
         shrink = x.shape[-1] > resolution or x.shape[-2] > resolution
         out = []
         for chunk in x.split(4096):
-            y = F.interpolate(chunk.float(), size=(resolution, resolution), mode="bilinear",
-                              align_corners=False, antialias=shrink)
+            y = F.interpolate(
+                chunk.float(), size=(resolution, resolution), mode="bilinear", align_corners=False, antialias=shrink
+            )
             out.append(y.round().clamp(0, 255).to(torch.uint8))
         x = torch.cat(out) if out else x.new_zeros((0, x.shape[1], resolution, resolution))
     return x.contiguous()
@@ -39,9 +41,13 @@ def at_resolution(data: Dataset, resolution: int) -> Dataset:
     input size than the data's is measured on. Itself when the data already has that size."""
     if resolution == data.resolution:
         return data
-    return replace(data, train_x=fit(data.train_x, resolution, data.channels),
-                   val_x=fit(data.val_x, resolution, data.channels), test_x=fit(data.test_x, resolution, data.channels),
-                   resolution=resolution)
+    return replace(
+        data,
+        train_x=fit(data.train_x, resolution, data.channels),
+        val_x=fit(data.val_x, resolution, data.channels),
+        test_x=fit(data.test_x, resolution, data.channels),
+        resolution=resolution,
+    )
 
 
 def absent(path) -> str:
@@ -51,8 +57,9 @@ def absent(path) -> str:
 
 def check_fractions(val_fraction: float, test_fraction: float = 0.0) -> None:
     if not 0.0 <= val_fraction < 1.0 or not 0.0 <= test_fraction < 1.0 or val_fraction + test_fraction >= 1.0:
-        raise ValueError(f"val_fraction={val_fraction}, test_fraction={test_fraction}: "
-                         "each must be in [0, 1) and their sum below 1")
+        raise ValueError(
+            f"val_fraction={val_fraction}, test_fraction={test_fraction}: each must be in [0, 1) and their sum below 1"
+        )
 
 
 def split_indices(n: int, seed: int, *fractions: float) -> list[np.ndarray]:
@@ -62,7 +69,7 @@ def split_indices(n: int, seed: int, *fractions: float) -> list[np.ndarray]:
     parts, start = [], 0
     for fraction in fractions:
         size = int(round(n * fraction))
-        parts.append(np.sort(order[start:start + size]))
+        parts.append(np.sort(order[start : start + size]))
         start += size
     parts.append(np.sort(order[start:]))
     return parts
@@ -75,29 +82,49 @@ def stats(x: torch.Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
     return tuple(round(v, 6) for v in x.mean(dim=1).tolist()), tuple(round(v, 6) for v in std.tolist())
 
 
-def make_dataset(name: str, splits: dict[str, tuple[torch.Tensor, torch.Tensor]], *, num_classes: int,
-                 resolution: int, channels: int, hflip: bool, is_synthetic: bool = False,
-                 source: str = "") -> Dataset:
+def make_dataset(
+    name: str,
+    splits: dict[str, tuple[torch.Tensor, torch.Tensor]],
+    *,
+    num_classes: int,
+    resolution: int,
+    channels: int,
+    hflip: bool,
+    is_synthetic: bool = False,
+    source: str = "",
+) -> Dataset:
     """A Dataset from {'train'|'val'|'test': (uint8 images, labels)}, images fitted to resolution/channels."""
     tensors = {}
     for split, (x, y) in splits.items():
         tensors[f"{split}_x"] = fit(x, resolution, channels)
         tensors[f"{split}_y"] = torch.as_tensor(y, dtype=torch.int64).reshape(-1)
     mean, std = stats(tensors["train_x"])
-    return Dataset(name=name, num_classes=num_classes, channels=channels, resolution=resolution,
-                   mean=mean, std=std, hflip=hflip, is_synthetic=is_synthetic, source=source, **tensors)
+    return Dataset(
+        name=name,
+        num_classes=num_classes,
+        channels=channels,
+        resolution=resolution,
+        mean=mean,
+        std=std,
+        hflip=hflip,
+        is_synthetic=is_synthetic,
+        source=source,
+        **tensors,
+    )
 
 
-def three_way(x: torch.Tensor, y: torch.Tensor, seed: int, val_fraction: float,
-              test_fraction: float) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def three_way(
+    x: torch.Tensor, y: torch.Tensor, seed: int, val_fraction: float, test_fraction: float
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """train / val / test from one pool by a seeded permutation."""
     check_fractions(val_fraction, test_fraction)
     val, test, train = split_indices(len(y), seed, val_fraction, test_fraction)
     return {"train": (x[train], y[train]), "val": (x[val], y[val]), "test": (x[test], y[test])}
 
 
-def carve_val(x: torch.Tensor, y: torch.Tensor, seed: int,
-              val_fraction: float) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+def carve_val(
+    x: torch.Tensor, y: torch.Tensor, seed: int, val_fraction: float
+) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
     """train / val from a training pool (the test split comes from elsewhere)."""
     check_fractions(val_fraction)
     val, train = split_indices(len(y), seed, val_fraction)

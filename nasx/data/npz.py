@@ -1,4 +1,5 @@
 """Images and labels from one .npz file: arrays `x` and `y`, optionally `x_test`/`y_test` (and `x_val`/`y_val`)."""
+
 from __future__ import annotations
 
 import zipfile
@@ -11,8 +12,10 @@ from nasx.arch.limits import MAX_CLASSES
 from nasx.data.dataset import Dataset
 from nasx.data.images import absent, carve_val, check_fractions, make_dataset, three_way
 
-LAYOUT = ("an .npz file with arrays x (N,H,W), (N,H,W,C) or (N,C,H,W) of uint8 (or floats in [0, 1]) "
-          "and y (N,) integer labels; optionally x_test/y_test and x_val/y_val")
+LAYOUT = (
+    "an .npz file with arrays x (N,H,W), (N,H,W,C) or (N,C,H,W) of uint8 (or floats in [0, 1]) "
+    "and y (N,) integer labels; optionally x_test/y_test and x_val/y_val"
+)
 
 
 def _error(path, why: str) -> ValueError:
@@ -41,8 +44,16 @@ def _labels(a: np.ndarray, n: int, path, key: str) -> torch.Tensor:
     return torch.from_numpy(a.astype(np.int64))
 
 
-def load_npz(root=None, *, resolution: int = 32, channels: int = 3, seed: int = 0, val_fraction: float = 0.1,
-             test_fraction: float = 0.2, hflip: bool = False) -> Dataset:
+def load_npz(
+    root=None,
+    *,
+    resolution: int = 32,
+    channels: int = 3,
+    seed: int = 0,
+    val_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    hflip: bool = False,
+) -> Dataset:
     """Splits come from the file where it has them, else by `seed` from x/y. `hflip` says whether
     horizontal flips keep the labels (unknown for arbitrary arrays, so off by default)."""
     if root is None:
@@ -73,5 +84,6 @@ def load_npz(root=None, *, resolution: int = 32, channels: int = 3, seed: int = 
     else:
         splits = three_way(x, y, seed, val_fraction, test_fraction)
     num_classes = int(max(int(t[1].max()) if len(t[1]) else 0 for t in splits.values())) + 1
-    return make_dataset("npz", splits, num_classes=num_classes, resolution=resolution, channels=channels,
-                        hflip=hflip, source=str(path))
+    return make_dataset(
+        "npz", splits, num_classes=num_classes, resolution=resolution, channels=channels, hflip=hflip, source=str(path)
+    )

@@ -1,4 +1,5 @@
 """DenseNet-121/169/201 (Huang et al., 2017): growth 32, bottleneck 4, compression 0.5."""
+
 from __future__ import annotations
 
 from nasx.arch.blocks import Block, ConvBNAct, DenseBlock, MaxPool, Transition
@@ -15,8 +16,7 @@ def densenet(depths: tuple[int, ...], growth: int = 32, stem_w: int = 64) -> Arc
         stages.append(DenseBlock(r=d, gr=growth))
         if i < len(depths) - 1:
             stages.append(Transition(cr=0.5))
-    return ArchSpec(stem=(ConvBNAct(k=7, s=2, c=stem_w), MaxPool(k=3, s=2)), stages=tuple(stages),
-                    head=Head(norm=True))
+    return ArchSpec(stem=(ConvBNAct(k=7, s=2, c=stem_w), MaxPool(k=3, s=2)), stages=tuple(stages), head=Head(norm=True))
 
 
 for _name, _depths in DEPTHS.items():

@@ -13,6 +13,7 @@
 
 That is 61,706 parameters and 416,520 MACs; the paper's own reading has 60,000 trainable parameters.
 """
+
 from __future__ import annotations
 
 from nasx.arch.blocks import ConvBNAct, MaxPool
@@ -28,6 +29,8 @@ def lenet5() -> ArchSpec:
 
     def subsample() -> MaxPool:
         return MaxPool(k=2, s=2, avg=True)
+
     stages = (conv(6), subsample(), conv(16), subsample(), conv(120))
-    return ArchSpec(stages=stages, head=Head(hidden=(84,), hidden_act="tanh"), resolution=32, num_classes=10,
-                    in_channels=1)
+    return ArchSpec(
+        stages=stages, head=Head(hidden=(84,), hidden_act="tanh"), resolution=32, num_classes=10, in_channels=1
+    )

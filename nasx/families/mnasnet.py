@@ -1,4 +1,5 @@
 """MnasNet-B1 (torchvision mnasnet0_5 / mnasnet1_0) and MnasNet-A1 with SE (Tan et al., 2019)."""
+
 from __future__ import annotations
 
 from nasx.arch.blocks import ConvBNAct, MBConv
@@ -22,10 +23,15 @@ def mnasnet(alpha: float = 1.0) -> ArchSpec:
 
 def mnasnet_a1() -> ArchSpec:
     """MnasNet-A1 (paper Fig. 7a): SE (ratio 0.25 of the block input) in three stages, ReLU."""
-    stages = (MBConv(r=1, k=3, s=1, e=1, c=16, skip=False), MBConv(r=2, k=3, s=2, e=6, c=24),
-              MBConv(r=3, k=5, s=2, e=3, c=40, se=0.25), MBConv(r=4, k=3, s=2, e=6, c=80),
-              MBConv(r=2, k=3, s=1, e=6, c=112, se=0.25), MBConv(r=3, k=5, s=2, e=6, c=160, se=0.25),
-              MBConv(r=1, k=3, s=1, e=6, c=320))
+    stages = (
+        MBConv(r=1, k=3, s=1, e=1, c=16, skip=False),
+        MBConv(r=2, k=3, s=2, e=6, c=24),
+        MBConv(r=3, k=5, s=2, e=3, c=40, se=0.25),
+        MBConv(r=4, k=3, s=2, e=6, c=80),
+        MBConv(r=2, k=3, s=1, e=6, c=112, se=0.25),
+        MBConv(r=3, k=5, s=2, e=6, c=160, se=0.25),
+        MBConv(r=1, k=3, s=1, e=6, c=320),
+    )
     return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=32),), stages=stages, head=Head(c=1280, dropout=0.2))
 
 

@@ -1,4 +1,5 @@
 """ResNet, ResNeXt, Wide ResNet (torchvision's v1.5), PreAct ResNet-18 and SE-ResNet-50, from one generator."""
+
 from __future__ import annotations
 
 from nasx.families.registry import register
@@ -19,9 +20,9 @@ RESNETS = {
 }
 
 for _name, (_depths, _block, _groups, _wpg) in RESNETS.items():
-    register(_name, 224)(lambda d=_depths, b=_block, g=_groups, w=_wpg:
-                         resnet(d, b, groups=g, width_per_group=w))
+    register(_name, 224)(lambda d=_depths, b=_block, g=_groups, w=_wpg: resnet(d, b, groups=g, width_per_group=w))
 
 register("preact_resnet18", 224, source="paper")(lambda: resnet((2, 2, 2, 2), "preact"))
 register("se_resnet50", 224, source="paper")(
-    lambda: resnet((3, 4, 6, 3), se_ratio=1 / 16, se_at="out", stride_at="1x1"))
+    lambda: resnet((3, 4, 6, 3), se_ratio=1 / 16, se_at="out", stride_at="1x1")
+)

@@ -1,4 +1,5 @@
 """Registering a family from timm's arch_def and builder arguments (the decoder is its one definition)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """VGG-11/16/19 (configurations A, D, E of Simonyan & Zisserman, 2015), with and without BN."""
+
 from __future__ import annotations
 
 from nasx.arch.blocks import VGGStage

@@ -1,15 +1,18 @@
 """The trial configs of a fidelity study: every candidate at every rung under every seed."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from nasx import families, log
 from nasx.arch.spec import ArchSpec
 from nasx.fidelity.draw import draw_architectures
-from nasx.fidelity.spec import SUPERNET, ZERO_COST, FidelitySpec
-from nasx.search.setup import SearchSetup
+from nasx.fidelity.spec import ZERO_COST, FidelitySpec
+from nasx.results.schema import SUPERNET_RUNG as SUPERNET
 from nasx.search.configs import proxy_spec, trial_config
+from nasx.search.setup import SearchSetup
 
 STAGE = "fidelity"
 
@@ -27,8 +30,9 @@ class Candidate:
     index: int | None = None
 
 
-def candidates(setup: SearchSetup, fspec: FidelitySpec, shape: dict, *,
-               out: Callable[[str], None] = log.lines("fidelity")) -> list[Candidate]:
+def candidates(
+    setup: SearchSetup, fspec: FidelitySpec, shape: dict, *, out: Callable[[str], None] = log.lines("fidelity")
+) -> list[Candidate]:
     """`fspec.archs` architectures drawn from the space by `setup.seed` (spread over log-MACs) and the
     reference families, each shrunk to the proxy task of `shape` (resolution, num_classes, channels).
     Families that cannot be shrunk to the proxy task are left out, with a line on `out`."""
@@ -40,12 +44,20 @@ def candidates(setup: SearchSetup, fspec: FidelitySpec, shape: dict, *,
         except ValueError:
             return None
 
-    drawn = draw_architectures(space, fspec.archs, setup.seed,
-                               accept=lambda s: trained_of(s, space.resolution) is not None)
+    drawn = draw_architectures(
+        space, fspec.archs, setup.seed, accept=lambda s: trained_of(s, space.resolution) is not None
+    )
     # every drawn architecture shrinks (`accept`), so proxy_spec returns rather than raising
-    out_list = [Candidate(f"a{i:02d}", d.spec, proxy_spec(setup, d.spec, **shape, base_resolution=space.resolution),
-                          values=d.values, index=i)
-                for i, d in enumerate(drawn)]
+    out_list = [
+        Candidate(
+            f"a{i:02d}",
+            d.spec,
+            proxy_spec(setup, d.spec, **shape, base_resolution=space.resolution),
+            values=d.values,
+            index=i,
+        )
+        for i, d in enumerate(drawn)
+    ]
     for name in setup.references:
         full = families.get(name)
         trained = trained_of(full, None)
@@ -74,24 +86,37 @@ def seeds_of(setup: SearchSetup, fspec: FidelitySpec) -> list[int]:
 def rung_labels(setup: SearchSetup, fspec: FidelitySpec) -> list[str]:
     """The study's rungs, cheapest first: zero_cost (when on), supernet (with supernet.run), the budgets."""
     labels = fspec.labels()
-    return labels[:1] + [SUPERNET] + labels[1:] if fspec.zero_cost and setup.supernet.run else \
-        ([SUPERNET] if setup.supernet.run else []) + labels
+    return (
+        labels[:1] + [SUPERNET] + labels[1:]
+        if fspec.zero_cost and setup.supernet.run
+        else ([SUPERNET] if setup.supernet.run else []) + labels
+    )
 
 
 def fidelity_configs(setup: SearchSetup, fspec: FidelitySpec, cands: list[Candidate]) -> list[dict]:
     """One config per (seed, rung, candidate), seed by seed (so a study cut short still holds complete
     seeds), zero_cost first, then the supernet's inherited weights (with supernet.run; each seed draws
     its own BatchNorm recalibration images), then the training rungs cheapest first."""
-    budgets = dict(zip(fspec.labels()[-len(fspec.rungs):], fspec.rungs))
+    budgets = dict(zip(fspec.labels()[-len(fspec.rungs) :], fspec.rungs))
     evaluator = {ZERO_COST: "zero_cost", SUPERNET: "supernet"}
     configs = []
     for seed in seeds_of(setup, fspec):
         for label in rung_labels(setup, fspec):
             for c in cands:
                 train = None if label in evaluator else fspec.train_override(budgets[label])
-                config = trial_config(f"{c.name}-{rung_tag(label)}-s{seed}", c.full, c.trained, proposal_id=c.index,
-                                      family=c.family, values=c.values, seed=seed, stage=STAGE, rung=label,
-                                      train=train, evaluator=evaluator.get(label, "train"))
+                config = trial_config(
+                    f"{c.name}-{rung_tag(label)}-s{seed}",
+                    c.full,
+                    c.trained,
+                    proposal_id=c.index,
+                    family=c.family,
+                    values=c.values,
+                    seed=seed,
+                    stage=STAGE,
+                    rung=label,
+                    train=train,
+                    evaluator=evaluator.get(label, "train"),
+                )
                 if label == ZERO_COST:
                     config["zero_cost_batch"] = fspec.zero_cost_batch
                 configs.append(config)

@@ -1,10 +1,10 @@
 """FidelitySpec: the knobs of a fidelity study, checked, and its rung labels."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
 from nasx.checks import check, check_bool, check_in, check_int, check_range, is_int, require
-from nasx.results.schema import SUPERNET_RUNG as SUPERNET  # with supernet.run: inherited weights
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
 
 UNITS = ("epochs", "steps")
@@ -34,12 +34,20 @@ class FidelitySpec:
         check_int("fidelity.zero_cost_batch", self.zero_cost_batch, 2)
         check_int("fidelity.n_boot", self.n_boot, 10)
         rungs = self.rungs
-        check(isinstance(rungs, (list, tuple)) and all(is_int(r) and r > 0 for r in rungs), "fidelity.rungs", rungs,
-              "must be a list of positive whole budgets, e.g. [1, 3, 10]")
-        require(len(rungs) >= 2, f"fidelity.rungs={list(rungs)}: needs at least two rungs (cheaper budgets and "
-                "the reference they are ranked against)")
-        require(all(b > a for a, b in zip(rungs, rungs[1:])), f"fidelity.rungs={list(rungs)}: must increase, "
-                "cheapest first")
+        check(
+            isinstance(rungs, (list, tuple)) and all(is_int(r) and r > 0 for r in rungs),
+            "fidelity.rungs",
+            rungs,
+            "must be a list of positive whole budgets, e.g. [1, 3, 10]",
+        )
+        require(
+            len(rungs) >= 2,
+            f"fidelity.rungs={list(rungs)}: needs at least two rungs (cheaper budgets and "
+            "the reference they are ranked against)",
+        )
+        require(
+            all(b > a for a, b in zip(rungs, rungs[1:])), f"fidelity.rungs={list(rungs)}: must increase, cheapest first"
+        )
         object.__setattr__(self, "rungs", tuple(rungs))
         check_in("fidelity.unit", self.unit, UNITS)
         check_bool("fidelity.zero_cost", self.zero_cost)
@@ -61,9 +69,17 @@ class FidelitySpec:
         return {"epochs": budget, "steps": 0, "eval_every": 0}
 
     def to_dict(self) -> dict:
-        return {"archs": self.archs, "seeds": self.seeds, "rungs": list(self.rungs), "unit": self.unit,
-                "zero_cost": self.zero_cost, "zero_cost_batch": self.zero_cost_batch,
-                "target_rho": self.target_rho, "top_fraction": self.top_fraction, "n_boot": self.n_boot}
+        return {
+            "archs": self.archs,
+            "seeds": self.seeds,
+            "rungs": list(self.rungs),
+            "unit": self.unit,
+            "zero_cost": self.zero_cost,
+            "zero_cost_batch": self.zero_cost_batch,
+            "target_rho": self.target_rho,
+            "top_fraction": self.top_fraction,
+            "n_boot": self.n_boot,
+        }
 
 
 SMOKE_ARCHS, SMOKE_SEEDS, SMOKE_RUNGS = 3, 2, (1, 2)
@@ -71,5 +87,12 @@ SMOKE_ARCHS, SMOKE_SEEDS, SMOKE_RUNGS = 3, 2, (1, 2)
 
 def smoke(spec: FidelitySpec) -> FidelitySpec:
     """The same study shrunk to seconds: 3 architectures, 2 seeds, rungs of 1 and 2 steps, small batches."""
-    return replace(spec, archs=min(spec.archs, SMOKE_ARCHS), seeds=min(spec.seeds, SMOKE_SEEDS), rungs=SMOKE_RUNGS,
-                   unit="steps", zero_cost_batch=min(spec.zero_cost_batch, 16), n_boot=min(spec.n_boot, 100))
+    return replace(
+        spec,
+        archs=min(spec.archs, SMOKE_ARCHS),
+        seeds=min(spec.seeds, SMOKE_SEEDS),
+        rungs=SMOKE_RUNGS,
+        unit="steps",
+        zero_cost_batch=min(spec.zero_cost_batch, 16),
+        n_boot=min(spec.n_boot, 100),
+    )

@@ -1,4 +1,5 @@
 """EfficientNet compound scaling of any ArchSpec: depth alpha^phi, width beta^phi, resolution gamma^phi."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -38,27 +39,48 @@ class ScaleRules:
             raise ValueError(f"depth_rounding={self.depth_rounding!r}: must be one of {', '.join(DEPTH_ROUNDINGS)}")
 
 
-def scale_spec(spec: ArchSpec, width_mult: float = 1.0, depth_mult: float = 1.0,
-               resolution: int | None = None, rules: ScaleRules = ScaleRules()) -> ArchSpec:
+def scale_spec(
+    spec: ArchSpec,
+    width_mult: float = 1.0,
+    depth_mult: float = 1.0,
+    resolution: int | None = None,
+    rules: ScaleRules = ScaleRules(),
+) -> ArchSpec:
     """Channels to multiples of 8 by the 10% rule, repeats by ceil (or `rules.depth_rounding`), stem depth and
     head MLP kept; `rules` may keep the stem and head widths and the first and last stage depths."""
+
     def stage(i: int, block):
         fixed = rules.fix_first_last and i in (0, len(spec.stages) - 1)
         scaled = block.scaled(width_mult, 1.0)
         if hasattr(block, "r") and not fixed:
             scaled = replace(scaled, r=scale_repeats(block.r, depth_mult, rules.depth_rounding))
         return scaled
+
     head = spec.head
     if head.c and not rules.fix_head:
         head = replace(head, c=scale_channels(head.c, width_mult))
     stem = spec.stem if rules.fix_stem else tuple(b.scaled(width_mult, 1.0) for b in spec.stem)
-    return replace(spec, stem=stem, stages=tuple(stage(i, b) for i, b in enumerate(spec.stages)), head=head,
-                   resolution=spec.resolution if resolution is None else resolution)
+    return replace(
+        spec,
+        stem=stem,
+        stages=tuple(stage(i, b) for i, b in enumerate(spec.stages)),
+        head=head,
+        resolution=spec.resolution if resolution is None else resolution,
+    )
 
 
-def compound_scale(spec: ArchSpec, phi: float | None = None, *, alpha: float = ALPHA, beta: float = BETA,
-                   gamma: float = GAMMA, width_mult: float | None = None, depth_mult: float | None = None,
-                   resolution: int | None = None, rules: ScaleRules = ScaleRules()) -> Scaled:
+def compound_scale(
+    spec: ArchSpec,
+    phi: float | None = None,
+    *,
+    alpha: float = ALPHA,
+    beta: float = BETA,
+    gamma: float = GAMMA,
+    width_mult: float | None = None,
+    depth_mult: float | None = None,
+    resolution: int | None = None,
+    rules: ScaleRules = ScaleRules(),
+) -> Scaled:
     """Scale `spec` by the paper's formula (any real `phi`, negative too) or by explicit multipliers.
 
     With `phi`, depth = alpha^phi, width = beta^phi, resolution = round(R * gamma^phi); explicit
@@ -68,9 +90,9 @@ def compound_scale(spec: ArchSpec, phi: float | None = None, *, alpha: float = A
         if not v > 0:
             raise ValueError(f"{name}={v!r}: must be > 0")
     if phi is not None:
-        width_mult = beta ** phi if width_mult is None else width_mult
-        depth_mult = alpha ** phi if depth_mult is None else depth_mult
-        resolution = round_half_up(spec.resolution * gamma ** phi) if resolution is None else resolution
+        width_mult = beta**phi if width_mult is None else width_mult
+        depth_mult = alpha**phi if depth_mult is None else depth_mult
+        resolution = round_half_up(spec.resolution * gamma**phi) if resolution is None else resolution
     width_mult = 1.0 if width_mult is None else float(width_mult)
     depth_mult = 1.0 if depth_mult is None else float(depth_mult)
     resolution = spec.resolution if resolution is None else resolution
@@ -78,6 +100,5 @@ def compound_scale(spec: ArchSpec, phi: float | None = None, *, alpha: float = A
         if not v > 0:
             raise ValueError(f"{name}={v!r}: must be > 0")
     scaled = scale_spec(spec, width_mult, depth_mult, resolution, rules)
-    ideal = depth_mult * width_mult ** 2 * (resolution / spec.resolution) ** 2
-    return Scaled(scaled, width_mult, depth_mult, resolution,
-                  complexity(scaled).macs / complexity(spec).macs, ideal)
+    ideal = depth_mult * width_mult**2 * (resolution / spec.resolution) ** 2
+    return Scaled(scaled, width_mult, depth_mult, resolution, complexity(scaled).macs / complexity(spec).macs, ideal)

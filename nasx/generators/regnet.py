@@ -1,4 +1,5 @@
 """RegNet: one quantized-linear generator of stage widths and depths (Radosavovic et al., 2020)."""
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,9 @@ def regnet_block_stages(w0: float, wa: float, wm: float, depth: int) -> np.ndarr
 def regnet_widths(w0: float, wa: float, wm: float, depth: int, q: int = 8) -> tuple[list[int], list[int]]:
     """Stage widths and depths: u_j = w0 + wa*j, s_j = round(log_wm(u_j / w0)), w = q*round(w0*wm^s_j / q)."""
     if not (wa >= 0 and w0 > 0 and wm > 1 and depth >= 1):
-        raise ValueError(f"regnet: need wa >= 0, w0 > 0, wm > 1, depth >= 1; got w0={w0}, wa={wa}, wm={wm}, "
-                         f"depth={depth}")
+        raise ValueError(
+            f"regnet: need wa >= 0, w0 > 0, wm > 1, depth >= 1; got w0={w0}, wa={wa}, wm={wm}, depth={depth}"
+        )
     if w0 % q:
         raise ValueError(f"regnet: w0={w0} must be a multiple of {q}")
     s = regnet_block_stages(w0, wa, wm, depth)
@@ -44,9 +46,20 @@ def compatible_width(width: int, bot_mul: float, group_w: int, rounding: str) ->
     return int(w_b / bot_mul), g
 
 
-def regnet(w0: float, wa: float, wm: float, depth: int, group_w: int, bot_mul: float = 1.0,
-           se_ratio: float = 0.0, rounding: str = "pycls", *, stem_w: int = 32, num_classes: int = 1000,
-           resolution: int = 224) -> ArchSpec:
+def regnet(
+    w0: float,
+    wa: float,
+    wm: float,
+    depth: int,
+    group_w: int,
+    bot_mul: float = 1.0,
+    se_ratio: float = 0.0,
+    rounding: str = "pycls",
+    *,
+    stem_w: int = 32,
+    num_classes: int = 1000,
+    resolution: int = 224,
+) -> ArchSpec:
     """A RegNet as an ArchSpec: 3x3 s2 stem, stride-2 bottleneck stages, pool + linear head.
 
     rounding="pycls" snaps bottleneck widths to the group width with round-half-even (pycls, timm);
@@ -62,5 +75,10 @@ def regnet(w0: float, wa: float, wm: float, depth: int, group_w: int, bot_mul: f
         width, g = compatible_width(width, bot_mul, group_w, rounding)
         w_b = round(width * bot_mul)
         stages.append(Bottleneck(r=d, s=2, c=width, b=bot_mul, g=w_b // g, se=se_ratio, se_round="round"))
-    return ArchSpec(stem=(ConvBNAct(k=3, s=2, c=stem_w),), stages=tuple(stages), head=Head(),
-                    resolution=resolution, num_classes=num_classes)
+    return ArchSpec(
+        stem=(ConvBNAct(k=3, s=2, c=stem_w),),
+        stages=tuple(stages),
+        head=Head(),
+        resolution=resolution,
+        num_classes=num_classes,
+    )

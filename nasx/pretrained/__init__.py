@@ -14,6 +14,7 @@ or the first shape that differs raises one ValueError naming it; nothing is load
 `num_batches_tracked`, which checkpoints older than torch 0.4.1 lack, keeps nasx's own). A Linear takes a
 conv's weight of the same numbers flattened (timm's VGG and MobileNetV3 heads keep 1x1 / 7x7 convs there).
 """
+
 from __future__ import annotations
 
 import math
@@ -34,8 +35,10 @@ def key_map(model: nn.Module, keys: list[str], source: str) -> KeyMap:
         if legacy_keys.is_first_layout(keys) and set(keys) != set(ours):
             return legacy_keys.key_map(model, keys)
         if not set(keys) & set(ours):
-            raise ValueError(f"source='nasx': no key of the checkpoint is one of nasx's (its first: {keys[0]!r}); "
-                             "was it written by timm or torchvision (source='timm' / 'torchvision')?")
+            raise ValueError(
+                f"source='nasx': no key of the checkpoint is one of nasx's (its first: {keys[0]!r}); "
+                "was it written by timm or torchvision (source='timm' / 'torchvision')?"
+            )
         return KeyMap({k: k for k in ours})
     module = {"timm": timm_keys, "torchvision": torchvision_keys}.get(source)
     if module is None:
@@ -44,26 +47,33 @@ def key_map(model: nn.Module, keys: list[str], source: str) -> KeyMap:
     for signature, layout in module.LAYOUTS:
         if signature in present:
             return layout(model, keys)
-    raise ValueError(f"source={source!r}: the checkpoint is none of the {source} layouts nasx maps ({module.NAMES}); "
-                     f"its first key is {keys[0]!r}")
+    raise ValueError(
+        f"source={source!r}: the checkpoint is none of the {source} layouts nasx maps ({module.NAMES}); "
+        f"its first key is {keys[0]!r}"
+    )
 
 
 def _fits(value: torch.Tensor, target: torch.Tensor) -> bool:
     """Same shape, or a conv weight whose numbers a Linear weight takes flattened."""
-    return value.shape == target.shape or (target.dim() == 2 and value.dim() == 4 and value.shape[0] == target.shape[0]
-                                           and math.prod(value.shape) == target.numel())
+    return value.shape == target.shape or (
+        target.dim() == 2
+        and value.dim() == 4
+        and value.shape[0] == target.shape[0]
+        and math.prod(value.shape) == target.numel()
+    )
 
 
-def load_pretrained(model: nn.Module, state_dict: dict, source: str = "nasx",
-                    skip: tuple[str, ...] = ()) -> nn.Module:
+def load_pretrained(model: nn.Module, state_dict: dict, source: str = "nasx", skip: tuple[str, ...] = ()) -> nn.Module:
     """Load `state_dict` (from `source`: "timm", "torchvision" or "nasx", the current layout or the first one)
     into `model`, built by nasx.build_model, and return it. `skip`: nasx module paths (e.g. "head.classifier",
     to fine-tune on other classes) whose weights stay as they are; their source keys are left out.
 
     All or nothing: ValueError naming the first missing key, unexpected key or shape mismatch."""
     if not isinstance(state_dict, dict) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise ValueError("state_dict: expected a mapping of names to tensors (a checkpoint that wraps one, "
-                         "e.g. under 'state_dict' or 'model', needs it taken out first)")
+        raise ValueError(
+            "state_dict: expected a mapping of names to tensors (a checkpoint that wraps one, "
+            "e.g. under 'state_dict' or 'model', needs it taken out first)"
+        )
     if not state_dict:
         raise ValueError("state_dict: empty")
     keys = list(state_dict)
@@ -85,12 +95,15 @@ def load_pretrained(model: nn.Module, state_dict: dict, source: str = "nasx",
             loaded[ours] = value
             continue
         if theirs not in state_dict:
-            raise ValueError(f"source={source!r}: missing key {theirs!r} (for nasx's {ours!r}, shape "
-                             f"{tuple(value.shape)})")
+            raise ValueError(
+                f"source={source!r}: missing key {theirs!r} (for nasx's {ours!r}, shape {tuple(value.shape)})"
+            )
         got = state_dict[theirs]
         if not _fits(got, value):
-            raise ValueError(f"source={source!r}: shape mismatch at {theirs!r}: {tuple(got.shape)} in the checkpoint,"
-                             f" {tuple(value.shape)} in nasx's {ours!r}")
+            raise ValueError(
+                f"source={source!r}: shape mismatch at {theirs!r}: {tuple(got.shape)} in the checkpoint,"
+                f" {tuple(value.shape)} in nasx's {ours!r}"
+            )
         loaded[ours] = got.reshape(value.shape)
     taken = set(mapping.keys.values())
     for key in keys:

@@ -1,4 +1,5 @@
 """A key map: which source state_dict key each nasx key takes, built from renames of module paths."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@
 That layout held the same tensors in the same order as today's; its keys map to today's by position, each
 pair checked to end in the same tensor name (weight, bias, running_mean, ...), and the engine checks shapes.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,28 @@ from torch import nn
 from nasx.pretrained.keymap import KeyMap, zipped
 
 # every module and tensor name the first layout used; its other parts were numbers
-NAMES = {"stem", "stages", "head", "branch", "shortcut", "post", "reduce", "expand", "convs", "branches", "layers",
-         "pre", "proj", "branch1", "branch2", "weight", "bias", "running_mean", "running_var", "num_batches_tracked"}
+NAMES = {
+    "stem",
+    "stages",
+    "head",
+    "branch",
+    "shortcut",
+    "post",
+    "reduce",
+    "expand",
+    "convs",
+    "branches",
+    "layers",
+    "pre",
+    "proj",
+    "branch1",
+    "branch2",
+    "weight",
+    "bias",
+    "running_mean",
+    "running_var",
+    "num_batches_tracked",
+}
 
 
 def is_first_layout(keys: list[str]) -> bool:

@@ -13,6 +13,7 @@
 - VGG: `features.N` numbered as torchvision; `pre_logits.fc1` (a 7x7 conv) and `pre_logits.fc2` (1x1) that
   nasx's `head.fc1` and `head.fc2` take flattened; `head.fc`.
 """
+
 from __future__ import annotations
 
 from torch import nn
@@ -26,8 +27,14 @@ DEPTHWISE_SEPARABLE = [("bn2", "bn1"), ("conv_pwl", "conv_pw"), ("bn3", "bn2")]
 
 
 def efficientnet(model: nn.Module, keys: list[str]) -> KeyMap:
-    renames = [("stem.0.conv", "conv_stem"), ("stem.0.bn", "bn1"), ("head.conv", "conv_head"), ("head.bn", "bn2"),
-               ("head.fc1", "conv_head"), ("head.classifier", "classifier")]
+    renames = [
+        ("stem.0.conv", "conv_stem"),
+        ("stem.0.bn", "bn1"),
+        ("head.conv", "conv_head"),
+        ("head.bn", "bn2"),
+        ("head.fc1", "conv_head"),
+        ("head.classifier", "classifier"),
+    ]
     ours = [(p, m) for p, m in all_blocks(model, MOBILE) if not p.startswith("stem")]
     for (prefix, module), theirs in zipped(ours, numbered(keys, r"blocks\.(\d+)\.(\d+)\."), "blocks"):
         renames.append((prefix, theirs))
@@ -51,13 +58,21 @@ def regnet(model: nn.Module, keys: list[str]) -> KeyMap:
 
 
 def vgg(model: nn.Module, keys: list[str]) -> KeyMap:
-    renames = shared.features(model) + [("head.fc1", "pre_logits.fc1"), ("head.fc2", "pre_logits.fc2"),
-                                        ("head.classifier", "head.fc")]
+    renames = shared.features(model) + [
+        ("head.fc1", "pre_logits.fc1"),
+        ("head.fc2", "pre_logits.fc2"),
+        ("head.classifier", "head.fc"),
+    ]
     return KeyMap(renamed(list(model.state_dict()), renames))
 
 
 # (a key only this layout has, its key map), the first found in a checkpoint wins
-LAYOUTS = [("conv_stem.weight", efficientnet), ("layer1.0.conv1.weight", shared.resnet),
-           ("s1.b1.conv1.conv.weight", regnet), ("features.denseblock1.denselayer1.conv1.weight", shared.densenet),
-           ("pre_logits.fc1.weight", vgg), ("Conv2d_1a_3x3.conv.weight", shared.inception_v3)]
+LAYOUTS = [
+    ("conv_stem.weight", efficientnet),
+    ("layer1.0.conv1.weight", shared.resnet),
+    ("s1.b1.conv1.conv.weight", regnet),
+    ("features.denseblock1.denselayer1.conv1.weight", shared.densenet),
+    ("pre_logits.fc1.weight", vgg),
+    ("Conv2d_1a_3x3.conv.weight", shared.inception_v3),
+]
 NAMES = "EfficientNet/MobileNetV3, ResNet, RegNet, DenseNet, VGG, Inception-v3"

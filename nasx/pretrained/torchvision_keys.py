@@ -18,6 +18,7 @@
 - VGG, AlexNet, SqueezeNet: `features.N` numbers every layer in order (conv, BN, ReLU, pool, fire module:
   `squeeze`, `expand1x1`, `expand3x3`); `classifier.N` the Linear layers (SqueezeNet: its 1x1 conv) in order.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,17 @@ from nasx.pretrained import shared
 from nasx.pretrained.keymap import KeyMap, numbered, renamed, zipped
 from nasx.pretrained.walk import all_blocks, layers, units
 
-GOOGLENET = ["inception3a", "inception3b", "inception4a", "inception4b", "inception4c", "inception4d", "inception4e",
-             "inception5a", "inception5b"]
+GOOGLENET = [
+    "inception3a",
+    "inception3b",
+    "inception4a",
+    "inception4b",
+    "inception4c",
+    "inception4d",
+    "inception4e",
+    "inception5a",
+    "inception5b",
+]
 
 
 def _groups(module: nn.Module) -> list[tuple[str, ...]]:
@@ -46,8 +56,9 @@ def _numbered_layers(prefix: str, theirs: str, module: nn.Module, bare_last: boo
     groups = _groups(module)
     for n, group in enumerate(groups):
         if group == ("se",):
-            renames += [(f"{prefix}.se.{a}", f"{theirs}.{n}.{b}") for a, b in (("conv_reduce", "fc1"),
-                                                                               ("conv_expand", "fc2"))]
+            renames += [
+                (f"{prefix}.se.{a}", f"{theirs}.{n}.{b}") for a, b in (("conv_reduce", "fc1"), ("conv_expand", "fc2"))
+            ]
         elif bare_last and n == len(groups) - 1:
             renames += [(f"{prefix}.{group[0]}", f"{theirs}.{n}"), (f"{prefix}.{group[1]}", f"{theirs}.{n + 1}")]
         else:
@@ -58,8 +69,10 @@ def _numbered_layers(prefix: str, theirs: str, module: nn.Module, bare_last: boo
 def _classifier(keys: list[str], model: nn.Module) -> list[tuple[str, str]]:
     """`classifier.N` with a weight, in order: nasx's hidden Linear layers then its classifier."""
     theirs = numbered([k for k in keys if k.endswith(".weight")], r"classifier\.(\d+)\.")
-    ours = sorted({k.split(".")[1] for k in model.state_dict() if re.match(r"head\.(fc\d+|classifier)\.", k)},
-                  key=lambda name: (name == "classifier", name))
+    ours = sorted(
+        {k.split(".")[1] for k in model.state_dict() if re.match(r"head\.(fc\d+|classifier)\.", k)},
+        key=lambda name: (name == "classifier", name),
+    )
     return [(f"head.{a}", b) for a, b in zipped(ours, theirs, "classifier layers")]
 
 
@@ -67,13 +80,18 @@ def mobile(model: nn.Module, keys: list[str]) -> KeyMap:
     """EfficientNet, EfficientNetV2, MobileNetV3 (`block.N`) and MobileNetV2 (`conv.N`)."""
     v2 = any(re.match(r"features\.\d+\.conv\.", k) for k in keys)
     inner = "conv" if v2 else "block"
-    theirs = numbered(keys, rf"features\.(\d+)\.(\d+)(?=\.{inner}\.)") or \
-        numbered(keys, rf"features\.(\d+)(?=\.{inner}\.)")
+    theirs = numbered(keys, rf"features\.(\d+)\.(\d+)(?=\.{inner}\.)") or numbered(
+        keys, rf"features\.(\d+)(?=\.{inner}\.)"
+    )
     plain = numbered(keys, r"features\.(\d+)(?=\.0\.weight$)")  # conv-BN-act layers: the stem and the head conv
     if len(plain) < 2:
         raise ValueError("the checkpoint has no stem and head conv layers `features.N.0` of torchvision's layout")
-    renames = [("stem.0.conv", f"{plain[0]}.0"), ("stem.0.bn", f"{plain[0]}.1"), ("head.conv", f"{plain[-1]}.0"),
-               ("head.bn", f"{plain[-1]}.1")]
+    renames = [
+        ("stem.0.conv", f"{plain[0]}.0"),
+        ("stem.0.bn", f"{plain[0]}.1"),
+        ("head.conv", f"{plain[-1]}.0"),
+        ("head.bn", f"{plain[-1]}.1"),
+    ]
     ours = [(p, m) for p, m in all_blocks(model, ("ir", "fr")) if not p.startswith("stem")]
     for (prefix, module), block in zipped(ours, theirs, "blocks"):
         renames += _numbered_layers(prefix, f"{block}.{inner}", module, bare_last=v2)
@@ -81,16 +99,22 @@ def mobile(model: nn.Module, keys: list[str]) -> KeyMap:
 
 
 def mnasnet(model: nn.Module, keys: list[str]) -> KeyMap:
-    renames = [("stem.0.conv", "layers.0"), ("stem.0.bn", "layers.1"), ("head.conv", "layers.14"),
-               ("head.bn", "layers.15"), ("head.classifier", "classifier.1")]
+    renames = [
+        ("stem.0.conv", "layers.0"),
+        ("stem.0.bn", "layers.1"),
+        ("head.conv", "layers.14"),
+        ("head.bn", "layers.15"),
+        ("head.classifier", "classifier.1"),
+    ]
     ours = [p for p, _ in all_blocks(model, ("ir",))]
     stacked = numbered(keys, r"layers\.(\d+)\.(\d+)(?=\.layers\.)")
     zipped(ours, ["layers.3"] + stacked, "blocks")  # the first block's layers are numbered in `layers` itself
     first = ["conv_dw", "bn2", "conv_pwl", "bn3"]
     renames += [(f"{ours[0]}.{a}", f"layers.{n}") for a, n in zip(first, (3, 4, 6, 7))]
     for prefix, theirs in zip(ours[1:], stacked):
-        renames += [(f"{prefix}.{a}", f"{theirs}.layers.{n}")
-                    for a, n in zip(["conv_pw", "bn1"] + first, (0, 1, 3, 4, 6, 7))]
+        renames += [
+            (f"{prefix}.{a}", f"{theirs}.layers.{n}") for a, n in zip(["conv_pw", "bn1"] + first, (0, 1, 3, 4, 6, 7))
+        ]
     return KeyMap(renamed(list(model.state_dict()), renames))
 
 
@@ -107,15 +131,24 @@ def regnet(model: nn.Module, keys: list[str]) -> KeyMap:
 
 
 def shufflenet(model: nn.Module, keys: list[str]) -> KeyMap:
-    renames = [("stem.0.conv", "conv1.0"), ("stem.0.bn", "conv1.1"), ("head.conv", "conv5.0"), ("head.bn", "conv5.1"),
-               ("head.classifier", "fc")]
+    renames = [
+        ("stem.0.conv", "conv1.0"),
+        ("stem.0.bn", "conv1.1"),
+        ("head.conv", "conv5.0"),
+        ("head.bn", "conv5.1"),
+        ("head.classifier", "fc"),
+    ]
     for prefix, _ in all_blocks(model, ("shuffle",)):
         _, i, j = prefix.split(".")
         theirs = f"stage{int(i) + 2}.{j}"
-        renames += [(f"{prefix}.branch1.{a}", f"{theirs}.branch1.{n}")
-                    for a, n in zip(("conv_dw", "bn2", "conv_pwl", "bn3"), (0, 1, 2, 3))]
-        renames += [(f"{prefix}.branch2.{a}", f"{theirs}.branch2.{n}")
-                    for a, n in zip(("conv_pw", "bn1", "conv_dw", "bn2", "conv_pwl", "bn3"), (0, 1, 3, 4, 5, 6))]
+        renames += [
+            (f"{prefix}.branch1.{a}", f"{theirs}.branch1.{n}")
+            for a, n in zip(("conv_dw", "bn2", "conv_pwl", "bn3"), (0, 1, 2, 3))
+        ]
+        renames += [
+            (f"{prefix}.branch2.{a}", f"{theirs}.branch2.{n}")
+            for a, n in zip(("conv_pw", "bn1", "conv_dw", "bn2", "conv_pwl", "bn3"), (0, 1, 3, 4, 5, 6))
+        ]
     return KeyMap(renamed(list(model.state_dict()), renames))
 
 
@@ -132,11 +165,20 @@ def features(model: nn.Module, keys: list[str]) -> KeyMap:
     return KeyMap(renamed(list(model.state_dict()), shared.features(model) + _classifier(keys, model)))
 
 
-LAYOUTS = [("layer1.0.conv1.weight", shared.resnet), ("features.denseblock1.denselayer1.conv1.weight", shared.densenet),
-           ("Conv2d_1a_3x3.conv.weight", shared.inception_v3), ("features.1.0.block.0.0.weight", mobile),
-           ("features.1.block.0.0.weight", mobile), ("features.1.conv.0.0.weight", mobile),
-           ("layers.0.weight", mnasnet), ("trunk_output.block1.block1-0.f.a.0.weight", regnet),
-           ("stage2.0.branch1.0.weight", shufflenet), ("inception3a.branch1.conv.weight", googlenet),
-           ("features.0.weight", features)]
-NAMES = ("ResNet, DenseNet, Inception-v3, EfficientNet, MobileNetV2/V3, MNASNet, RegNet, ShuffleNetV2, GoogLeNet, "
-         "VGG, AlexNet, SqueezeNet")
+LAYOUTS = [
+    ("layer1.0.conv1.weight", shared.resnet),
+    ("features.denseblock1.denselayer1.conv1.weight", shared.densenet),
+    ("Conv2d_1a_3x3.conv.weight", shared.inception_v3),
+    ("features.1.0.block.0.0.weight", mobile),
+    ("features.1.block.0.0.weight", mobile),
+    ("features.1.conv.0.0.weight", mobile),
+    ("layers.0.weight", mnasnet),
+    ("trunk_output.block1.block1-0.f.a.0.weight", regnet),
+    ("stage2.0.branch1.0.weight", shufflenet),
+    ("inception3a.branch1.conv.weight", googlenet),
+    ("features.0.weight", features),
+]
+NAMES = (
+    "ResNet, DenseNet, Inception-v3, EfficientNet, MobileNetV2/V3, MNASNet, RegNet, ShuffleNetV2, GoogLeNet, "
+    "VGG, AlexNet, SqueezeNet"
+)

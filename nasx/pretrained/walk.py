@@ -1,4 +1,5 @@
 """A built network's layers and blocks with their state_dict prefixes, in the order they run."""
+
 from __future__ import annotations
 
 from torch import nn
@@ -11,8 +12,9 @@ def layers(model: nn.Module) -> list[tuple[str, Block, nn.Module]]:
     spec = getattr(model, "spec", None)
     if spec is None:
         raise ValueError(f"{type(model).__name__}: not a network built by nasx.build_model (it has no spec)")
-    return [(f"stem.{i}", block, model.get_submodule(f"stem.{i}")) for i, block in enumerate(spec.stem)] + \
-           [(f"stages.{i}", block, model.get_submodule(f"stages.{i}")) for i, block in enumerate(spec.stages)]
+    return [(f"stem.{i}", block, model.get_submodule(f"stem.{i}")) for i, block in enumerate(spec.stem)] + [
+        (f"stages.{i}", block, model.get_submodule(f"stages.{i}")) for i, block in enumerate(spec.stages)
+    ]
 
 
 def blocks(prefix: str, block: Block, module: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -30,5 +32,8 @@ def all_blocks(model: nn.Module, types: tuple[str, ...]) -> list[tuple[str, nn.M
 
 def units(prefix: str, module: nn.Module) -> list[str]:
     """Prefixes of the conv-bn-act units (`conv` [+ `bn`]) inside `module`, in order."""
-    return [f"{prefix}.{name}".rstrip(".") for name, m in module.named_modules()
-            if isinstance(m, nn.Sequential) and isinstance(getattr(m, "conv", None), nn.Conv2d)]
+    return [
+        f"{prefix}.{name}".rstrip(".")
+        for name, m in module.named_modules()
+        if isinstance(m, nn.Sequential) and isinstance(getattr(m, "conv", None), nn.Conv2d)
+    ]

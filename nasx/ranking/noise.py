@@ -4,6 +4,7 @@ a is better than b beyond noise when  mean_a - mean_b > NOISE_Z * sqrt(se_a^2 + 
 error of the difference of two independent means (NOISE_Z = 2, about a 95% one-sided bar). A standard
 error that was not measured (NaN: one seed and no pooled estimate) never supports a finding.
 """
+
 from __future__ import annotations
 
 import math

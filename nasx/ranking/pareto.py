@@ -6,6 +6,7 @@ Exact duplicates do not dominate each other: every copy of a non-dominated point
 the axes below: validation accuracy against the MACs of the trained network, the network both numbers
 describe.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,13 +1,14 @@
 """One row per trained network over its seeds: mean, sample standard deviation, standard error, n.
 
-A network is a reference family (by name) or a searched architecture (by the key of its trained
-spec; its trial id when it has no key), grouped further by `keys` (default: the stage, so search and confirm numbers never mix). Its
-seeds are its rows: trial ids `ref-efficientnet_b0`, `ref-efficientnet_b0@s1`, ... (`base_trial_id`
-strips the suffix). `noise_se` is the standard error the noise rule uses: the network's own when it
-has several seeds; otherwise the pooled seed standard deviation of the networks of the same group that
-have several (sqrt of their variances averaged with n - 1 weights) over sqrt(n); NaN when no network
-of the group has two seeds (the noise is then unmeasured).
+A network is a reference family (by name) or a searched architecture (by the key of its trained spec; its trial id
+when it has no key), grouped further by `keys` (default: the stage, so search and confirm numbers never mix). Its
+seeds are its rows: trial ids `ref-efficientnet_b0`, `ref-efficientnet_b0@s1`, ... (`base_trial_id` strips the
+suffix). `noise_se` is the standard error the noise rule uses: the network's own when it has several seeds; otherwise
+the pooled seed standard deviation of the networks of the same group that have several (sqrt of their variances
+averaged with n - 1 weights) over sqrt(n); NaN when no network of the group has two seeds (the noise is then
+unmeasured).
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,25 @@ from nasx.ranking.pareto import ACC
 
 SEED_SUFFIX = re.compile(r"@s\d+$")
 COSTS = ("macs", "params", "full_macs", "full_params", "latency_ms")
-COLUMNS = ["network", "trial_id", "family", "arch", "arch_key", "full_arch", *COSTS,
-           "n", "mean", "std", "se", "noise_se", "min", "max", "reward", "seeds", "trials"]
+COLUMNS = [
+    "network",
+    "trial_id",
+    "family",
+    "arch",
+    "arch_key",
+    "full_arch",
+    *COSTS,
+    "n",
+    "mean",
+    "std",
+    "se",
+    "noise_se",
+    "min",
+    "max",
+    "reward",
+    "seeds",
+    "trials",
+]
 
 
 def seed_trial_id(trial_id: str, seed: int, first_seed: int) -> str:
@@ -71,25 +89,39 @@ def seed_stats(frame: pd.DataFrame, *, acc: str = ACC, keys: tuple[str, ...] = (
     ok = frame[(frame["status"] == "ok").fillna(False).to_numpy(bool) & np.isfinite(a)] if len(frame) else frame
     if ok.empty:
         return pd.DataFrame(columns=[*keys, *COLUMNS])
-    ok = ok.assign(network=network_of(ok).to_numpy(), _acc=_floats(ok[acc]),
-                   _seed=pd.to_numeric(ok["seed"], errors="coerce").fillna(-1).to_numpy())
+    ok = ok.assign(
+        network=network_of(ok).to_numpy(),
+        _acc=_floats(ok[acc]),
+        _seed=pd.to_numeric(ok["seed"], errors="coerce").fillna(-1).to_numpy(),
+    )
     out = []
     for group, part in ok.groupby([*keys, "network"], sort=False, dropna=False):
         part = part.sort_values("_seed", kind="stable")
         first, values = part.iloc[0], part["_acc"].to_numpy()
         std = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
-        out.append({**dict(zip([*keys, "network"], group if isinstance(group, tuple) else (group,))),
-                    "trial_id": base_trial_id(first["trial_id"]), "family": _text(first["family"]),
-                    "arch": _text(first["arch"]), "arch_key": _text(first["arch_key"]),
-                    "full_arch": _text(first["full_arch"]),
-                    **{c: _mean(part[c]) for c in COSTS}, "n": len(values), "mean": float(values.mean()),
-                    "std": std, "se": std / math.sqrt(len(values)), "noise_se": math.nan,
-                    "min": float(values.min()), "max": float(values.max()),
-                    "reward": _mean(part["reward"]),
-                    "seeds": ",".join(str(int(s)) for s in part["_seed"] if s >= 0),
-                    "trials": ",".join(map(str, part["trial_id"]))})
+        out.append(
+            {
+                **dict(zip([*keys, "network"], group if isinstance(group, tuple) else (group,))),
+                "trial_id": base_trial_id(first["trial_id"]),
+                "family": _text(first["family"]),
+                "arch": _text(first["arch"]),
+                "arch_key": _text(first["arch_key"]),
+                "full_arch": _text(first["full_arch"]),
+                **{c: _mean(part[c]) for c in COSTS},
+                "n": len(values),
+                "mean": float(values.mean()),
+                "std": std,
+                "se": std / math.sqrt(len(values)),
+                "noise_se": math.nan,
+                "min": float(values.min()),
+                "max": float(values.max()),
+                "reward": _mean(part["reward"]),
+                "seeds": ",".join(str(int(s)) for s in part["_seed"] if s >= 0),
+                "trials": ",".join(map(str, part["trial_id"])),
+            }
+        )
     stats = pd.DataFrame(out, columns=[*keys, *COLUMNS])
-    for _, part in (stats.groupby(list(keys), sort=False, dropna=False) if keys else [(None, stats)]):
+    for _, part in stats.groupby(list(keys), sort=False, dropna=False) if keys else [(None, stats)]:
         idx = part.index
         pooled = pooled_std(part["n"], part["std"])
         n = part["n"].to_numpy(float)

@@ -1,5 +1,6 @@
 """The two stages of a search side by side: the search's ranking of its networks and the confirmation
 stage's retraining of the top ones (`nasx confirm`), matched by trained architecture."""
+
 from __future__ import annotations
 
 import math
@@ -11,8 +12,24 @@ from nasx.ranking.seeds import seed_stats
 from nasx.ranking.verdicts import beaten_by_families
 
 SEARCH, CONFIRM = "search", "confirm"
-CONFIRMED_COLUMNS = ["trial_id", "search_rank", "search_mean", "confirmed_rank", "n", "mean", "std", "se",
-                     "min", "max", "reward", "macs", "full_macs", "beaten_by", "arch", "trials"]
+CONFIRMED_COLUMNS = [
+    "trial_id",
+    "search_rank",
+    "search_mean",
+    "confirmed_rank",
+    "n",
+    "mean",
+    "std",
+    "se",
+    "min",
+    "max",
+    "reward",
+    "macs",
+    "full_macs",
+    "beaten_by",
+    "arch",
+    "trials",
+]
 
 
 def stage_rows(frame: pd.DataFrame, stage: str) -> pd.DataFrame:
@@ -48,8 +65,9 @@ def confirm_networks(frame: pd.DataFrame) -> pd.DataFrame:
     ranking = search_ranking(frame)
     names = dict(zip(ranking["arch_key"], ranking["trial_id"]))
     searched = stats["family"].fillna("").astype(str) == ""
-    stats.loc[searched, "trial_id"] = [names.get(k, t) for k, t in zip(stats.loc[searched, "arch_key"],
-                                                                      stats.loc[searched, "trial_id"])]
+    stats.loc[searched, "trial_id"] = [
+        names.get(k, t) for k, t in zip(stats.loc[searched, "arch_key"], stats.loc[searched, "trial_id"])
+    ]
     return stats
 
 
@@ -65,11 +83,17 @@ def confirmed_table(frame: pd.DataFrame) -> pd.DataFrame:
     out = []
     for _, r in confirmed.iterrows():
         s = search.loc[r["arch_key"]] if r["arch_key"] in search.index else None
-        out.append({"trial_id": r["trial_id"],
-                    "search_rank": int(s["rank"]) if s is not None else -1,
-                    "search_mean": float(s["mean"]) if s is not None else math.nan,
-                    "confirmed_rank": int(r["rank"]), "beaten_by": beaten.get(r["trial_id"], ""),
-                    **{k: r[k] for k in ("n", "mean", "std", "se", "min", "max",
-                                                                            "reward", "macs", "full_macs", "arch",
-                                                                            "trials")}})
+        out.append(
+            {
+                "trial_id": r["trial_id"],
+                "search_rank": int(s["rank"]) if s is not None else -1,
+                "search_mean": float(s["mean"]) if s is not None else math.nan,
+                "confirmed_rank": int(r["rank"]),
+                "beaten_by": beaten.get(r["trial_id"], ""),
+                **{
+                    k: r[k]
+                    for k in ("n", "mean", "std", "se", "min", "max", "reward", "macs", "full_macs", "arch", "trials")
+                },
+            }
+        )
     return pd.DataFrame(out, columns=CONFIRMED_COLUMNS)

@@ -13,6 +13,7 @@ With networks as `seed_stats` rows of one stage (families and searched networks)
 `beaten_by_families` applies the same rule the other way: which searched networks a family dominates
 beyond noise.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,9 +42,20 @@ def family_verdicts(networks: pd.DataFrame, cost: str = COST) -> pd.DataFrame:
         who = str(search["trial_id"].iloc[by]) if by >= 0 else ""
         margin = float(s_mean[by] - a) if by >= 0 else math.nan
         margin_se = difference_se(s_se[by], se) if by >= 0 else math.nan
-        out.append({"family": f["family"], "n": int(f["n"]), "mean": a, "std": float(f["std"]), "cost": m,
-                    "verdict": verdict, "by": who, "margin": margin, "margin_se": margin_se,
-                    "text": verdict_text(verdict, who, margin, margin_se)})
+        out.append(
+            {
+                "family": f["family"],
+                "n": int(f["n"]),
+                "mean": a,
+                "std": float(f["std"]),
+                "cost": m,
+                "verdict": verdict,
+                "by": who,
+                "margin": margin,
+                "margin_se": margin_se,
+                "text": verdict_text(verdict, who, margin, margin_se),
+            }
+        )
     return pd.DataFrame(out, columns=COLUMNS)
 
 
@@ -69,8 +81,9 @@ def beaten_by_families(networks: pd.DataFrame, cost: str = COST) -> dict[str, st
     fams, search = networks[fam_mask], networks[~fam_mask]
     out = {}
     for _, r in search.iterrows():
-        verdict, by = judge(float(r["mean"]), float(r["noise_se"]), float(r[cost]), fams["mean"], fams["noise_se"],
-                            fams[cost])
+        verdict, by = judge(
+            float(r["mean"]), float(r["noise_se"]), float(r[cost]), fams["mean"], fams["noise_se"], fams[cost]
+        )
         if verdict == DOMINATED:
             out[str(r["trial_id"])] = str(fams["family"].iloc[by])
     return out

@@ -1,4 +1,5 @@
 """Cluster addresses: what `cluster.address` and RAY_ADDRESS may hold, and whether a cluster answers there."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,10 @@ def refuse_client(address: str, where: str) -> None:
     """Ray Client (`ray://`) addresses are refused: a nasx search's driver holds the searcher and writes the
     run directory, so it must run on the cluster itself."""
     if address.startswith("ray://"):
-        raise ValueError(f"{where}={address}: Ray Client (ray://) addresses are not supported; run nasx on a "
-                         f"node of the cluster with cluster.address=auto or HOST:PORT (the GCS address)")
+        raise ValueError(
+            f"{where}={address}: Ray Client (ray://) addresses are not supported; run nasx on a "
+            f"node of the cluster with cluster.address=auto or HOST:PORT (the GCS address)"
+        )
 
 
 def environment_address(address: str | None, *, chosen: bool) -> str | None:
@@ -32,8 +35,9 @@ def check_reachable(address: str) -> None:
     """ValueError (one line) unless a Ray cluster answers at `address` (auto, or HOST:PORT)."""
     if address == "auto":
         if not CURRENT_CLUSTER.is_file():
-            raise ValueError("cluster.address=auto: no running Ray cluster on this machine (start one with "
-                             "`ray start --head`)")
+            raise ValueError(
+                "cluster.address=auto: no running Ray cluster on this machine (start one with `ray start --head`)"
+            )
         return
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():

@@ -3,6 +3,7 @@
 Ray samples each parameter on its own; `space.generate(config)` snaps the values onto the
 parameters' grids and builds the point (ValueError for an invalid combination).
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ def domain(param: Param) -> Domain:
     """The Ray Tune domain of one parameter. Ray's domain constructors declare no return type: the
     annotated local `out` gives each its type."""
     from ray import tune
+
     out: Domain
     if isinstance(param, Choice):
         out = tune.choice(list(param.values))
@@ -25,8 +27,11 @@ def domain(param: Param) -> Domain:
         if param.log:
             out = tune.lograndint(param.low, param.high + 1)
         else:
-            out = tune.qrandint(param.low, param.high, param.step) if param.step > 1 else \
-                tune.randint(param.low, param.high + 1)
+            out = (
+                tune.qrandint(param.low, param.high, param.step)
+                if param.step > 1
+                else tune.randint(param.low, param.high + 1)
+            )
     elif isinstance(param, FloatRange):
         if param.q is not None:
             out = (tune.qloguniform if param.log else tune.quniform)(param.low, param.high, param.q)

@@ -6,6 +6,7 @@ ledger is adapted to Tune's Searcher API (`suggest` asks it for the next config,
 completes it), and ASHA stops trials early on what the evaluator reports per epoch. Results cross
 Tune as flat values: a row and a curve travel as JSON text.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,7 @@ class RayTune:
         if setup.address:
             check_reachable(setup.address)
 
-    def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str,
-            evaluator: Evaluator) -> None:
+    def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator) -> None:
         """Run the ledger's trials to the end (Ray started or connected for the call, then let go)."""
         with log.quieter(session.RAY_QUIET):
             started = session.connect(setup.address, setup.resources.num_cpus, setup.resources.num_gpus)
@@ -147,24 +147,40 @@ def _tune(setup: SearchSetup, ledger: Ledger, data, run_dir: Path, name: str, ev
     from ray.tune.schedulers import ASHAScheduler
 
     r = setup.resources
-    trainable = tune.with_resources(tune.with_parameters(_trainable, data=data, setup=setup, evaluator=evaluator),
-                                    {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial})
+    trainable = tune.with_resources(
+        tune.with_parameters(_trainable, data=data, setup=setup, evaluator=evaluator),
+        {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial},
+    )
     scheduler = None
     if setup.searcher.asha:
         # one report per epoch, then the final one: max_t is one past the last epoch so the scheduler
         # never stops a trial that is about to report its result
-        scheduler = ASHAScheduler(time_attr="training_iteration", metric=setup.searcher.asha_metric, mode="max",
-                                  max_t=max(setup.train.epochs, 1) + 1, grace_period=setup.searcher.grace_epochs,
-                                  reduction_factor=setup.searcher.reduction_factor)
+        scheduler = ASHAScheduler(
+            time_attr="training_iteration",
+            metric=setup.searcher.asha_metric,
+            mode="max",
+            max_t=max(setup.train.epochs, 1) + 1,
+            grace_period=setup.searcher.grace_epochs,
+            reduction_factor=setup.searcher.reduction_factor,
+        )
     tuner = tune.Tuner(
         trainable,
-        tune_config=tune.TuneConfig(search_alg=_tune_searcher(ledger), scheduler=scheduler, num_samples=-1,
-                                    max_concurrent_trials=r.max_concurrent, reuse_actors=True,
-                                    trial_dirname_creator=lambda trial: trial.trial_id),
-        run_config=tune.RunConfig(name=name, storage_path=str((run_dir / "ray").resolve()), verbose=0,
-                                  callbacks=[_heartbeat(ledger)],
-                                  failure_config=tune.FailureConfig(max_failures=r.max_retries),
-                                  checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False)),
+        tune_config=tune.TuneConfig(
+            search_alg=_tune_searcher(ledger),
+            scheduler=scheduler,
+            num_samples=-1,
+            max_concurrent_trials=r.max_concurrent,
+            reuse_actors=True,
+            trial_dirname_creator=lambda trial: trial.trial_id,
+        ),
+        run_config=tune.RunConfig(
+            name=name,
+            storage_path=str((run_dir / "ray").resolve()),
+            verbose=0,
+            callbacks=[_heartbeat(ledger)],
+            failure_config=tune.FailureConfig(max_failures=r.max_retries),
+            checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False),
+        ),
     )
     try:
         tuner.fit()

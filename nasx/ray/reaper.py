@@ -9,6 +9,7 @@ then SIGKILL) and removes the temp root. Processes of other Ray sessions are nev
 
     python -m nasx.ray.reaper TOKEN TEMP_ROOT
 """
+
 from __future__ import annotations
 
 import os

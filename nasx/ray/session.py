@@ -1,4 +1,5 @@
 """The Ray a run uses: an existing cluster at `cluster.address`, or a local Ray started for the run alone."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,11 @@ from nasx.ray import reaper
 
 # Tune's defaults nasx does not want: its own CSV/JSON/TensorBoard loggers per trial (nasx writes the run's
 # records), its new console output, and a warning about syncing experiment checkpoints
-ENVIRONMENT = {"TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1", "RAY_AIR_NEW_OUTPUT": "0",
-               "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0"}
+ENVIRONMENT = {
+    "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1",
+    "RAY_AIR_NEW_OUTPUT": "0",
+    "TUNE_WARN_EXCESSIVE_EXPERIMENT_CHECKPOINT_SYNC_THRESHOLD_S": "0",
+}
 
 # Ray's driver-side loggers, quieter during a run (`log.quieter`) and as they were after it
 RAY_QUIET = {"ray": logging.ERROR, "ray.tune.analysis.experiment_analysis": logging.ERROR}
@@ -36,9 +40,14 @@ class LocalRay:
         self.temp_root = tempfile.mkdtemp(prefix="nasx-ray-")  # short: Ray's socket paths live below it
         self.token = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
         env = {k: v for k, v in os.environ.items() if k != reaper.OWNER_ENV}
-        self.reaper = subprocess.Popen([sys.executable, "-m", "nasx.ray.reaper", self.token, self.temp_root],
-                                       stdin=subprocess.PIPE, env=env, start_new_session=True,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.reaper = subprocess.Popen(
+            [sys.executable, "-m", "nasx.ray.reaper", self.token, self.temp_root],
+            stdin=subprocess.PIPE,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.environ[reaper.OWNER_ENV] = self.token  # inherited by every process of this Ray session
         try:
             ray.init(address="local", num_cpus=num_cpus, num_gpus=num_gpus, _temp_dir=self.temp_root, **kwargs)
@@ -81,4 +90,5 @@ def disconnect(started: LocalRay | bool) -> None:
         started.stop()
     elif started:
         import ray
+
         ray.shutdown()

@@ -1,13 +1,14 @@
 """Learning curves of a run: one row per trial and epoch, beside the results table.
 
-`curves.jsonl` is the record: the driver appends a trial's epochs in one fsynced write just before
-the trial's results row, so a crash leaves every finished trial's curve readable (a torn last line is
-skipped, and cut away when the run resumes). A trial trained again after a crash (its results row was never written) appends its curve
-again; readers keep the last curve of each trial. `curves.parquet` is the view, rewritten whole with
-the results table's views (`store.write_views`). Validation accuracy is NaN on epochs it was not measured.
-A supernet run (`nasx supernet`) appends each epoch's rows of its largest and smallest networks (trial_id
-`largest`, `smallest`, stage `supernet`) after the epoch's checkpoint.
+`curves.jsonl` is the record: the driver appends a trial's epochs in one fsynced write just before the trial's results
+row, so a crash leaves every finished trial's curve readable (a torn last line is skipped, and cut away when the run
+resumes). A trial trained again after a crash (its results row was never written) appends its curve again; readers
+keep the last curve of each trial. `curves.parquet` is the view, rewritten whole with the results table's views
+(`store.write_views`). Validation accuracy is NaN on epochs it was not measured. A supernet run (`nasx supernet`)
+appends each epoch's rows of its largest and smallest networks (trial_id `largest`, `smallest`, stage `supernet`)
+after the epoch's checkpoint.
 """
+
 from __future__ import annotations
 
 import io
@@ -25,15 +26,15 @@ PARQUET = "curves.parquet"
 # name -> pandas dtype
 COLUMNS: dict[str, str] = {
     "trial_id": "string",
-    "stage": "string",       # search | confirm | fidelity | supernet
-    "rung": "string",        # training budget of a confirm or fidelity row; empty in the search stage
+    "stage": "string",  # search | confirm | fidelity | supernet
+    "rung": "string",  # training budget of a confirm or fidelity row; empty in the search stage
     "seed": "Int64",
-    "epoch": "Int64",        # 1, 2, ... (after that many epochs)
-    "step": "Int64",         # optimizer steps so far
-    "lr": "float64",         # learning rate of the epoch's last step
+    "epoch": "Int64",  # 1, 2, ... (after that many epochs)
+    "step": "Int64",  # optimizer steps so far
+    "lr": "float64",  # learning rate of the epoch's last step
     "train/loss": "float64",  # mean training loss over the epoch
-    "val/top1": "float64",   # validation accuracy after the epoch; NaN when not measured then
-    "wall_s": "float64",     # training seconds so far
+    "val/top1": "float64",  # validation accuracy after the epoch; NaN when not measured then
+    "wall_s": "float64",  # training seconds so far
 }
 
 
@@ -51,13 +52,26 @@ def curve_rows(row: dict, history: list[dict] | None) -> list[dict]:
     if not history:
         return []
     seed = row.get("seed")
-    base = {"trial_id": row["trial_id"], "stage": row.get("stage") or "search", "rung": row.get("rung") or "",
-            "seed": None if seed is None else int(seed)}
+    base = {
+        "trial_id": row["trial_id"],
+        "stage": row.get("stage") or "search",
+        "rung": row.get("rung") or "",
+        "seed": None if seed is None else int(seed),
+    }
     out = []
     for h in history:
         val = _number(h.get("val/top1")) if h.get("evaluated", True) else math.nan
-        out.append({**base, "epoch": int(h["epoch"]), "step": int(h.get("step", 0)), "lr": _number(h.get("lr")),
-                    "train/loss": _number(h.get("train/loss")), "val/top1": val, "wall_s": _number(h.get("wall_s"))})
+        out.append(
+            {
+                **base,
+                "epoch": int(h["epoch"]),
+                "step": int(h.get("step", 0)),
+                "lr": _number(h.get("lr")),
+                "train/loss": _number(h.get("train/loss")),
+                "val/top1": val,
+                "wall_s": _number(h.get("wall_s")),
+            }
+        )
     return out
 
 

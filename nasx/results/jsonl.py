@@ -3,13 +3,15 @@
 One write per append, fsynced, each record on a line of its own: a crash leaves at most one torn last
 line, which readers skip and a resumed driver cuts away (`cut_torn_tail`).
 """
+
 from __future__ import annotations
 
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 def _clean(value: Any) -> Any:
@@ -42,7 +44,7 @@ def append_lines(log: Path, records: list[dict]) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         while data:
-            data = data[os.write(fd, data):]
+            data = data[os.write(fd, data) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -76,11 +78,13 @@ def _is_object(line: bytes) -> bool:
         return False
 
 
-def parse_lines(raw: bytes, path: Path, start: int = 0, *,
-                problem: Callable[[Any], str | None] = lambda record: None) -> list[Any]:
+def parse_lines(
+    raw: bytes, path: Path, start: int = 0, *, problem: Callable[[Any], str | None] = lambda record: None
+) -> list[Any]:
     """The records of log bytes `raw`, read from byte `start` of `path`. A torn last line (a crash
     mid-write) is skipped; any other line that is not JSON, or of which `problem(record)` says something,
     is a ValueError naming the file, the line and the problem."""
+
     def line_number(i: int) -> int:
         with open(path, "rb") as f:
             return f.read(start).count(b"\n") + i + 1

@@ -4,14 +4,15 @@ The lock is `flock` on an open file, so the kernel releases it when the holding 
 (SIGKILL included): a crash never leaves a stale lock. The file holds the holder's pid, which a
 refused second writer names. Readers (`nasx analyze`) take no lock.
 """
+
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 LOCK = "writer.lock"
 
@@ -40,8 +41,10 @@ def writer_lock(run_dir: str | Path) -> Iterator[Path]:
     except BlockingIOError:
         holder = _holder(fd)
         os.close(fd)
-        raise ValueError(f"run_dir={run_dir} is in use by pid {holder} (a search, resume or confirm writing "
-                         "there); wait for it to end or choose another run_dir") from None
+        raise ValueError(
+            f"run_dir={run_dir} is in use by pid {holder} (a search, resume or confirm writing "
+            "there); wait for it to end or choose another run_dir"
+        ) from None
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

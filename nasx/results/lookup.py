@@ -1,4 +1,5 @@
 """One trial of a run, found by its id: the row behind `nasx export RUN TRIAL` and `nasx train RUN:TRIAL`."""
+
 from __future__ import annotations
 
 import math
@@ -25,12 +26,15 @@ def trial_row(run_dir: str | Path, trial_id: str) -> dict:
     rows = frame[(frame["trial_id"] == trial_id).fillna(False).to_numpy(bool)]
     if rows.empty:
         sample = ", ".join(map(str, frame["trial_id"].head(5)))
-        raise ValueError(f"{run_dir}: no trial {trial_id!r} ({len(frame)} trials"
-                         + (f", e.g. {sample}" if sample else "") + ")")
+        raise ValueError(
+            f"{run_dir}: no trial {trial_id!r} ({len(frame)} trials" + (f", e.g. {sample}" if sample else "") + ")"
+        )
     row = {k: _clean(v) for k, v in rows.iloc[-1].to_dict().items()}
     if row["status"] != "ok":
-        raise ValueError(f"{run_dir}: trial {trial_id} did not finish (status {row['status']}: "
-                         f"{row.get('error') or 'no reason recorded'})")
+        raise ValueError(
+            f"{run_dir}: trial {trial_id} did not finish (status {row['status']}: "
+            f"{row.get('error') or 'no reason recorded'})"
+        )
     return row
 
 

@@ -15,6 +15,7 @@ as its metric names. Each results row is one finished trial, written as one jour
 A trial is added only when its study has no trial with its trial_id, so a resumed run, or a journal caught
 up with the table (`Journal.sync`), never holds a trial twice.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,18 +24,39 @@ import logging
 import math
 import os
 import warnings
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
 from nasx.results import jsonl
 
 JOURNAL = "optuna.log"
-USER_ATTRS = ("trial_id", "stage", "rung", "seed", "family", "searcher", "status", "error", "arch", "full_arch",
-              "arch_key", "val/top1", "test/top1", "reward", "params", "macs", "full_params", "full_macs",
-              "latency_ms", "epochs", "wall_s")
+USER_ATTRS = (
+    "trial_id",
+    "stage",
+    "rung",
+    "seed",
+    "family",
+    "searcher",
+    "status",
+    "error",
+    "arch",
+    "full_arch",
+    "arch_key",
+    "val/top1",
+    "test/top1",
+    "reward",
+    "params",
+    "macs",
+    "full_params",
+    "full_macs",
+    "latency_ms",
+    "epochs",
+    "wall_s",
+)
 
 
 def study_name(name: str, stage: str) -> str:
@@ -54,7 +76,7 @@ def _plain(value: Any) -> Any:
 
 def _time(seconds) -> datetime | None:
     seconds = _plain(seconds)
-    return datetime.fromtimestamp(float(seconds), tz=timezone.utc) if seconds is not None else None
+    return datetime.fromtimestamp(float(seconds), tz=UTC) if seconds is not None else None
 
 
 def params_of(parameters: Iterable, values: dict) -> tuple[dict, dict]:
@@ -98,16 +120,27 @@ def frozen_trial(row: dict, objectives, parameters: Iterable):
     except (TypeError, json.JSONDecodeError):
         choices = {}
     params, dists = params_of(parameters, choices if isinstance(choices, dict) else {})
-    end = _time(row.get("finished_at")) or datetime.now(tz=timezone.utc)
+    end = _time(row.get("finished_at")) or datetime.now(tz=UTC)
     wall_s = _plain(row.get("wall_s"))
-    start = datetime.fromtimestamp(end.timestamp() - float(wall_s), tz=timezone.utc) if wall_s else end
+    start = datetime.fromtimestamp(end.timestamp() - float(wall_s), tz=UTC) if wall_s else end
     attrs = {k: _plain(row.get(k)) for k in USER_ATTRS}
     attrs["stage"] = attrs["stage"] or "search"
     attrs = {k: v for k, v in attrs.items() if v is not None and v != ""}
     floats = [float(v) for v in values] if state == TrialState.COMPLETE else None
-    return FrozenTrial(number=0, state=state, value=None, values=floats, datetime_start=start,
-                       datetime_complete=end, params=params, distributions=dists, user_attrs=attrs,
-                       system_attrs={}, intermediate_values={}, trial_id=0)
+    return FrozenTrial(
+        number=0,
+        state=state,
+        value=None,
+        values=floats,
+        datetime_start=start,
+        datetime_complete=end,
+        params=params,
+        distributions=dists,
+        user_attrs=attrs,
+        system_attrs={},
+        intermediate_values={},
+        trial_id=0,
+    )
 
 
 class _NotNewStudy(logging.Filter):
@@ -146,8 +179,10 @@ class Journal:
         try:
             self.storage = JournalStorage(JournalFileBackend(str(self.path)))
         except ValueError as exc:  # a line that is not a journal record
-            raise ValueError(f"{self.path}: not a readable Optuna journal ({' '.join(str(exc).split())}); rebuild "
-                             f"it with `nasx export-optuna {self.path.parent}`") from None
+            raise ValueError(
+                f"{self.path}: not a readable Optuna journal ({' '.join(str(exc).split())}); rebuild "
+                f"it with `nasx export-optuna {self.path.parent}`"
+            ) from None
         self._studies: dict = {}  # stage -> (optuna.Study, trial ids it holds)
 
     def _study(self, stage: str):
@@ -157,8 +192,9 @@ class Journal:
             from optuna.study import StudyDirection
 
             name = study_name(self.run_name, stage)
-            directions = [StudyDirection.MAXIMIZE if d == "max" else StudyDirection.MINIMIZE
-                          for _, d in self.objectives]
+            directions = [
+                StudyDirection.MAXIMIZE if d == "max" else StudyDirection.MINIMIZE for _, d in self.objectives
+            ]
             try:
                 study_id = self.storage.get_study_id_from_name(name)
             except KeyError:
@@ -166,9 +202,11 @@ class Journal:
                     study_id = self.storage.create_new_study(directions, study_name=name)
                 self.storage.set_study_user_attr(study_id, "stage", stage)
             if self.storage.get_study_directions(study_id) != directions:
-                raise ValueError(f"{self.path}: study {name} has other directions than the run's objectives "
-                                 f"({', '.join(f'{m} {d}' for m, d in self.objectives)}); rebuild it with "
-                                 f"`nasx export-optuna {self.path.parent}`")
+                raise ValueError(
+                    f"{self.path}: study {name} has other directions than the run's objectives "
+                    f"({', '.join(f'{m} {d}' for m, d in self.objectives)}); rebuild it with "
+                    f"`nasx export-optuna {self.path.parent}`"
+                )
             study = optuna.load_study(study_name=name, storage=self.storage)
             if study.metric_names is None:
                 with warnings.catch_warnings():

@@ -3,58 +3,59 @@
 Metric columns carry their split (`val/top1`, `test/top1`, accuracies in [0, 1]); costs are at the
 trained (proxy) scale, `full_params` / `full_macs` are the same architecture at full scale.
 """
+
 from __future__ import annotations
 
 # name -> pandas dtype
 COLUMNS: dict[str, str] = {
-    "trial_id": "string",        # unique within a run
-    "order": "Int64",            # completion order, 0, 1, 2, ... (hypervolume against trials done)
-    "status": "string",          # ok | failed | pruned
-    "stage": "string",           # search | confirm | fidelity (rows written before stages existed: search)
-    "rung": "string",            # training budget of a fidelity or confirm row, e.g. "epochs=10", "zero_cost"
-    "error": "string",           # the failure reason, empty when ok
-    "arch": "string",            # arch string, nasx.encode(spec) at the trained scale
-    "full_arch": "string",       # the same candidate at full scale (the space's resolution and classes)
-    "arch_key": "string",        # ArchSpec.key()
-    "space": "string",           # search space name; empty for a reference family outside any space
-    "family": "string",          # reference family name, empty for a searched candidate
-    "choices": "string",         # JSON object: the space's choices that generate the arch ("{}" if none)
-    "searcher": "string",        # random | grid | tpe | nsga2 | evolution | reinforce | reference
+    "trial_id": "string",  # unique within a run
+    "order": "Int64",  # completion order, 0, 1, 2, ... (hypervolume against trials done)
+    "status": "string",  # ok | failed | pruned
+    "stage": "string",  # search | confirm | fidelity (rows written before stages existed: search)
+    "rung": "string",  # training budget of a fidelity or confirm row, e.g. "epochs=10", "zero_cost"
+    "error": "string",  # the failure reason, empty when ok
+    "arch": "string",  # arch string, nasx.encode(spec) at the trained scale
+    "full_arch": "string",  # the same candidate at full scale (the space's resolution and classes)
+    "arch_key": "string",  # ArchSpec.key()
+    "space": "string",  # search space name; empty for a reference family outside any space
+    "family": "string",  # reference family name, empty for a searched candidate
+    "choices": "string",  # JSON object: the space's choices that generate the arch ("{}" if none)
+    "searcher": "string",  # random | grid | tpe | nsga2 | evolution | reinforce | reference
     "params": "Int64",
     "macs": "Int64",
     "full_params": "Int64",
     "full_macs": "Int64",
-    "latency_ms": "float64",     # NaN when not measured
+    "latency_ms": "float64",  # NaN when not measured
     "val/top1": "float64",
     "test/top1": "float64",
     "reward": "float64",
-    "zero_cost/grad_norm": "float64",   # rung zero_cost: scores of the untrained network (nasx.zero_cost)
+    "zero_cost/grad_norm": "float64",  # rung zero_cost: scores of the untrained network (nasx.zero_cost)
     "zero_cost/synflow": "float64",
     "zero_cost/naswot": "float64",
     "epochs": "Int64",
     "wall_s": "float64",
     "seed": "Int64",
-    "dataset": "string",         # digits | cifar10 | imagefolder | npz | synthetic
+    "dataset": "string",  # digits | cifar10 | imagefolder | npz | synthetic
     "resolution": "Int64",
-    "alpha": "float64",          # compound scaling: the triple and phi; NaN elsewhere
+    "alpha": "float64",  # compound scaling: the triple and phi; NaN elsewhere
     "beta": "float64",
     "gamma": "float64",
     "phi": "float64",
-    "scaling": "string",         # compound | depth | width | resolution; empty elsewhere
+    "scaling": "string",  # compound | depth | width | resolution; empty elsewhere
     "config_hash": "string",
     "git_commit": "string",
-    "versions": "string",        # JSON object of library versions
-    "finished_at": "float64",    # unix seconds
-    "node": "string",            # the Ray node that trained it
-    "evaluator": "string",       # train | supernet | zero_cost: how the candidate was scored (empty before evaluators)
-    "supernet_run": "string",    # evaluator=supernet: the supernet's run directory, and its checkpoint's
+    "versions": "string",  # JSON object of library versions
+    "finished_at": "float64",  # unix seconds
+    "node": "string",  # the Ray node that trained it
+    "evaluator": "string",  # train | supernet | zero_cost: how the candidate was scored (empty before evaluators)
+    "supernet_run": "string",  # evaluator=supernet: the supernet's run directory, and its checkpoint's
     "supernet_sha256": "string",  # sha256 (the weights every score of the row came from); empty elsewhere
 }
 
 STATUSES = ("ok", "failed", "pruned")
-ZERO_COST_RUNG = "zero_cost"                            # the rung of scores at initialisation
-SUPERNET_RUNG = "supernet"                              # the rung of scores with a supernet's inherited weights
-ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")   # each in column zero_cost/NAME
+ZERO_COST_RUNG = "zero_cost"  # the rung of scores at initialisation
+SUPERNET_RUNG = "supernet"  # the rung of scores with a supernet's inherited weights
+ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")  # each in column zero_cost/NAME
 
 
 def empty_row() -> dict:
@@ -65,6 +66,7 @@ def empty_row() -> dict:
 def typed(frame, columns: dict[str, str]):
     """`frame` with exactly `columns`, in order, each cast to its dtype (a missing column becomes all-null)."""
     import pandas as pd
+
     for name, dtype in columns.items():
         if name not in frame:
             frame[name] = pd.Series([None] * len(frame), dtype=dtype)

@@ -2,10 +2,12 @@
 
 `results.jsonl` is the record (one line per finished trial, flushed and fsynced as each trial
 ends); the Parquet and CSV views follow it at a cost independent of the table's size (`views`:
-parts of new rows as they gather, compacted into `results.parquet` at the end), so a crash at any
-moment leaves every finished trial readable, and a reader never sees a half-written view. A crash inside a write can leave an incomplete last line: readers skip it, and a resumed
-search cuts it away (`repair_tail`), keeping the fragment in a file beside the log.
+parts of new rows as they gather, compacted into `results.parquet` at the end), so a crash at any moment leaves every
+finished trial readable, and a reader never sees a half-written view. A crash inside a write can leave an incomplete
+last line: readers skip it, and a resumed search cuts it away (`repair_tail`), keeping the fragment in a file beside
+the log.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,7 +22,7 @@ from nasx.results.schema import COLUMNS, STATUSES, typed
 LOG = "results.jsonl"
 PARQUET = "results.parquet"
 CSV = "results.csv"
-TORN = LOG + ".torn-"   # + timestamp: the cut-away fragment of a torn last line
+TORN = LOG + ".torn-"  # + timestamp: the cut-away fragment of a torn last line
 _NUMERIC = {name for name, dtype in COLUMNS.items() if dtype in ("Int64", "float64")}
 _INTEGER = {name for name, dtype in COLUMNS.items() if dtype == "Int64"}
 
@@ -49,8 +51,10 @@ def repair_tail(run_dir: str | Path) -> str | None:
         return None
     keep = log.with_name(TORN + time.strftime("%Y%m%d-%H%M%S"))
     keep.write_bytes(fragment)
-    return (f"{log}: removed an incomplete last line of {len(fragment)} bytes (a write cut short by a crash); "
-            f"the fragment is kept in {keep.name}")
+    return (
+        f"{log}: removed an incomplete last line of {len(fragment)} bytes (a write cut short by a crash); "
+        f"the fragment is kept in {keep.name}"
+    )
 
 
 def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -68,8 +72,11 @@ def _row_problem(row) -> str | None:
         value = row[name]
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                (name in _INTEGER and isinstance(value, float) and not value.is_integer()):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (name in _INTEGER and isinstance(value, float) and not value.is_integer())
+        ):
             kind = "an integer" if name in _INTEGER else "a number"
             return f": {name}={value!r} is not {kind}"
     return None

@@ -7,6 +7,7 @@ else tensorboardX's (installed with Ray). Each trial's directory holds the scala
 `test/top1` and `reward` at its last epoch, and its arch strings as text. A directory is written under a
 temporary name and renamed, so it is there whole or not at all, and a trial that has one is not written again.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -29,8 +30,9 @@ def package() -> str:
     for name in ("tensorboard", "tensorboardX"):
         if importlib.util.find_spec(name) is not None:
             return name
-    raise ValueError("logging.tensorboard=true: neither tensorboard nor tensorboardX is installed "
-                     "(pip install tensorboard)")
+    raise ValueError(
+        "logging.tensorboard=true: neither tensorboard nor tensorboardX is installed (pip install tensorboard)"
+    )
 
 
 def writer_class():

@@ -15,6 +15,7 @@ lines past the last covered byte. Every file is written to a temporary name and 
 any moment leaves either the old set of files or the new one; a file that does not continue the chain
 (left by a crash, or covering bytes the log no longer has) is ignored, and those rows come from the log.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,8 @@ import pandas as pd
 PARTS = "results.parts"
 PART_ROWS = 200
 PART_S = 30.0
-OFFSET_KEY = b"nasx_log_bytes"   # results.parquet and parts: the log bytes [start, end) they hold
-TAIL_KEY = b"nasx_log_tail"      # sha256 of the range's last bytes (its last row): notices a log replaced since
+OFFSET_KEY = b"nasx_log_bytes"  # results.parquet and parts: the log bytes [start, end) they hold
+TAIL_KEY = b"nasx_log_tail"  # sha256 of the range's last bytes (its last row): notices a log replaced since
 TAIL_BYTES = 8192
 _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
@@ -109,7 +110,7 @@ def chain(run_dir: Path, log_size: int, head_meta: dict | None = None) -> tuple[
         parts.append(path)
         covered = end
     if parts:  # one check at the chain's end: a log replaced since would not end the same way
-        if ((_schema_meta(parts[-1]) or {}).get(TAIL_KEY, b"").decode() != _log_tail(log, covered)):
+        if (_schema_meta(parts[-1]) or {}).get(TAIL_KEY, b"").decode() != _log_tail(log, covered):
             parts, covered = [], head_end
     return use_head, parts, covered
 
@@ -146,8 +147,9 @@ def read(run_dir: Path, parse_lines, *, attempts: int = 5) -> tuple[pd.DataFrame
             head = None
         try:
             use_head, parts, covered = chain(run_dir, size, head.schema.metadata or {} if head is not None else {})
-            frames = (([head.to_pandas()] if use_head and head is not None else [])
-                      + [_read_once(p).to_pandas() for p in parts])
+            frames = ([head.to_pandas()] if use_head and head is not None else []) + [
+                _read_once(p).to_pandas() for p in parts
+            ]
         except FileNotFoundError:
             continue
         break
@@ -164,8 +166,9 @@ def read(run_dir: Path, parse_lines, *, attempts: int = 5) -> tuple[pd.DataFrame
     return frame, end
 
 
-def refresh(run_dir: Path, parse_lines, typed, *, every_rows: int = PART_ROWS, every_s: float = PART_S,
-            force: bool = False) -> bool:
+def refresh(
+    run_dir: Path, parse_lines, typed, *, every_rows: int = PART_ROWS, every_s: float = PART_S, force: bool = False
+) -> bool:
     """Write a part of the log lines no Parquet file covers yet, once there are `every_rows` of them or the
     last part is `every_s` old (or `force`). Returns whether it wrote."""
     log = run_dir / "results.jsonl"
@@ -182,7 +185,9 @@ def refresh(run_dir: Path, parse_lines, typed, *, every_rows: int = PART_ROWS, e
         return False
     frame = typed(parse_lines(raw, covered))
     (run_dir / PARTS).mkdir(exist_ok=True)
-    _write_parquet(frame, run_dir / PARTS / f"part-{covered:012d}-{end:012d}.parquet", covered, end, _log_tail(log, end) or "")
+    _write_parquet(
+        frame, run_dir / PARTS / f"part-{covered:012d}-{end:012d}.parquet", covered, end, _log_tail(log, end) or ""
+    )
     return True
 
 
@@ -197,9 +202,8 @@ def compact(run_dir: Path, frame: pd.DataFrame, end: int) -> None:
         os.replace(tmp, run_dir / "results.csv")
     finally:
         tmp.unlink(missing_ok=True)
-    for start, (part_end, path) in _parts(run_dir).items():
+    for part_end, path in _parts(run_dir).values():
         if part_end <= end:
             path.unlink(missing_ok=True)
     for leftover in (run_dir / PARTS).glob(".*.tmp") if (run_dir / PARTS).is_dir() else ():
         leftover.unlink(missing_ok=True)
-

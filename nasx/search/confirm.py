@@ -7,12 +7,13 @@ trial config per network and seed; `run_confirm` checks everything, runs them wi
 skips the trials already done) and prints the confirmed summary. Every trial saves its weights under
 RUN_DIR/weights/.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -21,10 +22,10 @@ from nasx.arch.codec import decode
 from nasx.ranking.seeds import seed_trial_id
 from nasx.ranking.stages import SEARCH, search_ranking, stage_rows
 from nasx.results.lookup import weights_path
-from nasx.search.setup import SearchSetup, confirm_train
-from nasx.search.summary import confirmed_summary
 from nasx.search.configs import trial_config
 from nasx.search.rows import training_key
+from nasx.search.setup import SearchSetup, confirm_train
+from nasx.search.summary import confirmed_summary
 
 PREFIX = "confirm-"
 
@@ -43,11 +44,15 @@ def _finalists(frame: pd.DataFrame, top_k: int, run_dir) -> pd.DataFrame:
     ranking = search_ranking(frame)
     if ranking.empty:
         counts = frame["status"].value_counts().to_dict()
-        raise ValueError(f"{run_dir}: no finished (ok) searched trial to confirm "
-                         f"({', '.join(f'{v} {k}' for k, v in counts.items()) or 'no trials'})")
+        raise ValueError(
+            f"{run_dir}: no finished (ok) searched trial to confirm "
+            f"({', '.join(f'{v} {k}' for k, v in counts.items()) or 'no trials'})"
+        )
     if top_k > len(ranking):
-        raise ValueError(f"top_k={top_k}: {run_dir} has only {len(ranking)} finished searched network"
-                         f"{'s' if len(ranking) != 1 else ''}")
+        raise ValueError(
+            f"top_k={top_k}: {run_dir} has only {len(ranking)} finished searched network"
+            f"{'s' if len(ranking) != 1 else ''}"
+        )
     return ranking.head(top_k)
 
 
@@ -58,21 +63,35 @@ def _networks(setup: SearchSetup, frame: pd.DataFrame, out) -> list[dict]:
     nets = []
     for _, r in _finalists(frame, setup.confirm.top_k, setup.run_dir).iterrows():
         row = by_id[str(r["trials"]).split(",")[0]]
-        nets.append({"stem": r["trial_id"], "family": "", "arch": row["arch"],
-                     "full_arch": row.get("full_arch") or row["arch"], "choices": row.get("choices") or "{}"})
+        nets.append(
+            {
+                "stem": r["trial_id"],
+                "family": "",
+                "arch": row["arch"],
+                "full_arch": row.get("full_arch") or row["arch"],
+                "choices": row.get("choices") or "{}",
+            }
+        )
     for family in setup.references:
         rows = [r for r in by_id.values() if r.get("family") == family and r["status"] == "ok"]
         if not rows:
             out(f"confirm: skipping {family}: no finished search trial to retrain")
             continue
-        nets.append({"stem": f"ref-{family}", "family": family, "arch": rows[0]["arch"],
-                     "full_arch": rows[0].get("full_arch") or rows[0]["arch"],
-                     "choices": rows[0].get("choices") or "{}"})
+        nets.append(
+            {
+                "stem": f"ref-{family}",
+                "family": family,
+                "arch": rows[0]["arch"],
+                "full_arch": rows[0].get("full_arch") or rows[0]["arch"],
+                "choices": rows[0].get("choices") or "{}",
+            }
+        )
     return nets
 
 
-def confirm_configs(setup: SearchSetup, frame: pd.DataFrame, *,
-                    out: Callable[[str], None] = log.lines("confirm")) -> list[dict]:
+def confirm_configs(
+    setup: SearchSetup, frame: pd.DataFrame, *, out: Callable[[str], None] = log.lines("confirm")
+) -> list[dict]:
     """One trial config per confirmed network and seed (ids `confirm-s0003`, `confirm-s0003@s1`, ...)."""
     train, rung = dict(setup.confirm.train), rung_label(setup)
     configs = []
@@ -80,8 +99,17 @@ def confirm_configs(setup: SearchSetup, frame: pd.DataFrame, *,
         trained, full = decode(net["arch"]), decode(net["full_arch"])
         for seed in confirm_seeds(setup):
             trial_id = seed_trial_id(PREFIX + net["stem"], seed, setup.seed)
-            config = trial_config(trial_id, full, trained, family=net["family"], values=json.loads(net["choices"]),
-                                  seed=seed, stage="confirm", rung=rung, train=train)
+            config = trial_config(
+                trial_id,
+                full,
+                trained,
+                family=net["family"],
+                values=json.loads(net["choices"]),
+                seed=seed,
+                stage="confirm",
+                rung=rung,
+                train=train,
+            )
             config["weights"] = str(weights_path(setup.run_dir, trial_id).resolve())
             configs.append(config)
     _check_protocol(setup, configs, frame)
@@ -93,8 +121,10 @@ def _check_protocol(setup: SearchSetup, configs: list[dict], frame: pd.DataFrame
     done = dict(zip(frame["trial_id"], frame["config_hash"]))
     for c in configs:
         if c["trial_id"] in done and done[c["trial_id"]] != training_key(setup, train=c["train"], seed=c["seed"]):
-            raise ValueError(f"{setup.run_dir} already holds {c['trial_id']} under another confirmation protocol; "
-                             "repeat that protocol to resume it, or confirm a copy of the run")
+            raise ValueError(
+                f"{setup.run_dir} already holds {c['trial_id']} under another confirmation protocol; "
+                "repeat that protocol to resume it, or confirm a copy of the run"
+            )
 
 
 def with_available_top_k(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("confirm")) -> SearchSetup:
@@ -117,8 +147,11 @@ def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("c
     configs = confirm_configs(setup, frame, out=out)
     finalists = len({c["trial_id"].split("@")[0] for c in configs if not c["family"]})
     others = ", ".join(f"{k}={v}" for k, v in setup.confirm.train.items() if k not in ("epochs", "steps"))
-    out(f"confirm {setup.name}: top {finalists} searched networks and {len(configs) // setup.confirm.seeds - finalists}"
-        f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)}" + (f" ({others})" if others else ""))
+    out(
+        f"confirm {setup.name}: top {finalists} searched networks and {len(configs) // setup.confirm.seeds - finalists}"
+        f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)}"
+        + (f" ({others})" if others else "")
+    )
     run_trials(setup, configs, out=out, title="confirm")
     out(f"weights: {run_dir / 'weights'}; export the winner with `nasx export {run_dir} best --out DIR`")
     for line in confirmed_summary(results.load(run_dir)):

@@ -9,14 +9,15 @@ its config, then hand the ledger to an executor, which runs each trial's config 
 The executor decides where trials run (`nasx.search.executors`): Ray Tune, locally or on a cluster (the
 default), or one at a time in this process.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pandas as pd
 import yaml
@@ -74,13 +75,21 @@ def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -
         try:  # the compacted results.parquet and results.csv, while the lock is still held
             results.store.write_views(run_dir)
         except (OSError, ValueError) as exc:
-            out(f"warning: results.parquet/.csv not compacted ({' '.join(str(exc).split())}); "
-                f"{results.store.LOG} holds every row")
+            out(
+                f"warning: results.parquet/.csv not compacted ({' '.join(str(exc).split())}); "
+                f"{results.store.LOG} holds every row"
+            )
 
 
-def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str], None] = log.lines("search"),
-               evaluator: Evaluator | None = None, executor: Executor | None = None,
-               overrides: list[str] | None = None) -> Path:
+def run_search(
+    setup: SearchSetup,
+    *,
+    resume: bool = False,
+    out: Callable[[str], None] = log.lines("search"),
+    evaluator: Evaluator | None = None,
+    executor: Executor | None = None,
+    overrides: list[str] | None = None,
+) -> Path:
     """Run (or resume) a search to its budget; returns the run directory. `evaluator` scores each trial
     (default: `evaluators.get(setup.evaluator)`), `executor` runs the trials (default: Ray Tune). `overrides`, the
     command line's, go to RUN_DIR/overrides.yaml (`write_overrides`)."""
@@ -96,14 +105,24 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
 
         data = setup.data.load()
         space = setup.space.make()
-        searcher = searchers.get(setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(),
-                                 **setup.searcher.options)
-        plan = Plan(setup, space, searcher, DataShape(data.resolution, data.num_classes, data.channels), existing,
-                    commit=git_commit(), out=out)
+        searcher = searchers.get(
+            setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(), **setup.searcher.options
+        )
+        plan = Plan(
+            setup,
+            space,
+            searcher,
+            DataShape(data.resolution, data.num_classes, data.channels),
+            existing,
+            commit=git_commit(),
+            out=out,
+        )
         plan.sinks = sinks
-        out(f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
+        out(
+            f"search {setup.name}: space {setup.space.name}, searcher {setup.searcher.name}, budget {setup.budget} "
             f"(+{len(setup.references)} references), data {data.describe()}"
-            + (f", resuming with {len(existing)} finished trials" if len(existing) else ""))
+            + (f", resuming with {len(existing)} finished trials" if len(existing) else "")
+        )
         out(f"results: {run_dir / results.store.LOG} (one line per trial as it ends)")
         executor.run(setup, plan, data, run_dir, name="tune", evaluator=evaluator or evaluators.get(setup.evaluator))
     for line in summary(results.load(run_dir), setup):
@@ -113,8 +132,15 @@ def run_search(setup: SearchSetup, *, resume: bool = False, out: Callable[[str],
     return run_dir
 
 
-def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], None] = log.lines("search"),
-               title: str = "trials", evaluator: Evaluator | None = None, executor: Executor | None = None) -> Path:
+def run_trials(
+    setup: SearchSetup,
+    configs: list[dict],
+    *,
+    out: Callable[[str], None] = log.lines("search"),
+    title: str = "trials",
+    evaluator: Evaluator | None = None,
+    executor: Executor | None = None,
+) -> Path:
     """Run a fixed list of trial configs (`nasx.search.configs.trial_config`) into setup.run_dir's results
     table; trials that already have a row there are skipped, so calling it again resumes. Returns the run
     dir. `evaluator` (default: the one each config names, else `train`) and `executor` as in `run_search`."""
@@ -127,7 +153,12 @@ def run_trials(setup: SearchSetup, configs: list[dict], *, out: Callable[[str], 
         queue.sinks = sinks
         out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
         if queue.pending:
-            (executor or executors.get()).run(setup, queue, data, run_dir,
-                                                 name="tune-" + re.sub(r"\W+", "_", title)[:40],
-                                                 evaluator=evaluator or evaluators.per_trial)
+            (executor or executors.get()).run(
+                setup,
+                queue,
+                data,
+                run_dir,
+                name="tune-" + re.sub(r"\W+", "_", title)[:40],
+                evaluator=evaluator or evaluators.per_trial,
+            )
     return run_dir

@@ -1,5 +1,6 @@
 """Where a driver's trials run, by name: `ray` (Ray Tune, locally or on a cluster; the default) or
 `inprocess` (one at a time in the driver's process)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,15 +21,18 @@ class Executor(Protocol):
 
     def check(self, setup: SearchSetup) -> None: ...
 
-    def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str,
-            evaluator: Evaluator) -> None: ...
+    def run(
+        self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator
+    ) -> None: ...
 
 
 def get(name: str = "ray") -> Executor:
     if name == "ray":
         from nasx.ray.executor import RayTune
+
         return RayTune()
     if name == "inprocess":
         from nasx.search.inprocess import InProcess
+
         return InProcess()
     raise ValueError(f"unknown executor {name!r}; choose one of {', '.join(NAMES)}")

@@ -4,6 +4,7 @@ No Ray, no worker processes: for evaluators that take milliseconds, for debuggin
 debugger, and for machines without Ray. Trials are not stopped early (`search.asha` needs Ray Tune) and
 an evaluator that raises fails its trial, with the reason in its row.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,7 @@ class InProcess:
         if setup.address:
             raise ValueError(f"cluster.address={setup.address}: the in-process executor runs on this machine only")
 
-    def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str,
-            evaluator: Evaluator) -> None:
+    def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator) -> None:
         """Ask the ledger for configs and evaluate each in turn until it is finished."""
         try:
             while (config := ledger.next_config()) != FINISHED:

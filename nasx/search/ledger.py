@@ -4,11 +4,13 @@
 next trial's config (`next_config`) and hands each trial's end back (`complete`), which builds its
 row (`nasx.search.rows`) and records it.
 """
+
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Final, Literal
+from collections.abc import Callable
+from typing import Any, Final, Literal
 
 import pandas as pd
 
@@ -22,7 +24,9 @@ FINISHED: Final = "FINISHED"  # what next_config returns once every trial has en
 
 def fmt_s(seconds: float) -> str:
     seconds = int(max(seconds, 0))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    return (
+        f"{seconds // 60:02d}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+    )
 
 
 def finite(value) -> bool:
@@ -37,16 +41,23 @@ class Ledger:
 
     prunes = False  # whether a trial may end early without a result (a scheduler stopped it)
 
-    def __init__(self, setup: SearchSetup, existing: pd.DataFrame, *, commit: str = "",
-                 out: Callable[[str], None] = log.lines("search")) -> None:
+    def __init__(
+        self,
+        setup: SearchSetup,
+        existing: pd.DataFrame,
+        *,
+        commit: str = "",
+        out: Callable[[str], None] = log.lines("search"),
+    ) -> None:
         self.setup, self.commit, self.out = setup, commit, out
         self.run_dir = setup.run_dir
         rows = existing.to_dict("records") if len(existing) else []
         self.trial_ids = {r["trial_id"] for r in rows}
         self.order = len(rows)
         self.counts = {s: sum(1 for r in rows if r["status"] == s) for s in results.STATUSES}
-        self.best = max((float(r["reward"]) for r in rows if r["status"] == "ok" and finite(r.get("reward"))),
-                        default=math.nan)
+        self.best = max(
+            (float(r["reward"]) for r in rows if r["status"] == "ok" and finite(r.get("reward"))), default=math.nan
+        )
         self.inflight: dict[str, dict] = {}
         self.start = time.monotonic()
         self.last_line = self.start
@@ -72,11 +83,23 @@ class Ledger:
             row = reported_row(self.setup, config, result, commit=self.commit)
         elif error is None and self.prunes:
             epoch = (result or {}).get("epoch", 0)
-            row = incomplete_row(self.setup, config, "pruned", f"stopped early by ASHA after epoch {epoch}",
-                                 commit=self.commit, last=result)
+            row = incomplete_row(
+                self.setup,
+                config,
+                "pruned",
+                f"stopped early by ASHA after epoch {epoch}",
+                commit=self.commit,
+                last=result,
+            )
         else:
-            row = incomplete_row(self.setup, config, "failed", error or "the trial ended without a result",
-                                 commit=self.commit, last=result)
+            row = incomplete_row(
+                self.setup,
+                config,
+                "failed",
+                error or "the trial ended without a result",
+                commit=self.commit,
+                last=result,
+            )
         return self.finish(row, config, reported_history(result))
 
     def finish(self, row: dict[str, Any], config: dict, history: list[dict] | None = None) -> dict[str, Any]:
@@ -99,14 +122,18 @@ class Ledger:
         try:
             results.store.update_views(self.run_dir)
         except Exception as exc:  # the log holds the row; the views catch up at the next refresh
-            self.out(f"warning: results.parquet/.csv not refreshed ({type(exc).__name__}: "
-                     f"{' '.join(str(exc).split())}); {results.store.LOG} holds every row")
+            self.out(
+                f"warning: results.parquet/.csv not refreshed ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())}); {results.store.LOG} holds every row"
+            )
         for sink in self.sinks:
             try:
                 sink.record(row, curve)
             except Exception as exc:  # the results table holds the row; a sink catches up when the run resumes
-                self.out(f"warning: {row['trial_id']} not written to {sink.name} ({type(exc).__name__}: "
-                         f"{' '.join(str(exc).split())})")
+                self.out(
+                    f"warning: {row['trial_id']} not written to {sink.name} ({type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())})"
+                )
         if row["status"] == "ok" and finite(row.get("reward")):
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
         self._unprinted.append((row, self.done()))
@@ -124,8 +151,10 @@ class Ledger:
     def status_line(self) -> str:
         """The live view between trial ends: what is running and for how long."""
         self.last_line = time.monotonic()
-        return (f"[{self.done():>3}/{self.total_trials()}] running {len(self.inflight)}: "
-                f"{', '.join(sorted(self.inflight)) or '-'} | {fmt_s(self.last_line - self.start)} elapsed")
+        return (
+            f"[{self.done():>3}/{self.total_trials()}] running {len(self.inflight)}: "
+            f"{', '.join(sorted(self.inflight)) or '-'} | {fmt_s(self.last_line - self.start)} elapsed"
+        )
 
     def progress_line(self, row: dict[str, Any], done: int | None = None) -> str:
         """One finished trial: `done` trials finished with it (default: all so far), `running` as of now."""
@@ -139,6 +168,8 @@ class Ledger:
         reward = f" reward {row['reward']:.4f}" if finite(row.get("reward")) else ""
         best = f"best reward {self.best:.4f}" if finite(self.best) else "best reward -"
         eta = f", ~{fmt_s(left)} left" if finite(left) else ""
-        return (f"[{done:>3}/{total}] {what:<16} {score}{reward} | running {len(self.inflight)} "
-                f"failed {self.counts['failed']} pruned {self.counts['pruned']} | {best} | "
-                f"{fmt_s(elapsed)} elapsed{eta}")
+        return (
+            f"[{done:>3}/{total}] {what:<16} {score}{reward} | running {len(self.inflight)} "
+            f"failed {self.counts['failed']} pruned {self.counts['pruned']} | {best} | "
+            f"{fmt_s(elapsed)} elapsed{eta}"
+        )

@@ -1,28 +1,30 @@
 """Driver-side bookkeeping of a search: what runs next, what finished, and the live view.
 
-Pure Python (no Ray): an executor calls `next_config()` when a worker is free and `complete()`
-(`nasx.search.ledger`) when a trial ends. A trial's progress line is printed at the next `next_config()`, once the slot it
-freed has been refilled, so that its `running` count is what runs (Tune asks right after each end).
-Rows already in the run directory (a resumed search) are never trained again: when the searcher
-proposes one of them, it hears the recorded outcome at once.
+Pure Python (no Ray): an executor calls `next_config()` when a worker is free and `complete()` (`nasx.search.ledger`)
+when a trial ends. A trial's progress line is printed at the next `next_config()`, once the slot it freed has been
+refilled, so that its `running` count is what runs (Tune asks right after each end). Rows already in the run directory
+(a resumed search) are never trained again: when the searcher proposes one of them, it hears the recorded outcome at
+once.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from nasx import families, log
 from nasx.ranking.seeds import seed_trial_id
 from nasx.results.lookup import weights_path
+from nasx.search.configs import proxy_spec, trial_config
 from nasx.search.ledger import FINISHED, Ledger, finite
+from nasx.search.rows import base_row, outcome_of, unbuildable_row
 from nasx.search.scaling import MODES, scaling_trials
 from nasx.search.searchers import Searcher
 from nasx.search.setup import SearchSetup
-from nasx.search.configs import proxy_spec, trial_config
-from nasx.search.rows import base_row, outcome_of, unbuildable_row
 
 MAX_ASKS_PER_TRIAL = 50
 SCALING_PREFIX = "phi"  # a searcher proposing only known candidates stops after this many asks per slot
@@ -38,16 +40,32 @@ class DataShape:
 class Plan(Ledger):
     prunes = True
 
-    def __init__(self, setup: SearchSetup, space, searcher: Searcher, shape: DataShape, existing: pd.DataFrame,
-                 *, commit: str = "", out: Callable[[str], None] = log.lines("search")) -> None:
+    def __init__(
+        self,
+        setup: SearchSetup,
+        space,
+        searcher: Searcher,
+        shape: DataShape,
+        existing: pd.DataFrame,
+        *,
+        commit: str = "",
+        out: Callable[[str], None] = log.lines("search"),
+    ) -> None:
         self.space, self.searcher, self.shape = space, searcher, shape
         super().__init__(setup, existing, commit=commit, out=out)
-        rows = [r for r in (existing.to_dict("records") if len(existing) else [])
-                if (r.get("stage") or "search") == "search"]  # confirm and fidelity rows train by other protocols
+        rows = [
+            r
+            for r in (existing.to_dict("records") if len(existing) else [])
+            if (r.get("stage") or "search") == "search"
+        ]  # confirm and fidelity rows train by other protocols
         self.cache: dict[str, dict] = {r["arch_key"]: r for r in rows if isinstance(r.get("arch_key"), str)}
         self.searched_done = sum(1 for r in rows if searched(r))
-        self.refs = [(f, seed) for f in setup.references for seed in reference_seeds(setup)
-                     if seed_trial_id(f"ref-{f}", seed, setup.seed) not in self.trial_ids]
+        self.refs = [
+            (f, seed)
+            for f in setup.references
+            for seed in reference_seeds(setup)
+            if seed_trial_id(f"ref-{f}", seed, setup.seed) not in self.trial_ids
+        ]
         self.waiting: dict[str, list[int]] = {}
         self.asks = 0
         self.exhausted = False
@@ -84,8 +102,9 @@ class Plan(Ledger):
             try:
                 trained = proxy_spec(self.setup, full, **vars(self.shape))
             except ValueError as exc:
-                row = unbuildable_row(self.setup, trial_id, full, str(exc), family=name, values=values,
-                                      commit=self.commit)
+                row = unbuildable_row(
+                    self.setup, trial_id, full, str(exc), family=name, values=values, commit=self.commit
+                )
                 self.finish({**row, "seed": seed}, {"family": name})
                 return self._next_config()
             return self._launch(trial_config(trial_id, full, trained, family=name, values=values, seed=seed))
@@ -99,12 +118,17 @@ class Plan(Ledger):
                 self.exhausted = True
                 break
             try:
-                trained = proxy_spec(self.setup, proposal.spec, **vars(self.shape),
-                                     base_resolution=self.space.resolution)
+                trained = proxy_spec(
+                    self.setup, proposal.spec, **vars(self.shape), base_resolution=self.space.resolution
+                )
             except ValueError as exc:
                 trial_id = self._unique_id(f"s{proposal.id:04d}")
-                self.finish(unbuildable_row(self.setup, trial_id, proposal.spec, str(exc), values=proposal.values,
-                                             commit=self.commit), {"family": "", "proposal_id": proposal.id})
+                self.finish(
+                    unbuildable_row(
+                        self.setup, trial_id, proposal.spec, str(exc), values=proposal.values, commit=self.commit
+                    ),
+                    {"family": "", "proposal_id": proposal.id},
+                )
                 continue
             key = trained.key()
             if key in self.cache:
@@ -114,8 +138,13 @@ class Plan(Ledger):
             if running:
                 self.waiting.setdefault(key, []).append(proposal.id)
                 continue
-            config = trial_config(self._unique_id(f"s{proposal.id:04d}"), proposal.spec, trained,
-                                  proposal_id=proposal.id, values=proposal.values)
+            config = trial_config(
+                self._unique_id(f"s{proposal.id:04d}"),
+                proposal.spec,
+                trained,
+                proposal_id=proposal.id,
+                values=proposal.values,
+            )
             return self._launch(config)
         if self.setup.scale_phis and not self._searched_running():
             if self.scaling is None:
@@ -132,23 +161,37 @@ class Plan(Ledger):
     def _scaling_trials(self) -> list[dict]:
         """Configs scaling the base by the best triple found (by reward, or accuracy in multi mode)."""
         by = "reward" if self.setup.objective.mode == "reward" else "val/top1"
-        done = [r for r in self.cache.values() if r["status"] == "ok" and searched(r) and finite(r.get(by))
-                and json.loads(r.get("choices") or "{}").get("alpha") is not None]
+        done = [
+            r
+            for r in self.cache.values()
+            if r["status"] == "ok"
+            and searched(r)
+            and finite(r.get(by))
+            and json.loads(r.get("choices") or "{}").get("alpha") is not None
+        ]
         if not done:
             self.out("no finished alpha/beta/gamma trial: skipping the scaling step")
             return []
         best = json.loads(max(done, key=lambda r: float(r[by]))["choices"])
-        self.out(f"scaling the base by the best triple alpha={best['alpha']}, beta={best['beta']}, "
-                 f"gamma={best['gamma']} to phi={list(self.setup.scale_phis)}")
+        self.out(
+            f"scaling the base by the best triple alpha={best['alpha']}, beta={best['beta']}, "
+            f"gamma={best['gamma']} to phi={list(self.setup.scale_phis)}"
+        )
         configs = []
         for t in scaling_trials(self.space.base, best["alpha"], best["beta"], best["gamma"], self.setup.scale_phis):
             if t.trial_id in self.trial_ids:
                 continue
             trained = proxy_spec(self.setup, t.spec, **vars(self.shape), base_resolution=self.space.resolution)
             self.trial_ids.add(t.trial_id)
-            configs.append(trial_config(t.trial_id, t.spec, trained, values=best,
-                                        scaled={"alpha": t.alpha, "beta": t.beta, "gamma": t.gamma, "phi": t.phi,
-                                                "scaling": t.scaling}))
+            configs.append(
+                trial_config(
+                    t.trial_id,
+                    t.spec,
+                    trained,
+                    values=best,
+                    scaled={"alpha": t.alpha, "beta": t.beta, "gamma": t.gamma, "phi": t.phi, "scaling": t.scaling},
+                )
+            )
         return configs
 
     # --- what finished ---
@@ -168,8 +211,9 @@ class Plan(Ledger):
     def total_trials(self) -> int:
         """Searched budget, references, and the compound scaling step's trials."""
         phis = len(self.setup.scale_phis)
-        return (self.setup.budget + len(self.setup.references) * self.setup.seeds
-                + (1 + len(MODES) * phis if phis else 0))
+        return (
+            self.setup.budget + len(self.setup.references) * self.setup.seeds + (1 + len(MODES) * phis if phis else 0)
+        )
 
 
 def reference_seeds(setup: SearchSetup) -> list[int]:
@@ -179,5 +223,8 @@ def reference_seeds(setup: SearchSetup) -> list[int]:
 
 def searched(row_or_config: dict) -> bool:
     """A trial proposed by the searcher (not a reference family, not a scaling follow-up, not a later stage)."""
-    return ((row_or_config.get("stage") or "search") == "search" and not row_or_config.get("family")
-            and not str(row_or_config.get("trial_id", "")).startswith(SCALING_PREFIX))
+    return (
+        (row_or_config.get("stage") or "search") == "search"
+        and not row_or_config.get("family")
+        and not str(row_or_config.get("trial_id", "")).startswith(SCALING_PREFIX)
+    )

@@ -1,11 +1,13 @@
 """A fixed list of trials run to the end: a fidelity ladder, a confirmation stage.
 
-A ledger like `Plan` (an executor calls `next_config()` and `complete()`), without a searcher. Configs whose trial id already has a row in the run directory are skipped, so running the
-same list again resumes it.
+A ledger like `Plan` (an executor calls `next_config()` and `complete()`), without a searcher. Configs whose trial id
+already has a row in the run directory are skipped, so running the same list again resumes it.
 """
+
 from __future__ import annotations
 
-from typing import Callable, Literal
+from collections.abc import Callable
+from typing import Literal
 
 import pandas as pd
 
@@ -15,8 +17,15 @@ from nasx.search.setup import SearchSetup
 
 
 class TrialQueue(Ledger):
-    def __init__(self, setup: SearchSetup, configs: list[dict], existing: pd.DataFrame, *, commit: str = "",
-                 out: Callable[[str], None] = log.lines("search")) -> None:
+    def __init__(
+        self,
+        setup: SearchSetup,
+        configs: list[dict],
+        existing: pd.DataFrame,
+        *,
+        commit: str = "",
+        out: Callable[[str], None] = log.lines("search"),
+    ) -> None:
         super().__init__(setup, existing, commit=commit, out=out)
         ids = [c["trial_id"] for c in configs]
         if len(set(ids)) != len(ids):

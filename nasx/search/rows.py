@@ -1,4 +1,5 @@
 """The results row of a trial, built from its config and its evaluation, and the outcome its searcher hears."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,9 @@ def row_evaluator(setup: SearchSetup, config: dict) -> str:
     return config.get("evaluator") or (setup.evaluator if (config.get("stage") or "search") == "search" else "train")
 
 
-def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | None = None,
-                 evaluator: str = "train") -> str:
+def training_key(
+    setup: SearchSetup, *, train: dict | None = None, seed: int | None = None, evaluator: str = "train"
+) -> str:
     """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash):
     the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`), and the
     supernet's settings for a trial the `supernet` evaluator scores."""
@@ -32,9 +34,13 @@ def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | N
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
         protocol.pop("fault")  # hashes of runs without injected faults stay as they were before faults existed
-    parts = {"data": asdict(setup.data), "train": protocol,
-             "objective": asdict(setup.objective), "proxy": asdict(setup.proxy),
-             "seed": setup.seed if seed is None else seed}
+    parts = {
+        "data": asdict(setup.data),
+        "train": protocol,
+        "objective": asdict(setup.objective),
+        "proxy": asdict(setup.proxy),
+        "seed": setup.seed if seed is None else seed,
+    }
     if evaluator == "supernet":  # the hashes of other rows stay as they were before evaluators existed
         parts["evaluator"] = {"name": evaluator, "supernet": asdict(setup.supernet)}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -43,20 +49,31 @@ def training_key(setup: SearchSetup, *, train: dict | None = None, seed: int | N
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:
     """The columns a trial's row takes from the search rather than from training."""
     seed, evaluator = trial_seed(setup, config), row_evaluator(setup, config)
-    row = {"trial_id": config["trial_id"], "stage": config.get("stage") or "search", "rung": config.get("rung") or "",
-           "full_arch": config.get("full_arch"), "space": setup.space.name, "family": config["family"],
-           "choices": config["choices"], "searcher": "reference" if config["family"] else setup.searcher.name,
-           "config_hash": training_key(setup, train=config.get("train"), seed=seed, evaluator=evaluator),
-           "git_commit": commit,
-           "seed": seed,
-           "dataset": setup.data.name, "resolution": setup.data.resolution,
-           "evaluator": evaluator}
+    row = {
+        "trial_id": config["trial_id"],
+        "stage": config.get("stage") or "search",
+        "rung": config.get("rung") or "",
+        "full_arch": config.get("full_arch"),
+        "space": setup.space.name,
+        "family": config["family"],
+        "choices": config["choices"],
+        "searcher": "reference" if config["family"] else setup.searcher.name,
+        "config_hash": training_key(setup, train=config.get("train"), seed=seed, evaluator=evaluator),
+        "git_commit": commit,
+        "seed": seed,
+        "dataset": setup.data.name,
+        "resolution": setup.data.resolution,
+        "evaluator": evaluator,
+    }
     choices = json.loads(config["choices"])
     if config.get("scaled"):
         row.update(config["scaled"])
     elif setup.space.name == "compound" and not config["family"]:
-        row.update({k: choices.get(k) for k in ("alpha", "beta", "gamma")},
-                   phi=float(setup.space.options.get("phi", 1.0)), scaling="compound")
+        row.update(
+            {k: choices.get(k) for k in ("alpha", "beta", "gamma")},
+            phi=float(setup.space.options.get("phi", 1.0)),
+            scaling="compound",
+        )
     return row
 
 
@@ -64,15 +81,25 @@ def cost_columns(config: dict) -> dict[str, Any]:
     """The analytic costs of a trial's trained and full-scale networks, known from its config alone."""
     trained, full = decode(config["arch"]), decode(config["full_arch"])
     cost, full_cost = complexity(trained), complexity(full)
-    return {"arch": config["arch"], "arch_key": trained.key(), "params": cost.params, "macs": cost.macs,
-            "full_params": full_cost.params, "full_macs": full_cost.macs}
+    return {
+        "arch": config["arch"],
+        "arch_key": trained.key(),
+        "params": cost.params,
+        "macs": cost.macs,
+        "full_params": full_cost.params,
+        "full_macs": full_cost.macs,
+    }
 
 
 def reported_row(setup: SearchSetup, config: dict, result: dict, *, commit: str) -> dict[str, Any]:
     """Row of a trial whose evaluator returned its final `row` (and the executor its `node`); the evaluator's
     columns win over the costs known from the config."""
-    return {**base_row(setup, config, commit=commit), **cost_columns(config), **result["row"],
-            "node": result.get("node", "")}
+    return {
+        **base_row(setup, config, commit=commit),
+        **cost_columns(config),
+        **result["row"],
+        "node": result.get("node", ""),
+    }
 
 
 def reported_history(result: dict | None) -> list[dict] | None:
@@ -81,24 +108,50 @@ def reported_history(result: dict | None) -> list[dict] | None:
     return list(curve) if isinstance(curve, list) else None
 
 
-def incomplete_row(setup: SearchSetup, config: dict, status: str, error: str, *, commit: str,
-                   last: dict | None = None) -> dict[str, Any]:
+def incomplete_row(
+    setup: SearchSetup, config: dict, status: str, error: str, *, commit: str, last: dict | None = None
+) -> dict[str, Any]:
     """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker."""
     last = last or {}
-    return {**base_row(setup, config, commit=commit), **cost_columns(config), "status": status, "error": error,
-            "val/top1": last.get("val_top1", math.nan),
-            "epochs": last.get("epoch", 0), "node": last.get("node", "")}
+    return {
+        **base_row(setup, config, commit=commit),
+        **cost_columns(config),
+        "status": status,
+        "error": error,
+        "val/top1": last.get("val_top1", math.nan),
+        "epochs": last.get("epoch", 0),
+        "node": last.get("node", ""),
+    }
 
 
-def unbuildable_row(setup: SearchSetup, trial_id: str, full: ArchSpec, error: str, *, family: str = "",
-                    values: dict | None = None, commit: str = "") -> dict[str, Any]:
+def unbuildable_row(
+    setup: SearchSetup,
+    trial_id: str,
+    full: ArchSpec,
+    error: str,
+    *,
+    family: str = "",
+    values: dict | None = None,
+    commit: str = "",
+) -> dict[str, Any]:
     """Row of a candidate that cannot be adapted to the proxy task (e.g. it shrinks small images to nothing)."""
-    config = {"trial_id": trial_id, "family": family, "full_arch": encode(full),
-              "choices": json.dumps(values or {}, sort_keys=True, default=str)}
+    config = {
+        "trial_id": trial_id,
+        "family": family,
+        "full_arch": encode(full),
+        "choices": json.dumps(values or {}, sort_keys=True, default=str),
+    }
     cost = complexity(full)
-    return {**base_row(setup, config, commit=commit), "status": "failed", "error": f"invalid at proxy scale: {error}",
-            "arch": encode(full), "arch_key": full.key(), "full_params": cost.params, "full_macs": cost.macs,
-            "epochs": 0}
+    return {
+        **base_row(setup, config, commit=commit),
+        "status": "failed",
+        "error": f"invalid at proxy scale: {error}",
+        "arch": encode(full),
+        "arch_key": full.key(),
+        "full_params": cost.params,
+        "full_macs": cost.macs,
+        "epochs": 0,
+    }
 
 
 def outcome_of(row: dict[str, Any]) -> Outcome:

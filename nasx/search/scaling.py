@@ -1,5 +1,6 @@
 """The second step of a compound-scaling study: scale the base by the best triple to phi = 1..k, and by
 depth, width or resolution alone to the same MACs factor, for the accuracy-vs-MACs curves."""
+
 from __future__ import annotations
 
 import math
@@ -26,9 +27,13 @@ class ScaledTrial:
 def multipliers(mode: str, alpha: float, beta: float, gamma: float, phi: float) -> tuple[float, float, float]:
     """(depth, width, resolution) multipliers. Single-dimension modes reach the compound MACs factor
     F = (alpha * beta^2 * gamma^2)^phi alone: depth F, width sqrt(F), resolution sqrt(F)."""
-    factor = (alpha * beta ** 2 * gamma ** 2) ** phi
-    return {"compound": (alpha ** phi, beta ** phi, gamma ** phi), "depth": (factor, 1.0, 1.0),
-            "width": (1.0, math.sqrt(factor), 1.0), "resolution": (1.0, 1.0, math.sqrt(factor))}[mode]
+    factor = (alpha * beta**2 * gamma**2) ** phi
+    return {
+        "compound": (alpha**phi, beta**phi, gamma**phi),
+        "depth": (factor, 1.0, 1.0),
+        "width": (1.0, math.sqrt(factor), 1.0),
+        "resolution": (1.0, 1.0, math.sqrt(factor)),
+    }[mode]
 
 
 def scaling_trials(base: ArchSpec, alpha: float, beta: float, gamma: float, phis) -> list[ScaledTrial]:

@@ -1,4 +1,5 @@
 """A search as plain values: what to search, how to train and score, where to run, and checks on it."""
+
 from __future__ import annotations
 
 import re
@@ -31,6 +32,7 @@ class SpaceSpec:
 
     def make(self):
         from nasx import search_spaces
+
         return search_spaces.get(self.name, **self.options, macs=self.macs, params=self.params)
 
 
@@ -44,7 +46,7 @@ class SearcherSpec:
     name: str = "random"
     options: dict[str, Any] = field(default_factory=dict)
     asha: bool = False
-    asha_metric: str = "val_top1"     # val_top1 | reward
+    asha_metric: str = "val_top1"  # val_top1 | reward
     grace_epochs: int = 1
     reduction_factor: int = 2
 
@@ -60,17 +62,24 @@ class Resources:
     cpus_per_trial: float = 1.0
     gpus_per_trial: float = 0.0
     max_concurrent: int = 2
-    num_cpus: int | None = None       # local Ray only; None: all
+    num_cpus: int | None = None  # local Ray only; None: all
     num_gpus: int | None = None
-    max_retries: int = 1              # re-runs of a trial whose worker process died
+    max_retries: int = 1  # re-runs of a trial whose worker process died
 
     def __post_init__(self) -> None:
-        ok = (checks.is_number(self.cpus_per_trial) and self.cpus_per_trial > 0
-              and checks.is_number(self.gpus_per_trial) and self.gpus_per_trial >= 0
-              and checks.is_int(self.max_concurrent) and self.max_concurrent >= 1
-              and checks.is_int(self.max_retries) and self.max_retries >= 0)
-        checks.require(ok, "resources: need cpus_per_trial > 0, gpus_per_trial >= 0, max_concurrent >= 1, "
-                       "max_retries >= 0")
+        ok = (
+            checks.is_number(self.cpus_per_trial)
+            and self.cpus_per_trial > 0
+            and checks.is_number(self.gpus_per_trial)
+            and self.gpus_per_trial >= 0
+            and checks.is_int(self.max_concurrent)
+            and self.max_concurrent >= 1
+            and checks.is_int(self.max_retries)
+            and self.max_retries >= 0
+        )
+        checks.require(
+            ok, "resources: need cpus_per_trial > 0, gpus_per_trial >= 0, max_concurrent >= 1, max_retries >= 0"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,8 +98,12 @@ class ConfirmSpec:
         checks.check_int("confirm.top_k", self.top_k, 1)
         checks.check_int("confirm.seeds", self.seeds, 1)
         checks.check_bool("confirm.after_search", self.after_search)
-        checks.check(isinstance(self.train, dict), "confirm.train", self.train,
-                     "must be a mapping of train settings, e.g. {epochs: 10}")
+        checks.check(
+            isinstance(self.train, dict),
+            "confirm.train",
+            self.train,
+            "must be a mapping of train settings, e.g. {epochs: 10}",
+        )
 
 
 @dataclass(frozen=True)
@@ -106,13 +119,13 @@ class SupernetSpec:
     """A weight-sharing supernet of the space (`nasx supernet`, nasx.supernet): how it is trained and how it
     scores a search's candidates (`evaluator=supernet`).
 
-    Training, each step: the largest network on the labels, then the smallest and `random_subnets` random
-    ones, on the largest's soft labels when `distill` (in-place distillation), else on the labels; dropout,
-    stochastic depth and label smoothing on the largest only. `progressive`: Once-for-All's progressive
-    shrinking (the largest alone, then elastic kernel and depth, then everything; nasx.supernet.sandwich).
-    `kernel_transform`: Once-for-All's learned transform of cropped kernels. Scoring: `run` is a trained supernet's run directory; each candidate is extracted,
-    its BatchNorm statistics recalibrated on `recalibration_images` training images drawn by the seed,
-    then measured on the validation split."""
+    Training, each step: the largest network on the labels, then the smallest and `random_subnets` random ones, on the
+    largest's soft labels when `distill` (in-place distillation), else on the labels; dropout, stochastic depth and
+    label smoothing on the largest only. `progressive`: Once-for-All's progressive shrinking (the largest alone, then
+    elastic kernel and depth, then everything; nasx.supernet.sandwich). `kernel_transform`: Once-for-All's learned
+    transform of cropped kernels. Scoring: `run` is a trained supernet's run directory; each candidate is extracted,
+    its BatchNorm statistics recalibrated on `recalibration_images` training images drawn by the seed, then measured
+    on the validation split."""
 
     run: str | None = None
     random_subnets: int = 2
@@ -122,8 +135,12 @@ class SupernetSpec:
     recalibration_images: int = 2000
 
     def __post_init__(self) -> None:
-        checks.check(self.run is None or (isinstance(self.run, str) and bool(self.run.strip())), "supernet.run",
-                     self.run, "must be null or a run directory of `nasx supernet`")
+        checks.check(
+            self.run is None or (isinstance(self.run, str) and bool(self.run.strip())),
+            "supernet.run",
+            self.run,
+            "must be null or a run directory of `nasx supernet`",
+        )
         checks.check_int("supernet.random_subnets", self.random_subnets, 0)
         checks.check_bool("supernet.distill", self.distill)
         checks.check_bool("supernet.progressive", self.progressive)
@@ -153,37 +170,46 @@ class SearchSetup:
     resources: Resources
     budget: int = 20
     seed: int = 0
-    seeds: int = 1                      # reference families train under seed, seed + 1, ... (one row each)
-    save_weights: bool = False          # save every trained state_dict under run_dir/weights/
+    seeds: int = 1  # reference families train under seed, seed + 1, ... (one row each)
+    save_weights: bool = False  # save every trained state_dict under run_dir/weights/
     confirm: ConfirmSpec = field(default_factory=ConfirmSpec)
     logging: LoggingSpec = field(default_factory=LoggingSpec)
-    evaluator: str = "train"            # how a candidate is scored: train it, or inherit a supernet's weights
+    evaluator: str = "train"  # how a candidate is scored: train it, or inherit a supernet's weights
     supernet: SupernetSpec = field(default_factory=SupernetSpec)
     references: tuple[str, ...] = ()
     scale_phis: tuple[float, ...] = ()  # compound space: then scale the best triple to these phi (and 1-D)
-    address: str | None = None         # None: local Ray; "auto" or host:port: an existing cluster
+    address: str | None = None  # None: local Ray; "auto" or host:port: an existing cluster
     run_dir: str = ""
     smoke: bool = False
-    config: dict[str, Any] = field(default_factory=dict)   # the resolved config, for provenance
+    config: dict[str, Any] = field(default_factory=dict)  # the resolved config, for provenance
 
     def __post_init__(self) -> None:
-        checks.check(isinstance(self.name, str) and re.fullmatch(r"[\w.+-]+", self.name, re.ASCII) is not None,
-                     "name", self.name, NAME_RULE)
+        checks.check(
+            isinstance(self.name, str) and re.fullmatch(r"[\w.+-]+", self.name, re.ASCII) is not None,
+            "name",
+            self.name,
+            NAME_RULE,
+        )
         checks.check(checks.is_int(self.budget) and self.budget >= 1, "budget", self.budget, BUDGET_RULE)
         checks.check_int("seed", self.seed, 0)
         checks.check_int("seeds", self.seeds, 1)
         checks.check_in("evaluator", self.evaluator, EVALUATORS)
-        checks.require(self.evaluator != "supernet" or self.supernet.run is not None,
-                       "evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)")
-        phis_ok = not self.scale_phis or (self.space.name == "compound" and all(
-            checks.is_number(phi) and phi > 0 for phi in self.scale_phis))
+        checks.require(
+            self.evaluator != "supernet" or self.supernet.run is not None,
+            "evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)",
+        )
+        phis_ok = not self.scale_phis or (
+            self.space.name == "compound" and all(checks.is_number(phi) and phi > 0 for phi in self.scale_phis)
+        )
         checks.check(phis_ok, "scale_phis", list(self.scale_phis), "needs space=compound and phi values > 0")
         confirm_train(self)
 
     def objectives(self) -> tuple[tuple[str, str], ...]:
         if self.objective.mode == "multi":
-            return (("val/top1", "max"), ("full_" + self.objective.metric if self.objective.scale == "full"
-                                          else self.objective.metric, "min"))
+            return (
+                ("val/top1", "max"),
+                ("full_" + self.objective.metric if self.objective.scale == "full" else self.objective.metric, "min"),
+            )
         return (("reward", "max"),)
 
 
@@ -194,18 +220,36 @@ SMOKE_RECALIBRATION_IMAGES = 256
 def smoke(setup: SearchSetup) -> SearchSetup:
     """The same experiment shrunk to seconds on a CPU: a few trials of a few steps on small networks (a supernet:
     one epoch of a few steps, BatchNorm recalibrated on a few images)."""
-    train = replace(setup.train, epochs=1, steps=min(setup.train.steps or 3, 3), eval_every=1,
-                    batch_size=min(setup.train.batch_size, 32), device="cpu")
-    proxy = replace(setup.proxy, width_mult=min(setup.proxy.width_mult, 0.25),
-                    depth_mult=min(setup.proxy.depth_mult, 0.25))
+    train = replace(
+        setup.train,
+        epochs=1,
+        steps=min(setup.train.steps or 3, 3),
+        eval_every=1,
+        batch_size=min(setup.train.batch_size, 32),
+        device="cpu",
+    )
+    proxy = replace(
+        setup.proxy, width_mult=min(setup.proxy.width_mult, 0.25), depth_mult=min(setup.proxy.depth_mult, 0.25)
+    )
     data = replace(setup.data, resolution=min(setup.data.resolution, 16))
     confirm = replace(setup.confirm, train={}, top_k=min(setup.confirm.top_k, 2), seeds=min(setup.confirm.seeds, 2))
-    supernet = replace(setup.supernet,
-                       recalibration_images=min(setup.supernet.recalibration_images, SMOKE_RECALIBRATION_IMAGES))
-    return replace(setup, train=train, proxy=proxy, data=data, budget=min(setup.budget, SMOKE_BUDGET),
-                   seeds=min(setup.seeds, 2), confirm=confirm, supernet=supernet,
-                   references=setup.references[:1], scale_phis=tuple(setup.scale_phis)[:1], smoke=True,
-                   resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0))
+    supernet = replace(
+        setup.supernet, recalibration_images=min(setup.supernet.recalibration_images, SMOKE_RECALIBRATION_IMAGES)
+    )
+    return replace(
+        setup,
+        train=train,
+        proxy=proxy,
+        data=data,
+        budget=min(setup.budget, SMOKE_BUDGET),
+        seeds=min(setup.seeds, 2),
+        confirm=confirm,
+        supernet=supernet,
+        references=setup.references[:1],
+        scale_phis=tuple(setup.scale_phis)[:1],
+        smoke=True,
+        resources=replace(setup.resources, gpus_per_trial=0.0, num_gpus=0),
+    )
 
 
 def confirm_train(setup: SearchSetup) -> TrainSpec:
@@ -232,7 +276,9 @@ def check(setup: SearchSetup) -> None:
             raise ValueError(f"references: unknown family {name!r} (see `nasx families`)")
     if setup.evaluator == "supernet":
         from nasx.search.evaluators.supernet import check_serves
+
         check_serves(setup)
     if setup.logging.tensorboard:
         from nasx.results.tensorboard_events import package
+
         package()  # one of the two packages is installed

@@ -2,6 +2,7 @@
 `nasx.results.optuna_journal`) and TensorBoard event files (with `logging.tensorboard`,
 `nasx.results.tensorboard_events`). Each first catches up with the rows already in the run directory (a
 resumed run, or one from before it existed), and never writes a trial twice."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """What a search and its confirmation stage print when they end: counts, the best networks, the Pareto
 set (nasx.ranking.pareto's axes), and each reference family's verdict by the noise rule."""
+
 from __future__ import annotations
 
 import math
@@ -8,8 +9,7 @@ import pandas as pd
 
 from nasx.ranking import noise, pareto
 from nasx.ranking.seeds import seed_stats, spread_text
-from nasx.ranking.stages import (CONFIRM, SEARCH, confirm_networks, confirmed_table, rank_by, search_ranking,
-                                 stage_rows)
+from nasx.ranking.stages import CONFIRM, SEARCH, confirm_networks, confirmed_table, rank_by, search_ranking, stage_rows
 from nasx.ranking.verdicts import family_verdicts
 from nasx.table import human, render
 
@@ -22,9 +22,19 @@ def _acc(r) -> str:
 
 
 def _rows(stats: pd.DataFrame) -> list[list]:
-    return [[r["trial_id"], r["family"], r["n"], _acc(r), "-" if pd.isna(r["reward"]) else f"{r['reward']:.4f}",
-             human(r["full_macs"]), human(r["macs"]), r["arch"] if len(r["arch"]) <= 70 else r["arch"][:67] + "..."]
-            for _, r in stats.iterrows()]
+    return [
+        [
+            r["trial_id"],
+            r["family"],
+            r["n"],
+            _acc(r),
+            "-" if pd.isna(r["reward"]) else f"{r['reward']:.4f}",
+            human(r["full_macs"]),
+            human(r["macs"]),
+            r["arch"] if len(r["arch"]) <= 70 else r["arch"][:67] + "...",
+        ]
+        for _, r in stats.iterrows()
+    ]
 
 
 def _front(stats: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +49,8 @@ def _verdict_lines(stats: pd.DataFrame, against: str) -> list[str]:
     width = max(len(f) for f in verdicts["family"])
     return [f"reference families against the {against} (better = {noise.RULE}):"] + [
         f"  {v['family']:<{width}}  {spread_text(v['mean'], v['std'], v['n'])}  {v['text']}"
-        for _, v in verdicts.iterrows()]
+        for _, v in verdicts.iterrows()
+    ]
 
 
 def summary(frame: pd.DataFrame, setup=None) -> list[str]:
@@ -54,8 +65,10 @@ def summary(frame: pd.DataFrame, setup=None) -> list[str]:
     ranking = search_ranking(frame)
     by = "reward" if rank_by(frame[(frame["family"].fillna("") == "").to_numpy(bool)]) == "reward" else "val/top1"
     lines += [f"best {TOP} searched by {by}:", render(HEADER, _rows(ranking.head(TOP)), right={2, 3, 4, 5, 6})]
-    lines += [f"Pareto set ({pareto.AXES}), searched networks:",
-              render(HEADER, _rows(_front(stats)), right={2, 3, 4, 5, 6})]
+    lines += [
+        f"Pareto set ({pareto.AXES}), searched networks:",
+        render(HEADER, _rows(_front(stats)), right={2, 3, 4, 5, 6}),
+    ]
     return lines + _verdict_lines(stats, "searched networks")
 
 
@@ -65,17 +78,42 @@ def confirmed_summary(frame: pd.DataFrame) -> list[str]:
     rows = stage_rows(frame, CONFIRM)
     counts = rows["status"].value_counts()
     rungs = ", ".join(sorted({str(r) for r in rows["rung"].dropna() if str(r)})) or "-"
-    lines = [f"confirmed ({rungs}): {len(rows)} trials: "
-             + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "pruned"))]
+    lines = [
+        f"confirmed ({rungs}): {len(rows)} trials: "
+        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "pruned"))
+    ]
     table = confirmed_table(frame)
     if table.empty:
         return lines + ["no confirmed trial finished: nothing to rank"]
-    lines += ["finalists, search rank against confirmed rank:", render(
-        ["trial", "search rank", "search val/top1", "confirmed rank", "confirmed val/top1 (mean ± std)", "seeds",
-         "MACs (trained)", "beaten beyond noise by"],
-        [[r["trial_id"], r["search_rank"] if r["search_rank"] > 0 else "-", f"{r['search_mean']:.4f}",
-          r["confirmed_rank"], _acc(r), r["n"], human(r["macs"]), r["beaten_by"] or "-"]
-         for _, r in table.iterrows()], right={1, 2, 3, 4, 5, 6})]
+    lines += [
+        "finalists, search rank against confirmed rank:",
+        render(
+            [
+                "trial",
+                "search rank",
+                "search val/top1",
+                "confirmed rank",
+                "confirmed val/top1 (mean ± std)",
+                "seeds",
+                "MACs (trained)",
+                "beaten beyond noise by",
+            ],
+            [
+                [
+                    r["trial_id"],
+                    r["search_rank"] if r["search_rank"] > 0 else "-",
+                    f"{r['search_mean']:.4f}",
+                    r["confirmed_rank"],
+                    _acc(r),
+                    r["n"],
+                    human(r["macs"]),
+                    r["beaten_by"] or "-",
+                ]
+                for _, r in table.iterrows()
+            ],
+            right={1, 2, 3, 4, 5, 6},
+        ),
+    ]
     stats = confirm_networks(frame)
     front = _front(stats)
     lines.append(f"confirmed Pareto set of the finalists ({pareto.AXES}): {', '.join(front['trial_id']) or '-'}")

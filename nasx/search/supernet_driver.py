@@ -9,6 +9,7 @@ the epoch's checkpoint). A resumed run continues from `supernet.pt` exactly: it 
 of checkpointed epochs that a kill kept out of the log; a run killed before its first epoch ended starts
 again from its beginning.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -52,16 +53,22 @@ def check_fresh(run_dir: Path) -> None:
 def serves(setup: SearchSetup, data) -> dict[str, Any]:
     """What decides the networks the supernet holds (store.SERVES): the space, the data and its loaded shape, the
     proxy scaling, the kernel transform."""
-    return {"space": asdict(setup.space), "data": asdict(setup.data),
-            "shape": {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels},
-            "proxy": asdict(setup.proxy), "kernel_transform": setup.supernet.kernel_transform}
+    return {
+        "space": asdict(setup.space),
+        "data": asdict(setup.data),
+        "shape": {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels},
+        "proxy": asdict(setup.proxy),
+        "kernel_transform": setup.supernet.kernel_transform,
+    }
 
 
 def _agrees(stored: dict[str, Any], wanted: dict[str, Any], path: Path) -> None:
     changed = [key for key in store.SERVES if _plain(stored.get(key)) != _plain(wanted[key])]
     if changed:
-        raise ValueError(f"{path / store.CHECKPOINT}: its supernet serves another {', '.join(changed)} than this "
-                         "config; choose another run_dir")
+        raise ValueError(
+            f"{path / store.CHECKPOINT}: its supernet serves another {', '.join(changed)} than this "
+            "config; choose another run_dir"
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -76,8 +83,12 @@ def curve_rows(entries: list[dict], seed: int) -> list[dict]:
     """The curves.jsonl rows of per-epoch history entries: the largest's and the smallest's, epoch by epoch."""
     from nasx.supernet.training import ROLES, role_history
 
-    return [row for entry in entries for role in ROLES
-            for row in curves.curve_rows({"trial_id": role, "stage": STAGE, "seed": seed}, role_history([entry], role))]
+    return [
+        row
+        for entry in entries
+        for role in ROLES
+        for row in curves.curve_rows({"trial_id": role, "stage": STAGE, "seed": seed}, role_history([entry], role))
+    ]
 
 
 def catch_up_curves(run_dir: Path, history: list[dict], seed: int) -> None:
@@ -91,16 +102,20 @@ def catch_up_curves(run_dir: Path, history: list[dict], seed: int) -> None:
 
 def progress(entry: dict, total_epochs: int) -> str:
     """One line per epoch."""
+
     def acc(role: str) -> str:
         return f"{entry[f'{role}/val/top1']:.3f}" if entry["evaluated"] else "-"
 
     phase = f", phase {entry['phase']}" if entry["phase"] != "every" else ""
-    return (f"supernet epoch {entry['epoch']}/{total_epochs}: val top-1 largest {acc('largest')}, smallest "
-            f"{acc('smallest')}; train loss {entry['train/loss']:.3f}{phase}; {entry['wall_s']:.1f} s")
+    return (
+        f"supernet epoch {entry['epoch']}/{total_epochs}: val top-1 largest {acc('largest')}, smallest "
+        f"{acc('smallest')}; train loss {entry['train/loss']:.3f}{phase}; {entry['wall_s']:.1f} s"
+    )
 
 
-def run_supernet(setup: SearchSetup, *, resume: bool = False, overrides: list[str] | None = None,
-                 out: Callable[[str], None] = OUT) -> Path:
+def run_supernet(
+    setup: SearchSetup, *, resume: bool = False, overrides: list[str] | None = None, out: Callable[[str], None] = OUT
+) -> Path:
     """Train (or continue training) the supernet of `setup` in setup.run_dir; returns the run directory.
     `overrides`, the command line's, go to RUN_DIR/overrides.yaml."""
     import torch
@@ -129,24 +144,38 @@ def run_supernet(setup: SearchSetup, *, resume: bool = False, overrides: list[st
         sandwich = Sandwich(supernet, options.random_subnets, progressive=options.progressive)
         total_epochs = budget(setup.train, len(data.train_y))[3]
         done = int(checkpoint["epoch"]) if checkpoint else 0
-        out(f"supernet {setup.name}: space {setup.space.name}, {sum(p.numel() for p in supernet.parameters()):,} "
+        out(
+            f"supernet {setup.name}: space {setup.space.name}, {sum(p.numel() for p in supernet.parameters()):,} "
             f"parameters, data {data.describe()}; each step the largest + the smallest + {options.random_subnets} "
             f"random network{'s' if options.random_subnets != 1 else ''}, "
             f"{'distilled from the largest' if options.distill else 'on the labels'}"
             f"{', progressive shrinking' if options.progressive else ''}; {total_epochs} epoch"
-            f"{'s' if total_epochs != 1 else ''}" + (f", resuming after epoch {done}" if checkpoint else ""))
+            f"{'s' if total_epochs != 1 else ''}" + (f", resuming after epoch {done}" if checkpoint else "")
+        )
         if checkpoint:
             catch_up_curves(run_dir, checkpoint["history"], setup.seed)
         provenance = {"git_commit": git_commit(), "versions": versions()}
 
         def on_epoch(entry: dict, state: dict) -> None:
-            store.save(run_dir, {**meta, **state, "seed": setup.seed, "config": dict(setup.config),
-                                 "provenance": provenance})
+            store.save(
+                run_dir, {**meta, **state, "seed": setup.seed, "config": dict(setup.config), "provenance": provenance}
+            )
             curves.append(run_dir, curve_rows([entry], setup.seed))
             out(progress(entry, total_epochs))
 
-        train_supernet(supernet, data, setup.train, sandwich, distill=options.distill, seed=setup.seed,
-                       recalibration_images=options.recalibration_images, state=checkpoint, on_epoch=on_epoch)
-    out(f"supernet: {run_dir / store.CHECKPOINT}, curves {run_dir / curves.LOG}; score a search's candidates "
-        f"with it: nasx search evaluator=supernet supernet.run={run_dir}")
+        train_supernet(
+            supernet,
+            data,
+            setup.train,
+            sandwich,
+            distill=options.distill,
+            seed=setup.seed,
+            recalibration_images=options.recalibration_images,
+            state=checkpoint,
+            on_epoch=on_epoch,
+        )
+    out(
+        f"supernet: {run_dir / store.CHECKPOINT}, curves {run_dir / curves.LOG}; score a search's candidates "
+        f"with it: nasx search evaluator=supernet supernet.run={run_dir}"
+    )
     return run_dir

@@ -3,6 +3,7 @@
 One matrix per conv weight and smaller size k, shared by all its channels, initialised to the identity, so
 that the option changes nothing until it is trained. Here each k is taken from the largest kernel directly.
 """
+
 from __future__ import annotations
 
 import torch
@@ -22,8 +23,13 @@ def transform_name(name: str, k: int) -> str:
 
 def identity_transforms(shapes: dict[str, torch.Size]) -> nn.ParameterDict:
     """An identity matrix for each (tensor name, smaller kernel size k)."""
-    return nn.ParameterDict({transform_name(name, k): nn.Parameter(torch.eye(k * k))
-                             for name, shape in shapes.items() for k in transform_sizes(shape)})
+    return nn.ParameterDict(
+        {
+            transform_name(name, k): nn.Parameter(torch.eye(k * k))
+            for name, shape in shapes.items()
+            for k in transform_sizes(shape)
+        }
+    )
 
 
 def transformed(weight: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:

@@ -1,4 +1,5 @@
 """The supernet's tensors: each key at the largest shape the space's largest points give it, freshly initialised."""
+
 from __future__ import annotations
 
 from collections import defaultdict

@@ -1,4 +1,5 @@
 """Supernet: one module holding a search space's largest weights; any point's network is a slice of it."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,8 +34,9 @@ class Supernet(nn.Module):
     Tensors are registered under their supernet keys with '/' for '.'; BN statistics are buffers.
     """
 
-    def __init__(self, space, shrink: Callable[[ArchSpec], ArchSpec] = full_scale, *,
-                 kernel_transform: bool = False) -> None:
+    def __init__(
+        self, space, shrink: Callable[[ArchSpec], ArchSpec] = full_scale, *, kernel_transform: bool = False
+    ) -> None:
         super().__init__()
         blocker = space.weight_sharing_blocker()
         if blocker:

@@ -3,6 +3,7 @@
 Inherited BatchNorm statistics are a mixture over every configuration trained; Once-for-All and BigNAS
 re-measure them for each extracted network (2,000 images by default) before scoring it.
 """
+
 from __future__ import annotations
 
 import torch
@@ -32,5 +33,5 @@ def recalibrate(model: nn.Module, data: Dataset, images: int, seed: int = 0) -> 
         m.train()
     x = data.train_x[recalibration_indices(data, images, seed)]
     for start in range(0, len(x), BATCH):
-        model(normalize(x[start:start + BATCH], data.mean, data.std))
+        model(normalize(x[start : start + BATCH], data.mean, data.std))
     return model.eval()

@@ -15,6 +15,7 @@ trains the largest network alone; the second third adds networks that differ fro
 kernel sizes and depths (`space.kernel_and_depth()`, the other values the largest's): the smallest such and
 random ones; the last third trains every point. With fewer than three epochs the later phases are cut.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
 from nasx.data.images import fit
 
-PHASES = ("largest", "kernel_depth", "every")   # progressive shrinking, one per third of the epochs
+PHASES = ("largest", "kernel_depth", "every")  # progressive shrinking, one per third of the epochs
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ class Sandwich:
         return [self.largest] + [self.plain(values) for values in points]
 
 
-def teacher(space, largest: Sequence[tuple[ArchSpec, tuple[str, ...]]], smallest_slots: tuple[str, ...]) \
-        -> tuple[dict[str, Any], ArchSpec, tuple[str, ...]]:
+def teacher(
+    space, largest: Sequence[tuple[ArchSpec, tuple[str, ...]]], smallest_slots: tuple[str, ...]
+) -> tuple[dict[str, Any], ArchSpec, tuple[str, ...]]:
     """(values, spec, slots) of the largest network the sandwich trains on the labels (module docstring)."""
     candidates = [(values, spec, slots) for (values, _), (spec, slots) in zip(space.largest_points(), largest)]
     sharing = [c for c in candidates if set(smallest_slots) <= set(c[2])]
@@ -101,9 +103,17 @@ def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tens
     return -(target * torch.log_softmax(logits, dim=1)).sum(1).mean()
 
 
-def sandwich_step(supernet, networks: Sequence[Network], x: torch.Tensor, y: torch.Tensor,
-                  inputs: Callable[[torch.Tensor], torch.Tensor], *, label_smoothing: float, distill: bool,
-                  autocast: Callable[[], Any]) -> list[torch.Tensor]:
+def sandwich_step(
+    supernet,
+    networks: Sequence[Network],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    inputs: Callable[[torch.Tensor], torch.Tensor],
+    *,
+    label_smoothing: float,
+    distill: bool,
+    autocast: Callable[[], Any],
+) -> list[torch.Tensor]:
     """Forward and backward of each network on the uint8 batch `x` (resized to each network's resolution
     with `fit`, then made an input by `inputs`), the first being the largest; gradients accumulate in the
     supernet (zeroing them and the optimizer step are the caller's). Returns each network's loss, detached."""

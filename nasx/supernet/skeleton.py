@@ -1,4 +1,5 @@
 """Skeletons: a spec's network on the meta device (no memory, no init), and its tensors' places in a supernet."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -4,6 +4,7 @@ A sub-network's key `stages.{i}.{rest}` lives at `{slot_i}.{rest}`, the slot tha
 stage i; `rest` starts with the layer index within the stage, so layer j of every configuration is the
 supernet's layer j and depth takes the first layers. `stem.` and `head.` keys stay as they are.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -5,6 +5,7 @@ space (name, options, budget), the data's name, resolution, classes and channels
 (`for_task`'s multipliers), plus the training state a resumed run continues from (epoch, optimizer,
 random states, per-epoch history).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,10 +30,18 @@ def serves(space: Any, data: Any, proxy: Any, shape: dict[str, int], *, kernel_t
     SpaceSpec, DataSpec and ProxySpec, the loaded data's resolution, classes and channels."""
     from dataclasses import asdict
 
-    return {"space": {"name": space.name, "options": dict(space.options),
-                      "macs": list(space.macs) if space.macs else None,
-                      "params": list(space.params) if space.params else None},
-            "data": asdict(data), "proxy": asdict(proxy), "shape": dict(shape), "kernel_transform": kernel_transform}
+    return {
+        "space": {
+            "name": space.name,
+            "options": dict(space.options),
+            "macs": list(space.macs) if space.macs else None,
+            "params": list(space.params) if space.params else None,
+        },
+        "data": asdict(data),
+        "proxy": asdict(proxy),
+        "shape": dict(shape),
+        "kernel_transform": kernel_transform,
+    }
 
 
 def save(run_dir: str | Path, state: dict[str, Any]) -> Path:
@@ -78,9 +87,16 @@ def sha256(run_dir: str | Path) -> str:
 def shrink_of(state: dict[str, Any], space) -> Any:
     """The shrink the supernet was trained for: a point of `space` -> the network trained on the task."""
     shape, proxy = state["shape"], state["proxy"]
-    return partial(for_task, resolution=shape["resolution"], num_classes=shape["num_classes"],
-                   channels=shape["channels"], width_mult=proxy["width_mult"], depth_mult=proxy["depth_mult"],
-                   stem_stride=proxy["stem_stride"], base_resolution=space.resolution)
+    return partial(
+        for_task,
+        resolution=shape["resolution"],
+        num_classes=shape["num_classes"],
+        channels=shape["channels"],
+        width_mult=proxy["width_mult"],
+        depth_mult=proxy["depth_mult"],
+        stem_stride=proxy["stem_stride"],
+        base_resolution=space.resolution,
+    )
 
 
 def load(run_dir: str | Path):
@@ -90,14 +106,20 @@ def load(run_dir: str | Path):
 
     state = read(run_dir)
     space_spec = state["space"]
-    space = search_spaces.get(space_spec["name"], **space_spec.get("options", {}), macs=space_spec.get("macs"),
-                              params=space_spec.get("params"))
+    space = search_spaces.get(
+        space_spec["name"],
+        **space_spec.get("options", {}),
+        macs=space_spec.get("macs"),
+        params=space_spec.get("params"),
+    )
     net = Supernet(space, shrink_of(state, space), kernel_transform=bool(state["kernel_transform"]))
     try:
         net.load_state_dict(state["state_dict"], strict=True)
     except (RuntimeError, KeyError) as exc:
-        raise ValueError(f"{Path(run_dir) / CHECKPOINT}: its tensors are not this space's supernet "
-                         f"({' '.join(str(exc).split())[:200]})") from None
+        raise ValueError(
+            f"{Path(run_dir) / CHECKPOINT}: its tensors are not this space's supernet "
+            f"({' '.join(str(exc).split())[:200]})"
+        ) from None
     return net, state
 
 
@@ -107,8 +129,13 @@ def initial(run_dir: str | Path, setup: Any, *, seed: int = 0, kernel_transform:
     from nasx.supernet.net import Supernet
 
     data = setup.data.load()
-    state = serves(setup.space, setup.data, setup.proxy, {"resolution": data.resolution,
-                   "num_classes": data.num_classes, "channels": data.channels}, kernel_transform=kernel_transform)
+    state = serves(
+        setup.space,
+        setup.data,
+        setup.proxy,
+        {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels},
+        kernel_transform=kernel_transform,
+    )
     space = setup.space.make()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

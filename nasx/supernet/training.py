@@ -5,6 +5,7 @@ Batches are drawn and augmented as `train_and_eval` draws them (order, crop and 
 by `seed`), the learning rate follows the protocol's schedule per step, and one optimizer (`make_optimizer`
 over every supernet parameter; weight decay on every shared weight) steps once per batch.
 """
+
 from __future__ import annotations
 
 import copy
@@ -26,7 +27,7 @@ from nasx.train.loop import accuracy, autocast, model_inputs
 from nasx.train.optim import lr_factor, make_optimizer
 from nasx.train.spec import TrainSpec
 
-ROLES = ("largest", "smallest")   # the networks measured after each epoch
+ROLES = ("largest", "smallest")  # the networks measured after each epoch
 OnEpoch = Callable[[dict, dict], None]
 
 
@@ -53,8 +54,18 @@ def budget(spec: TrainSpec, n_train: int) -> tuple[int, int, int, int]:
 
 def role_history(history: list[dict], role: str) -> list[dict]:
     """One role's per-epoch history in `train_and_eval`'s keys (train/loss, val/top1), for nasx.results.curves."""
-    return [{"epoch": h["epoch"], "step": h["step"], "lr": h["lr"], "train/loss": h[f"{role}/train/loss"],
-             "val/top1": h[f"{role}/val/top1"], "evaluated": h["evaluated"], "wall_s": h["wall_s"]} for h in history]
+    return [
+        {
+            "epoch": h["epoch"],
+            "step": h["step"],
+            "lr": h["lr"],
+            "train/loss": h[f"{role}/train/loss"],
+            "val/top1": h[f"{role}/val/top1"],
+            "evaluated": h["evaluated"],
+            "wall_s": h["wall_s"],
+        }
+        for h in history
+    ]
 
 
 def _state(supernet, optimizer, batches, points, epoch, step, history, wall_s, device) -> dict:
@@ -62,8 +73,17 @@ def _state(supernet, optimizer, batches, points, epoch, step, history, wall_s, d
     rng = {"torch": torch.get_rng_state(), "batches": batches.get_state(), "points": points.bit_generator.state}
     if device.type == "cuda":
         rng["cuda"] = torch.cuda.get_rng_state(device)
-    return copy.deepcopy({"epoch": epoch, "step": step, "state_dict": supernet.state_dict(),
-                          "optimizer": optimizer.state_dict(), "rng": rng, "history": history, "wall_s": wall_s})
+    return copy.deepcopy(
+        {
+            "epoch": epoch,
+            "step": step,
+            "state_dict": supernet.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "rng": rng,
+            "history": history,
+            "wall_s": wall_s,
+        }
+    )
 
 
 def _restore(state: dict, supernet, optimizer, batches, points, device) -> tuple[int, int, list[dict], float]:
@@ -77,8 +97,18 @@ def _restore(state: dict, supernet, optimizer, batches, points, device) -> tuple
     return int(state["epoch"]), int(state["step"]), copy.deepcopy(list(state["history"])), float(state["wall_s"])
 
 
-def train_supernet(supernet, data: Dataset, spec: TrainSpec, sandwich: Sandwich, *, distill: bool, seed: int,
-                   recalibration_images: int, state: dict | None = None, on_epoch: OnEpoch | None = None) -> list[dict]:
+def train_supernet(
+    supernet,
+    data: Dataset,
+    spec: TrainSpec,
+    sandwich: Sandwich,
+    *,
+    distill: bool,
+    seed: int,
+    recalibration_images: int,
+    state: dict | None = None,
+    on_epoch: OnEpoch | None = None,
+) -> list[dict]:
     """Train `supernet` on data's train split under `spec` by `sandwich`'s rule; returns the per-epoch history
     (epoch, step, lr, phase, train/loss: the mean summed loss of a step, and per role `largest/train/loss`,
     `largest/val/top1`, ... : NaN where not trained or not measured, evaluated, wall_s). `on_epoch(entry,
@@ -101,20 +131,27 @@ def train_supernet(supernet, data: Dataset, spec: TrainSpec, sandwich: Sandwich,
     optimizer = make_optimizer(supernet, spec)
     batches = torch.Generator().manual_seed(seed)
     points = np.random.default_rng(seed)
-    step_of = partial(sandwich_step, supernet, inputs=lambda x: model_inputs(x, data, channels_last),
-                      label_smoothing=spec.label_smoothing, distill=distill, autocast=lambda: autocast(device, spec))
+    step_of = partial(
+        sandwich_step,
+        supernet,
+        inputs=lambda x: model_inputs(x, data, channels_last),
+        label_smoothing=spec.label_smoothing,
+        distill=distill,
+        autocast=lambda: autocast(device, spec),
+    )
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         torch.manual_seed(seed)
-        epoch, step, history, wall_before = (_restore(state, supernet, optimizer, batches, points, device)
-                                             if state else (0, 0, [], 0.0))
+        epoch, step, history, wall_before = (
+            _restore(state, supernet, optimizer, batches, points, device) if state else (0, 0, [], 0.0)
+        )
         while epoch < total_epochs:
             phase = sandwich.phase(epoch, total_epochs)
             supernet.train()
             order = torch.randperm(n, generator=batches).to(device)
-            sums = torch.zeros(3, device=device)   # summed loss, largest's, smallest's
+            sums = torch.zeros(3, device=device)  # summed loss, largest's, smallest's
             steps = 0
             for i in range(min(steps_per_epoch, total_steps - step)):
-                idx = order[i * batch:(i + 1) * batch]
+                idx = order[i * batch : (i + 1) * batch]
                 x, y = data.train_x[idx], data.train_y[idx]
                 if crop:
                     x = batch_crop(x, crop, batches)
@@ -135,18 +172,30 @@ def train_supernet(supernet, data: Dataset, spec: TrainSpec, sandwich: Sandwich,
             epoch += 1
             total, largest_loss, smallest_loss = (sums / max(steps, 1)).tolist()
             if not math.isfinite(total):
-                raise ValueError(f"supernet: non-finite training loss at epoch {epoch}, step {step}; the run "
-                                 f"directory keeps epoch {epoch - 1}")
+                raise ValueError(
+                    f"supernet: non-finite training loss at epoch {epoch}, step {step}; the run "
+                    f"directory keeps epoch {epoch - 1}"
+                )
             evaluated = epoch == total_epochs or bool(spec.eval_every and epoch % spec.eval_every == 0)
-            entry = {"epoch": epoch, "step": step, "lr": lr, "phase": phase, "train/loss": total,
-                     "largest/train/loss": largest_loss, "smallest/train/loss": smallest_loss, "evaluated": evaluated}
+            entry = {
+                "epoch": epoch,
+                "step": step,
+                "lr": lr,
+                "phase": phase,
+                "train/loss": total,
+                "largest/train/loss": largest_loss,
+                "smallest/train/loss": smallest_loss,
+                "evaluated": evaluated,
+            }
             for role in ROLES:
                 network = getattr(sandwich, role)
-                entry[f"{role}/val/top1"] = evaluate(supernet, network, data, spec, recalibration_images, seed) \
-                    if evaluated else math.nan
+                entry[f"{role}/val/top1"] = (
+                    evaluate(supernet, network, data, spec, recalibration_images, seed) if evaluated else math.nan
+                )
             entry["wall_s"] = wall_before + time.perf_counter() - start
             history.append(entry)
             if on_epoch is not None:
-                on_epoch(entry, _state(supernet, optimizer, batches, points, epoch, step, history, entry["wall_s"],
-                                       device))
+                on_epoch(
+                    entry, _state(supernet, optimizer, batches, points, epoch, step, history, entry["wall_s"], device)
+                )
     return history

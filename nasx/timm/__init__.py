@@ -2,6 +2,7 @@
 
 No timm import: the rules are timm's (`_efficientnet_builder`, `_efficientnet_blocks`), written as data.
 """
+
 from nasx.timm.decode import decode_arch_def
 from nasx.timm.encode import encode_arch_def
 from nasx.timm.from_json import arch_def_from_json

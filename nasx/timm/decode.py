@@ -1,4 +1,5 @@
 """timm's arch_def (lists of block strings) plus its builder arguments -> ArchSpec, counted as timm builds it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,25 +10,52 @@ from nasx.arch.rounding import make_divisible, round_se, scale_stage_repeats
 from nasx.arch.spec import ArchSpec
 from nasx.timm.tokens import BlockString, parse_block
 
-NETS = {"efficientnet": {"stem_size": 32, "se_from_exp": False},   # timm's EfficientNet class
-        "mobilenetv3": {"stem_size": 16, "se_from_exp": True}}     # timm's MobileNetV3 class (pooled 1x1 head)
-ACT_LAYERS = {"relu": "relu", "relu6": "relu6", "swish": "swish", "silu": "swish", "hard_swish": "hswish",
-              "hswish": "hswish"}
+NETS = {
+    "efficientnet": {"stem_size": 32, "se_from_exp": False},  # timm's EfficientNet class
+    "mobilenetv3": {"stem_size": 16, "se_from_exp": True},
+}  # timm's MobileNetV3 class (pooled 1x1 head)
+ACT_LAYERS = {
+    "relu": "relu",
+    "relu6": "relu6",
+    "swish": "swish",
+    "silu": "swish",
+    "hard_swish": "hswish",
+    "hswish": "hswish",
+}
 GATES = {"sigmoid": "sigmoid", "hard_sigmoid": "hsigmoid"}
 SE_ROUND_FNS = {"round": "round", "round_channels": "div8"}
 TIMM_MID_DIVISOR = 8  # timm: mid = make_divisible(c_in * e) in ir, er and uir
 
 
-def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | None = None,
-                    stem_kernel_size: int = 3, fix_stem: bool = False, num_features: int = 1280,
-                    head_bias: bool = True, act_layer: str = "relu", channel_multiplier: float = 1.0,
-                    channel_divisor: int = 8, channel_min: int | None = None, round_limit: float = 0.9,
-                    depth_multiplier: float | tuple | list = 1.0, depth_trunc: str = "ceil",
-                    fix_first_last: bool = False,
-                    se_from_exp: bool | None = None, se_gate: str = "sigmoid", se_act: str | None = None,
-                    se_round: str = "round", se_round_limit: float = 0.9, drop_rate: float = 0.0, drop_path_rate: float = 0.0,
-                    num_classes: int = 1000, in_chans: int = 3, resolution: int = 224,
-                    group_size: int | None = None) -> ArchSpec:
+def decode_arch_def(
+    arch_def,
+    *,
+    net: str = "efficientnet",
+    stem_size: int | None = None,
+    stem_kernel_size: int = 3,
+    fix_stem: bool = False,
+    num_features: int = 1280,
+    head_bias: bool = True,
+    act_layer: str = "relu",
+    channel_multiplier: float = 1.0,
+    channel_divisor: int = 8,
+    channel_min: int | None = None,
+    round_limit: float = 0.9,
+    depth_multiplier: float | tuple | list = 1.0,
+    depth_trunc: str = "ceil",
+    fix_first_last: bool = False,
+    se_from_exp: bool | None = None,
+    se_gate: str = "sigmoid",
+    se_act: str | None = None,
+    se_round: str = "round",
+    se_round_limit: float = 0.9,
+    drop_rate: float = 0.0,
+    drop_path_rate: float = 0.0,
+    num_classes: int = 1000,
+    in_chans: int = 3,
+    resolution: int = 224,
+    group_size: int | None = None,
+) -> ArchSpec:
     """The ArchSpec of the network timm builds from `arch_def` and these arguments (timm's own names).
 
     net: "efficientnet" (stem -> blocks -> 1x1 conv head + BN + act -> pool -> linear) or "mobilenetv3"
@@ -43,25 +71,37 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
     """
     if net not in NETS:
         raise ValueError(f"net={net!r}: must be one of {', '.join(NETS)}")
-    for name, value, table in (("act_layer", act_layer, ACT_LAYERS), ("se_gate", se_gate, GATES),
-                               ("se_round", se_round, SE_ROUND_FNS)):
+    for name, value, table in (
+        ("act_layer", act_layer, ACT_LAYERS),
+        ("se_gate", se_gate, GATES),
+        ("se_round", se_round, SE_ROUND_FNS),
+    ):
         if value not in table:
             raise ValueError(f"{name}={value!r}: must be one of {', '.join(table)}")
     if se_act is not None and se_act not in ACT_LAYERS:
         raise ValueError(f"se_act={se_act!r}: must be one of {', '.join(ACT_LAYERS)}")
     if group_size is not None:
         raise ValueError(f"group_size={group_size!r}: grouped depthwise convs are not expressible in nasx")
-    if not isinstance(arch_def, (list, tuple)) or not arch_def \
-            or not all(isinstance(stage, (list, tuple)) and stage for stage in arch_def):
+    if (
+        not isinstance(arch_def, (list, tuple))
+        or not arch_def
+        or not all(isinstance(stage, (list, tuple)) and stage for stage in arch_def)
+    ):
         raise ValueError("timm arch_def: expected a non-empty list of non-empty lists of block strings")
-    mults = tuple(depth_multiplier) if isinstance(depth_multiplier, (tuple, list)) \
-        else (depth_multiplier,) * len(arch_def)
+    mults = (
+        tuple(depth_multiplier) if isinstance(depth_multiplier, (tuple, list)) else (depth_multiplier,) * len(arch_def)
+    )
     if len(mults) != len(arch_def):
         raise ValueError(f"depth_multiplier: {len(mults)} values for {len(arch_def)} stages")
     act = ACT_LAYERS[act_layer]
     from_exp = NETS[net]["se_from_exp"] if se_from_exp is None else se_from_exp
-    se_style = (from_exp, SE_ROUND_FNS[se_round], GATES[se_gate], ACT_LAYERS[se_act] if se_act else None,
-                se_round_limit)
+    se_style = (
+        from_exp,
+        SE_ROUND_FNS[se_round],
+        GATES[se_gate],
+        ACT_LAYERS[se_act] if se_act else None,
+        se_round_limit,
+    )
 
     def channels(c: int) -> int:
         return make_divisible(c * channel_multiplier, channel_divisor, channel_min, round_limit)
@@ -88,12 +128,20 @@ def decode_arch_def(arch_def, *, net: str = "efficientnet", stem_size: int | Non
         head = Head(c=num_features, act=act, dropout=drop_rate)
     else:
         head = Head(hidden=(num_features,), hidden_act=act, hidden_bias=head_bias, dropout=drop_rate)
-    return ArchSpec(stem=(stem,), stages=tuple(stages), head=head, resolution=resolution,
-                    num_classes=num_classes, in_channels=in_chans, drop_path=drop_path_rate)
+    return ArchSpec(
+        stem=(stem,),
+        stages=tuple(stages),
+        head=head,
+        resolution=resolution,
+        num_classes=num_classes,
+        in_channels=in_chans,
+        drop_path=drop_path_rate,
+    )
 
 
-def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tuple, where: str,
-             forced_in: int = 0) -> Block:
+def to_block(
+    b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tuple, where: str, forced_in: int = 0
+) -> Block:
     """The nasx stage of one timm block definition, entering with c_in channels (`forced_in`: timm's `fc`,
     the width its er block sizes the mid from)."""
     if b.type == "cn":
@@ -116,8 +164,10 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
         return block
     if b.type == "uir":
         if b.a != (0,) or b.p != (0,) or b.k == (0,):
-            raise ValueError(f"{where}: a uir block with depthwise convs before or after the 1x1s, or none "
-                             "between them, is not expressible")
+            raise ValueError(
+                f"{where}: a uir block with depthwise convs before or after the 1x1s, or none "
+                "between them, is not expressible"
+            )
         b = BlockString(type="ir", r=b.r, k=b.k, s=b.s, c=b.c, e=b.e, se=b.se, act=b.act, skip=b.skip)
     if set(b.a) != {1} or set(b.p) != {1}:
         raise ValueError(f"{where}: expansion / projection kernels other than 1 are not expressible")
@@ -132,8 +182,11 @@ def to_block(b: BlockString, r: int, c_in: int, c: int, act: str, se_style: tupl
         fields.update(e=b.e, exp_groups=len(b.a), skip=b.skip is not False)
         exp_ratio = b.e
         block = _exact_mid(MBConv, fields, inputs)
-        fields = {**fields, "mid_div": block.mid_div,
-                  "expand": any(block.mid(c) == c for c in inputs)}  # timm's ir always has its 1x1 expansion
+        fields = {
+            **fields,
+            "mid_div": block.mid_div,
+            "expand": any(block.mid(c) == c for c in inputs),
+        }  # timm's ir always has its 1x1 expansion
     if not b.se:
         return MBConv(**fields)
     return _exact_se(fields, b.se, exp_ratio, inputs, se_style, where)
@@ -159,13 +212,20 @@ def _exact_se(fields: dict, se: float, exp_ratio: float, inputs: tuple, se_style
     def timm_squeeze(c: int) -> int:
         width = base.mid(c) * ratio
         return make_divisible(width, 8, round_limit=limit) if rounding == "div8" else round_se(width, rounding)
-    candidates = [dict(se=se, se_base="in"), dict(se=se, se_base="in", se_round=rounding),
-                  dict(se=ratio, se_base="mid"), dict(se=ratio, se_base="mid", se_round=rounding)]
+
+    candidates = [
+        dict(se=se, se_base="in"),
+        dict(se=se, se_base="in", se_round=rounding),
+        dict(se=ratio, se_base="mid"),
+        dict(se=ratio, se_base="mid", se_round=rounding),
+    ]
     if from_exp:
         candidates = candidates[2:]
     for options in candidates:
         block = MBConv(**fields, **options, se_gate=gate, se_act=se_act)
         if all(block.squeeze(c) == timm_squeeze(c) for c in inputs):
             return block
-    raise ValueError(f"{where}: SE width not expressible (no nasx SE rounding gives timm's squeeze widths "
-                     f"{sorted({timm_squeeze(c) for c in inputs})})")
+    raise ValueError(
+        f"{where}: SE width not expressible (no nasx SE rounding gives timm's squeeze widths "
+        f"{sorted({timm_squeeze(c) for c in inputs})})"
+    )

@@ -1,4 +1,5 @@
 """ArchSpec -> timm's arch_def and builder arguments, where timm's block strings can express the spec."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -23,9 +24,17 @@ def encode_arch_def(spec: ArchSpec) -> tuple[list[list[str]], dict[str, Any]]:
     stem = _stem_conv(spec)
     act = stem.act
     kwargs: dict[str, Any] = {**_head_kwargs(spec, act), **_se_kwargs(spec)}
-    kwargs.update(stem_size=stem.c, stem_kernel_size=stem.k, fix_stem=True,
-                  act_layer=TIMM_ACT_LAYERS[act], drop_rate=spec.head.dropout, drop_path_rate=spec.drop_path,
-                  num_classes=spec.num_classes, in_chans=spec.in_channels, resolution=spec.resolution)
+    kwargs.update(
+        stem_size=stem.c,
+        stem_kernel_size=stem.k,
+        fix_stem=True,
+        act_layer=TIMM_ACT_LAYERS[act],
+        drop_rate=spec.head.dropout,
+        drop_path_rate=spec.drop_path,
+        num_classes=spec.num_classes,
+        in_chans=spec.in_channels,
+        resolution=spec.resolution,
+    )
     if any(b.c % 8 for _, b in spec.layers() if hasattr(b, "c")):
         kwargs["channel_divisor"] = 1
     from_exp = kwargs.get("se_from_exp", False)
@@ -37,8 +46,10 @@ def encode_arch_def(spec: ArchSpec) -> tuple[list[list[str]], dict[str, Any]]:
     decoded = decode_arch_def(arch_def, **kwargs)
     for (where, got), (_, want) in zip(decoded.layers(), spec.layers()):
         if got != want:
-            raise ValueError(f"{where} {want.TYPE!r}: not expressible in timm's block strings "
-                             f"(the nearest timm block differs in its widths or options)")
+            raise ValueError(
+                f"{where} {want.TYPE!r}: not expressible in timm's block strings "
+                f"(the nearest timm block differs in its widths or options)"
+            )
     if decoded != spec:
         raise ValueError("head: not expressible in timm's builder arguments")
     return arch_def, kwargs
@@ -55,10 +66,19 @@ def _head_conv_as_stage(spec: ArchSpec) -> ArchSpec:
 def _stem_conv(spec: ArchSpec) -> ConvBNAct:
     """The stem's one conv, which gives timm's stem size, kernel and the network's activation."""
     stem = spec.stem
-    if len(stem) != 1 or not isinstance(stem[0], ConvBNAct) or stem[0].s != 2 or stem[0].r != 1 \
-            or stem[0].g != 1 or stem[0].p is not None or not stem[0].bn or stem[0].act not in TIMM_ACT_LAYERS:
-        raise ValueError("stem: not expressible in timm (one k x k stride-2 conv-BN-act with relu, relu6, swish "
-                         "or hswish)")
+    if (
+        len(stem) != 1
+        or not isinstance(stem[0], ConvBNAct)
+        or stem[0].s != 2
+        or stem[0].r != 1
+        or stem[0].g != 1
+        or stem[0].p is not None
+        or not stem[0].bn
+        or stem[0].act not in TIMM_ACT_LAYERS
+    ):
+        raise ValueError(
+            "stem: not expressible in timm (one k x k stride-2 conv-BN-act with relu, relu6, swish or hswish)"
+        )
     return stem[0]
 
 
@@ -83,8 +103,11 @@ def _se_kwargs(spec: ArchSpec) -> dict[str, Any]:
         return {}
     first = blocks[0]
     rule = first.se_round or ("floor" if first.se_base == "in" else "div8")
-    out = {"se_from_exp": first.se_base == "mid", "se_gate": TIMM_GATES[first.se_gate],
-           "se_round": "round_channels" if rule == "div8" else "round"}
+    out = {
+        "se_from_exp": first.se_base == "mid",
+        "se_gate": TIMM_GATES[first.se_gate],
+        "se_round": "round_channels" if rule == "div8" else "round",
+    }
     se_acts = {b.se_act or b.act for b in blocks}
     if len(se_acts) == 1 and any(b.se_act for b in blocks):
         out["se_act"] = TIMM_ACT_LAYERS.get(se_acts.pop(), "identity")
@@ -100,8 +123,16 @@ def _token(block: Block, c_in: int, act: str, from_exp: bool, where: str) -> Blo
     if isinstance(block, FusedMBConv):
         if block.single_conv(c_in) and block.e == 1.0 and block.skip:
             return BlockString(type="cn", r=block.r, k=(block.k,), s=block.s, c=block.c, act=own_act, skip=True)
-        return BlockString(type="er", r=block.r, k=(block.k,), s=block.s, e=block.e, c=block.c, act=own_act,
-                           skip=None if block.skip else False)
+        return BlockString(
+            type="er",
+            r=block.r,
+            k=(block.k,),
+            s=block.s,
+            e=block.e,
+            c=block.c,
+            act=own_act,
+            skip=None if block.skip else False,
+        )
     if isinstance(block, MBConv):
         kernels = tuple(block.kernels())
         groups = (1,) * block.proj_groups
@@ -110,9 +141,30 @@ def _token(block: Block, c_in: int, act: str, from_exp: bool, where: str) -> Blo
             se = se * block.e if block.se_base == "mid" else se / block.e
         if not block.has_expand(c_in):
             kind = "dsa" if block.pw_act else "ds"
-            return BlockString(type=kind, r=block.r, k=kernels, s=block.s, c=block.c, se=se, p=groups, act=own_act,
-                               skip=None if block.skip or kind == "dsa" else False)
-        return BlockString(type="ir", r=block.r, k=kernels, s=block.s, e=block.e, c=block.c, se=se,
-                           a=(1,) * block.exp_groups, p=groups, act=own_act, skip=None if block.skip else False)
-    raise ValueError(f"{where} {block.TYPE!r}: not expressible in timm's block strings "
-                     "(timm's are ds, dsa, ir, er, cn and uir)")
+            return BlockString(
+                type=kind,
+                r=block.r,
+                k=kernels,
+                s=block.s,
+                c=block.c,
+                se=se,
+                p=groups,
+                act=own_act,
+                skip=None if block.skip or kind == "dsa" else False,
+            )
+        return BlockString(
+            type="ir",
+            r=block.r,
+            k=kernels,
+            s=block.s,
+            e=block.e,
+            c=block.c,
+            se=se,
+            a=(1,) * block.exp_groups,
+            p=groups,
+            act=own_act,
+            skip=None if block.skip else False,
+        )
+    raise ValueError(
+        f"{where} {block.TYPE!r}: not expressible in timm's block strings (timm's are ds, dsa, ir, er, cn and uir)"
+    )

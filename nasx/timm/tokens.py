@@ -1,4 +1,5 @@
 """One timm block string (`ir_r2_k3_s2_e6_c24_se0.25`) read into its options, and written back."""
+
 from __future__ import annotations
 
 import re
@@ -9,12 +10,14 @@ from nasx.arch.codec import format_float
 BLOCK_TYPES = ("ds", "dsa", "ir", "er", "cn", "uir")
 TIMM_ACTS = {"re": "relu", "r6": "relu6", "hs": "hswish", "sw": "swish"}
 # the options each block type reads, as timm's _decode_block_str does ("e" on ds / cn is read and unused)
-OPTIONS = {"ds": {"r", "k", "s", "c", "e", "se", "p", "n", "noskip"},
-           "dsa": {"r", "k", "s", "c", "e", "se", "p", "n", "noskip"},
-           "ir": {"r", "k", "s", "e", "c", "se", "a", "p", "n", "noskip"},
-           "er": {"r", "k", "s", "e", "c", "se", "p", "fc", "n", "noskip"},
-           "cn": {"r", "k", "s", "c", "e", "n", "skip"},
-           "uir": {"r", "k", "s", "e", "c", "se", "a", "p", "n", "noskip"}}
+OPTIONS = {
+    "ds": {"r", "k", "s", "c", "e", "se", "p", "n", "noskip"},
+    "dsa": {"r", "k", "s", "c", "e", "se", "p", "n", "noskip"},
+    "ir": {"r", "k", "s", "e", "c", "se", "a", "p", "n", "noskip"},
+    "er": {"r", "k", "s", "e", "c", "se", "p", "fc", "n", "noskip"},
+    "cn": {"r", "k", "s", "c", "e", "n", "skip"},
+    "uir": {"r", "k", "s", "e", "c", "se", "a", "p", "n", "noskip"},
+}
 REQUIRED = {"r", "k", "s", "c"}
 _KERNELS = re.compile(r"[0-9]+(\.[0-9]+)*")
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -65,8 +68,9 @@ def parse_block(text: str, where: str) -> BlockString:
     ops = text.split("_")
     kind = ops[0]
     if kind not in OPTIONS:
-        raise ValueError(f"timm arch_def {where} {text!r}: unknown block type {kind!r} "
-                         f"(known: {', '.join(BLOCK_TYPES)})")
+        raise ValueError(
+            f"timm arch_def {where} {text!r}: unknown block type {kind!r} (known: {', '.join(BLOCK_TYPES)})"
+        )
     values: dict[str, str] = {}
     act, skip = None, None
     for op in ops[1:]:
@@ -75,16 +79,20 @@ def parse_block(text: str, where: str) -> BlockString:
         elif op.startswith("n") and op[1:] in TIMM_ACTS:
             key, value = "n", op[1:]
         elif re.fullmatch(r"n[a-z0-9]+", op):
-            raise ValueError(f"timm arch_def {where} {text!r}: unknown activation {op!r} "
-                             f"(known: {', '.join('n' + a for a in TIMM_ACTS)})")
+            raise ValueError(
+                f"timm arch_def {where} {text!r}: unknown activation {op!r} "
+                f"(known: {', '.join('n' + a for a in TIMM_ACTS)})"
+            )
         else:
             match = re.fullmatch(r"([a-z]+)([0-9].*)", op)
             if not match:
                 raise ValueError(f"timm arch_def {where} {text!r}: cannot read option {op!r}")
             key, value = match[1], match[2]
         if key not in OPTIONS[kind]:
-            raise ValueError(f"timm arch_def {where} {text!r}: unknown option {op!r} for a {kind!r} block "
-                             f"(options: {', '.join(sorted(OPTIONS[kind]))})")
+            raise ValueError(
+                f"timm arch_def {where} {text!r}: unknown option {op!r} for a {kind!r} block "
+                f"(options: {', '.join(sorted(OPTIONS[kind]))})"
+            )
         if key in values:
             raise ValueError(f"timm arch_def {where} {text!r}: option {key!r} given twice")
         values[key] = value
@@ -108,10 +116,22 @@ def parse_block(text: str, where: str) -> BlockString:
         if key not in values:
             return (0,) if kind == "uir" and key in ("a", "p") else (1,)
         if not _KERNELS.fullmatch(values[key]):
-            raise ValueError(f"timm arch_def {where} {text!r}: option {key}{values[key]!r} needs kernel sizes "
-                             "such as 3 or 3.5.7")
+            raise ValueError(
+                f"timm arch_def {where} {text!r}: option {key}{values[key]!r} needs kernel sizes such as 3 or 3.5.7"
+            )
         return tuple(int(v) for v in values[key].split("."))
 
-    return BlockString(type=kind, r=number("r"), k=kernels("k"), s=number("s"), c=number("c"),
-                       e=number("e", float, 1.0), se=number("se", float, 0.0), a=kernels("a"), p=kernels("p"),
-                       act=act, skip=skip, fc=number("fc", int, 0))
+    return BlockString(
+        type=kind,
+        r=number("r"),
+        k=kernels("k"),
+        s=number("s"),
+        c=number("c"),
+        e=number("e", float, 1.0),
+        se=number("se", float, 0.0),
+        a=kernels("a"),
+        p=kernels("p"),
+        act=act,
+        skip=skip,
+        fc=number("fc", int, 0),
+    )

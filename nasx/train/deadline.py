@@ -1,10 +1,11 @@
 """The per-trial timeout (`train.timeout_s`): stop the calling thread's work when it runs too long."""
+
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 
 class TrialTimeout(Exception):

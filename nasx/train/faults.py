@@ -8,6 +8,7 @@
 
 Every fired fault is named in the trial's row (`error`), so a search can be checked to record each.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,7 +31,7 @@ class InjectedFault(Exception):
 class Fault:
     kind: str
     epoch: int
-    trials: tuple[str, ...] = ()   # empty: every trial
+    trials: tuple[str, ...] = ()  # empty: every trial
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.epoch}"

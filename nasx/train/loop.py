@@ -1,11 +1,12 @@
 """train_and_eval: the short-trial training loop on device-resident uint8 data."""
+
 from __future__ import annotations
 
 import contextlib
 import copy
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -38,18 +39,19 @@ def model_inputs(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.T
 
 
 @torch.inference_mode()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, data: Dataset, spec: TrainSpec,
-             channels_last: bool = False) -> float:
+def accuracy(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, data: Dataset, spec: TrainSpec, channels_last: bool = False
+) -> float:
     """Top-1 accuracy in [0, 1] of `model` (eval mode) on uint8 images `x`; NaN for an empty split."""
     if len(y) == 0:
         return math.nan
     model.eval()
     correct = torch.zeros((), dtype=torch.int64, device=y.device)
     for start in range(0, len(y), spec.eval_batch_size):
-        xb = model_inputs(x[start:start + spec.eval_batch_size], data, channels_last)
+        xb = model_inputs(x[start : start + spec.eval_batch_size], data, channels_last)
         with autocast(y.device, spec):
             logits = model(xb)
-        correct += (logits.argmax(1) == y[start:start + spec.eval_batch_size]).sum()
+        correct += (logits.argmax(1) == y[start : start + spec.eval_batch_size]).sum()
     return correct.item() / len(y)
 
 
@@ -58,9 +60,18 @@ def _state(model, optimizer, generator, epoch: int, step: int, metrics: Metrics,
     rng = {"torch": torch.get_rng_state(), "batches": generator.get_state()}
     if device.type == "cuda":
         rng["cuda"] = torch.cuda.get_rng_state(device)
-    return copy.deepcopy({"epoch": epoch, "step": step, "model": model.state_dict(),
-                          "optimizer": optimizer.state_dict(), "scheduler": {"step": step}, "rng": rng,
-                          "history": metrics.history, "wall_s": metrics.wall_s})
+    return copy.deepcopy(
+        {
+            "epoch": epoch,
+            "step": step,
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": {"step": step},
+            "rng": rng,
+            "history": metrics.history,
+            "wall_s": metrics.wall_s,
+        }
+    )
 
 
 def _restore(state: dict, model, optimizer, generator, metrics: Metrics, device) -> tuple[int, int]:
@@ -77,8 +88,9 @@ def _restore(state: dict, model, optimizer, generator, metrics: Metrics, device)
     return int(state["epoch"]), int(state["step"])
 
 
-def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: OnEpoch | None = None,
-                   state: dict | None = None) -> Metrics:
+def train_and_eval(
+    model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: OnEpoch | None = None, state: dict | None = None
+) -> Metrics:
     """Train `model` on data's train split under `spec`, report validation accuracy (the search signal)
     and test accuracy (reporting only). `on_epoch(metrics, state)` runs after every epoch with a
     resumable `state`; passing that state back continues the run exactly. A NaN/inf loss ends the
@@ -121,7 +133,7 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
                 loss_sum = torch.zeros((), device=device)
                 seen = 0
                 for i in range(min(steps_per_epoch, total_steps - step)):
-                    idx = order[i * batch:(i + 1) * batch]
+                    idx = order[i * batch : (i + 1) * batch]
                     x, y = data.train_x[idx], data.train_y[idx]
                     if crop:
                         x = batch_crop(x, crop, generator)
@@ -155,9 +167,17 @@ def train_and_eval(model: nn.Module, data: Dataset, spec: TrainSpec, on_epoch: O
                     metrics.val_top1 = accuracy(model, data.val_x, data.val_y, data, spec, channels_last)
                 metrics.epochs, metrics.steps = epoch, step
                 metrics.wall_s = wall_before + time.perf_counter() - start
-                metrics.history.append({"epoch": epoch, "step": step, "lr": lr, "train/loss": metrics.train_loss,
-                                        "val/top1": metrics.val_top1, "evaluated": evaluated,
-                                        "wall_s": metrics.wall_s})
+                metrics.history.append(
+                    {
+                        "epoch": epoch,
+                        "step": step,
+                        "lr": lr,
+                        "train/loss": metrics.train_loss,
+                        "val/top1": metrics.val_top1,
+                        "evaluated": evaluated,
+                        "wall_s": metrics.wall_s,
+                    }
+                )
                 if on_epoch is not None:
                     on_epoch(metrics, _state(model, optimizer, generator, epoch, step, metrics, device))
         except Diverged as exc:

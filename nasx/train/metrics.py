@@ -1,4 +1,5 @@
 """Metrics of one training run; keys carry their split (val/top1, test/top1, train/loss)."""
+
 from __future__ import annotations
 
 import math
@@ -26,6 +27,13 @@ class Metrics:
         return self.status == "ok"
 
     def to_dict(self) -> dict:
-        return {"val/top1": self.val_top1, "test/top1": self.test_top1, "train/loss": self.train_loss,
-                "epochs": self.epochs, "steps": self.steps, "wall_s": self.wall_s,
-                "status": self.status, "error": self.error}
+        return {
+            "val/top1": self.val_top1,
+            "test/top1": self.test_top1,
+            "train/loss": self.train_loss,
+            "epochs": self.epochs,
+            "steps": self.steps,
+            "wall_s": self.wall_s,
+            "status": self.status,
+            "error": self.error,
+        }

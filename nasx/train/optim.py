@@ -1,4 +1,5 @@
 """Optimizer with decay only on conv/linear weights, and the per-step learning-rate factor."""
+
 from __future__ import annotations
 
 import math
@@ -12,15 +13,16 @@ from nasx.train.spec import TrainSpec
 def param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     """Weights (ndim > 1) decay; BN parameters and biases (ndim <= 1) do not."""
     params = [p for p in model.parameters() if p.requires_grad]
-    return [{"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
-            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}]
+    return [
+        {"params": [p for p in params if p.ndim > 1], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+    ]
 
 
 def make_optimizer(model: nn.Module, spec: TrainSpec) -> torch.optim.Optimizer:
     groups = param_groups(model, spec.weight_decay)
     if spec.optimizer == "sgd":
-        return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum,
-                               nesterov=spec.nesterov and spec.momentum > 0)
+        return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov and spec.momentum > 0)
     return torch.optim.AdamW(groups, lr=spec.lr)
 
 

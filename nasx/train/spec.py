@@ -1,4 +1,5 @@
 """TrainSpec: every knob of a short training trial, as one frozen dataclass."""
+
 from __future__ import annotations
 
 import math
@@ -66,11 +67,19 @@ class TrainSpec:
             check_range(f"train.{name}", getattr(self, name), 0.0, 1.0, closed="[)")
         for name in ("weight_decay", "grad_clip"):
             check_range(f"train.{name}", getattr(self, name), low=0)
-        check(is_number(self.timeout_s) and 0 <= self.timeout_s < math.inf, "train.timeout_s", self.timeout_s,
-              "must be a number of seconds >= 0 (0 = no limit)")
+        check(
+            is_number(self.timeout_s) and 0 <= self.timeout_s < math.inf,
+            "train.timeout_s",
+            self.timeout_s,
+            "must be a number of seconds >= 0 (0 = no limit)",
+        )
         faults.parse(self.fault)
-        check(isinstance(self.device, str) and (self.device == "cpu" or self.device.startswith("cuda")),
-              "train.device", self.device, "must be cpu or cuda[:N]")
+        check(
+            isinstance(self.device, str) and (self.device == "cpu" or self.device.startswith("cuda")),
+            "train.device",
+            self.device,
+            "must be cpu or cuda[:N]",
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)

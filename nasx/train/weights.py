@@ -1,4 +1,5 @@
 """A trained network's weights on disk: its state_dict, written atomically, read back on the CPU."""
+
 from __future__ import annotations
 
 import os

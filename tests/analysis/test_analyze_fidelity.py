@@ -1,4 +1,6 @@
-"""nasx analyze on a fidelity run (its report and fidelity.json), and --fidelity on a search run: matching protocol, another protocol, bad paths."""
+"""nasx analyze on a fidelity run (its report and fidelity.json), and --fidelity on a search run: matching protocol,
+another protocol, bad paths."""
+
 import json
 
 import pytest
@@ -69,8 +71,10 @@ def test_search_budget_that_is_no_rung(tmp_path, fidelity_dir, capsys):
     assert "This search trains for epochs=5, which is not a rung" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("target, message", [("missing", "--fidelity {}: no such run directory"),
-                                             ("search", "not a fidelity run (no stage=fidelity trials")])
+@pytest.mark.parametrize(
+    "target, message",
+    [("missing", "--fidelity {}: no such run directory"), ("search", "not a fidelity run (no stage=fidelity trials")],
+)
 def test_bad_fidelity_run_is_one_line_and_writes_nothing(tmp_path, capsys, target, message):
     run_dir = search_with(tmp_path)
     other = tmp_path / "missing" if target == "missing" else run_dir

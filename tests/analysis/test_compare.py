@@ -9,10 +9,18 @@ from tests.helpers.analysis_rows import row, write_run
 
 
 def test_best_per_searcher_mean_and_spread(tmp_path):
-    runs = [write_run(tmp_path / "r1", [row("a", 0.6, 10, reward=0.5), row("b", 0.8, 10, reward=0.7),
-                                        row("f", 0.99, 10, family="resnet18", reward=2.0)]),
-            write_run(tmp_path / "r2", [row("a", 0.7, 10, reward=0.6), row("x", 0.95, 10, status="failed")]),
-            write_run(tmp_path / "r3", [row("a", 0.5, 10, searcher="tpe")])]
+    runs = [
+        write_run(
+            tmp_path / "r1",
+            [
+                row("a", 0.6, 10, reward=0.5),
+                row("b", 0.8, 10, reward=0.7),
+                row("f", 0.99, 10, family="resnet18", reward=2.0),
+            ],
+        ),
+        write_run(tmp_path / "r2", [row("a", 0.7, 10, reward=0.6), row("x", 0.95, 10, status="failed")]),
+        write_run(tmp_path / "r3", [row("a", 0.5, 10, searcher="tpe")]),
+    ]
     t = best_per_searcher(load_runs(runs)).set_index("searcher")
     # random: best 0.8 (r1) and 0.7 (r2) -> mean 0.75, sample std sqrt(2 * 0.05^2 / 1)
     assert t.loc["random", "runs"] == 2 and t.loc["random", "trials"] == 2.0

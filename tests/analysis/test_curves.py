@@ -1,5 +1,6 @@
 """The report's learning curves: the best searched trials, the families over their seeds, the confirmed
 networks, drawn from the run's curves."""
+
 import math
 
 import pytest
@@ -10,23 +11,46 @@ from tests.helpers.analysis_rows import row, table, write_run
 
 
 def _curve(trial_id, accs, stage="search", seed=0):
-    return [{"trial_id": trial_id, "stage": stage, "rung": "", "seed": seed, "epoch": e, "step": 10 * e, "lr": 0.1,
-             "train/loss": 2.0 / e, "val/top1": a, "wall_s": float(e)} for e, a in enumerate(accs, 1)]
+    return [
+        {
+            "trial_id": trial_id,
+            "stage": stage,
+            "rung": "",
+            "seed": seed,
+            "epoch": e,
+            "step": 10 * e,
+            "lr": 0.1,
+            "train/loss": 2.0 / e,
+            "val/top1": a,
+            "wall_s": float(e),
+        }
+        for e, a in enumerate(accs, 1)
+    ]
 
 
-CURVES = {"s0000": [0.2, 0.4, 0.5], "s0001": [0.3, 0.6, 0.7], "s0002": [0.1, 0.2, 0.3],
-          "ref-vgg11": [0.2, 0.5, 0.6], "ref-vgg11@s1": [0.4, math.nan, 0.8],
-          "confirm-s0001": [0.5, 0.7, 0.8], "confirm-s0001@s1": [0.3, 0.7, 0.9]}
+CURVES = {
+    "s0000": [0.2, 0.4, 0.5],
+    "s0001": [0.3, 0.6, 0.7],
+    "s0002": [0.1, 0.2, 0.3],
+    "ref-vgg11": [0.2, 0.5, 0.6],
+    "ref-vgg11@s1": [0.4, math.nan, 0.8],
+    "confirm-s0001": [0.5, 0.7, 0.8],
+    "confirm-s0001@s1": [0.3, 0.7, 0.9],
+}
 
 
 @pytest.fixture
 def run_dir(tmp_path):
-    rows = [row("s0000", 0.5, 1000, reward=0.5), row("s0001", 0.7, 2000, reward=0.71),
-            row("s0002", 0.3, 500, reward=0.3), row("s0003", None, 700, status="failed"),
-            row("ref-vgg11", 0.6, 3000, family="vgg11", reward=0.58, seed=0, arch="arch_vgg11"),
-            row("ref-vgg11@s1", 0.8, 3000, family="vgg11", reward=0.78, seed=1, arch="arch_vgg11"),
-            row("confirm-s0001", 0.8, 2000, reward=0.8, stage="confirm", seed=0, arch="arch_s0001"),
-            row("confirm-s0001@s1", 0.9, 2000, reward=0.9, stage="confirm", seed=1, arch="arch_s0001")]
+    rows = [
+        row("s0000", 0.5, 1000, reward=0.5),
+        row("s0001", 0.7, 2000, reward=0.71),
+        row("s0002", 0.3, 500, reward=0.3),
+        row("s0003", None, 700, status="failed"),
+        row("ref-vgg11", 0.6, 3000, family="vgg11", reward=0.58, seed=0, arch="arch_vgg11"),
+        row("ref-vgg11@s1", 0.8, 3000, family="vgg11", reward=0.78, seed=1, arch="arch_vgg11"),
+        row("confirm-s0001", 0.8, 2000, reward=0.8, stage="confirm", seed=0, arch="arch_s0001"),
+        row("confirm-s0001@s1", 0.9, 2000, reward=0.9, stage="confirm", seed=1, arch="arch_s0001"),
+    ]
     for r in rows:
         r["arch_key"] = r["arch"]
     for trial_id, accs in CURVES.items():
@@ -36,8 +60,10 @@ def run_dir(tmp_path):
 
 
 def _lines(figure):
-    return {ax.get_title(): {line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
-                             for line in ax.get_lines()} for ax in figure.axes}
+    return {
+        ax.get_title(): {line.get_label(): (list(line.get_xdata()), list(line.get_ydata())) for line in ax.get_lines()}
+        for ax in figure.axes
+    }
 
 
 def test_learning_curves_section_and_figure(run_dir):
@@ -78,8 +104,9 @@ def test_a_damaged_curves_log_is_a_note_not_a_failed_report(run_dir):
 
 
 def test_curves_of_fidelity_rows_only_make_no_table(tmp_path):
-    rows = [row(f"f{i}", 0.5, 1000, reward=0.5, stage="fidelity", rung="epochs=3", seed=0, arch=f"a{i}")
-            for i in range(2)]
+    rows = [
+        row(f"f{i}", 0.5, 1000, reward=0.5, stage="fidelity", rung="epochs=3", seed=0, arch=f"a{i}") for i in range(2)
+    ]
     for r in rows:
         curves.append(tmp_path / "run", _curve(r["trial_id"], [0.2, 0.3, 0.5], "fidelity"))
     frame = table(tmp_path / "run", rows)

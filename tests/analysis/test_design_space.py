@@ -27,19 +27,24 @@ def test_edf_plain_and_weighted():
 
 
 def _frame(tmp_path):
-    return table(tmp_path, [row(f"t{i}", 1 - e, int(m), space=s, choices={"d": i % 2 + 1})
-                            for i, (m, s, e) in enumerate(zip(MACS, SPACES, ERRORS))])
+    return table(
+        tmp_path,
+        [
+            row(f"t{i}", 1 - e, int(m), space=s, choices={"d": i % 2 + 1})
+            for i, (m, s, e) in enumerate(zip(MACS, SPACES, ERRORS))
+        ],
+    )
 
 
 def test_normalised_edf_table_and_figure(tmp_path):
     samples = ds.design_samples(_frame(tmp_path))
     assert samples["error"].tolist() == pytest.approx(ERRORS)
     t = ds.edf_table(samples, bins=2).set_index("space")
-    assert t.loc["A", "median_error"] == pytest.approx(0.2)    # F = 0.25, 0.5, 1.0
-    assert t.loc["B", "median_error"] == pytest.approx(0.4)    # F = 0.5, 0.75, 1.0
+    assert t.loc["A", "median_error"] == pytest.approx(0.2)  # F = 0.25, 0.5, 1.0
+    assert t.loc["B", "median_error"] == pytest.approx(0.4)  # F = 0.5, 0.75, 1.0
     assert t.loc["A", "min_error"] == pytest.approx(0.1)
     fig = ds.edf_figure(samples, bins=2)
-    lines = {l.get_label(): l.get_xydata() for l in fig.axes[0].lines}
+    lines = {ln.get_label(): ln.get_xydata() for ln in fig.axes[0].lines}
     np.testing.assert_allclose(lines["A"], [[0.1, 0.25], [0.2, 0.5], [0.3, 1.0]])
     np.testing.assert_allclose(lines["B"], [[0.4, 0.5], [0.5, 0.75], [0.6, 1.0]])
 

@@ -12,13 +12,21 @@ C = {"k": 5, "e": 3, "se": 0}
 
 
 def _frame(tmp_path):
-    return table(tmp_path, [
-        row("a", 0.70, 10 * M, choices=A), row("b", 0.80, 40 * M, choices=B), row("c", 0.90, 160 * M, choices=C),
-        row("d", 0.60, 50 * M), row("x", None, None, status="failed"),
-        row("f1", 0.75, 20 * M, family="fam_on", choices={"k": 5, "e": 6, "se": 0}),
-        row("f2", 0.78, 200 * M, family="fam_under"),
-        row("f3", 0.50, 5 * M, family="fam_cheap"),
-        row("f4a", 0.94, 300 * M, family="fam_best"), row("f4b", 0.96, 300 * M, family="fam_best")])
+    return table(
+        tmp_path,
+        [
+            row("a", 0.70, 10 * M, choices=A),
+            row("b", 0.80, 40 * M, choices=B),
+            row("c", 0.90, 160 * M, choices=C),
+            row("d", 0.60, 50 * M),
+            row("x", None, None, status="failed"),
+            row("f1", 0.75, 20 * M, family="fam_on", choices={"k": 5, "e": 6, "se": 0}),
+            row("f2", 0.78, 200 * M, family="fam_under"),
+            row("f3", 0.50, 5 * M, family="fam_cheap"),
+            row("f4a", 0.94, 300 * M, family="fam_best"),
+            row("f4b", 0.96, 300 * M, family="fam_best"),
+        ],
+    )
 
 
 def test_verdicts_use_the_pooled_seed_noise(tmp_path):
@@ -47,7 +55,9 @@ def test_gap_ratio_and_domination_by_hand(tmp_path):
     assert t.loc["fam_cheap", "cost_ratio_at_equal_acc"] == pytest.approx(0.5)
     # fam_best: two seeds averaged to (0.95, 300M); more accurate than any searched -> no ratio
     assert t.loc["fam_best", "runs"] == 1 and t.loc["fam_best", "seeds"] == 2
-    assert t.loc["fam_best", "acc"] == pytest.approx(0.95) and t.loc["fam_best", "acc_std"] == pytest.approx(0.02 ** 0.5 / 10)
+    assert t.loc["fam_best", "acc"] == pytest.approx(0.95) and t.loc["fam_best", "acc_std"] == pytest.approx(
+        0.02**0.5 / 10
+    )
     assert t.loc["fam_best", "gap_at_equal_cost"] == pytest.approx(0.95 - 0.90)
     assert math.isnan(t.loc["fam_best", "cost_ratio_at_equal_acc"])
 

@@ -1,4 +1,5 @@
 """The fidelity summary on a hand-made study: 6 architectures, 2 seeds, zero-cost scores and two rungs."""
+
 import json
 import subprocess
 import sys
@@ -9,8 +10,8 @@ import pytest
 from nasx.analysis.fidelity import fidelity_summary, rung_table, scorings
 from tests.helpers.analysis_rows import table
 
-REF = {0: [0.10, 0.20, 0.30, 0.40, 0.50, 0.60], 1: [0.15, 0.25, 0.20, 0.45, 0.55, 0.65]}   # epochs=3
-SHORT = {0: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], 1: [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]}             # epochs=1
+REF = {0: [0.10, 0.20, 0.30, 0.40, 0.50, 0.60], 1: [0.15, 0.25, 0.20, 0.45, 0.55, 0.65]}  # epochs=3
+SHORT = {0: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], 1: [0.6, 0.5, 0.4, 0.3, 0.2, 0.1]}  # epochs=1
 
 
 def study(short=SHORT, zero_cost=True, failed=False):
@@ -19,18 +20,31 @@ def study(short=SHORT, zero_cost=True, failed=False):
         for i in range(6):
             arch = dict(stage="fidelity", seed=seed, macs=600 - 100 * i, arch=f"net{i}", arch_key=f"k{i}")
             if zero_cost:
-                rows.append(dict(trial_id=f"a0{i}-zc-s{seed}", rung="zero_cost", wall_s=0.1, epochs=0, **arch,
-                                 **{"zero_cost/grad_norm": float(i + seed), "zero_cost/synflow": float(-i),
-                                    "zero_cost/naswot": [3.0, 1.0, 2.0, 6.0, 5.0, 4.0][i]}))
+                rows.append(
+                    dict(
+                        trial_id=f"a0{i}-zc-s{seed}",
+                        rung="zero_cost",
+                        wall_s=0.1,
+                        epochs=0,
+                        **arch,
+                        **{
+                            "zero_cost/grad_norm": float(i + seed),
+                            "zero_cost/synflow": float(-i),
+                            "zero_cost/naswot": [3.0, 1.0, 2.0, 6.0, 5.0, 4.0][i],
+                        },
+                    )
+                )
             rows.append(dict(trial_id=f"a0{i}-e1-s{seed}", rung="epochs=1", wall_s=1.0, acc=short[seed][i], **arch))
             status = "failed" if failed and i == 0 and seed == 1 else "ok"
-            rows.append(dict(trial_id=f"a0{i}-e3-s{seed}", rung="epochs=3", wall_s=3.0, acc=REF[seed][i],
-                             status=status, **arch))
+            rows.append(
+                dict(trial_id=f"a0{i}-e3-s{seed}", rung="epochs=3", wall_s=3.0, acc=REF[seed][i], status=status, **arch)
+            )
     return rows
 
 
 def as_rows(rows):
     from tests.helpers.analysis_rows import row
+
     return [row(r.pop("trial_id"), r.pop("acc", None), r.pop("macs"), **r) for r in rows]
 
 
@@ -45,7 +59,14 @@ def by_name(summary):
 
 def test_every_scoring_cheapest_first(summary):
     assert [e["rung"] for e in summary["rungs"]] == [
-        "params", "macs", "zero_cost/grad_norm", "zero_cost/synflow", "zero_cost/naswot", "epochs=1", "epochs=3"]
+        "params",
+        "macs",
+        "zero_cost/grad_norm",
+        "zero_cost/synflow",
+        "zero_cost/naswot",
+        "epochs=1",
+        "epochs=3",
+    ]
     assert summary["reference"] == "epochs=3" and summary["n_archs"] == 6 and summary["top_k"] == 1
     assert summary["seeds"] == [0, 1] and summary["metric"] == "val/top1"
 
@@ -82,14 +103,15 @@ def test_says_plainly_when_no_rung_reaches_the_target(tmp_path):
     reversed_short = {0: SHORT[1], 1: SHORT[1]}
     s = fidelity_summary(table(tmp_path / "f", as_rows(study(reversed_short, zero_cost=False))), n_boot=50)
     assert s["recommended"] is None and s["recommended_one_seed"] is None
-    assert s["recommendation"] == ("mean over seeds: no rung cheaper than epochs=3 reaches rho >= 0.8; the closest "
-                                   "is params at rho -1.00")
+    assert s["recommendation"] == (
+        "mean over seeds: no rung cheaper than epochs=3 reaches rho >= 0.8; the closest is params at rho -1.00"
+    )
 
 
 def test_failed_trials_are_left_out(tmp_path):
     s = fidelity_summary(table(tmp_path / "f", as_rows(study(failed=True))), n_boot=50)
     ref = by_name(s)["epochs=3"]
-    assert ref["n_archs"] == 6 and ref["noise_pairs"] == 1    # a00 keeps its seed-0 value
+    assert ref["n_archs"] == 6 and ref["noise_pairs"] == 1  # a00 keeps its seed-0 value
     frame = table(tmp_path / "g", as_rows(study(failed=True)))
     by_seed = [x for x in scorings(frame) if x["name"] == "epochs=3"][0]["by_seed"]
     assert pd.isna(by_seed.loc["a00", 1]) and by_seed.loc["a01", 1] == 0.25
@@ -99,7 +121,7 @@ def test_table_and_json(summary):
     shown = rung_table(summary)
     assert list(shown["rung"])[-1] == "epochs=3 (reference)" and shown["noise floor"].iloc[0] == "deterministic"
     assert shown["rho [95% CI]"].iloc[1].startswith("-1.00 [")
-    json.dumps(summary, allow_nan=False)   # strict JSON: missing numbers are null
+    json.dumps(summary, allow_nan=False)  # strict JSON: missing numbers are null
 
 
 def test_analysis_needs_no_torch():
@@ -114,7 +136,7 @@ def test_figures_plot_the_summary(summary, tmp_path):
     assert sorted(ax.get_legend_handles_labels()[1]) == ["baseline", "noise floor", "target", "training", "zero-cost"]
     training = [c for c in ax.containers if c.get_label() == "training"][0]
     xs, ys = training.lines[0].get_data()
-    assert list(ys) == [1.0] and list(xs) == [3.0]          # epochs=1 has no rho (constant mean): not drawn
+    assert list(ys) == [1.0] and list(xs) == [3.0]  # epochs=1 has no rho (constant mean): not drawn
     frame = table(tmp_path / "f", as_rows(study()))
     fig = scatter_figure(scorings(frame), summary, {"a05": "efficientnet_b0"})
     assert len(fig.axes) == 6 and fig.axes[5].get_title() == "epochs=1"

@@ -20,15 +20,24 @@ def _series(ax, label):
 
 
 def test_frontier_figure_plots_the_table(tmp_path):
-    frame = table(tmp_path, [row("a", 0.70, 10 * M), row("b", 0.80, 40 * M), row("d", 0.60, 50 * M),
-                             row("c", 0.90, 160 * M), row("x", None, None, status="failed"),
-                             row("p", 0.99, 1 * M, status="pruned"),
-                             row("f", 0.75, 20 * M, family="mobilenet_v2")])
+    frame = table(
+        tmp_path,
+        [
+            row("a", 0.70, 10 * M),
+            row("b", 0.80, 40 * M),
+            row("d", 0.60, 50 * M),
+            row("c", 0.90, 160 * M),
+            row("x", None, None, status="failed"),
+            row("p", 0.99, 1 * M, status="pruned"),
+            row("f", 0.75, 20 * M, family="mobilenet_v2"),
+        ],
+    )
     ax = plots.frontier_figure(frame).axes[0]
     np.testing.assert_allclose(_series(ax, "frontier"), [[10 * M, 0.70], [40 * M, 0.80], [160 * M, 0.90]])
     np.testing.assert_allclose(_series(ax, "dominated"), [[50 * M, 0.60]])
-    np.testing.assert_allclose(_series(ax, "frontier step"), [[10 * M, 0.70], [40 * M, 0.70], [40 * M, 0.80],
-                                                              [160 * M, 0.80], [160 * M, 0.90]])
+    np.testing.assert_allclose(
+        _series(ax, "frontier step"), [[10 * M, 0.70], [40 * M, 0.70], [40 * M, 0.80], [160 * M, 0.80], [160 * M, 0.90]]
+    )
     np.testing.assert_allclose(_series(ax, "mobilenet_v2"), [[20 * M, 0.75]])
     assert "mobilenet_v2" in [t.get_text() for t in ax.texts]
     assert ax.get_xscale() == "log"
@@ -36,17 +45,32 @@ def test_frontier_figure_plots_the_table(tmp_path):
 
 def test_hypervolume_figure_plots_mean_per_searcher():
     import pandas as pd
-    per = pd.DataFrame({"searcher": ["random"] * 3, "trials": [1, 2, 3], "runs": [2, 2, 2],
-                        "mean": [0.5, 1.0, 1.5], "std": [0.1, 0.1, 0.0]})
+
+    per = pd.DataFrame(
+        {
+            "searcher": ["random"] * 3,
+            "trials": [1, 2, 3],
+            "runs": [2, 2, 2],
+            "mean": [0.5, 1.0, 1.5],
+            "std": [0.1, 0.1, 0.0],
+        }
+    )
     ax = plots.hypervolume_figure(per, "(accuracy 0, MACs 10)").axes[0]
     np.testing.assert_allclose(_series(ax, "random"), [[1, 0.5], [2, 1.0], [3, 1.5]])
 
 
 def test_top_candidates_and_the_stages_drawing(tmp_path):
     arch = "res32_cls10|stem:cn_r1_k3_s1_c16|ir_r2_k3_s2_e6_c24_se0.25|ir_r1_k5_s1_e3_c40|head:c64"
-    frame = table(tmp_path, [row("a", 0.7, 10, reward=0.5), row("b", 0.8, 20, reward=0.9, arch=arch),
-                             row("c", None, None, status="failed", reward=2.0),
-                             row("f", 0.9, 30, family="resnet18", reward=5.0), row("d", 0.75, 15, reward=0.7)])
+    frame = table(
+        tmp_path,
+        [
+            row("a", 0.7, 10, reward=0.5),
+            row("b", 0.8, 20, reward=0.9, arch=arch),
+            row("c", None, None, status="failed", reward=2.0),
+            row("f", 0.9, 30, family="resnet18", reward=5.0),
+            row("d", 0.75, 15, reward=0.7),
+        ],
+    )
     top = reward_view.top_candidates(frame, 2)
     assert top["trial_id"].tolist() == ["b", "d"] and top["reward"].tolist() == [0.9, 0.7]
     fig = reward_view.stages_figure([("best", nasx.decode(arch)), ("efficientnet_b0", reward_view.reference_b0(frame))])
@@ -62,8 +86,11 @@ def test_top_candidates_and_the_stages_drawing(tmp_path):
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    return [demo.search_run(root / "search"), demo.compound_run(root / "compound"),
-            demo.design_space_run(root / "design_space")]
+    return [
+        demo.search_run(root / "search"),
+        demo.compound_run(root / "compound"),
+        demo.design_space_run(root / "design_space"),
+    ]
 
 
 def test_report_figures_render_and_are_not_blank(demo_runs, tmp_path):
@@ -87,7 +114,10 @@ def test_confirmed_figure_draws_one_standard_deviation_over_seeds():
     from nasx.ranking.seeds import seed_stats
     from tests.helpers.analysis_rows import frame
 
-    rows = [row(f"ref-b0@s{i}" if i else "ref-b0", acc, 100, family="b0", seed=i) for i, acc in enumerate((0.90, 0.92, 0.94))]
+    rows = [
+        row(f"ref-b0@s{i}" if i else "ref-b0", acc, 100, family="b0", seed=i)
+        for i, acc in enumerate((0.90, 0.92, 0.94))
+    ]
     rows += [row(f"s0001@s{i}" if i else "s0001", acc, 50, seed=i) for i, acc in enumerate((0.80, 0.84))]
     ax = confirmed_figure(seed_stats(frame(rows), keys=())).axes[0]
     bars = {c.get_label(): c for c in ax.containers}
@@ -95,5 +125,5 @@ def test_confirmed_figure_draws_one_standard_deviation_over_seeds():
     b0 = bars["b0 ± std"].lines[2][0].get_segments()[0]
     assert b0[:, 0] == pytest.approx([100, 100]) and b0[:, 1] == pytest.approx([0.90, 0.94])
     s1 = bars["finalists"].lines[2][0].get_segments()[0]
-    assert s1[:, 1] == pytest.approx([0.82 - 0.02 * 2 ** 0.5, 0.82 + 0.02 * 2 ** 0.5])
+    assert s1[:, 1] == pytest.approx([0.82 - 0.02 * 2**0.5, 0.82 + 0.02 * 2**0.5])
     assert "b0 (n=3)" in [t.get_text() for t in ax.texts]

@@ -19,13 +19,21 @@ def test_hypervolume_by_hand():
 
 
 def test_reference_point_is_twice_the_largest_finished_cost(tmp_path):
-    frame = table(tmp_path, [row("a", 0.5, 10), row("b", 0.6, 1000), row("c", None, 10 ** 6, status="failed")])
+    frame = table(tmp_path, [row("a", 0.5, 10), row("b", 0.6, 1000), row("c", None, 10**6, status="failed")])
     assert hv.reference_point(frame) == hv.Reference(0.0, 2000.0)
 
 
 def test_curve_counts_failed_trials_as_budget_and_leaves_out_families(tmp_path):
-    frame = table(tmp_path, [row("a", 0.5, 10), row("b", None, None, status="failed"),
-                             row("fam", 0.99, 2, family="resnet18"), row("c", 0.6, 1000), row("d", 0.8, 100)])
+    frame = table(
+        tmp_path,
+        [
+            row("a", 0.5, 10),
+            row("b", None, None, status="failed"),
+            row("fam", 0.99, 2, family="resnet18"),
+            row("c", 0.6, 1000),
+            row("d", 0.8, 100),
+        ],
+    )
     curve = hv.curve(frame, REF)
     assert curve["trials"].tolist() == [1, 2, 3, 4]
     # after a: 1.5; the failed b adds nothing; c: + (0.6 - 0.5) * (4 - 3) = 1.6; d: 2.1 (c now dominated)
@@ -33,10 +41,18 @@ def test_curve_counts_failed_trials_as_budget_and_leaves_out_families(tmp_path):
 
 
 def test_mean_and_spread_per_searcher_at_equal_budget(tmp_path):
-    runs = [write_run(tmp_path / "r1", [row("a", 0.25, 10), row("b", 0.5, 10)]),     # 0.75, 1.5
-            write_run(tmp_path / "r2", [row("a", 0.5, 100), row("b", 0.75, 100)]),  # 1.0, 1.5
-            write_run(tmp_path / "r3", [row("a", 0.1, 1000, searcher="tpe"), row("b", 0.2, 1000, searcher="tpe"),
-                                        row("c", 0.9, 10, searcher="tpe")])]
+    runs = [
+        write_run(tmp_path / "r1", [row("a", 0.25, 10), row("b", 0.5, 10)]),  # 0.75, 1.5
+        write_run(tmp_path / "r2", [row("a", 0.5, 100), row("b", 0.75, 100)]),  # 1.0, 1.5
+        write_run(
+            tmp_path / "r3",
+            [
+                row("a", 0.1, 1000, searcher="tpe"),
+                row("b", 0.2, 1000, searcher="tpe"),
+                row("c", 0.9, 10, searcher="tpe"),
+            ],
+        ),
+    ]
     curves = hv.curves(load_runs(runs), REF)
     per = hv.by_searcher(curves).set_index(["searcher", "trials"])
     assert per.loc[("random", 1), "mean"] == pytest.approx((0.75 + 1.0) / 2)

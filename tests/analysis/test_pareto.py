@@ -24,14 +24,23 @@ def test_pareto_mask_by_hand_with_ties_and_nans():
 
 def test_dominated_by_counts_weak_and_strict():
     accs, costs = [0.8, 0.8, 0.9, 0.5], [10, 20, 20, 1]
-    assert dominated_by(0.8, 20, accs, costs) == 2      # (0.8, 10) and (0.9, 20); itself does not count
+    assert dominated_by(0.8, 20, accs, costs) == 2  # (0.8, 10) and (0.9, 20); itself does not count
     assert dominated_by(0.95, 1, accs, costs) == 0
 
 
 def test_frontier_leaves_out_failed_pruned_and_nan_rows(tmp_path):
-    frame = table(tmp_path, [
-        row("a", 0.70, 10), row("b", 0.99, 5, status="failed"), row("c", 0.98, 6, status="pruned"),
-        row("d", 0.80, 40), row("e", None, 1), row("f", 0.75, 50), row("g", 0.90, 160)])
+    frame = table(
+        tmp_path,
+        [
+            row("a", 0.70, 10),
+            row("b", 0.99, 5, status="failed"),
+            row("c", 0.98, 6, status="pruned"),
+            row("d", 0.80, 40),
+            row("e", None, 1),
+            row("f", 0.75, 50),
+            row("g", 0.90, 160),
+        ],
+    )
     front = frontier(frame)
     assert front["trial_id"].tolist() == ["a", "d", "g"]
 

@@ -1,4 +1,5 @@
 """Rank statistics against scipy's values on fixed inputs, and small cases checked by hand."""
+
 import math
 
 import numpy as np
@@ -70,13 +71,13 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
 
 def test_top_k_recall():
     assert [top_k_count(n) for n in (5, 10, 11, 20, 32, 35)] == [1, 1, 2, 2, 4, 4]
-    truth = np.arange(20.0)                      # the top 10% are positions 19 and 18
+    truth = np.arange(20.0)  # the top 10% are positions 19 and 18
     assert top_k_recall(truth, truth) == 1.0
     assert top_k_recall(-truth, truth) == 0.0
     guess = truth.copy()
-    guess[18] = -1.0                             # keeps 19 in its top 2, puts 17 instead of 18
+    guess[18] = -1.0  # keeps 19 in its top 2, puts 17 instead of 18
     assert top_k_recall(guess, truth) == 0.5
-    assert top_k_recall(guess, truth, fraction=0.25) == 0.8   # top 5: 19, 17, 16, 15 of 19..15
+    assert top_k_recall(guess, truth, fraction=0.25) == 0.8  # top 5: 19, 17, 16, 15 of 19..15
 
 
 def test_seed_noise_floor_averages_the_seed_pairs():
@@ -84,10 +85,11 @@ def test_seed_noise_floor_averages_the_seed_pairs():
     # pairs (0,1): 1 - 6*2/60 = 0.8; (0,2): -1; (1,2): -0.8
     floor, pairs = seed_noise_floor(table)
     assert pairs == 3 and floor == pytest.approx((0.8 - 1 - 0.8) / 3)
-    table.loc[0, 2] = float("nan")               # pairs with seed 2 use the three architectures they share
+    table.loc[0, 2] = float("nan")  # pairs with seed 2 use the three architectures they share
     floor, pairs = seed_noise_floor(table)
-    assert pairs == 3 and floor == pytest.approx((0.8 + spearman([2, 3, 4], [3, 2, 1])
-                                                  + spearman([2, 4, 3], [3, 2, 1])) / 3)
+    assert pairs == 3 and floor == pytest.approx(
+        (0.8 + spearman([2, 3, 4], [3, 2, 1]) + spearman([2, 4, 3], [3, 2, 1])) / 3
+    )
     # by hand: (0,2) on rows 1..3: [2,3,4] vs [3,2,1], rho = -1; (1,2): ranks [1,3,2] vs [3,2,1],
     # d^2 = 4+1+1 = 6, rho = 1 - 6*6/(3*8) = -0.5; (0,1) keeps its 0.8: (0.8 - 1 - 0.5) / 3
     assert floor == pytest.approx(-0.7 / 3)

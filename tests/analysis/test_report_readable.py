@@ -1,5 +1,6 @@
 """The report reads as a person expects: every design choice drawn with its own values as categories, titles
 and labels in words with units, long arch strings shortened with the full string kept, one channel scale."""
+
 import json
 
 import numpy as np
@@ -19,8 +20,14 @@ ARCH = nasx.encode(nasx.families.get("efficientnet_b0"))
 
 def _samples(space, choices_list):
     errors = np.linspace(0.1, 0.5, len(choices_list))
-    return pd.DataFrame({"space": [space] * len(choices_list), "error": errors, "macs": [1e7] * len(choices_list),
-                         "choices": choices_list})
+    return pd.DataFrame(
+        {
+            "space": [space] * len(choices_list),
+            "error": errors,
+            "macs": [1e7] * len(choices_list),
+            "choices": choices_list,
+        }
+    )
 
 
 def _ticks(ax):
@@ -31,15 +38,16 @@ def test_declared_choices_are_categories_with_every_value():
     # the mnasnet space declares b1_k {3, 5}, b1_se {0.0, 0.25}, b1_op {conv, sep, mb1, mb3, mb6}
     space = search_spaces.get("mnasnet")
     ops = [str(v) for v in space.parameter("b1_op").values]
-    samples = _samples("mnasnet", [{"b1_k": 3, "b1_se": 0.0, "b1_op": "mb6"}, {"b1_k": 3, "b1_se": 0.25,
-                                                                                "b1_op": "mb6"}])
+    samples = _samples(
+        "mnasnet", [{"b1_k": 3, "b1_se": 0.0, "b1_op": "mb6"}, {"b1_k": 3, "b1_se": 0.25, "b1_op": "mb6"}]
+    )
     fig = ds.parameters_figure(samples)
     panels = {ax.get_title().split(" ")[0]: ax for ax in fig.axes if ax.get_visible()}
     assert set(panels) == {"b1_k", "b1_se", "b1_op"}
     assert panels["b1_k"].get_title() == "b1_k (kernel size)"
-    assert _ticks(panels["b1_k"]) == ["3", "5"]            # 5 never drawn, still a category
-    assert _ticks(panels["b1_se"]) == ["0", "0.25"]        # not 0.0, 0.05, 0.1, ...
-    assert _ticks(panels["b1_op"]) == ops                  # the space's own order
+    assert _ticks(panels["b1_k"]) == ["3", "5"]  # 5 never drawn, still a category
+    assert _ticks(panels["b1_se"]) == ["0", "0.25"]  # not 0.0, 0.05, 0.1, ...
+    assert _ticks(panels["b1_op"]) == ops  # the space's own order
     offsets = np.asarray(panels["b1_op"].collections[0].get_offsets())
     assert offsets[:, 0].tolist() == [ops.index("mb6")] * 2
     t = ds.parameter_table(samples).set_index(["parameter", "value"])
@@ -49,18 +57,20 @@ def test_declared_choices_are_categories_with_every_value():
 
 def test_undeclared_few_values_are_categories_and_ranges_stay_numeric():
     # "e" is no parameter of the space: drawn at 3.0 and 6.0 it is two categories; regnet's wm is a float range
-    samples = pd.concat([_samples("nospace", [{"e": 3.0}, {"e": 6.0}, {"e": 6.0}]),
-                         _samples("regnet", [{"wm": 2.0}, {"wm": 2.5}])], ignore_index=True)
+    samples = pd.concat(
+        [_samples("nospace", [{"e": 3.0}, {"e": 6.0}, {"e": 6.0}]), _samples("regnet", [{"wm": 2.0}, {"wm": 2.5}])],
+        ignore_index=True,
+    )
     panels = {ax.get_title(): ax for ax in ds.parameters_figure(samples).axes if ax.get_visible()}
     assert _ticks(panels["e (expansion ratio)"]) == ["3", "6"]
     assert np.asarray(panels["e (expansion ratio)"].collections[0].get_offsets())[:, 0].tolist() == [0, 1, 1]
     wm = panels["wm (width multiplier)"]
-    assert np.asarray(wm.collections[1].get_offsets())[:, 0].tolist() == [2.0, 2.5]   # at their values
+    assert np.asarray(wm.collections[1].get_offsets())[:, 0].tolist() == [2.0, 2.5]  # at their values
     assert _ticks(wm) == ["2", "2.5"]
 
 
 def test_every_choice_gets_a_panel():
-    keys = [f"s{i}.{k}" for i in range(1, 8) for k in ("k", "e", "se")]   # 21 choices, more than a page row
+    keys = [f"s{i}.{k}" for i in range(1, 8) for k in ("k", "e", "se")]  # 21 choices, more than a page row
     samples = _samples("demo", [{key: 3 + 2 * (j % 2) for key in keys} for j in range(4)])
     titles = [ax.get_title() for ax in ds.parameters_figure(samples).axes if ax.get_visible()]
     assert len(titles) == len(keys) and all(t.split(" ")[0] in keys for t in titles)
@@ -73,7 +83,7 @@ def test_html_and_markdown_tables_shorten_arch_strings_and_keep_them_whole():
     assert f"title='{ARCH}'" in page
     visible = page.split(f"title='{ARCH}'>")[1].split("</td>")[0]
     assert visible.endswith("\u2026") and len(visible) <= tables.ARCH_CHARS and visible[2:20] in ARCH
-    assert "<td>res32_cls10|stem:|cn_r1_k3_c8|head:</td>" in page    # short strings stay as they are
+    assert "<td>res32_cls10|stem:|cn_r1_k3_c8|head:</td>" in page  # short strings stay as they are
     text = tables.markdown(frame, label="x")
     lines = text.splitlines()
     assert "\u2026[^x1]" in lines[2] and ARCH.replace("|", "\\|") not in lines[2]
@@ -83,8 +93,11 @@ def test_html_and_markdown_tables_shorten_arch_strings_and_keep_them_whole():
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory):
     root = tmp_path_factory.mktemp("readable")
-    runs = [demo.search_run(root / "search"), demo.compound_run(root / "compound"),
-            demo.design_space_run(root / "design_space")]
+    runs = [
+        demo.search_run(root / "search"),
+        demo.compound_run(root / "compound"),
+        demo.design_space_run(root / "design_space"),
+    ]
     result = analyze(runs)
     return result, report.write(result, root / "report")
 
@@ -93,7 +106,9 @@ def test_report_titles_and_labels_are_words_with_units(demo_report):
     result, _ = demo_report
     figures = {name: fig for s in result.sections for name, fig, _ in s.figures}
     for name, fig in figures.items():
-        texts = [fig.get_suptitle()] + [t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())]
+        texts = [fig.get_suptitle()] + [
+            t for ax in fig.axes for t in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel())
+        ]
         for text in texts:
             assert "val/top1" not in text and "latency_ms" not in text and " macs" not in text, (name, text)
     ax = figures["frontier_macs"].axes[0]

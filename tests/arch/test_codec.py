@@ -1,4 +1,5 @@
 """The arch string: readable tokens, exact round trip, clear errors on malformed input."""
+
 import pytest
 
 from nasx import decode, encode, families
@@ -33,18 +34,21 @@ def test_decode_fills_defaults_and_tolerates_spaces():
     assert spec.head.c == 64 and spec.resolution == 32 and spec.num_classes == 10
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("", "empty"),
-    ("res224_cls1000|xx_r1_c3", "unknown block type 'xx'"),
-    ("res224_cls1000|ir_r1_k3_s1_c16_q7", "cannot read field 'q7'"),
-    ("res224_cls1000|ir_r1_s1_c16", "missing field(s) k"),
-    ("res224_cls1000|ir_r1_k3_k5_s1_c16", "given twice"),
-    ("res224_cls1000|ir_r1_k4_s1_c16", "k=4"),
-    ("res224_cls1000|ir_r1_k3_s3_c16", "s=3"),
-    ("size224|ir_r1_k3_s1_c16", "header"),
-    ("res224_cls1000||ir_r1_k3_s1_c16", "empty part"),
-    ("res224_cls1000|ir_r1_k3_s1_c16_nzz", "cannot read field 'nzz'"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("", "empty"),
+        ("res224_cls1000|xx_r1_c3", "unknown block type 'xx'"),
+        ("res224_cls1000|ir_r1_k3_s1_c16_q7", "cannot read field 'q7'"),
+        ("res224_cls1000|ir_r1_s1_c16", "missing field(s) k"),
+        ("res224_cls1000|ir_r1_k3_k5_s1_c16", "given twice"),
+        ("res224_cls1000|ir_r1_k4_s1_c16", "k=4"),
+        ("res224_cls1000|ir_r1_k3_s3_c16", "s=3"),
+        ("size224|ir_r1_k3_s1_c16", "header"),
+        ("res224_cls1000||ir_r1_k3_s1_c16", "empty part"),
+        ("res224_cls1000|ir_r1_k3_s1_c16_nzz", "cannot read field 'nzz'"),
+    ],
+)
 def test_malformed_strings_raise_value_error(text, fragment):
     with pytest.raises(ValueError) as info:
         decode(text)

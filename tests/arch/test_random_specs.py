@@ -1,4 +1,5 @@
 """Contract over every block type: 200 random specs count, build, run and round-trip exactly."""
+
 import json
 import random
 

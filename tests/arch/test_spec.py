@@ -1,4 +1,5 @@
 """ArchSpec as a value: frozen, hashable, canonical JSON and a stable key; invalid specs rejected."""
+
 import dataclasses
 import hashlib
 import json
@@ -12,8 +13,13 @@ from nasx.arch import Basic, Bottleneck, ConvBNAct, MaxPool, MBConv, VGGStage
 
 
 def small(**changes) -> ArchSpec:
-    base = dict(stem=(ConvBNAct(k=3, s=2, c=16),), stages=(MBConv(r=2, k=3, s=2, e=6, c=24, se=0.25),),
-                head=Head(c=64), resolution=32, num_classes=10)
+    base = dict(
+        stem=(ConvBNAct(k=3, s=2, c=16),),
+        stages=(MBConv(r=2, k=3, s=2, e=6, c=24, se=0.25),),
+        head=Head(c=64),
+        resolution=32,
+        num_classes=10,
+    )
     return ArchSpec(**{**base, **changes})
 
 
@@ -40,16 +46,29 @@ def test_key_is_sha256_of_canonical_json():
 
 def test_key_identical_across_processes():
     code = "import nasx; print(nasx.families.get('resnext50_32x4d').key())"
-    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout.strip() for seed in (1, 2)}
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout.strip()
+        for seed in (1, 2)
+    }
     assert keys == {families.get("resnext50_32x4d").key()}
     assert keys == {RESNEXT50_32X4D_KEY}
 
 
 def test_key_changes_with_any_field():
     base = small()
-    variants = [small(resolution=64), small(num_classes=11), small(drop_path=0.1), small(head=Head(c=72)),
-                small(stages=(MBConv(r=2, k=5, s=2, e=6, c=24, se=0.25),))]
+    variants = [
+        small(resolution=64),
+        small(num_classes=11),
+        small(drop_path=0.1),
+        small(head=Head(c=72)),
+        small(stages=(MBConv(r=2, k=5, s=2, e=6, c=24, se=0.25),)),
+    ]
     assert len({base.key(), *(v.key() for v in variants)}) == 1 + len(variants)
 
 
@@ -65,28 +84,34 @@ def test_se_settings_without_se_are_canonicalised():
     assert a == MBConv(r=1, k=3, s=1, e=6, c=16)
 
 
-@pytest.mark.parametrize("make, field, value", [
-    (lambda: MBConv(r=1, k=4, s=1, e=6, c=16), "k", "4"),
-    (lambda: MBConv(r=1, k=3, s=3, e=6, c=16), "s", "3"),
-    (lambda: MBConv(r=1, k=3, s=1, e=6, c=0), "c", "0"),
-    (lambda: MBConv(r=0, k=3, s=1, e=6, c=16), "r", "0"),
-    (lambda: MBConv(r=1, k=3, s=1, e=-1, c=16), "e", "-1"),
-    (lambda: MBConv(r=1, k=3, s=1, e=6, c=16, se=1.5), "se", "1.5"),
-    (lambda: MBConv(r=1, k=3, s=1, e=6, c=16, act="gelu"), "act", "gelu"),
-    (lambda: ConvBNAct(k=3, s=1, c=10, g=3), "g", "3"),
-    (lambda: Bottleneck(r=1, s=1, c=64, b=0.25, g=3), "g", "3"),
-    (lambda: Basic(r=1, s=1, c=2.5), "c", "2.5"),
-    (lambda: VGGStage(r=1, c=-8), "c", "-8"),
-    (lambda: MaxPool(k=3, s=2, p=2), "p", "2"),
-    (lambda: Head(dropout=1.0), "dropout", "1.0"),
-    (lambda: small(resolution=0), "resolution", "0"),
-    (lambda: small(num_classes=True), "num_classes", "True"),
-    (lambda: small(stem=(ConvBNAct(k=3, s=1, c=16, g=4),), stages=(MBConv(r=1, k=3, s=1, c=16),),
-                   in_channels=3), "g", "4"),
-    (lambda: small(stem=(MBConv(r=1, k=3, s=1, c=16),)), "stem[0].type", "ir"),
-    (lambda: small(stages=()), "stages", "()"),
-    (lambda: small(resolution=2, stem=(MaxPool(k=3, s=2, p=0),)), "stem[0]", "resolution=2"),
-])
+@pytest.mark.parametrize(
+    "make, field, value",
+    [
+        (lambda: MBConv(r=1, k=4, s=1, e=6, c=16), "k", "4"),
+        (lambda: MBConv(r=1, k=3, s=3, e=6, c=16), "s", "3"),
+        (lambda: MBConv(r=1, k=3, s=1, e=6, c=0), "c", "0"),
+        (lambda: MBConv(r=0, k=3, s=1, e=6, c=16), "r", "0"),
+        (lambda: MBConv(r=1, k=3, s=1, e=-1, c=16), "e", "-1"),
+        (lambda: MBConv(r=1, k=3, s=1, e=6, c=16, se=1.5), "se", "1.5"),
+        (lambda: MBConv(r=1, k=3, s=1, e=6, c=16, act="gelu"), "act", "gelu"),
+        (lambda: ConvBNAct(k=3, s=1, c=10, g=3), "g", "3"),
+        (lambda: Bottleneck(r=1, s=1, c=64, b=0.25, g=3), "g", "3"),
+        (lambda: Basic(r=1, s=1, c=2.5), "c", "2.5"),
+        (lambda: VGGStage(r=1, c=-8), "c", "-8"),
+        (lambda: MaxPool(k=3, s=2, p=2), "p", "2"),
+        (lambda: Head(dropout=1.0), "dropout", "1.0"),
+        (lambda: small(resolution=0), "resolution", "0"),
+        (lambda: small(num_classes=True), "num_classes", "True"),
+        (
+            lambda: small(stem=(ConvBNAct(k=3, s=1, c=16, g=4),), stages=(MBConv(r=1, k=3, s=1, c=16),), in_channels=3),
+            "g",
+            "4",
+        ),
+        (lambda: small(stem=(MBConv(r=1, k=3, s=1, c=16),)), "stem[0].type", "ir"),
+        (lambda: small(stages=()), "stages", "()"),
+        (lambda: small(resolution=2, stem=(MaxPool(k=3, s=2, p=0),)), "stem[0]", "resolution=2"),
+    ],
+)
 def test_invalid_specs_name_field_and_value(make, field, value):
     with pytest.raises(ValueError) as info:
         make()

@@ -10,6 +10,7 @@ nasx's networks by the documented key maps, with equal outputs.
 - nasx's first layout: small networks of every block type, their keys and outputs kept from before
   layers had names (tests/golden/make_legacy_layout.py).
 """
+
 from __future__ import annotations
 
 import gzip
@@ -34,19 +35,55 @@ from tests.helpers.paths import GOLDEN
 TORCHVISION = json.loads(gzip.decompress((GOLDEN / "torchvision_state_dict_keys.json.gz").read_bytes()))
 LEGACY = json.loads((GOLDEN / "legacy_layout.json").read_text())["networks"]
 # torchvision-named families that timm builds under the same name, besides the timm-named ones
-TIMM_TOO = ["densenet121", "densenet169", "densenet201", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2",
-            "efficientnet_b3", "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
-            "inception_v3", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
-            "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2", "vgg11", "vgg16", "vgg19",
-            "vgg11_bn", "vgg16_bn"]
+TIMM_TOO = [
+    "densenet121",
+    "densenet169",
+    "densenet201",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_b4",
+    "efficientnet_b5",
+    "efficientnet_b6",
+    "efficientnet_b7",
+    "inception_v3",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "resnet101",
+    "resnet152",
+    "resnext50_32x4d",
+    "resnext101_32x8d",
+    "resnext101_64x4d",
+    "wide_resnet50_2",
+    "wide_resnet101_2",
+    "vgg11",
+    "vgg16",
+    "vgg19",
+    "vgg11_bn",
+    "vgg16_bn",
+]
 TIMM_FAMILIES = sorted(set(families.timm_names()) | set(TIMM_TOO))
 # timm's models whose BatchNorm eps is not nasx's 1e-5 (docs/pretrained.md): compared with nasx's eps set on them;
 # timm's published fbnetc_100 weights want 1e-3 too, which timm sets only when it loads them
 TIMM_OTHER_EPS = {"inception_v3": 1e-3, "mobilenetv3_rw": 1e-3}
 TOLERANCE = 1e-5
 # the families each per-family test runs on in a quick run (-m "not slow"): one of each key layout, small
-QUICK = {"mixnet_s", "mobilenetv3_small_050", "regnety_002", "resnet18", "efficientnet_b0", "shufflenet_v2_x1_0",
-         "squeezenet1_1", "mnasnet0_5", "mobilenet_v2", "mobilenet_v3_small", "regnet_y_400mf", "googlenet"}
+QUICK = {
+    "mixnet_s",
+    "mobilenetv3_small_050",
+    "regnety_002",
+    "resnet18",
+    "efficientnet_b0",
+    "shufflenet_v2_x1_0",
+    "squeezenet1_1",
+    "mnasnet0_5",
+    "mobilenet_v2",
+    "mobilenet_v3_small",
+    "regnet_y_400mf",
+    "googlenet",
+}
 
 
 def _sweep(names) -> list:
@@ -55,6 +92,7 @@ def _sweep(names) -> list:
 
 
 # -- timm ---------------------------------------------------------------------------------------------------
+
 
 class _StandIn(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Empty `torchvision.*` modules whose every attribute is a placeholder class: all timm's import path
@@ -73,6 +111,7 @@ class _StandIn(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             if attr.startswith("__"):
                 raise AttributeError(attr)
             return _Placeholder(attr, (), {})
+
         module.__getattr__ = placeholder
         return module
 
@@ -170,14 +209,18 @@ def test_a_timm_checkpoint_fine_tunes_on_other_classes(timm):
     load_pretrained(model, state, source="timm", skip=("head.classifier",))
     assert torch.equal(model.head.classifier.weight, fresh)
     assert torch.equal(model.stages[0][0].conv_dw.weight, state["blocks.0.0.conv_dw.weight"])
-    with pytest.raises(ValueError, match=r"shape mismatch at 'classifier.weight': \(1000, 1024\) in the "
-                                         r"checkpoint, \(10, 1024\) in nasx's 'head.classifier.weight'"):
+    with pytest.raises(
+        ValueError,
+        match=r"shape mismatch at 'classifier.weight': \(1000, 1024\) in the "
+        r"checkpoint, \(10, 1024\) in nasx's 'head.classifier.weight'",
+    ):
         load_pretrained(model, state, source="timm")
     with pytest.raises(ValueError, match="skip='head.fc': no layer of the nasx model has this path"):
         load_pretrained(model, state, source="timm", skip=("head.fc",))
 
 
 # -- torchvision --------------------------------------------------------------------------------------------
+
 
 def _golden_shapes(name: str) -> dict[str, tuple[int, ...]]:
     pairs = (line.rsplit(" ", 1) for line in TORCHVISION["models"][name]["keys"])
@@ -194,8 +237,10 @@ def test_torchvision_keys_and_shapes_load_every_tensor(name):
     """Each checkpoint tensor i holds the number i: after loading, every nasx tensor holds the number of the
     key its map names, and every checkpoint key but the auxiliary classifiers' went somewhere."""
     shapes = _golden_shapes(name)
-    state = {key: torch.full(shape, float(i) if not key.endswith("num_batches_tracked") else i)
-             for i, (key, shape) in enumerate(shapes.items())}
+    state = {
+        key: torch.full(shape, float(i) if not key.endswith("num_batches_tracked") else i)
+        for i, (key, shape) in enumerate(shapes.items())
+    }
     model = _empty_net(families.get(name))
     for value in model.state_dict().values():
         value.fill_(-1)
@@ -223,6 +268,7 @@ def test_torchvision_weights_give_torchvision_outputs(name):
 
 # -- nasx's first layout ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(LEGACY))
 def test_first_layout_weights_load_with_equal_outputs(name):
     ref = LEGACY[name]
@@ -240,8 +286,10 @@ def test_first_layout_weights_file_loads(tmp_path):
     torch.save(fill_state({k: tuple(v) for k, v in ref["keys"].items()}), tmp_path / "weights.pt")
     model = nasx.build_model(nasx.decode(ref["arch"]))
     nasx.load_pretrained(model, torch.load(tmp_path / "weights.pt", weights_only=True))
-    assert torch.equal(model.stages[1][0].conv_dw.weight, fill_state(
-        {k: tuple(v) for k, v in ref["keys"].items()})["stages.1.0.branch.1.0.weight"])
+    assert torch.equal(
+        model.stages[1][0].conv_dw.weight,
+        fill_state({k: tuple(v) for k, v in ref["keys"].items()})["stages.1.0.branch.1.0.weight"],
+    )
 
 
 def test_current_layout_loads_as_itself():
@@ -253,6 +301,7 @@ def test_current_layout_loads_as_itself():
 
 # -- names and errors ---------------------------------------------------------------------------------------
 
+
 def test_the_depthwise_conv_has_one_name_at_every_expansion():
     """`conv_dw` is the depthwise conv and `conv_pw` the expansion whether e is 1 or 6, family or searched."""
     spec = nasx.decode("res32_cls10|stem:cn_r1_k3_s2_c16|ir_r1_k3_s1_c16|ir_r2_k5_s2_e6_c24_se0.25|head:c64")
@@ -260,15 +309,26 @@ def test_the_depthwise_conv_has_one_name_at_every_expansion():
     assert keys["stages.0.0.conv_dw.weight"].shape == (16, 1, 3, 3) and "stages.0.0.conv_pw.weight" not in keys
     assert keys["stages.1.0.conv_pw.weight"].shape == (96, 16, 1, 1)
     assert keys["stages.1.1.conv_dw.weight"].shape == (144, 1, 5, 5)
-    assert {"stages.1.0.se.conv_reduce.weight", "stages.1.0.conv_pwl.weight", "stages.1.0.bn3.weight",
-            "head.conv.weight", "head.bn.weight", "head.classifier.weight"} <= set(keys)
+    assert {
+        "stages.1.0.se.conv_reduce.weight",
+        "stages.1.0.conv_pwl.weight",
+        "stages.1.0.bn3.weight",
+        "head.conv.weight",
+        "head.bn.weight",
+        "head.classifier.weight",
+    } <= set(keys)
     bottleneck = nasx.build_model(families.get("resnet50", resolution=32)).state_dict()
-    assert {"stem.0.conv.weight", "stages.0.0.conv3.weight", "stages.0.0.downsample.conv.weight",
-            "stages.0.0.downsample.bn.running_var"} <= set(bottleneck)
+    assert {
+        "stem.0.conv.weight",
+        "stages.0.0.conv3.weight",
+        "stages.0.0.downsample.conv.weight",
+        "stages.0.0.downsample.bn.running_var",
+    } <= set(bottleneck)
 
 
 def _as_torchvision_resnet(model: nn.Module) -> dict:
-    """The model's keys renamed by torchvision's ResNet layout (written out here), with tests/helpers/fill.py's weights."""
+    """The model's keys renamed by torchvision's ResNet layout (written out here), with tests/helpers/fill.py's
+    weights."""
     state = {}
     for key, value in fill_state({k: tuple(v.shape) for k, v in model.state_dict().items()}).items():
         key = key.replace("stem.0.conv", "conv1").replace("stem.0.bn", "bn1").replace("head.classifier", "fc")
@@ -278,12 +338,20 @@ def _as_torchvision_resnet(model: nn.Module) -> dict:
     return state
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda s: s.pop("layer1.0.conv2.weight"), "missing key 'layer1.0.conv2.weight' (for nasx's "
-                                               "'stages.0.0.conv2.weight', shape (64, 64, 3, 3))"),
-    (lambda s: s.update({"layer5.0.conv1.weight": torch.zeros(1)}), "unexpected key 'layer5.0.conv1.weight'"),
-    (lambda s: s.update({"layer1.0.bn1.weight": torch.zeros(32)}), "shape mismatch at 'layer1.0.bn1.weight': (32,)"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda s: s.pop("layer1.0.conv2.weight"),
+            "missing key 'layer1.0.conv2.weight' (for nasx's 'stages.0.0.conv2.weight', shape (64, 64, 3, 3))",
+        ),
+        (lambda s: s.update({"layer5.0.conv1.weight": torch.zeros(1)}), "unexpected key 'layer5.0.conv1.weight'"),
+        (
+            lambda s: s.update({"layer1.0.bn1.weight": torch.zeros(32)}),
+            "shape mismatch at 'layer1.0.bn1.weight': (32,)",
+        ),
+    ],
+)
 def test_a_checkpoint_that_does_not_fit_raises_naming_the_key_and_loads_nothing(change, message):
     model = nasx.build_model(families.get("resnet18", num_classes=10, resolution=32))
     state = _as_torchvision_resnet(model)
@@ -296,13 +364,16 @@ def test_a_checkpoint_that_does_not_fit_raises_naming_the_key_and_loads_nothing(
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-@pytest.mark.parametrize("state, source, message", [
-    ({"conv1.weight": torch.zeros(1)}, "keras", "source='keras': must be one of nasx, timm, torchvision"),
-    ({"unknown.weight": torch.zeros(1)}, "timm", "none of the timm layouts nasx maps"),
-    ({"blocks.0.0.conv_dw.weight": torch.zeros(1)}, "nasx", "no key of the checkpoint is one of nasx's"),
-    ({"stem.0.conv.weight": torch.zeros(64, 3, 7, 7)}, "nasx", "missing key 'stem.0.bn.weight'"),
-    ({"state_dict": {"a": torch.zeros(1)}}, "nasx", "expected a mapping of names to tensors"),
-])
+@pytest.mark.parametrize(
+    "state, source, message",
+    [
+        ({"conv1.weight": torch.zeros(1)}, "keras", "source='keras': must be one of nasx, timm, torchvision"),
+        ({"unknown.weight": torch.zeros(1)}, "timm", "none of the timm layouts nasx maps"),
+        ({"blocks.0.0.conv_dw.weight": torch.zeros(1)}, "nasx", "no key of the checkpoint is one of nasx's"),
+        ({"stem.0.conv.weight": torch.zeros(64, 3, 7, 7)}, "nasx", "missing key 'stem.0.bn.weight'"),
+        ({"state_dict": {"a": torch.zeros(1)}}, "nasx", "expected a mapping of names to tensors"),
+    ],
+)
 def test_unknown_sources_and_layouts_are_named(state, source, message):
     model = nasx.build_model(families.get("resnet18", num_classes=10, resolution=32))
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):

@@ -34,8 +34,10 @@ def test_normal_run_with_failed_trials(search_dir, capsys):
 
 
 def test_several_runs_write_a_comparison(tmp_path, capsys):
-    runs = [demo.search_run(tmp_path / f"seed{s}", seed=s, searcher=name, trials=12, failed=1)
-            for s, name in ((0, "random"), (1, "random"), (2, "evolution"))]
+    runs = [
+        demo.search_run(tmp_path / f"seed{s}", seed=s, searcher=name, trials=12, failed=1)
+        for s, name in ((0, "random"), (1, "random"), (2, "evolution"))
+    ]
     assert main(["analyze", *map(str, runs), "--no-figures"]) == 0
     out = capsys.readouterr().out
     assert "random" in out and "evolution" in out
@@ -46,7 +48,7 @@ def test_several_runs_write_a_comparison(tmp_path, capsys):
 
 
 def test_run_in_progress_with_a_torn_last_line(tmp_path, capsys):
-    run = write_run(tmp_path / "live", [row("a", 0.7, 10 ** 6), row("b", 0.8, 2 * 10 ** 6)])
+    run = write_run(tmp_path / "live", [row("a", 0.7, 10**6), row("b", 0.8, 2 * 10**6)])
     with open(run / "results.jsonl", "a") as f:
         f.write('{"trial_id": "c", "stat')
     log = (run / "results.jsonl").read_bytes()

@@ -1,5 +1,6 @@
 """Bad input, as a new user or an attacker would give it: each case is one line on stderr naming what is
 wrong, exit code 2, no traceback, and nothing written or changed in the working directory."""
+
 import hashlib
 import json
 import os
@@ -24,16 +25,20 @@ ARCH = "res32_cls10|stem:cn_r1_k3_s1_c16|{}|head:"
 @pytest.fixture(autouse=True)
 def no_ray(monkeypatch):
     """No case may get as far as starting Ray."""
+
     def refuse(*args):
         raise AssertionError("Ray was started")
+
     monkeypatch.setattr("nasx.ray.session.connect", refuse)
 
 
 # --- files the cases need, made in the working directory ------------------------------------------
 
+
 def _npz(name, **arrays):
     def make(tmp):
         np.savez(tmp / name, **arrays)
+
     return make
 
 
@@ -41,6 +46,7 @@ def _rows(*lines):
     def make(tmp):
         (tmp / "run").mkdir()
         (tmp / "run" / "results.jsonl").write_text("".join(line + "\n" for line in lines))
+
     return make
 
 
@@ -48,24 +54,28 @@ def _raw(path, data: bytes):
     def make(tmp):
         (tmp / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp / path).write_bytes(data)
+
     return make
 
 
 def _symlink(name):
     def make(tmp):
         (tmp / name).symlink_to(tmp / "gone")
+
     return make
 
 
 def _images(empty_class: bool):
     def make(tmp):
         from PIL import Image
+
         for cls in ("a", "b"):
             (tmp / "img" / cls).mkdir(parents=True)
         Image.new("RGB", (8, 8)).save(tmp / "img" / "a" / "0.png")
         if not empty_class:
             Image.new("RGB", (8, 8)).save(tmp / "img" / "b" / "0.png")
         (tmp / "img" / "b" / "notes.txt").write_text("no image here")
+
     return make
 
 
@@ -75,6 +85,7 @@ def _cifar(shape):
         batch = pickle.dumps({b"data": np.zeros(shape, np.uint8), b"labels": [0] * shape[0]})
         for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
             (tmp / "cifar" / name).write_bytes(batch)
+
     return make
 
 
@@ -82,6 +93,7 @@ def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
         (tmp / "run" / "config.yaml").write_text(text)
+
     return make
 
 
@@ -109,16 +121,24 @@ def _run_with_results(tmp):
 def _experiment(name, text):
     def make(tmp):
         (tmp / "conf" / "experiment" / f"{name}.yaml").write_text(text)
+
     return make
 
 
 def _locked(tmp):
     """run/ held by another process (started here, killed by the test)."""
     (tmp / "run").mkdir()
-    code = ("import sys, time\nfrom nasx.results.lock import writer_lock\n"
-            "with writer_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(120)\n")
-    holder = subprocess.Popen([sys.executable, "-c", code, str(tmp / "run")], stdout=subprocess.PIPE, text=True,
-                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, time\nfrom nasx.results.lock import writer_lock\n"
+        "with writer_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(120)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp / "run")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -147,19 +167,36 @@ CASES = [
     # arch strings: bounded, exact, ASCII
     ("repeats-huge", ["profile", ARCH.format("ir_r999999999_k3_s1_c16")], r"^ir\.r=999999999: must be at most 1024$"),
     ("channels-huge", ["profile", ARCH.format("ir_r1_k3_s1_c999999999")], r"^ir\.c=999999999: must be at most 65536$"),
-    ("resolution-huge", ["profile", "res999999999_cls10|cn_r1_k3_c8|head:"], r"^resolution=999999999: must be at most 4096$"),
+    (
+        "resolution-huge",
+        ["profile", "res999999999_cls10|cn_r1_k3_c8|head:"],
+        r"^resolution=999999999: must be at most 4096$",
+    ),
     ("classes-huge", ["profile", "res32_cls200000|cn_r1_k3_c8|head:"], r"^num_classes=200000: must be at most 100000$"),
     ("in-channels-huge", ["profile", "res32_cls10_in100|cn_r1_k3_c8|head:"], r"^in_channels=100: must be at most 64$"),
     ("kernel-huge", ["profile", ARCH.format("cn_r1_k33_c8")], r"^cn\.k=33: must be at most 31$"),
     ("groups-huge", ["profile", ARCH.format("cn_r1_k3_c16_g70000")], r"^cn\.g=70000: must be at most 65536$"),
     ("expansion-huge", ["profile", ARCH.format("ir_r1_k3_e1000_c16")], r"^ir\.e=1000\.0: must be at most 64$"),
-    ("hidden-too-many", ["profile", "res32_cls10|cn_r1_k3_c8|head:h" + "x".join(["8"] * 17)],
-     r"^hidden=.*at most 16 entries"),
-    ("too-many-stages", ["profile", "res32_cls10|" + "|".join(["cn_r1_k3_c8"] * 70) + "|head:"],
-     r"^malformed arch string: 71 parts after the header, at most 65"),
-    ("string-too-long", ["profile", "res32_cls10|cn_r1_k3_c8" + "_n" + "re_n" * 3000 + "|head:"],
-     r"^malformed arch string: \d+ characters, at most 8192$"),
-    ("fullwidth-digits", ["profile", ARCH.format("ir_r1_k3_s1_c２４")], r"^malformed arch string: non-ASCII character '２'"),
+    (
+        "hidden-too-many",
+        ["profile", "res32_cls10|cn_r1_k3_c8|head:h" + "x".join(["8"] * 17)],
+        r"^hidden=.*at most 16 entries",
+    ),
+    (
+        "too-many-stages",
+        ["profile", "res32_cls10|" + "|".join(["cn_r1_k3_c8"] * 70) + "|head:"],
+        r"^malformed arch string: 71 parts after the header, at most 65",
+    ),
+    (
+        "string-too-long",
+        ["profile", "res32_cls10|cn_r1_k3_c8" + "_n" + "re_n" * 3000 + "|head:"],
+        r"^malformed arch string: \d+ characters, at most 8192$",
+    ),
+    (
+        "fullwidth-digits",
+        ["profile", ARCH.format("ir_r1_k3_s1_c２４")],
+        r"^malformed arch string: non-ASCII character '２'",
+    ),
     ("arabic-digits", ["profile", ARCH.format("ir_r1_k3_s1_c٢٤")], r"^malformed arch string: non-ASCII character"),
     ("fullwidth-header", ["profile", "res３２_cls10|cn_r1_k3_c8|head:"], r"^malformed arch string: non-ASCII"),
     ("empty-part", ["profile", "res32_cls10||head:"], r"^malformed arch string: empty part between"),
@@ -171,128 +208,296 @@ CASES = [
     ("stride-3", ["profile", ARCH.format("ir_r1_k3_s3_c16")], r"^ir\.s=3: stride must be 1 or 2$"),
     ("se-over-1", ["profile", ARCH.format("ir_r1_k3_c16_se1.5")], r"^ir\.se=1\.5: must be a ratio in \[0, 1\]$"),
     ("mixed-kernel-too-big", ["profile", ARCH.format("ir_r1_k3_s1_c16_mk20")], r"^ir\.mk=20: the largest mixed kernel"),
-    ("mixed-split-too-fine", ["profile", "res32_cls10|stem:cn_r1_k3_s1_c4|ir_r1_k3_s1_c16_mk5|head:"],
-     r"^stages\[0\]: ir: 4 mid channels cannot be split into mk=5"),
-    ("projection-groups-over-c", ["profile", ARCH.format("ir_r1_k3_s1_c2_pg3")],
-     r"^ir\.pg=3: more projection groups than output channels c=2$"),
+    (
+        "mixed-split-too-fine",
+        ["profile", "res32_cls10|stem:cn_r1_k3_s1_c4|ir_r1_k3_s1_c16_mk5|head:"],
+        r"^stages\[0\]: ir: 4 mid channels cannot be split into mk=5",
+    ),
+    (
+        "projection-groups-over-c",
+        ["profile", ARCH.format("ir_r1_k3_s1_c2_pg3")],
+        r"^ir\.pg=3: more projection groups than output channels c=2$",
+    ),
     ("se-round-code", ["profile", ARCH.format("ir_r1_k3_s1_c16_se0.25_sr9")], r"cannot read field 'sr9'"),
     ("drop-path-1", ["profile", "res32_cls10_dp1.5|cn_r1_k3_c8|head:"], r"^drop_path=1\.5: must be in \[0, 1\)$"),
-    ("shrinks-to-nothing", ["profile", "res2_cls10|cn_r1_k3_c8|mp_k3_s2_p0|head:"],
-     r"shrinks to nothing"),
+    ("shrinks-to-nothing", ["profile", "res2_cls10|cn_r1_k3_c8|mp_k3_s2_p0|head:"], r"shrinks to nothing"),
     ("unknown-family", ["profile", "resnet51"], r"^unknown family 'resnet51'"),
     ("unknown-timm-name", ["profile", "timm:resnet51"], r"^'timm:resnet51': nasx has no family under this timm name"),
-    ("timm-name-nasx-lacks", ["profile", "timm:vit_base_patch16_224"],
-     r"^'timm:vit_base_patch16_224': nasx has no family under this timm name"),
-    ("timm-arch-def-block-type", ["profile", 'timm:[["ds_r1_k3_s1_c16"], ["xx_r1_k3_s1_c16"]]'],
-     r"^timm arch_def stage 1 block 0 'xx_r1_k3_s1_c16': unknown block type 'xx'"),
+    (
+        "timm-name-nasx-lacks",
+        ["profile", "timm:vit_base_patch16_224"],
+        r"^'timm:vit_base_patch16_224': nasx has no family under this timm name",
+    ),
+    (
+        "timm-arch-def-block-type",
+        ["profile", 'timm:[["ds_r1_k3_s1_c16"], ["xx_r1_k3_s1_c16"]]'],
+        r"^timm arch_def stage 1 block 0 'xx_r1_k3_s1_c16': unknown block type 'xx'",
+    ),
     ("timm-arch-def-option", ["profile", 'timm:[["ir_r1_k3_s1_e6_c16_q7"]]'], r"unknown option 'q7' for a 'ir' block"),
     ("timm-arch-def-kernels", ["profile", 'timm:[["ir_r1_k3.7_s1_e6_c16"]]'], r"consecutive odd sizes"),
     ("timm-arch-def-json", ["profile", 'timm:[["ir_r1'], r"^timm arch_def: not JSON"),
-    ("timm-arch-def-argument", ["profile", 'timm:{"arch_def": [["ds_r1_k3_s1_c16"]], "bn_eps": 0.001}'],
-     r"^timm arch_def: unknown builder argument\(s\) bn_eps"),
-    ("timm-arch-def-act", ["profile", 'timm:{"arch_def": [["ds_r1_k3_s1_c16"]], "act_layer": "gelu"}'],
-     r"^act_layer='gelu': must be one of"),
+    (
+        "timm-arch-def-argument",
+        ["profile", 'timm:{"arch_def": [["ds_r1_k3_s1_c16"]], "bn_eps": 0.001}'],
+        r"^timm arch_def: unknown builder argument\(s\) bn_eps",
+    ),
+    (
+        "timm-arch-def-act",
+        ["profile", 'timm:{"arch_def": [["ds_r1_k3_s1_c16"]], "act_layer": "gelu"}'],
+        r"^act_layer='gelu': must be one of",
+    ),
     ("profile-resolution-0", ["profile", "resnet50", "--resolution", "0"], r"^resolution=0: must be a positive"),
-    ("profile-resolution-huge", ["profile", "resnet50", "--resolution", "100000"], r"^resolution=100000: must be at most"),
+    (
+        "profile-resolution-huge",
+        ["profile", "resnet50", "--resolution", "100000"],
+        r"^resolution=100000: must be at most",
+    ),
     ("profile-classes-0", ["profile", "resnet50", "--num-classes", "0"], r"^num_classes=0: must be a positive"),
-    ("train-arch-repeats-huge", ["train", ARCH.format("ir_r999999999_k3_s1_c16")], r"^ir\.r=999999999: must be at most"),
+    (
+        "train-arch-repeats-huge",
+        ["train", ARCH.format("ir_r999999999_k3_s1_c16")],
+        r"^ir\.r=999999999: must be at most",
+    ),
     # config values of the wrong type, named by key path (int, float, bool, list, enum, mapping, str)
     ("train-lr-abc", ["train", "resnet18", "train.lr=abc"], r"^train\.lr=abc: expected a number$"),
     ("train-epochs-abc", ["train", "resnet18", "train.epochs=abc"], r"^train\.epochs=abc: expected an integer$"),
     ("train-epochs-float", ["train", "resnet18", "train.epochs=2.5"], r"^train\.epochs=2\.5: expected an integer$"),
-    ("train-nesterov-maybe", ["train", "resnet18", "train.nesterov=maybe"], r"^train\.nesterov=maybe: expected true or false$"),
+    (
+        "train-nesterov-maybe",
+        ["train", "resnet18", "train.nesterov=maybe"],
+        r"^train\.nesterov=maybe: expected true or false$",
+    ),
     ("train-hflip-int", ["train", "resnet18", "train.hflip=1"], r"^train\.hflip=1: expected true or false$"),
     ("train-optimizer-int", ["train", "resnet18", "train.optimizer=1"], r"^train\.optimizer=1: expected a string$"),
-    ("train-optimizer-enum", ["train", "resnet18", "train.optimizer=adam"], r"^train\.optimizer='adam': choose one of sgd, adamw$"),
-    ("train-schedule-enum", ["train", "resnet18", "train.schedule=linear"], r"^train\.schedule='linear': choose one of"),
+    (
+        "train-optimizer-enum",
+        ["train", "resnet18", "train.optimizer=adam"],
+        r"^train\.optimizer='adam': choose one of sgd, adamw$",
+    ),
+    (
+        "train-schedule-enum",
+        ["train", "resnet18", "train.schedule=linear"],
+        r"^train\.schedule='linear': choose one of",
+    ),
     ("train-device-tpu", ["train", "resnet18", "train.device=tpu"], r"^train\.device='tpu': must be cpu or cuda"),
     ("train-batch-0", ["train", "resnet18", "train.batch_size=0"], r"^train\.batch_size=0: must be an integer >= 1$"),
-    ("train-momentum-1.5", ["train", "resnet18", "train.momentum=1.5"], r"^train\.momentum=1\.5: must be in \[0\.0, 1\.0\)$"),
+    (
+        "train-momentum-1.5",
+        ["train", "resnet18", "train.momentum=1.5"],
+        r"^train\.momentum=1\.5: must be in \[0\.0, 1\.0\)$",
+    ),
     ("train-lr-list", ["train", "resnet18", "train.lr=[1,2]"], r"^train\.lr=\[1, 2\]: expected a number$"),
-    ("train-fault-unknown", ["train", "resnet18", "train.fault=boom@1"], r"^train\.fault=boom@1: cannot read 'boom@1'; expected KIND@EPOCH"),
+    (
+        "train-fault-unknown",
+        ["train", "resnet18", "train.fault=boom@1"],
+        r"^train\.fault=boom@1: cannot read 'boom@1'; expected KIND@EPOCH",
+    ),
     ("train-fault-epoch-0", ["train", "resnet18", "train.fault=nan@0"], r"^train\.fault=nan@0: cannot read 'nan@0'"),
     ("train-fault-no-epoch", ["train", "resnet18", "train.fault=hang"], r"^train\.fault=hang: cannot read 'hang'"),
-    ("train-timeout-negative", ["train", "resnet18", "train.timeout_s=-1"], r"^train\.timeout_s=-1: must be a number of seconds >= 0"),
+    (
+        "train-timeout-negative",
+        ["train", "resnet18", "train.timeout_s=-1"],
+        r"^train\.timeout_s=-1: must be a number of seconds >= 0",
+    ),
     ("train-timeout-abc", ["train", "resnet18", "train.timeout_s=abc"], r"^train\.timeout_s=abc: expected a number$"),
     ("train-seed-negative", ["train", "resnet18", "seed=-1"], r"^seed=-1: must be a non-negative integer$"),
     ("train-seed-abc", ["train", "resnet18", "seed=abc"], r"^seed=abc: must be a non-negative integer$"),
-    ("train-measure-latency", ["train", "resnet18", "measure_latency=maybe"], r"^measure_latency=maybe: expected true or false$"),
-    ("data-resolution-abc", ["train", "resnet18", "data.resolution=abc"], r"^data\.resolution=abc: expected an integer$"),
+    (
+        "train-measure-latency",
+        ["train", "resnet18", "measure_latency=maybe"],
+        r"^measure_latency=maybe: expected true or false$",
+    ),
+    (
+        "data-resolution-abc",
+        ["train", "resnet18", "data.resolution=abc"],
+        r"^data\.resolution=abc: expected an integer$",
+    ),
     ("data-channels-2", ["train", "resnet18", "data.channels=2"], r"^channels=2: must be 1 or 3$"),
-    ("data-val-fraction-abc", ["train", "resnet18", "data.val_fraction=abc"], r"^data\.val_fraction=abc: expected a number$"),
+    (
+        "data-val-fraction-abc",
+        ["train", "resnet18", "data.val_fraction=abc"],
+        r"^data\.val_fraction=abc: expected a number$",
+    ),
     ("data-options-int", ["train", "resnet18", "data.options=3"], r"^data\.options=3: expected a mapping"),
-    ("data-root-int", ["train", "resnet18", "data=npz", "data.root=3"], r"^data\.root=3: expected a string \(or null\)$"),
+    (
+        "data-root-int",
+        ["train", "resnet18", "data=npz", "data.root=3"],
+        r"^data\.root=3: expected a string \(or null\)$",
+    ),
     ("proxy-width-abc", ["train", "resnet18", "proxy.width_mult=abc"], r"^proxy\.width_mult=abc: expected a number$"),
-    ("objective-target-abc", ["train", "resnet18", "objective.target=abc"], r"^objective\.target=abc: expected a number$"),
+    (
+        "objective-target-abc",
+        ["train", "resnet18", "objective.target=abc"],
+        r"^objective\.target=abc: expected a number$",
+    ),
     ("objective-metric-int", ["train", "resnet18", "objective.metric=5"], r"^objective\.metric=5: expected a string$"),
     ("train-unknown-family", ["train", "resnet51"], r"^unknown family 'resnet51'"),
     ("train-unknown-timm-name", ["train", "timm:resnet51", "train=smoke"], r"^'timm:resnet51': nasx has no family"),
-    ("train-timm-arch-def-option", ["train", 'timm:[["ds_r1_k3_s1_c16_nmi"]]', "train=smoke"],
-     r"unknown activation 'nmi'"),
+    (
+        "train-timm-arch-def-option",
+        ["train", 'timm:[["ds_r1_k3_s1_c16_nmi"]]', "train=smoke"],
+        r"unknown activation 'nmi'",
+    ),
     ("train-missing-export-dir", ["train", "{tmp}/exported/best"], r"^.*exported/best: no such directory \(expected"),
     ("train-missing-run-dir", ["train", "{tmp}/runs/gone:s0001"], r"^.*runs/gone: no such directory \(expected"),
-    ("train-export-without-arch", ["train", "{tmp}/exp"], r"^.*exp: a directory; give RUN_DIR:TRIAL_ID or",
-     _raw("exp/weights.pt", b"")),
+    (
+        "train-export-without-arch",
+        ["train", "{tmp}/exp"],
+        r"^.*exp: a directory; give RUN_DIR:TRIAL_ID or",
+        _raw("exp/weights.pt", b""),
+    ),
     # data roots
-    ("npz-missing", ["train", "resnet18", "data=npz", "data.root={tmp}/nothing.npz"], r"^npz: .*nothing\.npz: does not exist"),
-    ("npz-broken-symlink", ["train", "resnet18", "data=npz", "data.root={tmp}/link.npz"],
-     r"^npz: .*link\.npz: is a broken symbolic link \(to .*gone\)", _symlink("link.npz")),
-    ("npz-labels-out-of-range", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*x\.npz: y holds label 1000000; labels must be below 100000 classes",
-     _npz("x.npz", x=X8, y=np.where(LABELS == 1, 10 ** 6, 0))),
-    ("npz-negative-labels", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*y must be 20 non-negative integer labels", _npz("x.npz", x=X8, y=LABELS - 1)),
-    ("npz-count-mismatch", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*y must be 20 non-negative integer labels, got int64 \(19,\)", _npz("x.npz", x=X8, y=LABELS[:19])),
-    ("npz-float-labels", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*y must be 20 non-negative integer labels, got float64", _npz("x.npz", x=X8, y=LABELS * 1.0)),
-    ("npz-images-out-of-range", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*x is float64 outside uint8 and floats in \[0, 1\]", _npz("x.npz", x=X8 + 2.0, y=LABELS)),
-    ("npz-images-1d", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*x has shape \(20,\)", _npz("x.npz", x=np.zeros(20, np.uint8), y=LABELS)),
-    ("npz-no-arrays", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*no arrays x and y \(found images\)", _npz("x.npz", images=X8)),
-    ("npz-x-without-y", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
-     r"^npz: .*x_test and y_test must come together", _npz("x.npz", x=X8, y=LABELS, x_test=X8)),
-    ("npz-not-a-zip", ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"], r"^npz: .*x\.npz: unreadable",
-     _raw("x.npz", b"PK\x03\x04 this is not a zip")),
+    (
+        "npz-missing",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/nothing.npz"],
+        r"^npz: .*nothing\.npz: does not exist",
+    ),
+    (
+        "npz-broken-symlink",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/link.npz"],
+        r"^npz: .*link\.npz: is a broken symbolic link \(to .*gone\)",
+        _symlink("link.npz"),
+    ),
+    (
+        "npz-labels-out-of-range",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x\.npz: y holds label 1000000; labels must be below 100000 classes",
+        _npz("x.npz", x=X8, y=np.where(LABELS == 1, 10**6, 0)),
+    ),
+    (
+        "npz-negative-labels",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*y must be 20 non-negative integer labels",
+        _npz("x.npz", x=X8, y=LABELS - 1),
+    ),
+    (
+        "npz-count-mismatch",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*y must be 20 non-negative integer labels, got int64 \(19,\)",
+        _npz("x.npz", x=X8, y=LABELS[:19]),
+    ),
+    (
+        "npz-float-labels",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*y must be 20 non-negative integer labels, got float64",
+        _npz("x.npz", x=X8, y=LABELS * 1.0),
+    ),
+    (
+        "npz-images-out-of-range",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x is float64 outside uint8 and floats in \[0, 1\]",
+        _npz("x.npz", x=X8 + 2.0, y=LABELS),
+    ),
+    (
+        "npz-images-1d",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x has shape \(20,\)",
+        _npz("x.npz", x=np.zeros(20, np.uint8), y=LABELS),
+    ),
+    (
+        "npz-no-arrays",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*no arrays x and y \(found images\)",
+        _npz("x.npz", images=X8),
+    ),
+    (
+        "npz-x-without-y",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x_test and y_test must come together",
+        _npz("x.npz", x=X8, y=LABELS, x_test=X8),
+    ),
+    (
+        "npz-not-a-zip",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x\.npz: unreadable",
+        _raw("x.npz", b"PK\x03\x04 this is not a zip"),
+    ),
     ("npz-is-a-directory", ["train", "resnet18", "data=npz", "data.root={tmp}"], r"^npz: .*: is not a file"),
-    ("imagefolder-empty-class", ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
-     r"^imagefolder: .*img/b: class folder holds no images", _images(empty_class=True)),
-    ("imagefolder-no-classes", ["train", "resnet18", "data=imagefolder", "data.root={tmp}/empty"],
-     r"^imagefolder: .*empty: no class folders", _raw("empty/.keep", b"")),
-    ("imagefolder-unreadable-image", ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
-     r"^imagefolder: .*0\.png: unreadable image", lambda tmp: (_images(False)(tmp),
-                                                                (tmp / "img" / "b" / "0.png").write_bytes(b"nope"))),
-    ("imagefolder-broken-symlink", ["train", "resnet18", "data=imagefolder", "data.root={tmp}/imgs"],
-     r"^imagefolder: .*imgs: is a broken symbolic link", _symlink("imgs")),
-    ("cifar-wrong-shapes", ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
-     r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(ValueError: cannot reshape", _cifar((10, 100))),
-    ("cifar-missing-batches", ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
-     r"^cifar10: .*cifar: missing data_batch_1", _raw("cifar/readme", b"")),
-    ("cifar-broken-symlink", ["train", "resnet18", "data=cifar10", "data.root={tmp}/c10"],
-     r"^cifar10: .*c10: is a broken symbolic link", _symlink("c10")),
-    ("cifar-not-a-pickle", ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
-     r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(UnpicklingError", lambda tmp: [
-         _raw(f"cifar/{n}", b"garbage")(tmp) for n in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]]),
+    (
+        "imagefolder-empty-class",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
+        r"^imagefolder: .*img/b: class folder holds no images",
+        _images(empty_class=True),
+    ),
+    (
+        "imagefolder-no-classes",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/empty"],
+        r"^imagefolder: .*empty: no class folders",
+        _raw("empty/.keep", b""),
+    ),
+    (
+        "imagefolder-unreadable-image",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
+        r"^imagefolder: .*0\.png: unreadable image",
+        lambda tmp: (_images(False)(tmp), (tmp / "img" / "b" / "0.png").write_bytes(b"nope")),
+    ),
+    (
+        "imagefolder-broken-symlink",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/imgs"],
+        r"^imagefolder: .*imgs: is a broken symbolic link",
+        _symlink("imgs"),
+    ),
+    (
+        "cifar-wrong-shapes",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(ValueError: cannot reshape",
+        _cifar((10, 100)),
+    ),
+    (
+        "cifar-missing-batches",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*cifar: missing data_batch_1",
+        _raw("cifar/readme", b""),
+    ),
+    (
+        "cifar-broken-symlink",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/c10"],
+        r"^cifar10: .*c10: is a broken symbolic link",
+        _symlink("c10"),
+    ),
+    (
+        "cifar-not-a-pickle",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(UnpicklingError",
+        lambda tmp: [
+            _raw(f"cifar/{n}", b"garbage")(tmp) for n in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+        ],
+    ),
     # search: types, files, run directories
     ("search-lr-abc", ["search", "train.lr=abc"], r"^train\.lr=abc: expected a number$"),
     ("search-epochs-float", ["search", "train.epochs=2.5"], r"^train\.epochs=2\.5: expected an integer$"),
     ("search-asha-yes", ["search", "search.asha=yes"], r"^search\.asha=yes: expected true or false$"),
     ("search-grace-abc", ["search", "search.grace_epochs=abc"], r"^search\.grace_epochs=abc: expected an integer$"),
     ("search-smoke-maybe", ["search", "smoke=maybe"], r"^smoke=maybe: expected true or false$"),
-    ("search-tensorboard-maybe", ["search", "logging.tensorboard=maybe"],
-     r"^logging\.tensorboard=maybe: expected true or false$"),
+    (
+        "search-tensorboard-maybe",
+        ["search", "logging.tensorboard=maybe"],
+        r"^logging\.tensorboard=maybe: expected true or false$",
+    ),
     ("search-logging-number", ["search", "logging=5"], r"^logging=5: expected a mapping of logging settings$"),
     ("search-resume-maybe", ["search", "resume=maybe"], r"^resume=maybe: expected true or false$"),
     ("search-space-options-int", ["search", "space.options=3"], r"^space\.options=3: expected a mapping of options$"),
-    ("search-search-options-int", ["search", "search.options=3"], r"^search\.options=3: expected a mapping of options$"),
-    ("search-max-concurrent-abc", ["search", "resources.max_concurrent=x"],
-     r"^resources\.max_concurrent=x: expected an integer$"),
-    ("search-num-cpus-abc", ["search", "resources.num_cpus=abc"], r"^resources\.num_cpus=abc: expected an integer \(or null\)$"),
+    (
+        "search-search-options-int",
+        ["search", "search.options=3"],
+        r"^search\.options=3: expected a mapping of options$",
+    ),
+    (
+        "search-max-concurrent-abc",
+        ["search", "resources.max_concurrent=x"],
+        r"^resources\.max_concurrent=x: expected an integer$",
+    ),
+    (
+        "search-num-cpus-abc",
+        ["search", "resources.num_cpus=abc"],
+        r"^resources\.num_cpus=abc: expected an integer \(or null\)$",
+    ),
     ("search-references-str", ["search", "references=abc"], r"^references='abc': must be a list of family names$"),
-    ("search-references-timm-size", ["search", "references=[timm:efficientnet_b2]"],
-     r"^references: 'timm:efficientnet_b2' is efficientnet_b2 at timm's 256x256, .*; use 'efficientnet_b2'$"),
+    (
+        "search-references-timm-size",
+        ["search", "references=[timm:efficientnet_b2]"],
+        r"^references: 'timm:efficientnet_b2' is efficientnet_b2 at timm's 256x256, .*; use 'efficientnet_b2'$",
+    ),
     ("search-scale-phis-str", ["search", "scale_phis=abc"], r"^scale_phis='abc': must be a list of numbers"),
     ("search-macs-str", ["search", "space.macs=abc"], r"^space\.macs=abc: must be null or \[min, max\]$"),
     ("search-macs-words", ["search", "space.macs=[a,b]"], r"^space\.macs=\[\"a\", \"b\"\]: bounds must be numbers$"),
@@ -300,116 +505,281 @@ CASES = [
     ("search-name-unicode", ["search", "name='sörch'"], r"^name='sörch': must be a word"),
     ("search-address-int", ["search", "cluster.address=5"], r"^cluster\.address=5: must be null, auto or HOST:PORT$"),
     ("search-fault-bad", ["search", "train.fault=nan@x"], r"^train\.fault=nan@x: cannot read 'nan@x'"),
-    ("search-data-broken-symlink", ["search", "data=npz", "data.root={tmp}/link.npz"],
-     r"^data\.root=.*link\.npz: a broken symbolic link \(to .*gone; dataset npz\)$", _symlink("link.npz")),
-    ("search-experiment-bad-yaml", ["search", "experiment=broken"],
-     r"^.*conf/experiment/broken\.yaml: line 2, column \d+: not valid YAML \(", _experiment("broken", "budget: [1, 2\nx: : :\n")),
-    ("search-experiment-list", ["search", "experiment=listed"],
-     r"^.*conf/experiment/listed\.yaml: an experiment file must be a mapping .*; found a list$",
-     _experiment("listed", "- 1\n- 2\n")),
-    ("search-experiment-no-package", ["search", "experiment=nopkg"],
-     r"^.*conf/experiment/nopkg\.yaml: an experiment file must be a mapping .*without its first line",
-     _experiment("nopkg", "budget: 3\n")),
-    ("search-run-dir-read-only", ["search", "smoke=true", "run_dir=/sys/nasx-run"],
-     r"^run_dir=/sys/nasx-run: cannot write there \(Operation not permitted\)$"),
-    ("search-run-dir-locked", ["search", "smoke=true", "run_dir={tmp}/run"],
-     r"^run_dir=.*/run is in use by pid \d+ \(a search, resume or confirm writing there\)", _locked),
+    (
+        "search-data-broken-symlink",
+        ["search", "data=npz", "data.root={tmp}/link.npz"],
+        r"^data\.root=.*link\.npz: a broken symbolic link \(to .*gone; dataset npz\)$",
+        _symlink("link.npz"),
+    ),
+    (
+        "search-experiment-bad-yaml",
+        ["search", "experiment=broken"],
+        r"^.*conf/experiment/broken\.yaml: line 2, column \d+: not valid YAML \(",
+        _experiment("broken", "budget: [1, 2\nx: : :\n"),
+    ),
+    (
+        "search-experiment-list",
+        ["search", "experiment=listed"],
+        r"^.*conf/experiment/listed\.yaml: an experiment file must be a mapping .*; found a list$",
+        _experiment("listed", "- 1\n- 2\n"),
+    ),
+    (
+        "search-experiment-no-package",
+        ["search", "experiment=nopkg"],
+        r"^.*conf/experiment/nopkg\.yaml: an experiment file must be a mapping .*without its first line",
+        _experiment("nopkg", "budget: 3\n"),
+    ),
+    (
+        "search-run-dir-read-only",
+        ["search", "smoke=true", "run_dir=/sys/nasx-run"],
+        r"^run_dir=/sys/nasx-run: cannot write there \(Operation not permitted\)$",
+    ),
+    (
+        "search-run-dir-locked",
+        ["search", "smoke=true", "run_dir={tmp}/run"],
+        r"^run_dir=.*/run is in use by pid \d+ \(a search, resume or confirm writing there\)",
+        _locked,
+    ),
     # resume
-    ("resume-newer-config", ["resume", "{tmp}/run"],
-     r"^.*run/config\.yaml: unknown key\(s\) placement; known: .*; was it written by a newer nasx\?$", _newer_config),
-    ("resume-config-bad-yaml", ["resume", "{tmp}/run"], r"^.*run/config\.yaml: not readable YAML",
-     _run_config("name: [unclosed\n")),
-    ("resume-config-list", ["resume", "{tmp}/run"], r"^.*run/config\.yaml: expected a mapping of config keys$",
-     _run_config("- 1\n")),
+    (
+        "resume-newer-config",
+        ["resume", "{tmp}/run"],
+        r"^.*run/config\.yaml: unknown key\(s\) placement; known: .*; was it written by a newer nasx\?$",
+        _newer_config,
+    ),
+    (
+        "resume-config-bad-yaml",
+        ["resume", "{tmp}/run"],
+        r"^.*run/config\.yaml: not readable YAML",
+        _run_config("name: [unclosed\n"),
+    ),
+    (
+        "resume-config-list",
+        ["resume", "{tmp}/run"],
+        r"^.*run/config\.yaml: expected a mapping of config keys$",
+        _run_config("- 1\n"),
+    ),
     ("resume-missing-dir", ["resume", "{tmp}/nowhere"], r"^run directory .*nowhere not found$"),
-    ("resume-no-config", ["resume", "{tmp}/run"], r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$",
-     _raw("run/results.jsonl", b"")),
+    (
+        "resume-no-config",
+        ["resume", "{tmp}/run"],
+        r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$",
+        _raw("run/results.jsonl", b""),
+    ),
     ("resume-lr-abc", ["resume", "{tmp}/run", "train.lr=abc"], r"^train\.lr=abc: expected a number$", _run_with_config),
-    ("resume-unknown-key", ["resume", "{tmp}/run", "budgett=4"], r"^budgett: no such key in .*config\.yaml", _run_with_config),
+    (
+        "resume-unknown-key",
+        ["resume", "{tmp}/run", "budgett=4"],
+        r"^budgett: no such key in .*config\.yaml",
+        _run_with_config,
+    ),
     ("resume-locked", ["resume", "{tmp}/run"], r"^run_dir=.*/run is in use by pid \d+", _locked_resume),
     # supernet
-    ("supernet-space-resnext", ["supernet", "space=resnext"],
-     r"^resnext: `groups` \(cardinality\) sets the grouping of every 3x3 conv, so the weights"),
-    ("supernet-random-subnets-negative", ["supernet", "supernet.random_subnets=-1"],
-     r"^supernet\.random_subnets=-1: must be a non-negative integer$"),
-    ("supernet-progressive-maybe", ["supernet", "supernet.progressive=maybe"],
-     r"^supernet\.progressive=maybe: expected true or false$"),
-    ("supernet-progressive-compound", ["supernet", "space=compound", "supernet.progressive=true"],
-     r"^supernet\.progressive=true: space compound declares no kernel-size or depth parameters"),
+    (
+        "supernet-space-resnext",
+        ["supernet", "space=resnext"],
+        r"^resnext: `groups` \(cardinality\) sets the grouping of every 3x3 conv, so the weights",
+    ),
+    (
+        "supernet-random-subnets-negative",
+        ["supernet", "supernet.random_subnets=-1"],
+        r"^supernet\.random_subnets=-1: must be a non-negative integer$",
+    ),
+    (
+        "supernet-progressive-maybe",
+        ["supernet", "supernet.progressive=maybe"],
+        r"^supernet\.progressive=maybe: expected true or false$",
+    ),
+    (
+        "supernet-progressive-compound",
+        ["supernet", "space=compound", "supernet.progressive=true"],
+        r"^supernet\.progressive=true: space compound declares no kernel-size or depth parameters",
+    ),
     ("supernet-sweep", ["supernet", "seed=0,1"], r"^seed=0,1 sweeps several values: `nasx supernet` trains one"),
-    ("supernet-resume-missing-dir", ["supernet", "resume=true", "run_dir={tmp}/nowhere"],
-     r"^run directory .*nowhere not found$"),
+    (
+        "supernet-resume-missing-dir",
+        ["supernet", "resume=true", "run_dir={tmp}/nowhere"],
+        r"^run directory .*nowhere not found$",
+    ),
     ("supernet-resume-without-run-dir", ["supernet", "resume=true"], r"^resume=true needs run_dir=PATH"),
-    ("supernet-resume-other-config", ["supernet", "resume=true", "run_dir={tmp}/run"],
-     r"^resume: the configuration differs from .*run/config\.yaml at ", _run_with_config),
-    ("supernet-run-dir-holds-a-run", ["supernet", "run_dir={tmp}/run"],
-     r"^run_dir=.*/run already holds a run; resume it \(resume=true\) or choose another$", _run_with_config),
+    (
+        "supernet-resume-other-config",
+        ["supernet", "resume=true", "run_dir={tmp}/run"],
+        r"^resume: the configuration differs from .*run/config\.yaml at ",
+        _run_with_config,
+    ),
+    (
+        "supernet-run-dir-holds-a-run",
+        ["supernet", "run_dir={tmp}/run"],
+        r"^run_dir=.*/run already holds a run; resume it \(resume=true\) or choose another$",
+        _run_with_config,
+    ),
     # analyze: results rows
-    ("analyze-row-not-object", ["analyze", "{tmp}/run", "--no-figures"],
-     r"^.*run/results\.jsonl: line 2 is not a JSON object \(found list\)$", _rows(json.dumps(OK_ROW), "[1, 2, 3]",
-                                                                               json.dumps(OK_ROW))),
-    ("analyze-row-number", ["analyze", "{tmp}/run", "--no-figures"],
-     r"^.*run/results\.jsonl: line 1 is not a JSON object \(found int\)$", _rows("5", json.dumps(OK_ROW))),
-    ("analyze-numeric-string", ["analyze", "{tmp}/run", "--no-figures"],
-     r"^.*run/results\.jsonl: line 2: val/top1='abc' is not a number$",
-     _rows(json.dumps(OK_ROW), json.dumps({**OK_ROW, "val/top1": "abc"}))),
-    ("analyze-integer-fraction", ["analyze", "{tmp}/run", "--no-figures"],
-     r"^.*run/results\.jsonl: line 1: order=1\.5 is not an integer$", _rows(json.dumps({**OK_ROW, "order": 1.5}))),
-    ("analyze-bool-number", ["analyze", "{tmp}/run", "--no-figures"],
-     r"^.*run/results\.jsonl: line 1: macs=True is not an integer$", _rows(json.dumps({**OK_ROW, "macs": True}))),
-    ("analyze-torn-middle", ["analyze", "{tmp}/run", "--no-figures"], r"^.*run/results\.jsonl: line 1 is not a JSON object$",
-     _rows('{"trial_id": "a", "sta', json.dumps(OK_ROW))),
-    ("analyze-not-utf8", ["analyze", "{tmp}/run", "--no-figures"], r"^.*run/results\.jsonl: not UTF-8 text",
-     _raw("run/results.jsonl", b'{"trial_id": "\xff\xfe"}\n')),
+    (
+        "analyze-row-not-object",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: line 2 is not a JSON object \(found list\)$",
+        _rows(json.dumps(OK_ROW), "[1, 2, 3]", json.dumps(OK_ROW)),
+    ),
+    (
+        "analyze-row-number",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: line 1 is not a JSON object \(found int\)$",
+        _rows("5", json.dumps(OK_ROW)),
+    ),
+    (
+        "analyze-numeric-string",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: line 2: val/top1='abc' is not a number$",
+        _rows(json.dumps(OK_ROW), json.dumps({**OK_ROW, "val/top1": "abc"})),
+    ),
+    (
+        "analyze-integer-fraction",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: line 1: order=1\.5 is not an integer$",
+        _rows(json.dumps({**OK_ROW, "order": 1.5})),
+    ),
+    (
+        "analyze-bool-number",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: line 1: macs=True is not an integer$",
+        _rows(json.dumps({**OK_ROW, "macs": True})),
+    ),
+    (
+        "analyze-torn-middle",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: line 1 is not a JSON object$",
+        _rows('{"trial_id": "a", "sta', json.dumps(OK_ROW)),
+    ),
+    (
+        "analyze-not-utf8",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: not UTF-8 text",
+        _raw("run/results.jsonl", b'{"trial_id": "\xff\xfe"}\n'),
+    ),
     ("analyze-missing-dir", ["analyze", "{tmp}/nowhere", "--no-figures"], r"^run directory not found: .*nowhere$"),
     ("analyze-no-table", ["analyze", "{tmp}/run", "--no-figures"], r"^.*run: no results table", _raw("run/notes", b"")),
-    ("analyze-bad-parquet", ["analyze", "{tmp}/run", "--no-figures"], r"^.*results\.parquet: not a readable Parquet",
-     _raw("run/results.parquet", b"PAR1 nonsense")),
+    (
+        "analyze-bad-parquet",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*results\.parquet: not a readable Parquet",
+        _raw("run/results.parquet", b"PAR1 nonsense"),
+    ),
     # export-optuna: the journal's path
-    ("export-optuna-unwritable", ["export-optuna", "{tmp}/run", "--out", "/proc/x/optuna.log"],
-     r"^cannot write the Optuna journal /proc/x/optuna\.log: No such file or directory$", _run_with_results),
-    ("export-optuna-out-is-dir", ["export-optuna", "{tmp}/run", "--out", "{tmp}/run"],
-     r"^cannot write the Optuna journal .*/run: it is a directory$", _run_with_results),
+    (
+        "export-optuna-unwritable",
+        ["export-optuna", "{tmp}/run", "--out", "/proc/x/optuna.log"],
+        r"^cannot write the Optuna journal /proc/x/optuna\.log: No such file or directory$",
+        _run_with_results,
+    ),
+    (
+        "export-optuna-out-is-dir",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/run"],
+        r"^cannot write the Optuna journal .*/run: it is a directory$",
+        _run_with_results,
+    ),
     ("export-optuna-missing-dir", ["export-optuna", "{tmp}/nowhere"], r"^run directory .*nowhere not found$"),
-    ("export-optuna-no-config", ["export-optuna", "{tmp}/run"],
-     r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$", _rows(json.dumps(OK_ROW))),
-    ("analyze-top-0", ["analyze", "{tmp}/run", "--top", "0"], r"^--top 0: must be at least 1$", _rows(json.dumps(OK_ROW))),
+    (
+        "export-optuna-no-config",
+        ["export-optuna", "{tmp}/run"],
+        r"^.*run/config\.yaml not found: .* is not the directory of a nasx search$",
+        _rows(json.dumps(OK_ROW)),
+    ),
+    (
+        "analyze-top-0",
+        ["analyze", "{tmp}/run", "--top", "0"],
+        r"^--top 0: must be at least 1$",
+        _rows(json.dumps(OK_ROW)),
+    ),
     # weight sharing: a supernet that is not there, not one, or not this search's
-    ("supernet-without-run", ["search", "smoke=true", "evaluator=supernet"],
-     r"^evaluator=supernet needs supernet\.run=DIR \(a run directory of `nasx supernet`\)$"),
-    ("supernet-run-missing", ["search", "smoke=true", "evaluator=supernet", "supernet.run={tmp}/none"],
-     r"^supernet\.run=.*/none: no supernet\.pt there \(train one with `nasx supernet`\)$"),
-    ("supernet-run-corrupt", ["fidelity", "smoke=true", "supernet.run={tmp}/sn"],
-     r"^.*/sn/supernet\.pt: not a readable supernet checkpoint \(\w+\)$", _raw("sn/supernet.pt", b"\x80garbage")),
-    ("supernet-recalibration-zero", ["search", "smoke=true", "supernet.recalibration_images=0"],
-     r"^supernet\.recalibration_images=0: must be an integer >= 1$"),
-    ("evaluator-unknown", ["search", "smoke=true", "evaluator=oracle"],
-     r"^evaluator='oracle': choose one of train, supernet$"),
+    (
+        "supernet-without-run",
+        ["search", "smoke=true", "evaluator=supernet"],
+        r"^evaluator=supernet needs supernet\.run=DIR \(a run directory of `nasx supernet`\)$",
+    ),
+    (
+        "supernet-run-missing",
+        ["search", "smoke=true", "evaluator=supernet", "supernet.run={tmp}/none"],
+        r"^supernet\.run=.*/none: no supernet\.pt there \(train one with `nasx supernet`\)$",
+    ),
+    (
+        "supernet-run-corrupt",
+        ["fidelity", "smoke=true", "supernet.run={tmp}/sn"],
+        r"^.*/sn/supernet\.pt: not a readable supernet checkpoint \(\w+\)$",
+        _raw("sn/supernet.pt", b"\x80garbage"),
+    ),
+    (
+        "supernet-recalibration-zero",
+        ["search", "smoke=true", "supernet.recalibration_images=0"],
+        r"^supernet\.recalibration_images=0: must be an integer >= 1$",
+    ),
+    (
+        "evaluator-unknown",
+        ["search", "smoke=true", "evaluator=oracle"],
+        r"^evaluator='oracle': choose one of train, supernet$",
+    ),
     # the user config path and Hydra's flags
-    ("config-dir-missing", ["search", "--config-dir", "{tmp}/nowhere"], r"^--config-dir .*/nowhere: no such directory$"),
-    ("config-dir-file", ["train", "resnet18", "--config-dir", "{tmp}/x.yaml"], r"^--config-dir .*/x\.yaml: not a directory$",
-     _raw("x.yaml", b"budget: 1\n")),
-    ("config-dir-bad-yaml", ["search", "--config-dir", "{tmp}/mine", "experiment=broken"],
-     r"^.*/mine/experiment/broken\.yaml: line 3, column 1: not valid YAML", _user_conf("experiment/broken.yaml",
-                                                                                    "# @package _global_\nbudget: [1\n")),
-    ("config-dir-bad-primary", ["fidelity", "--config-dir", "{tmp}/mine"], r"^.*/mine/fidelity\.yaml: line 2, column 1: not valid YAML",
-     _user_conf("fidelity.yaml", "name: {oops\n")),
-    ("config-path-env-missing", ["search", "smoke=true"], r"^NASX_CONFIG_PATH .*/gone: no such directory$",
-     _env(NASX_CONFIG_PATH="{tmp}/gone")),
+    (
+        "config-dir-missing",
+        ["search", "--config-dir", "{tmp}/nowhere"],
+        r"^--config-dir .*/nowhere: no such directory$",
+    ),
+    (
+        "config-dir-file",
+        ["train", "resnet18", "--config-dir", "{tmp}/x.yaml"],
+        r"^--config-dir .*/x\.yaml: not a directory$",
+        _raw("x.yaml", b"budget: 1\n"),
+    ),
+    (
+        "config-dir-bad-yaml",
+        ["search", "--config-dir", "{tmp}/mine", "experiment=broken"],
+        r"^.*/mine/experiment/broken\.yaml: line 3, column 1: not valid YAML",
+        _user_conf("experiment/broken.yaml", "# @package _global_\nbudget: [1\n"),
+    ),
+    (
+        "config-dir-bad-primary",
+        ["fidelity", "--config-dir", "{tmp}/mine"],
+        r"^.*/mine/fidelity\.yaml: line 2, column 1: not valid YAML",
+        _user_conf("fidelity.yaml", "name: {oops\n"),
+    ),
+    (
+        "config-path-env-missing",
+        ["search", "smoke=true"],
+        r"^NASX_CONFIG_PATH .*/gone: no such directory$",
+        _env(NASX_CONFIG_PATH="{tmp}/gone"),
+    ),
     ("cfg-hydra", ["search", "--cfg", "hydra"], r"^--cfg hydra: only `--cfg job` .* is available"),
     ("cfg-all", ["fidelity", "--cfg", "all"], r"^--cfg all: only `--cfg job`"),
     ("package-without-cfg", ["search", "--package", "train"], r"^--package train: only meaningful with --cfg job$"),
-    ("package-unknown", ["search", "--cfg", "job", "--package", "train.nope"],
-     r"^--package train\.nope: no such key in the composed config$"),
-    ("ray-client-address", ["search", "smoke=true", "cluster.address=ray://head:10001"],
-     r"^cluster\.address=ray://head:10001: Ray Client \(ray://\) addresses are not supported"),
-    ("ray-client-env", ["search", "smoke=true"], r"^RAY_ADDRESS=ray://head:10001: Ray Client \(ray://\) addresses are not",
-     _env(RAY_ADDRESS="ray://head:10001")),
+    (
+        "package-unknown",
+        ["search", "--cfg", "job", "--package", "train.nope"],
+        r"^--package train\.nope: no such key in the composed config$",
+    ),
+    (
+        "ray-client-address",
+        ["search", "smoke=true", "cluster.address=ray://head:10001"],
+        r"^cluster\.address=ray://head:10001: Ray Client \(ray://\) addresses are not supported",
+    ),
+    (
+        "ray-client-env",
+        ["search", "smoke=true"],
+        r"^RAY_ADDRESS=ray://head:10001: Ray Client \(ray://\) addresses are not",
+        _env(RAY_ADDRESS="ray://head:10001"),
+    ),
     ("completion-zsh", ["completion", "zsh"], r"^shell 'zsh': only bash is supported$"),
-    ("ray-address-env-unreachable", ["search", "smoke=true"], r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
-     _env(RAY_ADDRESS="127.0.0.1:1")),
-    ("resume-ray-client-env", ["resume", "{tmp}/run"], r"^RAY_ADDRESS=ray://head:10001: Ray Client",
-     lambda tmp: (_run_with_config(tmp), {"RAY_ADDRESS": "ray://head:10001"})[1]),
+    (
+        "ray-address-env-unreachable",
+        ["search", "smoke=true"],
+        r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
+        _env(RAY_ADDRESS="127.0.0.1:1"),
+    ),
+    (
+        "resume-ray-client-env",
+        ["resume", "{tmp}/run"],
+        r"^RAY_ADDRESS=ray://head:10001: Ray Client",
+        lambda tmp: (_run_with_config(tmp), {"RAY_ADDRESS": "ray://head:10001"})[1],
+    ),
 ]
 
 
@@ -434,7 +804,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeyp
     monkeypatch.setattr(compose, "CONF_DIR", tmp_path / "conf")
     monkeypatch.chdir(tmp_path)
     holder = make(tmp_path) if make else None
-    for key, value in (holder.items() if isinstance(holder, dict) else ()):
+    for key, value in holder.items() if isinstance(holder, dict) else ():
         monkeypatch.setenv(key, value)
     try:
         before = _tree(tmp_path)
@@ -444,7 +814,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeyp
         assert out == ""
         command = argv[0]
         assert err.startswith(f"nasx {command}: error: ") and err.endswith("\n") and err.count("\n") == 1, err
-        assert re.search(message, err[len(f"nasx {command}: error: "):-1]), err
+        assert re.search(message, err[len(f"nasx {command}: error: ") : -1]), err
         assert _tree(tmp_path) == before  # nothing written, nothing changed
     finally:
         if isinstance(holder, subprocess.Popen):
@@ -452,25 +822,37 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeyp
             holder.wait()
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["profile", ARCH.format("ir_r999999999_k3_s1_c16")], "ir.r=999999999: must be at most 1024"),
-    (["profile", ARCH.format("ir_r1_k3_s1_c２４")], "non-ASCII character"),
-    (["train", "resnet18", "train.lr=abc"], "train.lr=abc: expected a number"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["profile", ARCH.format("ir_r999999999_k3_s1_c16")], "ir.r=999999999: must be at most 1024"),
+        (["profile", ARCH.format("ir_r1_k3_s1_c２４")], "non-ASCII character"),
+        (["train", "resnet18", "train.lr=abc"], "train.lr=abc: expected a number"),
+    ],
+)
 def test_the_installed_command_exits_2_at_once(args, fragment):
-    result = subprocess.run([sys.executable, "-m", "nasx", *args], capture_output=True, text=True, timeout=120,
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-m", "nasx", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and fragment in result.stderr and "Traceback" not in result.stderr
 
 
 def test_gpus_per_trial_without_cuda_say_why_the_device_is_cuda(tmp_path, monkeypatch, capsys):
     import torch
+
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here")
     monkeypatch.chdir(tmp_path)
     assert main(["search", "resources=gpu_shared"]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err == ("nasx search: error: train.device=cuda: CUDA is not available on this machine "
-                                 "(resources.gpus_per_trial=0.25 asks for GPUs; train.device=cpu runs on CPUs)\n")
+    assert out == "" and err == (
+        "nasx search: error: train.device=cuda: CUDA is not available on this machine "
+        "(resources.gpus_per_trial=0.25 asks for GPUs; train.device=cpu runs on CPUs)\n"
+    )
     assert list(tmp_path.iterdir()) == []

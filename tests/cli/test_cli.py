@@ -1,4 +1,5 @@
 """The installed `nasx` command: tables, JSON, and one-line errors with exit code 2."""
+
 import json
 import subprocess
 import sys
@@ -51,12 +52,15 @@ def test_profile_arch_string():
     assert len(out["stages"]) == 3
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["profile", "resnet51"], "unknown family 'resnet51'"),
-    (["profile", "res224_cls1000|ir_r1_k4_s1_c16"], "k=4"),
-    (["profile", "res224_cls1000|zz_r1"], "unknown block type"),
-    (["profile", "resnet50", "--resolution", "0"], "resolution=0"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["profile", "resnet51"], "unknown family 'resnet51'"),
+        (["profile", "res224_cls1000|ir_r1_k4_s1_c16"], "k=4"),
+        (["profile", "res224_cls1000|zz_r1"], "unknown block type"),
+        (["profile", "resnet50", "--resolution", "0"], "resolution=0"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, fragment):
     result = nasx(*args)
     assert result.returncode == 2

@@ -1,4 +1,5 @@
 """Hydra's flags on nasx's commands: the user config path, --cfg job, --info; the values a config implies."""
+
 import os
 
 import pytest
@@ -32,7 +33,7 @@ def no_env(monkeypatch):
 def test_a_user_preset_and_space_extend_the_shipped_groups(user_dir):
     cfg = compose("search", ["experiment=my_search"], [str(user_dir)])
     assert (cfg["name"], cfg["budget"], cfg["space"]["macs"]) == ("mine", 7, [1.0e8, 3.0e8])
-    assert cfg["search"]["name"] == "random"   # the shipped groups are still there
+    assert cfg["search"]["name"] == "random"  # the shipped groups are still there
 
 
 def test_a_user_file_wins_over_the_shipped_one(user_dir):
@@ -42,8 +43,7 @@ def test_a_user_file_wins_over_the_shipped_one(user_dir):
 
 
 def test_a_user_primary_config_replaces_the_shipped_one(tmp_path):
-    (tmp_path / "search.yaml").write_text((CONF_DIR / "search.yaml").read_text().replace(
-        "budget: 20 ", "budget: 5 "))
+    (tmp_path / "search.yaml").write_text((CONF_DIR / "search.yaml").read_text().replace("budget: 20 ", "budget: 5 "))
     assert compose("search", [])["budget"] == 20
     assert compose("search", [], [str(tmp_path)])["budget"] == 5
 
@@ -57,8 +57,12 @@ def test_config_dir_comes_before_the_environment_path_in_order(tmp_path, user_di
     assert compose("search", ["experiment=pick"])["budget"] == 4
     assert compose("search", ["experiment=my_search"])["budget"] == 7
     assert compose("search", ["experiment=pick"], [str(first)])["budget"] == 3
-    assert [d.source for d in search_path([str(first)])] == ["--config-dir", "NASX_CONFIG_PATH",
-                                                                     "NASX_CONFIG_PATH", "nasx"]
+    assert [d.source for d in search_path([str(first)])] == [
+        "--config-dir",
+        "NASX_CONFIG_PATH",
+        "NASX_CONFIG_PATH",
+        "nasx",
+    ]
 
 
 def test_cfg_job_prints_the_composed_config_and_exits_0(user_dir, capsys):
@@ -83,8 +87,9 @@ def test_info_shows_the_search_path_choices_and_options(user_dir, capsys):
     assert path.index(str(user_dir)) < path.index(str(CONF_DIR))
     choices = dict(line.split()[:2] for line in out.split("Defaults list")[1].split("\n\n")[0].splitlines()[3:])
     assert choices["space"] == "tiny" and choices["experiment"] == "my_search" and choices["search"] == "random"
-    space_row = next(line for line in out.split("Groups and their options")[1].splitlines()
-                     if line.startswith("space "))
+    space_row = next(
+        line for line in out.split("Groups and their options")[1].splitlines() if line.startswith("space ")
+    )
     assert "tiny* (#1)" in space_row and "regnet (#1)" in space_row and "mnasnet," in space_row
 
 
@@ -92,8 +97,7 @@ def test_gpus_per_trial_imply_cuda_unless_the_device_is_set():
     assert compose("search", [])["train"]["device"] == "cpu"
     assert compose("search", ["resources=gpu_shared"])["train"]["device"] == "cuda"
     assert compose("search", ["resources=gpu_shared", "train.device=cpu"])["train"]["device"] == "cpu"
-    assert compose("search", ["resources.gpus_per_trial=1", "train.device=cuda:1"])["train"]["device"] == \
-        "cuda:1"
+    assert compose("search", ["resources.gpus_per_trial=1", "train.device=cuda:1"])["train"]["device"] == "cuda:1"
     assert compose("train", [])["train"]["device"] == "cpu"
 
 
@@ -102,7 +106,7 @@ def test_ray_address_attaches_unless_the_cluster_is_chosen(monkeypatch):
     assert compose("search", [])["cluster"]["address"] == "10.0.0.5:6379"
     assert compose("fidelity", [])["cluster"]["address"] == "10.0.0.5:6379"
     assert compose("search", ["cluster=local"])["cluster"]["address"] is None
-    assert compose("search", ["cluster=attach"])["cluster"]["address"] == "10.0.0.5:6379"   # as Ray reads auto
+    assert compose("search", ["cluster=attach"])["cluster"]["address"] == "10.0.0.5:6379"  # as Ray reads auto
     assert compose("search", ["cluster.address=1.2.3.4:6379"])["cluster"]["address"] == "1.2.3.4:6379"
     monkeypatch.setenv("RAY_ADDRESS", "")
     assert compose("search", [])["cluster"]["address"] is None
@@ -135,5 +139,10 @@ def test_bash_completion_completes_commands_flags_and_group_options(user_dir, tm
     assert done.returncode == 0, done.stderr
     spaces = sorted(p.stem for p in (CONF_DIR / "space").glob("*.yaml")) + ["tiny"]
     objectives = sorted(p.stem for p in (CONF_DIR / "objective").glob("*.yaml"))
-    assert done.stdout.splitlines() == ["search", " ".join(f"space={s}" for s in sorted(set(spaces))), "tiny",
-                                        " ".join(f"objective={o}" for o in objectives), ""]
+    assert done.stdout.splitlines() == [
+        "search",
+        " ".join(f"space={s}" for s in sorted(set(spaces))),
+        "tiny",
+        " ".join(f"objective={o}" for o in objectives),
+        "",
+    ]

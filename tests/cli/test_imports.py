@@ -1,4 +1,5 @@
 """The command line starts fast: `--help` loads no heavy library, profile and families load neither Ray nor Optuna."""
+
 import json
 import subprocess
 import sys
@@ -20,8 +21,9 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {heavy})))
 
 
 def loaded(*args: str, heavy=HEAVY) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=set(heavy)), *args], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=set(heavy)), *args], capture_output=True, text=True, check=True
+    )
     return sorted({m.split(".")[0] for m in json.loads(done.stdout.splitlines()[-1])})
 
 

@@ -1,4 +1,5 @@
 """Every experiment preset end to end under smoke=true: `nasx search` on one local Ray, then `nasx resume`."""
+
 from pathlib import Path
 
 import pytest
@@ -9,8 +10,9 @@ from nasx.cli.main import main
 from nasx.search.setup import SMOKE_BUDGET
 
 pytestmark = pytest.mark.slow
-PRESETS = sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml")
-                 if not p.stem.startswith("fidelity_"))  # fidelity_*: nasx fidelity presets
+PRESETS = sorted(
+    p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml") if not p.stem.startswith("fidelity_")
+)  # fidelity_*: nasx fidelity presets
 
 
 @pytest.mark.parametrize("preset", PRESETS)
@@ -29,7 +31,7 @@ def test_preset_runs_in_smoke_mode(local_ray, tmp_path, preset, capsys):
     assert ids.is_unique and len(searched) == SMOKE_BUDGET and (searched["status"] == "ok").any()
     assert ids.str.startswith("ref-").sum() == 1 and (frame["family"] != "").sum() == 1
     scaled = frame[ids.str.startswith("phi")]
-    if preset == "compound_grid":   # then the best triple scaled, and depth, width, resolution alone
+    if preset == "compound_grid":  # then the best triple scaled, and depth, width, resolution alone
         assert set(scaled["scaling"]) == {"compound", "depth", "width", "resolution"}
         assert set(scaled["phi"]) == {0.0, 2.0}
     assert len(frame) == len(searched) + 1 + len(scaled)

@@ -1,4 +1,5 @@
 """nasx search / nasx resume: the conf tree, presets, checks before Ray, multirun sweeps, resume."""
+
 import re
 from pathlib import Path
 
@@ -13,15 +14,18 @@ from nasx.search import setup as search_setup_module
 from nasx.search.setup import SMOKE_BUDGET
 
 CONF = Path(compose.CONF_DIR)
-PRESETS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml")
-                 if not p.stem.startswith("fidelity_"))  # fidelity_*: nasx fidelity presets
+PRESETS = sorted(
+    p.stem for p in (CONF / "experiment").glob("*.yaml") if not p.stem.startswith("fidelity_")
+)  # fidelity_*: nasx fidelity presets
 
 
 @pytest.fixture(autouse=True)
 def no_runner(monkeypatch):
     """No test here may reach Ray."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("run_search called")
+
     monkeypatch.setattr("nasx.search.driver.run_search", refuse)
 
 
@@ -40,8 +44,14 @@ def setup_of(*overrides):
 def test_groups_match_the_registries():
     assert sorted(p.stem for p in (CONF / "space").glob("*.yaml")) == search_spaces.names()
     assert sorted(p.stem for p in (CONF / "search").glob("*.yaml")) == searchers.names()
-    assert PRESETS == ["compound_grid", "effnet_b0_demo", "effnet_b0_search", "pareto_nsga2", "regnet_sample",
-                       "resnext_cardinality"]
+    assert PRESETS == [
+        "compound_grid",
+        "effnet_b0_demo",
+        "effnet_b0_search",
+        "pareto_nsga2",
+        "regnet_sample",
+        "resnext_cardinality",
+    ]
 
 
 def test_one_proxy_spec():
@@ -50,15 +60,22 @@ def test_one_proxy_spec():
 
 def test_defaults():
     s = setup_of()
-    assert (s.name, s.space.name, s.searcher.name, s.data.name, s.objective.name) == \
-        ("search", "mnasnet", "random", "digits", "efficientnet_b0")
+    assert (s.name, s.space.name, s.searcher.name, s.data.name, s.objective.name) == (
+        "search",
+        "mnasnet",
+        "random",
+        "digits",
+        "efficientnet_b0",
+    )
     assert s.address is None and not s.smoke and s.references == ()
     assert re.fullmatch(r"runs/search/\d{8}-\d{6}", s.run_dir)
     assert s.config["run_dir"] == s.run_dir and s.config["space"]["name"] == "mnasnet"
 
 
-@pytest.mark.parametrize("group,option", [(g, p.stem) for g in ("space", "search", "resources", "cluster")
-                                          for p in sorted((CONF / g).glob("*.yaml"))])
+@pytest.mark.parametrize(
+    "group,option",
+    [(g, p.stem) for g in ("space", "search", "resources", "cluster") for p in sorted((CONF / g).glob("*.yaml"))],
+)
 def test_every_group_option_converts(group, option):
     s = setup_of(f"{group}={option}")
     if group == "space":
@@ -89,12 +106,14 @@ def test_preset_full_scale_passes_every_check(preset):
 
 
 def test_presets_choose_what_they_reproduce():
-    want = {"effnet_b0_search": ("mnasnet", "reinforce", "efficientnet_b0"),
-            "compound_grid": ("compound", "grid", "efficientnet_b0"),
-            "regnet_sample": ("regnet", "random", "efficientnet_b0"),
-            "resnext_cardinality": ("resnext", "random", "efficientnet_b0"),
-            "pareto_nsga2": ("mnasnet", "nsga2", "multi"),
-            "effnet_b0_demo": ("mnasnet", "reinforce", "efficientnet_b0")}
+    want = {
+        "effnet_b0_search": ("mnasnet", "reinforce", "efficientnet_b0"),
+        "compound_grid": ("compound", "grid", "efficientnet_b0"),
+        "regnet_sample": ("regnet", "random", "efficientnet_b0"),
+        "resnext_cardinality": ("resnext", "random", "efficientnet_b0"),
+        "pareto_nsga2": ("mnasnet", "nsga2", "multi"),
+        "effnet_b0_demo": ("mnasnet", "reinforce", "efficientnet_b0"),
+    }
     for preset, names in want.items():
         s = setup_of(f"experiment={preset}")
         assert (s.space.name, s.searcher.name, s.objective.name) == names, preset
@@ -151,7 +170,10 @@ BAD = [
     (["seed=0,1"], r"seed=0,1 sweeps several values: add -m"),
     (["references=[nope]"], r"unknown family 'nope'"),
     (["references=[timm:nope]"], r"no family under this timm name"),
-    (["references=[timm:efficientnet_b2]"], r"efficientnet_b2 at timm's 256x256.*family's 288x288; use 'efficientnet_b2'"),
+    (
+        ["references=[timm:efficientnet_b2]"],
+        r"efficientnet_b2 at timm's 256x256.*family's 288x288; use 'efficientnet_b2'",
+    ),
     (["space=compound", "search=grid", "space.options.mode=continuous"], r"no grid"),
     (["search=evolution", "objective=multi"], r"optimizes one objective"),
     (["+search.options.bogus=1"], r"unknown options \['bogus'\]"),
@@ -194,25 +216,40 @@ def test_search_hands_the_setup_to_the_runner(tmp_path, launched):
 
 # --- multirun ---
 
+
 def test_expand_is_the_cartesian_product():
     assert search_cmd.expand(["seed=0,1,2"]) == [["seed=0"], ["seed=1"], ["seed=2"]]
     assert search_cmd.expand(["space=regnet,anynet", "budget=3", "seed=range(0,2)"]) == [
-        ["space=regnet", "budget=3", "seed=0"], ["space=regnet", "budget=3", "seed=1"],
-        ["space=anynet", "budget=3", "seed=0"], ["space=anynet", "budget=3", "seed=1"]]
+        ["space=regnet", "budget=3", "seed=0"],
+        ["space=regnet", "budget=3", "seed=1"],
+        ["space=anynet", "budget=3", "seed=0"],
+        ["space=anynet", "budget=3", "seed=1"],
+    ]
     assert search_cmd.expand(["budget=3"]) == [["budget=3"]]
-    assert search_cmd.expand(["space.macs=[1e8,2e8],[3e8,4e8]"]) == [["space.macs=[100000000.0,200000000.0]"],
-                                                                     ["space.macs=[300000000.0,400000000.0]"]]
+    assert search_cmd.expand(["space.macs=[1e8,2e8],[3e8,4e8]"]) == [
+        ["space.macs=[100000000.0,200000000.0]"],
+        ["space.macs=[300000000.0,400000000.0]"],
+    ]
 
 
 def test_multirun_runs_each_job_in_its_own_directory(tmp_path, launched, capsys):
-    argv = ["search", "-m", "experiment=regnet_sample", "space=regnet,anynet", "seed=0,1", "smoke=true",
-            f"run_dir={tmp_path}"]
+    argv = [
+        "search",
+        "-m",
+        "experiment=regnet_sample",
+        "space=regnet,anynet",
+        "seed=0,1",
+        "smoke=true",
+        f"run_dir={tmp_path}",
+    ]
     assert main(argv) == 0
     got = [(s.space.name, s.seed, s.run_dir) for s, resume in launched]
-    assert got == [("regnet", 0, str(tmp_path / "space=regnet,seed=0")),
-                   ("regnet", 1, str(tmp_path / "space=regnet,seed=1")),
-                   ("anynet", 0, str(tmp_path / "space=anynet,seed=0")),
-                   ("anynet", 1, str(tmp_path / "space=anynet,seed=1"))]
+    assert got == [
+        ("regnet", 0, str(tmp_path / "space=regnet,seed=0")),
+        ("regnet", 1, str(tmp_path / "space=regnet,seed=1")),
+        ("anynet", 0, str(tmp_path / "space=anynet,seed=0")),
+        ("anynet", 1, str(tmp_path / "space=anynet,seed=1")),
+    ]
     assert "multirun job 4/4" in capsys.readouterr().out
 
 
@@ -229,6 +266,7 @@ def test_multirun_checks_every_job_before_the_first(launched, capsys):
 
 
 # --- resume ---
+
 
 def write_run(run_dir: Path, *overrides) -> dict:
     """A run directory as the runner leaves it: config.yaml from setup.config."""
@@ -254,17 +292,22 @@ def test_resume_keeps_the_stored_config_over_the_defaults(tmp_path, launched):
     assert (s.space.name, s.searcher.name, s.seed, s.budget) == ("regnet", "evolution", 5, 30)
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["resume", "{missing}"], r"run directory .*missing not found"),
-    (["resume", "{empty}"], r"config.yaml not found: .* is not the directory of a nasx search"),
-    (["resume", "{run}", "space=regnet"], r"space is a section; a group choice cannot change"),
-    (["resume", "{run}", "bogus=1"], r"bogus: no such key"),
-    (["resume", "{run}", "budget=0"], r"budget=0: must be a positive"),
-    (["resume", "{run}", "seed=1,2"], r"a sweep cannot be applied here"),
-    (["search", "resume=true", "run_dir={empty}"], r"config.yaml not found"),
-    (["search", "resume=true", "run_dir={run}", "smoke=true", "space=regnet"],
-     r"differs from .*config.yaml at space.name"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["resume", "{missing}"], r"run directory .*missing not found"),
+        (["resume", "{empty}"], r"config.yaml not found: .* is not the directory of a nasx search"),
+        (["resume", "{run}", "space=regnet"], r"space is a section; a group choice cannot change"),
+        (["resume", "{run}", "bogus=1"], r"bogus: no such key"),
+        (["resume", "{run}", "budget=0"], r"budget=0: must be a positive"),
+        (["resume", "{run}", "seed=1,2"], r"a sweep cannot be applied here"),
+        (["search", "resume=true", "run_dir={empty}"], r"config.yaml not found"),
+        (
+            ["search", "resume=true", "run_dir={run}", "smoke=true", "space=regnet"],
+            r"differs from .*config.yaml at space.name",
+        ),
+    ],
+)
 def test_resume_errors(tmp_path, launched, capsys, argv, message):
     write_run(tmp_path / "run", "smoke=true")
     (tmp_path / "empty").mkdir()
@@ -279,8 +322,7 @@ def test_search_resume_true_repeats_the_original_overrides(tmp_path, launched):
     run = tmp_path / "run"
     write_run(run, "experiment=regnet_sample", "smoke=true")
     (run / "results.csv").write_text("trial_id\n")
-    assert main(["search", "experiment=regnet_sample", "smoke=true", "resume=true", f"run_dir={run}",
-                 "budget=30"]) == 0
+    assert main(["search", "experiment=regnet_sample", "smoke=true", "resume=true", f"run_dir={run}", "budget=30"]) == 0
     [(s, resume)] = launched
     assert resume and s.space.name == "regnet" and s.config["budget"] == 30
 
@@ -288,8 +330,7 @@ def test_search_resume_true_repeats_the_original_overrides(tmp_path, launched):
 def test_apply_overrides_changes_values_only():
     cfg = {"budget": 3, "space": {"name": "mnasnet", "macs": None}, "references": []}
     out = compose.apply_overrides(cfg, ["budget=9", "space.macs=[1e8,4e8]", "references=[resnet50]", "+seed=2"])
-    assert out == {"budget": 9, "space": {"name": "mnasnet", "macs": [1e8, 4e8]}, "references": ["resnet50"],
-                   "seed": 2}
+    assert out == {"budget": 9, "space": {"name": "mnasnet", "macs": [1e8, 4e8]}, "references": ["resnet50"], "seed": 2}
     assert cfg["budget"] == 3
 
 

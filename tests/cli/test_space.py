@@ -1,4 +1,5 @@
 """`nasx space`: choices, size, acceptance and quantiles; bad inputs as one line with exit code 2."""
+
 import re
 
 import numpy as np
@@ -31,8 +32,10 @@ def test_space_prints_choices_size_and_sample_quantiles(capsys):
     assert line.split()[1:] == [f"{q / 1e6:.2f}M" for q in np.quantile(macs, (0, 0.1, 0.5, 0.9, 1))]
     # pins today's values (the sampler's draws under seed 3); 200 / 742 = 27.0%, 742 - 200 = 542 rejected
     assert line == "MACs    301.31M  311.12M  343.33M  386.94M  399.16M"
-    assert ("200 samples (seed 3) with MACs in [300,000,000, 400,000,000]: acceptance 27.0% of 742 tries "
-            "(0 invalid, 542 outside the budget), ") in out
+    assert (
+        "200 samples (seed 3) with MACs in [300,000,000, 400,000,000]: acceptance 27.0% of 742 tries "
+        "(0 invalid, 542 outside the budget), "
+    ) in out
 
 
 def test_space_list_and_options(capsys):
@@ -42,16 +45,19 @@ def test_space_list_and_options(capsys):
     assert code == 0 and "size: " in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["nope"], "unknown search space 'nope'"),
-    (["mnasnet", "--macs", "400M", "300M"], "inverted"),
-    (["mnasnet", "--macs", "300M", "300M"], "empty"),
-    (["mnasnet", "--macs", "lots", "300M"], "'lots' is not a count"),
-    (["resnext", "--macs", "1M", "2M"], "no candidate with MACs in [1,000,000, 2,000,000]"),
-    (["regnet", "--set", "colour=red"], "unexpected keyword argument 'colour'"),
-    (["regnet", "--set", "ranges=huge"], "ranges='huge'"),
-    (["mnasnet", "--samples", "0"], "--samples 0"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["nope"], "unknown search space 'nope'"),
+        (["mnasnet", "--macs", "400M", "300M"], "inverted"),
+        (["mnasnet", "--macs", "300M", "300M"], "empty"),
+        (["mnasnet", "--macs", "lots", "300M"], "'lots' is not a count"),
+        (["resnext", "--macs", "1M", "2M"], "no candidate with MACs in [1,000,000, 2,000,000]"),
+        (["regnet", "--set", "colour=red"], "unexpected keyword argument 'colour'"),
+        (["regnet", "--set", "ranges=huge"], "ranges='huge'"),
+        (["mnasnet", "--samples", "0"], "--samples 0"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert code == 2

@@ -1,5 +1,6 @@
 """nasx supernet: composed like a search, a smoke run writing every file of its run directory, resume, and a
 run killed with SIGKILL that a resume finishes with nothing lost."""
+
 import os
 import signal
 import subprocess
@@ -22,7 +23,7 @@ FILES = {"writer.lock", "config.yaml", "overrides.yaml", "supernet.pt", "curves.
 def test_the_defaults_serve_the_effnet_b0_search():
     mine, search = compose.compose("supernet"), compose.compose("search", ["experiment=effnet_b0_search"])
     assert all(mine[key] == search[key] for key in ("space", "data", "proxy"))
-    assert mine["name"] == "supernet" and mine["train"]["epochs"] == 10   # the proxy protocol's
+    assert mine["name"] == "supernet" and mine["train"]["epochs"] == 10  # the proxy protocol's
 
 
 def test_a_search_preset_gives_the_supernet_of_that_search():
@@ -52,30 +53,43 @@ def test_a_smoke_run_writes_every_file_and_resumes(tmp_path, capsys):
     assert frame["val/top1"].between(0, 1).all() and (frame["epoch"] == 1).all()
     log = (run_dir / curves.LOG).read_bytes()
 
-    assert main(args) == 2   # a finished run is resumed, not started again
+    assert main(args) == 2  # a finished run is resumed, not started again
     assert "already holds a run; resume it" in capsys.readouterr().err
-    (run_dir / curves.LOG).write_bytes(b"")   # as if killed between the checkpoint and the curve rows
+    (run_dir / curves.LOG).write_bytes(b"")  # as if killed between the checkpoint and the curve rows
     assert main([*args, "resume=true"]) == 0
     assert "resuming after epoch 1" in capsys.readouterr().out
     assert (run_dir / curves.LOG).read_bytes() == log and store.read(run_dir)["epoch"] == 1
 
 
-KILLED = ["data=synthetic", "data.resolution=8", "data.options.num_samples=320", "train.epochs=3", "train.batch_size=32",
-          "train.threads=1", "proxy.depth_mult=0.25", "supernet.random_subnets=1", "supernet.recalibration_images=64"]
+KILLED = [
+    "data=synthetic",
+    "data.resolution=8",
+    "data.options.num_samples=320",
+    "train.epochs=3",
+    "train.batch_size=32",
+    "train.threads=1",
+    "proxy.depth_mult=0.25",
+    "supernet.random_subnets=1",
+    "supernet.recalibration_images=64",
+]
 
 
 @pytest.mark.slow
 def test_a_run_killed_mid_epoch_resumes_with_nothing_lost(tmp_path, capsys):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     assert main(["supernet", *KILLED, f"run_dir={whole}"]) == 0
-    child = subprocess.Popen([sys.executable, "-m", "nasx", "supernet", *KILLED, f"run_dir={killed}"], cwd=tmp_path,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "nasx", "supernet", *KILLED, f"run_dir={killed}"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (killed / curves.LOG).is_file() and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.02)
-        time.sleep(0.3)   # into epoch 2
+        time.sleep(0.3)  # into epoch 2
         assert child.poll() is None, "the run ended before it could be killed"
         os.kill(child.pid, signal.SIGKILL)
     finally:

@@ -1,4 +1,5 @@
 """`nasx train`: a tiny run on digits end to end, Hydra overrides, and one-line errors with exit code 2."""
+
 import json
 import subprocess
 import sys
@@ -34,7 +35,7 @@ def test_train_json_row_on_synthetic_family(capsys):
     row = json.loads(capsys.readouterr().out)
     assert row["dataset"] == "synthetic" and row["seed"] == 3 and row["status"] == "ok"
     assert row["resolution"] == 16 and row["full_macs"] == 385814752 and row["epochs"] == 1
-    assert row["arch"].startswith("res16_cls10_dp0.2|stem:cn_r1_k3_s1_c8_nsw|")     # width 0.25, stride-1 stem
+    assert row["arch"].startswith("res16_cls10_dp0.2|stem:cn_r1_k3_s1_c8_nsw|")  # width 0.25, stride-1 stem
 
 
 def test_train_a_timm_name(capsys):
@@ -50,24 +51,34 @@ def test_compose_defaults_and_overrides():
     setup = train_setup(compose("train", []))
     assert (setup.data.name, setup.train.epochs, setup.objective.name) == ("digits", 10, "efficientnet_b0")
     assert (setup.proxy.width_mult, setup.proxy.stem_stride) == (0.25, 1)
-    setup = train_setup(compose("train", ["data=cifar10", "data.root=/x", "train=cifar", "objective=hard",
-                                          "objective.target=3e8", "train.lr=0.4"]))
+    setup = train_setup(
+        compose(
+            "train",
+            ["data=cifar10", "data.root=/x", "train=cifar", "objective=hard", "objective.target=3e8", "train.lr=0.4"],
+        )
+    )
     assert (setup.data.root, setup.data.resolution, setup.train.schedule, setup.train.lr) == ("/x", 32, "onecycle", 0.4)
     assert (setup.objective.alpha, setup.objective.beta, setup.objective.target) == (0.0, -1.0, 3e8)
-    assert setup.train.momentum == 0.9          # inherited from train/proxy
+    assert setup.train.momentum == 0.9  # inherited from train/proxy
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["data=mnist"], "unknown data 'mnist'; choose one of cifar10, digits, imagefolder, mnist5k, npz, synthetic"),
-    (["train.epochs=0"], "train.epochs=0: must be an integer >= 1"),
-    (["data=cifar10"], "data.root is required"),
-    (["data=npz", "data.root=/no/such.npz"], "/no/such.npz: does not exist; expected an .npz file"),
-    (["data=cifar10", "data.root=/no/where"], "/no/where: does not exist; expected a directory holding data_batch_1"),
-    (["train.epochs"], "bad override"),
-    (["train.nope=1"], "bad override"),
-    (["objective=medium"], "unknown objective 'medium'"),
-    (["train.optimizer=lion"], "train.optimizer='lion'"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["data=mnist"], "unknown data 'mnist'; choose one of cifar10, digits, imagefolder, mnist5k, npz, synthetic"),
+        (["train.epochs=0"], "train.epochs=0: must be an integer >= 1"),
+        (["data=cifar10"], "data.root is required"),
+        (["data=npz", "data.root=/no/such.npz"], "/no/such.npz: does not exist; expected an .npz file"),
+        (
+            ["data=cifar10", "data.root=/no/where"],
+            "/no/where: does not exist; expected a directory holding data_batch_1",
+        ),
+        (["train.epochs"], "bad override"),
+        (["train.nope=1"], "bad override"),
+        (["objective=medium"], "unknown objective 'medium'"),
+        (["train.optimizer=lion"], "train.optimizer='lion'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args, fragment, capsys):
     assert main(["train", "efficientnet_b0", *args]) == 2
     captured = capsys.readouterr()
@@ -86,10 +97,26 @@ def test_unknown_family_and_bad_arch_exit_2(capsys):
 
 # What conf/train/*.yaml state (cifar and smoke start from proxy's values)
 TRAIN_OPTIONS = {
-    "proxy": {"epochs": 10, "steps": 0, "batch_size": 64, "schedule": "cosine", "lr": 0.1, "warmup_fraction": 0.1,
-              "label_smoothing": 0.1, "crop_pad": 2},
-    "cifar": {"epochs": 10, "steps": 0, "batch_size": 256, "schedule": "onecycle", "lr": 0.2,
-              "warmup_fraction": 0.2, "label_smoothing": 0.2, "crop_pad": 4},
+    "proxy": {
+        "epochs": 10,
+        "steps": 0,
+        "batch_size": 64,
+        "schedule": "cosine",
+        "lr": 0.1,
+        "warmup_fraction": 0.1,
+        "label_smoothing": 0.1,
+        "crop_pad": 2,
+    },
+    "cifar": {
+        "epochs": 10,
+        "steps": 0,
+        "batch_size": 256,
+        "schedule": "onecycle",
+        "lr": 0.2,
+        "warmup_fraction": 0.2,
+        "label_smoothing": 0.2,
+        "crop_pad": 4,
+    },
     "smoke": {"epochs": 1, "steps": 3, "batch_size": 32, "schedule": "cosine", "lr": 0.1},
 }
 
@@ -98,8 +125,10 @@ def test_the_train_options_are_the_conf_files():
     assert sorted(p.stem for p in (CONF_DIR / "train").glob("*.yaml")) == sorted(TRAIN_OPTIONS)
 
 
-@pytest.mark.parametrize("group, option", [(g, p.stem) for g in ("data", "train", "objective")
-                                           for p in sorted((CONF_DIR / g).glob("*.yaml"))])
+@pytest.mark.parametrize(
+    "group, option",
+    [(g, p.stem) for g in ("data", "train", "objective") for p in sorted((CONF_DIR / g).glob("*.yaml"))],
+)
 def test_every_conf_option_composes_to_dataclasses(group, option):
     overrides = [f"{group}={option}"]
     if group == "data" and option in ("cifar10", "imagefolder", "npz"):
@@ -115,9 +144,19 @@ def test_every_conf_option_composes_to_dataclasses(group, option):
 
 def test_train_on_a_fake_cifar_directory(tmp_path, capsys):
     from tests.data.test_data import write_cifar
+
     write_cifar(tmp_path / "cifar-10-batches-py", per_batch=8)
-    code = main(["train", TINY.replace("res16", "res32"), "data=cifar10", f"data.root={tmp_path}", "train=smoke",
-                 "train.batch_size=8", "--json"])
+    code = main(
+        [
+            "train",
+            TINY.replace("res16", "res32"),
+            "data=cifar10",
+            f"data.root={tmp_path}",
+            "train=smoke",
+            "train.batch_size=8",
+            "--json",
+        ]
+    )
     assert code == 0
     row = json.loads(capsys.readouterr().out)
     assert (row["dataset"], row["resolution"], row["status"]) == ("cifar10", 32, "ok")

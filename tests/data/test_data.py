@@ -1,4 +1,5 @@
 """Dataset loaders on tiny generated files in their exact formats, splits, augmentation, bad paths."""
+
 import pickle
 import tarfile
 
@@ -13,9 +14,12 @@ from nasx.data import DataSpec, batch_crop, batch_flip, normalize
 def cifar_batch(n: int, offset: int) -> dict:
     """A CIFAR-10 python batch as the original files hold it (bytes keys, uint8 rows of 3072)."""
     rng = np.random.default_rng(offset)
-    return {b"batch_label": b"fake", b"labels": [(offset + i) % 10 for i in range(n)],
-            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-            b"filenames": [f"img{offset + i}.png".encode() for i in range(n)]}
+    return {
+        b"batch_label": b"fake",
+        b"labels": [(offset + i) % 10 for i in range(n)],
+        b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        b"filenames": [f"img{offset + i}.png".encode() for i in range(n)],
+    }
 
 
 def write_cifar(folder, per_batch=6):
@@ -29,7 +33,7 @@ def write_cifar(folder, per_batch=6):
 
 def test_digits_split_sizes_and_determinism():
     a = data.load("digits", resolution=16, seed=3)
-    assert a.sizes() == {"train": 1258, "val": 180, "test": 359}       # 1797 = 180 + 359 + 1258
+    assert a.sizes() == {"train": 1258, "val": 180, "test": 359}  # 1797 = 180 + 359 + 1258
     assert a.train_x.shape == (1258, 3, 16, 16) and a.train_x.dtype == torch.uint8
     assert (a.num_classes, a.channels, a.hflip, a.is_synthetic) == (10, 3, False, False)
     b = data.load("digits", resolution=16, seed=3)
@@ -97,7 +101,7 @@ def test_cifar_bad_paths(tmp_path):
 
 def test_npz_pool_and_given_test_split(tmp_path):
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (40, 12, 12, 3), dtype=np.uint8)           # NHWC
+    x = rng.integers(0, 256, (40, 12, 12, 3), dtype=np.uint8)  # NHWC
     y = np.arange(40) % 4
     np.savez(tmp_path / "pool.npz", x=x, y=y)
     d = data.load("npz", str(tmp_path / "pool.npz"), resolution=12)
@@ -109,7 +113,7 @@ def test_npz_pool_and_given_test_split(tmp_path):
     e = data.load("npz", str(tmp_path / "split.npz"), resolution=12, val_fraction=0.1)
     assert e.sizes() == {"train": 27, "val": 3, "test": 10}
     assert torch.equal(e.test_x, torch.from_numpy(x[30:].transpose(0, 3, 1, 2).copy()))
-    grey = rng.random((10, 8, 8)).astype(np.float32)                   # floats in [0, 1], no channel axis
+    grey = rng.random((10, 8, 8)).astype(np.float32)  # floats in [0, 1], no channel axis
     np.savez(tmp_path / "grey.npz", x=grey, y=np.arange(10) % 2)
     g = data.load("npz", str(tmp_path / "grey.npz"), resolution=8, channels=1, val_fraction=0.2)
     assert g.train_x.shape[1:] == (1, 8, 8)
@@ -131,6 +135,7 @@ def test_npz_bad_files(tmp_path):
 
 def write_images(folder, classes, per_class, size=(10, 14)):
     from PIL import Image
+
     for c, name in enumerate(classes):
         (folder / name).mkdir(parents=True)
         for i in range(per_class):
@@ -188,7 +193,7 @@ def test_crop_shifts_within_padding_and_flip_mirrors():
         assert y.shape == x.shape and y.dtype == torch.uint8
         for n in range(2):
             values = set(y[n].flatten().tolist()) - {0}
-            assert values <= set(x[n].flatten().tolist())      # only its own pixels, or zero padding
+            assert values <= set(x[n].flatten().tolist())  # only its own pixels, or zero padding
     flipped = [batch_flip(x, g) for _ in range(20)]
     assert all(torch.equal(f[n], x[n]) or torch.equal(f[n], x[n].flip(2)) for f in flipped for n in range(2))
     assert any(torch.equal(f[0], x[0].flip(2)) for f in flipped) and any(torch.equal(f[0], x[0]) for f in flipped)
@@ -198,4 +203,4 @@ def test_normalize_uses_train_statistics():
     x = torch.tensor([0, 255], dtype=torch.uint8).view(2, 1, 1, 1)
     out = normalize(x, (0.5,), (0.25,))
     assert out.dtype == torch.float32
-    assert out.flatten().tolist() == pytest.approx([-2.0, 2.0])     # (0 - 0.5) / 0.25, (1 - 0.5) / 0.25
+    assert out.flatten().tolist() == pytest.approx([-2.0, 2.0])  # (0 - 0.5) / 0.25, (1 - 0.5) / 0.25

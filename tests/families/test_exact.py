@@ -1,4 +1,5 @@
 """Every family reproduces its published params exactly and its MACs to the multiply-accumulate."""
+
 import json
 
 import pytest
@@ -41,8 +42,11 @@ def test_pycls_regnets(name):
     # every conv / linear bias in a RegNet (SE convs, classifier) acts on a 1x1 map: one add each
     with torch.device("meta"):
         model = build_model(spec)
-    bias_adds = sum(m.bias.numel() for m in model.modules()
-                    if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) and m.bias is not None)
+    bias_adds = sum(
+        m.bias.numel()
+        for m in model.modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) and m.bias is not None
+    )
     assert cost.macs + bias_adds == ref["flops_pycls"]
 
 

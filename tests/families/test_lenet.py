@@ -1,4 +1,5 @@
 """LeNet-5: params and MACs against the layer-by-layer count of nasx's reading (nasx/families/lenet.py)."""
+
 import pytest
 import torch
 
@@ -7,12 +8,12 @@ from nasx.module_cost import module_cost
 
 # Sizes: 32 -C1 5x5-> 28 -S2-> 14 -C3 5x5-> 10 -S4-> 5 -C5 5x5-> 1.
 # Params of a k x k conv with bias: (k*k*c_in + 1) * c_out; MACs: k*k*c_in*c_out * out_side^2.
-C1 = {"params": (5 * 5 * 1 + 1) * 6, "macs": 5 * 5 * 1 * 6 * 28 * 28}         # 156, 117,600
-C3 = {"params": (5 * 5 * 6 + 1) * 16, "macs": 5 * 5 * 6 * 16 * 10 * 10}       # 2,416, 240,000
-C5 = {"params": (5 * 5 * 16 + 1) * 120, "macs": 5 * 5 * 16 * 120 * 1 * 1}     # 48,120, 48,000
-F6 = {"params": (120 + 1) * 84, "macs": 120 * 84}                             # 10,164, 10,080
-OUT = {"params": (84 + 1) * 10, "macs": 84 * 10}                              # 850, 840
-LAYERS = (C1, C3, C5, F6, OUT)                                                # S2, S4: no params, no MACs
+C1 = {"params": (5 * 5 * 1 + 1) * 6, "macs": 5 * 5 * 1 * 6 * 28 * 28}  # 156, 117,600
+C3 = {"params": (5 * 5 * 6 + 1) * 16, "macs": 5 * 5 * 6 * 16 * 10 * 10}  # 2,416, 240,000
+C5 = {"params": (5 * 5 * 16 + 1) * 120, "macs": 5 * 5 * 16 * 120 * 1 * 1}  # 48,120, 48,000
+F6 = {"params": (120 + 1) * 84, "macs": 120 * 84}  # 10,164, 10,080
+OUT = {"params": (84 + 1) * 10, "macs": 84 * 10}  # 850, 840
+LAYERS = (C1, C3, C5, F6, OUT)  # S2, S4: no params, no MACs
 PARAMS = sum(layer["params"] for layer in LAYERS)
 MACS = sum(layer["macs"] for layer in LAYERS)
 

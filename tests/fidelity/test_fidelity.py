@@ -1,4 +1,5 @@
 """nasx fidelity: the study's config and checks, the architecture draw, the trial list, and bad input."""
+
 import math
 from pathlib import Path
 
@@ -23,9 +24,16 @@ def setup_of(*overrides):
 
 def test_presets_compose_with_the_demo_protocol():
     assert sorted(p.stem for p in (Path(CONF_DIR) / "experiment").glob("fidelity_*.yaml")) == [
-        "fidelity_mnasnet", "fidelity_mnist5k"]
+        "fidelity_mnasnet",
+        "fidelity_mnist5k",
+    ]
     setup, fspec = setup_of("experiment=fidelity_mnasnet")
-    assert (setup.space.name, setup.data.name, setup.train.epochs, setup.train.batch_size) == ("mnasnet", "digits", 10, 64)
+    assert (setup.space.name, setup.data.name, setup.train.epochs, setup.train.batch_size) == (
+        "mnasnet",
+        "digits",
+        10,
+        64,
+    )
     assert setup.references == ("efficientnet_b0", "mobilenet_v2", "mnasnet_a1")
     assert fspec == FidelitySpec(archs=32, seeds=3, rungs=(1, 3, 10))
     assert fspec.labels() == ["zero_cost", "epochs=1", "epochs=3", "epochs=10"]
@@ -43,22 +51,30 @@ def test_default_references_are_the_spaces_families():
 
 def test_smoke_shrinks_the_study():
     setup, fspec = setup_of("experiment=fidelity_mnasnet", "smoke=true")
-    assert fspec == smoke(FidelitySpec()) and (fspec.archs, fspec.seeds, fspec.rungs, fspec.unit) == (3, 2, (1, 2), "steps")
+    assert fspec == smoke(FidelitySpec()) and (fspec.archs, fspec.seeds, fspec.rungs, fspec.unit) == (
+        3,
+        2,
+        (1, 2),
+        "steps",
+    )
     assert setup.smoke and setup.references == ("efficientnet_b0",) and setup.train.device == "cpu"
     assert fspec.train_override(2) == {"steps": 2, "eval_every": 0}
     assert FidelitySpec().train_override(3) == {"epochs": 3, "steps": 0, "eval_every": 0}
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"rungs": (3,)}, r"fidelity.rungs=\[3\]: needs at least two rungs"),
-    ({"rungs": (3, 1)}, r"must increase, cheapest first"),
-    ({"rungs": (1, 0)}, r"positive whole budgets"),
-    ({"seeds": 0}, r"fidelity.seeds=0: must be an integer >= 1"),
-    ({"archs": 1}, r"fidelity.archs=1"),
-    ({"unit": "hours"}, r"fidelity.unit='hours': choose one of epochs, steps"),
-    ({"target_rho": 1.5}, r"target_rho=1.5: must be in \(0, 1\]"),
-    ({"top_fraction": 0.0}, r"top_fraction=0.0"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"rungs": (3,)}, r"fidelity.rungs=\[3\]: needs at least two rungs"),
+        ({"rungs": (3, 1)}, r"must increase, cheapest first"),
+        ({"rungs": (1, 0)}, r"positive whole budgets"),
+        ({"seeds": 0}, r"fidelity.seeds=0: must be an integer >= 1"),
+        ({"archs": 1}, r"fidelity.archs=1"),
+        ({"unit": "hours"}, r"fidelity.unit='hours': choose one of epochs, steps"),
+        ({"target_rho": 1.5}, r"target_rho=1.5: must be in \(0, 1\]"),
+        ({"top_fraction": 0.0}, r"top_fraction=0.0"),
+    ],
+)
 def test_spec_checks(fields, message):
     with pytest.raises(ValueError, match=message):
         FidelitySpec(**fields)
@@ -86,14 +102,21 @@ def test_draw_is_seeded_distinct_and_spread_over_log_macs():
 
 def test_draw_refuses_a_space_too_small():
     space = search_spaces.get("mnasnet")
-    with pytest.raises(ValueError, match="only 0 distinct usable architectures in 20 samples, fewer than "
-                                         "fidelity.archs=2"):
+    with pytest.raises(
+        ValueError, match="only 0 distinct usable architectures in 20 samples, fewer than fidelity.archs=2"
+    ):
         draw_architectures(space, 2, seed=0, pool_size=20, accept=lambda s: False)
 
 
 def test_trial_list_covers_every_candidate_rung_and_seed(tmp_path):
-    setup, fspec = setup_of("experiment=fidelity_mnasnet", "fidelity.archs=3", "fidelity.seeds=2",
-                            "fidelity.rungs=[1,4]", "data.resolution=8", f"run_dir={tmp_path}")
+    setup, fspec = setup_of(
+        "experiment=fidelity_mnasnet",
+        "fidelity.archs=3",
+        "fidelity.seeds=2",
+        "fidelity.rungs=[1,4]",
+        "data.resolution=8",
+        f"run_dir={tmp_path}",
+    )
     cands = candidates(setup, fspec, SHAPE)
     assert [c.name for c in cands] == ["a00", "a01", "a02", "ref-efficientnet_b0", "ref-mobilenet_v2", "ref-mnasnet_a1"]
     configs = fidelity_configs(setup, fspec, cands)
@@ -104,19 +127,23 @@ def test_trial_list_covers_every_candidate_rung_and_seed(tmp_path):
     last = configs[-1]
     assert last["trial_id"] == "ref-mnasnet_a1-e4-s1" and last["family"] == "mnasnet_a1" and last["seed"] == 1
     assert last["train"] == {"epochs": 4, "steps": 0, "eval_every": 0} and last["rung"] == "epochs=4"
-    assert [c["seed"] for c in configs] == [0] * 18 + [1] * 18     # seed by seed
+    assert [c["seed"] for c in configs] == [0] * 18 + [1] * 18  # seed by seed
     assert rung_tag("steps=200") == "t200"
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (["fidelity.rungs=[10]"], r"fidelity.rungs=\[10\]: needs at least two rungs"),
-    (["fidelity.seeds=0"], r"fidelity.seeds=0: must be an integer >= 1"),
-    (["+fidelity.epochs=3"], r"fidelity: unknown key\(s\) epochs"),
-    (["references=[vgg99]"], r"references: unknown family 'vgg99'"),
-    (["resume=true"], r"resume=true needs run_dir=PATH"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["fidelity.rungs=[10]"], r"fidelity.rungs=\[10\]: needs at least two rungs"),
+        (["fidelity.seeds=0"], r"fidelity.seeds=0: must be an integer >= 1"),
+        (["+fidelity.epochs=3"], r"fidelity: unknown key\(s\) epochs"),
+        (["references=[vgg99]"], r"references: unknown family 'vgg99'"),
+        (["resume=true"], r"resume=true needs run_dir=PATH"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, overrides, message):
     import re
+
     run_dir = tmp_path / "run"
     argv = ["fidelity", "experiment=fidelity_mnasnet", *overrides]
     if "resume=true" not in overrides:

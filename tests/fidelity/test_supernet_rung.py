@@ -1,4 +1,5 @@
 """The supernet rung of a fidelity study: the very architectures trained, scored with inherited weights."""
+
 from dataclasses import replace
 
 from nasx import results
@@ -25,8 +26,7 @@ def test_the_ladder_adds_a_supernet_rung_only_with_a_supernet(tmp_path):
     by_rung = {}
     for c in configs:
         by_rung.setdefault(c["rung"], set()).add(c["evaluator"])
-    assert by_rung == {"zero_cost": {"zero_cost"}, "supernet": {"supernet"}, "steps=1": {"train"},
-                       "steps=2": {"train"}}
+    assert by_rung == {"zero_cost": {"zero_cost"}, "supernet": {"supernet"}, "steps=1": {"train"}, "steps=2": {"train"}}
     assert [c["trial_id"] for c in configs if c["rung"] == "supernet"][:2] == ["a00-sn-s0", "a01-sn-s0"]
 
 
@@ -41,7 +41,8 @@ def test_a_study_ranks_the_supernet_rung_with_the_same_statistics(tmp_path):
     inherited = frame[frame["rung"] == "supernet"]
     assert len(inherited) == 8 and set(inherited["status"]) == {"ok"}
     assert set(inherited["evaluator"]) == {"supernet"} and set(frame[frame["rung"] != "supernet"]["evaluator"]) == {
-        "train"}
+        "train"
+    }
     summary = study(frame, setup.config)
     entry = next(e for e in summary["rungs"] if e["rung"] == "supernet")
     assert entry["kind"] == "supernet" and entry["n_archs"] == 4 and entry["seeds"] == 2

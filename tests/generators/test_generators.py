@@ -1,4 +1,5 @@
 """Compound scaling, the RegNet generator and the ResNe(X)t generator."""
+
 import math
 
 import pytest
@@ -8,8 +9,9 @@ from nasx.arch.rounding import make_divisible, round_repeats
 from nasx.module_cost import module_cost
 
 
-@pytest.mark.parametrize("value, expected", [(35.2, 32), (38.4, 40), (1280 * 1.1, 1408), (16 * 1.4, 24),
-                                             (4.0, 8), (100, 104), (19, 24)])
+@pytest.mark.parametrize(
+    "value, expected", [(35.2, 32), (38.4, 40), (1280 * 1.1, 1408), (16 * 1.4, 24), (4.0, 8), (100, 104), (19, 24)]
+)
 def test_make_divisible_10_percent_rule(value, expected):
     assert make_divisible(value) == expected
 
@@ -49,7 +51,7 @@ def test_paper_formula_phi_one(golden):
     assert scaled.depth_mult == pytest.approx(1.2)
     assert scaled.width_mult == pytest.approx(1.1)
     assert scaled.resolution == round(224 * 1.15)
-    assert scaled.ideal_macs_ratio == pytest.approx(1.2 * 1.1 ** 2 * (258 / 224) ** 2)
+    assert scaled.ideal_macs_ratio == pytest.approx(1.2 * 1.1**2 * (258 / 224) ** 2)
     # repeats round up (a 1-block stage becomes 2) and channels to multiples of 8, so B0 at phi=1
     # realises more than the ideal d*w^2*r^2 ~ 1.93
     assert scaled.ideal_macs_ratio < scaled.macs_ratio < 1.5 * scaled.ideal_macs_ratio
@@ -75,7 +77,7 @@ def test_any_real_phi(phi):
     scaled = compound_scale(b0, phi=phi)
     assert (scaled.macs_ratio < 1) == (phi < 0)
     assert all(s.c % 8 == 0 and s.r >= 1 for s in scaled.spec.stages)
-    ideal = (1.2 * 1.1 ** 2 * 1.15 ** 2) ** phi
+    ideal = (1.2 * 1.1**2 * 1.15**2) ** phi
     assert scaled.ideal_macs_ratio == pytest.approx(ideal, rel=0.02)  # resolution is rounded to pixels
     assert abs(math.log(scaled.macs_ratio / ideal)) < math.log(1.8)
 
@@ -118,11 +120,14 @@ def test_regnet_group_width_and_se():
     assert all(s.se == 0.25 for s in spec.stages)
 
 
-@pytest.mark.parametrize("kwargs, fragment", [
-    (dict(w0=20, wa=10, wm=2.0, depth=10, group_w=8), "multiple of 8"),
-    (dict(w0=24, wa=10, wm=1.0, depth=10, group_w=8), "wm > 1"),
-    (dict(w0=24, wa=10, wm=2.0, depth=10, group_w=8, rounding="timm"), "rounding"),
-])
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(w0=20, wa=10, wm=2.0, depth=10, group_w=8), "multiple of 8"),
+        (dict(w0=24, wa=10, wm=1.0, depth=10, group_w=8), "wm > 1"),
+        (dict(w0=24, wa=10, wm=2.0, depth=10, group_w=8, rounding="timm"), "rounding"),
+    ],
+)
 def test_regnet_rejects_bad_parameters(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
         regnet(**kwargs)

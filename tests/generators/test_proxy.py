@@ -1,4 +1,5 @@
 """Every family at proxy scale: small inputs, few classes, a stride-1 stem, narrower and shallower."""
+
 import pytest
 import torch
 

@@ -1,5 +1,6 @@
 """Deterministic stand-in weights and inputs, the same in every process and torch version (no RNG):
 tensor i of a state_dict gets values from sin(a * j + i), scaled so that deep networks stay finite."""
+
 from __future__ import annotations
 
 import math

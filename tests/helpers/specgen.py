@@ -1,4 +1,5 @@
 """Random valid ArchSpecs over every registered block type, for the contract tests."""
+
 from __future__ import annotations
 
 import random
@@ -48,12 +49,26 @@ def random_block(kind: str, rng: random.Random) -> object:
         return MaxPool(k=rng.choice([2, 3]), s=s, ceil=rng.random() < 0.3, avg=rng.random() < 0.3)
     if kind == "ir":
         se = rng.choice([0.0, 0.25, 0.5])
-        return MBConv(r=r, k=rng.choice([3, 5, 7]), s=s, e=rng.choice([1.0, 2.5, 3.0, 4.0, 6.0]), c=_width(rng), se=se,
-                      se_base=rng.choice(["in", "mid"]), act=rng.choice(ACTS), se_act=rng.choice([None, "relu"]),
-                      se_gate=rng.choice(list(GATES)), skip=rng.random() < 0.8, expand=rng.random() < 0.3,
-                      mid_div=rng.choice([1, 1, 8]), mix=rng.choice([1, 1, 2, 3]), exp_groups=rng.choice([1, 1, 2]),
-                      proj_groups=rng.choice([1, 1, 2, 3]), se_round=rng.choice([None, *SE_ROUNDINGS]),
-                      pw_act=rng.random() < 0.2)
+        return MBConv(
+            r=r,
+            k=rng.choice([3, 5, 7]),
+            s=s,
+            e=rng.choice([1.0, 2.5, 3.0, 4.0, 6.0]),
+            c=_width(rng),
+            se=se,
+            se_base=rng.choice(["in", "mid"]),
+            act=rng.choice(ACTS),
+            se_act=rng.choice([None, "relu"]),
+            se_gate=rng.choice(list(GATES)),
+            skip=rng.random() < 0.8,
+            expand=rng.random() < 0.3,
+            mid_div=rng.choice([1, 1, 8]),
+            mix=rng.choice([1, 1, 2, 3]),
+            exp_groups=rng.choice([1, 1, 2]),
+            proj_groups=rng.choice([1, 1, 2, 3]),
+            se_round=rng.choice([None, *SE_ROUNDINGS]),
+            pw_act=rng.random() < 0.2,
+        )
     if kind == "basic":
         return Basic(r=r, s=s, c=_width(rng))
     if kind == "bot":
@@ -61,14 +76,31 @@ def random_block(kind: str, rng: random.Random) -> object:
         b = rng.choice([0.25, 0.5, 1.0])
         w = round(c * b)
         g = rng.choice([d for d in (1, 2, 4, 8) if w % d == 0])
-        return Bottleneck(r=r, s=s, c=c, b=b, g=g, se=rng.choice([0.0, 0.25]), se_at=rng.choice(["mid", "out"]),
-                          stride_at=rng.choice(["3x3", "1x1"]), se_round=rng.choice(["floor", "round"]))
+        return Bottleneck(
+            r=r,
+            s=s,
+            c=c,
+            b=b,
+            g=g,
+            se=rng.choice([0.0, 0.25]),
+            se_at=rng.choice(["mid", "out"]),
+            stride_at=rng.choice(["3x3", "1x1"]),
+            se_round=rng.choice(["floor", "round"]),
+        )
     if kind == "vgg":
         return VGGStage(r=r, c=_width(rng), bn=rng.random() < 0.5)
     if kind == "fr":
-        return FusedMBConv(r=r, k=rng.choice([3, 5]), s=s, e=rng.choice([1.0, 2.0, 4.0]), c=_width(rng),
-                           act=rng.choice(ACTS), skip=rng.random() < 0.8, expand=rng.random() < 0.3,
-                           mid_div=rng.choice([1, 1, 8]))
+        return FusedMBConv(
+            r=r,
+            k=rng.choice([3, 5]),
+            s=s,
+            e=rng.choice([1.0, 2.0, 4.0]),
+            c=_width(rng),
+            act=rng.choice(ACTS),
+            skip=rng.random() < 0.8,
+            expand=rng.random() < 0.3,
+            mid_div=rng.choice([1, 1, 8]),
+        )
     if kind == "preact":
         return PreActBasic(r=r, s=s, c=_width(rng))
     if kind == "dense":
@@ -80,8 +112,7 @@ def random_block(kind: str, rng: random.Random) -> object:
     if kind == "fire":
         return Fire(r=r, q=rng.choice([4, 8]), x=_width(rng))
     if kind == "inc":
-        return Inception(a=_width(rng), br=4, b=_width(rng), cr=4, c=_width(rng), ck=rng.choice([3, 5]),
-                         d=_width(rng))
+        return Inception(a=_width(rng), br=4, b=_width(rng), cr=4, c=_width(rng), ck=rng.choice([3, 5]), d=_width(rng))
     w = rng.choice([0.05, 0.1])
     if kind == "inca":
         return InceptionA(r=rng.randint(1, 2), pp=rng.choice([32, 64]), w=w)
@@ -102,15 +133,31 @@ def random_spec(rng: random.Random) -> ArchSpec:
         stem = tuple(random_block(rng.choice(["cn", "mp"]), rng) for _ in range(rng.randint(0, 2)))
         stages = tuple(random_block(rng.choice(list(BLOCKS)), rng) for _ in range(rng.randint(1, 4)))
         conv_cls = rng.random() < 0.2
-        head = Head(c=rng.choice([0, 0, 16, 40]), act=rng.choice(ACTS), pool=1 if conv_cls else rng.choice([1, 1, 2]),
-                    hidden=() if conv_cls else tuple(rng.choice([8, 20]) for _ in range(rng.randint(0, 2))),
-                    hidden_act=rng.choice(ACTS), dropout=rng.choice([0.0, 0.2]), norm=rng.random() < 0.3,
-                    conv_cls=conv_cls, hidden_bias=rng.random() < 0.8)
+        head = Head(
+            c=rng.choice([0, 0, 16, 40]),
+            act=rng.choice(ACTS),
+            pool=1 if conv_cls else rng.choice([1, 1, 2]),
+            hidden=() if conv_cls else tuple(rng.choice([8, 20]) for _ in range(rng.randint(0, 2))),
+            hidden_act=rng.choice(ACTS),
+            dropout=rng.choice([0.0, 0.2]),
+            norm=rng.random() < 0.3,
+            conv_cls=conv_cls,
+            hidden_bias=rng.random() < 0.8,
+        )
         try:
-            return ArchSpec(stem=stem, stages=stages, head=head, resolution=rng.choice([8, 16, 24, 32]),
-                            num_classes=rng.randint(2, 12), in_channels=rng.choice([1, 3]),
-                            drop_path=rng.choice([0.0, 0.1]))
+            return ArchSpec(
+                stem=stem,
+                stages=stages,
+                head=head,
+                resolution=rng.choice([8, 16, 24, 32]),
+                num_classes=rng.randint(2, 12),
+                in_channels=rng.choice([1, 3]),
+                drop_path=rng.choice([0.0, 0.1]),
+            )
         except ValueError as exc:
-            if "shrinks to nothing" not in str(exc) and "input channels" not in str(exc) \
-                    and "cannot be split" not in str(exc):
+            if (
+                "shrinks to nothing" not in str(exc)
+                and "input channels" not in str(exc)
+                and "cannot be split" not in str(exc)
+            ):
                 raise

@@ -1,4 +1,5 @@
 """nasx.ranking: the noise rule, per-network seed statistics and family verdicts, on hand-checked numbers."""
+
 import math
 
 import pytest
@@ -18,42 +19,56 @@ from tests.helpers.analysis_rows import frame, row
 
 def test_noise_rule_is_twice_the_standard_error_of_the_difference():
     assert difference_se(0.03, 0.04) == pytest.approx(0.05)
-    assert beyond_noise(0.91, 0.03, 0.80, 0.04)           # 0.11 > 2 x 0.05
-    assert not beyond_noise(0.89, 0.03, 0.80, 0.04)       # 0.09 < 0.10
-    assert not beyond_noise(0.80, 0.03, 0.91, 0.04)       # worse is never better
-    assert not beyond_noise(0.99, math.nan, 0.10, 0.01)   # unmeasured noise supports nothing
-    assert beyond_noise(0.5000001, 0.0, 0.5, 0.0)         # zero spread: any gain counts
+    assert beyond_noise(0.91, 0.03, 0.80, 0.04)  # 0.11 > 2 x 0.05
+    assert not beyond_noise(0.89, 0.03, 0.80, 0.04)  # 0.09 < 0.10
+    assert not beyond_noise(0.80, 0.03, 0.91, 0.04)  # worse is never better
+    assert not beyond_noise(0.99, math.nan, 0.10, 0.01)  # unmeasured noise supports nothing
+    assert beyond_noise(0.5000001, 0.0, 0.5, 0.0)  # zero spread: any gain counts
 
 
 def test_seed_ids():
     assert seed_trial_id("ref-efficientnet_b0", 0, 0) == "ref-efficientnet_b0"
     assert seed_trial_id("ref-efficientnet_b0", 2, 0) == "ref-efficientnet_b0@s2"
     assert base_trial_id("confirm-s0003@s11") == "confirm-s0003" and base_trial_id("s0003") == "s0003"
-    assert spread_text(0.9, 0.01, 3) == "0.9000 ± 0.0100 (3 seeds)" and spread_text(0.9, math.nan, 1) == "0.9000 (1 seed)"
+    assert (
+        spread_text(0.9, 0.01, 3) == "0.9000 ± 0.0100 (3 seeds)" and spread_text(0.9, math.nan, 1) == "0.9000 (1 seed)"
+    )
 
 
 def test_seed_stats_mean_std_se_and_pooled_noise():
-    f = frame([row("ref-b0", 0.90, 100, family="b0", seed=0), row("ref-b0@s1", 0.92, 100, family="b0", seed=1),
-               row("ref-b0@s2", 0.94, 100, family="b0", seed=2),
-               row("ref-m", 0.80, 50, family="m", seed=0), row("ref-m@s1", 0.84, 50, family="m", seed=1),
-               row("s0001", 0.70, 10), row("ref-x", None, 10, family="x", status="failed")])
+    f = frame(
+        [
+            row("ref-b0", 0.90, 100, family="b0", seed=0),
+            row("ref-b0@s1", 0.92, 100, family="b0", seed=1),
+            row("ref-b0@s2", 0.94, 100, family="b0", seed=2),
+            row("ref-m", 0.80, 50, family="m", seed=0),
+            row("ref-m@s1", 0.84, 50, family="m", seed=1),
+            row("s0001", 0.70, 10),
+            row("ref-x", None, 10, family="x", status="failed"),
+        ]
+    )
     stats = seed_stats(f, keys=()).set_index("network")
-    assert list(stats.index) == ["b0", "m", "s0001"]        # best mean first; the failed family left out
+    assert list(stats.index) == ["b0", "m", "s0001"]  # best mean first; the failed family left out
     b0 = stats.loc["b0"]
     assert (b0["n"], b0["mean"], b0["seeds"], b0["trial_id"]) == (3, pytest.approx(0.92), "0,1,2", "ref-b0")
     assert b0["std"] == pytest.approx(0.02) and b0["se"] == pytest.approx(0.02 / math.sqrt(3))
     assert b0["noise_se"] == b0["se"]
     # pooled: (2 x 0.02^2 + 1 x 0.04^2 / 2 x ... ) -> m's std is sqrt(0.0008) = 0.028284
-    pooled = math.sqrt((2 * 0.02 ** 2 + 1 * 0.0008) / 3)
+    pooled = math.sqrt((2 * 0.02**2 + 1 * 0.0008) / 3)
     assert pooled_std([3, 2, 1], [0.02, math.sqrt(0.0008), math.nan]) == pytest.approx(pooled)
     assert math.isnan(stats.loc["s0001", "std"]) and stats.loc["s0001", "noise_se"] == pytest.approx(pooled)
     assert math.isnan(pooled_std([1, 1], [math.nan, math.nan]))
 
 
 def test_stages_never_mix():
-    f = frame([row("s0001", 0.70, 10, reward=0.7), row("s0002", 0.60, 10, reward=0.8),
-               row("confirm-s0002", 0.95, 10, stage="confirm", reward=0.95, arch_key="s0002"),
-               row("confirm-s0002@s1", 0.93, 10, stage="confirm", reward=0.93, seed=1, arch_key="s0002")])
+    f = frame(
+        [
+            row("s0001", 0.70, 10, reward=0.7),
+            row("s0002", 0.60, 10, reward=0.8),
+            row("confirm-s0002", 0.95, 10, stage="confirm", reward=0.95, arch_key="s0002"),
+            row("confirm-s0002@s1", 0.93, 10, stage="confirm", reward=0.93, seed=1, arch_key="s0002"),
+        ]
+    )
     stats = seed_stats(f)
     assert sorted(zip(stats["stage"], stats["n"])) == [("confirm", 2), ("search", 1), ("search", 1)]
     ranking = search_ranking(f)
@@ -68,13 +83,16 @@ def _verdicts(rows):
 
 
 def test_family_verdicts_by_the_noise_rule():
-    seeds = lambda tid, accs, macs, **kw: [row(tid if i == 0 else f"{tid}@s{i}", a, macs, seed=i, **kw)
-                                          for i, a in enumerate(accs)]
-    rows = [*seeds("ref-fam", [0.80, 0.82, 0.84], 100, family="fam"),      # mean 0.82, se 0.011547
-            *seeds("ref-close", [0.88, 0.90, 0.92], 100, family="close"),  # mean 0.90
-            *seeds("ref-top", [0.97, 0.98, 0.99], 40, family="top"),       # cheap and best
-            *seeds("s0001", [0.88, 0.89, 0.90], 50),                     # mean 0.89, se 0.005774
-            *seeds("s0002", [0.70, 0.95, 0.95], 60)]                     # mean 0.8667, se 0.083333
+    seeds = lambda tid, accs, macs, **kw: [
+        row(tid if i == 0 else f"{tid}@s{i}", a, macs, seed=i, **kw) for i, a in enumerate(accs)
+    ]
+    rows = [
+        *seeds("ref-fam", [0.80, 0.82, 0.84], 100, family="fam"),  # mean 0.82, se 0.011547
+        *seeds("ref-close", [0.88, 0.90, 0.92], 100, family="close"),  # mean 0.90
+        *seeds("ref-top", [0.97, 0.98, 0.99], 40, family="top"),  # cheap and best
+        *seeds("s0001", [0.88, 0.89, 0.90], 50),  # mean 0.89, se 0.005774
+        *seeds("s0002", [0.70, 0.95, 0.95], 60),
+    ]  # mean 0.8667, se 0.083333
     v = _verdicts(rows)
     # fam: s0001 is +0.07 with se sqrt(0.011547^2 + 0.005774^2) = 0.012910 -> beyond noise; s0002 +0.0467 is not
     assert v.loc["fam", "verdict"] == "dominated" and v.loc["fam", "by"] == "s0001"

@@ -1,5 +1,6 @@
 """The two-stage path end to end on a real local Ray: a smoke search with its confirmation stage, the rerun
 that resumes it, the exported winner, its weights, and `nasx train` on the export."""
+
 import json
 
 import pytest
@@ -17,8 +18,20 @@ pytestmark = pytest.mark.slow
 
 def test_search_confirm_export_and_retrain(tmp_path, capsys):
     run_dir = tmp_path / "run"
-    assert main(["search", "experiment=effnet_b0_search", "smoke=true", "data.resolution=8", "seeds=2",
-                 "confirm.after_search=true", f"run_dir={run_dir}"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "experiment=effnet_b0_search",
+                "smoke=true",
+                "data.resolution=8",
+                "seeds=2",
+                "confirm.after_search=true",
+                f"run_dir={run_dir}",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     frame = results.load(run_dir)
     search, confirm = frame[frame["stage"] == "search"], frame[frame["stage"] == "confirm"]
@@ -26,7 +39,9 @@ def test_search_confirm_export_and_retrain(tmp_path, capsys):
     assert sorted(search["trial_id"]) == ["ref-efficientnet_b0", "ref-efficientnet_b0@s1", "s0000", "s0001", "s0002"]
     assert len(confirm) == 6 and (confirm["status"] == "ok").all() and set(confirm["seed"]) == {0, 1}
     assert set(confirm["rung"]) == {"steps=3"} and frame["full_arch"].notna().all()
-    assert sorted((run_dir / "weights").iterdir()) == sorted(run_dir / "weights" / f"{t}.pt" for t in confirm["trial_id"])
+    assert sorted((run_dir / "weights").iterdir()) == sorted(
+        run_dir / "weights" / f"{t}.pt" for t in confirm["trial_id"]
+    )
     assert "finalists, search rank against confirmed rank:" in out and "efficientnet_b0  " in out.split("confirmed")[-1]
 
     assert main(["confirm", str(run_dir)]) == 0  # everything done: resumes to nothing new

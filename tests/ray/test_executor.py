@@ -1,4 +1,5 @@
 """The Ray Tune executor's pieces that Tune pickles: they must never carry the driver's ledger along."""
+
 import pickle
 
 from ray import cloudpickle
@@ -12,8 +13,11 @@ from tests.helpers.search_setups import tiny_setup
 
 def _grid_plan(tmp_path):
     """A plan whose searcher holds a generator (the grid searcher's), which cannot be pickled."""
-    setup = tiny_setup(tmp_path, space=tiny_setup(tmp_path).space.__class__("compound", options={"step": 0.1}),
-                       searcher=tiny_setup(tmp_path).searcher.__class__("grid"))
+    setup = tiny_setup(
+        tmp_path,
+        space=tiny_setup(tmp_path).space.__class__("compound", options={"step": 0.1}),
+        searcher=tiny_setup(tmp_path).searcher.__class__("grid"),
+    )
     space = setup.space.make()
     searcher = searchers.get("grid", space, seed=0, objectives=setup.objectives())
     return Plan(setup, space, searcher, DataShape(8, 10, 3), results.empty_frame(), out=lambda line: None)
@@ -25,7 +29,7 @@ def test_the_heartbeat_and_the_searcher_adapter_pickle_without_the_ledger(tmp_pa
         callback = _heartbeat(plan)
         adapter = _tune_searcher(plan)
         for obj in (callback, adapter):
-            cloudpickle.loads(cloudpickle.dumps(obj))   # a generator inside the ledger would fail here
+            cloudpickle.loads(cloudpickle.dumps(obj))  # a generator inside the ledger would fail here
         assert "ledger" not in pickle.loads(cloudpickle.dumps(adapter)).__dict__
     finally:
         _LEDGERS.clear()

@@ -1,4 +1,5 @@
 """`nasx fidelity experiment=fidelity_mnasnet smoke=true` end to end on one local Ray, then resumed."""
+
 import json
 
 import pytest
@@ -25,13 +26,20 @@ def test_smoke_study_writes_fidelity_json_and_resumes(local_ray, tmp_path, capsy
     assert zero["val/top1"].isna().all() and (zero["epochs"] == 0).all()
     trained = frame[frame["rung"] != "zero_cost"]
     assert trained["val/top1"].between(0, 1).all() and trained["zero_cost/naswot"].isna().all()
-    assert len(set(frame["config_hash"])) == 2 * 3   # one protocol per (seed, rung)
+    assert len(set(frame["config_hash"])) == 2 * 3  # one protocol per (seed, rung)
 
     summary = json.loads((run_dir / "fidelity.json").read_text())
     assert summary["reference"] == "steps=2" and summary["n_archs"] == 4 and summary["seeds"] == [0, 1]
     by_rung = {e["rung"]: e for e in summary["rungs"]}
-    assert list(by_rung) == ["params", "macs", "zero_cost/grad_norm", "zero_cost/synflow", "zero_cost/naswot",
-                             "steps=1", "steps=2"]
+    assert list(by_rung) == [
+        "params",
+        "macs",
+        "zero_cost/grad_norm",
+        "zero_cost/synflow",
+        "zero_cost/naswot",
+        "steps=1",
+        "steps=2",
+    ]
     for e in by_rung.values():
         assert {"rho", "rho_ci", "tau", "tau_ci", "top_k_recall", "noise_floor", "cost_trial_s"} <= set(e)
     assert by_rung["steps=2"]["reference"] and by_rung["steps=2"]["rho"] == 1.0
@@ -39,8 +47,8 @@ def test_smoke_study_writes_fidelity_json_and_resumes(local_ray, tmp_path, capsy
     assert summary["protocol"]["space"]["name"] == "mnasnet" and summary["protocol"]["smoke"] is True
     assert "rung" in out and "zero_cost/synflow" in out and f"fidelity: {run_dir / 'fidelity.json'}" in out
 
-    assert main(argv) == 2                     # the run directory holds results: no silent overwrite
+    assert main(argv) == 2  # the run directory holds results: no silent overwrite
     assert "already holds results" in capsys.readouterr().err
-    assert main([*argv, "resume=true"]) == 0   # nothing left to train
+    assert main([*argv, "resume=true"]) == 0  # nothing left to train
     assert "24 trials (24 already done)" in capsys.readouterr().out and len(results.load(run_dir)) == 24
-    assert yaml.safe_load((run_dir / "overrides.yaml").read_text()) == argv[1:]   # the starting command line, kept
+    assert yaml.safe_load((run_dir / "overrides.yaml").read_text()) == argv[1:]  # the starting command line, kept

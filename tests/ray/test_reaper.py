@@ -1,4 +1,5 @@
 """The reaper of a local Ray: only the processes of its token, and its temp root."""
+
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ def _row(trial_id, **kw):
 
 
 # --- the reaper -----------------------------------------------------------------------------------
+
 
 def test_reaper_stops_only_the_processes_of_its_token_and_removes_the_temp_root(tmp_path):
     token = f"test-{os.getpid()}-{time.monotonic_ns()}"

@@ -1,5 +1,6 @@
 """Reliability on a real local Ray: a torn log resumed, two writers on one run directory, no orphans
 after SIGKILLs of the driver, and faults injected on purpose (each recorded, the budget reached)."""
+
 import json
 import os
 import random
@@ -29,6 +30,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0"}
 @pytest.fixture(autouse=True)
 def no_ray_yet():
     import ray
+
     if ray.is_initialized():  # each search here starts and stops its own local Ray
         ray.shutdown()
 
@@ -73,8 +75,10 @@ def test_two_searches_on_one_run_dir_one_refuses_with_the_holders_pid(tmp_path):
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, err
     assert second.returncode == 2 and second.stdout == ""
-    assert second.stderr == f"nasx search: error: run_dir={run_dir} is in use by pid {first.pid} (a search, resume " \
-                            "or confirm writing there); wait for it to end or choose another run_dir\n"
+    assert (
+        second.stderr == f"nasx search: error: run_dir={run_dir} is in use by pid {first.pid} (a search, resume "
+        "or confirm writing there); wait for it to end or choose another run_dir\n"
+    )
     frame = results.load(run_dir)
     assert len(frame) == 2 and frame["trial_id"].is_unique and sorted(frame["order"]) == [0, 1]
 
@@ -90,8 +94,14 @@ DRIVER = textwrap.dedent("""
 def test_no_ray_process_outlives_a_killed_driver(tmp_path):
     run_dir, rng, kills = tmp_path / "run", random.Random(13), 0
     for _ in range(5):
-        driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(run_dir), "6"], cwd=ROOT, env=ENV,
-                                  start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        driver = subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(run_dir), "6"],
+            cwd=ROOT,
+            env=ENV,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline and len(reaper.driver_pids(driver.pid)) < 4:
             time.sleep(0.2)  # Ray's GCS, raylet and agents are up
@@ -121,7 +131,10 @@ def test_injected_faults_are_recorded_and_the_search_reaches_its_budget(tmp_path
     frame = results.load(run_dir).set_index("trial_id")
     assert len(frame) == 6 and frame.index.is_unique
     assert frame.loc["s0000", "status"] == "failed" and frame.loc["s0000", "error"].endswith("(injected fault nan@1)")
-    assert frame.loc["s0001", "status"] == "failed" and frame.loc["s0001", "error"] == "InjectedFault: injected fault raise@1"
+    assert (
+        frame.loc["s0001", "status"] == "failed"
+        and frame.loc["s0001", "error"] == "InjectedFault: injected fault raise@1"
+    )
     assert frame.loc["s0002", "status"] == "ok"
     assert frame.loc["s0002", "error"] == "injected fault exit@1 killed the worker; retried"
     assert frame.loc["s0003", "status"] == "failed"

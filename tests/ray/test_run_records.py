@@ -1,5 +1,6 @@
 """A tiny search on a real Ray leaves its learning curves, its Optuna journal and TensorBoard event files,
 each trial once, also after a resume."""
+
 from dataclasses import replace
 
 import optuna
@@ -33,8 +34,9 @@ def _check(run_dir, setup):
         if r["status"] == "ok":
             assert mine["val/top1"].iloc[-1] == r["val/top1"]  # the last epoch's accuracy is the row's
             assert (mine["train/loss"] > 0).all() and (mine["wall_s"].diff().dropna() > 0).all()
-    study = optuna.load_study(study_name=f"{setup.name}:search",
-                              storage=JournalStorage(JournalFileBackend(str(run_dir / JOURNAL))))
+    study = optuna.load_study(
+        study_name=f"{setup.name}:search", storage=JournalStorage(JournalFileBackend(str(run_dir / JOURNAL)))
+    )
     trials = [t.user_attrs["trial_id"] for t in study.trials]
     assert sorted(trials) == sorted(frame["trial_id"])  # every row once
     by_id = {t.user_attrs["trial_id"]: t for t in study.trials}
@@ -57,9 +59,14 @@ def _check(run_dir, setup):
 
 def test_curves_journal_and_tensorboard_of_a_search_and_its_resume(local_ray, tmp_path):
     base = tiny_setup(tmp_path)
-    setup = tiny_setup(tmp_path / "run", budget=3, references=("mobilenet_v2",),
-                       searcher=SearcherSpec("random", asha=True, grace_epochs=1),
-                       train=replace(base.train, epochs=2), logging=LoggingSpec(tensorboard=True))
+    setup = tiny_setup(
+        tmp_path / "run",
+        budget=3,
+        references=("mobilenet_v2",),
+        searcher=SearcherSpec("random", asha=True, grace_epochs=1),
+        train=replace(base.train, epochs=2),
+        logging=LoggingSpec(tensorboard=True),
+    )
     run_dir = run_search(setup, out=lambda line: None)
     assert len(_check(run_dir, setup)) == 4
     run_search(replace(setup, budget=4), resume=True, out=lambda line: None)

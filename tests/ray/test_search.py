@@ -1,4 +1,5 @@
 """Searches on a real Ray: local, killed and resumed, and a two-node cluster on 127.0.0.1."""
+
 import os
 import signal
 import subprocess
@@ -23,9 +24,13 @@ pytestmark = pytest.mark.slow
 
 def test_search_on_local_ray_fills_the_table(local_ray, tmp_path):
     lines = []
-    setup = tiny_setup(tmp_path / "run", budget=4, references=("efficientnet_b0", "vgg11"),
-                       searcher=SearcherSpec("evolution", asha=True, grace_epochs=1),
-                       train=replace(tiny_setup(tmp_path).train, epochs=2))
+    setup = tiny_setup(
+        tmp_path / "run",
+        budget=4,
+        references=("efficientnet_b0", "vgg11"),
+        searcher=SearcherSpec("evolution", asha=True, grace_epochs=1),
+        train=replace(tiny_setup(tmp_path).train, epochs=2),
+    )
     run_dir = run_search(setup, out=lines.append)
     frame = results.load(run_dir)
     assert len(frame) == 6 and frame["trial_id"].is_unique
@@ -112,8 +117,13 @@ DRIVER = textwrap.dedent("""
 
 def test_killed_search_resumes_with_every_trial_once(local_ray, tmp_path):
     run_dir = tmp_path / "run"
-    driver = subprocess.Popen([sys.executable, "-c", DRIVER, str(run_dir)], cwd=ROOT, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    driver = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(run_dir)],
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     log = run_dir / "results.jsonl"
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and (not log.exists() or len(log.read_text().splitlines()) < 2):
@@ -138,12 +148,20 @@ def test_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
     ray_bin = str(Path(sys.executable).parent / "ray")
     start = [ray_bin, "start", "--num-cpus=1", "--disable-usage-stats"]
     try:
-        subprocess.run([*start, "--head", f"--port={port}", "--include-dashboard=false"], env=env, check=True,
-                       capture_output=True, timeout=120)
-        subprocess.run([*start, f"--address=127.0.0.1:{port}"], env=env, check=True, capture_output=True,
-                       timeout=120)
-        setup = tiny_setup(tmp_path / "run", budget=6, address=f"127.0.0.1:{port}",
-                           resources=Resources(cpus_per_trial=1, max_concurrent=2))
+        subprocess.run(
+            [*start, "--head", f"--port={port}", "--include-dashboard=false"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        subprocess.run([*start, f"--address=127.0.0.1:{port}"], env=env, check=True, capture_output=True, timeout=120)
+        setup = tiny_setup(
+            tmp_path / "run",
+            budget=6,
+            address=f"127.0.0.1:{port}",
+            resources=Resources(cpus_per_trial=1, max_concurrent=2),
+        )
         frame = results.load(run_search(setup, out=lambda line: None))
         assert len(frame) == 6 and (frame["status"] == "ok").all()
         assert frame["node"].nunique() == 2
@@ -159,8 +177,19 @@ def test_run_trials_applies_each_trials_seed_and_protocol_and_resumes(local_ray,
     setup = tiny_setup(tmp_path / "run")
     full = nasx.families.get("mobilenet_v2")
     trained = proxy_spec(setup, full, resolution=8, num_classes=10, channels=3)
-    configs = [trial_config(f"c-mv2@s{s}", full, trained, family="mobilenet_v2", seed=s, stage="confirm",
-                            rung="epochs=2", train={"epochs": 2}) for s in (0, 1)]
+    configs = [
+        trial_config(
+            f"c-mv2@s{s}",
+            full,
+            trained,
+            family="mobilenet_v2",
+            seed=s,
+            stage="confirm",
+            rung="epochs=2",
+            train={"epochs": 2},
+        )
+        for s in (0, 1)
+    ]
     lines = []
     run_dir = run_trials(setup, configs, out=lines.append, title="confirm")
     frame = results.load(run_dir).set_index("trial_id")
@@ -185,8 +214,7 @@ def test_a_search_scored_by_a_supernet_through_the_command_line(local_ray, tmp_p
     setup = search_setup(compose("search", overrides + [f"run_dir={tmp_path / 'unused'}"]))
     supernet_dir = store.initial(tmp_path / "supernet", setup)
     run_dir = tmp_path / "run"
-    assert main(["search", *overrides, "evaluator=supernet", f"supernet.run={supernet_dir}",
-                 f"run_dir={run_dir}"]) == 0
+    assert main(["search", *overrides, "evaluator=supernet", f"supernet.run={supernet_dir}", f"run_dir={run_dir}"]) == 0
     frame = results.load(run_dir)
     searched = frame[frame["family"] == ""]
     assert len(searched) == 3 and set(searched["status"]) == {"ok"}

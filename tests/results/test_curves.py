@@ -1,5 +1,6 @@
 """Learning curves: rows from the training loop's history, appended before the trial's results row,
 readable after a crash, the last curve of a trial kept; TensorBoard event files holding the same scalars."""
+
 import math
 import struct
 from pathlib import Path
@@ -61,8 +62,14 @@ def test_the_driver_appends_the_curve_before_the_row(tmp_path, history):
         name = "probe"
 
         def record(self, row, curve):
-            seen.append((row["trial_id"], len(curve), (tmp_path / curves.LOG).is_file(),
-                         row["trial_id"] in set(results.load(tmp_path)["trial_id"])))
+            seen.append(
+                (
+                    row["trial_id"],
+                    len(curve),
+                    (tmp_path / curves.LOG).is_file(),
+                    row["trial_id"] in set(results.load(tmp_path)["trial_id"]),
+                )
+            )
 
     driver = _Driver(tiny_setup(tmp_path), results.empty_frame(), out=lambda line: None)
     driver.sinks = [Sink()]
@@ -84,8 +91,13 @@ def test_a_torn_tail_is_skipped_and_a_trial_trained_again_keeps_its_last_curve(t
     with open(tmp_path / curves.LOG, "ab") as f:
         f.write(b'{"trial_id": "s0003", "epo')  # killed mid-write
     frame = curves.load(tmp_path)
-    assert sorted(zip(frame["trial_id"], frame["epoch"])) == [("s0001", 1), ("s0001", 2), ("s0001", 3),
-                                                              ("s0002", 1), ("s0002", 2)]
+    assert sorted(zip(frame["trial_id"], frame["epoch"])) == [
+        ("s0001", 1),
+        ("s0001", 2),
+        ("s0001", 3),
+        ("s0002", 1),
+        ("s0002", 2),
+    ]
     s1 = frame[frame["trial_id"] == "s0001"]
     assert s1["train/loss"].tolist() == [r["train/loss"] for r in again]
     curves.repair_tail(tmp_path)  # what a resumed driver does first
@@ -109,8 +121,8 @@ def _events(directory: Path) -> list:
         raw = path.read_bytes()
         at = 0
         while at < len(raw):
-            (length,) = struct.unpack("<Q", raw[at:at + 8])
-            events.append(Event.FromString(raw[at + 12:at + 12 + length]))
+            (length,) = struct.unpack("<Q", raw[at : at + 8])
+            events.append(Event.FromString(raw[at + 12 : at + 12 + length]))
             at += 12 + length + 4
     return events
 
@@ -125,15 +137,17 @@ def _scalars(directory: Path) -> dict:
 
 
 def test_tensorboard_event_files_hold_the_curve(tmp_path, history):
-    row = _row("ref-vgg11@s1", **{"test/top1": 0.625, "reward": 0.5, "finished_at": 1.7e9, "wall_s": 10.0,
-                                  "full_arch": "full"})
+    row = _row(
+        "ref-vgg11@s1", **{"test/top1": 0.625, "reward": 0.5, "finished_at": 1.7e9, "wall_s": 10.0, "full_arch": "full"}
+    )
     curve = curves.curve_rows(row, history)
     board = tb.TensorBoard(tmp_path / tb.DIR)
     assert board.record(row, curve)
     assert not board.record(row, curve)  # written once
     scalars = _scalars(tmp_path / tb.DIR / "ref-vgg11@s1")
-    assert [(s, pytest.approx(v, rel=1e-6)) for s, v, _ in scalars["train/loss"]] == \
-        [(h["epoch"], h["train/loss"]) for h in history]
+    assert [(s, pytest.approx(v, rel=1e-6)) for s, v, _ in scalars["train/loss"]] == [
+        (h["epoch"], h["train/loss"]) for h in history
+    ]
     assert [s for s, _, _ in scalars["val/top1"]] == [2, 3]  # the epochs it was measured
     assert [v for _, v, _ in scalars["val/top1"]] == pytest.approx([h["val/top1"] for h in history[1:]], rel=1e-6)
     assert [s for s, _, _ in scalars["lr"]] == [1, 2, 3]
@@ -154,14 +168,20 @@ def test_tensorboard_sync_writes_what_is_missing(tmp_path, history):
 
 def test_neither_tensorboard_package_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
     import importlib.util
+
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name in ("tensorboard", "tensorboardX") else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("tensorboard", "tensorboardX") else real(name, *a),
+    )
     monkeypatch.setattr("nasx.ray.session.connect", lambda *args: pytest.fail("Ray was started"))
     code = main(["search", "smoke=true", "logging.tensorboard=true", f"run_dir={tmp_path / 'run'}"])
     err = capsys.readouterr().err
-    assert code == 2 and err == ("nasx search: error: logging.tensorboard=true: neither tensorboard nor tensorboardX "
-                                 "is installed (pip install tensorboard)\n")
+    assert code == 2 and err == (
+        "nasx search: error: logging.tensorboard=true: neither tensorboard nor tensorboardX "
+        "is installed (pip install tensorboard)\n"
+    )
     assert not (tmp_path / "run").exists()
 
 
@@ -170,6 +190,7 @@ def test_a_journal_that_cannot_be_written_stops_the_search_before_ray(tmp_path, 
     monkeypatch.setattr("nasx.ray.session.connect", lambda *args: pytest.fail("Ray was started"))
     code = main(["search", "smoke=true", f"run_dir={tmp_path / 'run'}"])
     err = capsys.readouterr().err
-    assert code == 2 and err == (f"nasx search: error: cannot write the Optuna journal {tmp_path / 'run' / 'optuna.log'}: "
-                                 "Is a directory\n")
+    assert code == 2 and err == (
+        f"nasx search: error: cannot write the Optuna journal {tmp_path / 'run' / 'optuna.log'}: Is a directory\n"
+    )
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["optuna.log", "writer.lock"]

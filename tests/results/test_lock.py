@@ -1,4 +1,5 @@
 """One writer per run directory: a second writer is refused, before anything is written."""
+
 import os
 import signal
 import subprocess
@@ -20,13 +21,16 @@ def _row(trial_id, **kw):
 
 # --- one writer per run directory -----------------------------------------------------------------
 
-HOLD = "import sys, time\nfrom nasx.results.lock import writer_lock\nwith writer_lock(sys.argv[1]):\n" \
-       "    print('held', flush=True)\n    time.sleep(60)\n"
+HOLD = (
+    "import sys, time\nfrom nasx.results.lock import writer_lock\nwith writer_lock(sys.argv[1]):\n"
+    "    print('held', flush=True)\n    time.sleep(60)\n"
+)
 
 
 def test_a_second_writer_is_refused_with_the_holders_pid(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True,
-                              env=ENV, cwd=ROOT)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(ValueError, match=rf"^run_dir={tmp_path} is in use by pid {holder.pid} "):
@@ -61,8 +65,9 @@ def test_a_list_of_trials_takes_the_same_lock_before_ray(tmp_path, monkeypatch):
     from nasx.search import driver
 
     monkeypatch.setattr(session, "connect", lambda *args: pytest.fail("Ray was started"))
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True,
-                              env=ENV, cwd=ROOT)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=ENV, cwd=ROOT
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(ValueError, match=rf"is in use by pid {holder.pid} "):

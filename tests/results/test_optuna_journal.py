@@ -1,5 +1,6 @@
 """The run's Optuna journal: loaded back with Optuna, every trial's state, values, params, distributions and
 user attributes equal its results row; no trial twice; `nasx export-optuna` rebuilds it."""
+
 import json
 import math
 
@@ -47,15 +48,40 @@ def _rows(space, n=6, seed=0):
         values, spec = space.sample_point(rng)
         status = ["ok", "ok", "failed", "pruned", "ok", "ok"][i % 6]
         reward = 0.5 + i / 100 if status == "ok" and i != 4 else None
-        out.append(row(f"s{i:04d}", acc=0.4 + i / 50 if status != "failed" else None, macs=1000 * (i + 1),
-                       status=status, choices=values, reward=reward, seed=0, stage="search",
-                       full_arch=f"full_s{i:04d}", finished_at=1.7e9 + i, wall_s=2.5, searcher="tpe"))
-    out.append(row("ref-vgg11", acc=0.6, macs=5000, family="vgg11", reward=0.55, seed=0, finished_at=1.7e9 + 10,
-                   wall_s=4.0))
+        out.append(
+            row(
+                f"s{i:04d}",
+                acc=0.4 + i / 50 if status != "failed" else None,
+                macs=1000 * (i + 1),
+                status=status,
+                choices=values,
+                reward=reward,
+                seed=0,
+                stage="search",
+                full_arch=f"full_s{i:04d}",
+                finished_at=1.7e9 + i,
+                wall_s=2.5,
+                searcher="tpe",
+            )
+        )
+    out.append(
+        row("ref-vgg11", acc=0.6, macs=5000, family="vgg11", reward=0.55, seed=0, finished_at=1.7e9 + 10, wall_s=4.0)
+    )
     for s in (0, 1):
-        out.append(row(f"confirm-s0000@s{s}" if s else "confirm-s0000", acc=0.7, macs=1000, reward=0.6 + s / 10,
-                       seed=s, stage="confirm", rung="epochs=10", choices=json.loads(out[0]["choices"]),
-                       finished_at=1.7e9 + 20 + s, wall_s=1.0))
+        out.append(
+            row(
+                f"confirm-s0000@s{s}" if s else "confirm-s0000",
+                acc=0.7,
+                macs=1000,
+                reward=0.6 + s / 10,
+                seed=s,
+                stage="confirm",
+                rung="epochs=10",
+                choices=json.loads(out[0]["choices"]),
+                finished_at=1.7e9 + 20 + s,
+                wall_s=1.0,
+            )
+        )
     return out
 
 
@@ -79,8 +105,10 @@ def test_every_row_is_a_trial_equal_to_it(tmp_path, space_name, objectives):
     assert write(path, frame, "demo", objectives, space.parameters()) == len(frame)
     for stage in ("search", "confirm"):
         study = _load(path, study_name("demo", stage))
-        assert study.directions == [optuna.study.StudyDirection.MAXIMIZE if d == "max" else
-                                    optuna.study.StudyDirection.MINIMIZE for _, d in objectives]
+        assert study.directions == [
+            optuna.study.StudyDirection.MAXIMIZE if d == "max" else optuna.study.StudyDirection.MINIMIZE
+            for _, d in objectives
+        ]
         assert study.metric_names == [m for m, _ in objectives]
         rows = frame[frame["stage"] == stage]
         trials = {t.user_attrs["trial_id"]: t for t in study.trials}
@@ -111,9 +139,15 @@ def test_states_by_status(tmp_path):
     path = tmp_path / JOURNAL
     write(path, frame, "demo", REWARD, space.parameters())
     states = {t.user_attrs["trial_id"]: t.state for t in _load(path, "demo:search").trials}
-    assert states == {"s0000": TrialState.COMPLETE, "s0001": TrialState.COMPLETE, "s0002": TrialState.FAIL,
-                      "s0003": TrialState.PRUNED, "s0004": TrialState.FAIL,  # ok, but no reward measured
-                      "s0005": TrialState.COMPLETE, "ref-vgg11": TrialState.COMPLETE}
+    assert states == {
+        "s0000": TrialState.COMPLETE,
+        "s0001": TrialState.COMPLETE,
+        "s0002": TrialState.FAIL,
+        "s0003": TrialState.PRUNED,
+        "s0004": TrialState.FAIL,  # ok, but no reward measured
+        "s0005": TrialState.COMPLETE,
+        "ref-vgg11": TrialState.COMPLETE,
+    }
 
 
 def test_no_trial_twice_and_a_torn_tail_is_repaired(tmp_path):
@@ -155,6 +189,7 @@ def test_visualization_plots_the_study(tmp_path):
 
 def test_visualization_matplotlib_plots_the_completed_values(tmp_path):
     import matplotlib
+
     matplotlib.use("Agg")
     space = search_spaces.get("mnasnet")
     frame = _table(tmp_path / "run", _rows(space))

@@ -1,4 +1,5 @@
 """Torn log tails: cut away, kept, skipped by readers; views never torn."""
+
 import io
 import json
 import os
@@ -19,6 +20,7 @@ def _row(trial_id, **kw):
 
 
 # --- torn tails -----------------------------------------------------------------------------------
+
 
 def test_repair_cuts_a_torn_tail_keeps_the_fragment_and_says_so(tmp_path):
     results.append(tmp_path, _row("a"))
@@ -88,5 +90,3 @@ def test_a_reader_never_sees_a_torn_view(tmp_path):
     reader.join()
     assert errors == [] and len(seen) > 10 and max(seen) <= 40
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".*.tmp"))
-
-

@@ -1,4 +1,5 @@
 """The search budget is kept whatever happens to the results views."""
+
 import os
 
 from nasx import results
@@ -17,6 +18,7 @@ def _row(trial_id, **kw):
 
 # --- the budget is kept whatever happens to the views ---------------------------------------------
 
+
 def _plan(run_dir, out, budget=4):
     setup = tiny_setup(run_dir, budget=budget)
     space = setup.space.make()
@@ -27,6 +29,7 @@ def _plan(run_dir, out, budget=4):
 def test_a_failing_view_refresh_never_stops_counting_or_passes_the_budget(tmp_path, monkeypatch):
     def broken(run_dir):
         raise ValueError("line 12 is not a JSON object")
+
     monkeypatch.setattr(store, "update_views", broken)
     lines = []
     plan = _plan(tmp_path, lines.append, budget=4)
@@ -41,5 +44,3 @@ def test_a_failing_view_refresh_never_stops_counting_or_passes_the_budget(tmp_pa
     assert len(store.read_log(tmp_path / store.LOG)) == 4
     warnings = [line for line in lines if line.startswith("warning: results.parquet/.csv not refreshed")]
     assert len(warnings) == 4 and "line 12 is not a JSON object" in warnings[0]
-
-

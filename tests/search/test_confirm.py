@@ -1,5 +1,6 @@
 """`nasx confirm` and `nasx export` without Ray: the trial list, the protocol, and every bad input (one line on
 stderr, exit 2, the run directory untouched)."""
+
 import json
 from pathlib import Path
 
@@ -20,21 +21,36 @@ NETS = {"s0001": ("mobilenet_v2", 0.9), "s0002": ("mnasnet_a1", 0.8), "s0003": (
 def _row(trial_id, full, acc, *, family="", status="ok", **kw):
     trained = nasx.proxy(full, resolution=8, num_classes=10, width_mult=0.25, depth_mult=0.5, stem_stride=1)
     r = results.empty_row()
-    r.update({"trial_id": trial_id, "status": status, "stage": "search", "family": family, "arch": nasx.encode(trained),
-              "arch_key": trained.key(), "full_arch": nasx.encode(full), "choices": "{}", "val/top1": acc,
-              "reward": acc, "macs": nasx.complexity(trained).macs, "seed": 0, "error": "" if status == "ok" else "nan"})
+    r.update(
+        {
+            "trial_id": trial_id,
+            "status": status,
+            "stage": "search",
+            "family": family,
+            "arch": nasx.encode(trained),
+            "arch_key": trained.key(),
+            "full_arch": nasx.encode(full),
+            "choices": "{}",
+            "val/top1": acc,
+            "reward": acc,
+            "macs": nasx.complexity(trained).macs,
+            "seed": 0,
+            "error": "" if status == "ok" else "nan",
+        }
+    )
     r.update(kw)
     return r
 
 
 def make_run(run_dir: Path, *, statuses=("ok", "ok", "ok"), overrides=()) -> Path:
-    cfg = compose("search", [f"run_dir={run_dir}", "references=[efficientnet_b0]", "data.resolution=8", "train.epochs=3",
-                             *overrides])
+    cfg = compose(
+        "search",
+        [f"run_dir={run_dir}", "references=[efficientnet_b0]", "data.resolution=8", "train.epochs=3", *overrides],
+    )
     run_dir.mkdir(parents=True)
     (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     rows = [_row("ref-efficientnet_b0", nasx.families.get("efficientnet_b0"), 0.85, family="efficientnet_b0")]
-    rows += [_row(tid, nasx.families.get(name), acc, status=s)
-             for (tid, (name, acc)), s in zip(NETS.items(), statuses)]
+    rows += [_row(tid, nasx.families.get(name), acc, status=s) for (tid, (name, acc)), s in zip(NETS.items(), statuses)]
     for i, r in enumerate(rows):
         r["order"] = i
         results.append(run_dir, r)
@@ -50,9 +66,16 @@ def test_finalists_families_seeds_and_protocol(tmp_path):
     setup = confirm_setup(str(run_dir), ["top_k=2", "seeds=3", "train.lr=0.05"])
     configs = confirm_configs(setup, results.load(run_dir), out=lambda line: None)
     assert [c["trial_id"] for c in configs] == [
-        "confirm-s0001", "confirm-s0001@s1", "confirm-s0001@s2", "confirm-s0002", "confirm-s0002@s1",
-        "confirm-s0002@s2", "confirm-ref-efficientnet_b0", "confirm-ref-efficientnet_b0@s1",
-        "confirm-ref-efficientnet_b0@s2"]
+        "confirm-s0001",
+        "confirm-s0001@s1",
+        "confirm-s0001@s2",
+        "confirm-s0002",
+        "confirm-s0002@s1",
+        "confirm-s0002@s2",
+        "confirm-ref-efficientnet_b0",
+        "confirm-ref-efficientnet_b0@s1",
+        "confirm-ref-efficientnet_b0@s2",
+    ]
     assert [c["seed"] for c in configs] == [0, 1, 2] * 3
     assert {c["stage"] for c in configs} == {"confirm"} and {c["rung"] for c in configs} == {"epochs=10"}
     assert configs[0]["train"] == {"epochs": 10, "lr": 0.05}  # conf/search.yaml's confirm.train plus the override
@@ -65,8 +88,14 @@ def test_finalists_families_seeds_and_protocol(tmp_path):
 def test_a_rerun_under_another_protocol_is_refused(tmp_path, capsys):
     run_dir = make_run(tmp_path / "run")
     setup = confirm_setup(str(run_dir), ["top_k=1", "seeds=1"])
-    done = _row("confirm-s0001", nasx.families.get("mobilenet_v2"), 0.9, stage="confirm",
-                config_hash=training_key(setup, train={"epochs": 10}, seed=0), order=4)
+    done = _row(
+        "confirm-s0001",
+        nasx.families.get("mobilenet_v2"),
+        0.9,
+        stage="confirm",
+        config_hash=training_key(setup, train={"epochs": 10}, seed=0),
+        order=4,
+    )
     results.append(run_dir, done)
     assert len(confirm_configs(setup, results.load(run_dir))) == 2  # same protocol: resumes
     before = snapshot(run_dir)
@@ -76,13 +105,16 @@ def test_a_rerun_under_another_protocol_is_refused(tmp_path, capsys):
     assert snapshot(run_dir) == before
 
 
-@pytest.mark.parametrize("statuses, argv, message", [
-    (("failed", "failed", "failed"), [], "no finished (ok) searched trial to confirm (3 failed, 1 ok)"),
-    (("ok", "ok", "failed"), ["top_k=3"], "top_k=3: {run} has only 2 finished searched networks"),
-    (("ok", "ok", "ok"), ["seeds=0"], "confirm.seeds=0: must be an integer >= 1"),
-    (("ok", "ok", "ok"), ["epochs=3"], "epochs: no such key"),
-    (("ok", "ok", "ok"), ["train.epochs=0"], "train.epochs=0: must be an integer >= 1"),
-])
+@pytest.mark.parametrize(
+    "statuses, argv, message",
+    [
+        (("failed", "failed", "failed"), [], "no finished (ok) searched trial to confirm (3 failed, 1 ok)"),
+        (("ok", "ok", "failed"), ["top_k=3"], "top_k=3: {run} has only 2 finished searched networks"),
+        (("ok", "ok", "ok"), ["seeds=0"], "confirm.seeds=0: must be an integer >= 1"),
+        (("ok", "ok", "ok"), ["epochs=3"], "epochs: no such key"),
+        (("ok", "ok", "ok"), ["train.epochs=0"], "train.epochs=0: must be an integer >= 1"),
+    ],
+)
 def test_confirm_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, statuses, argv, message):
     run_dir = make_run(tmp_path / "run", statuses=statuses)
     before = snapshot(run_dir)
@@ -97,10 +129,13 @@ def test_confirm_on_a_missing_run_dir(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("trial_id, message", [
-    ("s0042", "no trial 's0042' (4 trials, e.g. ref-efficientnet_b0, s0001, s0002, s0003)"),
-    ("s0003", "trial s0003 did not finish (status failed: nan)"),
-])
+@pytest.mark.parametrize(
+    "trial_id, message",
+    [
+        ("s0042", "no trial 's0042' (4 trials, e.g. ref-efficientnet_b0, s0001, s0002, s0003)"),
+        ("s0003", "trial s0003 did not finish (status failed: nan)"),
+    ],
+)
 def test_export_bad_trial_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, trial_id, message):
     run_dir = make_run(tmp_path / "run", statuses=("ok", "ok", "failed"))
     before = snapshot(run_dir)
@@ -114,8 +149,16 @@ def test_export_writes_the_network_as_data(tmp_path):
     run_dir = make_run(tmp_path / "run")
     assert main(["export", str(run_dir), "best", "--out", str(tmp_path / "out")]) == 0
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "arch.txt", "config.yaml", "provenance.json",
-                                                     "proxy_arch.txt", "proxy_spec.json", "row.json", "spec.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "arch.txt",
+        "config.yaml",
+        "provenance.json",
+        "proxy_arch.txt",
+        "proxy_spec.json",
+        "row.json",
+        "spec.json",
+    ]
     full = nasx.decode((out / "arch.txt").read_text())
     assert full == nasx.families.get("mobilenet_v2")  # s0001, the best by reward, at full scale
     assert nasx.ArchSpec.from_dict(json.loads((out / "spec.json").read_text())) == full
@@ -130,4 +173,6 @@ def test_right_after_a_search_top_k_shrinks_to_what_finished(tmp_path):
     run_dir = make_run(tmp_path / "run", statuses=("ok", "failed", "ok"))
     lines = []
     setup = with_available_top_k(confirm_setup(str(run_dir), ["top_k=3"]), out=lines.append)
-    assert setup.confirm.top_k == 2 and lines == ["confirm: only 2 finished searched networks; confirming those (top_k=3)"]
+    assert setup.confirm.top_k == 2 and lines == [
+        "confirm: only 2 finished searched networks; confirming those (top_k=3)"
+    ]

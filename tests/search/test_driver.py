@@ -1,4 +1,5 @@
 """The search driver without Ray: any evaluator plugs in, the in-process executor runs the trials."""
+
 import json
 
 import pytest
@@ -21,8 +22,14 @@ def no_ray(monkeypatch):
 def by_params(config, data, setup, report):
     """An evaluator that trains nothing: a candidate scores 1 / its trained parameter count."""
     params = complexity(decode(config["arch"])).params
-    row = {"arch": config["arch"], "arch_key": config["arch_key"], "status": "ok", "val/top1": 1 / params,
-           "reward": 1 / params, "epochs": 0}
+    row = {
+        "arch": config["arch"],
+        "arch_key": config["arch_key"],
+        "status": "ok",
+        "val/top1": 1 / params,
+        "reward": 1 / params,
+        "epochs": 0,
+    }
     return {"epoch": 0, "val_top1": 1 / params, "reward": 1 / params, "row": row, "curve": []}
 
 
@@ -33,7 +40,7 @@ def test_a_search_runs_any_evaluator_in_process(tmp_path):
     assert len(frame) == 5 and set(frame["status"]) == {"ok"}
     for _, row in frame.iterrows():
         assert row["val/top1"] == pytest.approx(1 / complexity(decode(row["arch"])).params)
-        assert row["searcher"] == "random" and row["config_hash"]   # the driver's columns, around the evaluator's
+        assert row["searcher"] == "random" and row["config_hash"]  # the driver's columns, around the evaluator's
     assert (run_dir / "config.yaml").is_file() and (run_dir / "optuna.log").is_file()
     assert any(line.startswith("[  5/5]") for line in lines)
 
@@ -43,7 +50,7 @@ def test_a_search_in_process_trains_with_the_train_evaluator(tmp_path):
     frame = results.load(run_dir)
     assert list(frame["status"]) == ["ok", "ok"] and (frame["epochs"] == 1).all()
     assert frame["val/top1"].between(0, 1).all() and frame["wall_s"].gt(0).all()
-    assert len(results.curves.load(run_dir)) == 2   # one epoch each
+    assert len(results.curves.load(run_dir)) == 2  # one epoch each
 
 
 def test_an_evaluator_that_raises_fails_its_trial_and_the_search_goes_on(tmp_path):
@@ -81,7 +88,7 @@ def test_the_in_process_executor_refuses_what_needs_ray(tmp_path):
         run_search(tiny_setup(tmp_path, searcher=searcher), evaluator=by_params, executor=InProcess())
     with pytest.raises(ValueError, match="runs on this machine only"):
         run_search(tiny_setup(tmp_path, address="127.0.0.1:1"), evaluator=by_params, executor=InProcess())
-    assert not any(tmp_path.iterdir())   # refused before anything was written
+    assert not any(tmp_path.iterdir())  # refused before anything was written
 
 
 def test_evaluators_are_registered_by_name():
@@ -101,4 +108,4 @@ def test_the_train_evaluator_result_is_plain_json(tmp_path):
     assert json.loads(json.dumps(result)) == json.loads(json.dumps(result, allow_nan=True))
     assert result["row"]["status"] == "ok" and result["row"]["arch_key"] == trained.key()
     assert [h["epoch"] for h in result["curve"]] == [1]
-    assert reports == []   # progress is reported only when a scheduler stops trials early
+    assert reports == []  # progress is reported only when a scheduler stops trials early

@@ -1,4 +1,5 @@
 """Plan: the driver's bookkeeping, exercised with real searchers and spaces and hand-made worker results."""
+
 import json
 
 import nasx
@@ -12,16 +13,25 @@ SHAPE = DataShape(resolution=8, num_classes=10, channels=3)
 
 
 def finished(config, acc):
-    row = {"arch": config["arch"], "arch_key": config["arch_key"], "status": "ok", "val/top1": acc,
-           "reward": acc, "macs": 1000, "params": 10, "epochs": 1}
+    row = {
+        "arch": config["arch"],
+        "arch_key": config["arch_key"],
+        "status": "ok",
+        "val/top1": acc,
+        "reward": acc,
+        "macs": 1000,
+        "params": 10,
+        "epochs": 1,
+    }
     return {"row": row, "node": "n1"}
 
 
 def make_plan(tmp_path, lines, **changes):
     setup = tiny_setup(tmp_path, **changes)
     space = setup.space.make()
-    searcher = searchers.get(setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(),
-                             **setup.searcher.options)
+    searcher = searchers.get(
+        setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(), **setup.searcher.options
+    )
     existing = results.load(tmp_path) if (tmp_path / "results.jsonl").exists() else results.empty_frame()
     return Plan(setup, space, searcher, SHAPE, existing, out=lines.append)
 
@@ -75,8 +85,13 @@ def test_failed_and_pruned_trials_are_rows_with_reasons(tmp_path):
 
 
 def test_grid_searcher_exhausts_then_finishes(tmp_path):
-    plan = make_plan(tmp_path, [], space=tiny_setup(tmp_path).space.__class__("compound", {"tolerance": 0.005}),
-                     searcher=tiny_setup(tmp_path).searcher.__class__("grid"), budget=100)
+    plan = make_plan(
+        tmp_path,
+        [],
+        space=tiny_setup(tmp_path).space.__class__("compound", {"tolerance": 0.005}),
+        searcher=tiny_setup(tmp_path).searcher.__class__("grid"),
+        budget=100,
+    )
     grid = list(search_spaces.get("compound", tolerance=0.005).grid())
     # distinct full-scale networks can shrink to the same proxy network: that one is trained once
     trained = {proxy_spec(plan.setup, spec, **vars(SHAPE), base_resolution=224).key() for _, spec in grid}
@@ -84,9 +99,19 @@ def test_grid_searcher_exhausts_then_finishes(tmp_path):
     # 12 triples on the 0.05 grid have alpha * beta^2 * gamma^2 within 0.5% of 2 (checked by brute force
     # over the 11^3 triples): six pairs with beta and gamma swapped, each a distinct full-scale network
     assert [tuple(values.values()) for values, _ in grid] == [
-        (1.0, 1.05, 1.35), (1.0, 1.35, 1.05), (1.05, 1.15, 1.2), (1.05, 1.2, 1.15), (1.1, 1.0, 1.35),
-        (1.1, 1.35, 1.0), (1.15, 1.1, 1.2), (1.15, 1.2, 1.1), (1.25, 1.1, 1.15), (1.25, 1.15, 1.1),
-        (1.5, 1.05, 1.1), (1.5, 1.1, 1.05)]
+        (1.0, 1.05, 1.35),
+        (1.0, 1.35, 1.05),
+        (1.05, 1.15, 1.2),
+        (1.05, 1.2, 1.15),
+        (1.1, 1.0, 1.35),
+        (1.1, 1.35, 1.0),
+        (1.15, 1.1, 1.2),
+        (1.15, 1.2, 1.1),
+        (1.25, 1.1, 1.15),
+        (1.25, 1.15, 1.1),
+        (1.5, 1.05, 1.1),
+        (1.5, 1.1, 1.05),
+    ]
     assert len(grid) == 12
     # pins today's value: at proxy scale (1.05, 1.2, 1.15) and (1.15, 1.2, 1.1) shrink to one network
     assert len(trained) == 11
@@ -102,9 +127,17 @@ def test_grid_searcher_exhausts_then_finishes(tmp_path):
 
 def test_compound_study_scales_the_best_triple_after_the_grid(tmp_path):
     from nasx.search.setup import SearcherSpec, SpaceSpec
+
     lines = []
-    plan = make_plan(tmp_path, lines, space=SpaceSpec("compound", {"tolerance": 0.005}), data=tiny_setup(
-        tmp_path).data, searcher=SearcherSpec("grid"), budget=3, scale_phis=(2,))
+    plan = make_plan(
+        tmp_path,
+        lines,
+        space=SpaceSpec("compound", {"tolerance": 0.005}),
+        data=tiny_setup(tmp_path).data,
+        searcher=SearcherSpec("grid"),
+        budget=3,
+        scale_phis=(2,),
+    )
     searched_configs = [plan.next_config() for _ in range(3)]
     assert plan.next_config() is None  # the scaling step waits for the search to finish
     accs = [0.3, 0.9, 0.5]
@@ -114,18 +147,23 @@ def test_compound_study_scales_the_best_triple_after_the_grid(tmp_path):
     follow = []
     while (c := plan.next_config()) not in (None, FINISHED):
         follow.append(c)
-    assert [c["trial_id"] for c in follow] == ["phi0-compound", "phi2-compound", "phi2-depth", "phi2-width",
-                                               "phi2-resolution"]
+    assert [c["trial_id"] for c in follow] == [
+        "phi0-compound",
+        "phi2-compound",
+        "phi2-depth",
+        "phi2-width",
+        "phi2-resolution",
+    ]
     a, b, g = best["alpha"], best["beta"], best["gamma"]
     phi2 = {c["trial_id"]: c for c in follow}
     assert phi2["phi2-compound"]["scaled"] == {"alpha": a, "beta": b, "gamma": g, "phi": 2.0, "scaling": "compound"}
     full = {k: nasx.decode(c["full_arch"]) for k, c in phi2.items()}
     assert full["phi0-compound"].resolution == 224
-    assert full["phi2-compound"].resolution == round(224 * g ** 2)
+    assert full["phi2-compound"].resolution == round(224 * g**2)
     assert full["phi2-resolution"].resolution == round(224 * (a * b * b * g * g))  # sqrt(F) with F = (ab²g²)²
     assert full["phi2-depth"].resolution == 224 and full["phi2-width"].resolution == 224
     # proxy resolution follows the candidate's: 8 x 224 * g^2 / 224
-    assert nasx.decode(phi2["phi2-compound"]["arch"]).resolution == round(8 * g ** 2)
+    assert nasx.decode(phi2["phi2-compound"]["arch"]).resolution == round(8 * g**2)
     for c in follow:
         plan.complete(c["trial_id"], finished(c, 0.5))
     assert plan.next_config() == FINISHED
@@ -138,8 +176,16 @@ def test_compound_study_scales_the_best_triple_after_the_grid(tmp_path):
 
 def test_scaling_reuses_the_reference_row_for_phi_zero(tmp_path):
     from nasx.search.setup import SearcherSpec, SpaceSpec
-    plan = make_plan(tmp_path, [], space=SpaceSpec("compound", {"tolerance": 0.005}), searcher=SearcherSpec("grid"),
-                     budget=1, scale_phis=(1,), references=("efficientnet_b0",))
+
+    plan = make_plan(
+        tmp_path,
+        [],
+        space=SpaceSpec("compound", {"tolerance": 0.005}),
+        searcher=SearcherSpec("grid"),
+        budget=1,
+        scale_phis=(1,),
+        references=("efficientnet_b0",),
+    )
     ref, searched = plan.next_config(), plan.next_config()
     plan.complete(ref["trial_id"], finished(ref, 0.7))
     plan.complete(searched["trial_id"], finished(searched, 0.8))

@@ -22,13 +22,33 @@ KEY_TINY_EPOCHS3_SEED1 = "6355052df47fd4bb"
 def configs(setup, seeds=(0, 1), epochs=3):
     full = nasx.families.get("efficientnet_b0")
     trained = proxy_spec(setup, full, **vars(SHAPE))
-    return [trial_config(f"c-b0@s{s}", full, trained, family="efficientnet_b0", seed=s, stage="confirm",
-                         rung=f"epochs={epochs}", train={"epochs": epochs}) for s in seeds]
+    return [
+        trial_config(
+            f"c-b0@s{s}",
+            full,
+            trained,
+            family="efficientnet_b0",
+            seed=s,
+            stage="confirm",
+            rung=f"epochs={epochs}",
+            train={"epochs": epochs},
+        )
+        for s in seeds
+    ]
 
 
 def finished(config, acc, seed):
-    row = {"arch": config["arch"], "arch_key": config["arch_key"], "status": "ok", "val/top1": acc,
-           "reward": acc, "macs": 1000, "params": 10, "epochs": 3, "seed": seed}
+    row = {
+        "arch": config["arch"],
+        "arch_key": config["arch_key"],
+        "status": "ok",
+        "val/top1": acc,
+        "reward": acc,
+        "macs": 1000,
+        "params": 10,
+        "epochs": 3,
+        "seed": seed,
+    }
     return {"row": row, "node": "n1"}
 
 
@@ -83,6 +103,7 @@ def test_a_resumed_search_ignores_rows_of_later_stages(tmp_path):
 
 def test_config_hash_ignores_the_timeout_but_not_an_injected_fault(tmp_path):
     from dataclasses import replace
+
     setup = tiny_setup(tmp_path)
     assert training_key(setup) == KEY_TINY
     assert training_key(setup) == training_key(setup, train={"timeout_s": 30.0})

@@ -1,4 +1,5 @@
 """The contract every registered searcher meets, on real spaces with cheap synthetic objectives."""
+
 import numpy as np
 import pytest
 
@@ -213,6 +214,7 @@ def test_minimizing_is_maximizing_the_negation():
 
 def test_nsga2_two_objectives():
     import optuna
+
     searcher = make("nsga2")
     assert searcher.study.directions == [optuna.study.StudyDirection.MAXIMIZE, optuna.study.StudyDirection.MINIMIZE]
     proposals = drive(searcher, 32)
@@ -231,6 +233,7 @@ def test_tpe_space_that_rejects_everything_is_a_clear_error():
 
 def test_optuna_rejections_are_told_as_pruned():
     import optuna
+
     searcher = make("tpe")
     drive(searcher, 12, outcome=lambda p: Outcome("ok", metrics(p)))
     states = [t.state for t in searcher.study.trials]
@@ -265,7 +268,8 @@ def test_more_asks_than_results_fill_every_slot(name):
 
 @pytest.mark.parametrize("name", ["evolution", "nsga2"])
 def test_proposals_before_any_result_are_the_random_start(name):
-    """Evolution's first population and NSGA-II's generation 0 (8 here) do not depend on results: asking them all at once proposes what asking them one result at a time does."""
+    """Evolution's first population and NSGA-II's generation 0 (8 here) do not depend on results: asking them all at
+    once proposes what asking them one result at a time does."""
     first = make(name, seed=2)
     at_once = [first.ask().spec.key() for _ in range(8)]
     second = make(name, seed=2)
@@ -279,6 +283,7 @@ def test_proposals_before_any_result_are_the_random_start(name):
 
 def test_tpe_takes_two_objectives():
     import optuna
+
     searcher = make("tpe", objectives=(("val/top1", "max"), ("macs", "min")))
     assert searcher.study.directions == [optuna.study.StudyDirection.MAXIMIZE, optuna.study.StudyDirection.MINIMIZE]
     drive(searcher, 20)
@@ -289,13 +294,17 @@ def test_tpe_takes_two_objectives():
 def test_optuna_searchers_propose_what_raw_optuna_does(name):
     """The same proposals as raw Optuna driven define-by-run with the same sampler, seed and results."""
     import optuna
+
     space = search_spaces.get("mnasnet")
     objectives = (("val/top1", "max"), ("macs", "min")) if name == "nsga2" else (("reward", "max"),)
     options = {"population_size": 8} if name == "nsga2" else {}
     searcher = searchers.get(name, space, seed=5, objectives=objectives, **options)
-    sampler = (optuna.samplers.NSGAIISampler(seed=5, population_size=8) if name == "nsga2"
-               else optuna.samplers.TPESampler(seed=5, n_startup_trials=10))
-    study = optuna.create_study(sampler=sampler, directions=["maximize", "minimize"][:len(objectives)])
+    sampler = (
+        optuna.samplers.NSGAIISampler(seed=5, population_size=8)
+        if name == "nsga2"
+        else optuna.samplers.TPESampler(seed=5, n_startup_trials=10)
+    )
+    study = optuna.create_study(sampler=sampler, directions=["maximize", "minimize"][: len(objectives)])
     for _ in range(30):
         p = searcher.ask()
         trial = study.ask()
@@ -310,6 +319,7 @@ def test_tpe_history_is_bounded_and_late_results_are_kept():
     """With max_history=10 the study restarts from the last 5 finished trials whenever it holds 10;
     a proposal asked before a restart and told after it joins the current study."""
     import optuna
+
     searcher = make("tpe", max_history=10, n_startup_trials=3)
     late = searcher.ask()  # told only at the end
     for _ in range(23):

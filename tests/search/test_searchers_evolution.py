@@ -1,4 +1,5 @@
 """Regularized evolution: aging population, tournament parent, one-parameter mutations."""
+
 import numpy as np
 import pytest
 

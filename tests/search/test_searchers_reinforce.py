@@ -1,4 +1,5 @@
 """REINFORCE controller: discretised actions, the update rule and the moving-average baseline by hand."""
+
 import math
 
 import numpy as np

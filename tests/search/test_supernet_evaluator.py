@@ -1,4 +1,5 @@
 """evaluator=supernet: a search's candidates scored with a supernet's inherited weights, in process."""
+
 import json
 from dataclasses import replace
 
@@ -25,8 +26,9 @@ def trained(tmp_path_factory):
 
 
 def _setup(run_dir, supernet_dir, **changes):
-    return tiny_setup(run_dir, evaluator="supernet", supernet=SupernetSpec(run=str(supernet_dir),
-                                                                          recalibration_images=200), **changes)
+    return tiny_setup(
+        run_dir, evaluator="supernet", supernet=SupernetSpec(run=str(supernet_dir), recalibration_images=200), **changes
+    )
 
 
 def test_a_search_scores_every_candidate_from_the_supernet(tmp_path, trained):
@@ -44,8 +46,14 @@ def test_a_score_is_the_extracted_network_recalibrated_and_measured(tmp_path, tr
     setup = _setup(tmp_path, trained)
     data = setup.data.load()
     values, full = setup.space.make().sample_point(3)
-    trained_spec = proxy_spec(setup, full, resolution=data.resolution, num_classes=data.num_classes,
-                              channels=data.channels, base_resolution=setup.space.make().resolution)
+    trained_spec = proxy_spec(
+        setup,
+        full,
+        resolution=data.resolution,
+        num_classes=data.num_classes,
+        channels=data.channels,
+        base_resolution=setup.space.make().resolution,
+    )
     config = trial_config("s0003", full, trained_spec, proposal_id=3, values=values, seed=5)
     row = get("supernet")(config, data, setup, lambda progress: None)["row"]
     net, digest = loaded(str(trained))
@@ -54,7 +62,7 @@ def test_a_score_is_the_extracted_network_recalibrated_and_measured(tmp_path, tr
     assert row["val/top1"] == accuracy(model, data.val_x, data.val_y, data, setup.train)
     assert row["test/top1"] == accuracy(model, data.test_x, data.test_y, data, setup.train)
     assert sum(p.numel() for p in model.parameters()) == complexity(trained_spec).params
-    assert json.loads(json.dumps(row)) == row   # crosses process boundaries unchanged
+    assert json.loads(json.dumps(row)) == row  # crosses process boundaries unchanged
 
 
 def test_recalibration_depends_on_its_images_and_is_repeatable(trained):
@@ -72,13 +80,15 @@ def test_recalibration_depends_on_its_images_and_is_repeatable(trained):
 
 def test_a_supernet_of_another_proxy_or_data_is_refused_naming_the_difference(tmp_path, trained):
     setup = _setup(tmp_path, trained)
-    with pytest.raises(ValueError, match=r"a supernet of proxy.width_mult=0.125, this search has proxy.width_mult=0.25"):
+    with pytest.raises(
+        ValueError, match=r"a supernet of proxy.width_mult=0.125, this search has proxy.width_mult=0.25"
+    ):
         check_serves(replace(setup, proxy=replace(setup.proxy, width_mult=0.25)))
     with pytest.raises(ValueError, match=r"a supernet of data.resolution=8, this search has data.resolution=16"):
         check_serves(replace(setup, data=replace(setup.data, resolution=16)))
     with pytest.raises(ValueError, match=r"a supernet of space.name='mnasnet', this search has space.name='compound'"):
         check_serves(replace(setup, space=replace(setup.space, name="compound")))
-    check_serves(setup)   # its own search is served
+    check_serves(setup)  # its own search is served
 
 
 def test_missing_corrupt_and_absent_supernets_are_one_line(tmp_path, trained):

@@ -1,4 +1,5 @@
 """Contract tests every registered search space is subject to."""
+
 import importlib
 
 import numpy as np
@@ -36,7 +37,7 @@ def sampled(request):
 def test_samples_build_run_and_count_exactly(sampled):
     space, points = sampled
     torch.manual_seed(0)
-    for values, spec in points:
+    for _values, spec in points:
         assert isinstance(spec, ArchSpec)
         proxy = small(spec)
         model = nasx.build_model(proxy).eval()
@@ -73,7 +74,7 @@ def test_suggest_under_a_real_optuna_study(name):
         try:
             spec = space.suggest(trial)
         except Rejected:
-            raise optuna.TrialPruned()
+            raise optuna.TrialPruned() from None
         specs[trial.number] = spec
         return nasx.complexity(spec).macs / 1e9
 
@@ -136,8 +137,9 @@ def test_impossible_budget_is_a_clear_error_not_a_loop(name):
         space.sample(0)
 
 
-@pytest.mark.parametrize("bounds, message", [((5, 1), "inverted"), ((3, 3), "empty"), ((-1, 3), ">= 0"),
-                                             (("a", 3), "two numbers")])
+@pytest.mark.parametrize(
+    "bounds, message", [((5, 1), "inverted"), ((3, 3), "empty"), ((-1, 3), ">= 0"), (("a", 3), "two numbers")]
+)
 def test_bad_ranges_are_refused(bounds, message):
     with pytest.raises(ValueError, match=message):
         search_spaces.get("mnasnet", macs=bounds)
@@ -161,8 +163,13 @@ def test_unknown_space_and_option_are_one_line_errors():
 #   anynet, upper bound, from its stated ranges: (d 16 * w 128 (8..1024 by 8) * b 3 * g 6)^4 * se 2
 #     = 36,864^4 * 2 = 3,693,514,644,397,228,032.
 #   compound (valid, distinct triples) and mnasnet (count over canonical assignments): pins today's values.
-SIZES = {"resnext": 445_132_800, "regnet": 261_825_656_148, "anynet": 3_693_514_644_397_228_032,
-         "compound": 50, "mnasnet": 80_947_325_572_743_168}
+SIZES = {
+    "resnext": 445_132_800,
+    "regnet": 261_825_656_148,
+    "anynet": 3_693_514_644_397_228_032,
+    "compound": 50,
+    "mnasnet": 80_947_325_572_743_168,
+}
 
 
 def test_size_is_reported_for_every_space():

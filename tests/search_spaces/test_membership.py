@@ -1,4 +1,5 @@
 """The hand-designed families that are points of each space, and near misses that are not."""
+
 from dataclasses import replace
 
 import pytest
@@ -7,8 +8,16 @@ import nasx
 from nasx import families, search_spaces
 
 POINTS = {
-    "mnasnet": ["efficientnet_b0", "mnasnet_a1", "mobilenet_v2", "mnasnet1_0", "efficientnet_lite0", "mnasnet_100",
-                "semnasnet_100", "mobilenetv2_100"],
+    "mnasnet": [
+        "efficientnet_b0",
+        "mnasnet_a1",
+        "mobilenet_v2",
+        "mnasnet1_0",
+        "efficientnet_lite0",
+        "mnasnet_100",
+        "semnasnet_100",
+        "mobilenetv2_100",
+    ],
     "resnext": ["resnet50", "resnext50_32x4d", "wide_resnet50_2", "resnet101", "resnext101_64x4d"],
     "regnet": ["regnetx_400mf", "regnety_400mf", "regnetx_200mf"],
     "anynet": ["regnetx_400mf", "regnety_400mf"],
@@ -27,8 +36,10 @@ def test_family_is_a_point_whatever_resolution_and_classes(space_name, family, r
 
 def test_timm_families_that_are_mnasnet_points_are_the_documented_ones():
     """search_spaces/mnasnet.py and docs/search-spaces.md list these timm networks as the space's points."""
-    for reference_widths, documented in ((True, {"efficientnet_b0", "efficientnet_lite0", "mnasnet_100",
-                                                 "semnasnet_100", "mobilenetv2_100"}), (False, {"mobilenetv2_100"})):
+    for reference_widths, documented in (
+        (True, {"efficientnet_b0", "efficientnet_lite0", "mnasnet_100", "semnasnet_100", "mobilenetv2_100"}),
+        (False, {"mobilenetv2_100"}),
+    ):
         space = search_spaces.get("mnasnet", reference_widths=reference_widths)
         assert {n for n in families.timm_names() if space.contains(families.get(f"timm:{n}"))} == documented
 

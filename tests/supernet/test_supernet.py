@@ -1,5 +1,6 @@
 """The supernet of a search space: an extracted network is build_model's network of the point holding the
 inherited weights, and computes what the supernet computes in that configuration."""
+
 from __future__ import annotations
 
 import ast
@@ -32,8 +33,14 @@ def search_shrink(space) -> partial:
 
 def shrunk(full: ArchSpec, *, base_resolution: int) -> ArchSpec:
     p = ProxySpec()
-    spec = proxy(full, resolution=max(1, round_half_up(8 * full.resolution / base_resolution)), num_classes=10,
-                 width_mult=p.width_mult, depth_mult=p.depth_mult, stem_stride=p.stem_stride)
+    spec = proxy(
+        full,
+        resolution=max(1, round_half_up(8 * full.resolution / base_resolution)),
+        num_classes=10,
+        width_mult=p.width_mult,
+        depth_mult=p.depth_mult,
+        stem_stride=p.stem_stride,
+    )
     return replace(spec, in_channels=1)
 
 
@@ -65,8 +72,9 @@ def check_point(supernet: Supernet, point, trained, *, layout_too: bool = True) 
     model = supernet.extract(point).eval()
     assert model.spec == trained and sum(p.numel() for p in model.parameters()) == complexity(trained).params
     if layout_too:
-        assert {k: v.shape for k, v in model.state_dict().items()} == \
-            {k: v.shape for k, v in build_model(trained).state_dict().items()}
+        assert {k: v.shape for k, v in model.state_dict().items()} == {
+            k: v.shape for k, v in build_model(trained).state_dict().items()
+        }
     x = torch.randn(2, trained.in_channels, trained.resolution, trained.resolution)
     with torch.no_grad():
         assert (model(x) - supernet(x, point)).abs().max().item() <= 1e-5
@@ -111,8 +119,12 @@ def test_the_largest_networks_use_every_tensor_whole(name):
     for spec, slots in supernet.largest():
         supernet.run(torch.randn(2, 1, spec.resolution, spec.resolution), spec, slots).square().sum().backward()
     held = dict(supernet.named_parameters())
-    used = {tensor_name(big): shape for spec, slots in supernet.largest() for _, big, shape in layout(spec, slots)
-            if held.get(tensor_name(big)) is not None and held[tensor_name(big)].shape == shape}
+    used = {
+        tensor_name(big): shape
+        for spec, slots in supernet.largest()
+        for _, big, shape in layout(spec, slots)
+        if held.get(tensor_name(big)) is not None and held[tensor_name(big)].shape == shape
+    }
     assert set(used) == set(held)
     assert all(p.grad is not None for p in held.values())
 
@@ -142,10 +154,10 @@ def test_mbconv_ops_share_the_first_channels_and_kernels_the_centre(mnasnet):
     mb6, mb3, mb1 = (stage_state(mnasnet.extract(values_of(space, b3_op=op)), 2) for op in ("mb6", "mb3", "mb1"))
     dw6, dw3, dw1 = mb6["0.conv_dw.weight"], mb3["0.conv_dw.weight"], mb1["0.conv_dw.weight"]
     assert dw1.shape[0] < dw3.shape[0] < dw6.shape[0]
-    assert torch.equal(dw3, dw6[:dw3.shape[0]]) and torch.equal(dw1, dw6[:dw1.shape[0]])
-    assert torch.equal(mb3["0.conv_pwl.weight"], mb6["0.conv_pwl.weight"][:, :dw3.shape[0]])
+    assert torch.equal(dw3, dw6[: dw3.shape[0]]) and torch.equal(dw1, dw6[: dw1.shape[0]])
+    assert torch.equal(mb3["0.conv_pwl.weight"], mb6["0.conv_pwl.weight"][:, : dw3.shape[0]])
     assert "0.conv_pw.weight" not in mb1
-    assert torch.equal(mb1["0.bn2.running_var"], mb6["0.bn2.running_var"][:dw1.shape[0]])
+    assert torch.equal(mb1["0.bn2.running_var"], mb6["0.bn2.running_var"][: dw1.shape[0]])
     k5, k3 = (stage_state(mnasnet.extract(values_of(space, b3_k=k)), 2)["0.conv_dw.weight"] for k in (5, 3))
     assert k5.shape[2:] == (5, 5) and torch.equal(k3, k5[:, :, 1:4, 1:4])
     deep, shallow = (stage_state(mnasnet.extract(values_of(space, b4_layers=n)), 3) for n in (5, 3))
@@ -167,8 +179,11 @@ def test_a_supernet_weight_is_seen_by_every_configuration_of_its_slot_only():
             tensor.add_(1.0)  # an extracted network holds copies
     assert all(torch.equal(v, stage_state(supernet.extract(points["mb6"]), 2)[k]) for k, v in after["mb6"].items())
     for op in ("mb3", "mb6"):
-        assert all(not torch.equal(after[op][k], v) for k, v in before[op].items() if "running" not in k
-                   and "num_batches" not in k)
+        assert all(
+            not torch.equal(after[op][k], v)
+            for k, v in before[op].items()
+            if "running" not in k and "num_batches" not in k
+        )
     for op in ("conv", "sep"):
         assert all(torch.equal(after[op][k], v) for k, v in before[op].items())
 
@@ -186,8 +201,10 @@ def test_gradients_and_bn_statistics_reach_only_the_slices_used():
             assert grad is None or not grad.any(), name
             continue
         region = torch.zeros(tensor.shape, dtype=torch.bool)
-        index = tuple(slice((m - s) // 2, (m - s) // 2 + s) if tensor.dim() == 4 and d >= 2 else slice(0, s)
-                      for d, (s, m) in enumerate(zip(used[name], tensor.shape)))
+        index = tuple(
+            slice((m - s) // 2, (m - s) // 2 + s) if tensor.dim() == 4 and d >= 2 else slice(0, s)
+            for d, (s, m) in enumerate(zip(used[name], tensor.shape))
+        )
         region[index] = True
         assert not grad[~region].any(), name
         assert grad[region].any(), name
@@ -212,8 +229,10 @@ def test_what_is_not_a_point_is_one_line(mnasnet):
     cases = [families.get("resnet18"), {**values_of(space), "b1_filters": 17}]
     shrink = mnasnet.shrink
     try:
-        for wider in (lambda s: replace(shrink(s), num_classes=20),
-                      lambda s: replace(shrink(s), head=replace(shrink(s).head, hidden=(16,)))):
+        for wider in (
+            lambda s: replace(shrink(s), num_classes=20),
+            lambda s: replace(shrink(s), head=replace(shrink(s).head, hidden=(16,))),
+        ):
             mnasnet.shrink = wider
             with pytest.raises(ValueError) as info:
                 mnasnet.extract(values_of(space))
@@ -247,6 +266,11 @@ def test_the_package_imports_no_framework_at_the_edges():
     banned = ("ray", "hydra", "omegaconf", "nasx.cli", "nasx.analysis", "nasx.search")
     for path in (ROOT / "nasx" / "supernet").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not [n for n in names if any(n == b or n.startswith(b + ".") for b in banned)], (path, names)

@@ -1,5 +1,6 @@
 """Training a supernet by the sandwich rule: which networks a step trains and what each learns from, the
 gradients reaching each one's slices, a short run that learns, and a resumed run that continues exactly."""
+
 import contextlib
 import math
 from dataclasses import replace
@@ -31,8 +32,16 @@ def inputs(x):
 def supernet(name: str, resolution: int = 8, seed: int = 0) -> Supernet:
     """A tiny supernet of the space for digits at `resolution` (width 0.25, depth 0.25)."""
     space = search_spaces.get(name)
-    shrink = partial(for_task, resolution=resolution, num_classes=10, channels=3, width_mult=0.25, depth_mult=0.25,
-                     stem_stride=1, base_resolution=space.resolution)
+    shrink = partial(
+        for_task,
+        resolution=resolution,
+        num_classes=10,
+        channels=3,
+        width_mult=0.25,
+        depth_mult=0.25,
+        stem_stride=1,
+        base_resolution=space.resolution,
+    )
     torch.manual_seed(seed)
     return Supernet(space, shrink)
 
@@ -49,15 +58,18 @@ def digits():
 
 def batch(n: int = 8, resolution: int = 8, seed: int = 0):
     gen = torch.Generator().manual_seed(seed)
-    return (torch.randint(0, 256, (n, 3, resolution, resolution), generator=gen, dtype=torch.uint8),
-            torch.randint(0, 10, (n,), generator=gen))
+    return (
+        torch.randint(0, 256, (n, 3, resolution, resolution), generator=gen, dtype=torch.uint8),
+        torch.randint(0, 10, (n,), generator=gen),
+    )
 
 
 def step(net, networks, *, distill=True, seed=0):
-    torch.manual_seed(seed)   # the largest's dropout draws
+    torch.manual_seed(seed)  # the largest's dropout draws
     x, y = batch()
-    return sandwich_step(net, networks, x, y, inputs, label_smoothing=0.1, distill=distill,
-                         autocast=contextlib.nullcontext)
+    return sandwich_step(
+        net, networks, x, y, inputs, label_smoothing=0.1, distill=distill, autocast=contextlib.nullcontext
+    )
 
 
 def test_the_largest_is_the_mb6_network_with_its_regularisation_the_others_without(mnasnet):
@@ -69,8 +81,10 @@ def test_the_largest_is_the_mb6_network_with_its_regularisation_the_others_witho
     assert sandwich.smallest == Network(without_regularisation(spec), slots) and spec.head.dropout == 0.2
     networks = sandwich.networks("every", np.random.default_rng(5))
     rng = np.random.default_rng(5)
-    drawn = [Network(without_regularisation(s), sl)
-             for s, sl in (mnasnet.resolve(mnasnet.space.sample_point(rng)[0]) for _ in range(2))]
+    drawn = [
+        Network(without_regularisation(s), sl)
+        for s, sl in (mnasnet.resolve(mnasnet.space.sample_point(rng)[0]) for _ in range(2))
+    ]
     assert networks == [sandwich.largest, sandwich.smallest, *drawn]
     assert all(n.spec.drop_path == 0.0 and n.spec.head.dropout == 0.0 for n in networks[1:])
 
@@ -84,12 +98,12 @@ def test_progressive_shrinking_frees_kernel_and_depth_before_the_rest(mnasnet):
     largest, *others = sandwich.networks("kernel_depth", rng)
     assert largest == sandwich.largest and len(others) == 4
     big = {s: b for s, b in zip(largest.slots, largest.spec.stages)}
-    for net in others:   # the largest's op, SE and filters; its kernels and depths or fewer
+    for net in others:  # the largest's op, SE and filters; its kernels and depths or fewer
         assert net.slots == largest.slots
         for slot, block in zip(net.slots, net.spec.stages):
             assert (block.e, block.se, block.c) == (big[slot].e, big[slot].se, big[slot].c)
             assert block.k in (3, 5) and block.r <= big[slot].r
-    assert all(b.k == 3 for b in others[0].spec.stages)   # the smallest kernels and depths
+    assert all(b.k == 3 for b in others[0].spec.stages)  # the smallest kernels and depths
     assert [b.r for b in others[0].spec.stages] == [b.r for b in sandwich.smallest.spec.stages]
     with pytest.raises(ValueError, match="space compound declares no kernel-size or depth parameters"):
         Sandwich(supernet("compound"), 2, progressive=True)
@@ -97,7 +111,7 @@ def test_progressive_shrinking_frees_kernel_and_depth_before_the_rest(mnasnet):
 
 def test_a_step_reaches_the_slices_of_the_largest_the_smallest_and_a_random_network(mnasnet):
     sandwich = Sandwich(mnasnet, 0)
-    other = sandwich.plain({**sandwich.smallest_values, "b3_op": "conv"})   # b3.conv: no other network has it
+    other = sandwich.plain({**sandwich.smallest_values, "b3_op": "conv"})  # b3.conv: no other network has it
     mnasnet.zero_grad(set_to_none=True)
     step(mnasnet, [sandwich.largest])
     alone = {name: p.grad.clone() for name, p in mnasnet.named_parameters() if p.grad is not None}
@@ -107,14 +121,14 @@ def test_a_step_reaches_the_slices_of_the_largest_the_smallest_and_a_random_netw
     grads = dict(mnasnet.named_parameters())
     conv = [name for name in grads if name.startswith("b3/conv/")]
     assert conv and all(grads[name].grad.abs().sum() > 0 for name in conv if name.endswith("weight"))
-    for key, big, shape in layout(sandwich.smallest.spec, sandwich.smallest.slots):
+    for _key, big, shape in layout(sandwich.smallest.spec, sandwich.smallest.slots):
         name = tensor_name(big)
         if not big.startswith("b1.mb.") or name not in grads:
             continue
         diff = grads[name].grad - alone[name]
         inside = torch.zeros_like(diff, dtype=torch.bool)
         crop(inside, shape, big).fill_(True)
-        assert diff[inside].abs().sum() > 0 and diff[~inside].abs().sum() == 0, name   # the smallest's slice only
+        assert diff[inside].abs().sum() > 0 and diff[~inside].abs().sum() == 0, name  # the smallest's slice only
     mnasnet.zero_grad(set_to_none=True)
 
 
@@ -122,7 +136,7 @@ def test_distill_trains_the_smaller_networks_on_the_largests_soft_labels_else_on
     sandwich = Sandwich(mnasnet, 0)
     teacher = Network(without_regularisation(sandwich.largest.spec), sandwich.largest.slots)  # no dropout draws
     x, y = batch()
-    with torch.no_grad():   # training mode: BatchNorm normalises by the batch, as in the step
+    with torch.no_grad():  # training mode: BatchNorm normalises by the batch, as in the step
         t, s = (mnasnet.run(inputs(x), n.spec, n.slots) for n in (teacher, sandwich.smallest))
     found = {}
     for distill in (True, False):
@@ -142,14 +156,22 @@ def test_compound_trains_and_measures_each_network_at_its_own_resolution(digits)
     run = net.run
     net.run = lambda x, spec, slots: seen.add((x.shape[-1], spec.resolution)) or run(x, spec, slots)
     small = replace(digits, train_x=digits.train_x[:64], train_y=digits.train_y[:64])
-    history = train_supernet(net, small, TrainSpec(epochs=1, batch_size=32, threads=1), sandwich, distill=True,
-                             seed=0, recalibration_images=32)
+    history = train_supernet(
+        net,
+        small,
+        TrainSpec(epochs=1, batch_size=32, threads=1),
+        sandwich,
+        distill=True,
+        seed=0,
+        recalibration_images=32,
+    )
     assert all(size == r for size, r in seen) and {r for _, r in seen} >= {8, sandwich.smallest.spec.resolution}
     assert 0.0 <= history[-1]["smallest/val/top1"] <= 1.0
 
 
 def _train(data, tmp_path, *, seed: int, stop_after: int | None = None, state=None):
     """A 2-epoch run (its per-epoch states saved by store.save into tmp_path), stopped after `stop_after`."""
+
     class Stop(Exception):
         pass
 
@@ -163,8 +185,17 @@ def _train(data, tmp_path, *, seed: int, stop_after: int | None = None, state=No
             raise Stop
 
     try:
-        history = train_supernet(net, data, TrainSpec(epochs=2, batch_size=32, threads=1), Sandwich(net, 1),
-                                 distill=True, seed=0, recalibration_images=32, state=state, on_epoch=on_epoch)
+        history = train_supernet(
+            net,
+            data,
+            TrainSpec(epochs=2, batch_size=32, threads=1),
+            Sandwich(net, 1),
+            distill=True,
+            seed=0,
+            recalibration_images=32,
+            state=state,
+            on_epoch=on_epoch,
+        )
     except Stop:
         return None, None
     return net, history
@@ -176,7 +207,7 @@ def test_a_resumed_run_continues_exactly(digits, tmp_path):
     _train(data, tmp_path / "cut", seed=0, stop_after=1)
     state = store.read(tmp_path / "cut")
     assert state["epoch"] == 1
-    resumed, again = _train(data, tmp_path / "cut", seed=7, state=state)   # other initial weights: all restored
+    resumed, again = _train(data, tmp_path / "cut", seed=7, state=state)  # other initial weights: all restored
     assert whole.state_dict().keys() == resumed.state_dict().keys()
     assert all(torch.equal(whole.state_dict()[k], resumed.state_dict()[k]) for k in whole.state_dict())
     strip = [{k: v for k, v in h.items() if k != "wall_s"} for h in history]
@@ -187,8 +218,15 @@ def test_a_resumed_run_continues_exactly(digits, tmp_path):
 def test_a_short_run_learns_digits(digits):
     data = DataSpec(resolution=16).load()
     net = supernet("mnasnet", resolution=16)
-    history = train_supernet(net, data, TrainSpec(epochs=2, batch_size=32, threads=1), Sandwich(net, 0),
-                             distill=True, seed=0, recalibration_images=256)
+    history = train_supernet(
+        net,
+        data,
+        TrainSpec(epochs=2, batch_size=32, threads=1),
+        Sandwich(net, 0),
+        distill=True,
+        seed=0,
+        recalibration_images=256,
+    )
     first, last = history
     assert last["largest/train/loss"] < first["largest/train/loss"] and math.isfinite(last["train/loss"])
-    assert last["largest/val/top1"] > 0.3   # 10 classes: chance is 0.1; measured 0.58 to 0.76 over seeds 0-2
+    assert last["largest/val/top1"] > 0.3  # 10 classes: chance is 0.1; measured 0.58 to 0.76 over seeds 0-2

@@ -1,4 +1,5 @@
 """Faults injected on purpose and the per-trial timeout."""
+
 import os
 import subprocess
 import sys
@@ -28,9 +29,13 @@ def _row(trial_id, **kw):
 
 # --- faults on purpose and the per-trial timeout --------------------------------------------------
 
+
 def test_fault_settings_parse_and_select_trials():
     assert faults.parse("") == ()
-    assert faults.parse("nan@2, raise@1:s0003+s0007") == (faults.Fault("nan", 2), faults.Fault("raise", 1, ("s0003", "s0007")))
+    assert faults.parse("nan@2, raise@1:s0003+s0007") == (
+        faults.Fault("nan", 2),
+        faults.Fault("raise", 1, ("s0003", "s0007")),
+    )
     assert str(faults.for_trial("raise@1:s0003,exit@2", "s0003")) == "raise@1"
     assert str(faults.for_trial("raise@1:s0003,exit@2", "s0004")) == "exit@2"
     assert faults.for_trial("raise@1:s0003", None) is None
@@ -64,7 +69,9 @@ def test_exit_fault_ends_the_process():
 
 
 def test_a_hung_trial_is_stopped_by_its_timeout_and_recorded_failed(digits):
-    record = evaluate_candidate(SPEC, digits, TrainSpec(epochs=2, fault="hang@1", timeout_s=1.0, threads=1), Objective())
+    record = evaluate_candidate(
+        SPEC, digits, TrainSpec(epochs=2, fault="hang@1", timeout_s=1.0, threads=1), Objective()
+    )
     assert record.status == "failed" and record.error == "timed out after 1 s (train.timeout_s=1)"
     assert 1.0 <= record.wall_s < 30
 
@@ -89,5 +96,3 @@ def test_a_deadline_that_does_not_expire_changes_nothing():
     with pytest.raises(TrialTimeout, match=r"timed out after 0\.2 s"):
         with deadline(0.2):
             faults.fire(faults.Fault("hang", 1), 1)
-
-

@@ -1,4 +1,5 @@
 """The trainer: determinism for a seed, exact resume, divergence as a failed run, budget and schedule."""
+
 import math
 
 import pytest
@@ -52,7 +53,7 @@ def test_training_learns_and_reports_splits():
     assert set(d) == {"val/top1", "test/top1", "train/loss", "epochs", "steps", "wall_s", "status", "error"}
     assert 0.0 <= d["val/top1"] <= 1.0 and 0.0 <= d["test/top1"] <= 1.0
     assert m.history[-1]["train/loss"] < m.history[0]["train/loss"]
-    assert m.val_top1 > 0.5          # 4 well-separated synthetic classes; chance is 0.25
+    assert m.val_top1 > 0.5  # 4 well-separated synthetic classes; chance is 0.25
 
 
 def test_resume_equals_uninterrupted(tiny):
@@ -61,10 +62,13 @@ def test_resume_equals_uninterrupted(tiny):
     full = train_and_eval(full_model, tiny, SPEC, on_epoch=lambda m, s: states.append(s))
     assert [s["epoch"] for s in states] == [1, 2, 3]
     for k in (1, 2):
-        model = fresh(seed=123)          # different initial weights: the state must carry everything
+        model = fresh(seed=123)  # different initial weights: the state must carry everything
         resumed = train_and_eval(model, tiny, SPEC, state=states[k - 1])
-        assert (resumed.val_top1, resumed.test_top1, resumed.train_loss) == \
-               (full.val_top1, full.test_top1, full.train_loss)
+        assert (resumed.val_top1, resumed.test_top1, resumed.train_loss) == (
+            full.val_top1,
+            full.test_top1,
+            full.train_loss,
+        )
         assert (resumed.epochs, resumed.steps) == (full.epochs, full.steps)
         assert without_wall(resumed.history) == without_wall(full.history)
         assert same_params(model, full_model)
@@ -102,7 +106,7 @@ def test_model_emitting_nan_fails_at_the_first_step(tiny):
 
 def test_steps_budget(tiny):
     m = train_and_eval(fresh(), tiny, TrainSpec(epochs=0, steps=7, batch_size=32, threads=1))
-    assert m.steps == 7 and m.epochs == 2          # 5 steps per epoch (168 // 32)
+    assert m.steps == 7 and m.epochs == 2  # 5 steps per epoch (168 // 32)
     assert len(m.history) == 2 and m.history[0]["step"] == 5
 
 
@@ -126,16 +130,27 @@ def test_lr_schedules():
     assert lr_factor(5, 10, TrainSpec(schedule="constant", warmup_fraction=0.0)) == 1.0
 
 
-@pytest.mark.parametrize("changes, fragment", [({"epochs": 0}, "train.epochs=0"), ({"lr": 0}, "train.lr"),
-                                               ({"optimizer": "lion"}, "optimizer"), ({"schedule": "step"}, "schedule"),
-                                               ({"batch_size": 0}, "batch_size"), ({"device": "tpu"}, "device"),
-                                               ({"epochs": 2.5}, "epochs")])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"epochs": 0}, "train.epochs=0"),
+        ({"lr": 0}, "train.lr"),
+        ({"optimizer": "lion"}, "optimizer"),
+        ({"schedule": "step"}, "schedule"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"device": "tpu"}, "device"),
+        ({"epochs": 2.5}, "epochs"),
+    ],
+)
 def test_bad_train_specs(changes, fragment):
     with pytest.raises(ValueError, match=fragment):
         TrainSpec(**changes)
 
 
 def test_adamw_runs(tiny):
-    m = train_and_eval(fresh(), tiny, TrainSpec(epochs=1, batch_size=32, optimizer="adamw", lr=1e-3,
-                                                schedule="onecycle", grad_clip=1.0, threads=1))
+    m = train_and_eval(
+        fresh(),
+        tiny,
+        TrainSpec(epochs=1, batch_size=32, optimizer="adamw", lr=1e-3, schedule="onecycle", grad_clip=1.0, threads=1),
+    )
     assert isinstance(m, Metrics) and m.ok and m.steps == 5

@@ -1,8 +1,10 @@
 """The interface every block spec implements: pure data plus its own analytic cost."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
 from nasx.arch.cost import Tally
 from nasx.arch.fields import Spec
@@ -18,7 +20,7 @@ class Block(Spec):
 
     def out_channels(self, c_in: int) -> int:
         """The stage's `c` field; a block without one (or whose output width depends on c_in) overrides this."""
-        c = getattr(self, "c")
+        c = getattr(self, "c")  # noqa: B009  (a Block subclass may have no `c`: then it overrides this)
         if not isinstance(c, int):
             raise TypeError(f"{self.TYPE}.c={c!r}: not a width; {type(self).__name__} must override out_channels")
         return c
@@ -44,7 +46,7 @@ class Block(Spec):
         """The windows of one of the stage's blocks when it takes `stride`."""
         raise NotImplementedError
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "Block":
+    def scaled(self, width_mult: float, depth_mult: float) -> Block:
         """The same stage with channels and repeats scaled by the compound-scaling rules."""
         changes: dict[str, int] = {}
         if hasattr(self, "c"):
@@ -69,18 +71,21 @@ class StridedStage(Protocol):
 State = tuple[int, int, int]  # (c_in, size, stride) entering a block
 
 
-def repeat_cost(block: StridedStage, c_in: int, size: int,
-                unit: Callable[[Tally, int, int, int], int]) -> tuple[Tally, int]:
+def repeat_cost(
+    block: StridedStage, c_in: int, size: int, unit: Callable[[Tally, int, int, int], int]
+) -> tuple[Tally, int]:
     """Sum `unit(tally, c_in, size, stride)` over the stage's repeats; stride on the first only.
     Once a block's output equals its input, every later block costs the same: O(1) in the repeats."""
     total = Tally()
     stride = block.s
-    return repeated(total, block.r, (c_in, size, stride),
-                    lambda t, c, hw, s: (block.out_channels(c), unit(t, c, hw, s), 1))
+    return repeated(
+        total, block.r, (c_in, size, stride), lambda t, c, hw, s: (block.out_channels(c), unit(t, c, hw, s), 1)
+    )
 
 
-def repeated(total: Tally, repeats: int, state: State,
-             step: Callable[[Tally, int, int, int], State]) -> tuple[Tally, int]:
+def repeated(
+    total: Tally, repeats: int, state: State, step: Callable[[Tally, int, int, int], State]
+) -> tuple[Tally, int]:
     """Apply `step(tally, c_in, size, stride) -> (c_out, size_out, next_stride)` `repeats` times from
     `state`, adding to `total`; a step that leaves the state unchanged is multiplied out."""
     for done in range(1, repeats + 1):

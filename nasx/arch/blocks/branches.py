@@ -4,6 +4,7 @@ A block describes its layers as a program: a tuple of ops applied in order, wher
 several programs on the same input and concatenates their outputs. One cost walk and one torch
 builder serve every multi-branch block.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -89,8 +90,9 @@ class BranchBlock(Block):
         return program_cost(Tally(), self.program(c_in), c_in, 64)[0]
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
-        return repeated(Tally(), self.blocks, (c_in, size, 1),
-                        lambda t, c, hw, s: (*program_cost(t, self.program(c), c, hw), 1))
+        return repeated(
+            Tally(), self.blocks, (c_in, size, 1), lambda t, c, hw, s: (*program_cost(t, self.program(c), c, hw), 1)
+        )
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:
         """The largest branch, as one window; a program's layout does not depend on its input width.
@@ -110,12 +112,15 @@ class Fire(BranchBlock):
     x: int = fld("x", check=POSITIVE)
 
     def program(self, c_in: int) -> Program:
-        return (Conv(self.q, 1, bn=False),
-                Concat(((Conv(self.x, 1, bn=False),), (Conv(self.x, 3, bn=False),))))
+        return (Conv(self.q, 1, bn=False), Concat(((Conv(self.x, 1, bn=False),), (Conv(self.x, 3, bn=False),))))
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "Fire":
-        return replace(self, r=scale_repeats(self.r, depth_mult), q=scale_channels(self.q, width_mult),
-                       x=scale_channels(self.x, width_mult))
+    def scaled(self, width_mult: float, depth_mult: float) -> Fire:
+        return replace(
+            self,
+            r=scale_repeats(self.r, depth_mult),
+            q=scale_channels(self.q, width_mult),
+            x=scale_channels(self.x, width_mult),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,11 +139,18 @@ class Inception(BranchBlock):
     d: int = fld("d", check=POSITIVE)
 
     def program(self, c_in: int) -> Program:
-        return (Concat(((Conv(self.a, 1),), (Conv(self.br, 1), Conv(self.b, 3)),
-                        (Conv(self.cr, 1), Conv(self.c, self.ck)),
-                        (Pool("max", 3, 1, 1, ceil=True), Conv(self.d, 1)))),)
+        return (
+            Concat(
+                (
+                    (Conv(self.a, 1),),
+                    (Conv(self.br, 1), Conv(self.b, 3)),
+                    (Conv(self.cr, 1), Conv(self.c, self.ck)),
+                    (Pool("max", 3, 1, 1, ceil=True), Conv(self.d, 1)),
+                )
+            ),
+        )
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "Inception":
+    def scaled(self, width_mult: float, depth_mult: float) -> Inception:
         widths = {f: scale_channels(getattr(self, f), width_mult) for f in ("a", "br", "b", "cr", "c", "d")}
         return replace(self, r=scale_repeats(self.r, depth_mult), **widths)
 
@@ -153,7 +165,7 @@ class InceptionV3Module(BranchBlock):
     def width(self, channels: int) -> int:
         return scale_channels(channels, self.w)
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "InceptionV3Module":
+    def scaled(self, width_mult: float, depth_mult: float) -> InceptionV3Module:
         return replace(self, r=scale_repeats(self.r, depth_mult), w=self.w * width_mult)
 
 
@@ -166,9 +178,16 @@ class InceptionA(InceptionV3Module):
 
     def program(self, c_in: int) -> Program:
         w = self.width
-        return (Concat(((Conv(w(64), 1),), (Conv(w(48), 1), Conv(w(64), 5)),
-                        (Conv(w(64), 1), Conv(w(96), 3), Conv(w(96), 3)),
-                        (Pool("avg", 3, 1, 1), Conv(w(self.pp), 1)))),)
+        return (
+            Concat(
+                (
+                    (Conv(w(64), 1),),
+                    (Conv(w(48), 1), Conv(w(64), 5)),
+                    (Conv(w(64), 1), Conv(w(96), 3), Conv(w(96), 3)),
+                    (Pool("avg", 3, 1, 1), Conv(w(self.pp), 1)),
+                )
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -179,8 +198,15 @@ class InceptionB(InceptionV3Module):
 
     def program(self, c_in: int) -> Program:
         w = self.width
-        return (Concat(((Conv(w(384), 3, s=2, p=0),), (Conv(w(64), 1), Conv(w(96), 3), Conv(w(96), 3, s=2, p=0)),
-                        (Pool("max", 3, 2),))),)
+        return (
+            Concat(
+                (
+                    (Conv(w(384), 3, s=2, p=0),),
+                    (Conv(w(64), 1), Conv(w(96), 3), Conv(w(96), 3, s=2, p=0)),
+                    (Pool("max", 3, 2),),
+                )
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,9 +218,16 @@ class InceptionC(InceptionV3Module):
 
     def program(self, c_in: int) -> Program:
         w, m = self.width, self.width(self.m)
-        return (Concat(((Conv(w(192), 1),), (Conv(m, 1), Conv(m, 1, 7), Conv(w(192), 7, 1)),
-                        (Conv(m, 1), Conv(m, 7, 1), Conv(m, 1, 7), Conv(m, 7, 1), Conv(w(192), 1, 7)),
-                        (Pool("avg", 3, 1, 1), Conv(w(192), 1)))),)
+        return (
+            Concat(
+                (
+                    (Conv(w(192), 1),),
+                    (Conv(m, 1), Conv(m, 1, 7), Conv(w(192), 7, 1)),
+                    (Conv(m, 1), Conv(m, 7, 1), Conv(m, 1, 7), Conv(m, 7, 1), Conv(w(192), 1, 7)),
+                    (Pool("avg", 3, 1, 1), Conv(w(192), 1)),
+                )
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,9 +238,15 @@ class InceptionD(InceptionV3Module):
 
     def program(self, c_in: int) -> Program:
         w = self.width
-        return (Concat(((Conv(w(192), 1), Conv(w(320), 3, s=2, p=0)),
-                        (Conv(w(192), 1), Conv(w(192), 1, 7), Conv(w(192), 7, 1), Conv(w(192), 3, s=2, p=0)),
-                        (Pool("max", 3, 2),))),)
+        return (
+            Concat(
+                (
+                    (Conv(w(192), 1), Conv(w(320), 3, s=2, p=0)),
+                    (Conv(w(192), 1), Conv(w(192), 1, 7), Conv(w(192), 7, 1), Conv(w(192), 3, s=2, p=0)),
+                    (Pool("max", 3, 2),),
+                )
+            ),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,5 +260,14 @@ class InceptionE(InceptionV3Module):
 
         def fork() -> Concat:
             return Concat(((Conv(w(384), 1, 3),), (Conv(w(384), 3, 1),)))
-        return (Concat(((Conv(w(320), 1),), (Conv(w(384), 1), fork()), (Conv(w(448), 1), Conv(w(384), 3), fork()),
-                        (Pool("avg", 3, 1, 1), Conv(w(192), 1)))),)
+
+        return (
+            Concat(
+                (
+                    (Conv(w(320), 1),),
+                    (Conv(w(384), 1), fork()),
+                    (Conv(w(448), 1), Conv(w(384), 3), fork()),
+                    (Pool("avg", 3, 1, 1), Conv(w(192), 1)),
+                )
+            ),
+        )

@@ -1,4 +1,5 @@
 """`cn`: conv-bn-act, repeated; and `mp`: max (or average) pooling."""
+
 from __future__ import annotations
 
 import math
@@ -7,9 +8,9 @@ from dataclasses import dataclass, replace
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
-from nasx.arch.rounding import scale_channels, scale_repeats
 from nasx.arch.fields import ACTIVATIONS, ODD_KERNEL, POSITIVE, fld
 from nasx.arch.receptive import Window
+from nasx.arch.rounding import scale_channels, scale_repeats
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,7 +38,7 @@ class ConvBNAct(Block):
         if c_in % self.g:
             raise ValueError(f"cn.g={self.g}: groups must divide the input channels {c_in}")
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "ConvBNAct":
+    def scaled(self, width_mult: float, depth_mult: float) -> ConvBNAct:
         """A depthwise conv (g == c) stays depthwise; other groups keep their largest common divisor."""
         c = scale_channels(self.c, width_mult)
         g = c if self.g == self.c else math.gcd(c, self.g)
@@ -49,6 +50,7 @@ class ConvBNAct(Block):
             if self.bn:
                 cost.bn(t, self.c)
             return hw
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:

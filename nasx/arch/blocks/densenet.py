@@ -1,4 +1,5 @@
 """`dense` and `tr`: DenseNet's dense block and transition (Huang et al., 2017)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ class DenseBlock(Block):
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         # layer i sees c_in + i * gr channels: the sums over i are closed forms, O(1) in the repeats
         t, r, inner, positions = Tally(), self.r, self.bs * self.gr, size * size
-        channels = r * c_in + self.gr * r * (r - 1) // 2   # sum of every layer's input width
+        channels = r * c_in + self.gr * r * (r - 1) // 2  # sum of every layer's input width
         t.params = 2 * channels + channels * inner + r * (2 * inner + 9 * inner * self.gr)
         t.macs = (channels * inner + r * 9 * inner * self.gr) * positions
         t.acts = r * (inner + self.gr) * positions
@@ -36,7 +37,7 @@ class DenseBlock(Block):
     def unit_windows(self, stride: int) -> tuple[Window, ...]:
         return ((3, 1),)
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "DenseBlock":
+    def scaled(self, width_mult: float, depth_mult: float) -> DenseBlock:
         return replace(self, r=scale_repeats(self.r, depth_mult), gr=scale_channels(self.gr, width_mult))
 
 

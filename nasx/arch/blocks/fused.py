@@ -1,4 +1,5 @@
 """`fr`: Fused-MBConv (EfficientNetV2; timm's EdgeResidual `er`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ class FusedMBConv(Block):
             cost.conv(t, mid, self.c, 1, 1, hw)
             cost.bn(t, self.c)
             return hw
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:

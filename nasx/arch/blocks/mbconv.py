@@ -1,4 +1,5 @@
 """`ir`: the inverted residual / MBConv block of MobileNetV2/V3, MnasNet, EfficientNet, MixNet, FBNet and LCNet."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,12 +7,21 @@ from dataclasses import dataclass
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
 from nasx.arch.cost import Tally
-from nasx.arch.fields import (ACTIVATIONS, GATES, ODD_KERNEL, POS_FLOAT, POSITIVE, RATIO, SE_BASES, SE_ROUNDINGS,
-                              STRIDE, fld)
+from nasx.arch.fields import (
+    ACTIVATIONS,
+    GATES,
+    ODD_KERNEL,
+    POS_FLOAT,
+    POSITIVE,
+    RATIO,
+    SE_BASES,
+    SE_ROUNDINGS,
+    STRIDE,
+    fld,
+)
 from nasx.arch.limits import MAX_KERNEL
 from nasx.arch.receptive import Window
 from nasx.arch.rounding import make_divisible, round_half_up, round_se, split_channels
-
 
 _SE_DEFAULT_ROUND = {"in": "floor", "mid": "div8"}  # the squeeze rounding of each SE base when `sr` is unset
 
@@ -93,8 +103,10 @@ class MBConv(Block):
         for c in (c_in, self.c):
             mid = self.mid(c)
             if self.mix > mid or self.exp_groups > min(c, mid) or self.proj_groups > mid:
-                raise ValueError(f"ir: {mid} mid channels cannot be split into mk={self.mix}, ag={self.exp_groups} "
-                                 f"or pg={self.proj_groups} parts")
+                raise ValueError(
+                    f"ir: {mid} mid channels cannot be split into mk={self.mix}, ag={self.exp_groups} "
+                    f"or pg={self.proj_groups} parts"
+                )
 
     def mid(self, c_in: int) -> int:
         return expanded(c_in, self.e, self.mid_div)
@@ -122,6 +134,7 @@ class MBConv(Block):
             split_conv(t, mid, self.c, [1] * self.proj_groups, 1, hw, depthwise=False)
             cost.bn(t, self.c)
             return hw
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:

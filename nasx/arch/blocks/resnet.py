@@ -1,8 +1,9 @@
 """`basic` and `bot`: the residual blocks of ResNet, ResNeXt, Wide ResNet and RegNetX/Y."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 import math
+from dataclasses import dataclass, replace
 
 from nasx.arch import cost
 from nasx.arch.blocks.base import Block, repeat_cost
@@ -37,6 +38,7 @@ class Basic(Block):
             cost.conv(t, self.c, self.c, 3, 1, out)
             cost.bn(t, self.c)
             return out
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:
@@ -63,6 +65,7 @@ class PreActBasic(Block):
             cost.bn(t, self.c)
             cost.conv(t, self.c, self.c, 3, 1, out)
             return out
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:
@@ -103,8 +106,7 @@ class Bottleneck(Block):
         if self.width < 1:
             raise ValueError(f"bot.b={self.b}: bottleneck width round(c*b) must be >= 1")
         if self.width % self.g:
-            raise ValueError(f"bot.g={self.g}: groups must divide the bottleneck width "
-                             f"round(c*b)={self.width}")
+            raise ValueError(f"bot.g={self.g}: groups must divide the bottleneck width round(c*b)={self.width}")
         if self.se == 0.0:
             object.__setattr__(self, "se_at", "mid")
             object.__setattr__(self, "se_round", "floor")
@@ -133,6 +135,7 @@ class Bottleneck(Block):
             if self.se > 0 and self.se_at == "out":
                 cost.squeeze_excite(t, self.c, self.squeeze(c))
             return out
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:
@@ -140,7 +143,7 @@ class Bottleneck(Block):
         s1, s3 = self.strides(stride)
         return ((1, s1), (3, s3))
 
-    def scaled(self, width_mult: float, depth_mult: float) -> "Bottleneck":
+    def scaled(self, width_mult: float, depth_mult: float) -> Bottleneck:
         """Scaled widths keep the group width when it still divides, else the groups' largest common divisor."""
         new = replace(self, c=scale_channels(self.c, width_mult), r=scale_repeats(self.r, depth_mult), g=1)
         group_w = self.width // self.g

@@ -1,4 +1,5 @@
 """`shuffle`: the ShuffleNetV2 unit (Ma et al., 2018), channel split, two branches, channel shuffle."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,9 @@ class ShuffleUnit(Block):
 
     def check_input(self, c_in: int) -> None:
         if self.s == 1 and c_in != self.c:
-            raise ValueError(f"shuffle.s=1: a stride-1 unit keeps its width, but the input has {c_in} "
-                             f"channels and c={self.c}")
+            raise ValueError(
+                f"shuffle.s=1: a stride-1 unit keeps its width, but the input has {c_in} channels and c={self.c}"
+            )
 
     def cost(self, c_in: int, size: int) -> tuple[Tally, int]:
         half = self.c // 2
@@ -46,6 +48,7 @@ class ShuffleUnit(Block):
             cost.conv(t, half, half, 1, 1, out)
             cost.bn(t, half)
             return out
+
         return repeat_cost(self, c_in, size, unit)
 
     def unit_windows(self, stride: int) -> tuple[Window, ...]:

@@ -1,4 +1,5 @@
 """`vgg`: a plain VGG stage, r 3x3 convs (bias, optional BN, ReLU) then 2x2 max pooling."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ class VGGStage(Block):
             if self.bn:
                 cost.bn(t, self.c)
             return self.c, hw, 1
+
         t, size = repeated(Tally(), self.r, (c_in, size, 1), step)
         return t, cost.conv_out(size, 2, 2, 0)
 

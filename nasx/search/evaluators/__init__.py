@@ -8,9 +8,11 @@ The result is `{"epoch", "val_top1", "reward", "row", "curve"}`: `row` holds the
 the evaluation fills (`nasx.evaluation.Evaluation.to_row`), `curve` the per-epoch history. The driver and
 the executors never look inside: another way of scoring plugs in by registering a function here.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Report = Callable[[dict[str, Any]], None]
 Evaluator = Callable[[dict[str, Any], Any, Any, Report], dict[str, Any]]
@@ -24,6 +26,7 @@ def register(name: str) -> Callable[[Evaluator], Evaluator]:
             raise ValueError(f"evaluator {name!r} registered twice")
         _EVALUATORS[name] = function
         return function
+
     return wrap
 
 

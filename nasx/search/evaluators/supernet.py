@@ -5,6 +5,7 @@ statistics recalibrated on `supernet.recalibration_images` training images drawn
 then measured on the validation and test splits. The reward is the objective's, as for a trained
 candidate. Rows say which supernet and which checkpoint (sha256) each score came from.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,10 @@ def check_serves(setup: SearchSetup) -> None:
         ours, theirs = mine[what], {k: (list(v) if isinstance(v, tuple) else v) for k, v in state[what].items()}
         for key in sorted(set(ours) | set(theirs)):
             if ours.get(key) != theirs.get(key):
-                raise ValueError(f"supernet.run={setup.supernet.run}: a supernet of {what}.{key}="
-                                 f"{theirs.get(key)!r}, this search has {what}.{key}={ours.get(key)!r}")
+                raise ValueError(
+                    f"supernet.run={setup.supernet.run}: a supernet of {what}.{key}="
+                    f"{theirs.get(key)!r}, this search has {what}.{key}={ours.get(key)!r}"
+                )
 
 
 @register("supernet")
@@ -71,9 +74,19 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
     seed = trial_seed(setup, config)
     trained, full = decode(config["arch"]), decode(config["full_arch"])
     cost, full_cost = complexity(trained), complexity(full)
-    row: dict[str, Any] = {"arch": config["arch"], "arch_key": trained.key(), "status": "failed", "error": "",
-                           "epochs": 0, "seed": seed, "dataset": data.name, "resolution": data.resolution,
-                           "versions": versions(), "evaluator": "supernet", "supernet_run": str(setup.supernet.run)}
+    row: dict[str, Any] = {
+        "arch": config["arch"],
+        "arch_key": trained.key(),
+        "status": "failed",
+        "error": "",
+        "epochs": 0,
+        "seed": seed,
+        "dataset": data.name,
+        "resolution": data.resolution,
+        "versions": versions(),
+        "evaluator": "supernet",
+        "supernet_run": str(setup.supernet.run),
+    }
     try:
         net, digest = loaded(str(setup.supernet.run))
         row["supernet_sha256"] = digest
@@ -83,8 +96,9 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         if served != trained:
             raise ValueError("the supernet serves another network for this point (another data or proxy scale)")
         with torch.random.fork_rng(devices=[]):
-            model = recalibrate(net.extract(point), data_at(trained.resolution, data, setup),
-                                setup.supernet.recalibration_images, seed)
+            model = recalibrate(
+                net.extract(point), data_at(trained.resolution, data, setup), setup.supernet.recalibration_images, seed
+            )
         task = data_at(trained.resolution, data, setup)
         val = accuracy(model, task.val_x, task.val_y, task, setup.train)
         test = accuracy(model, task.test_x, task.test_y, task, setup.train)
@@ -92,7 +106,7 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         row["error"] = f"not scored by the supernet: {' '.join(str(exc).split())}"
         return _result(row, start)
     objective = setup.objective
-    value = (full_cost if objective.scale == "full" else cost)
+    value = full_cost if objective.scale == "full" else cost
     if objective.metric == "latency_ms":
         row["error"] = "evaluator=supernet does not measure latency; use objective.metric=macs or params"
         return _result(row, start)
@@ -103,5 +117,10 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
 
 def _result(row: dict[str, Any], start: float) -> dict[str, Any]:
     row.update(wall_s=time.perf_counter() - start, finished_at=time.time())
-    return {"epoch": 0, "val_top1": row.get("val/top1", float("nan")), "reward": row.get("reward", float("nan")),
-            "row": row, "curve": []}
+    return {
+        "epoch": 0,
+        "val_top1": row.get("val/top1", float("nan")),
+        "reward": row.get("reward", float("nan")),
+        "row": row,
+        "curve": [],
+    }

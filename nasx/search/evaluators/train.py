@@ -6,6 +6,7 @@ for early stopping. Faults
 injected with `train.fault` leave a marker per trial under RUN_DIR/faults/, so that a fault that
 killed a worker does not fire again in the retry.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,19 +42,36 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         if asha:
             val = metrics.history[-1].get("val/top1", float("nan"))
             reward = setup.objective.score(val, cost) if setup.objective.mode == "reward" and val == val else val
-            report({"epoch": metrics.history[-1]["epoch"], "val_top1": val, "reward": reward,
-                    "curve": list(metrics.history)})  # so far: a trial stopped early keeps it
+            report(
+                {
+                    "epoch": metrics.history[-1]["epoch"],
+                    "val_top1": val,
+                    "reward": reward,
+                    "curve": list(metrics.history),
+                }
+            )  # so far: a trial stopped early keeps it
 
-    record = evaluate_candidate(spec, data_at(spec.resolution, data, setup),
-                                replace(trial_train(setup, config), threads=threads, fault=fault), setup.objective,
-                                seed=trial_seed(setup, config), full_spec=full, on_epoch=on_epoch,
-                                weights_path=config.get("weights"))
+    record = evaluate_candidate(
+        spec,
+        data_at(spec.resolution, data, setup),
+        replace(trial_train(setup, config), threads=threads, fault=fault),
+        setup.objective,
+        seed=trial_seed(setup, config),
+        full_spec=full,
+        on_epoch=on_epoch,
+        weights_path=config.get("weights"),
+    )
     row = {**record.to_row(), "evaluator": "train"}
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note
     history = record.metrics.history if record.metrics is not None else []
-    return {"epoch": record.epochs, "val_top1": record.val_top1, "reward": record.reward, "row": row,
-            "curve": list(history)}
+    return {
+        "epoch": record.epochs,
+        "val_top1": record.val_top1,
+        "reward": record.reward,
+        "row": row,
+        "curve": list(history),
+    }
 
 
 @register("zero_cost")
@@ -65,8 +83,13 @@ def zero_cost(config: dict[str, Any], data, setup: SearchSetup, report: Report) 
 
     torch.set_num_threads(setup.train.threads or max(1, int(setup.resources.cpus_per_trial)))
     spec, full = decode(config["arch"]), decode(config["full_arch"])
-    row = evaluate_zero_cost(spec, data_at(spec.resolution, data, setup), seed=trial_seed(setup, config),
-                             batch_size=config.get("zero_cost_batch", BATCH_SIZE), full_spec=full)
+    row = evaluate_zero_cost(
+        spec,
+        data_at(spec.resolution, data, setup),
+        seed=trial_seed(setup, config),
+        batch_size=config.get("zero_cost_batch", BATCH_SIZE),
+        full_spec=full,
+    )
     row["evaluator"] = "zero_cost"
     return {"epoch": 0, "val_top1": float("nan"), "reward": float("nan"), "row": row, "curve": []}
 

@@ -2,9 +2,11 @@
 
 `get(name, space, seed=..., objectives=..., **options)` makes one; see `base.Searcher`.
 """
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nasx.search.searchers.base import Outcome, Proposal, Searcher
 
@@ -25,6 +27,7 @@ def register(name: str) -> Callable[[type[S]], type[S]]:
         cls.name = name
         _SEARCHERS[name] = cls
         return cls
+
     return wrap
 
 

@@ -3,11 +3,13 @@
 A searcher is deterministic given its seed and the sequence of `ask`/`tell` calls (no clock, no
 global RNG, no hash order), so a search resumes by replaying the recorded calls on a fresh one.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -72,8 +74,14 @@ class Searcher:
     name: ClassVar[str] = ""
     max_objectives: ClassVar[int | None] = None  # 1 for single-objective searchers
 
-    def __init__(self, space: Space, *, seed: int = 0, objectives: Iterable[Iterable[object]] = (("reward", "max"),),
-                 **options: Any) -> None:
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int = 0,
+        objectives: Iterable[Iterable[object]] = (("reward", "max"),),
+        **options: Any,
+    ) -> None:
         if options:
             raise ValueError(f"searcher {self.name}: unknown options {sorted(options)}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -81,8 +89,10 @@ class Searcher:
         self.space, self.seed = space, int(seed)
         self.objectives = check_objectives(objectives)
         if self.max_objectives is not None and len(self.objectives) > self.max_objectives:
-            raise ValueError(f"searcher {self.name} optimizes one objective; got {len(self.objectives)}: "
-                             f"{[k for k, _ in self.objectives]}")
+            raise ValueError(
+                f"searcher {self.name} optimizes one objective; got {len(self.objectives)}: "
+                f"{[k for k, _ in self.objectives]}"
+            )
         self.rng = np.random.default_rng(self.seed)
         self.proposals: dict[int, Proposal] = {}
         self.outcomes: dict[int, Outcome] = {}

@@ -9,6 +9,7 @@ budget) is replaced by another mutation of the same parent, `max_mutations` time
 a random point. Members join the population when their ok outcome is told; the oldest member dies
 once it exceeds `population_size`. Failed and pruned outcomes never join.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -26,12 +27,15 @@ if TYPE_CHECKING:
 class EvolutionSearcher(Searcher):
     max_objectives = 1
 
-    def __init__(self, space: Space, *, population_size: int = 20, sample_size: int = 5, max_mutations: int = 100,
-                 **options: Any) -> None:
+    def __init__(
+        self, space: Space, *, population_size: int = 20, sample_size: int = 5, max_mutations: int = 100, **options: Any
+    ) -> None:
         super().__init__(space, **options)
         if not (population_size >= 2 and 1 <= sample_size <= population_size and max_mutations >= 1):
-            raise ValueError(f"searcher evolution: need population_size >= 2, 1 <= sample_size <= population_size, "
-                             f"max_mutations >= 1; got {population_size}, {sample_size}, {max_mutations}")
+            raise ValueError(
+                f"searcher evolution: need population_size >= 2, 1 <= sample_size <= population_size, "
+                f"max_mutations >= 1; got {population_size}, {sample_size}, {max_mutations}"
+            )
         self.population_size, self.sample_size = int(population_size), int(sample_size)
         self.max_mutations = int(max_mutations)
         self.population: deque[tuple[int, float]] = deque()  # (proposal id, score), oldest first
@@ -40,8 +44,7 @@ class EvolutionSearcher(Searcher):
     def _propose(self) -> Point:
         if len(self.proposals) < self.population_size or not self.population or not self._mutable:
             return self.space.sample_point(self.rng)
-        drawn = self.rng.choice(len(self.population), size=min(self.sample_size, len(self.population)),
-                                replace=False)
+        drawn = self.rng.choice(len(self.population), size=min(self.sample_size, len(self.population)), replace=False)
         parent = max((self.population[i] for i in sorted(drawn)), key=lambda member: member[1])
         values = self.proposals[parent[0]].values
         child = self.space.first_admitted(self.mutate(values) for _ in range(self.max_mutations))

@@ -1,7 +1,9 @@
 """`grid`: every valid point of a finite space within its budget, once, in a deterministic order."""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from nasx.search.searchers import register
 from nasx.search.searchers.base import Searcher

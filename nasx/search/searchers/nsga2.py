@@ -1,4 +1,5 @@
 """`nsga2`: Optuna's NSGA-II (Deb et al., 2002), seeded, over every objective (e.g. val/top1 up, macs down)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,9 @@ class NSGA2Searcher(OptunaSearcher):
     random search itself; at 24 it needs about half as many trials. `mutation_prob`: Optuna's
     per-parameter mutation probability (None: 1 / number of parameters)."""
 
-    def __init__(self, space: Space, *, population_size: int = 24, mutation_prob: float | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, space: Space, *, population_size: int = 24, mutation_prob: float | None = None, **options: Any
+    ) -> None:
         if population_size < 2:
             raise ValueError(f"searcher nsga2: population_size={population_size} must be >= 2")
         if mutation_prob is not None and not 0.0 <= mutation_prob <= 1.0:
@@ -32,5 +34,6 @@ class NSGA2Searcher(OptunaSearcher):
         super().__init__(space, **options)
 
     def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
-        return optuna.samplers.NSGAIISampler(seed=seed, population_size=self.population_size,
-                                             mutation_prob=self.mutation_prob)
+        return optuna.samplers.NSGAIISampler(
+            seed=seed, population_size=self.population_size, mutation_prob=self.mutation_prob
+        )

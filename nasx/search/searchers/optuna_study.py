@@ -12,11 +12,13 @@ costs at most that of `max_history` trials per ask, at trial 10,000 as at trial 
 asked before the switch is told to the study it came from and copied into the current one; an old
 study is dropped once none of its proposals is pending. None: the whole history, as Optuna does.
 """
+
 from __future__ import annotations
 
 import logging
 import math
-from typing import TYPE_CHECKING, Any, Iterator, Literal, Sequence
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import optuna
 from optuna.trial import TrialState
@@ -36,8 +38,9 @@ OPTUNA_QUIET = {"optuna": logging.WARNING}
 class OptunaSearcher(Searcher):
     """A searcher whose proposals come from an Optuna sampler (`_sampler()` in the subclass)."""
 
-    def __init__(self, space: Space, *, max_rejections: int = 1000, max_history: int | None = None,
-                 **options: Any) -> None:
+    def __init__(
+        self, space: Space, *, max_rejections: int = 1000, max_history: int | None = None, **options: Any
+    ) -> None:
         super().__init__(space, **options)
         if max_rejections < 1:
             raise ValueError(f"searcher {self.name}: max_rejections={max_rejections} must be >= 1")
@@ -56,14 +59,18 @@ class OptunaSearcher(Searcher):
 
     def _new_study(self) -> optuna.Study:
         self.studies += 1
-        seed = self.seed if self.studies == 1 else (self.seed * 1_000_003 + self.studies) % 2 ** 32
+        seed = self.seed if self.studies == 1 else (self.seed * 1_000_003 + self.studies) % 2**32
         with log.quieter(OPTUNA_QUIET):  # no "A new study created" line per study
-            return optuna.create_study(storage=self._storage, study_name=f"{self.name}-{self.studies}",
-                                       sampler=self._sampler(seed),
-                                       directions=[DIRECTION[d] for _, d in self.objectives])
+            return optuna.create_study(
+                storage=self._storage,
+                study_name=f"{self.name}-{self.studies}",
+                sampler=self._sampler(seed),
+                directions=[DIRECTION[d] for _, d in self.objectives],
+            )
 
-    def _tell(self, trial: optuna.Trial, values: Sequence[float] | None = None,
-              state: TrialState | None = None) -> None:
+    def _tell(
+        self, trial: optuna.Trial, values: Sequence[float] | None = None, state: TrialState | None = None
+    ) -> None:
         """Tell `trial` to its study; a trial of an earlier study is copied into the current one too."""
         trial.study.tell(trial, values, state=state)
         if trial.study is not self.study:
@@ -80,7 +87,7 @@ class OptunaSearcher(Searcher):
             return
         done = self.study._get_trials(deepcopy=False, states=FINISHED, use_cache=True)
         if len(done) >= self.max_history:
-            keep, old = done[-(self.max_history // 2):], self.study
+            keep, old = done[-(self.max_history // 2) :], self.study
             self.study = self._new_study()
             self.study.add_trials(keep)
             self._drop_if_done(old)
@@ -104,8 +111,10 @@ class OptunaSearcher(Searcher):
 
         point = self.space.first_admitted(self._asked(asked), on_reject=rejected)
         if point is None:
-            raise ValueError(f"searcher {self.name}: the space rejected {self.max_rejections} proposals in a row "
-                             f"(last: {last}); widen the space's budget")
+            raise ValueError(
+                f"searcher {self.name}: the space rejected {self.max_rejections} proposals in a row "
+                f"(last: {last}); widen the space's budget"
+            )
         self._trials[len(self.proposals)] = asked[-1]
         return point
 

@@ -1,4 +1,5 @@
 """`random`: independent samples of the space under its budget, from a seeded numpy Generator."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

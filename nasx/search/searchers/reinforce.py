@@ -20,10 +20,12 @@ Every ask is answered at once, from the current policy (the uniform one before a
 search with many slots and no results yet still fills them all; results update the policy one at a
 time as they are told, in any order.
 """
+
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -57,13 +59,24 @@ def actions_of(param: Param, max_choices: int) -> tuple[Value, ...]:
 class ReinforceSearcher(Searcher):
     max_objectives = 1
 
-    def __init__(self, space: Space, *, lr: float = 0.1, baseline_decay: float = 0.9, entropy_weight: float = 0.0,
-                 max_choices: int = 32, max_tries: int = 10_000, **options: Any) -> None:
+    def __init__(
+        self,
+        space: Space,
+        *,
+        lr: float = 0.1,
+        baseline_decay: float = 0.9,
+        entropy_weight: float = 0.0,
+        max_choices: int = 32,
+        max_tries: int = 10_000,
+        **options: Any,
+    ) -> None:
         super().__init__(space, **options)
         if not (lr > 0 and 0 <= baseline_decay < 1 and entropy_weight >= 0 and max_choices >= 2 and max_tries >= 1):
-            raise ValueError(f"searcher reinforce: need lr > 0, 0 <= baseline_decay < 1, entropy_weight >= 0, "
-                             f"max_choices >= 2, max_tries >= 1; got {lr}, {baseline_decay}, {entropy_weight}, "
-                             f"{max_choices}, {max_tries}")
+            raise ValueError(
+                f"searcher reinforce: need lr > 0, 0 <= baseline_decay < 1, entropy_weight >= 0, "
+                f"max_choices >= 2, max_tries >= 1; got {lr}, {baseline_decay}, {entropy_weight}, "
+                f"{max_choices}, {max_tries}"
+            )
         self.lr, self.baseline_decay, self.entropy_weight = float(lr), float(baseline_decay), float(entropy_weight)
         self.max_tries = int(max_tries)
         self.params = space.parameters()
@@ -100,8 +113,10 @@ class ReinforceSearcher(Searcher):
         if point is not None:
             self._sampled[len(self.proposals)] = picked[-1]
             return point
-        raise ValueError(f"searcher reinforce: no point of space {self.space.name} within "
-                         f"{self.space.budget.describe()} in {self.max_tries:,} samples of the policy")
+        raise ValueError(
+            f"searcher reinforce: no point of space {self.space.name} within "
+            f"{self.space.budget.describe()} in {self.max_tries:,} samples of the policy"
+        )
 
     def _observe(self, proposal: Proposal, outcome: Outcome) -> None:
         picks = self._sampled.pop(proposal.id)
