@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import torch
 from torch import nn
 
@@ -21,7 +24,7 @@ class ConcatBranches(nn.Module):
         return torch.cat([branch(x) for branch in self.children()], 1)
 
 
-def build_program(program: tuple, c_in: int) -> tuple[nn.Module, int]:
+def build_program(program: tuple[Any, ...], c_in: int) -> tuple[nn.Module, int]:
     """(module, output channels) for a program of Conv / Pool / Concat ops: the op's module when the program
     has one op, else an nn.Sequential numbering them (a Conv is a conv-bn-act unit, `conv` + `bn`)."""
     layers: list[nn.Module] = []
@@ -39,7 +42,7 @@ def build_program(program: tuple, c_in: int) -> tuple[nn.Module, int]:
     return (layers[0] if len(layers) == 1 else nn.Sequential(*layers)), c_in
 
 
-def build_branch_block(spec: BranchBlock, c_in: int, drop_paths) -> nn.Module:
+def build_branch_block(spec: BranchBlock, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     modules = []
     for _ in range(spec.r):  # type: ignore[attr-defined]
         module, c_in = build_program(spec.program(c_in), c_in)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch import nn
 
@@ -25,11 +27,11 @@ class DenseLayer(nn.Module):
         return torch.cat([x, out], 1)
 
 
-def build_dense(spec: DenseBlock, c_in: int, drop_paths) -> nn.Module:
+def build_dense(spec: DenseBlock, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     return nn.Sequential(*(DenseLayer(c_in + i * spec.gr, spec.gr, spec.bs) for i in range(spec.r)))
 
 
-def build_transition(spec: Transition, c_in: int, drop_paths) -> nn.Module:
+def build_transition(spec: Transition, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     """`norm` relu `conv` (1x1) `pool` (2x2 average)."""
     return named(
         ("norm", nn.BatchNorm2d(c_in)),

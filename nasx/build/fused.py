@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch import nn
 
@@ -29,8 +31,9 @@ class FusedMBConvBlock(nn.Module):
         out = self.act1(self.bn1(self.conv_exp(x)))
         if self.conv_pwl is not None and self.bn2 is not None:  # set together
             out = self.bn2(self.conv_pwl(out))
-        return self.drop_path(out) + x if self.has_skip else out
+        result: torch.Tensor = self.drop_path(out) + x if self.has_skip else out
+        return result
 
 
-def build_fused(spec: FusedMBConv, c_in: int, drop_paths) -> nn.Module:
+def build_fused(spec: FusedMBConv, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     return stage(FusedMBConvBlock, spec, c_in, drop_paths)

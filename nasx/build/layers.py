@@ -7,13 +7,15 @@ squeeze-excite is `conv_reduce`, `conv_expand`; a split (MixConv) conv numbers i
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import torch
 from torch import nn
 
 from nasx.arch.rounding import split_channels
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
     "relu6": lambda: nn.ReLU6(inplace=True),
     "swish": lambda: nn.SiLU(inplace=True),
@@ -26,7 +28,8 @@ _ACTIVATIONS = {
 
 
 def activation(name: str) -> nn.Module:
-    return _ACTIVATIONS[name]()
+    module: nn.Module = _ACTIVATIONS[name]()
+    return module
 
 
 def named(*layers: tuple[str, nn.Module | None]) -> nn.Sequential:
@@ -98,7 +101,8 @@ class SqueezeExcite(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = x.mean((2, 3), keepdim=True)
-        return x * self.gate(self.conv_expand(self.act(self.conv_reduce(s))))
+        gate: torch.Tensor = self.gate(self.conv_expand(self.act(self.conv_reduce(s))))
+        return x * gate
 
 
 class DropPath(nn.Module):
@@ -124,7 +128,9 @@ def drop_path(p: float, residual: bool) -> nn.Module:
     return DropPath(p) if residual and p > 0 else nn.Identity()
 
 
-def stage(make, spec, c_in: int, drop_paths) -> nn.Sequential:
+def stage(
+    make: Callable[[Any, int, int, float], nn.Module], spec: Any, c_in: int, drop_paths: Iterator[float]
+) -> nn.Sequential:
     """`spec.r` blocks from `make(spec, c_in, stride, drop_path)`: the first takes the stride and the width change."""
     blocks = []
     for i in range(spec.r):

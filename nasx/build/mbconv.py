@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch import nn
 
@@ -42,8 +44,9 @@ class MBConvBlock(nn.Module):
         if self.se is not None:
             out = self.se(out)
         out = self.act3(self.bn3(self.conv_pwl(out)))
-        return self.drop_path(out) + x if self.has_skip else out
+        result: torch.Tensor = self.drop_path(out) + x if self.has_skip else out
+        return result
 
 
-def build_mbconv(spec: MBConv, c_in: int, drop_paths) -> nn.Module:
+def build_mbconv(spec: MBConv, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     return stage(MBConvBlock, spec, c_in, drop_paths)

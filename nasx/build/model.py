@@ -28,7 +28,8 @@ class Net(nn.Module):
         self.head = build_head(spec.head, c, spec.num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.stages(self.stem(x)))
+        logits: torch.Tensor = self.head(self.stages(self.stem(x)))
+        return logits
 
 
 def init_weights(model: nn.Module) -> None:

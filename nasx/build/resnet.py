@@ -3,6 +3,8 @@ block, their layers named as torchvision's and timm's ResNets name them (`conv1`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 from torch import nn
 
@@ -35,7 +37,8 @@ class BasicBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.bn2(self.conv2(self.act1(self.bn1(self.conv1(x)))))
         shortcut = x if self.downsample is None else self.downsample(x)
-        return self.act2(self.drop_path(out) + shortcut)
+        result: torch.Tensor = self.act2(self.drop_path(out) + shortcut)
+        return result
 
 
 class BottleneckBlock(nn.Module):
@@ -68,7 +71,8 @@ class BottleneckBlock(nn.Module):
         if self.se is not None and self.se_at == "out":
             out = self.se(out)
         shortcut = x if self.downsample is None else self.downsample(x)
-        return self.act3(self.drop_path(out) + shortcut)
+        result: torch.Tensor = self.act3(self.drop_path(out) + shortcut)
+        return result
 
 
 class PreActBlock(nn.Module):
@@ -86,16 +90,17 @@ class PreActBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.act1(self.bn1(x))
         shortcut = x if self.downsample is None else self.downsample(out)
-        return self.drop_path(self.conv2(self.act2(self.bn2(self.conv1(out))))) + shortcut
+        result: torch.Tensor = self.drop_path(self.conv2(self.act2(self.bn2(self.conv1(out))))) + shortcut
+        return result
 
 
-def build_basic(spec: Basic, c_in: int, drop_paths) -> nn.Module:
+def build_basic(spec: Basic, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     return stage(BasicBlock, spec, c_in, drop_paths)
 
 
-def build_bottleneck(spec: Bottleneck, c_in: int, drop_paths) -> nn.Module:
+def build_bottleneck(spec: Bottleneck, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     return stage(BottleneckBlock, spec, c_in, drop_paths)
 
 
-def build_preact(spec: PreActBasic, c_in: int, drop_paths) -> nn.Module:
+def build_preact(spec: PreActBasic, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     return stage(PreActBlock, spec, c_in, drop_paths)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import torch
 from torch import nn
@@ -56,7 +57,7 @@ class ShuffleBlock(nn.Module):
         return out.view(n, 2, c // 2, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
-def build_shuffle(spec: ShuffleUnit, c_in: int, drop_paths) -> nn.Module:
+def build_shuffle(spec: ShuffleUnit, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     def block(spec: ShuffleUnit, c_in: int, stride: int, drop_path: float) -> nn.Module:
         return ShuffleBlock(c_in, spec.c, stride)
 

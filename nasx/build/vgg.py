@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from torch import nn
 
 from nasx.arch.blocks import VGGStage
 from nasx.build.layers import conv_bn_act, named
 
 
-def build_vgg(spec: VGGStage, c_in: int, drop_paths) -> nn.Module:
+def build_vgg(spec: VGGStage, c_in: int, drop_paths: Iterator[float]) -> nn.Module:
     """Units `0` .. `r-1` (`conv` with bias, [`bn`], relu), then `pool`."""
     units = []
     for i in range(spec.r):
