@@ -133,6 +133,21 @@ def differences(a: Any, b: Any, *, ignore: tuple[str, ...] = (), where: str = ""
     return [] if a == b else [where]
 
 
+def check_resumable(
+    run_dir: str | None, cfg: dict[str, Any], *, ignore: tuple[str, ...], what: str, hint: str = ""
+) -> None:
+    """resume=true: `run_dir` must be an earlier run of `what` whose config.yaml agrees with `cfg` except at
+    `ignore`; else one ValueError line (ending with `hint` when the config differs)."""
+    if not run_dir:
+        raise ValueError(f"resume=true needs run_dir=PATH (the {what} to continue)")
+    changed = differences(load_run_config(run_dir), cfg, ignore=ignore)
+    if changed:
+        raise ValueError(
+            f"resume: the configuration differs from {Path(run_dir) / 'config.yaml'} at "
+            f"{', '.join(changed[:4])}; repeat the original overrides{hint}"
+        )
+
+
 def apply_overrides(cfg: dict[str, Any], overrides: list[str], *, where: str = "the config") -> dict[str, Any]:
     """Hydra-syntax value overrides (`budget=40`, `resources.max_concurrent=4`) applied to a plain config;
     keys must exist already (`+key=value` adds one); group choices and sweeps are refused."""

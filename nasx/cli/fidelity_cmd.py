@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nasx.cli import hydra_flags
-from nasx.cli.compose import compose, differences, load_run_config
+from nasx.cli.compose import check_resumable, compose
 from nasx.cli.convert import search_setup, to_dataclass
 from nasx.cli.search_cmd import check_data, check_device, check_fresh
 from nasx.search.setup import SearchSetup, check
@@ -86,15 +86,9 @@ def fidelity_setup(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
 def prepare(cfg: dict) -> tuple[SearchSetup, FidelitySpec]:
     setup, fspec = fidelity_setup(cfg)
     if cfg.get("resume"):
-        if not cfg.get("run_dir"):
-            raise ValueError("resume=true needs run_dir=PATH (the fidelity run to continue)")
-        stored = load_run_config(setup.run_dir)
-        changed = differences(stored, setup.config, ignore=RESUME_MAY_CHANGE)
-        if changed:
-            raise ValueError(
-                f"resume: the configuration differs from {Path(setup.run_dir) / 'config.yaml'} at "
-                f"{', '.join(changed[:4])}; repeat the original overrides"
-            )
+        check_resumable(
+            cfg.get("run_dir") and setup.run_dir, setup.config, ignore=RESUME_MAY_CHANGE, what="fidelity run"
+        )
     else:
         check_fresh(setup)
     return setup, fspec

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from nasx.cli import hydra_flags
-from nasx.cli.compose import compose, differences, load_run_config
+from nasx.cli.compose import check_resumable, compose
 from nasx.cli.convert import default_run_dir, flag, search_setup
 from nasx.data import FILE_DATASETS
 from nasx.search.setup import SearchSetup, check
@@ -142,16 +142,8 @@ def check_fresh(setup: SearchSetup) -> None:
 def resumed_config(cfg: dict) -> dict:
     """resume=true: run_dir must be an earlier run whose config.yaml agrees with `cfg` except in
     budget, resources and cluster; returns `cfg`."""
-    if not cfg.get("run_dir"):
-        raise ValueError("resume=true needs run_dir=PATH (the run directory to continue)")
-    stored = load_run_config(cfg["run_dir"])
-    changed = differences(stored, cfg, ignore=RESUME_MAY_CHANGE)
-    if changed:
-        raise ValueError(
-            f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
-            f"{', '.join(changed[:4])}; repeat the original overrides, or use `nasx resume "
-            f"{cfg['run_dir']} [budget=N]`"
-        )
+    hint = f", or use `nasx resume {cfg.get('run_dir')} [budget=N]`"
+    check_resumable(cfg.get("run_dir"), cfg, ignore=RESUME_MAY_CHANGE, what="run directory", hint=hint)
     return cfg
 
 

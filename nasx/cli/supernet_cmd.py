@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasx.cli import hydra_flags
-from nasx.cli.compose import compose, differences, load_run_config
+from nasx.cli.compose import check_resumable, compose
 from nasx.cli.convert import flag, search_setup
 from nasx.cli.search_cmd import check_data, check_device, sweeps
 from nasx.search.setup import SearchSetup
@@ -31,15 +31,7 @@ def add_parser(sub) -> None:
 def resumed_config(cfg: dict) -> dict:
     """resume=true: run_dir must be an earlier run whose config.yaml agrees with `cfg` (but for resume and
     run_dir); returns `cfg`."""
-    if not cfg.get("run_dir"):
-        raise ValueError("resume=true needs run_dir=PATH (the supernet run to continue)")
-    stored = load_run_config(cfg["run_dir"])
-    changed = differences(stored, cfg, ignore=RESUME_MAY_CHANGE)
-    if changed:
-        raise ValueError(
-            f"resume: the configuration differs from {Path(cfg['run_dir']) / 'config.yaml'} at "
-            f"{', '.join(changed[:4])}; repeat the original overrides"
-        )
+    check_resumable(cfg.get("run_dir"), cfg, ignore=RESUME_MAY_CHANGE, what="supernet run")
     return cfg
 
 

@@ -13,7 +13,7 @@ again from its beginning.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,32 +51,18 @@ def check_fresh(run_dir: Path) -> None:
 
 
 def serves(setup: SearchSetup, data) -> dict[str, Any]:
-    """What decides the networks the supernet holds (store.SERVES): the space, the data and its loaded shape, the
-    proxy scaling, the kernel transform."""
-    return {
-        "space": asdict(setup.space),
-        "data": asdict(setup.data),
-        "shape": {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels},
-        "proxy": asdict(setup.proxy),
-        "kernel_transform": setup.supernet.kernel_transform,
-    }
+    """What decides the networks the supernet holds (store.SERVES) for this setup and its loaded data."""
+    shape = {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels}
+    return store.serves(setup.space, setup.data, setup.proxy, shape, kernel_transform=setup.supernet.kernel_transform)
 
 
 def _agrees(stored: dict[str, Any], wanted: dict[str, Any], path: Path) -> None:
-    changed = [key for key in store.SERVES if _plain(stored.get(key)) != _plain(wanted[key])]
+    changed = [key for key in store.SERVES if store.plain(stored.get(key)) != wanted[key]]
     if changed:
         raise ValueError(
             f"{path / store.CHECKPOINT}: its supernet serves another {', '.join(changed)} than this "
             "config; choose another run_dir"
         )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def curve_rows(entries: list[dict], seed: int) -> list[dict]:

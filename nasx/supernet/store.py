@@ -25,23 +25,29 @@ FORMAT = 1
 SERVES = ("space", "data", "shape", "proxy", "kernel_transform")  # what decides the networks it holds
 
 
+def plain(value: Any) -> Any:
+    """`value` with tuples as lists, all the way down: a checkpoint's entries compare equal to a config's."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
 def serves(space: Any, data: Any, proxy: Any, shape: dict[str, int], *, kernel_transform: bool) -> dict[str, Any]:
-    """The checkpoint entries that decide which networks a supernet holds (`SERVES`): the search's
-    SpaceSpec, DataSpec and ProxySpec, the loaded data's resolution, classes and channels."""
+    """The checkpoint entries that decide which networks a supernet holds (`SERVES`), as plain values: the
+    search's SpaceSpec, DataSpec and ProxySpec, the loaded data's resolution, classes and channels."""
     from dataclasses import asdict
 
-    return {
-        "space": {
-            "name": space.name,
-            "options": dict(space.options),
-            "macs": list(space.macs) if space.macs else None,
-            "params": list(space.params) if space.params else None,
-        },
-        "data": asdict(data),
-        "proxy": asdict(proxy),
-        "shape": dict(shape),
-        "kernel_transform": kernel_transform,
-    }
+    return plain(
+        {
+            "space": asdict(space),
+            "data": asdict(data),
+            "proxy": asdict(proxy),
+            "shape": dict(shape),
+            "kernel_transform": kernel_transform,
+        }
+    )
 
 
 def save(run_dir: str | Path, state: dict[str, Any]) -> Path:

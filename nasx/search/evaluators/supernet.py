@@ -52,7 +52,7 @@ def check_serves(setup: SearchSetup) -> None:
     state = store.read(setup.supernet.run)
     mine = store.serves(setup.space, setup.data, setup.proxy, {}, kernel_transform=False)
     for what in ("space", "data", "proxy"):
-        ours, theirs = mine[what], {k: (list(v) if isinstance(v, tuple) else v) for k, v in state[what].items()}
+        ours, theirs = mine[what], store.plain(state[what])
         for key in sorted(set(ours) | set(theirs)):
             if ours.get(key) != theirs.get(key):
                 raise ValueError(
@@ -92,14 +92,12 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         row["supernet_sha256"] = digest
         values = json.loads(config.get("choices") or "{}")
         point = values if values and not config.get("family") else full
-        served = net.resolve(point)[0]
+        served, slots = net.resolve(point)  # resolved once: the check and the extraction share it
         if served != trained:
             raise ValueError("the supernet serves another network for this point (another data or proxy scale)")
-        with torch.random.fork_rng(devices=[]):
-            model = recalibrate(
-                net.extract(point), data_at(trained.resolution, data, setup), setup.supernet.recalibration_images, seed
-            )
         task = data_at(trained.resolution, data, setup)
+        with torch.random.fork_rng(devices=[]):
+            model = recalibrate(net.standalone(served, slots), task, setup.supernet.recalibration_images, seed)
         val = accuracy(model, task.val_x, task.val_y, task, setup.train)
         test = accuracy(model, task.test_x, task.test_y, task, setup.train)
     except ValueError as exc:
