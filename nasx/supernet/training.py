@@ -40,7 +40,7 @@ def evaluate(supernet, network: Network, data: Dataset, spec: TrainSpec, images:
         model = supernet.standalone(network.spec, network.slots)
         data = at_resolution(data, network.spec.resolution)
         recalibrate(model, data, images, seed)
-        return accuracy(model, data.val_x, data.val_y, data, spec)
+        return accuracy(model, data.val_x, data.val_y, data, spec, channels_last=True)
 
 
 def budget(spec: TrainSpec, n_train: int) -> tuple[int, int, int, int]:

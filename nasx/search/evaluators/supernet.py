@@ -98,8 +98,8 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         task = data_at(trained.resolution, data, setup)
         with torch.random.fork_rng(devices=[]):
             model = recalibrate(net.standalone(served, slots), task, setup.supernet.recalibration_images, seed)
-        val = accuracy(model, task.val_x, task.val_y, task, setup.train)
-        test = accuracy(model, task.test_x, task.test_y, task, setup.train)
+        val = accuracy(model, task.val_x, task.val_y, task, setup.train, channels_last=True)
+        test = accuracy(model, task.test_x, task.test_y, task, setup.train, channels_last=True)
     except ValueError as exc:
         row["error"] = f"not scored by the supernet: {' '.join(str(exc).split())}"
         return _result(row, start)
