@@ -107,7 +107,9 @@ class Supernet(nn.Module):
     def standalone(self, spec: ArchSpec, slots: tuple[str, ...]) -> nn.Module:
         """A standalone `build_model` network `spec` (shrunk already), its stages in `slots`, holding copies
         of its slices (also for a network that is not a point, such as compound's largest)."""
-        model = build_model(spec).to(next(self.parameters()).device)
+        with torch.device("meta"):  # no memory and no initialisation: every tensor is replaced below
+            model = build_model(spec)
         with torch.no_grad():
-            model.load_state_dict(self.sliced(spec, slots), strict=True)
+            state = {key: part.detach().clone() for key, part in self.sliced(spec, slots).items()}
+        model.load_state_dict(state, strict=True, assign=True)
         return model
