@@ -48,8 +48,9 @@ COLUMNS: dict[str, str] = {
     "finished_at": "float64",  # unix seconds
     "node": "string",  # the Ray node that trained it
     "evaluator": "string",  # train | supernet | zero_cost: how the candidate was scored (empty before evaluators)
-    "supernet_run": "string",  # evaluator=supernet: the supernet's run directory, and its checkpoint's
-    "supernet_sha256": "string",  # sha256 (the weights every score of the row came from); empty elsewhere
+    "supernet_run": "string",  # evaluator=supernet or init=inherited: the supernet's run directory, and its
+    "supernet_sha256": "string",  # checkpoint's sha256 (the weights the row's scores came from); empty elsewhere
+    "init": "string",  # scratch | inherited (a supernet's weights): how the network started; empty before init existed
 }
 
 STATUSES = ("ok", "failed", "pruned")

@@ -65,11 +65,13 @@ def trial_config(
     rung: str = "",
     train: dict | None = None,
     evaluator: str | None = None,
+    init: str = "scratch",
 ) -> dict[str, Any]:
     """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial;
     `seed` (None: the setup's) and `train` (TrainSpec field overrides) the trial's own protocol; `stage`
     and `rung` label its row; `evaluator` (None: the run's) scores it when the list is run by
-    `evaluators.per_trial`."""
+    `evaluators.per_trial`; `init` is where a trained network starts: `scratch`, or `inherited` (the
+    weights of the run's supernet, `nasx.search.evaluators.supernet.inherited_start`)."""
     if stage not in STAGES:
         raise ValueError(f"stage={stage!r}: choose one of {', '.join(STAGES)}")
     return {
@@ -86,4 +88,5 @@ def trial_config(
         "rung": rung,
         "train": dict(train or {}),
         "evaluator": evaluator,
+        "init": init,
     }

@@ -82,22 +82,29 @@ class Resources:
         )
 
 
+INITS = ("scratch", "inherited")  # how a confirmed network starts: confirm.init
+
+
 @dataclass(frozen=True)
 class ConfirmSpec:
     """The confirmation stage (`nasx confirm`): the `top_k` best searched networks (by the search's
     objective) and every reference family retrained under the search's training with the `train`
     overrides (TrainSpec fields), each under `seeds` seeds (seed, seed + 1, ...); `after_search` runs it
-    right after the search."""
+    right after the search. `init`: each network starts from scratch (`scratch`), or (`inherited`, a search
+    with evaluator=supernet) from the weights the supernet of `supernet.run` holds for it, BatchNorm
+    recalibrated as the evaluator does, then fine-tuned (nasx.search.confirm)."""
 
     after_search: bool = False
     top_k: int = 3
     seeds: int = 3
     train: dict[str, Any] = field(default_factory=dict)
+    init: str = "scratch"
 
     def __post_init__(self) -> None:
         checks.check_int("confirm.top_k", self.top_k, 1)
         checks.check_int("confirm.seeds", self.seeds, 1)
         checks.check_bool("confirm.after_search", self.after_search)
+        checks.check_in("confirm.init", self.init, INITS)
         checks.check(
             isinstance(self.train, dict),
             "confirm.train",
@@ -197,6 +204,11 @@ class SearchSetup:
         checks.require(
             self.evaluator != "supernet" or self.supernet.run is not None,
             "evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)",
+        )
+        checks.require(
+            self.confirm.init != "inherited" or self.evaluator == "supernet",
+            f"confirm.init=inherited needs a search scored with evaluator=supernet (its supernet.run holds the "
+            f"weights to inherit); this one has evaluator={self.evaluator}",
         )
         phis_ok = not self.scale_phis or (
             self.space.name == "compound" and all(checks.is_number(phi) and phi > 0 for phi in self.scale_phis)

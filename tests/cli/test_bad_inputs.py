@@ -149,6 +149,24 @@ def _locked_resume(tmp):
     return holder
 
 
+def _supernet_search(supernet: str, *, other_supernet: bool = False):
+    """run/: a finished search scored with evaluator=supernet supernet.run={tmp}/SUPERNET; with
+    `other_supernet`, a supernet of another search (other space options, data and proxy scaling) is there."""
+
+    def make(tmp):
+        cfg = _good_run_config()
+        cfg.update(evaluator="supernet", supernet={**cfg["supernet"], "run": str(tmp / supernet)})
+        _run_config(json.dumps(cfg))(tmp)
+        (tmp / "run" / "results.jsonl").write_text(json.dumps(OK_ROW) + "\n")
+        if other_supernet:
+            from nasx.supernet import store
+            from tests.helpers.search_setups import tiny_setup
+
+            store.initial(tmp / supernet, tiny_setup(tmp / "unused"))
+
+    return make
+
+
 def _user_conf(path, text):
     """A user's config directory {tmp}/mine holding `path`."""
     return _raw(f"mine/{path}", text.encode())
@@ -712,6 +730,48 @@ CASES = [
         "supernet-recalibration-zero",
         ["search", "smoke=true", "supernet.recalibration_images=0"],
         r"^supernet\.recalibration_images=0: must be an integer >= 1$",
+    ),
+    # the confirmation stage from a supernet's weights (confirm.init=inherited)
+    (
+        "confirm-init-unknown",
+        ["confirm", "{tmp}/run", "init=warm"],
+        r"^confirm\.init='warm': choose one of scratch, inherited$",
+        _run_with_results,
+    ),
+    (
+        "search-confirm-init-unknown",
+        ["search", "smoke=true", "confirm.init=pretrained"],
+        r"^confirm\.init='pretrained': choose one of scratch, inherited$",
+    ),
+    (
+        "confirm-init-inherited-trained-search",
+        ["confirm", "{tmp}/run", "init=inherited"],
+        r"^confirm\.init=inherited needs a search scored with evaluator=supernet \(its supernet\.run holds the "
+        r"weights to inherit\); this one has evaluator=train$",
+        _run_with_results,
+    ),
+    (
+        "search-confirm-init-inherited-trained",
+        ["search", "smoke=true", "confirm.after_search=true", "confirm.init=inherited"],
+        r"^confirm\.init=inherited needs a search scored with evaluator=supernet .*; this one has evaluator=train$",
+    ),
+    (
+        "search-confirm-init-inherited-without-run",
+        ["search", "smoke=true", "evaluator=supernet", "confirm.init=inherited"],
+        r"^evaluator=supernet needs supernet\.run=DIR \(a run directory of `nasx supernet`\)$",
+    ),
+    (
+        "confirm-init-inherited-supernet-missing",
+        ["confirm", "{tmp}/run", "init=inherited"],
+        r"^supernet\.run=.*/gone: no supernet\.pt there \(train one with `nasx supernet`\)$",
+        _supernet_search("gone"),
+    ),
+    (
+        "confirm-init-inherited-supernet-not-serving",
+        ["confirm", "{tmp}/run", "init=inherited"],
+        r"^supernet\.run=.*/sn: a supernet of space\.options=\{\}, this search has space\.options="
+        r"\{'reference_widths': True\}$",
+        _supernet_search("sn", other_supernet=True),
     ),
     (
         "evaluator-unknown",

@@ -61,12 +61,49 @@ def check_serves(setup: SearchSetup) -> None:
                 )
 
 
+NOT_SERVED = "not scored by the supernet"  # the start of a row's error when the supernet holds no such network
+
+
+def resolved(net, config: dict[str, Any]) -> tuple[Any, tuple[str, ...]]:
+    """(network, slots of its stages) the supernet `net` serves for a trial's candidate (its values, or for a
+    family its full-scale spec); ValueError (one line) when it holds none, or another network than the
+    trial's (another data or proxy scale)."""
+    values = json.loads(config.get("choices") or "{}")
+    point = values if values and not config.get("family") else decode(config["full_arch"])
+    served, slots = net.resolve(point)  # resolved once: the check and the extraction share it
+    if served != decode(config["arch"]):
+        raise ValueError("the supernet serves another network for this point (another data or proxy scale)")
+    return served, slots
+
+
+def recalibrated(net, served, slots, data, setup: SearchSetup, seed: int):
+    """The standalone network `served` with its inherited weights, BatchNorm statistics measured afresh on
+    supernet.recalibration_images training images drawn by `seed` (in eval mode), and the data it runs on."""
+    import torch
+
+    from nasx.supernet.recalibrate import recalibrate
+
+    task = data_at(served.resolution, data, setup)
+    with torch.random.fork_rng(devices=[]):
+        model = recalibrate(net.standalone(served, slots), task, setup.supernet.recalibration_images, seed)
+    return model, task
+
+
+def inherited_start(config: dict[str, Any], data, setup: SearchSetup) -> tuple[dict[str, Any], str]:
+    """(state_dict, checkpoint sha256) a trained trial with init=inherited starts from: the trial's network
+    as the search's evaluator scored it (extracted from supernet.run, BatchNorm recalibrated on images drawn
+    by the search's seed), the same whatever the trial's own seed. ValueError (one line) when the supernet
+    does not hold the trial's network."""
+    net, digest = loaded(str(setup.supernet.run))
+    model, _ = recalibrated(net, *resolved(net, config), data, setup, setup.seed)
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}, digest
+
+
 @register("supernet")
 def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> dict[str, Any]:
     """Extract, recalibrate and measure the trial's network; a candidate the supernet does not hold fails."""
     import torch
 
-    from nasx.supernet.recalibrate import recalibrate
     from nasx.train.loop import accuracy
 
     start = time.perf_counter()
@@ -90,18 +127,11 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
     try:
         net, digest = loaded(str(setup.supernet.run))
         row["supernet_sha256"] = digest
-        values = json.loads(config.get("choices") or "{}")
-        point = values if values and not config.get("family") else full
-        served, slots = net.resolve(point)  # resolved once: the check and the extraction share it
-        if served != trained:
-            raise ValueError("the supernet serves another network for this point (another data or proxy scale)")
-        task = data_at(trained.resolution, data, setup)
-        with torch.random.fork_rng(devices=[]):
-            model = recalibrate(net.standalone(served, slots), task, setup.supernet.recalibration_images, seed)
+        model, task = recalibrated(net, *resolved(net, config), data, setup, seed)
         val = accuracy(model, task.val_x, task.val_y, task, setup.train, channels_last=True)
         test = accuracy(model, task.test_x, task.test_y, task, setup.train, channels_last=True)
     except ValueError as exc:
-        row["error"] = f"not scored by the supernet: {' '.join(str(exc).split())}"
+        row["error"] = f"{NOT_SERVED}: {' '.join(str(exc).split())}"
         return _result(row, start)
     objective = setup.objective
     value = full_cost if objective.scale == "full" else cost
