@@ -28,7 +28,7 @@ def recalibration_indices(data: Dataset, images: int, seed: int) -> torch.Tensor
 def recalibrate(model: nn.Module, data: Dataset, images: int, seed: int = 0) -> nn.Module:
     """Reset every BatchNorm's running statistics and measure them as plain averages over the chosen
     images (dropout and stochastic depth off); returns the model channels-last, in eval mode."""
-    model.to(memory_format=torch.channels_last)
+    model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     model.eval()
     for m in norms:
