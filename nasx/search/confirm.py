@@ -122,7 +122,7 @@ def _starts(setup: SearchSetup, nets: list[dict], out: Callable[[str], None]) ->
         net["init"] = "scratch"
     if setup.confirm.init != "inherited":
         return ""
-    supernet, digest = loaded(str(setup.supernet.run))
+    supernet, digest, _ = loaded(str(setup.supernet.run))
     for net in nets:
         try:
             resolved(supernet, net)

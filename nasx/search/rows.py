@@ -11,9 +11,9 @@ from typing import Any
 from nasx.arch.codec import decode, encode
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
-from nasx.search.configs import trial_seed
+from nasx.search.configs import trial_seed, trial_supernet
 from nasx.search.searchers import Outcome
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import SearchSetup, SupernetSpec
 
 OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
 
@@ -37,11 +37,12 @@ def training_key(
     seed: int | None = None,
     evaluator: str = "train",
     init: str = "scratch",
+    supernet: SupernetSpec | None = None,
 ) -> str:
     """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash):
     the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`), the
-    supernet's settings for a trial the `supernet` evaluator scores, and for a trained trial with
-    `init=inherited` the supernet and recalibration its start comes from."""
+    supernet's settings (`supernet`, else the setup's) for a trial the `supernet` evaluator scores, and for
+    a trained trial with `init=inherited` the supernet and recalibration its start comes from."""
     protocol = asdict(replace(setup.train, **(train or {})))
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
@@ -54,7 +55,10 @@ def training_key(
         "seed": setup.seed if seed is None else seed,
     }
     if evaluator == "supernet":  # the hashes of other rows stay as they were before evaluators existed
-        parts["evaluator"] = {"name": evaluator, "supernet": asdict(setup.supernet)}
+        settings = asdict(supernet or setup.supernet)
+        if settings["sampling"] == "sandwich":
+            settings.pop("sampling")  # hashes of supernet rows stay as they were before uniform sampling existed
+        parts["evaluator"] = {"name": evaluator, "supernet": settings}
     if init != "scratch":  # the hashes of networks trained from scratch stay as they were before init existed
         parts["init"] = {"name": init, "supernet": asdict(setup.supernet), "recalibration_seed": setup.seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -73,7 +77,12 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
         "choices": config["choices"],
         "searcher": "reference" if config["family"] else setup.searcher.name,
         "config_hash": training_key(
-            setup, train=config.get("train"), seed=seed, evaluator=evaluator, init=config.get("init") or "scratch"
+            setup,
+            train=config.get("train"),
+            seed=seed,
+            evaluator=evaluator,
+            init=config.get("init") or "scratch",
+            supernet=trial_supernet(setup, config) if evaluator == "supernet" else None,
         ),
         "git_commit": commit,
         "seed": seed,

@@ -109,9 +109,10 @@ def train_supernet(
     state: dict | None = None,
     on_epoch: OnEpoch | None = None,
 ) -> list[dict]:
-    """Train `supernet` on data's train split under `spec` by `sandwich`'s rule; returns the per-epoch history
-    (epoch, step, lr, phase, train/loss: the mean summed loss of a step, and per role `largest/train/loss`,
-    `largest/val/top1`, ... : NaN where not trained or not measured, evaluated, wall_s). `on_epoch(entry,
+    """Train `supernet` on data's train split under `spec` by `sandwich`'s rule (or its uniform sampling); returns
+    the per-epoch history (epoch, step, lr, phase, train/loss: the mean summed loss of a step, and per role
+    `largest/train/loss`, `largest/val/top1`, ... : NaN where not trained or not measured, evaluated, wall_s:
+    the seconds trained so far, across resumes). `on_epoch(entry,
     state)` runs after every epoch; passing that `state` back continues the run exactly. A non-finite loss
     stops training with a ValueError (the last epoch's state is intact)."""
     start = time.perf_counter()
@@ -165,8 +166,10 @@ def train_supernet(
                 if spec.grad_clip:
                     nn.utils.clip_grad_norm_(supernet.parameters(), spec.grad_clip)
                 optimizer.step()
-                smallest = losses[1] if len(losses) > 1 else losses[0] * math.nan
-                sums += torch.stack([torch.stack(losses).sum(), losses[0], smallest])
+                nan = losses[0] * math.nan
+                largest = losses[0] if sandwich.trains_largest else nan
+                smallest = losses[1] if sandwich.trains_largest and len(losses) > 1 else nan
+                sums += torch.stack([torch.stack(losses).sum(), largest, smallest])
                 steps += 1
                 step += 1
             epoch += 1

@@ -58,7 +58,7 @@ def test_a_score_is_the_extracted_network_recalibrated_and_measured(tmp_path, tr
     )
     config = trial_config("s0003", full, trained_spec, proposal_id=3, values=values, seed=5)
     row = get("supernet")(config, data, setup, lambda progress: None)["row"]
-    net, digest = loaded(str(trained))
+    net, digest, _ = loaded(str(trained))
     model = recalibrate(net.extract(values), data, 200, seed=5)
     assert row["status"] == "ok" and row["supernet_sha256"] == digest
     assert row["val/top1"] == accuracy(model, data.val_x, data.val_y, data, setup.train, channels_last=True)
@@ -70,7 +70,7 @@ def test_a_score_is_the_extracted_network_recalibrated_and_measured(tmp_path, tr
 def test_recalibration_depends_on_its_images_and_is_repeatable(trained):
     setup = tiny_setup("unused")
     data = setup.data.load()
-    net, _ = loaded(str(trained))
+    net = loaded(str(trained)).net
     values = setup.space.make().sample_point(1)[0]
     a = recalibrate(net.extract(values), data, 100, seed=0)
     b = recalibrate(net.extract(values), data, 100, seed=0)
@@ -84,7 +84,7 @@ def test_channels_last_scoring_computes_the_same_network(trained):
     """Recalibration and scoring run channels-last for speed: the same statistics and logits as NCHW."""
     setup = tiny_setup("unused")
     data = setup.data.load()
-    net, _ = loaded(str(trained))
+    net = loaded(str(trained)).net
     values = setup.space.make().sample_point(2)[0]
     fast = recalibrate(net.extract(values), data, 100, seed=0)
     plain = net.extract(values).eval()

@@ -2,30 +2,41 @@
 
 The network is extracted from the supernet of `supernet.run` (loaded once per process), its BatchNorm
 statistics recalibrated on `supernet.recalibration_images` training images drawn by the trial's seed,
-then measured on the validation and test splits. The reward is the objective's, as for a trained
-candidate. Rows say which supernet and which checkpoint (sha256) each score came from.
+then measured on the validation and test splits; a trial's config may name its own supernet and size
+(`supernet`: a fidelity study's supernet rungs). The reward is the objective's, as for a trained
+candidate. Rows say which supernet and which checkpoint (sha256) each score came from, and how many
+seconds that supernet's training took (`supernet_train_s`, what a fidelity study amortises).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
 from nasx.provenance import versions
-from nasx.search.configs import trial_seed
+from nasx.search.configs import trial_seed, trial_supernet
 from nasx.search.evaluators import Report, register
 from nasx.search.evaluators.train import data_at
 from nasx.search.setup import SearchSetup
 
-_LOADED: dict[tuple, tuple[Any, str]] = {}  # (run, checkpoint mtime, size) -> (Supernet, sha256), per process
+
+class Loaded(NamedTuple):
+    """A supernet read from its run directory: the supernet (eval mode), its checkpoint's sha256, and the seconds its
+    training took (the checkpoint's last epoch's wall_s, across resumes; 0 for one never trained)."""
+
+    net: Any
+    sha256: str
+    train_s: float
 
 
-def loaded(run: str):
-    """(Supernet, its checkpoint's sha256) of a supernet run, read once per process (again when the file
-    changes)."""
+_LOADED: dict[tuple, Loaded] = {}  # (run, checkpoint mtime, size) -> the supernet, per process
+
+
+def loaded(run: str) -> Loaded:
+    """The supernet of a run, read once per process (again when the file changes)."""
     import os
 
     from nasx.supernet import store
@@ -38,27 +49,30 @@ def loaded(run: str):
     key = (run, stat.st_mtime_ns, stat.st_size)
     if key not in _LOADED:
         _LOADED.clear()  # one supernet per worker at a time
-        _LOADED[key] = (store.load(run)[0].eval(), store.sha256(run))
+        net, state = store.load(run)
+        _LOADED[key] = Loaded(net.eval(), store.sha256(run), store.training_seconds(state))
     return _LOADED[key]
 
 
-def check_serves(setup: SearchSetup) -> None:
-    """ValueError (one line) unless setup.supernet.run holds a supernet of this search's space, data and proxy
-    scaling, naming the first difference."""
+def check_serves(setup: SearchSetup, run: str | None = None) -> dict[str, Any]:
+    """The checkpoint of `run` (default: setup.supernet.run), read; ValueError (one line) unless it holds a supernet
+    of this search's space, data and proxy scaling, naming the first difference."""
     from nasx.supernet import store
 
-    if setup.supernet.run is None:
+    run = run if run is not None else setup.supernet.run
+    if run is None:
         raise ValueError("evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)")
-    state = store.read(setup.supernet.run)
+    state = store.read(run)
     mine = store.serves(setup.space, setup.data, setup.proxy, {}, kernel_transform=False)
     for what in ("space", "data", "proxy"):
         ours, theirs = mine[what], store.plain(state[what])
         for key in sorted(set(ours) | set(theirs)):
             if ours.get(key) != theirs.get(key):
                 raise ValueError(
-                    f"supernet.run={setup.supernet.run}: a supernet of {what}.{key}="
+                    f"supernet.run={run}: a supernet of {what}.{key}="
                     f"{theirs.get(key)!r}, this search has {what}.{key}={ours.get(key)!r}"
                 )
+    return state
 
 
 NOT_SERVED = "not scored by the supernet"  # the start of a row's error when the supernet holds no such network
@@ -76,16 +90,16 @@ def resolved(net, config: dict[str, Any]) -> tuple[Any, tuple[str, ...]]:
     return served, slots
 
 
-def recalibrated(net, served, slots, data, setup: SearchSetup, seed: int):
+def recalibrated(net, served, slots, data, setup: SearchSetup, seed: int, images: int):
     """The standalone network `served` with its inherited weights, BatchNorm statistics measured afresh on
-    supernet.recalibration_images training images drawn by `seed` (in eval mode), and the data it runs on."""
+    `images` training images drawn by `seed` (in eval mode), and the data it runs on."""
     import torch
 
     from nasx.supernet.recalibrate import recalibrate
 
     task = data_at(served.resolution, data, setup)
     with torch.random.fork_rng(devices=[]):
-        model = recalibrate(net.standalone(served, slots), task, setup.supernet.recalibration_images, seed)
+        model = recalibrate(net.standalone(served, slots), task, images, seed)
     return model, task
 
 
@@ -94,8 +108,8 @@ def inherited_start(config: dict[str, Any], data, setup: SearchSetup) -> tuple[d
     as the search's evaluator scored it (extracted from supernet.run, BatchNorm recalibrated on images drawn
     by the search's seed), the same whatever the trial's own seed. ValueError (one line) when the supernet
     does not hold the trial's network."""
-    net, digest = loaded(str(setup.supernet.run))
-    model, _ = recalibrated(net, *resolved(net, config), data, setup, setup.seed)
+    net, digest, _ = loaded(str(setup.supernet.run))
+    model, _ = recalibrated(net, *resolved(net, config), data, setup, setup.seed, setup.supernet.recalibration_images)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}, digest
 
 
@@ -108,7 +122,7 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
 
     start = time.perf_counter()
     torch.set_num_threads(setup.train.threads or max(1, int(setup.resources.cpus_per_trial)))
-    seed = trial_seed(setup, config)
+    seed, options = trial_seed(setup, config), trial_supernet(setup, config)
     trained, full = decode(config["arch"]), decode(config["full_arch"])
     cost, full_cost = complexity(trained), complexity(full)
     row: dict[str, Any] = {
@@ -122,12 +136,12 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         "resolution": data.resolution,
         "versions": versions(),
         "evaluator": "supernet",
-        "supernet_run": str(setup.supernet.run),
+        "supernet_run": str(options.run),
     }
     try:
-        net, digest = loaded(str(setup.supernet.run))
-        row["supernet_sha256"] = digest
-        model, task = recalibrated(net, *resolved(net, config), data, setup, seed)
+        net, digest, train_s = loaded(str(options.run))
+        row.update(supernet_sha256=digest, supernet_train_s=train_s)
+        model, task = recalibrated(net, *resolved(net, config), data, setup, seed, options.recalibration_images)
         val = accuracy(model, task.val_x, task.val_y, task, setup.train, channels_last=True)
         test = accuracy(model, task.test_x, task.test_y, task, setup.train, channels_last=True)
     except ValueError as exc:
