@@ -78,6 +78,7 @@ class DataParallel:
     def __init__(self, setup: SearchSetup) -> None:
         self.setup = setup
         self._held = contextlib.ExitStack()
+        self._temp_root: str | None = None  # a local Ray's, which its reaper removes even after a SIGKILL
 
     def __enter__(self) -> DataParallel:
         import ray
@@ -85,7 +86,9 @@ class DataParallel:
         with contextlib.ExitStack() as held:
             held.enter_context(log.quieter(session.RAY_QUIET))
             r = self.setup.resources
-            held.callback(session.disconnect, session.connect(self.setup.address, r.num_cpus, r.num_gpus))
+            started = session.connect(self.setup.address, r.num_cpus, r.num_gpus)
+            held.callback(session.disconnect, started)
+            self._temp_root = started.temp_root if isinstance(started, session.LocalRay) else None
             total = ray.cluster_resources()
             where = f"the cluster at {self.setup.address}" if self.setup.address else "the local Ray"
             _need(self.setup, total.get("CPU", 0.0), total.get("GPU", 0.0), where)
@@ -126,7 +129,7 @@ class DataParallel:
             "gpu": gpu,
             "kwargs": {"distill": distill, "seed": seed, "recalibration_images": recalibration_images, "state": state},
         }
-        storage = tempfile.mkdtemp(prefix="nasx-train-")  # Ray Train's own records: none kept
+        storage = tempfile.mkdtemp(prefix="nasx-train-", dir=self._temp_root)  # Ray Train's records: none kept
         with warnings.catch_warnings():  # Ray Data's defaults, which the trainer reads, warn of their renames
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"ray\.")
             DataContext.get_current()  # made once, here, not in the thread that runs `fit`
