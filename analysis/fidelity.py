@@ -1,7 +1,8 @@
 """How well each cheap rung of a fidelity study ranks the architectures against its most expensive rung.
 
 Input: the `stage=fidelity` rows of a results table (one row per architecture, rung and seed; rung
-`zero_cost` rows carry the scores at initialisation). Every rung is scored by `val/top1`, every
+`zero_cost` rows carry the scores at initialisation, supernet rungs (`supernet`, `supernet/VARIANT`,
+`.../rN`) the scores with inherited weights, one seed per supernet). Every rung is scored by `val/top1`, every
 zero-cost score by its value, and the two naive baselines by the trained network's params and MACs;
 each is compared, as a mean over seeds, with the reference rung's mean over seeds. No torch here.
 """
@@ -24,13 +25,13 @@ from nasx.analysis.rank_stats import (
     top_k_count,
     top_k_recall,
 )
-from nasx.results.schema import SUPERNET_RUNG as SUPERNET
 from nasx.results.schema import ZERO_COST_RUNG as ZERO_COST
-from nasx.results.schema import ZERO_COST_SCORES
+from nasx.results.schema import ZERO_COST_SCORES, is_supernet_rung
 
 METRIC = "val/top1"
 BASELINES = ("params", "macs")
 TARGET_RHO = 0.8
+AMORTISE_AT = 1000  # a supernet rung's cost per candidate is also stated with its training spread over this many
 RUNG = re.compile(r"(epochs|steps)=(\d+)")
 
 
@@ -73,77 +74,82 @@ def _cost(rows: pd.DataFrame) -> tuple[float, float, int]:
     return (float(ok.mean()) if len(ok) else math.nan, float(np.nansum(wall.to_numpy())), len(rows))
 
 
+def _scoring(name: str, kind: str, by_seed: pd.DataFrame, rows: pd.DataFrame | None) -> dict:
+    """A scoring whose cost is its trials' wall seconds (`rows`; None: the analytic baselines, free)."""
+    trial_s, total_s, trials = _cost(rows) if rows is not None else (0.0, 0.0, 0)
+    return {
+        "name": name,
+        "kind": kind,
+        "by_seed": by_seed,
+        "deterministic": rows is None,
+        "cost_trial_s": trial_s,
+        "cost_trial_s_1000": trial_s,
+        "cost_total_s": total_s,
+        "trials": trials,
+    }
+
+
+def _supernet_scoring(name: str, rows: pd.DataFrame) -> dict:
+    """A supernet rung: its seeds are its supernets; its cost per trial is the scoring seconds plus each supernet's
+    training seconds amortised over the architectures it scores (and, for comparison, over 1,000 candidates)."""
+    out = _scoring(name, "supernet", _by_seed(rows, METRIC), rows)
+    train = pd.to_numeric(rows["supernet_train_s"], errors="coerce").astype("float64")
+    per_supernet = train.groupby(rows["supernet_run"].astype(str).to_numpy()).max().dropna()
+    archs = int(arch_ids(rows).nunique())
+    train_s = float(per_supernet.mean()) if len(per_supernet) else math.nan
+    amortised = train_s if math.isfinite(train_s) else 0.0
+    out.update(
+        cost_scoring_s=out["cost_trial_s"],
+        cost_trial_s=out["cost_trial_s"] + amortised / max(archs, 1),
+        cost_trial_s_1000=out["cost_trial_s"] + amortised / AMORTISE_AT,
+        cost_total_s=out["cost_total_s"] + float(per_supernet.sum()),
+        supernet_train_s=train_s,
+        amortised_over=archs,
+    )
+    return out
+
+
+def supernet_rungs(frame: pd.DataFrame) -> list[str]:
+    """The supernet rung labels present, variant by variant (by name), then by recalibration size."""
+
+    def key(label: str) -> tuple[str, int]:
+        parts = label.split("/")[1:]
+        size = parts.pop() if parts and re.fullmatch(r"r\d+", parts[-1]) else "r0"
+        return ("/".join(parts), int(size[1:]))
+
+    return sorted({str(r) for r in frame["rung"].dropna() if is_supernet_rung(r)}, key=key)
+
+
 def scorings(frame: pd.DataFrame) -> list[dict]:
-    """Every scoring of the study, cheapest first: the baselines, the zero-cost scores, the supernet's
-    inherited weights, then the training rungs; each {name, kind, by_seed (architecture x seed table), deterministic,
-    cost_trial_s, ...}."""
+    """Every scoring of the study, cheapest first: the baselines, the zero-cost scores, the supernet rungs
+    (inherited weights), then the training rungs; each {name, kind, by_seed (architecture x seed table),
+    deterministic, cost_trial_s, cost_trial_s_1000, ...}."""
     rows = fidelity_rows(frame)
     rungs = training_rungs(rows)
     if not rungs:
         raise ValueError("no fidelity rows with a training rung (epochs=N or steps=N)")
+
+    def at(rung: str) -> pd.DataFrame:
+        return rows[(rows["rung"] == rung).fillna(False).to_numpy(bool)]
+
     out = []
     first = rows.assign(arch=arch_ids(rows).to_numpy()).drop_duplicates("arch")
     for name in BASELINES:
         values = pd.to_numeric(first[name], errors="coerce").astype("float64").to_numpy()
         table = pd.DataFrame({0: values}, index=pd.Index(first["arch"].to_numpy(), name="arch")).dropna()
-        out.append(
-            {
-                "name": name,
-                "kind": "baseline",
-                "by_seed": table,
-                "deterministic": True,
-                "cost_trial_s": 0.0,
-                "cost_total_s": 0.0,
-                "trials": 0,
-            }
-        )
-    zero = rows[(rows["rung"] == ZERO_COST).fillna(False).to_numpy(bool)]
+        out.append(_scoring(name, "baseline", table, None))
+    zero = at(ZERO_COST)
     if len(zero):
-        trial_s, total_s, trials = _cost(zero)
         for score in ZERO_COST_SCORES:
-            out.append(
-                {
-                    "name": f"{ZERO_COST}/{score}",
-                    "kind": "zero_cost",
-                    "deterministic": False,
-                    "by_seed": _by_seed(zero, f"{ZERO_COST}/{score}"),
-                    "cost_trial_s": trial_s,
-                    "cost_total_s": total_s,
-                    "trials": trials,
-                }
-            )
-    inherited = rows[(rows["rung"] == SUPERNET).fillna(False).to_numpy(bool)]
-    if len(inherited):  # scoring cost only: the supernet's training is amortised over what it scores
-        trial_s, total_s, trials = _cost(inherited)
-        out.append(
-            {
-                "name": SUPERNET,
-                "kind": "supernet",
-                "by_seed": _by_seed(inherited, METRIC),
-                "deterministic": False,
-                "cost_trial_s": trial_s,
-                "cost_total_s": total_s,
-                "trials": trials,
-            }
-        )
+            out.append(_scoring(f"{ZERO_COST}/{score}", "zero_cost", _by_seed(zero, f"{ZERO_COST}/{score}"), zero))
+    for rung in supernet_rungs(rows):
+        out.append(_supernet_scoring(rung, at(rung)))
     for rung in rungs:
-        at = rows[(rows["rung"] == rung).fillna(False).to_numpy(bool)]
-        trial_s, total_s, trials = _cost(at)
-        out.append(
-            {
-                "name": rung,
-                "kind": "training",
-                "by_seed": _by_seed(at, METRIC),
-                "deterministic": False,
-                "cost_trial_s": trial_s,
-                "cost_total_s": total_s,
-                "trials": trials,
-            }
-        )
+        out.append(_scoring(rung, "training", _by_seed(at(rung), METRIC), at(rung)))
     return out
 
 
-def _finite(value: float) -> float | None:
+def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
@@ -159,8 +165,12 @@ def _entry(scoring: dict, truth: pd.Series, *, reference: bool, top_fraction: fl
         "n_archs": int(len(common)),
         "seeds": int(by_seed.shape[1]),
         "cost_trial_s": _finite(scoring["cost_trial_s"]),
+        "cost_trial_s_1000": _finite(scoring["cost_trial_s_1000"]),
         "cost_total_s": _finite(scoring["cost_total_s"]),
         "trials": scoring["trials"],
+        "cost_scoring_s": _finite(scoring.get("cost_scoring_s")),
+        "supernet_train_s": _finite(scoring.get("supernet_train_s")),
+        "amortised_over": scoring.get("amortised_over"),
     }
     if len(common) >= 3:
         rho, tau = spearman(x, y), kendall_tau_b(x, y)
@@ -284,6 +294,7 @@ def rung_table(summary: dict) -> pd.DataFrame:
                 "rung": e["rung"] + (" (reference)" if e["reference"] else ""),
                 "kind": e["kind"],
                 "trial_s": e["cost_trial_s"],
+                f"trial_s, {AMORTISE_AT:,} archs": e["cost_trial_s_1000"],
                 "archs": e["n_archs"],
                 "seeds": e["seeds"],
                 "rho [95% CI]": _interval(e["rho"], e["rho_ci"]),
@@ -297,6 +308,20 @@ def rung_table(summary: dict) -> pd.DataFrame:
 
 
 def notes(summary: dict) -> list[str]:
+    supernet = [e for e in summary["rungs"] if e["kind"] == "supernet"]
+    amortised = ""
+    if supernet:
+        e = supernet[0]
+        train = f"{e['supernet_train_s']:.1f} s" if e["supernet_train_s"] is not None else "unrecorded"
+        amortised = (
+            f" Supernet rungs: the seeds are the supernets (seeds {e['seeds']}: the noise floor is between supernets "
+            f"of different seeds, and rho is of the mean over them); trial_s is the scoring seconds of one "
+            f"architecture plus its supernet's training seconds ({train} for {e['rung']}) amortised over the "
+            f"{e['amortised_over']} architectures it scores here, each rung carrying its supernets' whole training "
+            f"(scoring them at another recalibration size costs only the scoring); trial_s, {AMORTISE_AT:,} archs: "
+            f"the same amortised over {AMORTISE_AT:,} candidates, as a search would (for the other rungs it equals "
+            "trial_s)."
+        )
     return [
         f"Every scoring against {summary['reference']} ({summary['metric']}, mean over seeds "
         f"{', '.join(map(str, summary['seeds']))}) on {summary['n_archs']} architectures; intervals: "
@@ -304,7 +329,7 @@ def notes(summary: dict) -> list[str]:
         f"top {summary['top_k']} ({summary['top_fraction']:.0%}) the scoring puts in its own top "
         f"{summary['top_k']}; noise floor: Spearman rho between two seeds of the same rung, averaged over "
         "seed pairs; trial_s: mean wall seconds of one trial (one architecture, one seed); the three "
-        "zero-cost scores are computed together, so they share one cost.",
+        "zero-cost scores are computed together, so they share one cost." + amortised,
         summary["recommendation"] + ".",
         summary["recommendation_one_seed"] + ".",
     ]
@@ -424,7 +449,8 @@ def protocol_notes(search: dict, fidelity: dict, summary: dict, fidelity_dir) ->
 
 def protocol_of(config: dict) -> dict:
     """What a fidelity run calibrates, from its config: space, data, proxy scaling, the training protocol
-    without its budget, the rungs and their unit, the references, and whether it was a smoke run."""
+    without its budget, the rungs and their unit, the references, the supernet rungs' settings, and whether it
+    was a smoke run."""
     f = config.get("fidelity") or {}
     train = {k: v for k, v in (config.get("train") or {}).items() if k not in BUDGET_KEYS}
     return {
@@ -435,6 +461,7 @@ def protocol_of(config: dict) -> dict:
         "unit": f.get("unit"),
         "rungs": f.get("rungs"),
         "references": config.get("references"),
+        "supernet": config.get("supernet"),
         "smoke": bool(config.get("smoke")),
     }
 

@@ -10,13 +10,14 @@ from matplotlib.figure import Figure
 from nasx.analysis import labels
 from nasx.analysis.plots import new_figure
 
-KIND_COLORS = {"baseline": "tab:gray", "zero_cost": "tab:orange", "training": "tab:blue"}
+KIND_COLORS = {"baseline": "tab:gray", "zero_cost": "tab:orange", "supernet": "tab:green", "training": "tab:blue"}
 
 
 def rho_cost_figure(summary: dict) -> Figure:
     """Spearman rho (95% interval) of every scoring against its trial-seconds per architecture and seed
     (log axis; the analytic baselines, which cost nothing, sit at the left edge), the target as a
-    dashed line, each training rung's seed noise floor as an open marker. Artist labels: the kinds,
+    dashed line, each training and supernet rung's seed noise floor as an open marker (a supernet rung's cost:
+    its training amortised over the study's architectures). Artist labels: the kinds,
     'target', 'noise floor'."""
     entries = [e for e in summary["rungs"] if e["rho"] is not None]
     costs = [e["cost_trial_s"] for e in entries if e["cost_trial_s"]]
@@ -36,14 +37,14 @@ def rho_cost_figure(summary: dict) -> Figure:
             ax.annotate(
                 e["rung"].replace("zero_cost/", ""), (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8
             )
-    floors = [e for e in summary["rungs"] if e["kind"] == "training" and e["noise_floor"] is not None]
+    floors = [e for e in summary["rungs"] if e["kind"] in ("training", "supernet") and e["noise_floor"] is not None]
     if floors:
         ax.scatter(
             [e["cost_trial_s"] for e in floors],
             [e["noise_floor"] for e in floors],
             s=40,
             facecolors="none",
-            edgecolors="tab:blue",
+            edgecolors=[KIND_COLORS[e["kind"]] for e in floors],
             label="noise floor",
             zorder=3,
         )

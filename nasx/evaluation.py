@@ -113,12 +113,15 @@ def evaluate_candidate(
     measure: bool = False,
     latency_iters: int = 30,
     weights_path=None,
+    initial_state: dict | None = None,
 ) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
     Latency is measured when `measure` is set or the objective's cost is latency_ms. With `weights_path`
-    the trained state_dict of a finished run is saved there (atomically). Never raises for a bad
-    candidate or a failed run: those give a record with status "failed" and the reason."""
+    the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
+    of `build_model(spec)` that training starts from (fine-tuning; e.g. weights inherited from a
+    supernet) instead of the seed's initialisation. Never raises for a bad candidate or a failed run:
+    those give a record with status "failed" and the reason."""
     start = time.perf_counter()
     failed = Evaluation(
         arch="", arch_key="", status="failed", seed=seed, dataset=data.name, resolution=data.resolution
@@ -143,6 +146,8 @@ def evaluate_candidate(
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 model = build_model(spec)
+            if initial_state is not None:
+                model.load_state_dict(initial_state, strict=True)
             metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
             latency = None
             if metrics.ok and (measure or objective.metric == "latency_ms"):

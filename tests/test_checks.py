@@ -8,7 +8,7 @@ from nasx import checks
 from nasx.cli.convert import TrainSetup
 from nasx.cli.main import main
 from nasx.data import DataSpec
-from nasx.fidelity.spec import FidelitySpec
+from nasx.fidelity.spec import FidelitySpec, SupernetRungs
 from nasx.reward import Objective
 from nasx.search.setup import ConfirmSpec, ProxySpec, Resources, SearcherSpec, SupernetSpec
 from nasx.train.spec import TrainSpec
@@ -58,6 +58,14 @@ CASES = [
     (["fidelity", "fidelity.target_rho=1.5"], lambda tmp: FidelitySpec(target_rho=1.5)),
     (["fidelity", "fidelity.unit=hours"], lambda tmp: FidelitySpec(unit="hours")),
     (["supernet", "supernet.recalibration_images=0"], lambda tmp: SupernetSpec(recalibration_images=0)),
+    (["supernet", "supernet.sampling=spos"], lambda tmp: SupernetSpec(sampling="spos")),
+    (["fidelity", "supernet.train=true", "supernet.seeds=0"], lambda tmp: SupernetRungs(train=True, seeds=0)),
+    (["fidelity", "supernet.train=true", "supernet.run=x"], lambda tmp: SupernetRungs(train=True, run="x")),
+    (["fidelity", "supernet.recalibration_images=[0]"], lambda tmp: SupernetRungs(recalibration_images=[0])),
+    (
+        ["fidelity", "supernet.train=true", "supernet.variants={u: {sampling: spos}}"],
+        lambda tmp: SupernetRungs(train=True, variants={"u": {"sampling": "spos"}}),
+    ),
 ]
 
 

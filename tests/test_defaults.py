@@ -14,7 +14,7 @@ import yaml
 from nasx.cli.compose import CONF_DIR
 from nasx.cli.convert import TrainSetup
 from nasx.data import DataSpec
-from nasx.fidelity.spec import FidelitySpec
+from nasx.fidelity.spec import FidelitySpec, SupernetRungs
 from nasx.reward import Objective
 from nasx.search.setup import (
     ConfirmSpec,
@@ -49,7 +49,7 @@ PRIMARY = {
     "supernet.yaml": (SearchSetup, {"proxy": ProxySpec, "supernet": SupernetSpec}),
     "fidelity.yaml": (
         SearchSetup,
-        {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec, "supernet": SupernetSpec},
+        {"proxy": ProxySpec, "logging": LoggingSpec, "fidelity": FidelitySpec, "supernet": SupernetRungs},
     ),
     "train.yaml": (TrainSetup, {"proxy": ProxySpec}),
 }

@@ -41,6 +41,8 @@ def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
     directory is written."""
     from nasx.search.supernet_driver import check, check_fresh
 
+    # a preset that scores a search with this supernet (evaluator=supernet) trains the supernet too
+    cfg = {**cfg, "evaluator": "train"} if "evaluator" in cfg else cfg
     resume = flag(cfg, "resume")
     if resume:
         resumed_config(cfg)

@@ -48,14 +48,21 @@ COLUMNS: dict[str, str] = {
     "finished_at": "float64",  # unix seconds
     "node": "string",  # the Ray node that trained it
     "evaluator": "string",  # train | supernet | zero_cost: how the candidate was scored (empty before evaluators)
-    "supernet_run": "string",  # evaluator=supernet: the supernet's run directory, and its checkpoint's
-    "supernet_sha256": "string",  # sha256 (the weights every score of the row came from); empty elsewhere
+    "supernet_run": "string",  # evaluator=supernet or init=inherited: the supernet's run directory, and its
+    "supernet_sha256": "string",  # checkpoint's sha256 (the weights the row's scores came from); empty elsewhere
+    "init": "string",  # scratch | inherited (a supernet's weights): how the network started; empty before init existed
+    "supernet_train_s": "float64",  # evaluator=supernet: the seconds the supernet's training took; NaN elsewhere
 }
 
 STATUSES = ("ok", "failed", "pruned")
 ZERO_COST_RUNG = "zero_cost"  # the rung of scores at initialisation
-SUPERNET_RUNG = "supernet"  # the rung of scores with a supernet's inherited weights
+SUPERNET_RUNG = "supernet"  # the rung of scores with a supernet's inherited weights (supernet/VARIANT/rN: several)
 ZERO_COST_SCORES = ("grad_norm", "synflow", "naswot")  # each in column zero_cost/NAME
+
+
+def is_supernet_rung(label) -> bool:
+    """Whether a rung label is one of inherited weights: `supernet`, `supernet/uniform`, `supernet/r250`, ..."""
+    return isinstance(label, str) and (label == SUPERNET_RUNG or label.startswith(SUPERNET_RUNG + "/"))
 
 
 def empty_row() -> dict:

@@ -9,7 +9,7 @@ from typing import Any
 from nasx.arch.codec import encode
 from nasx.arch.spec import ArchSpec
 from nasx.generators.proxy import for_task
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import SearchSetup, SupernetSpec
 from nasx.train.spec import TrainSpec
 
 STAGES = ("search", "confirm", "fidelity")
@@ -45,6 +45,12 @@ def trial_train(setup: SearchSetup, config: dict) -> TrainSpec:
     return replace(setup.train, **(config.get("train") or {}))
 
 
+def trial_supernet(setup: SearchSetup, config: dict) -> SupernetSpec:
+    """The supernet that scores one trial: the setup's, with the config's `supernet` overrides applied (a fidelity
+    study's supernet rungs: each its own run directory and recalibration size)."""
+    return replace(setup.supernet, **(config.get("supernet") or {}))
+
+
 def trial_seed(setup: SearchSetup, config: dict) -> int:
     """The seed of one trial: the config's, else the setup's."""
     seed = config.get("seed")
@@ -65,14 +71,19 @@ def trial_config(
     rung: str = "",
     train: dict | None = None,
     evaluator: str | None = None,
+    init: str = "scratch",
+    supernet: dict | None = None,
 ) -> dict[str, Any]:
     """What a worker receives (JSON-able). `scaled`: alpha/beta/gamma/phi/scaling of a scaling trial;
     `seed` (None: the setup's) and `train` (TrainSpec field overrides) the trial's own protocol; `stage`
     and `rung` label its row; `evaluator` (None: the run's) scores it when the list is run by
-    `evaluators.per_trial`."""
+    `evaluators.per_trial`; `init` is where a trained network starts: `scratch`, or `inherited` (the
+    weights of the run's supernet, `nasx.search.evaluators.supernet.inherited_start`); `supernet`
+    (SupernetSpec field overrides: `run`, `recalibration_images`, ...) the supernet that scores it, when not
+    the setup's."""
     if stage not in STAGES:
         raise ValueError(f"stage={stage!r}: choose one of {', '.join(STAGES)}")
-    return {
+    config: dict[str, Any] = {
         "trial_id": trial_id,
         "arch": encode(trained),
         "arch_key": trained.key(),
@@ -86,4 +97,8 @@ def trial_config(
         "rung": rung,
         "train": dict(train or {}),
         "evaluator": evaluator,
+        "init": init,
     }
+    if supernet is not None:
+        config["supernet"] = dict(supernet)
+    return config

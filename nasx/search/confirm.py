@@ -6,6 +6,12 @@ protocol with several seeds, appended to the run's results as `stage=confirm` ro
 trial config per network and seed; `run_confirm` checks everything, runs them with `run_trials` (a rerun
 skips the trials already done) and prints the confirmed summary. Every trial saves its weights under
 RUN_DIR/weights/.
+
+`confirm.init=inherited` (a search with evaluator=supernet): every network the run's supernet holds starts
+from its inherited weights, BatchNorm recalibrated as the evaluator did (the search's seed, so the same start
+for every confirmation seed), then is fine-tuned under the confirmation protocol; the seed changes only the
+batch order, augmentation and dropout. A network the supernet does not hold (a family that is not a point
+of the space, whose search row failed for that reason) trains from scratch, and its rows say init=scratch.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +33,9 @@ from nasx.search.configs import trial_config
 from nasx.search.rows import training_key
 from nasx.search.setup import SearchSetup, confirm_train
 from nasx.search.summary import confirmed_summary
+
+if TYPE_CHECKING:
+    from nasx.search.executors import Executor
 
 PREFIX = "confirm-"
 
@@ -74,6 +84,8 @@ def _networks(setup: SearchSetup, frame: pd.DataFrame, out) -> list[dict]:
         )
     for family in setup.references:
         rows = [r for r in by_id.values() if r.get("family") == family and r["status"] == "ok"]
+        if not rows and setup.confirm.init == "inherited":  # not held by the supernet: trained from scratch
+            rows = [r for r in by_id.values() if r.get("family") == family and _not_served(r)]
         if not rows:
             out(f"confirm: skipping {family}: no finished search trial to retrain")
             continue
@@ -89,13 +101,55 @@ def _networks(setup: SearchSetup, frame: pd.DataFrame, out) -> list[dict]:
     return nets
 
 
+def _not_served(row: dict) -> bool:
+    """A search row the supernet evaluator failed because the supernet does not hold its network."""
+    from nasx.search.evaluators.supernet import NOT_SERVED
+
+    return _text(row.get("evaluator")) == "supernet" and _text(row.get("error")).startswith(NOT_SERVED)
+
+
+def _text(value) -> str:
+    """A string cell's value, "" when missing (None or pandas' NA)."""
+    return value if isinstance(value, str) else ""
+
+
+def _starts(setup: SearchSetup, nets: list[dict], out: Callable[[str], None]) -> str:
+    """Set each network's `init`: `inherited` when the supernet of supernet.run holds it, else `scratch`
+    (said in one line); returns the checkpoint's sha256."""
+    from nasx.search.evaluators.supernet import loaded, resolved
+
+    for net in nets:
+        net["init"] = "scratch"
+    if setup.confirm.init != "inherited":
+        return ""
+    supernet, digest, _ = loaded(str(setup.supernet.run))
+    for net in nets:
+        try:
+            resolved(supernet, net)
+            net["init"] = "inherited"
+        except ValueError as exc:
+            out(
+                f"confirm: {net['family'] or net['stem']} is not a network of supernet.run={setup.supernet.run} "
+                f"({' '.join(str(exc).split())}); trained from scratch (init=scratch)"
+            )
+    return digest
+
+
 def confirm_configs(
     setup: SearchSetup, frame: pd.DataFrame, *, out: Callable[[str], None] = log.lines("confirm")
 ) -> list[dict]:
-    """One trial config per confirmed network and seed (ids `confirm-s0003`, `confirm-s0003@s1`, ...)."""
+    """One trial config per confirmed network and seed (ids `confirm-s0003`, `confirm-s0003@s1`, ...), each
+    with the `init` it starts from (confirm.init, or `scratch` for a network the supernet does not hold).
+    With init=inherited the run's supernet is checked first: it must be there and serve the run."""
+    if setup.confirm.init == "inherited":
+        from nasx.search.evaluators.supernet import check_serves
+
+        check_serves(setup)
     train, rung = dict(setup.confirm.train), rung_label(setup)
     configs = []
-    for net in _networks(setup, frame, out):
+    nets = _networks(setup, frame, out)
+    digest = _starts(setup, nets, out)
+    for net in nets:
         trained, full = decode(net["arch"]), decode(net["full_arch"])
         for seed in confirm_seeds(setup):
             trial_id = seed_trial_id(PREFIX + net["stem"], seed, setup.seed)
@@ -109,21 +163,39 @@ def confirm_configs(
                 stage="confirm",
                 rung=rung,
                 train=train,
+                init=net["init"],
             )
             config["weights"] = str(weights_path(setup.run_dir, trial_id).resolve())
             configs.append(config)
-    _check_protocol(setup, configs, frame)
+    _check_protocol(setup, configs, frame, digest)
     return configs
 
 
-def _check_protocol(setup: SearchSetup, configs: list[dict], frame: pd.DataFrame) -> None:
-    """A rerun resumes the same protocol; trials already done under another one are an error."""
-    done = dict(zip(frame["trial_id"], frame["config_hash"]))
+def _check_protocol(setup: SearchSetup, configs: list[dict], frame: pd.DataFrame, digest: str = "") -> None:
+    """A rerun resumes the same protocol, from the same start; trials already done under another protocol,
+    another init or another supernet checkpoint (`digest`, the current one) are an error."""
+    done = {r["trial_id"]: r for r in frame.to_dict("records")}
     for c in configs:
-        if c["trial_id"] in done and done[c["trial_id"]] != training_key(setup, train=c["train"], seed=c["seed"]):
+        row = done.get(c["trial_id"])
+        if row is None:
+            continue
+        was = _text(row.get("init")) or "scratch"  # rows from before init existed started from scratch
+        if was != c["init"]:
+            raise ValueError(
+                f"{setup.run_dir} already holds {c['trial_id']} trained with init={was}, this confirmation has "
+                f"init={c['init']}; repeat init={was} to resume it, or confirm a copy of the run"
+            )
+        if row["config_hash"] != training_key(setup, train=c["train"], seed=c["seed"], init=c["init"]):
             raise ValueError(
                 f"{setup.run_dir} already holds {c['trial_id']} under another confirmation protocol; "
                 "repeat that protocol to resume it, or confirm a copy of the run"
+            )
+        was_from = _text(row.get("supernet_sha256"))
+        if c["init"] == "inherited" and was_from != digest:
+            raise ValueError(
+                f"{setup.run_dir} already holds {c['trial_id']} fine-tuned from another checkpoint of "
+                f"supernet.run={setup.supernet.run} (sha256 {was_from[:12] or 'unknown'}, now {digest[:12]}); "
+                "confirm a copy of the run"
             )
 
 
@@ -137,9 +209,23 @@ def with_available_top_k(setup: SearchSetup, *, out: Callable[[str], None] = log
     return setup
 
 
-def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("confirm")) -> Path:
+def _init_note(setup: SearchSetup, configs: list[dict]) -> str:
+    """`; init=inherited: ...` for the header line of a confirmation that starts from a supernet's weights."""
+    if setup.confirm.init != "inherited":
+        return ""
+    scratch = sorted({c["trial_id"].split("@")[0][len(PREFIX) :] for c in configs if c["init"] == "scratch"})
+    return f"; init=inherited: fine-tuned from supernet.run={setup.supernet.run}" + (
+        f" (from scratch: {', '.join(scratch)})" if scratch else ""
+    )
+
+
+def run_confirm(
+    setup: SearchSetup, *, out: Callable[[str], None] = log.lines("confirm"), executor: Executor | None = None
+) -> Path:
     """Check, then run (or resume) the confirmation stage of the search in setup.run_dir; prints the confirmed
-    summary. Raises ValueError (one line) before writing anything when there is nothing to confirm."""
+    summary. Raises ValueError (one line) before writing anything when there is nothing to confirm, or with
+    confirm.init=inherited when the run's supernet is missing or does not serve it. `executor` as in
+    `run_trials` (default: Ray Tune)."""
     from nasx.search.driver import run_trials
 
     run_dir = Path(setup.run_dir)
@@ -151,8 +237,9 @@ def run_confirm(setup: SearchSetup, *, out: Callable[[str], None] = log.lines("c
         f"confirm {setup.name}: top {finalists} searched networks and {len(configs) // setup.confirm.seeds - finalists}"
         f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)}"
         + (f" ({others})" if others else "")
+        + _init_note(setup, configs)
     )
-    run_trials(setup, configs, out=out, title="confirm")
+    run_trials(setup, configs, out=out, title="confirm", executor=executor)
     out(f"weights: {run_dir / 'weights'}; export the winner with `nasx export {run_dir} best --out DIR`")
     for line in confirmed_summary(results.load(run_dir)):
         out(line)

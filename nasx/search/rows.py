@@ -11,9 +11,9 @@ from typing import Any
 from nasx.arch.codec import decode, encode
 from nasx.arch.spec import ArchSpec
 from nasx.complexity import complexity
-from nasx.search.configs import trial_seed
+from nasx.search.configs import trial_seed, trial_supernet
 from nasx.search.searchers import Outcome
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import SearchSetup, SupernetSpec
 
 OUTCOME_METRICS = ("reward", "val/top1", "macs", "params", "full_macs", "full_params", "latency_ms")
 
@@ -24,12 +24,25 @@ def row_evaluator(setup: SearchSetup, config: dict) -> str:
     return config.get("evaluator") or (setup.evaluator if (config.get("stage") or "search") == "search" else "train")
 
 
+def row_init(setup: SearchSetup, config: dict) -> str:
+    """How a trial's network started (the rows' `init`): `inherited` (the supernet's weights: scored by the
+    `supernet` evaluator, or a trained trial whose config says init=inherited), else `scratch`."""
+    return "inherited" if row_evaluator(setup, config) == "supernet" else (config.get("init") or "scratch")
+
+
 def training_key(
-    setup: SearchSetup, *, train: dict | None = None, seed: int | None = None, evaluator: str = "train"
+    setup: SearchSetup,
+    *,
+    train: dict | None = None,
+    seed: int | None = None,
+    evaluator: str = "train",
+    init: str = "scratch",
+    supernet: SupernetSpec | None = None,
 ) -> str:
     """Hash of everything besides the architecture that decides a trial's result (the rows' config_hash):
-    the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`), and the
-    supernet's settings for a trial the `supernet` evaluator scores."""
+    the setup's data, training (with `train` overrides), objective, proxy and seed (or `seed`), the
+    supernet's settings (`supernet`, else the setup's) for a trial the `supernet` evaluator scores, and for
+    a trained trial with `init=inherited` the supernet and recalibration its start comes from."""
     protocol = asdict(replace(setup.train, **(train or {})))
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
@@ -42,7 +55,12 @@ def training_key(
         "seed": setup.seed if seed is None else seed,
     }
     if evaluator == "supernet":  # the hashes of other rows stay as they were before evaluators existed
-        parts["evaluator"] = {"name": evaluator, "supernet": asdict(setup.supernet)}
+        settings = asdict(supernet or setup.supernet)
+        if settings["sampling"] == "sandwich":
+            settings.pop("sampling")  # hashes of supernet rows stay as they were before uniform sampling existed
+        parts["evaluator"] = {"name": evaluator, "supernet": settings}
+    if init != "scratch":  # the hashes of networks trained from scratch stay as they were before init existed
+        parts["init"] = {"name": init, "supernet": asdict(setup.supernet), "recalibration_seed": setup.seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -58,12 +76,20 @@ def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]
         "family": config["family"],
         "choices": config["choices"],
         "searcher": "reference" if config["family"] else setup.searcher.name,
-        "config_hash": training_key(setup, train=config.get("train"), seed=seed, evaluator=evaluator),
+        "config_hash": training_key(
+            setup,
+            train=config.get("train"),
+            seed=seed,
+            evaluator=evaluator,
+            init=config.get("init") or "scratch",
+            supernet=trial_supernet(setup, config) if evaluator == "supernet" else None,
+        ),
         "git_commit": commit,
         "seed": seed,
         "dataset": setup.data.name,
         "resolution": setup.data.resolution,
         "evaluator": evaluator,
+        "init": row_init(setup, config),
     }
     choices = json.loads(config["choices"])
     if config.get("scaled"):

@@ -82,22 +82,29 @@ class Resources:
         )
 
 
+INITS = ("scratch", "inherited")  # how a confirmed network starts: confirm.init
+
+
 @dataclass(frozen=True)
 class ConfirmSpec:
     """The confirmation stage (`nasx confirm`): the `top_k` best searched networks (by the search's
     objective) and every reference family retrained under the search's training with the `train`
     overrides (TrainSpec fields), each under `seeds` seeds (seed, seed + 1, ...); `after_search` runs it
-    right after the search."""
+    right after the search. `init`: each network starts from scratch (`scratch`), or (`inherited`, a search
+    with evaluator=supernet) from the weights the supernet of `supernet.run` holds for it, BatchNorm
+    recalibrated as the evaluator does, then fine-tuned (nasx.search.confirm)."""
 
     after_search: bool = False
     top_k: int = 3
     seeds: int = 3
     train: dict[str, Any] = field(default_factory=dict)
+    init: str = "scratch"
 
     def __post_init__(self) -> None:
         checks.check_int("confirm.top_k", self.top_k, 1)
         checks.check_int("confirm.seeds", self.seeds, 1)
         checks.check_bool("confirm.after_search", self.after_search)
+        checks.check_in("confirm.init", self.init, INITS)
         checks.check(
             isinstance(self.train, dict),
             "confirm.train",
@@ -114,22 +121,28 @@ class LoggingSpec:
     tensorboard: bool = False
 
 
+SAMPLINGS = ("sandwich", "uniform")  # nasx.supernet.sandwich.SAMPLINGS, named here without importing torch
+
+
 @dataclass(frozen=True)
 class SupernetSpec:
     """A weight-sharing supernet of the space (`nasx supernet`, nasx.supernet): how it is trained and how it
     scores a search's candidates (`evaluator=supernet`).
 
-    Training, each step: the largest network on the labels, then the smallest and `random_subnets` random ones, on the
-    largest's soft labels when `distill` (in-place distillation), else on the labels; dropout, stochastic depth and
-    label smoothing on the largest only. `progressive`: Once-for-All's progressive shrinking (the largest alone, then
-    elastic kernel and depth, then everything; nasx.supernet.sandwich). `kernel_transform`: Once-for-All's learned
-    transform of cropped kernels. `workers`: 1 trains in the command's process; more train data-parallel on Ray
-    Train, each worker a shard of every global batch, with the one-process run's result (nasx.supernet.shards,
-    nasx.ray.train_supernet). Scoring: `run` is a trained supernet's run directory; each candidate is extracted,
-    its BatchNorm statistics recalibrated on `recalibration_images` training images drawn by the seed, then measured
-    on the validation split."""
+    Training, each step, by `sampling`: `sandwich` (BigNAS, Once-for-All) trains the largest network on the labels,
+    then the smallest and `random_subnets` random ones, on the largest's soft labels when `distill` (in-place
+    distillation), else on the labels; dropout, stochastic depth and label smoothing on the largest only. `uniform`
+    (single-path uniform sampling, SPOS) trains one random network per step on the labels, as a candidate is trained
+    on its own: no largest, no distillation (`random_subnets` and `distill` do not apply). `progressive`:
+    Once-for-All's progressive shrinking (the largest alone, then elastic kernel and depth, then everything;
+    nasx.supernet.sandwich), sandwich only. `kernel_transform`: Once-for-All's learned transform of cropped kernels.
+    `workers`: 1 trains in the command's process; more train data-parallel on Ray Train, each worker a shard of
+    every global batch, with the one-process run's result (nasx.supernet.shards, nasx.ray.train_supernet).
+    Scoring: `run` is a trained supernet's run directory; each candidate is extracted, its BatchNorm statistics
+    recalibrated on `recalibration_images` training images drawn by the seed, then measured on the validation split."""
 
     run: str | None = None
+    sampling: str = "sandwich"
     random_subnets: int = 2
     distill: bool = True
     progressive: bool = False
@@ -144,12 +157,30 @@ class SupernetSpec:
             self.run,
             "must be null or a run directory of `nasx supernet`",
         )
+        checks.check_in("supernet.sampling", self.sampling, SAMPLINGS)
         checks.check_int("supernet.random_subnets", self.random_subnets, 0)
         checks.check_bool("supernet.distill", self.distill)
         checks.check_bool("supernet.progressive", self.progressive)
         checks.check_bool("supernet.kernel_transform", self.kernel_transform)
         checks.check_int("supernet.recalibration_images", self.recalibration_images, 1)
         checks.check_int("supernet.workers", self.workers, 1)
+        checks.require(
+            not (self.progressive and self.sampling == "uniform"),
+            "supernet.progressive=true: progressive shrinking starts from the largest network, which "
+            "supernet.sampling=uniform does not train; use supernet.sampling=sandwich",
+        )
+
+    def training(self) -> dict[str, Any]:
+        """How the supernet is trained, as plain values and as it is in effect (the checkpoint's `training`):
+        sampling, networks per step, distill, progressive, kernel_transform."""
+        sandwich = self.sampling == "sandwich"
+        return {
+            "sampling": self.sampling,
+            "networks_per_step": 2 + self.random_subnets if sandwich else 1,
+            "distill": self.distill and sandwich,
+            "progressive": self.progressive,
+            "kernel_transform": self.kernel_transform,
+        }
 
 
 EVALUATORS = ("train", "supernet")
@@ -201,6 +232,11 @@ class SearchSetup:
         checks.require(
             self.evaluator != "supernet" or self.supernet.run is not None,
             "evaluator=supernet needs supernet.run=DIR (a run directory of `nasx supernet`)",
+        )
+        checks.require(
+            self.confirm.init != "inherited" or self.evaluator == "supernet",
+            f"confirm.init=inherited needs a search scored with evaluator=supernet (its supernet.run holds the "
+            f"weights to inherit); this one has evaluator={self.evaluator}",
         )
         phis_ok = not self.scale_phis or (
             self.space.name == "compound" and all(checks.is_number(phi) and phi > 0 for phi in self.scale_phis)

@@ -72,6 +72,20 @@ def summary(frame: pd.DataFrame, setup=None) -> list[str]:
     return lines + _verdict_lines(stats, "searched networks")
 
 
+def _init_lines(rows: pd.DataFrame) -> list[str]:
+    """A line when confirmed networks started from a supernet's weights (init=inherited): which did, and which
+    trained from scratch beside them (their verdicts then compare unequal starts)."""
+    init = rows["init"].fillna("scratch").astype(str).to_numpy()
+    if not (init == "inherited").any():
+        return []
+    scratch = rows[init == "scratch"]
+    names = sorted({f or str(t).split("@")[0] for f, t in zip(scratch["family"].fillna(""), scratch["trial_id"])})
+    return [
+        "init=inherited: fine-tuned from the supernet's weights"
+        + (f"; trained from scratch (not held by the supernet): {', '.join(names)}" if names else "")
+    ]
+
+
 def confirmed_summary(frame: pd.DataFrame) -> list[str]:
     """Lines to print when a confirmation stage ends: search rank against confirmed rank per finalist,
     the confirmed Pareto set, and one verdict per family with its seed spread."""
@@ -82,6 +96,7 @@ def confirmed_summary(frame: pd.DataFrame) -> list[str]:
         f"confirmed ({rungs}): {len(rows)} trials: "
         + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "failed", "pruned"))
     ]
+    lines += _init_lines(rows)
     table = confirmed_table(frame)
     if table.empty:
         return lines + ["no confirmed trial finished: nothing to rank"]

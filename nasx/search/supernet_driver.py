@@ -3,7 +3,8 @@ directory like a search's.
 
 RUN_DIR holds `writer.lock` (taken before anything is written), `config.yaml` and `overrides.yaml` (as the
 search driver writes them), `supernet.pt` (nasx.supernet.store: the tensors, what they serve, the training
-state, the seed, the resolved config and provenance; replaced atomically after every epoch) and
+state, the seed, how it was trained (`training`: sampling, networks per step, distillation, ...), the resolved
+config and provenance; replaced atomically after every epoch) and
 `curves.jsonl` (per epoch the rows of trial_id `largest` and `smallest`, stage `supernet`, appended after
 the epoch's checkpoint). A resumed run continues from `supernet.pt` exactly: it first appends the curve rows
 of checkpointed epochs that a kill kept out of the log; a run killed before its first epoch ended starts
@@ -27,7 +28,7 @@ from nasx.provenance import git_commit, versions
 from nasx.results import curves
 from nasx.results.lock import writer_lock
 from nasx.search.driver import write_config, write_overrides
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import SearchSetup, SupernetSpec
 from nasx.search.setup import check as check_setup
 from nasx.supernet import store
 
@@ -111,6 +112,18 @@ def catch_up_curves(run_dir: Path, history: list[dict], seed: int) -> None:
     curves.append(run_dir, curve_rows([h for h in history if h["epoch"] > last], seed))
 
 
+def rule(options: SupernetSpec) -> str:
+    """What each training step trains, in words."""
+    if options.sampling == "uniform":
+        return "each step one random network on the labels (single-path uniform sampling)"
+    n = options.random_subnets
+    return (
+        f"each step the largest + the smallest + {n} random network{'s' if n != 1 else ''}, "
+        f"{'distilled from the largest' if options.distill else 'on the labels'}"
+        f"{', progressive shrinking' if options.progressive else ''}"
+    )
+
+
 def progress(entry: dict, total_epochs: int) -> str:
     """One line per epoch."""
 
@@ -152,15 +165,14 @@ def run_supernet(
         space, options = setup.space.make(), setup.supernet
         torch.manual_seed(setup.seed)
         supernet = Supernet(space, store.shrink_of(meta, space), kernel_transform=options.kernel_transform)
-        sandwich = Sandwich(supernet, options.random_subnets, progressive=options.progressive)
+        sandwich = Sandwich(
+            supernet, options.random_subnets, progressive=options.progressive, sampling=options.sampling
+        )
         total_epochs = budget(setup.train, len(data.train_y))[3]
         done = int(checkpoint["epoch"]) if checkpoint else 0
         out(
             f"supernet {setup.name}: space {setup.space.name}, {sum(p.numel() for p in supernet.parameters()):,} "
-            f"parameters, data {data.describe()}; each step the largest + the smallest + {options.random_subnets} "
-            f"random network{'s' if options.random_subnets != 1 else ''}, "
-            f"{'distilled from the largest' if options.distill else 'on the labels'}"
-            f"{', progressive shrinking' if options.progressive else ''}; {total_epochs} epoch"
+            f"parameters, data {data.describe()}; {rule(options)}; {total_epochs} epoch"
             f"{'s' if total_epochs != 1 else ''}"
             + (f", {options.workers} workers" if options.workers > 1 else "")
             + (f", resuming after epoch {done}" if checkpoint else "")
@@ -171,7 +183,15 @@ def run_supernet(
 
         def on_epoch(entry: dict, state: dict) -> None:
             store.save(
-                run_dir, {**meta, **state, "seed": setup.seed, "config": dict(setup.config), "provenance": provenance}
+                run_dir,
+                {
+                    **meta,
+                    **state,
+                    "seed": setup.seed,
+                    "training": options.training(),
+                    "config": dict(setup.config),
+                    "provenance": provenance,
+                },
             )
             curves.append(run_dir, curve_rows([entry], setup.seed))
             out(progress(entry, total_epochs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,6 @@ from torch.func import functional_call
 
 from nasx.arch.codec import encode
 from nasx.arch.spec import ArchSpec
-from nasx.build.model import build_model
 from nasx.supernet.kernels import identity_transforms, transform_name, transformed
 from nasx.supernet.largest import largest_tensors
 from nasx.supernet.skeleton import layout, skeleton
@@ -107,7 +107,8 @@ class Supernet(nn.Module):
     def standalone(self, spec: ArchSpec, slots: tuple[str, ...]) -> nn.Module:
         """A standalone `build_model` network `spec` (shrunk already), its stages in `slots`, holding copies
         of its slices (also for a network that is not a point, such as compound's largest)."""
-        model = build_model(spec).to(next(self.parameters()).device)
+        model = copy.deepcopy(skeleton(spec))  # on meta, no initialisation: every tensor is assigned below
         with torch.no_grad():
-            model.load_state_dict(self.sliced(spec, slots), strict=True)
-        return model
+            state = {key: part.detach().clone() for key, part in self.sliced(spec, slots).items()}
+        model.load_state_dict(state, strict=True, assign=True)
+        return model.train()  # as build_model returns it (the cached skeleton takes the supernet's mode)

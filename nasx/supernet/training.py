@@ -46,7 +46,7 @@ def evaluate(supernet, network: Network, data: Dataset, spec: TrainSpec, images:
         model = supernet.standalone(network.spec, network.slots)
         data = at_resolution(data, network.spec.resolution)
         recalibrate(model, data, images, seed)
-        return accuracy(model, data.val_x, data.val_y, data, spec)
+        return accuracy(model, data.val_x, data.val_y, data, spec, channels_last=True)
 
 
 def budget(spec: TrainSpec, n_train: int) -> tuple[int, int, int, int]:
@@ -116,9 +116,10 @@ def train_supernet(
     on_epoch: OnEpoch | None = None,
     shards: Shards | None = None,
 ) -> list[dict]:
-    """Train `supernet` on data's train split under `spec` by `sandwich`'s rule; returns the per-epoch history
-    (epoch, step, lr, phase, train/loss: the mean summed loss of a step, and per role `largest/train/loss`,
-    `largest/val/top1`, ... : NaN where not trained or not measured, evaluated, wall_s). `on_epoch(entry,
+    """Train `supernet` on data's train split under `spec` by `sandwich`'s rule (or its uniform sampling); returns
+    the per-epoch history (epoch, step, lr, phase, train/loss: the mean summed loss of a step, and per role
+    `largest/train/loss`, `largest/val/top1`, ... : NaN where not trained or not measured, evaluated, wall_s:
+    the seconds trained so far, across resumes). `on_epoch(entry,
     state)` runs after every epoch; passing that `state` back continues the run exactly. A non-finite loss
     stops training with a ValueError (the last epoch's state is intact). `shards`: this process is one worker
     of a data-parallel run (module docstring); only worker 0 measures the networks and calls `on_epoch`."""
@@ -182,8 +183,10 @@ def train_supernet(
                 if spec.grad_clip:
                     nn.utils.clip_grad_norm_(supernet.parameters(), spec.grad_clip)
                 optimizer.step()
-                smallest = losses[1] if len(losses) > 1 else losses[0] * math.nan
-                sums += torch.stack([torch.stack(losses).sum(), losses[0], smallest])
+                nan = losses[0] * math.nan
+                largest = losses[0] if sandwich.trains_largest else nan
+                smallest = losses[1] if sandwich.trains_largest and len(losses) > 1 else nan
+                sums += torch.stack([torch.stack(losses).sum(), largest, smallest])
                 steps += 1
                 step += 1
             epoch += 1

@@ -7,7 +7,8 @@ import sys
 import pandas as pd
 import pytest
 
-from nasx.analysis.fidelity import fidelity_summary, rung_table, scorings
+from nasx.analysis.fidelity import fidelity_summary, notes, rung_table, scorings
+from nasx.analysis.fidelity_plots import rho_cost_figure, scatter_figure
 from tests.helpers.analysis_rows import table
 
 REF = {0: [0.10, 0.20, 0.30, 0.40, 0.50, 0.60], 1: [0.15, 0.25, 0.20, 0.45, 0.55, 0.65]}  # epochs=3
@@ -141,3 +142,55 @@ def test_figures_plot_the_summary(summary, tmp_path):
     fig = scatter_figure(scorings(frame), summary, {"a05": "efficientnet_b0"})
     assert len(fig.axes) == 6 and fig.axes[5].get_title() == "epochs=1"
     assert fig.axes[4].get_title() == f"zero_cost/naswot: rho {1 - 6 * 14 / 210:.2f}"
+
+
+def with_supernets(rows, label="supernet", train_s=(40.0, 60.0), scoring_s=0.5):
+    """`study()` plus a supernet rung: two supernets (seeds 0 and 1) of the given training seconds, each scoring
+    the 6 architectures in the reference's order (seed 1 swapping the last two)."""
+    for seed, trained in zip((0, 1), train_s):
+        order = [0, 1, 2, 3, 5, 4] if seed else list(range(6))
+        for i in range(6):
+            rows.append(
+                dict(
+                    trial_id=f"a0{i}-{label.replace('supernet', 'sn').replace('/', '.')}-s{seed}",
+                    rung=label,
+                    wall_s=scoring_s,
+                    acc=0.1 * order[i],
+                    stage="fidelity",
+                    seed=seed,
+                    macs=600 - 100 * i,
+                    arch=f"net{i}",
+                    arch_key=f"k{i}",
+                    evaluator="supernet",
+                    supernet_run=f"runs/x/supernets/sandwich-s{seed}",
+                    supernet_train_s=trained,
+                )
+            )
+    return rows
+
+
+def test_a_supernet_rung_amortises_its_supernets_training_over_the_architectures(tmp_path):
+    rows = with_supernets(with_supernets(study(), "supernet/uniform/r2000"), "supernet/uniform/r250")
+    frame = table(tmp_path / "f", as_rows(rows))
+    s = fidelity_summary(frame, n_boot=50)
+    names = [e["rung"] for e in s["rungs"]]
+    assert names[5:] == ["supernet/uniform/r250", "supernet/uniform/r2000", "epochs=1", "epochs=3"]  # sizes by number
+    e = by_name(s)["supernet/uniform/r250"]
+    assert e["kind"] == "supernet" and e["seeds"] == 2 and e["n_archs"] == 6 and e["amortised_over"] == 6
+    assert e["noise_pairs"] == 1 and e["noise_floor"] == pytest.approx(1 - 6 * 2 / 210)  # seeds swap two networks
+    assert e["cost_scoring_s"] == 0.5 and e["supernet_train_s"] == 50.0  # the mean over the two supernets
+    assert e["cost_trial_s"] == pytest.approx(0.5 + 50.0 / 6)
+    assert e["cost_trial_s_1000"] == pytest.approx(0.5 + 50.0 / 1000)
+    assert e["cost_total_s"] == pytest.approx(12 * 0.5 + 40.0 + 60.0)
+    assert by_name(s)["epochs=3"]["cost_trial_s_1000"] == by_name(s)["epochs=3"]["cost_trial_s"] == 3.0
+    assert by_name(s)["epochs=3"]["amortised_over"] is None and by_name(s)["macs"]["cost_scoring_s"] is None
+    shown = rung_table(s)
+    assert list(shown.columns[2:4]) == ["trial_s", "trial_s, 1,000 archs"]
+    assert shown.loc[5, "trial_s"] == pytest.approx(0.5 + 50.0 / 6)
+    note = notes(s)[0]
+    assert "Supernet rungs: the seeds are the supernets" in note and "amortised over the 6 architectures" in note
+    json.dumps(s, allow_nan=False)
+    ax = rho_cost_figure(s).axes[0]  # the supernet rungs are drawn at their amortised cost, with their noise floor
+    assert "supernet" in ax.get_legend_handles_labels()[1]
+    titles = [a.get_title() for a in scatter_figure(scorings(frame), s, {}).axes]
+    assert titles[5] == f"supernet/uniform/r250: rho {e['rho']:.2f}"

@@ -149,6 +149,24 @@ def _locked_resume(tmp):
     return holder
 
 
+def _supernet_search(supernet: str, *, other_supernet: bool = False):
+    """run/: a finished search scored with evaluator=supernet supernet.run={tmp}/SUPERNET; with
+    `other_supernet`, a supernet of another search (other space options, data and proxy scaling) is there."""
+
+    def make(tmp):
+        cfg = _good_run_config()
+        cfg.update(evaluator="supernet", supernet={**cfg["supernet"], "run": str(tmp / supernet)})
+        _run_config(json.dumps(cfg))(tmp)
+        (tmp / "run" / "results.jsonl").write_text(json.dumps(OK_ROW) + "\n")
+        if other_supernet:
+            from nasx.supernet import store
+            from tests.helpers.search_setups import tiny_setup
+
+            store.initial(tmp / supernet, tiny_setup(tmp / "unused"))
+
+    return make
+
+
 def _user_conf(path, text):
     """A user's config directory {tmp}/mine holding `path`."""
     return _raw(f"mine/{path}", text.encode())
@@ -157,6 +175,22 @@ def _user_conf(path, text):
 def _env(**variables):
     """Environment variables for the case ({tmp} is the working directory)."""
     return lambda tmp: {k: v.replace("{tmp}", str(tmp)) for k, v in variables.items()}
+
+
+def _supernets(*runs):
+    """Supernet runs at initialisation for `nasx fidelity smoke=true` in {tmp}: (name, seed, proxy width) each."""
+
+    def make(tmp):
+        from dataclasses import replace
+
+        from nasx.cli.fidelity_cmd import fidelity_setup
+        from nasx.supernet import store
+
+        setup = fidelity_setup(compose.compose("fidelity", ["smoke=true", "references=[]"]))[0]
+        for name, seed, width in runs:
+            store.initial(tmp / name, replace(setup, proxy=replace(setup.proxy, width_mult=width)), seed=seed)
+
+    return make
 
 
 X8 = np.zeros((20, 8, 8), np.uint8)
@@ -732,6 +766,117 @@ CASES = [
         "supernet-recalibration-zero",
         ["search", "smoke=true", "supernet.recalibration_images=0"],
         r"^supernet\.recalibration_images=0: must be an integer >= 1$",
+    ),
+    # the confirmation stage from a supernet's weights (confirm.init=inherited)
+    (
+        "confirm-init-unknown",
+        ["confirm", "{tmp}/run", "init=warm"],
+        r"^confirm\.init='warm': choose one of scratch, inherited$",
+        _run_with_results,
+    ),
+    (
+        "search-confirm-init-unknown",
+        ["search", "smoke=true", "confirm.init=pretrained"],
+        r"^confirm\.init='pretrained': choose one of scratch, inherited$",
+    ),
+    (
+        "confirm-init-inherited-trained-search",
+        ["confirm", "{tmp}/run", "init=inherited"],
+        r"^confirm\.init=inherited needs a search scored with evaluator=supernet \(its supernet\.run holds the "
+        r"weights to inherit\); this one has evaluator=train$",
+        _run_with_results,
+    ),
+    (
+        "search-confirm-init-inherited-trained",
+        ["search", "smoke=true", "confirm.after_search=true", "confirm.init=inherited"],
+        r"^confirm\.init=inherited needs a search scored with evaluator=supernet .*; this one has evaluator=train$",
+    ),
+    (
+        "search-confirm-init-inherited-without-run",
+        ["search", "smoke=true", "evaluator=supernet", "confirm.init=inherited"],
+        r"^evaluator=supernet needs supernet\.run=DIR \(a run directory of `nasx supernet`\)$",
+    ),
+    (
+        "confirm-init-inherited-supernet-missing",
+        ["confirm", "{tmp}/run", "init=inherited"],
+        r"^supernet\.run=.*/gone: no supernet\.pt there \(train one with `nasx supernet`\)$",
+        _supernet_search("gone"),
+    ),
+    (
+        "confirm-init-inherited-supernet-not-serving",
+        ["confirm", "{tmp}/run", "init=inherited"],
+        r"^supernet\.run=.*/sn: a supernet of space\.options=\{\}, this search has space\.options="
+        r"\{'reference_widths': True\}$",
+        _supernet_search("sn", other_supernet=True),
+    ),
+    # a fidelity study's supernet rungs: trained by the study, or given, never both; variants and sizes checked
+    (
+        "fidelity-supernet-train-and-run",
+        ["fidelity", "smoke=true", "supernet.train=true", "supernet.run={tmp}/sn"],
+        r"^supernet\.train=true trains the study's own supernets and supernet\.run gives them: set one of the two$",
+    ),
+    (
+        "fidelity-supernet-seeds-zero",
+        ["fidelity", "smoke=true", "supernet.train=true", "supernet.seeds=0"],
+        r"^supernet\.seeds=0: must be an integer >= 1$",
+    ),
+    (
+        "fidelity-supernet-variant-unknown-key",
+        ["fidelity", "smoke=true", "supernet.train=true", "supernet.variants={fast: {epochs: 3}}"],
+        r"^supernet\.variants\.fast: unknown key\(s\) epochs; known: sampling, random_subnets, distill, progressive, ",
+    ),
+    (
+        "fidelity-supernet-variant-sampling",
+        ["fidelity", "smoke=true", "supernet.train=true", "supernet.variants={spos: {sampling: single}}"],
+        r"^supernet\.variants\.spos: supernet\.sampling='single': choose one of sandwich, uniform$",
+    ),
+    (
+        "fidelity-supernet-variant-name",
+        ["fidelity", "smoke=true", "supernet.train=true", "supernet.variants={r250: {}}"],
+        r"^supernet\.variants='r250': must be a word of letters, digits and _ starting with a letter \(not r<N>",
+    ),
+    (
+        "fidelity-supernet-variants-without-train",
+        ["fidelity", "smoke=true", "supernet.run={tmp}/sn", "supernet.variants={uniform: {sampling: uniform}}"],
+        r"^supernet\.variants: the study trains its variants; set supernet\.train=true",
+    ),
+    (
+        "fidelity-supernet-recalibration-zero",
+        ["fidelity", "smoke=true", "supernet.train=true", "supernet.recalibration_images=[250,0]"],
+        r"^supernet\.recalibration_images=\[250, 0\]: must be an integer >= 1 or a list of them \(one rung each\)$",
+    ),
+    (
+        "fidelity-supernet-space-resnext",
+        ["fidelity", "smoke=true", "space=resnext", "supernet.train=true"],
+        r"^resnext: `groups` \(cardinality\) sets the grouping of every 3x3 conv",
+    ),
+    (
+        "fidelity-supernet-run-list-not-serving",
+        ["fidelity", "smoke=true", "supernet.run=[{tmp}/a,{tmp}/b]"],
+        r"^supernet\.run=.*/b: a supernet of proxy\.width_mult=0\.125, this search has proxy\.width_mult=0\.25$",
+        _supernets(("a", 0, 0.25), ("b", 1, 0.125)),
+    ),
+    (
+        "fidelity-supernet-run-list-one-seed",
+        ["fidelity", "smoke=true", "supernet.run=[{tmp}/a,{tmp}/b]"],
+        r"^supernet\.run: .*/a and .*/b are both seed 0; a rung's supernets are one variant under several seeds$",
+        _supernets(("a", 0, 0.25), ("b", 0, 0.25)),
+    ),
+    (
+        "fidelity-supernets-of-an-earlier-study",
+        ["fidelity", "smoke=true", "supernet.train=true", "run_dir={tmp}/run"],
+        r"^run_dir=.*/run already holds a study's supernets \(.*/run/supernets\); resume it \(resume=true\)",
+        _raw("run/supernets/sandwich-s0/config.yaml", b"name: x\n"),
+    ),
+    (
+        "supernet-sampling-unknown",
+        ["supernet", "supernet.sampling=single"],
+        r"^supernet\.sampling='single': choose one of sandwich, uniform$",
+    ),
+    (
+        "supernet-progressive-uniform",
+        ["supernet", "supernet.sampling=uniform", "supernet.progressive=true"],
+        r"^supernet\.progressive=true: progressive shrinking starts from the largest network, which supernet\.sampling",
     ),
     (
         "evaluator-unknown",

@@ -12,11 +12,13 @@ from nasx.cli.main import main
 from nasx.search import searchers
 from nasx.search import setup as search_setup_module
 from nasx.search.setup import SMOKE_BUDGET
+from nasx.supernet import store
 
 CONF = Path(compose.CONF_DIR)
 PRESETS = sorted(
     p.stem for p in (CONF / "experiment").glob("*.yaml") if not p.stem.startswith("fidelity_")
 )  # fidelity_*: nasx fidelity presets
+SUPERNET_PRESETS = {"effnet_b0_supernet_demo"}  # scored by a supernet: 500 candidates, tested in the presets test
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +50,7 @@ def test_groups_match_the_registries():
         "compound_grid",
         "effnet_b0_demo",
         "effnet_b0_search",
+        "effnet_b0_supernet_demo",
         "pareto_nsga2",
         "regnet_sample",
         "resnext_cardinality",
@@ -90,14 +93,19 @@ def test_every_group_option_converts(group, option):
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_preset_passes_every_check_in_smoke_mode(preset):
-    s = setup_of(f"experiment={preset}", "smoke=true")
+def test_preset_passes_every_check_in_smoke_mode(preset, tmp_path):
+    scored = []
+    if preset in SUPERNET_PRESETS:  # it scores with a supernet its command line names: one of this setup
+        scored = [
+            f"supernet.run={store.initial(tmp_path, setup_of(f'experiment={preset}', 'smoke=true', 'evaluator=train'))}"
+        ]
+    s = setup_of(f"experiment={preset}", "smoke=true", *scored)
     assert s.smoke and s.name == preset and s.budget <= SMOKE_BUDGET and s.train.epochs == 1
     assert s.config["smoke"] is True and s.run_dir.startswith(f"runs/{preset}/")
     search_cmd.validate(s)
 
 
-@pytest.mark.parametrize("preset", PRESETS)
+@pytest.mark.parametrize("preset", sorted(set(PRESETS) - SUPERNET_PRESETS))
 def test_preset_full_scale_passes_every_check(preset):
     s = setup_of(f"experiment={preset}")
     assert 6 <= s.budget <= 20 and 2 <= s.train.epochs <= 5 and s.references
@@ -127,6 +135,11 @@ def test_presets_choose_what_they_reproduce():
     assert (demo.references, demo.objective, demo.train) == (effnet.references, effnet.objective, effnet.train)
     assert demo.budget < effnet.budget and demo.confirm.after_search and not effnet.confirm.after_search
     assert (demo.confirm.top_k, demo.confirm.seeds) == (3, 3) and demo.confirm.train["epochs"] > demo.train.epochs
+    # make demo with weight sharing: the same search scored by a supernet, 500 candidates, the same confirmation
+    shared = setup_of("experiment=effnet_b0_supernet_demo", "supernet.run=unused")
+    assert shared.evaluator == "supernet" and shared.budget >= 500
+    assert (shared.references, shared.objective, shared.proxy) == (effnet.references, effnet.objective, effnet.proxy)
+    assert (shared.confirm.top_k, shared.confirm.seeds, shared.confirm.train) == (3, 3, demo.confirm.train)
     grid = setup_of("experiment=compound_grid")
     assert grid.space.options["mode"] == "grid" and grid.budget == sum(1 for _ in grid.space.make().grid())
     # conf/experiment/compound_grid.yaml states 13. By hand: 15 triples of the 0.1 grid have alpha * beta^2 *

@@ -60,6 +60,14 @@ def test_a_smoke_run_writes_every_file_and_resumes(tmp_path, capsys):
     assert state["proxy"] == {"width_mult": 0.25, "depth_mult": 0.25, "stem_stride": 1}
     assert state["provenance"]["git_commit"] and "torch" in state["provenance"]["versions"]
     assert state["config"]["smoke"] is True and state["seed"] == 0 and net.extract(net.space.sample_point(0)[0])
+    assert state["training"] == {
+        "sampling": "sandwich",
+        "networks_per_step": 4,
+        "distill": True,
+        "progressive": False,
+        "kernel_transform": False,
+    }
+    assert store.training_seconds(state) == state["history"][-1]["wall_s"] > 0
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     assert config["name"] == "supernet" and config["run_dir"] == str(run_dir)
     assert yaml.safe_load((run_dir / "overrides.yaml").read_text()) == args[1:]

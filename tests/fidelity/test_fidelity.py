@@ -19,7 +19,8 @@ SHAPE = {"resolution": 8, "num_classes": 10, "channels": 3}
 
 
 def setup_of(*overrides):
-    return fidelity_setup(compose("fidelity", list(overrides)))
+    """(SearchSetup, FidelitySpec) of a composed study; its SupernetRungs are tests/fidelity/test_supernet_rung.py's."""
+    return fidelity_setup(compose("fidelity", list(overrides)))[:2]
 
 
 def test_presets_compose_with_the_demo_protocol():

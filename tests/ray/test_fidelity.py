@@ -1,6 +1,7 @@
 """`nasx fidelity experiment=fidelity_mnasnet smoke=true` end to end on one local Ray, then resumed."""
 
 import json
+import math
 
 import pytest
 import yaml
@@ -52,3 +53,34 @@ def test_smoke_study_writes_fidelity_json_and_resumes(local_ray, tmp_path, capsy
     assert main([*argv, "resume=true"]) == 0  # nothing left to train
     assert "24 trials (24 already done)" in capsys.readouterr().out and len(results.load(run_dir)) == 24
     assert yaml.safe_load((run_dir / "overrides.yaml").read_text()) == argv[1:]  # the starting command line, kept
+
+
+def test_smoke_study_trains_its_supernets_and_ranks_them(local_ray, tmp_path, capsys):
+    """`nasx fidelity smoke=true supernet.train=true`: two supernets trained at smoke scale (seeds 0 and 1), every
+    architecture scored from each, the rung's noise floor between them, its cost amortising their training."""
+    run_dir = tmp_path / "fid"
+    argv = ["fidelity", "smoke=true", "supernet.train=true", f"run_dir={run_dir}"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    for seed in (0, 1):
+        supernet = run_dir / "supernets" / f"sandwich-s{seed}"
+        assert {"config.yaml", "supernet.pt", "curves.jsonl"} <= {p.name for p in supernet.iterdir()}
+        assert yaml.safe_load((supernet / "config.yaml").read_text())["seed"] == seed
+    frame = results.load(run_dir)
+    inherited = frame[frame["rung"] == "supernet"]
+    assert len(inherited) == 4 * 2 and (inherited["status"] == "ok").all() and set(inherited["seed"]) == {0, 1}
+    assert set(inherited["supernet_run"]) == {str(run_dir / "supernets" / f"sandwich-s{s}") for s in (0, 1)}
+    assert inherited["supernet_train_s"].gt(0).all()
+    summary = json.loads((run_dir / "fidelity.json").read_text())
+    by_rung = {e["rung"]: e for e in summary["rungs"]}
+    assert list(by_rung)[5:] == ["supernet", "steps=1", "steps=2"]
+    e = by_rung["supernet"]
+    assert e["kind"] == "supernet" and e["seeds"] == 2 and e["n_archs"] == 4 and math.isfinite(e["rho"])
+    assert e["noise_pairs"] == 1 and "noise_floor" in e and e["amortised_over"] == 4
+    assert e["cost_trial_s"] > e["cost_trial_s_1000"] > e["cost_scoring_s"] > 0
+    assert e["cost_trial_s"] == pytest.approx(e["cost_scoring_s"] + e["supernet_train_s"] / 4)
+    assert "supernet 2/2: training" in out and "trial_s, 1,000 archs" in out
+
+    assert main([*argv, "resume=true"]) == 0  # the supernets are reused, nothing is scored again
+    out = capsys.readouterr().out
+    assert "supernet 1/2: " in out and out.count("is trained; reused") == 2 and "32 trials (32 already done)" in out

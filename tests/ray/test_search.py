@@ -204,7 +204,8 @@ def test_run_trials_applies_each_trials_seed_and_protocol_and_resumes(local_ray,
 
 
 def test_a_search_scored_by_a_supernet_through_the_command_line(local_ray, tmp_path):
-    """`nasx search evaluator=supernet supernet.run=DIR` on Ray: every row scored from that supernet."""
+    """`nasx search evaluator=supernet supernet.run=DIR` on Ray: every row scored from that supernet; then
+    `nasx confirm RUN init=inherited`: the confirmed networks fine-tuned from its weights."""
     from nasx.cli.compose import compose
     from nasx.cli.convert import search_setup
     from nasx.cli.main import main
@@ -219,3 +220,10 @@ def test_a_search_scored_by_a_supernet_through_the_command_line(local_ray, tmp_p
     searched = frame[frame["family"] == ""]
     assert len(searched) == 3 and set(searched["status"]) == {"ok"}
     assert set(frame["evaluator"]) == {"supernet"} and set(frame["supernet_sha256"]) == {store.sha256(supernet_dir)}
+
+    # then `nasx confirm RUN init=inherited` on Ray: the best network and the family fine-tuned from the supernet
+    assert main(["confirm", str(run_dir), "init=inherited", "top_k=1", "seeds=1"]) == 0
+    confirm = results.load(run_dir).query("stage == 'confirm'")
+    assert len(confirm) == 2 and "confirm-ref-efficientnet_b0" in set(confirm["trial_id"])
+    assert set(confirm["status"]) == {"ok"} and set(confirm["init"]) == {"inherited"}
+    assert set(confirm["evaluator"]) == {"train"} and set(confirm["supernet_sha256"]) == {store.sha256(supernet_dir)}

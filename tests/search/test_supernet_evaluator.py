@@ -4,9 +4,11 @@ import json
 from dataclasses import replace
 
 import pytest
+import torch
 
 from nasx import results
 from nasx.complexity import complexity
+from nasx.data.augment import normalize
 from nasx.search.configs import proxy_spec, trial_config
 from nasx.search.driver import run_search
 from nasx.search.evaluators import get
@@ -14,7 +16,7 @@ from nasx.search.evaluators.supernet import check_serves, loaded
 from nasx.search.inprocess import InProcess
 from nasx.search.setup import SupernetSpec
 from nasx.supernet import store
-from nasx.supernet.recalibrate import recalibrate
+from nasx.supernet.recalibrate import recalibrate, recalibration_indices
 from nasx.train.loop import accuracy
 from tests.helpers.search_setups import tiny_setup
 
@@ -56,11 +58,11 @@ def test_a_score_is_the_extracted_network_recalibrated_and_measured(tmp_path, tr
     )
     config = trial_config("s0003", full, trained_spec, proposal_id=3, values=values, seed=5)
     row = get("supernet")(config, data, setup, lambda progress: None)["row"]
-    net, digest = loaded(str(trained))
+    net, digest, _ = loaded(str(trained))
     model = recalibrate(net.extract(values), data, 200, seed=5)
     assert row["status"] == "ok" and row["supernet_sha256"] == digest
-    assert row["val/top1"] == accuracy(model, data.val_x, data.val_y, data, setup.train)
-    assert row["test/top1"] == accuracy(model, data.test_x, data.test_y, data, setup.train)
+    assert row["val/top1"] == accuracy(model, data.val_x, data.val_y, data, setup.train, channels_last=True)
+    assert row["test/top1"] == accuracy(model, data.test_x, data.test_y, data, setup.train, channels_last=True)
     assert sum(p.numel() for p in model.parameters()) == complexity(trained_spec).params
     assert json.loads(json.dumps(row)) == row  # crosses process boundaries unchanged
 
@@ -68,7 +70,7 @@ def test_a_score_is_the_extracted_network_recalibrated_and_measured(tmp_path, tr
 def test_recalibration_depends_on_its_images_and_is_repeatable(trained):
     setup = tiny_setup("unused")
     data = setup.data.load()
-    net, _ = loaded(str(trained))
+    net = loaded(str(trained)).net
     values = setup.space.make().sample_point(1)[0]
     a = recalibrate(net.extract(values), data, 100, seed=0)
     b = recalibrate(net.extract(values), data, 100, seed=0)
@@ -76,6 +78,28 @@ def test_recalibration_depends_on_its_images_and_is_repeatable(trained):
     stats = lambda m: [t for k, t in m.state_dict().items() if k.endswith("running_mean")]
     assert all((x == y).all() for x, y in zip(stats(a), stats(b)))
     assert any((x != z).any() for x, z in zip(stats(a), stats(c)))
+
+
+def test_channels_last_scoring_computes_the_same_network(trained):
+    """Recalibration and scoring run channels-last for speed: the same statistics and logits as NCHW."""
+    setup = tiny_setup("unused")
+    data = setup.data.load()
+    net = loaded(str(trained)).net
+    values = setup.space.make().sample_point(2)[0]
+    fast = recalibrate(net.extract(values), data, 100, seed=0)
+    plain = net.extract(values).eval()
+    for m in plain.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.reset_running_stats()
+            m.momentum = None
+            m.train()
+    with torch.no_grad():
+        plain(normalize(data.train_x[recalibration_indices(data, 100, 0)], data.mean, data.std))
+        plain.eval()
+        x = normalize(data.val_x, data.mean, data.std)
+        assert fast(x.contiguous(memory_format=torch.channels_last)).allclose(plain(x), atol=1e-4)
+    for (k, a), b in zip(fast.state_dict().items(), plain.state_dict().values()):
+        assert torch.allclose(a.float(), b.float(), atol=1e-5), k
 
 
 def test_a_supernet_of_another_proxy_or_data_is_refused_naming_the_difference(tmp_path, trained):

@@ -274,3 +274,16 @@ def test_the_package_imports_no_framework_at_the_edges():
                 else []
             )
             assert not [n for n in names if any(n == b or n.startswith(b + ".") for b in banned)], (path, names)
+
+
+def test_an_extracted_network_is_whole_and_trainable():
+    """Built on the meta device and filled by assignment: no tensor is left on meta, every parameter is a
+    leaf that learns, and the network comes back in training mode as build_model returns it."""
+    space = search_spaces.get("mnasnet")
+    supernet = build_supernet(space)
+    model = supernet.extract(space.sample_point(7)[0])
+    assert model.training
+    assert all(p.requires_grad and p.is_leaf and not p.is_meta for p in model.parameters())
+    assert not any(b.is_meta for b in model.buffers())
+    model(torch.randn(2, 3, 32, 32)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters() if p.dim() > 1)

@@ -16,7 +16,14 @@ from nasx.data import DataSpec
 from nasx.data.augment import normalize
 from nasx.generators.proxy import for_task
 from nasx.supernet import Supernet, store
-from nasx.supernet.sandwich import Network, Sandwich, sandwich_step, soft_cross_entropy, without_regularisation
+from nasx.supernet.sandwich import (
+    SAMPLINGS,
+    Network,
+    Sandwich,
+    sandwich_step,
+    soft_cross_entropy,
+    without_regularisation,
+)
 from nasx.supernet.skeleton import layout
 from nasx.supernet.slots import crop, tensor_name
 from nasx.supernet.training import train_supernet
@@ -146,6 +153,43 @@ def test_distill_trains_the_smaller_networks_on_the_largests_soft_labels_else_on
     assert torch.allclose(found[False][1], F.cross_entropy(s, y), atol=1e-6)
     assert not torch.allclose(found[True][1], found[False][1])
     mnasnet.zero_grad(set_to_none=True)
+
+
+def test_uniform_sampling_trains_one_random_network_on_the_labels(mnasnet, digits):
+    """Single-path uniform sampling (SPOS): each step one random point, with its own regularisation, learning the
+    labels; no largest, no distillation. The largest and the smallest are still measured after each epoch."""
+    from nasx.search import setup
+
+    assert SAMPLINGS == setup.SAMPLINGS
+    uniform = Sandwich(mnasnet, 2, sampling="uniform")
+    assert not uniform.trains_largest and Sandwich(mnasnet, 2).trains_largest and uniform.phase(0, 3) == "every"
+    values = mnasnet.space.sample_point(np.random.default_rng(5))[0]
+    (network,) = uniform.networks("every", np.random.default_rng(5))
+    assert network == Network(*mnasnet.resolve(values)) and network.spec.head.dropout == 0.2
+    x, y = batch()
+    eval_only = Network(without_regularisation(network.spec), network.slots)  # no dropout draws to match
+    with torch.no_grad():
+        logits = mnasnet.run(inputs(x), eval_only.spec, eval_only.slots)
+    (loss,) = step(mnasnet, [eval_only])
+    assert torch.allclose(loss, F.cross_entropy(logits, y, label_smoothing=0.1), atol=1e-6)
+    mnasnet.zero_grad(set_to_none=True)
+    with pytest.raises(ValueError, match="progressive shrinking needs supernet.sampling=sandwich"):
+        Sandwich(mnasnet, 2, progressive=True, sampling="uniform")
+    with pytest.raises(ValueError, match=r"supernet\.sampling='spos': choose one of sandwich, uniform"):
+        Sandwich(mnasnet, 2, sampling="spos")
+    net = supernet("mnasnet")
+    small = replace(digits, train_x=digits.train_x[:64], train_y=digits.train_y[:64])
+    (entry,) = train_supernet(
+        net,
+        small,
+        TrainSpec(epochs=1, batch_size=32, threads=1),
+        Sandwich(net, 2, sampling="uniform"),
+        distill=True,  # not applied: no teacher
+        seed=0,
+        recalibration_images=32,
+    )
+    assert math.isfinite(entry["train/loss"]) and math.isnan(entry["largest/train/loss"])
+    assert math.isnan(entry["smallest/train/loss"]) and 0.0 <= entry["largest/val/top1"] <= 1.0
 
 
 def test_compound_trains_and_measures_each_network_at_its_own_resolution(digits):

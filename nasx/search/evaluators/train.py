@@ -2,7 +2,8 @@
 `zero_cost`: score it at initialisation (a fidelity study's zero_cost rung).
 
 The trial's proxy network is trained by `nasx.evaluation.evaluate_candidate`, reporting each epoch
-for early stopping. Faults
+for early stopping; from scratch, or for a config with `init=inherited` (a confirmation stage's
+`confirm.init`) from the weights the run's supernet holds for it (`supernet.inherited_start`). Faults
 injected with `train.fault` leave a marker per trial under RUN_DIR/faults/, so that a fault that
 killed a worker does not fire again in the retry.
 """
@@ -37,6 +38,16 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
     asha = setup.searcher.asha and not config["family"]  # references always train to the end
     fault, note = _trial_fault(setup, config)
     cost = _cost(setup, spec, full) if asha else float("nan")
+    start: dict[str, Any] | None = None
+    inherited: dict[str, Any] = {}
+    if config.get("init") == "inherited":
+        from nasx.search.evaluators.supernet import inherited_start
+
+        inherited = {"supernet_run": str(setup.supernet.run)}
+        try:
+            start, inherited["supernet_sha256"] = inherited_start(config, data, setup)
+        except ValueError as exc:
+            return _not_started(config, data, setup, inherited, f"not started from the supernet: {exc}")
 
     def on_epoch(metrics, state) -> None:
         if asha:
@@ -60,8 +71,9 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         full_spec=full,
         on_epoch=on_epoch,
         weights_path=config.get("weights"),
+        initial_state=start,
     )
-    row = {**record.to_row(), "evaluator": "train"}
+    row = {**record.to_row(), "evaluator": "train", **inherited}
     if note:
         row["error"] = f"{row['error']}; {note}" if row["error"] else note
     history = record.metrics.history if record.metrics is not None else []
@@ -72,6 +84,28 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         "row": row,
         "curve": list(history),
     }
+
+
+def _not_started(config: dict[str, Any], data, setup: SearchSetup, row: dict[str, Any], error: str) -> dict[str, Any]:
+    """The result of a trial whose start could not be had: failed, untrained, with the reason."""
+    import time
+
+    from nasx.provenance import versions
+
+    row = {
+        **row,
+        "status": "failed",
+        "error": " ".join(error.split()),
+        "epochs": 0,
+        "wall_s": 0.0,
+        "seed": trial_seed(setup, config),
+        "dataset": data.name,
+        "resolution": decode(config["arch"]).resolution,
+        "versions": versions(),
+        "finished_at": time.time(),
+        "evaluator": "train",
+    }
+    return {"epoch": 0, "val_top1": float("nan"), "reward": float("nan"), "row": row, "curve": []}
 
 
 @register("zero_cost")
