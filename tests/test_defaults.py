@@ -197,3 +197,11 @@ def test_the_objective_files_are_the_presets():
 
     for path in sorted((CONF / "objective").glob("*.yaml")):
         assert _plain(_values(path)) == _plain(PRESETS[path.stem].to_dict()), path.name
+
+
+def test_supernet_yaml_states_every_training_option():
+    """`nasx supernet`'s options are stated where users change them, `supernet.workers` included; `run` is
+    scoring's (search.yaml), and search.yaml leaves `workers` out: a search trains no supernet."""
+    stated = set(_values(CONF / "supernet.yaml")["supernet"])
+    assert stated == {f.name for f in dataclasses.fields(SupernetSpec)} - {"run"}
+    assert "workers" not in _values(CONF / "search.yaml")["supernet"]

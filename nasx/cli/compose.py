@@ -116,17 +116,18 @@ def load_run_config(run_dir: str | Path) -> dict[str, Any]:
 
 
 def differences(a: Any, b: Any, *, ignore: tuple[str, ...] = (), where: str = "") -> list[str]:
-    """Dotted paths at which two plain configs differ (top-level keys in `ignore` are skipped)."""
+    """Dotted paths at which two plain configs differ; the paths in `ignore` (a top-level key such as
+    `budget`, or a dotted one such as `supernet.workers`) are skipped with everything below them."""
     if isinstance(a, dict) and isinstance(b, dict):
         out = []
         for key in sorted(set(a) | set(b), key=str):
-            if not where and key in ignore:
-                continue
             path = f"{where}.{key}" if where else str(key)
+            if path in ignore:
+                continue
             if key not in a or key not in b:
                 out.append(path)
             else:
-                out += differences(a[key], b[key], where=path)
+                out += differences(a[key], b[key], ignore=ignore, where=path)
         return out
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return [] if len(a) == len(b) and all(not differences(x, y) for x, y in zip(a, b)) else [where]

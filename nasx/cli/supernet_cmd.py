@@ -10,7 +10,8 @@ from nasx.cli.convert import flag, search_setup
 from nasx.cli.search_cmd import check_data, check_device, sweeps
 from nasx.search.setup import SearchSetup
 
-RESUME_MAY_CHANGE = ("resume", "run_dir")
+# where and on how many workers the run trains: the result is the same
+RESUME_MAY_CHANGE = ("resume", "run_dir", "resources", "cluster", "supernet.workers")
 
 
 def add_parser(sub) -> None:
@@ -21,7 +22,7 @@ def add_parser(sub) -> None:
         description="Overrides use Hydra syntax on conf/supernet.yaml, whose groups are search.yaml's: "
         "experiment=compound_grid space=compound data=mnist5k train.epochs=20 "
         "supernet.random_subnets=2 supernet.distill=false supernet.progressive=true "
-        "smoke=true run_dir=PATH resume=true.",
+        "supernet.workers=2 cluster=attach smoke=true run_dir=PATH resume=true.",
     )
     p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="Hydra overrides of conf/supernet.yaml")
     hydra_flags.add_arguments(p)
@@ -29,8 +30,8 @@ def add_parser(sub) -> None:
 
 
 def resumed_config(cfg: dict) -> dict:
-    """resume=true: run_dir must be an earlier run whose config.yaml agrees with `cfg` (but for resume and
-    run_dir); returns `cfg`."""
+    """resume=true: run_dir must be an earlier run whose config.yaml agrees with `cfg` (but for
+    `RESUME_MAY_CHANGE`); returns `cfg`."""
     check_resumable(cfg.get("run_dir"), cfg, ignore=RESUME_MAY_CHANGE, what="supernet run")
     return cfg
 

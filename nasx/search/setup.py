@@ -136,6 +136,8 @@ class SupernetSpec:
     on its own: no largest, no distillation (`random_subnets` and `distill` do not apply). `progressive`:
     Once-for-All's progressive shrinking (the largest alone, then elastic kernel and depth, then everything;
     nasx.supernet.sandwich), sandwich only. `kernel_transform`: Once-for-All's learned transform of cropped kernels.
+    `workers`: 1 trains in the command's process; more train data-parallel on Ray Train, each worker a shard of
+    every global batch, with the one-process run's result (nasx.supernet.shards, nasx.ray.train_supernet).
     Scoring: `run` is a trained supernet's run directory; each candidate is extracted, its BatchNorm statistics
     recalibrated on `recalibration_images` training images drawn by the seed, then measured on the validation split."""
 
@@ -146,6 +148,7 @@ class SupernetSpec:
     progressive: bool = False
     kernel_transform: bool = False
     recalibration_images: int = 2000
+    workers: int = 1
 
     def __post_init__(self) -> None:
         checks.check(
@@ -160,6 +163,7 @@ class SupernetSpec:
         checks.check_bool("supernet.progressive", self.progressive)
         checks.check_bool("supernet.kernel_transform", self.kernel_transform)
         checks.check_int("supernet.recalibration_images", self.recalibration_images, 1)
+        checks.check_int("supernet.workers", self.workers, 1)
         checks.require(
             not (self.progressive and self.sampling == "uniform"),
             "supernet.progressive=true: progressive shrinking starts from the largest network, which "

@@ -9,11 +9,16 @@ config and provenance; replaced atomically after every epoch) and
 the epoch's checkpoint). A resumed run continues from `supernet.pt` exactly: it first appends the curve rows
 of checkpointed epochs that a kill kept out of the log; a run killed before its first epoch ended starts
 again from its beginning.
+
+`supernet.workers` > 1 trains data-parallel on Ray Train (nasx.ray.train_supernet), on the cluster a search
+uses: Ray is connected, and its CPUs checked, before anything is written; worker 0 hands each epoch to this
+process, which writes it as above.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -33,8 +38,9 @@ OUT = log.lines("supernet")
 
 def check(setup: SearchSetup) -> None:
     """What a supernet run needs besides valid values, as one ValueError line: a space that shares weights
-    (its own line when it cannot), one whose kernel and depth are elastic for progressive shrinking, and the
-    search's checks (a space with candidates in its MACs/params range, ...)."""
+    (its own line when it cannot), one whose kernel and depth are elastic for progressive shrinking, the
+    search's checks (a space with candidates in its MACs/params range, ...), and with several workers a
+    cluster that can hold them (nasx.ray.train_supernet.check; Ray is not started)."""
     from nasx.supernet.sandwich import progressive_blocker
 
     space = setup.space.make()
@@ -44,6 +50,25 @@ def check(setup: SearchSetup) -> None:
     if setup.supernet.progressive and progressive_blocker(space):
         raise ValueError(progressive_blocker(space))
     check_setup(setup)
+    if setup.supernet.workers > 1:
+        from nasx.ray.train_supernet import check as check_workers
+
+        check_workers(setup)
+
+
+@contextmanager
+def trainer(setup: SearchSetup) -> Iterator[Callable[..., list[dict]]]:
+    """What trains the supernet, with `train_supernet`'s arguments: `train_supernet` itself in this process
+    (supernet.workers=1), or Ray Train's workers (Ray connected while open)."""
+    if setup.supernet.workers == 1:
+        from nasx.supernet.training import train_supernet
+
+        yield train_supernet
+        return
+    from nasx.ray.train_supernet import DataParallel
+
+    with DataParallel(setup) as parallel:
+        yield parallel.train
 
 
 def check_fresh(run_dir: Path) -> None:
@@ -121,11 +146,11 @@ def run_supernet(
 
     from nasx.supernet.net import Supernet
     from nasx.supernet.sandwich import Sandwich
-    from nasx.supernet.training import budget, train_supernet
+    from nasx.supernet.training import budget
 
     check(setup)
     run_dir = Path(setup.run_dir)
-    with writer_lock(run_dir):
+    with trainer(setup) as train, writer_lock(run_dir):
         checkpoint = store.read(run_dir) if resume and (run_dir / store.CHECKPOINT).is_file() else None
         if not resume:
             check_fresh(run_dir)
@@ -148,7 +173,9 @@ def run_supernet(
         out(
             f"supernet {setup.name}: space {setup.space.name}, {sum(p.numel() for p in supernet.parameters()):,} "
             f"parameters, data {data.describe()}; {rule(options)}; {total_epochs} epoch"
-            f"{'s' if total_epochs != 1 else ''}" + (f", resuming after epoch {done}" if checkpoint else "")
+            f"{'s' if total_epochs != 1 else ''}"
+            + (f", {options.workers} workers" if options.workers > 1 else "")
+            + (f", resuming after epoch {done}" if checkpoint else "")
         )
         if checkpoint:
             catch_up_curves(run_dir, checkpoint["history"], setup.seed)
@@ -169,7 +196,7 @@ def run_supernet(
             curves.append(run_dir, curve_rows([entry], setup.seed))
             out(progress(entry, total_epochs))
 
-        train_supernet(
+        train(
             supernet,
             data,
             setup.train,

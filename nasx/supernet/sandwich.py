@@ -135,11 +135,15 @@ def sandwich_step(
     label_smoothing: float,
     distill: bool,
     autocast: Callable[[], Any],
+    weight: float = 1.0,
 ) -> list[torch.Tensor]:
     """Forward and backward of each network on the uint8 batch `x` (resized to each network's resolution
     with `fit`, then made an input by `inputs`), the first (the largest, or uniform sampling's one network)
-    learning the labels, the others as `distill` says; gradients accumulate in the
-    supernet (zeroing them and the optimizer step are the caller's). Returns each network's loss, detached."""
+    learning the labels, the others as `distill` says; gradients accumulate in the supernet (zeroing them and
+    the optimizer step are the caller's). `supernet` is what runs the networks (`run(x, spec, slots)`: the
+    Supernet, or nasx.supernet.shards.ShardedRun). `weight` scales each loss before its backward pass: a
+    data-parallel worker's share of the global batch (nasx.supernet.shards). Returns each network's loss,
+    detached (weighted)."""
     hard = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
     plain = nn.CrossEntropyLoss()
     cache: dict[int, torch.Tensor] = {}
@@ -155,6 +159,8 @@ def sandwich_step(
             soft = logits.detach().softmax(1) if distill else None
         else:
             loss = soft_cross_entropy(logits, soft) if soft is not None else plain(logits, y)
+        if weight != 1.0:
+            loss = loss * weight
         loss.backward()
         losses.append(loss.detach())
     return losses

@@ -4,6 +4,11 @@ networks after each epoch, and a state after each epoch from which a resumed run
 Batches are drawn and augmented as `train_and_eval` draws them (order, crop and flip from a generator seeded
 by `seed`), the learning rate follows the protocol's schedule per step, and one optimizer (`make_optimizer`
 over every supernet parameter; weight decay on every shared weight) steps once per batch.
+
+Data-parallel (`shards`, nasx.supernet.shards): each worker runs this loop on its shard of every global
+batch, augmented whole first; the gradients and the epoch's losses are summed over the workers, so each
+worker steps as one process does on the whole batch. Worker 0 alone measures the networks and calls
+`on_epoch`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from nasx.data.dataset import Dataset
 from nasx.data.images import at_resolution
 from nasx.supernet.recalibrate import recalibrate
 from nasx.supernet.sandwich import Network, Sandwich, sandwich_step
+from nasx.supernet.shards import ShardedRun, Shards
 from nasx.train.loop import accuracy, autocast, model_inputs
 from nasx.train.optim import lr_factor, make_optimizer
 from nasx.train.spec import TrainSpec
@@ -108,13 +114,15 @@ def train_supernet(
     recalibration_images: int,
     state: dict | None = None,
     on_epoch: OnEpoch | None = None,
+    shards: Shards | None = None,
 ) -> list[dict]:
     """Train `supernet` on data's train split under `spec` by `sandwich`'s rule (or its uniform sampling); returns
     the per-epoch history (epoch, step, lr, phase, train/loss: the mean summed loss of a step, and per role
     `largest/train/loss`, `largest/val/top1`, ... : NaN where not trained or not measured, evaluated, wall_s:
     the seconds trained so far, across resumes). `on_epoch(entry,
     state)` runs after every epoch; passing that `state` back continues the run exactly. A non-finite loss
-    stops training with a ValueError (the last epoch's state is intact)."""
+    stops training with a ValueError (the last epoch's state is intact). `shards`: this process is one worker
+    of a data-parallel run (module docstring); only worker 0 measures the networks and calls `on_epoch`."""
     start = time.perf_counter()
     device = torch.device(spec.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -128,13 +136,16 @@ def train_supernet(
     batch, steps_per_epoch, total_steps, total_epochs = budget(spec, n)
     crop = min(spec.crop_pad, data.resolution)
     flip = spec.hflip and data.hflip
+    lead = shards is None or shards.lead
+    if shards is not None and batch < shards.world:
+        raise ValueError(f"supernet: a batch of {batch} images cannot be split across {shards.world} workers")
 
     optimizer = make_optimizer(supernet, spec)
     batches = torch.Generator().manual_seed(seed)
     points = np.random.default_rng(seed)
     step_of = partial(
         sandwich_step,
-        supernet,
+        supernet if shards is None else ShardedRun(supernet, shards),
         inputs=lambda x: model_inputs(x, data, channels_last),
         label_smoothing=spec.label_smoothing,
         distill=distill,
@@ -158,11 +169,17 @@ def train_supernet(
                     x = batch_crop(x, crop, batches)
                 if flip:
                     x = batch_flip(x, batches)
+                weight = 1.0
+                if shards is not None:  # this worker's rows of the batch augmented whole
+                    part = shards.split(len(y))
+                    x, y, weight = x[part], y[part], shards.share()
                 lr = spec.lr * lr_factor(step, total_steps, spec)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 optimizer.zero_grad(set_to_none=True)
-                losses = step_of(sandwich.networks(phase, points), x, y)
+                losses = step_of(sandwich.networks(phase, points), x, y, weight=weight)
+                if shards is not None:
+                    shards.sum_grads(supernet.parameters())
                 if spec.grad_clip:
                     nn.utils.clip_grad_norm_(supernet.parameters(), spec.grad_clip)
                 optimizer.step()
@@ -173,6 +190,8 @@ def train_supernet(
                 steps += 1
                 step += 1
             epoch += 1
+            if shards is not None:
+                shards.sum(sums)
             total, largest_loss, smallest_loss = (sums / max(steps, 1)).tolist()
             if not math.isfinite(total):
                 raise ValueError(
@@ -193,11 +212,13 @@ def train_supernet(
             for role in ROLES:
                 network = getattr(sandwich, role)
                 entry[f"{role}/val/top1"] = (
-                    evaluate(supernet, network, data, spec, recalibration_images, seed) if evaluated else math.nan
+                    evaluate(supernet, network, data, spec, recalibration_images, seed)
+                    if evaluated and lead
+                    else math.nan
                 )
             entry["wall_s"] = wall_before + time.perf_counter() - start
             history.append(entry)
-            if on_epoch is not None:
+            if on_epoch is not None and lead:
                 on_epoch(
                     entry, _state(supernet, optimizer, batches, points, epoch, step, history, entry["wall_s"], device)
                 )

@@ -648,6 +648,26 @@ CASES = [
         r"^run_dir=.*/run already holds a run; resume it \(resume=true\) or choose another$",
         _run_with_config,
     ),
+    # supernet.workers: data-parallel on Ray Train, refused before Ray starts
+    ("supernet-workers-zero", ["supernet", "supernet.workers=0"], r"^supernet\.workers=0: must be an integer >= 1$"),
+    ("supernet-workers-half", ["supernet", "supernet.workers=1.5"], r"^supernet\.workers=1\.5: expected an integer$"),
+    (
+        "supernet-workers-more-than-the-cpus",
+        ["supernet", "supernet.workers=100000"],
+        r"^supernet\.workers=100000: 100000 workers × 1 CPU \(resources\.cpus_per_trial\) need 100000 CPUs; "
+        r"the local Ray \(this machine\) has \d+$",
+    ),
+    (
+        "supernet-workers-more-than-num-cpus",
+        ["supernet", "supernet.workers=2", "resources.cpus_per_trial=2", "resources.num_cpus=3"],
+        r"^supernet\.workers=2: 2 workers × 2 CPU \(resources\.cpus_per_trial\) need 4 CPUs; "
+        r"the local Ray \(resources\.num_cpus\) has 3$",
+    ),
+    (
+        "supernet-workers-more-than-the-batch",
+        ["supernet", "supernet.workers=2", "train.batch_size=1"],
+        r"^supernet\.workers=2: more workers than images in a batch \(train\.batch_size=1\)$",
+    ),
     # analyze: results rows
     (
         "analyze-row-not-object",

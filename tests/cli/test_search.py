@@ -352,3 +352,5 @@ def test_differences_name_the_paths():
     b = {"budget": 2, "space": {"name": "anynet", "macs": [1, 2]}, "seed": 0, "x": 1}
     assert compose.differences(a, b) == ["budget", "space.name", "x"]
     assert compose.differences(a, b, ignore=("budget",)) == ["space.name", "x"]
+    assert compose.differences(a, b, ignore=("budget", "space.name")) == ["x"]  # a dotted path: that key alone
+    assert compose.differences(a, b, ignore=("space",)) == ["budget", "x"]

@@ -11,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from nasx.cli import compose, convert
+from nasx.cli import compose, convert, supernet_cmd
 from nasx.cli.main import main
 from nasx.results import curves
 from nasx.supernet import store
@@ -30,6 +30,21 @@ def test_a_search_preset_gives_the_supernet_of_that_search():
     setup = convert.search_setup(compose.compose("supernet", ["experiment=compound_grid", "smoke=true"]))
     assert setup.space.name == "compound" and setup.space.options["step"] == 0.1 and setup.name == "compound_grid"
     assert setup.smoke and setup.train.steps == 3 and setup.supernet.recalibration_images <= 256
+
+
+def test_a_resume_may_change_where_and_on_how_many_workers_it_trains(tmp_path):
+    stored = compose.compose("supernet", ["smoke=true", f"run_dir={tmp_path}"])
+    for key in ("resources", "cluster"):  # a run of a nasx whose supernet.yaml had neither
+        stored.pop(key)
+    stored["supernet"].pop("workers")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(stored))
+    where = ["supernet.workers=2", "resources.num_cpus=2", "cluster=attach", "resume=true"]
+    cfg = compose.compose("supernet", ["smoke=true", f"run_dir={tmp_path}", *where])
+    assert supernet_cmd.resumed_config(cfg) is cfg
+    with pytest.raises(ValueError, match=r"differs from .*config\.yaml at supernet\.random_subnets"):
+        supernet_cmd.resumed_config(
+            compose.compose("supernet", ["smoke=true", f"run_dir={tmp_path}", *where, "supernet.random_subnets=3"])
+        )
 
 
 def test_a_smoke_run_writes_every_file_and_resumes(tmp_path, capsys):
