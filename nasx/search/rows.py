@@ -58,6 +58,7 @@ def training_key(
         settings = asdict(supernet or setup.supernet)
         if settings["sampling"] == "sandwich":
             settings.pop("sampling")  # hashes of supernet rows stay as they were before uniform sampling existed
+        settings.pop("workers")  # how many processes trained the supernet changes no score
         parts["evaluator"] = {"name": evaluator, "supernet": settings}
     if init != "scratch":  # the hashes of networks trained from scratch stay as they were before init existed
         parts["init"] = {"name": init, "supernet": asdict(setup.supernet), "recalibration_seed": setup.seed}

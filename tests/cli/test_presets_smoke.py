@@ -13,12 +13,17 @@ pytestmark = pytest.mark.slow
 PRESETS = sorted(
     p.stem for p in (Path(CONF_DIR) / "experiment").glob("*.yaml") if not p.stem.startswith("fidelity_")
 )  # fidelity_*: nasx fidelity presets
+SUPERNET_PRESETS = {"effnet_b0_supernet_demo"}  # scored from a supernet that its command line names
 
 
 @pytest.mark.parametrize("preset", PRESETS)
 def test_preset_runs_in_smoke_mode(local_ray, tmp_path, preset, capsys):
     run_dir = tmp_path / preset
-    assert main(["search", f"experiment={preset}", "smoke=true", f"run_dir={run_dir}"]) == 0
+    scored = []
+    if preset in SUPERNET_PRESETS:  # as make demo runs it: the preset's supernet first, then the search from it
+        assert main(["supernet", f"experiment={preset}", "smoke=true", f"run_dir={tmp_path / 'supernet'}"]) == 0
+        scored = [f"supernet.run={tmp_path / 'supernet'}"]
+    assert main(["search", f"experiment={preset}", "smoke=true", f"run_dir={run_dir}", *scored]) == 0
     everything = results.load(run_dir)
     frame = everything[everything["stage"] == "search"]
     confirmed = everything[everything["stage"] == "confirm"]
