@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import platform
 import statistics
@@ -27,6 +28,7 @@ class Latency:
     device: str
     threads: int
     fingerprint: dict
+    dtype: str = "fp32"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,6 +64,9 @@ def fingerprint(device: str | torch.device = "cpu") -> dict:
     return out
 
 
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     pos = q * (len(ordered) - 1)
@@ -79,21 +84,28 @@ def measure_latency(
     iters: int = 50,
     threads: int = 1,
     in_channels: int = 3,
+    dtype: str = "fp32",
 ) -> Latency:
     """Time `iters` forward passes of a (batch_size, in_channels, resolution, resolution) input in eval
     and inference mode after `warmup` untimed ones. CUDA: timed with CUDA events; CPU: wall clock with
-    torch's thread count fixed to `threads` for the measurement (restored afterwards)."""
+    torch's thread count fixed to `threads` for the measurement (restored afterwards). `dtype` "fp32" or
+    "bf16": the model and the input in that type (bf16 times a bfloat16 copy; `model` keeps its weights)."""
     if resolution < 1 or batch_size < 1 or iters < 1 or warmup < 0 or threads < 1:
         raise ValueError(
             f"resolution={resolution}, batch_size={batch_size}, iters={iters}, warmup={warmup}, "
             f"threads={threads}: need positive sizes, iters and threads, warmup >= 0"
         )
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype={dtype!r}: choose one of {', '.join(DTYPES)}")
     dev = torch.device(device)
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}: CUDA is not available on this machine")
     was_training, previous_threads = model.training, torch.get_num_threads()
     model.eval().to(dev)
-    x = torch.randn(batch_size, in_channels, resolution, resolution, device=dev)
+    original = model
+    if DTYPES[dtype] != torch.float32:
+        model = copy.deepcopy(model).to(DTYPES[dtype])
+    x = torch.randn(batch_size, in_channels, resolution, resolution, device=dev, dtype=DTYPES[dtype])
     times_ms = []
     try:
         if dev.type == "cpu":
@@ -118,7 +130,7 @@ def measure_latency(
         machine = fingerprint(dev)
     finally:
         torch.set_num_threads(previous_threads)
-        model.train(was_training)
+        original.train(was_training)
     return Latency(
         median_ms=statistics.median(times_ms),
         p90_ms=_quantile(times_ms, 0.9),
@@ -130,4 +142,5 @@ def measure_latency(
         device=str(dev),
         threads=threads if dev.type == "cpu" else 0,
         fingerprint=machine,
+        dtype=dtype,
     )

@@ -14,6 +14,7 @@ from nasx.cli import (
     export_optuna_cmd,
     families_cmd,
     fidelity_cmd,
+    latency_cmd,
     profile_cmd,
     resume_cmd,
     search_cmd,
@@ -25,6 +26,7 @@ from nasx.cli import (
 COMMANDS = (
     families_cmd,
     profile_cmd,
+    latency_cmd,
     space_cmd,
     analyze_cmd,
     train_cmd,
@@ -48,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["latency", latency_cmd.TABLE]:  # its own command, with its own options
+        return latency_cmd.table(argv[2:])
     args = parser().parse_args(argv)
     try:
         with log.to_terminal():  # the library's progress lines and warnings, printed as lines on stdout
