@@ -13,6 +13,7 @@ from matplotlib.ticker import LogLocator, NullFormatter
 from nasx.analysis import labels
 from nasx.analysis.plots import log_axis, new_figure
 from nasx.analysis.rank_stats import bootstrap_interval, spearman
+from nasx.table import render
 
 
 def rank_agreement(frame: pd.DataFrame, seed: int = 0) -> tuple[float, tuple[float, float]]:
@@ -85,6 +86,26 @@ def summary(frame: pd.DataFrame, machine: dict, request: dict, top: int = 10) ->
         "machine": machine,
         "request": request,
     }
+
+
+def misordered_text(result: dict) -> str:
+    """The summary's misordered networks as a terminal table under a line saying how to read it."""
+    if not result["misordered"]:
+        return "MACs rank every network where its latency does"
+    return "misordered most by MACs (rank 1 = cheapest; gap > 0: faster than its MACs rank says):\n" + render(
+        ["network", "MACs (M)", "median ms", "rank by MACs", "rank by latency", "gap"],
+        [
+            [
+                m["family"],
+                f"{m['macs'] / 1e6:,.1f}",
+                f"{m['latency_ms']:.2f}",
+                f"{m['macs_rank']:g}",
+                f"{m['latency_rank']:g}",
+                f"{m['rank_gap']:+g}",
+            ]
+            for m in result["misordered"]
+        ],
+    )
 
 
 def _finite(value):

@@ -72,7 +72,7 @@ def _check_args(args) -> None:
             flag for flag, value in (("--match", args.match), ("--limit", args.limit), ("--out", args.out)) if value
         ]
         if given:
-            raise ValueError(f"{', '.join(given)} go(es) with --families")
+            raise ValueError(f"{given[0]}: only with --families")
     if args.limit is not None and args.limit < 1:
         raise ValueError(f"--limit={args.limit}: must be an integer >= 1")
 
@@ -200,22 +200,5 @@ def _families(args, names, request, cache, progress, out_dir) -> None:
     )
     print(f"machine: {_machine_line(device, request)}")
     print(latency_macs.rho_text(result))
-    if result["misordered"]:
-        print("misordered most by MACs (rank 1 = cheapest; gap > 0: faster than its MACs rank says):")
-        print(
-            render(
-                ["family", "MACs (M)", "median ms", "rank by MACs", "rank by latency", "gap"],
-                [
-                    [
-                        m["family"],
-                        f"{m['macs'] / 1e6:,.1f}",
-                        f"{m['latency_ms']:.2f}",
-                        f"{m['macs_rank']:g}",
-                        f"{m['latency_rank']:g}",
-                        f"{m['rank_gap']:+g}",
-                    ]
-                    for m in result["misordered"]
-                ],
-            )
-        )
+    print(latency_macs.misordered_text(result))
     print("wrote " + ", ".join(written))

@@ -3,8 +3,8 @@
 An entry is keyed by the architecture's key, the machine's fingerprint (CPU model, cores, torch, Python,
 device name; the thread count is a field of its own), the batch size, the dtype and the thread count.
 Lines are appended in one fsynced write each (`nasx.results.jsonl`), so processes measuring at once
-lose nothing and a crash leaves at most one torn last line, which readers skip. The newest line of a key
-wins. CACHE_DIR is `$NASX_CACHE_DIR`, else `~/.cache/nasx`.
+lose nothing and a crash leaves at most one torn last line, which readers skip and the next append cuts
+away. The newest line of a key wins. CACHE_DIR is `$NASX_CACHE_DIR`, else `~/.cache/nasx`.
 """
 
 from __future__ import annotations
@@ -68,9 +68,10 @@ class LatencyCache:
         return entry if entry is not None and entry.get("iters", 0) >= min_iters else None
 
     def put(self, record: dict) -> None:
-        """Append `record` (a dict with a 'key') as a line of its own."""
+        """Append `record` (a dict with a 'key') as a line of its own, cutting away a torn last line first."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            jsonl.cut_torn_tail(self.path, keep_whole=True)
             jsonl.append_lines(self.path, [record])
         except OSError as exc:
             raise ValueError(f"latency cache {self.path}: cannot write there ({exc.strerror or exc})") from None
