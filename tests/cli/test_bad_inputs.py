@@ -193,6 +193,19 @@ def _supernets(*runs):
     return make
 
 
+_CACHE = _env(NASX_CACHE_DIR="{tmp}/cache")
+
+
+def _cache_and(make):
+    """`make`, and the latency cache in {tmp}/cache."""
+
+    def both(tmp):
+        make(tmp)
+        return _CACHE(tmp)
+
+    return both
+
+
 X8 = np.zeros((20, 8, 8), np.uint8)
 LABELS = np.arange(20) % 2
 
@@ -287,6 +300,72 @@ CASES = [
         r"^resolution=100000: must be at most",
     ),
     ("profile-classes-0", ["profile", "resnet50", "--num-classes", "0"], r"^num_classes=0: must be a positive"),
+    # nasx latency: checked before anything is measured or cached ({tmp}/cache stays absent)
+    (
+        "latency-device-tpu",
+        ["latency", "lenet5", "--device", "tpu"],
+        r"^device='tpu': choose one of cpu, cuda$",
+        _CACHE,
+    ),
+    (
+        "latency-dtype-fp16",
+        ["latency", "lenet5", "--dtype", "fp16"],
+        r"^dtype='fp16': choose one of fp32, bf16, int8$",
+        _CACHE,
+    ),
+    ("latency-batch-0", ["latency", "lenet5", "--batch", "0"], r"^batch=0: must be an integer >= 1$", _CACHE),
+    ("latency-threads-0", ["latency", "lenet5", "--threads", "0"], r"^threads=0: must be an integer >= 1$", _CACHE),
+    ("latency-iters-0", ["latency", "lenet5", "--iters", "0"], r"^iters=0: must be an integer >= 1$", _CACHE),
+    (
+        "latency-warmup-negative",
+        ["latency", "lenet5", "--warmup", "-1"],
+        r"^warmup=-1: must be a non-negative integer$",
+        _CACHE,
+    ),
+    ("latency-unknown-family", ["latency", "lenet5", "resnet51"], r"^unknown family 'resnet51'", _CACHE),
+    ("latency-bad-arch", ["latency", "lenet5", ARCH.format("zz_r1")], r"unknown block type 'zz'", _CACHE),
+    (
+        "latency-nothing",
+        ["latency"],
+        r"^give NAME_OR_ARCH \.\.\. \(a family name or an arch string\) or --families$",
+        _CACHE,
+    ),
+    (
+        "latency-names-and-families",
+        ["latency", "lenet5", "--families"],
+        r"^give NAME_OR_ARCH \.\.\. or --families, not both$",
+        _CACHE,
+    ),
+    (
+        "latency-limit-without-families",
+        ["latency", "lenet5", "--limit", "2"],
+        r"^--limit: only with --families$",
+        _CACHE,
+    ),
+    (
+        "latency-families-limit-0",
+        ["latency", "--families", "--limit", "0"],
+        r"^--limit=0: must be an integer >= 1$",
+        _CACHE,
+    ),
+    (
+        "latency-families-no-match",
+        ["latency", "--families", "--match", "zzz*"],
+        r"^--match='zzz\*': no family name matches",
+        _CACHE,
+    ),
+    (
+        "latency-families-batch-0",
+        ["latency", "--families", "--batch", "0"],
+        r"^batch=0: must be an integer >= 1$",
+        _CACHE,
+    ),
+    (
+        "latency-families-out-is-a-file",
+        ["latency", "--families", "--out", "taken"],
+        r"^--out=taken: exists and is not a directory$",
+        _cache_and(_raw("taken", b"mine")),
+    ),
     (
         "train-arch-repeats-huge",
         ["train", ARCH.format("ir_r999999999_k3_s1_c16")],
