@@ -68,9 +68,8 @@ def _check_args(args) -> None:
     if not args.families and not args.names:
         raise ValueError("give NAME_OR_ARCH ... (a family name or an arch string) or --families")
     if not args.families:
-        given = [
-            flag for flag, value in (("--match", args.match), ("--limit", args.limit), ("--out", args.out)) if value
-        ]
+        options = (("--match", args.match), ("--limit", args.limit), ("--out", args.out))
+        given = [flag for flag, value in options if value is not None]
         if given:
             raise ValueError(f"{given[0]}: only with --families")
     if args.limit is not None and args.limit < 1:
