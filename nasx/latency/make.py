@@ -12,10 +12,11 @@ from nasx import log, search_spaces
 from nasx.latency import measure
 from nasx.latency.measure import Timing
 from nasx.latency.space_units import coverage, space_units
-from nasx.latency.table import LatencyTable, Setting, fit
+from nasx.latency.table import LatencyTable, Setting, fit, loo_rms_pct
 
-CALIBRATION_NETWORKS = 20  # whole networks measured to fit the constant and the correction
+CALIBRATION_NETWORKS = 30  # whole networks measured to fit the constant and the correction
 CALIBRATION_SEED = 1  # their draw, apart from the validation's
+MODELS = ("additive", "corrected")  # the sum plus a constant; the least-squares correction of scale and per unit
 PROGRESS_EVERY_S = 10.0  # seconds between progress lines
 
 
@@ -43,11 +44,13 @@ def make_table(
     calibration: int = CALIBRATION_NETWORKS,
     networks: int | None = None,
     space_options: dict | None = None,
+    known: dict[str, float] | None = None,
     out: Callable[[str], None] = log.lines("latency"),
 ) -> LatencyTable:
     """Measure the units of `space_name` at full scale (the space's resolution and classes) under `setting`,
     then `calibration` whole networks; `networks`: the sample whose units make a table of a space that does not
-    list its units (default `space_units`'). ValueError for a device that is not here."""
+    list its units (default `space_units`'). `known`: units already measured under the same setting on this
+    machine (an earlier table's), not measured again. ValueError for a device that is not here."""
     measure.check_device(setting)
     start = time.perf_counter()
     space = search_spaces.get(space_name, **(space_options or {}))
@@ -58,11 +61,15 @@ def make_table(
         f"{covered['units']:.1%} of the units of {covered['networks']} fresh networks), {setting.device}, "
         f"batch {setting.batch}, {setting.dtype}, {setting.threads} thread(s)"
     )
-    progress = Progress("units", len(units), out)
-    units_ms: dict[str, float] = {}
-    for i, (key, unit) in enumerate(units.items(), 1):
+    units_ms = {key: ms for key, ms in (known or {}).items() if key in units}
+    todo = [(key, unit) for key, unit in units.items() if key not in units_ms]
+    if units_ms:
+        out(f"{len(units_ms):,} units already measured: {len(todo):,} to measure")
+    progress = Progress("units", len(todo), out)
+    for i, (key, unit) in enumerate(todo, 1):
         units_ms[key] = measure.unit_ms(unit, setting, timing)
         progress.step(i)
+    units_ms = {key: units_ms[key] for key in units}  # in the space's order
     units_s = time.perf_counter() - start
     table = LatencyTable(
         space=space_name,
@@ -74,10 +81,16 @@ def make_table(
     )
     rows = calibrate(table, space, calibration, timing, out)
     sums, counts, whole = ([r[k] for r in rows] for k in ("units_ms", "units", "measured_ms"))
+    loo = {model: loo_rms_pct(sums, counts, whole, corrected=model == "corrected") for model in MODELS}
+    model = "corrected" if loo["corrected"] < loo["additive"] else "additive"
+    out(
+        f"calibration: leave-one-out RMS error {loo['additive']:.2f}% additive (sum + constant), "
+        f"{loo['corrected']:.2f}% corrected (scale, constant, per unit): the table predicts by the {model} model"
+    )
     return LatencyTable(
         **{
             **vars(table),
-            "fit": fit(sums, counts, whole, corrected=True),
+            "fit": fit(sums, counts, whole, corrected=model == "corrected"),
             "additive": fit(sums, counts, whole, corrected=False),
             "calibration": rows,
             "build": {
@@ -87,6 +100,8 @@ def make_table(
                 "iters": timing.iters,
                 "calibration_networks": len(rows),
                 "calibration_seed": CALIBRATION_SEED,
+                "model": model,
+                "loo_rms_pct": loo,
             },
         }
     )

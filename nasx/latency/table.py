@@ -83,6 +83,20 @@ def fit(units_ms: list[float], units: list[int], whole_ms: list[float], *, corre
     )
 
 
+def loo_rms_pct(units_ms: list[float], units: list[int], whole_ms: list[float], *, corrected: bool) -> float:
+    """Leave-one-out RMS percentage error of `fit` over the calibration networks: each predicted by the fit of
+    the others. NaN with fewer than two networks."""
+    n = len(whole_ms)
+    if n < 2:
+        return float("nan")
+    errors = []
+    for i in range(n):
+        rest = [j for j in range(n) if j != i]
+        f = fit([units_ms[j] for j in rest], [units[j] for j in rest], [whole_ms[j] for j in rest], corrected=corrected)
+        errors.append((f.apply(units_ms[i], units[i]) - whole_ms[i]) / whole_ms[i])
+    return float(100 * np.sqrt(np.mean(np.square(errors))))
+
+
 def fingerprint_difference(table: dict[str, Any], here: dict[str, Any]) -> str | None:
     """The first fingerprint field that tells two machines apart, as `NAME 'TABLE' (the table) against 'HERE'
     (this machine)`; None when they agree."""
