@@ -33,8 +33,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=None, help="untimed forward passes per measurement (default 5)")
     p.add_argument("--iters", type=int, default=None, help="timed forward passes per measurement, median (20)")
     p.add_argument(
-        "--out", default=None, help="the table file (default latency_tables/SPACE-DEVICE-bB-tT-DTYPE.json); a table "
-        "already there, of the same space and setting on this machine, keeps its measured units"
+        "--out",
+        default=None,
+        help="the table file (default latency_tables/SPACE-DEVICE-bB-tT-DTYPE.json); a table "
+        "already there, of the same space and setting on this machine, keeps its measured units",
     )
     return p
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from nasx import log, search_spaces
 from nasx.latency import measure
-from nasx.latency.measure import Timing
+from nasx.latency.measure import DEFAULT_TIMING, Timing
 from nasx.latency.space_units import coverage, space_units
 from nasx.latency.table import LatencyTable, Setting, fit, loo_rms_pct
 
@@ -33,14 +33,16 @@ class Progress:
             return
         self.last, elapsed = now, now - self.start
         left = elapsed / done * (self.total - done) if done else float("nan")
-        self.out(f"{self.what} {done:,}/{self.total:,} ({done / self.total:.0%}), {elapsed:.0f} s, about {left:.0f} s left")
+        self.out(
+            f"{self.what} {done:,}/{self.total:,} ({done / self.total:.0%}), {elapsed:.0f} s, about {left:.0f} s left"
+        )
 
 
 def make_table(
     space_name: str,
     setting: Setting,
     *,
-    timing: Timing = Timing(),
+    timing: Timing = DEFAULT_TIMING,
     calibration: int = CALIBRATION_NETWORKS,
     networks: int | None = None,
     space_options: dict | None = None,

@@ -29,6 +29,9 @@ class Timing:
     iters: int = ITERS
 
 
+DEFAULT_TIMING = Timing()
+
+
 def check_device(setting: Setting) -> None:
     """ValueError (one line) when the setting's device is not present here."""
     if setting.device == "cuda" and not torch.cuda.is_available():
@@ -65,12 +68,12 @@ def _median_ms(module: nn.Module, resolution: int, in_channels: int, setting: Se
     return latency.median_ms
 
 
-def unit_ms(unit: Unit, setting: Setting, timing: Timing = Timing()) -> float:
+def unit_ms(unit: Unit, setting: Setting, timing: Timing = DEFAULT_TIMING) -> float:
     """The median latency of `unit` alone, in ms."""
     return _median_ms(unit_module(unit), unit.size, unit.c_in, setting, timing)
 
 
-def network_ms(spec: ArchSpec, setting: Setting, timing: Timing = Timing()) -> float:
+def network_ms(spec: ArchSpec, setting: Setting, timing: Timing = DEFAULT_TIMING) -> float:
     """The median latency of the whole network `spec` (at its own resolution), in ms."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from nasx.arch.blocks import ConvBNAct
 from nasx.arch.head import Head
 from nasx.latency.units import Unit, canonical, decompose, split
 from nasx.search_spaces.base import Space
@@ -30,7 +31,7 @@ def _mnasnet_units(space: Space) -> dict[str, Unit]:
 
     size = space.resolution
     for act in space.acts:  # type: ignore[attr-defined]
-        stem = m.ConvBNAct(k=3, s=2, c=m.STEM_C, act=act)
+        stem = ConvBNAct(k=3, s=2, c=m.STEM_C, act=act)
         add(Unit("stem", stem, 3, size))
     _, size = stem.cost(3, size)
     inputs: tuple[int, ...] = (m.STEM_C,)

@@ -12,7 +12,7 @@ from nasx import log, search_spaces
 from nasx.arch.codec import encode
 from nasx.latency import measure
 from nasx.latency.make import Progress
-from nasx.latency.measure import Timing
+from nasx.latency.measure import DEFAULT_TIMING, Timing
 from nasx.latency.table import LatencyTable
 
 VALIDATION_NETWORKS = 200
@@ -24,7 +24,7 @@ def validation_rows(
     networks: int = VALIDATION_NETWORKS,
     *,
     seed: int = VALIDATION_SEED,
-    timing: Timing = Timing(),
+    timing: Timing = DEFAULT_TIMING,
     space_options: dict | None = None,
     out: Callable[[str], None] = log.lines("latency"),
 ) -> tuple[list[dict], int]:
@@ -45,7 +45,9 @@ def validation_rows(
         except ValueError:
             skipped += 1
             if skipped > 50 * networks:
-                raise ValueError(f"space {table.space}: the table holds the units of too few sampled networks") from None
+                raise ValueError(
+                    f"space {table.space}: the table holds the units of too few sampled networks"
+                ) from None
             continue
         predict_s = time.perf_counter() - t0
         rows.append(

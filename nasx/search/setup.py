@@ -252,7 +252,7 @@ class SearchSetup:
         confirm_train(self)
 
     def make_space(self):
-        """The searched space, its budget holding the objective's full-scale latency where space.latency_ms bounds it."""
+        """The searched space; its budget holds the objective's full-scale latency where space.latency_ms bounds it."""
         space = self.space.make()
         if self.space.latency_ms is not None:
             from nasx.latency.source import latency_of
@@ -323,8 +323,9 @@ def confirm_train(setup: SearchSetup) -> TrainSpec:
 
 def check(setup: SearchSetup) -> None:
     """What a search needs besides valid values (checked when the setup was built), before Ray starts, as one
-    ValueError line: a registered searcher, a latency table that answers for the objective, a space with candidates in its MACs/params range, registered
-    reference families, a TensorBoard writer when asked for, a reachable cluster."""
+    ValueError line: a registered searcher, a latency table that answers for the objective, a space with candidates
+    in its MACs/params range, registered reference families, a TensorBoard writer when asked for, a reachable
+    cluster."""
     from nasx import families
     from nasx.search import searchers
 

@@ -197,6 +197,7 @@ def _supernets(*runs):
 X8 = np.zeros((20, 8, 8), np.uint8)
 LABELS = np.arange(20) % 2
 
+
 # (id, argv with {tmp} for the working directory, regex of the message after "nasx CMD: error: ", setup)
 def _latency_table(path, **changes):
     """A latency table file of one unit, measured on this machine unless `changes` say otherwise."""
@@ -985,7 +986,8 @@ CASES = [
     (
         "search-latency-table-other-machine",
         ["search", "objective.metric=latency_ms", "objective.latency_table=t.json"],
-        r"^objective\.latency_table=t\.json: the latency table was measured on another machine: device_name 'elsewhere'",
+        r"^objective\.latency_table=t\.json: the latency table was measured on another machine: "
+        r"device_name 'elsewhere'",
         _latency_table("t.json", fingerprint={"device_name": "elsewhere"}),
     ),
     (

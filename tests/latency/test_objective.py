@@ -62,7 +62,9 @@ def test_the_reward_is_mnasnets_on_the_predicted_latency(table_path, alpha, beta
 
 
 def test_a_latency_budget_rejects_before_training(table_path):
-    setup = tiny_setup("unused", objective=latency_objective(table_path), space=SpaceSpec("mnasnet", latency_ms=(0, 30)))
+    setup = tiny_setup(
+        "unused", objective=latency_objective(table_path), space=SpaceSpec("mnasnet", latency_ms=(0, 30))
+    )
     space = setup.make_space()
     rng = np.random.default_rng(0)
     for _ in range(20):
@@ -89,7 +91,9 @@ def test_a_tiny_search_keeps_only_networks_within_the_latency_budget(table_path,
 
 def test_a_table_of_another_batch_or_space_is_refused_before_the_search(table_path, tmp_path):
     setup = tiny_setup(tmp_path / "run", objective=latency_objective(table_path, batch=8))
-    with pytest.raises(ValueError, match=r"latency_table=.*: the latency table was measured with batch=1, not batch=8$"):
+    with pytest.raises(
+        ValueError, match=r"latency_table=.*: the latency table was measured with batch=1, not batch=8$"
+    ):
         check(setup)
     setup = replace(setup, objective=latency_objective(table_path), space=SpaceSpec("resnext"))
     with pytest.raises(ValueError, match=r"the table covers space mnasnet, not space resnext$"):

@@ -8,7 +8,12 @@ from nasx.arch.codec import decode
 from nasx.latency.table import Fit, LatencyTable, Setting, fit, load, loo_rms_pct
 
 SPEC = decode("res32_cls10|stem:cn_r1_k3_s2_c8|ir_r2_k3_s2_e6_c16|head:c32")
-KEYS = ["stem:cn_r1_k3_s2_c8@3x32", "block:ir_r1_k3_s2_e6_c16@8x16", "block:ir_r1_k3_s1_e6_c16@16x8", "head:head_c32@16x8/10"]
+KEYS = [
+    "stem:cn_r1_k3_s2_c8@3x32",
+    "block:ir_r1_k3_s2_e6_c16@8x16",
+    "block:ir_r1_k3_s1_e6_c16@16x8",
+    "head:head_c32@16x8/10",
+]
 MACHINE = {"device_name": "cpu X", "cores": 2, "torch": "2.13", "cuda": None, "python": "3.11"}
 
 
@@ -39,7 +44,8 @@ def test_prediction_with_the_correction():
 def test_a_network_with_a_unit_the_table_lacks_is_refused_naming_the_unit():
     units = dict(table().units_ms)
     del units[KEYS[2]]
-    with pytest.raises(ValueError, match=r"^the latency table of space mnasnet has no unit block:ir_r1_k3_s1_e6_c16@16x8$"):
+    missing = r"^the latency table of space mnasnet has no unit block:ir_r1_k3_s1_e6_c16@16x8$"
+    with pytest.raises(ValueError, match=missing):
         table(units_ms=units).predict_ms(SPEC)
 
 
