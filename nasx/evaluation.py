@@ -44,6 +44,7 @@ class Evaluation:
     full_params: int | None = None
     full_macs: int | None = None
     latency_ms: float = NAN
+    latency_source: str = ""
     val_top1: float = NAN
     test_top1: float = NAN
     cost: float = NAN
@@ -76,6 +77,7 @@ class Evaluation:
             "full_params": self.full_params,
             "full_macs": self.full_macs,
             "latency_ms": self.latency_ms,
+            "latency_source": self.latency_source,
             "val/top1": self.val_top1,
             "test/top1": self.test_top1,
             "reward": self.reward,
@@ -114,10 +116,13 @@ def evaluate_candidate(
     latency_iters: int = 30,
     weights_path=None,
     initial_state: dict | None = None,
+    full_latency: tuple[float, str] | None = None,
 ) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
-    Latency is measured when `measure` is set or the objective's cost is latency_ms. With `weights_path`
+    Latency is measured after training when `measure` is set or the objective's cost is the proxy's latency_ms;
+    the full-scale latency of `objective.full_latency` is had before training: `full_latency` (ms, `predicted` or
+    `measured`) when the caller knows it, else from the objective's table or a measurement. With `weights_path`
     the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
     of `build_model(spec)` that training starts from (fine-tuning; e.g. weights inherited from a
     supernet) instead of the seed's initialisation. Never raises for a bad candidate or a failed run:
@@ -141,6 +146,15 @@ def evaluate_candidate(
         return replace(failed, error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start)
     sizes = {"params": cost.params, "macs": cost.macs, "full_params": full.params, "full_macs": full.macs}
     failed = replace(failed, params=cost.params, macs=cost.macs, full_params=full.params, full_macs=full.macs)
+    if objective.full_latency:
+        try:
+            if full_latency is None:
+                from nasx.latency.source import latency_of
+
+                full_latency = latency_of(objective)(full_spec if full_spec is not None else spec)
+        except ValueError as exc:
+            return replace(failed, error=f"full-scale latency: {exc}", wall_s=time.perf_counter() - start)
+        failed = replace(failed, latency_ms=full_latency[0], latency_source=full_latency[1])
     try:
         with deadline(train_spec.timeout_s):
             with torch.random.fork_rng(devices=[]):
@@ -150,7 +164,7 @@ def evaluate_candidate(
                 model.load_state_dict(initial_state, strict=True)
             metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
             latency = None
-            if metrics.ok and (measure or objective.metric == "latency_ms"):
+            if metrics.ok and (measure or (objective.metric == "latency_ms" and not objective.full_latency)):
                 latency = measure_latency(
                     model,
                     spec.resolution,
@@ -165,9 +179,9 @@ def evaluate_candidate(
         return replace(failed, error=str(exc), wall_s=time.perf_counter() - start)
     except Exception as exc:  # a candidate that cannot be built or trained is a failed evaluation
         return replace(failed, error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start)
-    latency_ms = latency.median_ms if latency else NAN
+    latency_ms, source = (latency.median_ms, "measured") if latency else (failed.latency_ms, failed.latency_source)
     if objective.metric == "latency_ms":
-        value = latency_ms
+        value = failed.latency_ms if objective.full_latency else latency_ms
     else:
         value = sizes[("full_" if objective.scale == "full" else "") + objective.metric]
     score = NAN
@@ -178,6 +192,7 @@ def evaluate_candidate(
         status=metrics.status,
         error=metrics.error,
         latency_ms=latency_ms,
+        latency_source=source,
         val_top1=metrics.val_top1,
         test_top1=metrics.test_top1,
         cost=float(value),

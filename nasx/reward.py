@@ -2,6 +2,10 @@
 
     reward(acc, cost, target, alpha, beta) = acc * (cost / target) ** w,   w = alpha if cost <= target else beta
 
+With `metric=latency_ms` and `scale=full` the cost is the latency of the network that ships, known before
+any training: predicted from a latency table (`latency_table`, `nasx latency table`) or measured whole at full
+scale (`latency_measure`) on `device`, with `batch` images, in `dtype`, with `threads` CPU threads.
+
 `soft` (alpha = beta = -0.07) trades accuracy for cost smoothly; `hard` (alpha = 0, beta = -1) leaves
 accuracy alone up to the target and punishes cost above it sharply; `efficientnet_b0` is the
 EfficientNet search objective: full-scale MACs against a 400M target with w = -0.07. Raw accuracy
@@ -12,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from nasx.checks import check, check_in, check_positive, require
+from nasx.checks import check, check_bool, check_in, check_positive, require
 
 MODES = ("reward", "multi")
 METRICS = ("macs", "params", "latency_ms")
@@ -32,8 +36,10 @@ def reward(acc: float, cost: float, target: float, alpha: float = -0.07, beta: f
 class Objective:
     """How a trial is scored. `mode` "reward": one number, reward(acc, cost, target, alpha, beta);
     "multi": the pair (accuracy, cost) for Pareto search. `metric` is the cost: macs, params or
-    latency_ms (measured). `scale` "full" takes params/MACs of the full-scale architecture
-    (e.g. EfficientNet-B0 at 224x224, 1000 classes), "proxy" those of the network actually trained."""
+    latency_ms. `scale` "full" takes the cost of the full-scale architecture (e.g. EfficientNet-B0 at
+    224x224, 1000 classes), "proxy" that of the network actually trained (its latency measured after training).
+    Full-scale latency (`full_latency`) is known before training: predicted by the table in `latency_table`,
+    else measured whole when `latency_measure`, on `device` (cpu, cuda) with `batch`, `dtype`, `threads`."""
 
     name: str = "efficientnet_b0"
     mode: str = "reward"
@@ -42,16 +48,38 @@ class Objective:
     alpha: float = -0.07
     beta: float = -0.07
     scale: str = "full"
+    device: str = "cpu"
+    batch: int = 1
+    dtype: str = "fp32"
+    threads: int = 1
+    latency_table: str | None = None
+    latency_measure: bool = True
 
     def __post_init__(self) -> None:
+        from nasx.latency.table import Setting
+
         check_in("objective.mode", self.mode, MODES)
         check_in("objective.metric", self.metric, METRICS)
         check_in("objective.scale", self.scale, SCALES)
         check_positive("objective.target", self.target)
-        require(
-            not (self.metric == "latency_ms" and self.scale == "full"),
-            "objective: latency_ms is measured on the trained network; use scale=proxy",
+        Setting(self.device, self.batch, self.dtype, self.threads).check(prefix="objective.")
+        check(
+            self.latency_table is None or (isinstance(self.latency_table, str) and bool(self.latency_table.strip())),
+            "objective.latency_table",
+            self.latency_table,
+            "must be null or the path of a table of `nasx latency table`",
         )
+        check_bool("objective.latency_measure", self.latency_measure)
+        require(
+            not self.full_latency or self.latency_table is not None or self.latency_measure,
+            "objective: latency_ms at scale=full needs objective.latency_table=PATH (a table of `nasx latency "
+            "table`) or objective.latency_measure=true (each network measured whole)",
+        )
+
+    @property
+    def full_latency(self) -> bool:
+        """Whether the cost is the full-scale network's latency, known before training."""
+        return self.metric == "latency_ms" and self.scale == "full"
 
     def score(self, acc: float, cost: float) -> float | tuple[float, float]:
         """reward(...) in "reward" mode, (acc, cost) in "multi" mode."""

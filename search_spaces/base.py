@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,23 +41,37 @@ def _check_range(name: str, bounds: Iterable[float] | None) -> tuple[float, floa
 
 @dataclass(frozen=True)
 class Budget:
-    """Closed ranges of analytic MACs and params a candidate must fall in (None: unbounded)."""
+    """Closed ranges of analytic MACs and params a candidate must fall in (None: unbounded), and of its
+    latency in ms as `latency` gives it (spec -> (ms, how): a latency table's prediction or a measurement)."""
 
     macs: tuple[float, float] | None = None
     params: tuple[float, float] | None = None
+    latency_ms: tuple[float, float] | None = None
+    latency: Callable[[ArchSpec], tuple[float, str]] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "macs", _check_range("MACs", self.macs))
         object.__setattr__(self, "params", _check_range("params", self.params))
+        object.__setattr__(self, "latency_ms", _check_range("latency_ms", self.latency_ms))
+        if self.latency_ms is not None and self.latency is None:
+            raise ValueError("a latency_ms range needs a way to know the latency")
 
     def admits(self, spec: ArchSpec) -> bool:
-        if self.macs is None and self.params is None:
-            return True
-        cost = complexity(spec)
-        return all(b is None or b[0] <= v <= b[1] for b, v in ((self.macs, cost.macs), (self.params, cost.params)))
+        """Whether `spec` is within every range (ValueError when its latency cannot be had)."""
+        if self.macs is not None or self.params is not None:
+            cost = complexity(spec)
+            if not all(b is None or b[0] <= v <= b[1] for b, v in ((self.macs, cost.macs), (self.params, cost.params))):
+                return False
+        if self.latency_ms is not None and self.latency is not None:
+            low, high = self.latency_ms
+            return low <= self.latency(spec)[0] <= high
+        return True
 
     def describe(self) -> str:
-        parts = [f"{n} in [{b[0]:,.0f}, {b[1]:,.0f}]" for n, b in (("MACs", self.macs), ("params", self.params)) if b]
+        ranges = (("MACs", self.macs, ""), ("params", self.params, ""))
+        parts = [f"{n} in [{b[0]:,.0f}, {b[1]:,.0f}]{u}" for n, b, u in ranges if b]
+        if self.latency_ms:
+            parts.append(f"latency in [{self.latency_ms[0]:g}, {self.latency_ms[1]:g}] ms")
         return " and ".join(parts) or "no budget"
 
 
@@ -218,7 +232,12 @@ class Space:
         except ValueError as exc:
             self.stats.invalid += 1
             raise Rejected(f"space {self.name}: invalid point: {exc}") from None
-        if not self.budget.admits(spec):
+        try:
+            admitted = self.budget.admits(spec)
+        except ValueError as exc:  # a latency that cannot be had: a unit the latency table lacks
+            self.stats.invalid += 1
+            raise Rejected(f"space {self.name}: {exc}") from None
+        if not admitted:
             self.stats.over_budget += 1
             raise Rejected(f"space {self.name}: candidate outside {self.budget.describe()}")
         return spec

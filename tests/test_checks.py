@@ -35,7 +35,11 @@ CASES = [
     (["train", "resnet18", "data.resolution=0"], lambda tmp: DataSpec(resolution=0)),
     (["train", "resnet18", "objective.target=0"], lambda tmp: Objective(target=0)),
     (["train", "resnet18", "objective.mode=pareto"], lambda tmp: Objective(mode="pareto")),
-    (["train", "resnet18", "objective.metric=latency_ms"], lambda tmp: Objective(metric="latency_ms")),
+    (
+        ["train", "resnet18", "objective.metric=latency_ms", "objective.latency_measure=false"],
+        lambda tmp: Objective(metric="latency_ms", latency_measure=False),
+    ),
+    (["train", "resnet18", "objective.batch=0"], lambda tmp: Objective(batch=0)),
     (["search", "data.name=mnist"], lambda tmp: DataSpec(name="mnist")),
     (["search", "data=npz", "data.root=null"], lambda tmp: DataSpec(name="npz")),
     (["train", "resnet18", "data=cifar10", "data.root=null"], lambda tmp: DataSpec(name="cifar10")),

@@ -69,7 +69,12 @@ def test_bad_inputs_raise(args):
         ({"mode": "x"}, "mode"),
         ({"metric": "flops"}, "metric"),
         ({"scale": "half"}, "scale"),
-        ({"metric": "latency_ms"}, "latency_ms"),
+        ({"metric": "latency_ms", "latency_measure": False}, "latency_ms at scale=full needs objective.latency_table"),
+        ({"batch": 0}, "objective.batch=0"),
+        ({"threads": -1}, "objective.threads=-1"),
+        ({"device": "tpu"}, "objective.device='tpu'"),
+        ({"dtype": "fp64"}, "objective.dtype='fp64'"),
+        ({"latency_table": " "}, "objective.latency_table"),
     ],
 )
 def test_bad_objectives_raise(changes, fragment):

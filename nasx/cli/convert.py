@@ -271,6 +271,7 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
     space = dict(cfg.get("space") or {})
     space["macs"] = _range(space.get("macs"), "space.macs")
     space["params"] = _range(space.get("params"), "space.params")
+    space["latency_ms"] = _range(space.get("latency_ms"), "space.latency_ms")
     space["options"] = dict(space.get("options") or {})
     search = dict(cfg.get("search") or {})
     search["options"] = dict(search.get("options") or {})

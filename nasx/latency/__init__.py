@@ -1,1 +1,1 @@
-"""Latency of the network that ships: full-scale measurements on this device, cached so none is made twice."""
+"""Latency of the network that ships: measured whole, or predicted from a per-block latency table."""

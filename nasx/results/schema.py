@@ -25,7 +25,8 @@ COLUMNS: dict[str, str] = {
     "macs": "Int64",
     "full_params": "Int64",
     "full_macs": "Int64",
-    "latency_ms": "float64",  # NaN when not measured
+    "latency_ms": "float64",  # NaN when not measured; objective.metric=latency_ms scale=full: the full-scale network's
+    "latency_source": "string",  # predicted (a latency table) | measured; empty without a latency
     "val/top1": "float64",
     "test/top1": "float64",
     "reward": "float64",

@@ -104,7 +104,7 @@ def run_search(
         write_overrides(run_dir, overrides, resume=resume)
 
         data = setup.data.load()
-        space = setup.space.make()
+        space = setup.make_space()
         searcher = searchers.get(
             setup.searcher.name, space, seed=setup.seed, objectives=setup.objectives(), **setup.searcher.options
         )

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from nasx import families, log
+from nasx.latency.source import latency_of
 from nasx.ranking.seeds import seed_trial_id
 from nasx.results.lookup import weights_path
 from nasx.search.configs import proxy_spec, trial_config
@@ -145,6 +146,11 @@ class Plan(Ledger):
                 proposal_id=proposal.id,
                 values=proposal.values,
             )
+            if self.setup.objective.full_latency:  # known before training: the trial takes it with its config
+                try:
+                    config["full_latency"] = list(latency_of(self.setup.objective)(proposal.spec))
+                except ValueError:
+                    pass  # the trial fails with the reason
             return self._launch(config)
         if self.setup.scale_phis and not self._searched_running():
             if self.scaling is None:

@@ -50,7 +50,7 @@ def training_key(
     parts = {
         "data": asdict(setup.data),
         "train": protocol,
-        "objective": asdict(setup.objective),
+        "objective": objective_key(setup),
         "proxy": asdict(setup.proxy),
         "seed": setup.seed if seed is None else seed,
     }
@@ -63,6 +63,19 @@ def training_key(
     if init != "scratch":  # the hashes of networks trained from scratch stay as they were before init existed
         parts["init"] = {"name": init, "supernet": asdict(setup.supernet), "recalibration_seed": setup.seed}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+LATENCY_FIELDS = ("device", "batch", "dtype", "threads", "latency_table", "latency_measure")
+
+
+def objective_key(setup: SearchSetup) -> dict[str, Any]:
+    """The objective as it decides a result: the latency fields only for a latency objective (so the hashes of
+    other runs stay as they were before those fields existed)."""
+    objective = asdict(setup.objective)
+    if setup.objective.metric != "latency_ms":
+        for name in LATENCY_FIELDS:
+            objective.pop(name)
+    return objective
 
 
 def base_row(setup: SearchSetup, config: dict, *, commit: str) -> dict[str, Any]:

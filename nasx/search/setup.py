@@ -23,12 +23,15 @@ class ProxySpec:
 
 @dataclass(frozen=True)
 class SpaceSpec:
-    """A registered search space, its options, and the full-scale MACs/params budget of candidates."""
+    """A registered search space, its options, and the full-scale MACs/params budget of candidates; `latency_ms`
+    the range of their full-scale latency (objective.metric=latency_ms scale=full: predicted or measured as the
+    objective says, before any training)."""
 
     name: str = "mnasnet"
     options: dict[str, Any] = field(default_factory=dict)
     macs: tuple[float, float] | None = None
     params: tuple[float, float] | None = None
+    latency_ms: tuple[float, float] | None = None
 
     def make(self):
         from nasx import search_spaces
@@ -242,13 +245,31 @@ class SearchSetup:
             self.space.name == "compound" and all(checks.is_number(phi) and phi > 0 for phi in self.scale_phis)
         )
         checks.check(phis_ok, "scale_phis", list(self.scale_phis), "needs space=compound and phi values > 0")
+        checks.require(
+            self.space.latency_ms is None or self.objective.full_latency,
+            "space.latency_ms needs the full-scale latency it bounds: objective.metric=latency_ms objective.scale=full",
+        )
         confirm_train(self)
+
+    def make_space(self):
+        """The searched space; its budget holds the objective's full-scale latency where space.latency_ms bounds it."""
+        space = self.space.make()
+        if self.space.latency_ms is not None:
+            from nasx.latency.source import latency_of
+
+            space.budget = replace(space.budget, latency_ms=self.space.latency_ms, latency=latency_of(self.objective))
+        return space
 
     def objectives(self) -> tuple[tuple[str, str], ...]:
         if self.objective.mode == "multi":
             return (
                 ("val/top1", "max"),
-                ("full_" + self.objective.metric if self.objective.scale == "full" else self.objective.metric, "min"),
+                (
+                    "full_" + self.objective.metric
+                    if self.objective.scale == "full" and not self.objective.full_latency
+                    else self.objective.metric,
+                    "min",
+                ),
             )
         return (("reward", "max"),)
 
@@ -302,14 +323,19 @@ def confirm_train(setup: SearchSetup) -> TrainSpec:
 
 def check(setup: SearchSetup) -> None:
     """What a search needs besides valid values (checked when the setup was built), before Ray starts, as one
-    ValueError line: a registered searcher, a space with candidates in its MACs/params range, registered
-    reference families, a TensorBoard writer when asked for, a reachable cluster."""
+    ValueError line: a registered searcher, a latency table that answers for the objective, a space with candidates
+    in its MACs/params range, registered reference families, a TensorBoard writer when asked for, a reachable
+    cluster."""
     from nasx import families
     from nasx.search import searchers
 
     if setup.searcher.name not in searchers.names():
         raise ValueError(f"unknown searcher {setup.searcher.name!r}; choose one of {', '.join(searchers.names())}")
-    space = setup.space.make()
+    if setup.objective.full_latency:
+        from nasx.latency.source import check_table
+
+        check_table(setup.objective, setup.space.name)
+    space = setup.make_space()
     space.sample(setup.seed)  # an impossible MACs/params range fails here, with its range named
     for name in setup.references:
         if name not in families.names():

@@ -16,6 +16,7 @@ import pytest
 
 from nasx.cli import compose
 from nasx.cli.main import main
+from nasx.latency.table import Setting
 from tests.helpers.paths import ROOT
 
 OK_ROW = {"trial_id": "a", "status": "ok", "arch": "x", "val/top1": 0.5, "order": 0}
@@ -209,7 +210,21 @@ def _cache_and(make):
 X8 = np.zeros((20, 8, 8), np.uint8)
 LABELS = np.arange(20) % 2
 
+
 # (id, argv with {tmp} for the working directory, regex of the message after "nasx CMD: error: ", setup)
+def _latency_table(path, **changes):
+    """A latency table file of one unit, measured on this machine unless `changes` say otherwise."""
+
+    def make(tmp):
+        from nasx.latency.table import LatencyTable
+        from nasx.profile import fingerprint
+
+        values = {"space": "mnasnet", "setting": Setting(), "fingerprint": fingerprint("cpu"), "units_ms": {"x": 1.0}}
+        LatencyTable(**{**values, **changes}).save(tmp / path)
+
+    return make
+
+
 CASES = [
     # arch strings: bounded, exact, ASCII
     ("repeats-huge", ["profile", ARCH.format("ir_r999999999_k3_s1_c16")], r"^ir\.r=999999999: must be at most 1024$"),
@@ -1024,6 +1039,51 @@ CASES = [
         r"^RAY_ADDRESS=ray://head:10001: Ray Client",
         lambda tmp: (_run_with_config(tmp), {"RAY_ADDRESS": "ray://head:10001"})[1],
     ),
+    # latency of the full-scale network as the objective
+    (
+        "search-latency-no-table-no-measure",
+        ["search", "objective.metric=latency_ms", "objective.latency_measure=false"],
+        r"^objective: latency_ms at scale=full needs objective\.latency_table=PATH",
+    ),
+    (
+        "search-latency-table-missing",
+        ["search", "objective.metric=latency_ms", "objective.latency_table=missing.json"],
+        r"^latency table missing\.json: no such file$",
+    ),
+    (
+        "search-latency-table-other-batch",
+        ["search", "objective.metric=latency_ms", "objective.latency_table=t.json"],
+        r"^objective\.latency_table=t\.json: the latency table was measured with batch=4, not batch=1$",
+        _latency_table("t.json", setting=Setting(batch=4)),
+    ),
+    (
+        "search-latency-table-other-space",
+        ["search", "objective.metric=latency_ms", "objective.latency_table=t.json", "space=resnext"],
+        r"^objective\.latency_table=t\.json: the table covers space mnasnet, not space resnext$",
+        _latency_table("t.json"),
+    ),
+    (
+        "search-latency-table-other-machine",
+        ["search", "objective.metric=latency_ms", "objective.latency_table=t.json"],
+        r"^objective\.latency_table=t\.json: the latency table was measured on another machine: "
+        r"device_name 'elsewhere'",
+        _latency_table("t.json", fingerprint={"device_name": "elsewhere"}),
+    ),
+    (
+        "search-latency-batch-zero",
+        ["search", "objective.metric=latency_ms", "objective.batch=0"],
+        r"^objective\.batch=0: must be an integer >= 1$",
+    ),
+    (
+        "search-latency-device-tpu",
+        ["search", "objective.metric=latency_ms", "objective.device=tpu"],
+        r"^objective\.device='tpu': choose one of cpu, cuda$",
+    ),
+    (
+        "search-latency-budget-without-latency",
+        ["search", "space.latency_ms=[0,30]"],
+        r"^space\.latency_ms needs the full-scale latency it bounds",
+    ),
 ]
 
 
@@ -1099,4 +1159,57 @@ def test_gpus_per_trial_without_cuda_say_why_the_device_is_cuda(tmp_path, monkey
         "nasx search: error: train.device=cuda: CUDA is not available on this machine "
         "(resources.gpus_per_trial=0.25 asks for GPUs; train.device=cpu runs on CPUs)\n"
     )
+    assert list(tmp_path.iterdir()) == []
+
+
+# `nasx latency table ...` (nasx.cli.latency_table_cmd, which `nasx latency table` runs): the same rule
+LATENCY_TABLE_CASES = [
+    ("batch-zero", ["--batch", "0"], r"^--batch=0: must be an integer >= 1$"),
+    ("threads-negative", ["--threads", "-1"], r"^--threads=-1: must be an integer >= 1$"),
+    ("device-unknown", ["--device", "tpu"], r"^--device='tpu': choose one of cpu, cuda$"),
+    ("dtype-unknown", ["--dtype", "bf16"], r"^--dtype='bf16': choose one of fp32$"),
+    ("space-unknown", ["--space", "nope"], r"^--space='nope': choose one of anynet, compound, mnasnet"),
+    ("validate-negative", ["--validate", "-1"], r"^--validate=-1: must be a non-negative integer$"),
+    (
+        "out-other-batch",
+        ["--out", "t.json"],
+        r"^--out t\.json: the latency table was measured with batch=4, not batch=1; choose another --out$",
+        _latency_table("t.json", setting=Setting(batch=4)),
+    ),
+    (
+        "out-other-space",
+        ["--space", "resnext", "--out", "t.json"],
+        r"^--out t\.json holds the latency table of space mnasnet, not resnext$",
+        _latency_table("t.json"),
+    ),
+    ("out-not-a-table", ["--out", "t.json"], r"^latency table t\.json: cannot be read", _raw("t.json", b"{")),
+]
+
+
+@pytest.mark.parametrize("case", LATENCY_TABLE_CASES, ids=[c[0] for c in LATENCY_TABLE_CASES])
+def test_latency_table_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
+    from nasx.cli import latency_table_cmd
+
+    name, argv, message = case[:3]
+    monkeypatch.chdir(tmp_path)
+    if len(case) > 3:
+        case[3](tmp_path)
+    before = _tree(tmp_path)
+    assert latency_table_cmd.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("nasx latency: error: ") and err.count("\n") == 1, err
+    assert re.search(message, err[len("nasx latency: error: ") : -1]), err
+    assert _tree(tmp_path) == before
+
+
+def test_latency_table_on_cuda_without_cuda_is_refused(tmp_path, monkeypatch, capsys):
+    import torch
+
+    from nasx.cli import latency_table_cmd
+
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    monkeypatch.chdir(tmp_path)
+    assert latency_table_cmd.main(["--device", "cuda"]) == 2
+    assert capsys.readouterr().err == "nasx latency: error: device=cuda: CUDA is not available on this machine\n"
     assert list(tmp_path.iterdir()) == []

@@ -37,7 +37,9 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
     spec, full = decode(config["arch"]), decode(config["full_arch"])
     asha = setup.searcher.asha and not config["family"]  # references always train to the end
     fault, note = _trial_fault(setup, config)
-    cost = _cost(setup, spec, full) if asha else float("nan")
+    known = config.get("full_latency")  # (ms, how), had by the driver before the trial started
+    full_latency = (float(known[0]), str(known[1])) if known else None
+    cost = _cost(setup, spec, full, full_latency) if asha else float("nan")
     start: dict[str, Any] | None = None
     inherited: dict[str, Any] = {}
     if config.get("init") == "inherited":
@@ -72,6 +74,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         on_epoch=on_epoch,
         weights_path=config.get("weights"),
         initial_state=start,
+        full_latency=full_latency,
     )
     row = {**record.to_row(), "evaluator": "train", **inherited}
     if note:
@@ -163,8 +166,16 @@ def data_at(resolution: int, data, setup: SearchSetup):
     return _DATA_AT[resolution]
 
 
-def _cost(setup: SearchSetup, spec, full) -> float:
-    """The objective's cost known before training, at the objective's scale (NaN for a measured latency)."""
+def _cost(setup: SearchSetup, spec, full, full_latency: tuple[float, str] | None = None) -> float:
+    """The objective's cost known before training, at the objective's scale (NaN for the proxy's latency, measured
+    after training)."""
+    if setup.objective.full_latency:
+        from nasx.latency.source import latency_of
+
+        try:
+            return (full_latency or latency_of(setup.objective)(full))[0]
+        except ValueError:
+            return float("nan")
     if setup.objective.metric == "latency_ms":
         return float("nan")
     return float(getattr(complexity(full if setup.objective.scale == "full" else spec), setup.objective.metric))
