@@ -89,6 +89,30 @@ def _cifar(shape):
     return make
 
 
+class _Payload:
+    """Unpickled by `pickle.loads`, this creates the file `marker` (os.system runs `touch`)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _cifar_payload(well_formed: bool):
+    """Batches of which the first carries a payload: nothing may run, so the marker never appears."""
+
+    def make(tmp):
+        (tmp / "cifar").mkdir()
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1]} if well_formed else {b"data": b"x"}
+            if name == "data_batch_1":
+                batch[b"batch_label"] = _Payload(tmp / "ran")
+            (tmp / "cifar" / name).write_bytes(pickle.dumps(batch, protocol=2))
+
+    return make
+
+
 def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
@@ -476,6 +500,19 @@ CASES = [
         ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
         r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(ValueError: cannot reshape",
         _cifar((10, 100)),
+    ),
+    (
+        "cifar-pickle-payload-well-formed",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(it names posix\.system, which a CIFAR-10 batch does "
+        r"not hold; nothing was run\)",
+        _cifar_payload(well_formed=True),
+    ),
+    (
+        "cifar-pickle-payload-malformed",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(it names posix\.system",
+        _cifar_payload(well_formed=False),
     ),
     (
         "cifar-missing-batches",
