@@ -472,12 +472,14 @@ def study(frame: pd.DataFrame, config: dict) -> dict:
 
 
 def write_json(path, value: dict) -> None:
-    """Write strict JSON atomically (a temporary file renamed over the target)."""
+    """Write strict JSON atomically (a temporary file, never written through a link, renamed over the target)."""
     import json
     import os
     from pathlib import Path
 
+    from nasx.results.run_paths import write_bytes
+
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n")
+    write_bytes(tmp, (json.dumps(value, indent=2, allow_nan=False) + "\n").encode())
     os.replace(tmp, path)

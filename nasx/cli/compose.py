@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from nasx.cli.config_path import CONF_DIR, search_path, searching
 from nasx.cli.convert import implied
+from nasx.results.run_paths import check_no_links
 
 if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
     from omegaconf import DictConfig
@@ -104,6 +105,7 @@ def load_run_config(run_dir: str | Path) -> dict[str, Any]:
     path = Path(run_dir) / "config.yaml"
     if not Path(run_dir).is_dir():
         raise ValueError(f"run directory {run_dir} not found")
+    check_no_links(run_dir)
     if not path.is_file():
         raise ValueError(f"{path} not found: {run_dir} is not the directory of a nasx search")
     try:

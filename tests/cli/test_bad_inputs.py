@@ -113,6 +113,18 @@ def _cifar_payload(well_formed: bool):
     return make
 
 
+def _run_linking(name: str):
+    """A run with results whose `name` is a symbolic link to a file outside it (which must stay unchanged)."""
+
+    def make(tmp):
+        _run_with_results(tmp)
+        (tmp / "outside.txt").write_text("not nasx's\n")
+        (tmp / "run" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / "run" / name).symlink_to(tmp / "outside.txt")
+
+    return make
+
+
 def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
@@ -975,6 +987,36 @@ CASES = [
         ["search", "smoke=true"],
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
         _env(RAY_ADDRESS="127.0.0.1:1"),
+    ),
+    (
+        "analyze-linked-report",
+        ["analyze", "{tmp}/run"],
+        r"^.*/run/report\.md: is a symbolic link; nasx follows no link inside a run directory",
+        _run_linking("report.md"),
+    ),
+    (
+        "analyze-linked-lock",
+        ["analyze", "{tmp}/run"],
+        r"^.*/run/writer\.lock: is a symbolic link",
+        _run_linking("writer.lock"),
+    ),
+    (
+        "export-linked-weights",
+        ["export", "{tmp}/run", "a", "--out", "{tmp}/out"],
+        r"^.*/run/weights/a\.pt: is a symbolic link",
+        _run_linking("weights/a.pt"),
+    ),
+    (
+        "resume-linked-lock",
+        ["resume", "{tmp}/run"],
+        r"^.*/run/writer\.lock: is a symbolic link",
+        _run_linking("writer.lock"),
+    ),
+    (
+        "confirm-linked-results",
+        ["confirm", "{tmp}/run"],
+        r"^.*/run/results\.csv: is a symbolic link",
+        _run_linking("results.csv"),
     ),
     (
         "resume-ray-client-env",
