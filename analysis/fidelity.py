@@ -349,11 +349,13 @@ def run_config(run_dir) -> dict:
 
     import yaml
 
+    from nasx.yaml_limits import read_yaml
+
     path = Path(run_dir) / CONFIG
     if not path.is_file():
         return {}
     try:
-        cfg = yaml.safe_load(path.read_text())
+        cfg = read_yaml(path)
     except yaml.YAMLError:
         raise ValueError(f"{path}: not readable YAML") from None
     return cfg if isinstance(cfg, dict) else {}

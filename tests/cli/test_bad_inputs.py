@@ -125,6 +125,15 @@ def _run_linking(name: str):
     return make
 
 
+# the "billion laughs": 10**9 scalars once its aliases are expanded, from 700 bytes
+LAUGHS = (
+    "l0: &l0 ["
+    + ", ".join(["lol"] * 10)
+    + "]\n"
+    + "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n" for i in range(1, 10))
+)
+
+
 def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
@@ -943,6 +952,42 @@ CASES = [
         ["train", "resnet18", "--config-dir", "{tmp}/x.yaml"],
         r"^--config-dir .*/x\.yaml: not a directory$",
         _raw("x.yaml", b"budget: 1\n"),
+    ),
+    (
+        "resume-alias-bomb",
+        ["resume", "{tmp}/run"],
+        r"^.*/run/config\.yaml: YAML of more than 50,000 values once its aliases \(\*name\) are expanded",
+        _run_config(LAUGHS),
+    ),
+    (
+        "confirm-alias-bomb",
+        ["confirm", "{tmp}/run"],
+        r"^.*/run/config\.yaml: YAML of more than 50,000 values once its aliases",
+        _run_config(LAUGHS),
+    ),
+    (
+        "export-optuna-alias-bomb",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/optuna.log"],
+        r"^.*/run/config\.yaml: YAML of more than 50,000 values once its aliases",
+        _run_config(LAUGHS),
+    ),
+    (
+        "config-dir-alias-bomb",
+        ["search", "--config-dir", "{tmp}/mine", "experiment=laughs"],
+        r"^.*/mine/experiment/laughs\.yaml: YAML of more than 50,000 values once its aliases",
+        _user_conf("experiment/laughs.yaml", "# @package _global_\n" + LAUGHS),
+    ),
+    (
+        "config-dir-deep-yaml",
+        ["search", "--config-dir", "{tmp}/mine", "experiment=deep"],
+        r"^.*/mine/experiment/deep\.yaml: YAML nested deeper than 64 levels$",
+        _user_conf("experiment/deep.yaml", "# @package _global_\nx: " + "[" * 10000 + "]" * 10000 + "\n"),
+    ),
+    (
+        "resume-config-is-a-fifo",
+        ["resume", "{tmp}/run"],
+        r"^.*/run/config\.yaml: not a regular file$",
+        lambda tmp: ((tmp / "run").mkdir(), os.mkfifo(tmp / "run" / "config.yaml")),
     ),
     (
         "config-dir-bad-yaml",
