@@ -134,6 +134,28 @@ LAUGHS = (
 )
 
 
+def _image_folder_with(name: str, make_member):
+    """The image folder of `_images` with img/b/NAME made by `make_member(path)`."""
+
+    def make(tmp):
+        _images(empty_class=False)(tmp)
+        make_member(tmp / "img" / "b" / name)
+
+    return make
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG declaring width x height RGB pixels and holding none (what Pillow reads when it opens one)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
 def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
@@ -521,6 +543,18 @@ CASES = [
         ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
         r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(ValueError: cannot reshape",
         _cifar((10, 100)),
+    ),
+    (
+        "imagefolder-fifo",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
+        r"^imagefolder: .*img/b/1\.png: a FIFO, not a regular file",
+        _image_folder_with("1.png", os.mkfifo),
+    ),
+    (
+        "imagefolder-pixel-bomb",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
+        r"^imagefolder: .*img/b/1\.png: an image of 900,000,000 pixels; nasx decodes at most 50,000,000 pixels",
+        _image_folder_with("1.png", lambda p: p.write_bytes(_png_header(30000, 30000))),
     ),
     (
         "cifar-pickle-payload-well-formed",
