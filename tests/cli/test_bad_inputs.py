@@ -156,6 +156,20 @@ def _png_header(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
 
 
+def _npz_declaring_a_terabyte(tmp):
+    """x.npz whose x declares a (10**6, 10**6) uint8 array and holds 64 bytes: a zip bomb's lie."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**6, 10**6)})
+    with zipfile.ZipFile(tmp / "x.npz", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x.npy", header.getvalue() + bytes(64))
+        y = io.BytesIO()
+        np.save(y, LABELS)
+        z.writestr("y.npy", y.getvalue())
+
+
 def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
@@ -506,6 +520,18 @@ CASES = [
         ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
         r"^npz: .*x_test and y_test must come together",
         _npz("x.npz", x=X8, y=LABELS, x_test=X8),
+    ),
+    (
+        "npz-declares-a-terabyte",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x\.npz: x declares a \(1000000, 1000000\) uint8 array \(1000\.00GB\) but its member holds 192B",
+        _npz_declaring_a_terabyte,
+    ),
+    (
+        "npz-object-array",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x\.npz: y is an array of Python objects \(a pickle\), which nasx does not load",
+        _npz("x.npz", x=X8, y=np.array([object()] * 20, dtype=object)),
     ),
     (
         "npz-not-a-zip",
