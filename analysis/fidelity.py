@@ -349,11 +349,13 @@ def run_config(run_dir) -> dict:
 
     import yaml
 
+    from nasx.yaml_limits import read_yaml
+
     path = Path(run_dir) / CONFIG
     if not path.is_file():
         return {}
     try:
-        cfg = yaml.safe_load(path.read_text())
+        cfg = read_yaml(path)
     except yaml.YAMLError:
         raise ValueError(f"{path}: not readable YAML") from None
     return cfg if isinstance(cfg, dict) else {}
@@ -472,12 +474,14 @@ def study(frame: pd.DataFrame, config: dict) -> dict:
 
 
 def write_json(path, value: dict) -> None:
-    """Write strict JSON atomically (a temporary file renamed over the target)."""
+    """Write strict JSON atomically (a temporary file, never written through a link, renamed over the target)."""
     import json
     import os
     from pathlib import Path
 
+    from nasx.results.run_paths import write_bytes
+
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(value, indent=2, allow_nan=False) + "\n")
+    write_bytes(tmp, (json.dumps(value, indent=2, allow_nan=False) + "\n").encode())
     os.replace(tmp, path)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from nasx.analysis.analyze import Analysis
 from nasx.analysis.tables import html_table, markdown
+from nasx.results.run_paths import link_error, write_bytes
 
 FIGURES = "figures"
 STYLE = (
@@ -30,17 +31,20 @@ def png_bytes(figure) -> bytes:
 
 
 def write(analysis: Analysis, out_dir: str | Path) -> dict[str, Path]:
-    """Write figures/*.png, report.html and report.md under `out_dir`; returns their paths by name."""
+    """Write figures/*.png, report.html and report.md under `out_dir`, never through a symbolic link (one is a
+    one-line ValueError naming it); returns their paths by name."""
     out_dir = Path(out_dir)
+    if (out_dir / FIGURES).is_symlink():
+        raise link_error(out_dir / FIGURES)
     (out_dir / FIGURES).mkdir(parents=True, exist_ok=True)
     images = {}
     for section in analysis.sections:
         for name, figure, _ in section.figures:
             images[name] = png_bytes(figure)
-            (out_dir / FIGURES / f"{name}.png").write_bytes(images[name])
+            write_bytes(out_dir / FIGURES / f"{name}.png", images[name])
     paths = {"html": out_dir / "report.html", "md": out_dir / "report.md"}
-    paths["html"].write_text(_html(analysis, images), encoding="utf-8")
-    paths["md"].write_text(_markdown(analysis), encoding="utf-8")
+    write_bytes(paths["html"], _html(analysis, images).encode("utf-8"))
+    write_bytes(paths["md"], _markdown(analysis).encode("utf-8"))
     return paths
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from nasx import __version__
 from nasx.arch.codec import decode
 from nasx.ranking.stages import confirmed_table, search_ranking
+from nasx.results import run_paths
 from nasx.results.lookup import trial_row, weights_path
 from nasx.results.store import load
 
@@ -62,8 +63,9 @@ def _jsonable(value):
 
 def export_trial(run_dir: str | Path, trial_id: str, out_dir: str | Path) -> dict[str, Path]:
     """Write the export of `trial_id` (or `best`) of `run_dir` into the new directory `out_dir`; returns the
-    written files by name. Every check (unknown or failed trial, an out_dir that holds files) happens
-    before anything is written; the directory appears whole (written aside, then renamed)."""
+        written files by name. Only regular files of the run are copied: a run holding a symbolic link is refused
+    (`run_paths`). Every check (unknown or failed trial, an out_dir that holds files) happens
+        before anything is written; the directory appears whole (written aside, then renamed)."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     frame = load(run_dir)
     if trial_id == BEST:
@@ -99,7 +101,7 @@ def export_trial(run_dir: str | Path, trial_id: str, out_dir: str | Path) -> dic
         "provenance.json": json.dumps(provenance, indent=1),
     }
     if config.is_file():
-        files["config.yaml"] = config.read_text()
+        files["config.yaml"] = run_paths.read_bytes(config).decode()
     has_weights = weights.is_file()
     files["README.md"] = README.format(
         trial_id=trial_id,
@@ -126,7 +128,7 @@ def export_trial(run_dir: str | Path, trial_id: str, out_dir: str | Path) -> dic
     for name, text in files.items():
         (tmp / name).write_text(text if text.endswith("\n") or name.endswith(".txt") else text + "\n")
     if has_weights:
-        shutil.copyfile(weights, tmp / "weights.pt")
+        run_paths.copy_regular(weights, tmp / "weights.pt")
     if out_dir.exists():
         out_dir.rmdir()
     os.replace(tmp, out_dir)

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from nasx.cli.config_path import CONF_DIR, search_path, searching
 from nasx.cli.convert import implied
+from nasx.results.run_paths import check_no_links
+from nasx.yaml_limits import check_file, read_yaml
 
 if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
     from omegaconf import DictConfig
@@ -51,6 +53,9 @@ def compose_with_choices(
     import yaml
 
     try:
+        for d in dirs[:-1]:  # the user's files, bounded before Hydra reads any (nasx's own are known)
+            for file in sorted(f for pattern in ("*.yaml", "*/*.yaml", "*/*/*.yaml") for f in d.path.glob(pattern)):
+                check_file(file)
         with searching(dirs) as primary, initialize_config_dir(config_dir=primary, version_base=None, job_name="nasx"):
             composed = hydra_compose(config_name=config_name, overrides=list(overrides), return_hydra_config=True)
         choices = {
@@ -104,10 +109,11 @@ def load_run_config(run_dir: str | Path) -> dict[str, Any]:
     path = Path(run_dir) / "config.yaml"
     if not Path(run_dir).is_dir():
         raise ValueError(f"run directory {run_dir} not found")
-    if not path.is_file():
+    check_no_links(run_dir)
+    if not path.exists():
         raise ValueError(f"{path} not found: {run_dir} is not the directory of a nasx search")
     try:
-        cfg = yaml.safe_load(path.read_text())
+        cfg = read_yaml(path)
     except yaml.YAMLError as exc:
         raise ValueError(f"{path}: not readable YAML ({_one_line(exc)})") from None
     if not isinstance(cfg, dict):

@@ -67,9 +67,11 @@ def default_groups(path: Path) -> list[str]:
     """The groups a primary config's defaults list names, in order (`- space: mnasnet`, `- experiment: null`)."""
     import yaml
 
+    from nasx.yaml_limits import read_yaml
+
     try:
-        defaults = (yaml.safe_load(path.read_text()) or {}).get("defaults") or []
-    except (OSError, yaml.YAMLError, AttributeError):
+        defaults = (read_yaml(path) or {}).get("defaults") or []
+    except (OSError, ValueError, yaml.YAMLError, AttributeError):
         return []
     return [str(k).removeprefix("override ").strip("/") for entry in defaults if isinstance(entry, dict) for k in entry]
 

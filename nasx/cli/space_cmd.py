@@ -39,14 +39,14 @@ def count(text: str) -> float:
 
 
 def options(pairs: list[str]) -> dict:
-    import yaml
+    from nasx.yaml_limits import loads
 
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValueError(f"--set {pair!r}: expected KEY=VALUE")
-        out[key] = yaml.safe_load(value)
+        out[key] = loads(value, f"--set {key}")
     return out
 
 

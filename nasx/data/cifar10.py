@@ -1,7 +1,13 @@
-"""CIFAR-10 from a local copy in the python format: a directory or the cifar-10-python.tar.gz archive."""
+"""CIFAR-10 from a local copy in the python format: a directory or the cifar-10-python.tar.gz archive.
+
+A batch is a pickle, and unpickling runs whatever callables the file names: batches are read by `BatchUnpickler`,
+which builds only what a CIFAR-10 batch holds (a dict of bytes or str keys, lists of ints and bytes, uint8 and
+integer NumPy arrays) and refuses any other name before anything is called.
+"""
 
 from __future__ import annotations
 
+import io
 import pickle
 import tarfile
 from pathlib import Path
@@ -25,9 +31,86 @@ def _error(path, why: str) -> ValueError:
     return ValueError(f"cifar10: {path}: {why}; expected {LAYOUT}")
 
 
+class Refused(pickle.UnpicklingError):
+    """A batch names something a CIFAR-10 batch does not hold."""
+
+
+INTEGER_DTYPES = frozenset(("u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8"))
+
+
+def _reconstruct(cls, shape, code):
+    """numpy's `_reconstruct`, for plain arrays only (the protocol 0-4 pickle of an ndarray)."""
+    if cls is not np.ndarray:
+        raise Refused(f"it reconstructs {getattr(cls, '__name__', cls)!r}, which a CIFAR-10 batch does not hold")
+    return np.ndarray.__new__(np.ndarray, shape, code)
+
+
+def _dtype(code, align=False, copy=False):
+    """numpy's `dtype`, for integer types only (an object dtype would unpickle Python objects); a Python 2
+    pickle names the type as bytes."""
+    if isinstance(code, bytes):
+        code = code.decode("latin1")
+    if not isinstance(code, str) or code not in INTEGER_DTYPES:
+        raise Refused(f"it holds an array of dtype {code!r}, which a CIFAR-10 batch does not")
+    return np.dtype(code, align=bool(align), copy=bool(copy))
+
+
+def _frombuffer(buffer, dtype, shape, order):
+    """numpy's `_frombuffer` (the protocol 5 pickle of an ndarray), for integer dtypes."""
+    if not isinstance(dtype, np.dtype) or dtype.str[1:] not in INTEGER_DTYPES:
+        raise Refused(f"it holds an array of dtype {dtype!r}, which a CIFAR-10 batch does not")
+    return np.frombuffer(bytes(buffer), dtype=dtype).reshape(shape, order=order)
+
+
+def _latin1(text, encoding="latin1"):
+    """`_codecs.encode` as a protocol-2 pickle uses it for bytes: latin-1 only."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise Refused(f"it encodes text as {encoding!r}, which a CIFAR-10 batch does not")
+    return text.encode("latin1")
+
+
+# the only globals a CIFAR-10 batch names, in the format of the original files (Python 2 NumPy) and as a
+# batch re-saved by NumPy 1 or 2 with protocols 2 to 5
+ALLOWED = {
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _frombuffer,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): _dtype,
+    ("_codecs", "encode"): _latin1,
+}
+
+
+class BatchUnpickler(pickle.Unpickler):
+    """An unpickler that builds a CIFAR-10 batch and nothing else: any global outside `ALLOWED` (`os.system`,
+    `builtins.eval`, ...) is refused before it is looked up, so a hostile file runs no code."""
+
+    def find_class(self, module: str, name: str):
+        allowed = ALLOWED.get((module, name))
+        if allowed is None:
+            raise Refused(f"it names {module}.{name}, which a CIFAR-10 batch does not hold; nothing was run")
+        return allowed
+
+    def persistent_load(self, pid):
+        raise Refused("it holds a persistent id, which a CIFAR-10 batch does not")
+
+
+def unpickle_batch(raw: bytes):
+    """The object a CIFAR-10 batch file holds, built by `BatchUnpickler` (byte-string keys stay bytes)."""
+    return BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
+
+
 def _batch(raw: bytes, where) -> tuple[np.ndarray, np.ndarray]:
     try:
-        entry = pickle.loads(raw, encoding="bytes")
+        entry = unpickle_batch(raw)
+    except Refused as exc:
+        raise _error(where, f"not a CIFAR-10 batch ({exc})") from None
+    except Exception as exc:  # any other unpickling problem: a malformed file
+        raise _error(where, f"not a CIFAR-10 batch ({type(exc).__name__}: {exc})") from None
+    if not isinstance(entry, dict):
+        raise _error(where, f"not a CIFAR-10 batch (a pickled {type(entry).__name__}, not a dict)")
+    try:
         entry = {(k.decode() if isinstance(k, bytes) else k): v for k, v in entry.items()}
         data = np.asarray(entry["data"], dtype=np.uint8)
         labels = np.asarray(entry["labels"], dtype=np.int64)

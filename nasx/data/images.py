@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import replace
+from typing import BinaryIO
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from nasx.data.dataset import Dataset
+from nasx.table import human
 
 
 def fit(x: torch.Tensor, resolution: int, channels: int) -> torch.Tensor:
@@ -48,6 +51,49 @@ def at_resolution(data: Dataset, resolution: int) -> Dataset:
         test_x=fit(data.test_x, resolution, data.channels),
         resolution=resolution,
     )
+
+
+def memory_limit_bytes() -> int:
+    """What a loader may hold in memory: half of this machine's physical memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+
+
+def check_memory(where, need_bytes: int, what: str) -> None:
+    """A one-line ValueError naming `where` when `need_bytes` (an estimate of `what`) is over `memory_limit_bytes`."""
+    limit = memory_limit_bytes()
+    if need_bytes > limit:
+        raise ValueError(
+            f"{where}: {what} need about {human(need_bytes)}B of memory, over the limit of {human(limit)}B "
+            "(half of this machine's memory)"
+        )
+
+
+def open_regular(path) -> BinaryIO:
+    """`path` opened for reading if it is a regular file (through links); a FIFO, socket or device is a
+    one-line ValueError naming it, and is never waited on."""
+    _check_regular(path, os.stat(path).st_mode)  # a socket cannot even be opened
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        _check_regular(path, os.fstat(fd).st_mode)  # what was opened, should the path have changed
+    except ValueError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def _check_regular(path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = next((k for test, k in _KINDS if test(mode)), "not a regular file")
+        raise ValueError(f"{path}: {kind}, not a regular file")
+
+
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
 
 
 def absent(path) -> str:

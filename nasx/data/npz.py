@@ -1,4 +1,8 @@
-"""Images and labels from one .npz file: arrays `x` and `y`, optionally `x_test`/`y_test` (and `x_val`/`y_val`)."""
+"""Images and labels from one .npz file: arrays `x` and `y`, optionally `x_test`/`y_test` (and `x_val`/`y_val`).
+
+Before anything is inflated, the zip directory and each member's .npy header are read (`check_members`): a member
+must declare no more than it holds, no array may hold Python objects (a pickle), and the whole must fit in memory.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import torch
 
 from nasx.arch.limits import MAX_CLASSES
 from nasx.data.dataset import Dataset
-from nasx.data.images import absent, carve_val, check_fractions, make_dataset, three_way
+from nasx.data.images import absent, carve_val, check_fractions, check_memory, make_dataset, three_way
+from nasx.table import human
 
 LAYOUT = (
     "an .npz file with arrays x (N,H,W), (N,H,W,C) or (N,C,H,W) of uint8 (or floats in [0, 1]) "
@@ -20,6 +25,39 @@ LAYOUT = (
 
 def _error(path, why: str) -> ValueError:
     return ValueError(f"npz: {path}: {why}; expected {LAYOUT}")
+
+
+def check_members(path: Path) -> None:
+    """From the zip directory and the .npy headers alone, a one-line ValueError for a member that declares a larger
+    array than its uncompressed size (a zip bomb's lie), an object array, or members that inflate past memory."""
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            key = info.filename.removesuffix(".npy")
+            with archive.open(info) as member:
+                try:
+                    version = np.lib.format.read_magic(member)
+                    if version not in ((1, 0), (2, 0)):
+                        raise ValueError(f".npy format {version[0]}.{version[1]}, which nasx does not read")
+                    read = (
+                        np.lib.format.read_array_header_1_0
+                        if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = read(member)
+                except ValueError as exc:
+                    raise _error(path, f"{key} is not a readable .npy array ({exc})") from None
+            if dtype.hasobject:
+                raise _error(path, f"{key} is an array of Python objects (a pickle), which nasx does not load")
+            declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if declared > info.file_size:
+                raise _error(
+                    path,
+                    f"{key} declares a {shape} {dtype} array ({human(declared)}B) but its member holds "
+                    f"{human(info.file_size)}B",
+                )
+            total += info.file_size
+    check_memory(f"npz: {path}", total, "its arrays")
 
 
 def _images(a: np.ndarray, path, key: str) -> torch.Tensor:
@@ -61,6 +99,10 @@ def load_npz(
     path = Path(root).expanduser()
     if not path.is_file():
         raise _error(path, absent(path) if not path.exists() else "is not a file")
+    try:
+        check_members(path)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _error(path, f"unreadable ({exc})") from None
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}

@@ -2,7 +2,8 @@
 
 The lock is `flock` on an open file, so the kernel releases it when the holding process dies
 (SIGKILL included): a crash never leaves a stale lock. The file holds the holder's pid, which a
-refused second writer names. Readers (`nasx analyze`) take no lock.
+refused second writer names. Readers (`nasx analyze`) take no lock. The lock file is never opened through a
+link, and a run directory holding a link is refused once the lock is held (`run_paths`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from nasx.results.run_paths import check_no_links, open_fd
 
 LOCK = "writer.lock"
 
@@ -29,11 +32,11 @@ def _holder(fd: int) -> str:
 @contextlib.contextmanager
 def writer_lock(run_dir: str | Path) -> Iterator[Path]:
     """Hold the run directory's writer lock (creating the directory) for the duration of the block;
-    raises ValueError if another process holds it or the directory cannot be written."""
+    raises ValueError if another process holds it, the directory cannot be written or holds a link."""
     run_dir = Path(run_dir)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        fd = open_fd(run_dir / LOCK, os.O_RDWR | os.O_CREAT)
     except OSError as exc:
         raise ValueError(f"run_dir={run_dir}: cannot write there ({exc.strerror or exc})") from None
     try:
@@ -46,6 +49,7 @@ def writer_lock(run_dir: str | Path) -> Iterator[Path]:
             "there); wait for it to end or choose another run_dir"
         ) from None
     try:
+        check_no_links(run_dir)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield run_dir

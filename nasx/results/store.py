@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasx.results import curves, jsonl, views
+from nasx.results import curves, jsonl, run_paths, views
 from nasx.results.schema import COLUMNS, STATUSES, typed
 
 LOG = "results.jsonl"
@@ -145,6 +145,7 @@ def load(run_dir: str | Path) -> pd.DataFrame:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ValueError(f"run directory not found: {run_dir}")
+    run_paths.check_no_links(run_dir)
     log = run_dir / LOG
     if log.is_file():
         return _read(run_dir)[0]

@@ -90,6 +90,87 @@ def _cifar(shape):
     return make
 
 
+class _Payload:
+    """Unpickled by `pickle.loads`, this creates the file `marker` (os.system runs `touch`)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _cifar_payload(well_formed: bool):
+    """Batches of which the first carries a payload: nothing may run, so the marker never appears."""
+
+    def make(tmp):
+        (tmp / "cifar").mkdir()
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            batch = {b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1]} if well_formed else {b"data": b"x"}
+            if name == "data_batch_1":
+                batch[b"batch_label"] = _Payload(tmp / "ran")
+            (tmp / "cifar" / name).write_bytes(pickle.dumps(batch, protocol=2))
+
+    return make
+
+
+def _run_linking(name: str):
+    """A run with results whose `name` is a symbolic link to a file outside it (which must stay unchanged)."""
+
+    def make(tmp):
+        _run_with_results(tmp)
+        (tmp / "outside.txt").write_text("not nasx's\n")
+        (tmp / "run" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / "run" / name).symlink_to(tmp / "outside.txt")
+
+    return make
+
+
+# the "billion laughs": 10**9 scalars once its aliases are expanded, from 700 bytes
+LAUGHS = (
+    "l0: &l0 ["
+    + ", ".join(["lol"] * 10)
+    + "]\n"
+    + "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n" for i in range(1, 10))
+)
+
+
+def _image_folder_with(name: str, make_member):
+    """The image folder of `_images` with img/b/NAME made by `make_member(path)`."""
+
+    def make(tmp):
+        _images(empty_class=False)(tmp)
+        make_member(tmp / "img" / "b" / name)
+
+    return make
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG declaring width x height RGB pixels and holding none (what Pillow reads when it opens one)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def _npz_declaring_a_terabyte(tmp):
+    """x.npz whose x declares a (10**6, 10**6) uint8 array and holds 64 bytes: a zip bomb's lie."""
+    import io
+    import zipfile
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "|u1", "fortran_order": False, "shape": (10**6, 10**6)})
+    with zipfile.ZipFile(tmp / "x.npz", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("x.npy", header.getvalue() + bytes(64))
+        y = io.BytesIO()
+        np.save(y, LABELS)
+        z.writestr("y.npy", y.getvalue())
+
+
 def _run_config(text: str):
     def make(tmp):
         (tmp / "run").mkdir()
@@ -535,6 +616,18 @@ CASES = [
         _npz("x.npz", x=X8, y=LABELS, x_test=X8),
     ),
     (
+        "npz-declares-a-terabyte",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x\.npz: x declares a \(1000000, 1000000\) uint8 array \(1000\.00GB\) but its member holds 192B",
+        _npz_declaring_a_terabyte,
+    ),
+    (
+        "npz-object-array",
+        ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
+        r"^npz: .*x\.npz: y is an array of Python objects \(a pickle\), which nasx does not load",
+        _npz("x.npz", x=X8, y=np.array([object()] * 20, dtype=object)),
+    ),
+    (
         "npz-not-a-zip",
         ["train", "resnet18", "data=npz", "data.root={tmp}/x.npz"],
         r"^npz: .*x\.npz: unreadable",
@@ -570,6 +663,31 @@ CASES = [
         ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
         r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(ValueError: cannot reshape",
         _cifar((10, 100)),
+    ),
+    (
+        "imagefolder-fifo",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
+        r"^imagefolder: .*img/b/1\.png: a FIFO, not a regular file",
+        _image_folder_with("1.png", os.mkfifo),
+    ),
+    (
+        "imagefolder-pixel-bomb",
+        ["train", "resnet18", "data=imagefolder", "data.root={tmp}/img"],
+        r"^imagefolder: .*img/b/1\.png: an image of 900,000,000 pixels; nasx decodes at most 50,000,000 pixels",
+        _image_folder_with("1.png", lambda p: p.write_bytes(_png_header(30000, 30000))),
+    ),
+    (
+        "cifar-pickle-payload-well-formed",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(it names posix\.system, which a CIFAR-10 batch does "
+        r"not hold; nothing was run\)",
+        _cifar_payload(well_formed=True),
+    ),
+    (
+        "cifar-pickle-payload-malformed",
+        ["train", "resnet18", "data=cifar10", "data.root={tmp}/cifar"],
+        r"^cifar10: .*data_batch_1: not a CIFAR-10 batch \(it names posix\.system",
+        _cifar_payload(well_formed=False),
     ),
     (
         "cifar-missing-batches",
@@ -990,6 +1108,42 @@ CASES = [
         _raw("x.yaml", b"budget: 1\n"),
     ),
     (
+        "resume-alias-bomb",
+        ["resume", "{tmp}/run"],
+        r"^.*/run/config\.yaml: YAML of more than 50,000 values once its aliases \(\*name\) are expanded",
+        _run_config(LAUGHS),
+    ),
+    (
+        "confirm-alias-bomb",
+        ["confirm", "{tmp}/run"],
+        r"^.*/run/config\.yaml: YAML of more than 50,000 values once its aliases",
+        _run_config(LAUGHS),
+    ),
+    (
+        "export-optuna-alias-bomb",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/optuna.log"],
+        r"^.*/run/config\.yaml: YAML of more than 50,000 values once its aliases",
+        _run_config(LAUGHS),
+    ),
+    (
+        "config-dir-alias-bomb",
+        ["search", "--config-dir", "{tmp}/mine", "experiment=laughs"],
+        r"^.*/mine/experiment/laughs\.yaml: YAML of more than 50,000 values once its aliases",
+        _user_conf("experiment/laughs.yaml", "# @package _global_\n" + LAUGHS),
+    ),
+    (
+        "config-dir-deep-yaml",
+        ["search", "--config-dir", "{tmp}/mine", "experiment=deep"],
+        r"^.*/mine/experiment/deep\.yaml: YAML nested deeper than 64 levels$",
+        _user_conf("experiment/deep.yaml", "# @package _global_\nx: " + "[" * 10000 + "]" * 10000 + "\n"),
+    ),
+    (
+        "resume-config-is-a-fifo",
+        ["resume", "{tmp}/run"],
+        r"^.*/run/config\.yaml: not a regular file$",
+        lambda tmp: ((tmp / "run").mkdir(), os.mkfifo(tmp / "run" / "config.yaml")),
+    ),
+    (
         "config-dir-bad-yaml",
         ["search", "--config-dir", "{tmp}/mine", "experiment=broken"],
         r"^.*/mine/experiment/broken\.yaml: line 3, column 1: not valid YAML",
@@ -1032,6 +1186,36 @@ CASES = [
         ["search", "smoke=true"],
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
         _env(RAY_ADDRESS="127.0.0.1:1"),
+    ),
+    (
+        "analyze-linked-report",
+        ["analyze", "{tmp}/run"],
+        r"^.*/run/report\.md: is a symbolic link; nasx follows no link inside a run directory",
+        _run_linking("report.md"),
+    ),
+    (
+        "analyze-linked-lock",
+        ["analyze", "{tmp}/run"],
+        r"^.*/run/writer\.lock: is a symbolic link",
+        _run_linking("writer.lock"),
+    ),
+    (
+        "export-linked-weights",
+        ["export", "{tmp}/run", "a", "--out", "{tmp}/out"],
+        r"^.*/run/weights/a\.pt: is a symbolic link",
+        _run_linking("weights/a.pt"),
+    ),
+    (
+        "resume-linked-lock",
+        ["resume", "{tmp}/run"],
+        r"^.*/run/writer\.lock: is a symbolic link",
+        _run_linking("writer.lock"),
+    ),
+    (
+        "confirm-linked-results",
+        ["confirm", "{tmp}/run"],
+        r"^.*/run/results\.csv: is a symbolic link",
+        _run_linking("results.csv"),
     ),
     (
         "resume-ray-client-env",
