@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from nasx.checks import check, check_in, check_positive, require
+from nasx.checks import check, check_finite, check_in, check_positive, require
 
 MODES = ("reward", "multi")
 METRICS = ("macs", "params", "latency_ms")
@@ -48,6 +48,8 @@ class Objective:
         check_in("objective.metric", self.metric, METRICS)
         check_in("objective.scale", self.scale, SCALES)
         check_positive("objective.target", self.target)
+        check_finite("objective.alpha", self.alpha)
+        check_finite("objective.beta", self.beta)
         require(
             not (self.metric == "latency_ms" and self.scale == "full"),
             "objective: latency_ms is measured on the trained network; use scale=proxy",

@@ -94,7 +94,7 @@ def test_the_checks_name_the_path_and_the_value():
         checks.check_known("dataset", "b", ("a", "c"))
     with pytest.raises(ValueError, match=r"^x=nan: must be a positive finite number$"):
         checks.check_positive("x", float("nan"))
-    with pytest.raises(ValueError, match=r"^x='1': must be >= 0$"):
+    with pytest.raises(ValueError, match=r"^x='1': must be a finite number >= 0$"):
         checks.check_range("x", "1", low=0)
 
 
@@ -104,9 +104,9 @@ def test_the_checks_name_the_path_and_the_value():
         (0.0, 1.0, "[)", "must be in [0.0, 1.0)"),
         (0, 1, "(]", "must be in (0, 1]"),
         (0, 1, "()", "must be in (0, 1)"),
-        (0, None, "[]", "must be >= 0"),
-        (0, None, "(]", "must be > 0"),
-        (None, 5, "[)", "must be < 5"),
+        (0, None, "[]", "must be a finite number >= 0"),
+        (0, None, "(]", "must be a finite number > 0"),
+        (None, 5, "[)", "must be a finite number < 5"),
     ],
 )
 def test_range_rules(low, high, closed, rule):

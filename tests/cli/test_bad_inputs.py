@@ -334,8 +334,8 @@ CASES = [
         r"^train\.timeout_s=-1: must be a number of seconds >= 0",
     ),
     ("train-timeout-abc", ["train", "resnet18", "train.timeout_s=abc"], r"^train\.timeout_s=abc: expected a number$"),
-    ("train-seed-negative", ["train", "resnet18", "seed=-1"], r"^seed=-1: must be a non-negative integer$"),
-    ("train-seed-abc", ["train", "resnet18", "seed=abc"], r"^seed=abc: must be a non-negative integer$"),
+    ("train-seed-negative", ["train", "resnet18", "seed=-1"], r"^seed=-1: must be an integer in \[0, 4294967295\]$"),
+    ("train-seed-abc", ["train", "resnet18", "seed=abc"], r"^seed=abc: must be an integer in \[0, 4294967295\]$"),
     (
         "train-measure-latency",
         ["train", "resnet18", "measure_latency=maybe"],
