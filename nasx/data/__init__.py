@@ -72,7 +72,8 @@ class DataSpec:
             check_range(f"data.{name}", getattr(self, name), 0.0, 1.0, closed="[)")
         require(
             self.val_fraction + self.test_fraction < 1,
-            f"data.val_fraction={self.val_fraction}, data.test_fraction={self.test_fraction}: their sum must be below 1",
+            f"data.val_fraction={self.val_fraction}, data.test_fraction={self.test_fraction}: "
+            "their sum must be below 1",
         )
         require(
             self.name not in FILE_DATASETS or bool(self.root),

@@ -12,7 +12,6 @@ from nasx.data import DataSpec
 from nasx.reward import Objective
 from nasx.train.spec import TrainSpec
 
-
 MAX_STEM_STRIDE = 64  # proxy.stem_stride: a stem's total stride (published stems: 2 to 4)
 
 
@@ -38,6 +37,16 @@ class SpaceSpec:
     options: dict[str, Any] = field(default_factory=dict)
     macs: tuple[float, float] | None = None
     params: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("macs", "params"):  # the space's Budget checks the rest of a range
+            bounds = getattr(self, name)
+            checks.check(
+                bounds is None or all(checks.is_number(b) for b in bounds),
+                f"space.{name}",
+                None if bounds is None else list(bounds),
+                "bounds must be finite numbers",
+            )
 
     def make(self):
         from nasx import search_spaces
