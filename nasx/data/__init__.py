@@ -117,6 +117,9 @@ def load(
 ):
     """The named dataset (a `Dataset`) at `resolution` x `resolution` with `channels` channels, split by `seed`."""
     check_arguments(name, resolution, channels)
+    from nasx.memory import check_data_fits
+
+    check_data_fits(name, channels, resolution)
     if name == "cifar10":
         test_fraction = 0.0
     try:

@@ -323,9 +323,12 @@ def confirm_train(setup: SearchSetup) -> TrainSpec:
 def check(setup: SearchSetup) -> None:
     """What a search needs besides valid values (checked when the setup was built), before Ray starts, as one
     ValueError line: a registered searcher, a space with candidates in its MACs/params range, registered
-    reference families, a TensorBoard writer when asked for, a reachable cluster."""
+    reference families, a TensorBoard writer when asked for, a writable run directory."""
     from nasx import families
     from nasx.search import searchers
+    from nasx.writable import check_writable_dir
+
+    check_writable_dir(setup.run_dir, "run_dir")
 
     if setup.searcher.name not in searchers.names():
         raise ValueError(f"unknown searcher {setup.searcher.name!r}; choose one of {', '.join(searchers.names())}")
