@@ -58,9 +58,8 @@ def _sweep_size(override) -> int:
     from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
 
     sweep = override.value()
-    if isinstance(sweep, RangeSweep):
-        start, stop, step = sweep.start, sweep.stop, sweep.step
-        return max(0, math.ceil((stop - start) / step)) if step else 0
+    if isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None and sweep.step:
+        return max(0, math.ceil((sweep.stop - sweep.start) / sweep.step))
     if isinstance(sweep, ChoiceSweep):
         return len(sweep.list)
     return sum(1 for _ in itertools.islice(override.sweep_string_iterator(), MAX_JOBS + 1))
