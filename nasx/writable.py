@@ -1,9 +1,8 @@
-"""Output paths checked writable before any work: a run directory, `save=`, `--out`. Nothing is created; a path
+"""Output paths checked writable before any work: a run directory, `save=`. Nothing is created; a path
 that cannot be written is one ValueError line naming the setting and why, so training never ends in a failed save."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -39,13 +38,3 @@ def check_writable_dir(path: str | Path, where: str) -> None:
     """`path` is a directory this process can write files in, or one it can create (its nearest existing
     ancestor is a writable directory); else `where=path: why`."""
     _check_dir(Path(path).expanduser(), where, path)
-
-
-def check_writable_file(path: str | Path, where: str) -> None:
-    """`path` is a file this process can write (replace, or create in its directory); else `where=path: why`."""
-    target = Path(path).expanduser()
-    if target.is_dir():
-        raise ValueError(f"{where}={path}: a directory; give a file path")
-    if target.exists() and not os.access(target, os.W_OK):
-        raise ValueError(f"{where}={path}: not writable")
-    _check_dir(target.parent, where, path)

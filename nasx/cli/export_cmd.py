@@ -21,9 +21,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from nasx.export import export_trial
-    from nasx.writable import check_writable_dir
 
-    check_writable_dir(args.out, "--out")
     try:
         files = export_trial(args.run_dir, args.trial_id, args.out)
     except OSError as exc:

@@ -38,12 +38,10 @@ def run(args) -> int:
     from nasx import results
     from nasx.results.lock import writer_lock
     from nasx.results.optuna_journal import JOURNAL, study_name, write
-    from nasx.writable import check_writable_file
 
     setup = run_setup(args.run_dir)
     frame = results.load(args.run_dir)
     out = Path(args.out) if args.out else Path(args.run_dir) / JOURNAL
-    check_writable_file(out, "--out" if args.out else "RUN_DIR")
     journal = (setup.name, setup.objectives(), setup.space.make().parameters())
     if args.out:
         count = write(out, frame, *journal)

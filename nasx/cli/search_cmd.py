@@ -159,10 +159,10 @@ def validate(setup: SearchSetup) -> None:
     from nasx.search import executors
 
     check(setup)
-    executors.get().check(setup)
     check_data(setup)
     check_searcher(setup)
     check_device(setup)
+    executors.get().check(setup)
 
 
 def check_fresh(setup: SearchSetup) -> None:
