@@ -16,6 +16,7 @@ from nasx.arch.spec import ArchSpec
 from nasx.build import build_model
 from nasx.complexity import complexity
 from nasx.data.dataset import Dataset
+from nasx.memory import check_network_fits
 from nasx.profile import Latency, measure_latency
 from nasx.provenance import versions
 from nasx.reward import Objective
@@ -144,8 +145,13 @@ def evaluate_candidate(
         cost, full = complexity(spec), complexity(full_spec if full_spec is not None else spec)
     except ValueError as exc:
         return replace(failed, error=f"invalid architecture: {exc}", wall_s=time.perf_counter() - start)
+
     sizes = {"params": cost.params, "macs": cost.macs, "full_params": full.params, "full_macs": full.macs}
     failed = replace(failed, params=cost.params, macs=cost.macs, full_params=full.params, full_macs=full.macs)
+    try:  # before anything is built: a network that cannot fit fails at once, not on its first batch
+        check_network_fits(cost, train_spec.batch_size, train_spec.device, bf16=train_spec.bf16)
+    except ValueError as exc:
+        return replace(failed, error=str(exc), wall_s=time.perf_counter() - start)
     if objective.full_latency:
         try:
             if full_latency is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from nasx.checks import check, check_bool, check_in, check_positive, require
+from nasx.checks import check, check_bool, check_finite, check_in, check_positive, require
 
 MODES = ("reward", "multi")
 METRICS = ("macs", "params", "latency_ms")
@@ -62,6 +62,8 @@ class Objective:
         check_in("objective.metric", self.metric, METRICS)
         check_in("objective.scale", self.scale, SCALES)
         check_positive("objective.target", self.target)
+        check_finite("objective.alpha", self.alpha)
+        check_finite("objective.beta", self.beta)
         Setting(self.device, self.batch, self.dtype, self.threads).check(prefix="objective.")
         check(
             self.latency_table is None or (isinstance(self.latency_table, str) and bool(self.latency_table.strip())),

@@ -62,9 +62,12 @@ def confirm_setup(run_dir: str, overrides: Sequence[str] = (), config_dirs: Sequ
 
 
 def run(args) -> int:
+    from nasx.cli.search_cmd import validate
     from nasx.search.confirm import run_confirm
 
     if not Path(args.run_dir).is_dir():
         raise ValueError(f"run directory {args.run_dir} not found")
-    run_confirm(confirm_setup(args.run_dir, args.overrides, args.config_dir))
+    setup = confirm_setup(args.run_dir, args.overrides, args.config_dir)
+    validate(setup)  # as search and resume: the data, the device, a reachable cluster, a request it can place
+    run_confirm(setup)
     return 0

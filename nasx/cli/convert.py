@@ -71,7 +71,7 @@ class TrainSetup:
     save: str | None = None  # a directory: write the trained state_dict (weights.pt) and row there
 
     def __post_init__(self) -> None:
-        checks.check_int("seed", self.seed, 0)
+        checks.check_seed("seed", self.seed)
 
 
 # --- what a composed config implies --------------------------------------------------------------------
@@ -184,7 +184,7 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     unknown = sorted(set(cfg) - allowed)
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
-    seed = _integer(cfg.get("seed", 0), "seed", checks.int_rule(0))
+    seed = _integer(cfg.get("seed", 0), "seed", checks.SEED_RULE)
     flag(cfg, "measure_latency")
     return TrainSetup(
         data=to_dataclass(DataSpec, cfg.get("data"), "data"),
@@ -245,7 +245,7 @@ def search_setup(cfg: dict[str, Any]) -> SearchSetup:
         if cfg.get(key) is not None and not isinstance(cfg[key], dict):
             raise ValueError(f"{key}={_show(cfg[key])}: expected a mapping of {key} settings")
     name = cfg.get("name") or "search"
-    seed = _integer(cfg.get("seed", 0), "seed", checks.int_rule(0))
+    seed = _integer(cfg.get("seed", 0), "seed", checks.SEED_RULE)
     seeds = _integer(cfg.get("seeds", 1), "seeds", checks.int_rule(1))
     confirm = confirm_spec(cfg.get("confirm"))
     budget = _integer(cfg.get("budget", 20), "budget", BUDGET_RULE)

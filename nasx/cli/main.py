@@ -1,4 +1,5 @@
-"""The `nasx` command: one sub-command per job, errors as one line on stderr with exit code 2."""
+"""The `nasx` command: one sub-command per job, errors as one line on stderr with exit code 2; Ctrl-C (SIGINT)
+ends any command with one line and exit code 130 (128 + SIGINT, as shells report it)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ COMMANDS = (
 )
 
 
+INTERRUPTED = 130  # the exit code of a command ended by Ctrl-C
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nasx", description="Neural architecture search and scaling research.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -62,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print(f"nasx {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     return code if isinstance(code, int) else 0
 
 

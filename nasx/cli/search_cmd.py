@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import os
 import re
 import time
@@ -15,6 +16,7 @@ from nasx.data import FILE_DATASETS
 from nasx.search.setup import SearchSetup, check
 
 RESUME_MAY_CHANGE = ("budget", "resume", "run_dir", "resources", "cluster", "confirm", "logging")
+MAX_JOBS = 100  # searches of one `-m` sweep: each is composed and checked before the first starts
 
 
 def add_parser(sub) -> None:
@@ -51,13 +53,39 @@ def _parse(overrides: list[str]) -> list:
         raise ValueError(f"bad override: {' '.join(str(exc).split())}") from None
 
 
+def _sweep_size(override) -> int:
+    """How many values a sweep override gives, counted without listing them (a range is arithmetic)."""
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    sweep = override.value()
+    if isinstance(sweep, RangeSweep) and sweep.start is not None and sweep.stop is not None and sweep.step:
+        return max(0, math.ceil((sweep.stop - sweep.start) / sweep.step))
+    if isinstance(sweep, ChoiceSweep):
+        return len(sweep.list)
+    return sum(1 for _ in itertools.islice(override.sweep_string_iterator(), MAX_JOBS + 1))
+
+
 def expand(overrides: list[str]) -> list[list[str]]:
     """The cartesian product of sweep overrides (`seed=0,1,2`, `space=regnet,anynet`, `seed=range(0,3)`),
-    as one list of plain overrides per job, in order (the last sweep varies fastest)."""
+    as one list of plain overrides per job, in order (the last sweep varies fastest); at most MAX_JOBS jobs,
+    counted before any is listed."""
     from hydra.errors import HydraException
 
+    parsed = _parse(overrides)
+    jobs = 1
+    for o in parsed:
+        if o.is_sweep_override():
+            try:
+                jobs *= _sweep_size(o)
+            except HydraException:
+                raise ValueError(f"{o.input_line}: only lists of values and range() can be swept") from None
+    if jobs > MAX_JOBS:
+        raise ValueError(
+            f"-m: the sweep makes {jobs:,} searches, at most {MAX_JOBS} in one command; split the sweep over "
+            "several commands"
+        )
     choices = []
-    for o in _parse(overrides):
+    for o in parsed:
         if not o.is_sweep_override():
             choices.append([o.input_line])
             continue
@@ -84,8 +112,12 @@ def job_label(job: list[str], swept_keys: set[str]) -> str:
 
 
 def check_data(setup: SearchSetup) -> None:
-    """The dataset exists where the config says (the data is loaded later, once, by the runner)."""
+    """The dataset exists where the config says and fits in memory (the data is loaded later, once, by the
+    runner)."""
+    from nasx.memory import check_data_fits
+
     spec = setup.data
+    check_data_fits(spec.name, spec.channels, spec.resolution)
     if spec.name in FILE_DATASETS and spec.root is not None:  # DataSpec requires a root for these
         root = Path(spec.root).expanduser()
         if root.is_symlink() and not root.exists():
@@ -127,10 +159,10 @@ def validate(setup: SearchSetup) -> None:
     from nasx.search import executors
 
     check(setup)
-    executors.get().check(setup)
     check_data(setup)
     check_searcher(setup)
     check_device(setup)
+    executors.get().check(setup)
 
 
 def check_fresh(setup: SearchSetup) -> None:

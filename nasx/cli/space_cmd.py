@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 import time
 
+from nasx.checks import MAX_SEED, SEED_RULE
 from nasx.table import human, render
 
 SUFFIXES = {"K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
 QUANTILES = (0.0, 0.1, 0.5, 0.9, 1.0)
+MAX_SAMPLES = 100_000  # --samples: about a minute of sampling and counting
 
 
 def add_parser(sub) -> None:
@@ -16,7 +18,7 @@ def add_parser(sub) -> None:
     p.add_argument("name", nargs="?", help="space name (omit to list the spaces)")
     p.add_argument("--macs", nargs=2, metavar=("MIN", "MAX"), help="MACs budget, e.g. 300M 400M")
     p.add_argument("--params", nargs=2, metavar=("MIN", "MAX"), help="params budget, e.g. 2M 6M")
-    p.add_argument("--samples", type=int, default=1000, help="samples to draw (default 1000)")
+    p.add_argument("--samples", type=int, default=1000, help=f"samples to draw (default 1000, at most {MAX_SAMPLES:,})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--set",
@@ -72,8 +74,10 @@ def run(args) -> None:
             )
         print(render(["space", "parameters", "size", "description"], rows, right={1, 2}))
         return
-    if args.samples < 1:
-        raise ValueError(f"--samples {args.samples}: must be >= 1")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ValueError(f"--seed {args.seed}: {SEED_RULE}")
+    if not 1 <= args.samples <= MAX_SAMPLES:
+        raise ValueError(f"--samples {args.samples}: must be in [1, {MAX_SAMPLES:,}]")
     budget = {k: [count(v) for v in getattr(args, k)] for k in ("macs", "params") if getattr(args, k)}
     space = search_spaces.get(args.name, **options(args.set), **budget)
     print(f"space {space.name}: {summary(space)}")

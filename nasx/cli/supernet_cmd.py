@@ -40,6 +40,7 @@ def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
     """(checked setup, resume) of a composed supernet config; every check that can fail before the run
     directory is written."""
     from nasx.search.supernet_driver import check, check_fresh
+    from nasx.writable import check_writable_dir
 
     # a preset that scores a search with this supernet (evaluator=supernet) trains the supernet too
     cfg = {**cfg, "evaluator": "train"} if "evaluator" in cfg else cfg
@@ -48,6 +49,7 @@ def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
         resumed_config(cfg)
     setup = search_setup(cfg)
     check(setup)
+    check_writable_dir(setup.run_dir, "run_dir")
     if not resume:
         check_fresh(Path(setup.run_dir))
     check_data(setup)

@@ -111,8 +111,13 @@ def run(args) -> int:
     from nasx.cli.convert import train_setup
     from nasx.complexity import complexity
     from nasx.evaluation import evaluate_candidate
+    from nasx.memory import check_network_fits
 
     setup = train_setup(compose("train", args.overrides, args.config_dir))
+    if setup.save:
+        from nasx.writable import check_writable_dir
+
+        check_writable_dir(setup.save, "save")
     if setup.train.device.startswith("cuda"):
         import torch
 
@@ -123,6 +128,7 @@ def run(args) -> int:
     say = (lambda *a, **k: None) if args.json else print
 
     cost, full_cost = complexity(spec), complexity(full)
+    check_network_fits(cost, setup.train.batch_size, setup.train.device, bf16=setup.train.bf16)
     say(f"data     {data.describe()}")
     say(f"arch     {encode(spec)}")
     say(

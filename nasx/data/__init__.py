@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from nasx.checks import check, check_int, check_known, require
+from nasx.arch.limits import MAX_RESOLUTION
+from nasx.checks import check, check_int_range, check_known, check_range, check_seed, require
 from nasx.lazy import attributes
 
 # name -> "module:function"; a loader (and torch) is imported when its data set is loaded
@@ -66,6 +67,14 @@ class DataSpec:
 
     def __post_init__(self) -> None:
         check_arguments(self.name, self.resolution, self.channels)
+        check_seed("data.seed", self.seed)
+        for name in ("val_fraction", "test_fraction"):
+            check_range(f"data.{name}", getattr(self, name), 0.0, 1.0, closed="[)")
+        require(
+            self.val_fraction + self.test_fraction < 1,
+            f"data.val_fraction={self.val_fraction}, data.test_fraction={self.test_fraction}: "
+            "their sum must be below 1",
+        )
         require(
             self.name not in FILE_DATASETS or bool(self.root),
             f"data.root is required for {self.name} (add data.root=PATH)",
@@ -89,9 +98,9 @@ class DataSpec:
 
 
 def check_arguments(name: str, resolution: int, channels: int) -> None:
-    """What every data set takes: a registered `name`, a positive `resolution`, 1 or 3 `channels`."""
+    """What every data set takes: a registered `name`, a `resolution` in [1, MAX_RESOLUTION], 1 or 3 `channels`."""
     check_known("dataset", name, LOADERS)
-    check_int("resolution", resolution, 1)
+    check_int_range("resolution", resolution, 1, MAX_RESOLUTION)
     check(channels in (1, 3), "channels", channels, "must be 1 or 3")
 
 
@@ -108,6 +117,9 @@ def load(
 ):
     """The named dataset (a `Dataset`) at `resolution` x `resolution` with `channels` channels, split by `seed`."""
     check_arguments(name, resolution, channels)
+    from nasx.memory import check_data_fits
+
+    check_data_fits(name, channels, resolution)
     if name == "cifar10":
         test_fraction = 0.0
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nasx import log
-from nasx.ray import session
+from nasx.ray import resources, session
 from nasx.ray.address import check_reachable
 from nasx.search.evaluators import Evaluator
 from nasx.search.ledger import FINISHED, Ledger
@@ -32,15 +32,21 @@ class RayTune:
     name = "ray"
 
     def check(self, setup: SearchSetup) -> None:
-        """What must hold before anything is written: a cluster answers at setup.address."""
+        """What must hold before anything is written: a cluster answers at setup.address; a local Ray started
+        for the run can place a trial."""
         if setup.address:
             check_reachable(setup.address)
+        else:
+            resources.check_request(setup.resources, [resources.local_node(setup.resources)], "the local Ray")
 
     def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator) -> None:
         """Run the ledger's trials to the end (Ray started or connected for the call, then let go)."""
         with log.quieter(session.RAY_QUIET):
             started = session.connect(setup.address, setup.resources.num_cpus, setup.resources.num_gpus)
             try:
+                resources.check_request(
+                    setup.resources, resources.cluster_nodes(), f"the Ray at {setup.address or 'local'}"
+                )
                 _tune(setup, ledger, data, run_dir, name, evaluator)
             finally:
                 session.disconnect(started)

@@ -145,15 +145,17 @@ def run_trials(
     table; trials that already have a row there are skipped, so calling it again resumes. Returns the run
     dir. `evaluator` (default: the one each config names, else `train`) and `executor` as in `run_search`."""
     run_dir = Path(setup.run_dir)
+    setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
+    executor = executor or executors.get()
+    executor.check(setup)  # a reachable cluster, a request it can place: before anything is written
     with writing(run_dir, out) as existing:
-        setup = replace(setup, searcher=replace(setup.searcher, asha=False))  # every listed trial trains to its end
         sinks = open_sinks(setup, run_dir, existing)
         data = setup.data.load()
         queue = TrialQueue(setup, configs, existing, commit=git_commit(), out=out)
         queue.sinks = sinks
         out(f"{title}: {queue.total} trials ({queue.skipped} already done), data {data.describe()}")
         if queue.pending:
-            (executor or executors.get()).run(
+            executor.run(
                 setup,
                 queue,
                 data,

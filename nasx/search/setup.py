@@ -7,9 +7,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nasx import checks
+from nasx.arch.limits import MAX_MULTIPLIER
 from nasx.data import DataSpec
 from nasx.reward import Objective
 from nasx.train.spec import TrainSpec
+
+MAX_STEM_STRIDE = 64  # proxy.stem_stride: a stem's total stride (published stems: 2 to 4)
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,11 @@ class ProxySpec:
     width_mult: float = 0.25
     depth_mult: float = 0.5
     stem_stride: int = 1
+
+    def __post_init__(self) -> None:
+        for name in ("width_mult", "depth_mult"):
+            checks.check_range(f"proxy.{name}", getattr(self, name), 0, MAX_MULTIPLIER, closed="(]")
+        checks.check_int_range("proxy.stem_stride", self.stem_stride, 1, MAX_STEM_STRIDE)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,16 @@ class SpaceSpec:
     macs: tuple[float, float] | None = None
     params: tuple[float, float] | None = None
     latency_ms: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("macs", "params", "latency_ms"):  # the space's Budget checks the rest of a range
+            bounds = getattr(self, name)
+            checks.check(
+                bounds is None or all(checks.is_number(b) for b in bounds),
+                f"space.{name}",
+                None if bounds is None else list(bounds),
+                "bounds must be finite numbers",
+            )
 
     def make(self):
         from nasx import search_spaces
@@ -56,6 +74,9 @@ class SearcherSpec:
     def __post_init__(self) -> None:
         if self.asha:
             checks.check_in("search.asha_metric", self.asha_metric, ASHA_METRICS)
+        checks.check_bool("search.asha", self.asha)
+        checks.check_int("search.grace_epochs", self.grace_epochs, 1)
+        checks.check_int("search.reduction_factor", self.reduction_factor, 2)
 
 
 @dataclass(frozen=True)
@@ -70,19 +91,18 @@ class Resources:
     max_retries: int = 1  # re-runs of a trial whose worker process died
 
     def __post_init__(self) -> None:
-        ok = (
-            checks.is_number(self.cpus_per_trial)
-            and self.cpus_per_trial > 0
-            and checks.is_number(self.gpus_per_trial)
-            and self.gpus_per_trial >= 0
-            and checks.is_int(self.max_concurrent)
-            and self.max_concurrent >= 1
-            and checks.is_int(self.max_retries)
-            and self.max_retries >= 0
-        )
-        checks.require(
-            ok, "resources: need cpus_per_trial > 0, gpus_per_trial >= 0, max_concurrent >= 1, max_retries >= 0"
-        )
+        checks.check_range("resources.cpus_per_trial", self.cpus_per_trial, low=0, closed="(]")
+        checks.check_range("resources.gpus_per_trial", self.gpus_per_trial, low=0)
+        checks.check_int("resources.max_concurrent", self.max_concurrent, 1)
+        checks.check_int("resources.max_retries", self.max_retries, 0)
+        for name in ("num_cpus", "num_gpus"):
+            value = getattr(self, name)
+            checks.check(
+                value is None or (checks.is_int(value) and value >= 0),
+                f"resources.{name}",
+                value,
+                "must be null (all of this machine's) or a non-negative integer",
+            )
 
 
 INITS = ("scratch", "inherited")  # how a confirmed network starts: confirm.init
@@ -229,7 +249,7 @@ class SearchSetup:
             NAME_RULE,
         )
         checks.check(checks.is_int(self.budget) and self.budget >= 1, "budget", self.budget, BUDGET_RULE)
-        checks.check_int("seed", self.seed, 0)
+        checks.check_seed("seed", self.seed)
         checks.check_int("seeds", self.seeds, 1)
         checks.check_in("evaluator", self.evaluator, EVALUATORS)
         checks.require(
@@ -325,9 +345,12 @@ def check(setup: SearchSetup) -> None:
     """What a search needs besides valid values (checked when the setup was built), before Ray starts, as one
     ValueError line: a registered searcher, a latency table that answers for the objective, a space with candidates
     in its MACs/params range, registered reference families, a TensorBoard writer when asked for, a reachable
-    cluster."""
+    cluster, a writable run directory."""
     from nasx import families
     from nasx.search import searchers
+    from nasx.writable import check_writable_dir
+
+    check_writable_dir(setup.run_dir, "run_dir")
 
     if setup.searcher.name not in searchers.names():
         raise ValueError(f"unknown searcher {setup.searcher.name!r}; choose one of {', '.join(searchers.names())}")

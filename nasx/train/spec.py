@@ -5,7 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from nasx.checks import check, check_in, check_int, check_range, is_number
+from nasx.checks import (
+    MAX_CROP_PAD,
+    MAX_THREADS,
+    check,
+    check_in,
+    check_int,
+    check_int_range,
+    check_range,
+    check_seed,
+    is_number,
+)
 from nasx.train import faults
 
 OPTIMIZERS = ("sgd", "adamw")
@@ -58,8 +68,10 @@ class TrainSpec:
         check_int("train.epochs", self.epochs, 0 if self.steps else 1)
         for name in ("batch_size", "eval_batch_size"):
             check_int(f"train.{name}", getattr(self, name), 1)
-        for name in ("crop_pad", "eval_every", "threads", "seed"):
-            check_int(f"train.{name}", getattr(self, name), 0)
+        check_int("train.eval_every", self.eval_every, 0)
+        check_int_range("train.crop_pad", self.crop_pad, 0, MAX_CROP_PAD)
+        check_int_range("train.threads", self.threads, 0, MAX_THREADS)
+        check_seed("train.seed", self.seed)
         check_in("train.optimizer", self.optimizer, OPTIMIZERS)
         check_in("train.schedule", self.schedule, SCHEDULES)
         check_range("train.lr", self.lr, low=0, closed="(]")

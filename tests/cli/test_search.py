@@ -191,7 +191,7 @@ BAD = [
     (["search=evolution", "objective=multi"], r"optimizes one objective"),
     (["+search.options.bogus=1"], r"unknown options \['bogus'\]"),
     (["+space.options.bogus=1"], r"bogus"),
-    (["resources.cpus_per_trial=0"], r"cpus_per_trial > 0"),
+    (["resources.cpus_per_trial=0"], r"resources\.cpus_per_trial=0: must be a finite number > 0"),
     (["name=a/b"], r"name='a/b'"),
     (["nonsense=1"], r"Could not override 'nonsense'"),
     (["resume=true"], r"resume=true needs run_dir=PATH"),
