@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nasx.analysis.frame import as_float
-from nasx.ranking.seeds import network_of
+from nasx.ranking.seeds import base_trial_id, network_of
 
 INT8_VAL, INT8_TEST = "int8/val/top1", "int8/test/top1"
 INT8_LATENCY, FP32_LATENCY = "int8/latency_ms", "int8/fp32_latency_ms"
@@ -45,7 +45,8 @@ def _mean(values: np.ndarray) -> float:
 
 
 def sensitivity_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per network and stage, largest validation drop first. A drop is float minus INT8 top-1 of the
+    """One row per network and stage, largest validation drop first; a network is named by its family, else by its
+    first trial id without the seed suffix. A drop is float minus INT8 top-1 of the
     same trained weights (one per seed), averaged over seeds; its std is the sample standard deviation over
     seeds (NaN for one seed) and se = std / sqrt(seeds). Latencies are means over the rows (full scale, batch
     1); speed-up = fp32 / INT8 latency, NaN where either is unknown."""
@@ -54,7 +55,8 @@ def sensitivity_table(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     rows = rows.assign(_network=network_of(rows).to_numpy(), _stage=rows["stage"].fillna("search").astype(str))
     out = []
-    for (network, stage), part in rows.groupby(["_network", "_stage"], sort=False):
+    for (_, stage), part in rows.groupby(["_network", "_stage"], sort=False):
+        family = part["family"].fillna("").astype(str).iloc[0]
         val, int8_val = as_float(part["val/top1"]), as_float(part[INT8_VAL])
         test, int8_test = as_float(part["test/top1"]), as_float(part[INT8_TEST])
         drops = val - int8_val
@@ -63,7 +65,7 @@ def sensitivity_table(frame: pd.DataFrame) -> pd.DataFrame:
         int8_ms, fp32_ms = _mean(as_float(part[INT8_LATENCY])), _mean(as_float(part[FP32_LATENCY]))
         out.append(
             {
-                "network": network,
+                "network": family or base_trial_id(part["trial_id"].iloc[0]),
                 "stage": stage,
                 "seeds": n,
                 "float val/top1": _mean(val),
