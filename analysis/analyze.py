@@ -329,7 +329,10 @@ def _quantization(frame, figures, top, summary) -> Section | None:
         tables=[("quantization sensitivity, largest validation drop first", table)],
     )
     summary.append(
-        ("quantization sensitivity (float - int8 top-1, mean over seeds)", table.drop(columns=["val drop se"]).head(top))
+        (
+            "quantization sensitivity (float - int8 top-1, mean over seeds)",
+            table.drop(columns=["val drop se"]).head(top),
+        )
     )
     return section
 

@@ -23,7 +23,11 @@ def add_parser(sub) -> None:
         "confirmed are not run again.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a finished search")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="top_k, seeds, init, quantize, calibration_images, train.<setting>"
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="top_k, seeds, init, quantize, calibration_images, train.<setting>",
     )
     p.add_argument(
         "--config-dir",

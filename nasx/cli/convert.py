@@ -184,7 +184,17 @@ def to_dataclass(cls, values: dict[str, Any] | None, where: str):
 
 def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     """The composed `train` config -> TrainSetup."""
-    allowed = {"data", "train", "objective", "proxy", "seed", "measure_latency", "save", "quantize", "calibration_images"}
+    allowed = {
+        "data",
+        "train",
+        "objective",
+        "proxy",
+        "seed",
+        "measure_latency",
+        "save",
+        "quantize",
+        "calibration_images",
+    }
     unknown = sorted(set(cfg) - allowed)
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")

@@ -155,8 +155,10 @@ def float_ops(quantized: nn.Module, example: torch.Tensor) -> Counter[str]:
                 args, kwargs = self.fetch_args_kwargs_from_env(n)
                 tensors = [a for a in tree_leaves((args, kwargs)) if isinstance(a, torch.Tensor)]
                 if tensors and not any(t.is_quantized for t in tensors):
-                    name = type(modules[n.target]).__name__ if n.op == "call_module" else None
-                    found[name or getattr(n.target, "__name__", str(n.target))] += 1
+                    if n.op == "call_module":
+                        found[type(modules[str(n.target)]).__name__] += 1
+                    else:
+                        found[str(getattr(n.target, "__name__", n.target))] += 1
             return super().run_node(n)
 
     with quiet(), torch.no_grad():

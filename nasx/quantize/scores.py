@@ -75,10 +75,21 @@ def full_scale_latency(
         model = build_model(full).eval()
         x = torch.randn(LATENCY_CALIBRATION, full.in_channels, full.resolution, full.resolution)
     quantized = quantize_int8(model, x, batch_size=LATENCY_CALIBRATION)
-    timing = {"batch_size": batch_size, "warmup": warmup, "iters": iters, "threads": threads}
+
+    def timed(network: nn.Module) -> Latency:
+        return measure_latency(
+            network,
+            full.resolution,
+            batch_size=batch_size,
+            warmup=warmup,
+            iters=iters,
+            threads=threads,
+            in_channels=full.in_channels,
+        )
+
     with quiet():
-        int8 = measure_latency(quantized, full.resolution, in_channels=full.in_channels, **timing)
-    fp32 = measure_latency(model, full.resolution, in_channels=full.in_channels, **timing)
+        int8 = timed(quantized)
+    fp32 = timed(model)
     return int8, fp32
 
 
