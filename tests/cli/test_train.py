@@ -166,6 +166,7 @@ def test_train_on_a_fake_cifar_directory(tmp_path, capsys):
 INT8_ARCH = "res8_cls10|stem:cn_r1_k3_s1_c16|ir_r1_k3_s1_e4_c16_se0.25_nhs|basic_r1_s2_c24|head:"
 
 
+@pytest.mark.slow
 def test_train_quantize_int8_writes_the_int8_columns_and_the_drop(tmp_path, capsys):
     code = main(
         [
