@@ -20,6 +20,7 @@ from nasx.analysis import (
     hypervolume,
     learning_curves,
     plots,
+    quantization,
     reward_view,
 )
 from nasx.analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
@@ -96,6 +97,9 @@ def analyze(
         if section is not None:
             sections.append(section)
     section = _learning_curves(run_dirs, frame, figures, min(top, learning_curves.TOP))
+    if section is not None:
+        sections.append(section)
+    section = _quantization(frame, figures, top, summary)
     if section is not None:
         sections.append(section)
     section = _confirmed(frame, figures, top, summary)  # last: the terminal summary ends with the verdicts
@@ -304,6 +308,32 @@ def _confirmed(frame, figures, top, summary) -> Section | None:
         )
     summary.append((f"confirmed: search rank against confirmed rank ({rungs})", ranks.drop(columns=["se"])))
     summary.append(("confirmed verdicts per reference family (seeds, mean ± std)", families))
+    return section
+
+
+def _quantization(frame, figures, top, summary) -> Section | None:
+    """Quantization sensitivity of the networks trained with quantize=int8 (any stage)."""
+    table = quantization.sensitivity_table(frame)
+    if table.empty:
+        return None
+    section = Section(
+        "Quantization sensitivity",
+        notes=[
+            "Each trained network quantized to INT8 after training (post-training static quantization, PyTorch FX "
+            "graph mode, x86 backend; calibrated on training images drawn by the trial's seed). Drop = float minus "
+            "INT8 top-1 of the same weights, mean over seeds, with its sample std and standard error over those "
+            "seeds. Latency: the full-scale network at batch 1 on the CPU (median ms, one thread), INT8 and fp32 "
+            "measured side by side inside the trial; speed-up = fp32 / INT8. A drop or a speed-up is a finding "
+            "only where it exceeds its seed spread and the machine's timing noise."
+        ],
+        tables=[("quantization sensitivity, largest validation drop first", table)],
+    )
+    summary.append(
+        (
+            "quantization sensitivity (float - int8 top-1, mean over seeds)",
+            table.drop(columns=["val drop se"]).head(top),
+        )
+    )
     return section
 
 

@@ -19,6 +19,9 @@ from nasx.data.dataset import Dataset
 from nasx.memory import check_network_fits
 from nasx.profile import Latency, measure_latency
 from nasx.provenance import versions
+from nasx.quantize.int8 import QuantizeError
+from nasx.quantize.scores import Int8Scores, int8_scores
+from nasx.quantize.spec import CALIBRATION_IMAGES
 from nasx.reward import Objective
 from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
@@ -57,6 +60,7 @@ class Evaluation:
     resolution: int | None = None
     metrics: Metrics | None = None
     latency: Latency | None = None
+    int8: Int8Scores | None = None
 
     @property
     def ok(self) -> bool:
@@ -92,6 +96,8 @@ class Evaluation:
         }
         if self.full_arch:  # absent (not None) when unknown, so a caller's own full_arch is kept
             row["full_arch"] = self.full_arch
+        if self.int8 is not None:
+            row.update(self.int8.to_row())
         return row
 
 
@@ -118,6 +124,8 @@ def evaluate_candidate(
     weights_path=None,
     initial_state: dict | None = None,
     full_latency: tuple[float, str] | None = None,
+    quantize: str | None = None,
+    calibration_images: int = CALIBRATION_IMAGES,
 ) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
@@ -126,8 +134,11 @@ def evaluate_candidate(
     `measured`) when the caller knows it, else from the objective's table or a measurement. With `weights_path`
     the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
     of `build_model(spec)` that training starts from (fine-tuning; e.g. weights inherited from a
-    supernet) instead of the seed's initialisation. Never raises for a bad candidate or a failed run:
-    those give a record with status "failed" and the reason."""
+    supernet) instead of the seed's initialisation. `quantize="int8"`: the trained network is also quantized
+    (calibrated on `calibration_images` training images drawn by the seed) and scored, and the full-scale
+    network's INT8 and fp32 latency measured (nasx.quantize.scores); a network that does not quantize keeps
+    its float scores, with the reason in `error`. Never raises for a bad candidate or a failed run: those give
+    a record with status "failed" and the reason."""
     start = time.perf_counter()
     failed = Evaluation(
         arch="", arch_key="", status="failed", seed=seed, dataset=data.name, resolution=data.resolution
@@ -179,6 +190,20 @@ def evaluate_candidate(
                     iters=latency_iters,
                     in_channels=spec.in_channels,
                 )
+            int8, int8_error = None, ""
+            if metrics.ok and quantize == "int8":
+                try:
+                    int8 = int8_scores(
+                        model,
+                        data,
+                        train_spec,
+                        images=calibration_images,
+                        seed=seed,
+                        full=full_spec if full_spec is not None else spec,
+                        iters=latency_iters,
+                    )
+                except QuantizeError as exc:
+                    int8_error = f"int8: {exc}"
         if metrics.ok and weights_path is not None:
             save_weights(model, weights_path)
     except TrialTimeout as exc:
@@ -196,7 +221,7 @@ def evaluate_candidate(
     return replace(
         failed,
         status=metrics.status,
-        error=metrics.error,
+        error="; ".join(e for e in (metrics.error, int8_error) if e),
         latency_ms=latency_ms,
         latency_source=source,
         val_top1=metrics.val_top1,
@@ -207,4 +232,5 @@ def evaluate_candidate(
         wall_s=time.perf_counter() - start,
         metrics=metrics,
         latency=latency,
+        int8=int8,
     )

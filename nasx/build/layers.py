@@ -77,7 +77,8 @@ class SplitConv(nn.ModuleList):
         self.splits = split_channels(c_in, len(kernels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([conv(part) for conv, part in zip(self, torch.split(x, self.splits, 1))], 1)
+        parts = torch.split(x, self.splits, 1)  # indexed, not iterated: FX tracing cannot iterate a traced value
+        return torch.cat([conv(parts[i]) for i, conv in enumerate(self)], 1)
 
 
 def split_conv(c_in: int, c_out: int, kernels: list[int], stride: int = 1, *, depthwise: bool = False) -> nn.Module:

@@ -1,6 +1,7 @@
-"""`nasx confirm RUN_DIR [top_k=K] [seeds=S] [init=scratch|inherited] [train.KEY=VALUE ...]`: retrain a search's
-best networks and its reference families under a longer protocol with several seeds (stage=confirm rows in the
-same results), from scratch or from the weights of the search's supernet."""
+"""`nasx confirm RUN_DIR [top_k=K] [seeds=S] [init=scratch|inherited] [quantize=int8] [train.KEY=VALUE ...]`:
+retrain a search's best networks and its reference families under a longer protocol with several seeds
+(stage=confirm rows in the same results), from scratch or from the weights of the search's supernet, and with
+quantize=int8 score each of them in INT8 too."""
 
 from __future__ import annotations
 
@@ -18,10 +19,16 @@ def add_parser(sub) -> None:
         description="Reads RUN_DIR/config.yaml and its `confirm` block (conf/search.yaml's when the "
         "run has none); overrides change it: top_k=5 seeds=3 train.epochs=20 "
         "train.lr=0.05 init=inherited (a search with evaluator=supernet: fine-tune from the supernet's "
-        "weights). Trials already confirmed are not run again.",
+        "weights), quantize=int8 calibration_images=512 (INT8 scores and full-scale latency). Trials already "
+        "confirmed are not run again.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a finished search")
-    p.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="top_k, seeds, init, train.<setting>")
+    p.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="top_k, seeds, init, quantize, calibration_images, train.<setting>",
+    )
     p.add_argument(
         "--config-dir",
         action="append",
@@ -48,16 +55,28 @@ def confirm_setup(run_dir: str, overrides: Sequence[str] = (), config_dirs: Sequ
         "top_k": setup.confirm.top_k,
         "seeds": setup.confirm.seeds,
         "init": setup.confirm.init,
+        "quantize": setup.confirm.quantize,
+        "calibration_images": setup.confirm.calibration_images,
         "train": asdict(confirm_train(setup)),
     }
     block = apply_overrides(
-        block, list(overrides), where="the confirmation stage (top_k, seeds, init, train.<setting>)"
+        block,
+        list(overrides),
+        where="the confirmation stage (top_k, seeds, init, quantize, calibration_images, train.<setting>)",
     )
     unknown = sorted(set(block["train"]) - set(searched_train))
     if unknown:
         raise ValueError(f"train: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(searched_train))}")
     train = {k: v for k, v in block["train"].items() if v != searched_train[k]}
-    confirm = replace(setup.confirm, top_k=block["top_k"], seeds=block["seeds"], init=block["init"], train=train)
+    confirm = replace(
+        setup.confirm,
+        top_k=block["top_k"],
+        seeds=block["seeds"],
+        init=block["init"],
+        quantize=block["quantize"],
+        calibration_images=block["calibration_images"],
+        train=train,
+    )
     return replace(setup, confirm=confirm)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from nasx import checks
 from nasx.data import DataSpec
+from nasx.quantize.spec import CALIBRATION_IMAGES, check_quantize
 from nasx.ray.address import environment_address, refuse_client
 from nasx.reward import Objective
 from nasx.search.setup import (
@@ -69,9 +70,12 @@ class TrainSetup:
     seed: int = 0
     measure_latency: bool = False
     save: str | None = None  # a directory: write the trained state_dict (weights.pt) and row there
+    quantize: str | None = None  # int8: also score the trained network quantized (nasx.quantize)
+    calibration_images: int = CALIBRATION_IMAGES  # training images that calibrate the INT8 scales
 
     def __post_init__(self) -> None:
         checks.check_seed("seed", self.seed)
+        check_quantize("", self.quantize, self.calibration_images)
 
 
 # --- what a composed config implies --------------------------------------------------------------------
@@ -180,7 +184,17 @@ def to_dataclass(cls, values: dict[str, Any] | None, where: str):
 
 def train_setup(cfg: dict[str, Any]) -> TrainSetup:
     """The composed `train` config -> TrainSetup."""
-    allowed = {"data", "train", "objective", "proxy", "seed", "measure_latency", "save"}
+    allowed = {
+        "data",
+        "train",
+        "objective",
+        "proxy",
+        "seed",
+        "measure_latency",
+        "save",
+        "quantize",
+        "calibration_images",
+    }
     unknown = sorted(set(cfg) - allowed)
     if unknown:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
@@ -194,6 +208,10 @@ def train_setup(cfg: dict[str, Any]) -> TrainSetup:
         seed=seed,
         measure_latency=bool(cfg.get("measure_latency", False)),
         save=str(cfg["save"]) if cfg.get("save") else None,
+        quantize=cfg.get("quantize"),
+        calibration_images=_integer(
+            cfg.get("calibration_images", CALIBRATION_IMAGES), "calibration_images", checks.int_rule(1)
+        ),
     )
 
 

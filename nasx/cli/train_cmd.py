@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
         "train",
         help="train one family, arch string or trial of a run at proxy scale, print accuracy and reward",
         description="Overrides use Hydra syntax on conf/train.yaml: data=cifar10 data.root=PATH "
-        "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1 save=DIR",
+        "train.epochs=5 objective=hard proxy.width_mult=0.5 seed=1 save=DIR quantize=int8",
     )
     p.add_argument(
         "arch",
@@ -103,6 +103,17 @@ def _fmt(value: float) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
 
 
+def int8_line(val_top1: float, test_top1: float, int8) -> str:
+    """The INT8 scores beside the float ones: top-1, the drop, and the full-scale latency and speed-up."""
+    speedup = int8.fp32_latency_ms / int8.latency_ms if int8.latency_ms > 0 else math.nan
+    return (
+        f"int8     val/top1 {_fmt(int8.val_top1)} (drop {_fmt(val_top1 - int8.val_top1)})   test/top1 "
+        f"{_fmt(int8.test_top1)} (drop {_fmt(test_top1 - int8.test_top1)})   full-scale latency "
+        f"{int8.latency_ms:.2f} ms int8, {int8.fp32_latency_ms:.2f} ms fp32 (x{speedup:.2f}; batch 1, "
+        f"{int8.threads} thread{'s' if int8.threads != 1 else ''})"
+    )
+
+
 def run(args) -> int:
     if hydra_flags.shown(args, "train"):
         return 0
@@ -127,6 +138,10 @@ def run(args) -> int:
     spec, full = proxy_specs(args.arch, setup, data)
     say = (lambda *a, **k: None) if args.json else print
 
+    if setup.quantize is not None:  # before training: a network that does not quantize is bad input
+        from nasx.quantize.scores import check_quantizes
+
+        check_quantizes(spec)
     cost, full_cost = complexity(spec), complexity(full)
     check_network_fits(cost, setup.train.batch_size, setup.train.device, bf16=setup.train.bf16)
     say(f"data     {data.describe()}")
@@ -155,6 +170,8 @@ def run(args) -> int:
         on_epoch=progress,
         measure=setup.measure_latency,
         weights_path=save / WEIGHTS if save else None,
+        quantize=setup.quantize,
+        calibration_images=setup.calibration_images,
     )
     row = record.to_row()
     if save and record.ok:
@@ -183,6 +200,8 @@ def run(args) -> int:
         )
         if record.ok:
             print(score)
+        if record.int8 is not None:
+            print(int8_line(record.val_top1, record.test_top1, record.int8))
     if not record.ok:
         print(f"nasx train: trial failed: {record.error}", file=sys.stderr)
         return 1

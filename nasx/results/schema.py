@@ -1,7 +1,8 @@
 """Columns of a results table: one row per trial, searched candidates and reference families alike.
 
 Metric columns carry their split (`val/top1`, `test/top1`, accuracies in [0, 1]); costs are at the
-trained (proxy) scale, `full_params` / `full_macs` are the same architecture at full scale.
+trained (proxy) scale, `full_params` / `full_macs` are the same architecture at full scale. `int8/...` columns
+are the trained network's INT8 copy (`quantize=int8`) and the full-scale network's INT8 and fp32 latency.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ COLUMNS: dict[str, str] = {
     "supernet_sha256": "string",  # checkpoint's sha256 (the weights the row's scores came from); empty elsewhere
     "init": "string",  # scratch | inherited (a supernet's weights): how the network started; empty before init existed
     "supernet_train_s": "float64",  # evaluator=supernet: the seconds the supernet's training took; NaN elsewhere
+    "int8/val/top1": "float64",  # quantize=int8: the trained network quantized to INT8 (nasx.quantize), its top-1;
+    "int8/test/top1": "float64",  # NaN without quantize and in rows from before INT8 existed
+    "int8/latency_ms": "float64",  # the full-scale network in INT8, batch 1 on the CPU (median ms), and in fp32
+    "int8/fp32_latency_ms": "float64",  # measured beside it under the same conditions (the speed-up's reference)
 }
 
 STATUSES = ("ok", "failed", "pruned")

@@ -5,7 +5,8 @@ protocol with several seeds, appended to the run's results as `stage=confirm` ro
 `nasx.ranking.stages.search_ranking`) and the families with a finished search trial, and returns one
 trial config per network and seed; `run_confirm` checks everything, runs them with `run_trials` (a rerun
 skips the trials already done) and prints the confirmed summary. Every trial saves its weights under
-RUN_DIR/weights/.
+RUN_DIR/weights/. With `confirm.quantize=int8` every trial also scores its trained network in INT8 (columns
+`int8/...`, nasx.quantize.scores); each network is checked to quantize before anything runs.
 
 `confirm.init=inherited` (a search with evaluator=supernet): every network the run's supernet holds starts
 from its inherited weights, BatchNorm recalibrated as the evaluator did (the search's seed, so the same start
@@ -151,6 +152,10 @@ def confirm_configs(
     digest = _starts(setup, nets, out)
     for net in nets:
         trained, full = decode(net["arch"]), decode(net["full_arch"])
+        if setup.confirm.quantize is not None:  # before anything is written: a network that does not quantize
+            from nasx.quantize.scores import check_quantizes
+
+            check_quantizes(trained)
         for seed in confirm_seeds(setup):
             trial_id = seed_trial_id(PREFIX + net["stem"], seed, setup.seed)
             config = trial_config(
@@ -166,6 +171,9 @@ def confirm_configs(
                 init=net["init"],
             )
             config["weights"] = str(weights_path(setup.run_dir, trial_id).resolve())
+            if setup.confirm.quantize is not None:
+                config["quantize"] = setup.confirm.quantize
+                config["calibration_images"] = setup.confirm.calibration_images
             configs.append(config)
     _check_protocol(setup, configs, frame, digest)
     return configs

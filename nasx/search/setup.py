@@ -9,6 +9,7 @@ from typing import Any
 from nasx import checks
 from nasx.arch.limits import MAX_MULTIPLIER
 from nasx.data import DataSpec
+from nasx.quantize.spec import CALIBRATION_IMAGES, check_quantize
 from nasx.reward import Objective
 from nasx.train.spec import TrainSpec
 
@@ -115,19 +116,24 @@ class ConfirmSpec:
     overrides (TrainSpec fields), each under `seeds` seeds (seed, seed + 1, ...); `after_search` runs it
     right after the search. `init`: each network starts from scratch (`scratch`), or (`inherited`, a search
     with evaluator=supernet) from the weights the supernet of `supernet.run` holds for it, BatchNorm
-    recalibrated as the evaluator does, then fine-tuned (nasx.search.confirm)."""
+    recalibrated as the evaluator does, then fine-tuned (nasx.search.confirm). `quantize`: `int8` also scores
+    each trained network quantized to INT8, calibrated on `calibration_images` training images, with the
+    full-scale network's INT8 and fp32 latency (nasx.quantize)."""
 
     after_search: bool = False
     top_k: int = 3
     seeds: int = 3
     train: dict[str, Any] = field(default_factory=dict)
     init: str = "scratch"
+    quantize: str | None = None
+    calibration_images: int = CALIBRATION_IMAGES
 
     def __post_init__(self) -> None:
         checks.check_int("confirm.top_k", self.top_k, 1)
         checks.check_int("confirm.seeds", self.seeds, 1)
         checks.check_bool("confirm.after_search", self.after_search)
         checks.check_in("confirm.init", self.init, INITS)
+        check_quantize("confirm.", self.quantize, self.calibration_images)
         checks.check(
             isinstance(self.train, dict),
             "confirm.train",

@@ -1032,6 +1032,36 @@ CASES = [
         r"\{'reference_widths': True\}$",
         _supernet_search("sn", other_supernet=True),
     ),
+    # INT8 quantization (nasx.quantize): the dtype and the calibration size
+    ("train-quantize-unknown", ["train", "resnet18", "quantize=int4"], r"^quantize='int4': choose one of int8$"),
+    ("train-quantize-true", ["train", "resnet18", "quantize=true"], r"^quantize=True: choose one of int8$"),
+    (
+        "train-calibration-zero",
+        ["train", "resnet18", "quantize=int8", "calibration_images=0"],
+        r"^calibration_images=0: must be an integer >= 1$",
+    ),
+    (
+        "train-calibration-abc",
+        ["train", "resnet18", "calibration_images=abc"],
+        r"^calibration_images=abc: must be an integer >= 1$",
+    ),
+    (
+        "confirm-quantize-unknown",
+        ["confirm", "{tmp}/run", "quantize=fp16"],
+        r"^confirm\.quantize='fp16': choose one of int8$",
+        _run_with_results,
+    ),
+    (
+        "confirm-calibration-negative",
+        ["confirm", "{tmp}/run", "quantize=int8", "calibration_images=-5"],
+        r"^confirm\.calibration_images=-5: must be an integer >= 1$",
+        _run_with_results,
+    ),
+    (
+        "search-confirm-quantize-unknown",
+        ["search", "smoke=true", "confirm.quantize=int16"],
+        r"^confirm\.quantize='int16': choose one of int8$",
+    ),
     # a fidelity study's supernet rungs: trained by the study, or given, never both; variants and sizes checked
     (
         "fidelity-supernet-train-and-run",
@@ -1539,3 +1569,21 @@ def test_latency_table_on_cuda_without_cuda_is_refused(tmp_path, monkeypatch, ca
     assert latency_table_cmd.main(["--device", "cuda"]) == 2
     assert capsys.readouterr().err == "nasx latency: error: device=cuda: CUDA is not available on this machine\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_network_that_does_not_quantize_is_named_before_training(tmp_path, monkeypatch, capsys):
+    """No nasx block fails to quantize; a BasicBlock made untraceable (data-dependent control flow) stands in for
+    one that would: `nasx train quantize=int8` names it in one line, exit 2, before anything is trained or saved."""
+    from nasx.build.resnet import BasicBlock
+
+    def data_dependent(self, x):
+        return x if x.sum() > 0 else -x
+
+    monkeypatch.setattr(BasicBlock, "forward", data_dependent)
+    monkeypatch.chdir(tmp_path)
+    arch = "res8_cls10|stem:cn_r1_k3_s1_c16|ir_r1_k3_s1_e2_c16|basic_r1_s2_c24|head:"
+    code = main(["train", arch, "data.resolution=8", "quantize=int8", f"save={tmp_path / 'out'}"])
+    out, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert re.match(r"^nasx train: error: stages\[1\] \(basic_r1_s2_c24\) does not quantize: TraceError: ", err), err
+    assert "epoch" not in out and list(tmp_path.iterdir()) == []

@@ -1,6 +1,7 @@
 """`nasx train`: a tiny run on digits end to end, Hydra overrides, and one-line errors with exit code 2."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -160,3 +161,40 @@ def test_train_on_a_fake_cifar_directory(tmp_path, capsys):
     assert code == 0
     row = json.loads(capsys.readouterr().out)
     assert (row["dataset"], row["resolution"], row["status"]) == ("cifar10", 32, "ok")
+
+
+INT8_ARCH = "res8_cls10|stem:cn_r1_k3_s1_c16|ir_r1_k3_s1_e4_c16_se0.25_nhs|basic_r1_s2_c24|head:"
+
+
+@pytest.mark.slow
+def test_train_quantize_int8_writes_the_int8_columns_and_the_drop(tmp_path, capsys):
+    code = main(
+        [
+            "train",
+            INT8_ARCH,
+            "data.resolution=8",
+            "train.epochs=1",
+            "quantize=int8",
+            "calibration_images=64",
+            f"save={tmp_path / 'out'}",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    row = json.loads((tmp_path / "out" / "row.json").read_text())
+    for key in ("int8/val/top1", "int8/test/top1"):
+        assert 0.0 <= row[key] <= 1.0
+    assert row["int8/latency_ms"] > 0 and row["int8/fp32_latency_ms"] > 0
+    line = next(line for line in out.splitlines() if line.startswith("int8 "))
+    drops = re.findall(r"\(drop (-?\d\.\d{4})\)", line)
+    assert drops == [
+        f"{row['val/top1'] - row['int8/val/top1']:.4f}",
+        f"{row['test/top1'] - row['int8/test/top1']:.4f}",
+    ]
+    speedup = re.search(r"\(x(\d+\.\d\d); batch 1, 1 thread\)", line)
+    assert speedup and speedup.group(1) == f"{row['int8/fp32_latency_ms'] / row['int8/latency_ms']:.2f}"
+
+
+def test_train_without_quantize_has_no_int8_columns(capsys):
+    assert main(["train", INT8_ARCH, "data.resolution=8", "train=smoke", "--json"]) == 0
+    assert not any(key.startswith("int8/") for key in json.loads(capsys.readouterr().out))

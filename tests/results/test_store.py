@@ -52,3 +52,13 @@ def test_missing_and_corrupted_tables(tmp_path):
     (tmp_path / "results.parquet").write_bytes(b"not parquet")
     with pytest.raises(ValueError, match="not a readable Parquet"):
         results.load(tmp_path)
+
+
+def test_a_run_from_before_int8_loads_with_empty_int8_columns(tmp_path):
+    (tmp_path / "results.jsonl").write_text(
+        json.dumps({"trial_id": "a", "status": "ok", "arch": "x", "val/top1": 0.5, "order": 0}) + "\n"
+    )
+    frame = results.load(tmp_path)
+    for column in ("int8/val/top1", "int8/test/top1", "int8/latency_ms", "int8/fp32_latency_ms"):
+        assert frame[column].dtype == "float64" and frame[column].isna().all()
+    assert frame["val/top1"].tolist() == [0.5]

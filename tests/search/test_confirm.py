@@ -176,3 +176,28 @@ def test_right_after_a_search_top_k_shrinks_to_what_finished(tmp_path):
     assert setup.confirm.top_k == 2 and lines == [
         "confirm: only 2 finished searched networks; confirming those (top_k=3)"
     ]
+
+
+@pytest.mark.slow
+def test_confirm_quantize_int8_writes_the_int8_columns(tmp_path):
+    """Two networks (the top searched one and the reference family), two seeds, one epoch at 8x8, run in this
+    process; every confirm row has its INT8 scores, and the report's sensitivity table has both networks."""
+    from nasx.analysis.quantization import sensitivity_table
+    from nasx.search.confirm import run_confirm
+    from nasx.search.inprocess import InProcess
+
+    run_dir = make_run(tmp_path / "run")
+    setup = confirm_setup(
+        str(run_dir), ["top_k=1", "seeds=2", "train.epochs=1", "quantize=int8", "calibration_images=64"]
+    )
+    assert setup.confirm.quantize == "int8" and setup.confirm.calibration_images == 64
+    run_confirm(setup, executor=InProcess(), out=lambda line: None)
+    frame = results.load(run_dir)
+    confirmed = frame[frame["stage"] == "confirm"]
+    assert len(confirmed) == 4 and set(confirmed["status"]) == {"ok"}
+    for column in ("int8/val/top1", "int8/test/top1"):
+        assert confirmed[column].between(0.0, 1.0).all(), column
+    assert (confirmed["int8/latency_ms"] > 0).all() and (confirmed["int8/fp32_latency_ms"] > 0).all()
+    assert frame[frame["stage"] == "search"]["int8/val/top1"].isna().all()  # search rows: no INT8, still load
+    table = sensitivity_table(frame)
+    assert sorted(table["network"]) == ["confirm-s0001", "efficientnet_b0"] and set(table["seeds"]) == {2}

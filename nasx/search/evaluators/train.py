@@ -3,7 +3,8 @@
 
 The trial's proxy network is trained by `nasx.evaluation.evaluate_candidate`, reporting each epoch
 for early stopping; from scratch, or for a config with `init=inherited` (a confirmation stage's
-`confirm.init`) from the weights the run's supernet holds for it (`supernet.inherited_start`). Faults
+`confirm.init`) from the weights the run's supernet holds for it (`supernet.inherited_start`); a config
+with `quantize` (a confirmation stage's `confirm.quantize`) is also scored in INT8. Faults
 injected with `train.fault` leave a marker per trial under RUN_DIR/faults/, so that a fault that
 killed a worker does not fire again in the retry.
 """
@@ -17,6 +18,7 @@ from typing import Any
 
 from nasx.arch.codec import decode
 from nasx.complexity import complexity
+from nasx.quantize.spec import CALIBRATION_IMAGES
 from nasx.search.configs import trial_seed, trial_train
 from nasx.search.evaluators import Report, register
 from nasx.search.setup import SearchSetup
@@ -75,6 +77,8 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         weights_path=config.get("weights"),
         initial_state=start,
         full_latency=full_latency,
+        quantize=config.get("quantize"),
+        calibration_images=config.get("calibration_images", CALIBRATION_IMAGES),
     )
     row = {**record.to_row(), "evaluator": "train", **inherited}
     if note:
