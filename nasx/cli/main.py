@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        with log.to_terminal():  # the library's progress lines and warnings, printed as lines on stdout
+        with log.to_terminal(), log.command(f"nasx {args.command}"):  # progress lines and warnings: stdout
             code = args.run(args)
     except ValueError as exc:
         print(f"nasx {args.command}: error: {exc}", file=sys.stderr)

@@ -52,6 +52,8 @@ COLUMNS: dict[str, str] = {
     "supernet_sha256": "string",  # checkpoint's sha256 (the weights the row's scores came from); empty elsewhere
     "init": "string",  # scratch | inherited (a supernet's weights): how the network started; empty before init existed
     "supernet_train_s": "float64",  # evaluator=supernet: the seconds the supernet's training took; NaN elsewhere
+    "retries": "Int64",  # on Ray: times the trial ran again after its worker or node was lost (null before retries)
+    "redone_s": "float64",  # on Ray: the seconds of those lost attempts, run again (NaN before retries)
 }
 
 STATUSES = ("ok", "failed", "pruned")
