@@ -52,7 +52,8 @@ class RayTune:
                 started = session.connect(setup.address, r.num_cpus, r.num_gpus)
             except (ConnectionError, RuntimeError) as exc:  # Ray's account of it is in the log
                 where = f"cluster.address={setup.address}" if setup.address else "a local Ray"
-                raise ValueError(f"{where}: Ray did not start or attach ({type(exc).__name__}; see {ray_log})") from None
+                why = f"{type(exc).__name__}; Ray's account in {ray_log}"
+                raise ValueError(f"{where}: Ray did not start or attach ({why})") from None
             try:
                 _tune(setup, ledger, data, run_dir, name, evaluator, terminal)
             finally:

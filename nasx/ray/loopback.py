@@ -61,11 +61,11 @@ class Cluster:
         ray = str(Path(sys.executable).parent / "ray")
         self.temps[node] = tempfile.mkdtemp(prefix="nasx-lb-")
         self.started.add(node)
-        where = (
-            ["--head", f"--port={self.port}", "--include-dashboard=false"] if node == 0 else [f"--address={self.address}"]
-        )
+        head = ["--head", f"--port={self.port}", "--include-dashboard=false"]
+        where = head if node == 0 else [f"--address={self.address}"]
+        common = [f"--num-cpus={self.cpus}", "--disable-usage-stats", f"--temp-dir={self.temps[node]}"]
         subprocess.run(
-            [ray, "start", *where, f"--num-cpus={self.cpus}", "--disable-usage-stats", f"--temp-dir={self.temps[node]}"],
+            [ray, "start", *where, *common],
             env={**self.env, reaper.OWNER_ENV: self.token(node)},
             check=True,
             capture_output=True,
