@@ -52,3 +52,13 @@ def test_missing_and_corrupted_tables(tmp_path):
     (tmp_path / "results.parquet").write_bytes(b"not parquet")
     with pytest.raises(ValueError, match="not a readable Parquet"):
         results.load(tmp_path)
+
+
+def test_rows_written_before_the_retry_columns_load_with_them_null(tmp_path):
+    row = {k: v for k, v in _row(trial_id="a", retries=None, redone_s=None).items() if k not in ("retries", "redone_s")}
+    (tmp_path / results.store.LOG).write_text(json.dumps(row) + "\n")  # a row as an older nasx wrote it
+    results.append(tmp_path, _row(trial_id="b", retries=1, redone_s=2.5))
+    frame = results.load(tmp_path).set_index("trial_id")
+    assert pd.isna(frame.loc["a", "retries"]) and pd.isna(frame.loc["a", "redone_s"])
+    assert frame.loc["b", "retries"] == 1 and frame.loc["b", "redone_s"] == 2.5
+    assert str(frame["retries"].dtype) == "Int64"
