@@ -67,7 +67,7 @@ def check_admitted(address: str) -> None:
             found = False
         if not found:
             raise ValueError(f"{where}: no token there; {AUTH_HINT}")
-    from ray._raylet import GcsClient
+    from ray._raylet import GcsClient  # type: ignore[attr-defined]
     from ray.exceptions import AuthenticationError
 
     from nasx.ray import output
