@@ -16,6 +16,7 @@ from typing import TextIO
 
 ROOT = "nasx"
 WARNING = "warning: "  # a progress line starting so is a warning (logged without the prefix)
+_PROGRAM = ["nasx"]  # the command running, as its error lines name it ("nasx search")
 
 
 def logger(name: str = "") -> logging.Logger:
@@ -63,6 +64,21 @@ def to_terminal(stream: TextIO | None = None, level: int = logging.INFO) -> Iter
         log.removeHandler(handler)
         log.setLevel(before[0])
         log.propagate = before[1]
+
+
+def program() -> str:
+    """The command whose error lines these are: "nasx search" while `nasx search` runs, else "nasx"."""
+    return _PROGRAM[-1]
+
+
+@contextlib.contextmanager
+def command(name: str) -> Iterator[None]:
+    """While open, `program()` is `name` (the `nasx` command sets it to "nasx CMD")."""
+    _PROGRAM.append(name)
+    try:
+        yield
+    finally:
+        _PROGRAM.pop()
 
 
 @contextlib.contextmanager

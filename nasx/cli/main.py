@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         return latency_cmd.table(argv[2:])
     args = parser().parse_args(argv)
     try:
-        with log.to_terminal():  # the library's progress lines and warnings, printed as lines on stdout
+        with log.to_terminal(), log.command(f"nasx {args.command}"):  # progress lines and warnings: stdout
             code = args.run(args)
     except ValueError as exc:
         print(f"nasx {args.command}: error: {exc}", file=sys.stderr)

@@ -5,17 +5,24 @@ Ray's object store once (`tune.with_parameters`), actors are reused between tria
 ledger is adapted to Tune's Searcher API (`suggest` asks it for the next config, a trial's end
 completes it), and ASHA stops trials early on what the evaluator reports per epoch. Results cross
 Tune as flat values: a row and a curve travel as JSON text.
+
+Under faults, quietly: Ray's own output goes to RUN_DIR/ray.log (nasx.ray.output); a trial whose worker
+or node was lost is retried by Tune, said in one warning line, and its row counts the retries and the
+seconds of work they redid (`retries`, `redone_s`); a head that stops answering ends the run with one
+line and exit code 3 (nasx.ray.health).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nasx import log
-from nasx.ray import resources, session
+from nasx.ray import health, output, resources, session
 from nasx.ray.address import check_reachable
 from nasx.search.evaluators import Evaluator
 from nasx.search.ledger import FINISHED, Ledger
@@ -41,13 +48,20 @@ class RayTune:
 
     def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator) -> None:
         """Run the ledger's trials to the end (Ray started or connected for the call, then let go)."""
-        with log.quieter(session.RAY_QUIET):
-            started = session.connect(setup.address, setup.resources.num_cpus, setup.resources.num_gpus)
+        ray_log = run_dir / output.RAY_LOG
+        with log.quieter(session.RAY_QUIET), output.into(ray_log) as terminal:
+            r = setup.resources
+            try:
+                started = session.connect(setup.address, r.num_cpus, r.num_gpus)
+            except (ConnectionError, RuntimeError) as exc:  # Ray's account of it is in the log
+                where = f"cluster.address={setup.address}" if setup.address else "a local Ray"
+                why = f"{type(exc).__name__}; Ray's account in {ray_log}"
+                raise ValueError(f"{where}: Ray did not start or attach ({why})") from None
             try:
                 resources.check_request(
                     setup.resources, resources.cluster_nodes(), f"the Ray at {setup.address or 'local'}"
                 )
-                _tune(setup, ledger, data, run_dir, name, evaluator)
+                _tune(setup, ledger, data, run_dir, name, evaluator, terminal)
             finally:
                 session.disconnect(started)
 
@@ -74,7 +88,45 @@ def _trainable(config: dict, data=None, setup: SearchSetup | None = None, evalua
     tune.report(_to_wire(result, node))
 
 
-def _tune_searcher(ledger: Ledger):
+@dataclass
+class _Run:
+    """The driver's record of one Tune run: its ledger, the lock each row is recorded under (the head's
+    watch takes it before ending the process), and the attempts of the trials Tune retried."""
+
+    ledger: Ledger
+    max_retries: int
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: dict[str, float] = field(default_factory=dict)  # trial id -> when its current attempt started
+    retries: dict[str, int] = field(default_factory=dict)
+    redone_s: dict[str, float] = field(default_factory=dict)  # seconds of its lost attempts
+
+    def retried(self, trial_id: str) -> None:
+        """A trial's worker or node was lost and Tune runs it again: counted and said in one line."""
+        lost_s = time.monotonic() - self.started.pop(trial_id, time.monotonic())
+        self.retries[trial_id] = self.retries.get(trial_id, 0) + 1
+        self.redone_s[trial_id] = self.redone_s.get(trial_id, 0.0) + lost_s
+        self.ledger.out(
+            f"warning: {trial_id}: its worker or node was lost after {lost_s:.1f} s; running it again "
+            f"(retry {self.retries[trial_id]} of {self.max_retries}; Ray's account in "
+            f"{Path(self.ledger.run_dir) / output.RAY_LOG})"
+        )
+
+    def attempts(self, trial_id: str) -> dict[str, Any]:
+        """The row's `retries` and `redone_s` of a trial that ended."""
+        self.started.pop(trial_id, None)
+        return {"retries": self.retries.pop(trial_id, 0), "redone_s": round(self.redone_s.pop(trial_id, 0.0), 3)}
+
+    def lost_head(self, address: str) -> str:
+        """The line of a run whose head stopped answering."""
+        ledger = self.ledger
+        return (
+            f"the Ray cluster's head at {address} stopped answering for {health.LOST_AFTER_S:g} s; "
+            f"{ledger.done()} trials are recorded in {ledger.run_dir} ({len(ledger.inflight)} were running): "
+            f"restart the cluster and run `nasx resume {ledger.run_dir}` to run the rest"
+        )
+
+
+def _tune_searcher(ledger: Ledger, run: _Run | None = None):
     from ray.tune.search import Searcher
 
     class LedgerSearcher(Searcher):
@@ -82,13 +134,14 @@ def _tune_searcher(ledger: Ledger):
         algorithm with the experiment state; the ledger lives in the driver only and is left out."""
 
         ledger: Ledger  # set by _tune_searcher
+        run: _Run
 
         def __init__(self) -> None:
             super().__init__()
             self.ids: dict[str, str] = {}
 
         def __getstate__(self) -> dict:
-            return {k: v for k, v in self.__dict__.items() if k != "ledger"}
+            return {k: v for k, v in self.__dict__.items() if k not in ("ledger", "run")}
 
         def suggest(self, trial_id: str):
             config = self.ledger.next_config()
@@ -109,46 +162,72 @@ def _tune_searcher(ledger: Ledger):
                 nasx_id = self.ids.pop(trial_id)
                 message = None
                 if error:
-                    message = "the trial's worker failed (see the Ray logs under ray/)"
+                    message = f"the trial's worker failed (Ray's account in {output.RAY_LOG} and ray/)"
                     fault = faults.for_trial(self.ledger.setup.train.fault, nasx_id)
                     if fault is not None and fault.kind == "exit":
                         message += f" after injected fault {fault}"
-                self.ledger.complete(nasx_id, _from_wire(result), message)
+                with self.run.lock:
+                    self.ledger.complete(nasx_id, _from_wire(result), message, attempts=self.run.attempts(nasx_id))
 
     searcher = LedgerSearcher()
     searcher.ledger = ledger
+    searcher.run = run or _Run(ledger, 0)
     return searcher
 
 
-_LEDGERS: dict = {}  # driver-side ledgers of the running searches, by id
+_RUNS: dict = {}  # driver-side records of the running searches, by id
 
 
-def _ledger_of(key: int) -> Ledger | None:
-    """The driver's ledger by key. A module-level function: Tune pickles the Heartbeat class by value, and
-    a reference to `_LEDGERS` in its body would pickle every running ledger with it."""
-    return _LEDGERS.get(key)
+def _run_of(key: int) -> _Run | None:
+    """The driver's record by key. A module-level function: Tune pickles the Heartbeat class by value, and
+    a reference to `_RUNS` in its body would pickle every running ledger with it."""
+    return _RUNS.get(key)
 
 
-def _heartbeat(ledger: Ledger):
-    """A Tune callback printing the ledger's status line when no trial has ended for HEARTBEAT_S."""
+def _heartbeat(run: _Run):
+    """A Tune callback printing the ledger's status line when no trial has ended for HEARTBEAT_S, and
+    telling the run's record when a trial's attempt starts and when Tune retries a trial."""
     from ray.tune import Callback
 
     class Heartbeat(Callback):
-        """Tune copies its callbacks by pickling: the copy finds the driver's ledger by key."""
+        """Tune copies its callbacks by pickling: the copy finds the driver's record by key."""
 
         def __init__(self, key: int) -> None:
             self.key = key
 
         def on_step_end(self, iteration, trials, **info) -> None:
-            ledger = _ledger_of(self.key)
-            if ledger and ledger.inflight and time.monotonic() - ledger.last_line >= HEARTBEAT_S:
-                ledger.out(ledger.status_line())
+            run = _run_of(self.key)
+            if run and run.ledger.inflight and time.monotonic() - run.ledger.last_line >= HEARTBEAT_S:
+                run.ledger.out(run.ledger.status_line())
 
-    _LEDGERS[id(ledger)] = ledger
-    return Heartbeat(id(ledger))
+        def on_trial_start(self, iteration, trials, trial, **info) -> None:
+            run = _run_of(self.key)
+            if run:
+                run.started[trial.config["trial_id"]] = time.monotonic()
+
+        def on_trial_recover(self, iteration, trials, trial, **info) -> None:
+            run = _run_of(self.key)
+            if run:
+                run.retried(trial.config["trial_id"])
+
+    _RUNS[id(run)] = run
+    return Heartbeat(id(run))
 
 
-def _tune(setup: SearchSetup, ledger: Ledger, data, run_dir: Path, name: str, evaluator: Evaluator) -> None:
+def _watch(run: _Run, terminal: int, setup: SearchSetup) -> health.Watch:
+    """The head's watch (nasx.ray.health) on the GCS this driver is attached to."""
+    import ray
+
+    address = ray.get_runtime_context().gcs_address
+    named = setup.address if setup.address and setup.address != "auto" else address  # as the user wrote it
+    return health.Watch(
+        address, lambda: run.lost_head(named), terminal=terminal, record_lock=run.lock, program=log.program()
+    )
+
+
+def _tune(
+    setup: SearchSetup, ledger: Ledger, data, run_dir: Path, name: str, evaluator: Evaluator, terminal: int
+) -> None:
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
@@ -169,10 +248,11 @@ def _tune(setup: SearchSetup, ledger: Ledger, data, run_dir: Path, name: str, ev
             grace_period=setup.searcher.grace_epochs,
             reduction_factor=setup.searcher.reduction_factor,
         )
+    run = _Run(ledger, r.max_retries)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
-            search_alg=_tune_searcher(ledger),
+            search_alg=_tune_searcher(ledger, run),
             scheduler=scheduler,
             num_samples=-1,
             max_concurrent_trials=r.max_concurrent,
@@ -183,13 +263,15 @@ def _tune(setup: SearchSetup, ledger: Ledger, data, run_dir: Path, name: str, ev
             name=name,
             storage_path=str((run_dir / "ray").resolve()),
             verbose=0,
-            callbacks=[_heartbeat(ledger)],
+            callbacks=[_heartbeat(run)],
             failure_config=tune.FailureConfig(max_failures=r.max_retries),
             checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False),
         ),
     )
+    watch = _watch(run, terminal, setup)
     try:
         tuner.fit()
     finally:
-        _LEDGERS.pop(id(ledger), None)
+        watch.stop()
+        _RUNS.pop(id(run), None)
         ledger.flush_lines()

@@ -58,6 +58,8 @@ COLUMNS: dict[str, str] = {
     "int8/test/top1": "float64",  # NaN without quantize and in rows from before INT8 existed
     "int8/latency_ms": "float64",  # the full-scale network in INT8, batch 1 on the CPU (median ms), and in fp32
     "int8/fp32_latency_ms": "float64",  # measured beside it under the same conditions (the speed-up's reference)
+    "retries": "Int64",  # on Ray: times the trial ran again after its worker or node was lost (null before retries)
+    "redone_s": "float64",  # on Ray: the seconds of those lost attempts, run again (NaN before retries)
 }
 
 STATUSES = ("ok", "failed", "pruned")

@@ -75,9 +75,12 @@ class Ledger:
         """The next trial's config, None to ask again later, or FINISHED."""
         raise NotImplementedError
 
-    def complete(self, trial_id: str, result: dict | None, error: str | None = None) -> dict:
+    def complete(
+        self, trial_id: str, result: dict | None, error: str | None = None, *, attempts: dict | None = None
+    ) -> dict:
         """Record a trial's end: its evaluator's final result (with `row`), an early stop by the scheduler
-        (the last progress it reported, no error), or a failure (`error`); returns its row."""
+        (the last progress it reported, no error), or a failure (`error`); returns its row. `attempts`: the
+        executor's columns of how it ran the trial (`retries`, `redone_s`)."""
         config = self.inflight.pop(trial_id)
         if result and "row" in result:
             row = reported_row(self.setup, config, result, commit=self.commit)
@@ -100,6 +103,7 @@ class Ledger:
                 commit=self.commit,
                 last=result,
             )
+        row.update(attempts or {})
         return self.finish(row, config, reported_history(result))
 
     def finish(self, row: dict[str, Any], config: dict, history: list[dict] | None = None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import pickle
 from ray import cloudpickle
 
 from nasx import results
-from nasx.ray.executor import _LEDGERS, _from_wire, _heartbeat, _to_wire, _tune_searcher
+from nasx.ray.executor import _RUNS, _from_wire, _heartbeat, _Run, _to_wire, _tune_searcher
 from nasx.search import searchers
 from nasx.search.plan import DataShape, Plan
 from tests.helpers.search_setups import tiny_setup
@@ -26,13 +26,14 @@ def _grid_plan(tmp_path):
 def test_the_heartbeat_and_the_searcher_adapter_pickle_without_the_ledger(tmp_path):
     plan = _grid_plan(tmp_path)
     try:
-        callback = _heartbeat(plan)
-        adapter = _tune_searcher(plan)
+        run = _Run(plan, max_retries=1)
+        callback = _heartbeat(run)
+        adapter = _tune_searcher(plan, run)
         for obj in (callback, adapter):
             cloudpickle.loads(cloudpickle.dumps(obj))  # a generator inside the ledger would fail here
-        assert "ledger" not in pickle.loads(cloudpickle.dumps(adapter)).__dict__
+        assert not {"ledger", "run"} & set(pickle.loads(cloudpickle.dumps(adapter)).__dict__)
     finally:
-        _LEDGERS.clear()
+        _RUNS.clear()
 
 
 def test_a_result_crosses_tune_as_flat_values_and_comes_back_whole():

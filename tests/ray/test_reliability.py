@@ -137,6 +137,9 @@ def test_injected_faults_are_recorded_and_the_search_reaches_its_budget(tmp_path
     )
     assert frame.loc["s0002", "status"] == "ok"
     assert frame.loc["s0002", "error"] == "injected fault exit@1 killed the worker; retried"
+    assert frame.loc["s0002", "retries"] == 1 and frame.loc["s0002", "redone_s"] > 0
+    assert (frame.drop(index="s0002")["retries"] == 0).all() and (frame.drop(index="s0002")["redone_s"] == 0).all()
+    assert (run_dir / "ray.log").is_file()
     assert frame.loc["s0003", "status"] == "failed"
     assert frame.loc["s0003", "error"] == "timed out after 20 s (train.timeout_s=20)"
     assert (frame.drop(index=["s0000", "s0001", "s0002", "s0003"])["status"] == "ok").all()

@@ -11,11 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import ray
 
 from nasx import results
+from nasx.ray.loopback import Cluster
 from nasx.search.driver import run_search
-from nasx.search.setup import Resources, SearcherSpec
+from nasx.search.setup import SearcherSpec
 from tests.helpers.paths import ROOT
 from tests.helpers.search_setups import tiny_setup
 
@@ -105,6 +105,7 @@ def test_a_worker_killed_mid_trial_is_retried(local_ray, tmp_path):
     thread.join(timeout=1)
     assert killed
     assert len(frame) == 3 and frame["trial_id"].is_unique and (frame["status"] == "ok").all()
+    assert sorted(frame["retries"]) == [0, 0, 1]  # the killed trial's row says so
 
 
 DRIVER = textwrap.dedent("""
@@ -141,32 +142,22 @@ def test_killed_search_resumes_with_every_trial_once(local_ray, tmp_path):
 
 
 def test_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
-    if ray.is_initialized():
-        ray.shutdown()
-    port = "6391"
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    ray_bin = str(Path(sys.executable).parent / "ray")
-    start = [ray_bin, "start", "--num-cpus=1", "--disable-usage-stats"]
+    """`ray start --head` and `ray start --address` on 127.0.0.1 with token authentication, as
+    docs/clusters.md's recipe: the driver attaches with the cluster's RAY_AUTH_MODE and RAY_AUTH_TOKEN."""
+    cluster = Cluster(nodes=2, cpus=1, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        subprocess.run(
-            [*start, "--head", f"--port={port}", "--include-dashboard=false"],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        subprocess.run([*start, f"--address=127.0.0.1:{port}"], env=env, check=True, capture_output=True, timeout=120)
-        setup = tiny_setup(
-            tmp_path / "run",
-            budget=6,
-            address=f"127.0.0.1:{port}",
-            resources=Resources(cpus_per_trial=1, max_concurrent=2),
-        )
-        frame = results.load(run_search(setup, out=lambda line: None))
-        assert len(frame) == 6 and (frame["status"] == "ok").all()
-        assert frame["node"].nunique() == 2
+        search = subprocess.run(
+            [sys.executable, "-m", "nasx", "search", "budget=6", "data.resolution=8", "proxy.width_mult=0.125",
+             "proxy.depth_mult=0.25", "train.epochs=1", "train.batch_size=128", "resources.cpus_per_trial=1",
+             "resources.max_concurrent=2", f"cluster.address={cluster.address}", f"run_dir={tmp_path / 'run'}"],
+            cwd=ROOT, env=cluster.env, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
     finally:
-        subprocess.run([ray_bin, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        cluster.stop()
+    assert search.returncode == 0 and search.stderr == "", search.stderr
+    frame = results.load(tmp_path / "run")
+    assert len(frame) == 6 and (frame["status"] == "ok").all()
+    assert frame["node"].nunique() == 2
 
 
 def test_run_trials_applies_each_trials_seed_and_protocol_and_resumes(local_ray, tmp_path):

@@ -62,3 +62,13 @@ def test_a_run_from_before_int8_loads_with_empty_int8_columns(tmp_path):
     for column in ("int8/val/top1", "int8/test/top1", "int8/latency_ms", "int8/fp32_latency_ms"):
         assert frame[column].dtype == "float64" and frame[column].isna().all()
     assert frame["val/top1"].tolist() == [0.5]
+
+
+def test_rows_written_before_the_retry_columns_load_with_them_null(tmp_path):
+    row = {k: v for k, v in _row(trial_id="a", retries=None, redone_s=None).items() if k not in ("retries", "redone_s")}
+    (tmp_path / results.store.LOG).write_text(json.dumps(row) + "\n")  # a row as an older nasx wrote it
+    results.append(tmp_path, _row(trial_id="b", retries=1, redone_s=2.5))
+    frame = results.load(tmp_path).set_index("trial_id")
+    assert pd.isna(frame.loc["a", "retries"]) and pd.isna(frame.loc["a", "redone_s"])
+    assert frame.loc["b", "retries"] == 1 and frame.loc["b", "redone_s"] == 2.5
+    assert str(frame["retries"].dtype) == "Int64"
