@@ -18,7 +18,7 @@ from nasx.complexity import complexity
 from nasx.data.dataset import Dataset
 from nasx.profile import Latency, measure_latency
 from nasx.provenance import versions
-from nasx.reward import Objective
+from nasx.reward import Objective, cost_column
 from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
 from nasx.train.metrics import Metrics
@@ -117,7 +117,7 @@ def evaluate_candidate(
 ) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
-    Latency is measured when `measure` is set or the objective's cost is latency_ms. With `weights_path`
+    Latency is measured when `measure` is set or latency_ms is one of the objective's costs. With `weights_path`
     the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
     of `build_model(spec)` that training starts from (fine-tuning; e.g. weights inherited from a
     supernet) instead of the seed's initialisation. Never raises for a bad candidate or a failed run:
@@ -150,7 +150,7 @@ def evaluate_candidate(
                 model.load_state_dict(initial_state, strict=True)
             metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
             latency = None
-            if metrics.ok and (measure or objective.metric == "latency_ms"):
+            if metrics.ok and (measure or "latency_ms" in objective.costs):
                 latency = measure_latency(
                     model,
                     spec.resolution,
@@ -166,10 +166,8 @@ def evaluate_candidate(
     except Exception as exc:  # a candidate that cannot be built or trained is a failed evaluation
         return replace(failed, error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start)
     latency_ms = latency.median_ms if latency else NAN
-    if objective.metric == "latency_ms":
-        value = latency_ms
-    else:
-        value = sizes[("full_" if objective.scale == "full" else "") + objective.metric]
+    first = objective.costs[0]  # the `cost` column: the reward's cost, or the first of a Pareto search's
+    value = latency_ms if first == "latency_ms" else sizes[cost_column(first, objective.scale)]
     score = NAN
     if metrics.ok:
         score = objective.reward_of(metrics.val_top1, value)

@@ -47,10 +47,13 @@ def training_key(
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
         protocol.pop("fault")  # hashes of runs without injected faults stay as they were before faults existed
+    objective = asdict(setup.objective)
+    if objective["metrics"] is None:
+        objective.pop("metrics")  # hashes of runs with one cost stay as they were before several costs existed
     parts = {
         "data": asdict(setup.data),
         "train": protocol,
-        "objective": asdict(setup.objective),
+        "objective": objective,
         "proxy": asdict(setup.proxy),
         "seed": setup.seed if seed is None else seed,
     }
