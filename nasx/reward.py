@@ -94,9 +94,7 @@ def check_metrics(metrics: Any, mode: str) -> tuple[str, ...]:
     """`objective.metrics` as a tuple: a non-empty list of distinct costs, in multi mode only."""
     shown = list(metrics) if isinstance(metrics, (list, tuple)) else metrics
     check(isinstance(metrics, (list, tuple)), "objective.metrics", shown, "must be a list of costs (or null)")
-    check(
-        len(metrics) >= 1, "objective.metrics", shown, f"needs at least one cost ({', '.join(METRICS)}), or null"
-    )
+    check(len(metrics) >= 1, "objective.metrics", shown, f"needs at least one cost ({', '.join(METRICS)}), or null")
     for m in metrics:
         check(m in METRICS, "objective.metrics", shown, f"unknown cost {m!r}; choose from {', '.join(METRICS)}")
     twice = sorted({m for m in metrics if list(metrics).count(m) > 1})
