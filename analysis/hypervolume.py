@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from nasx.analysis import dominated_volume
-from nasx.analysis.frame import ACC, as_float, finished, searched
+from nasx.analysis.frame import ACC, as_float, finished, finished_in, searched
 from nasx.analysis.pareto import pareto_mask
 
 
@@ -73,15 +73,12 @@ class Box:
         return tuple(c for c, _ in self.costs)
 
     def __str__(self) -> str:
-        return f"(accuracy {self.acc:g}, " + ", ".join(f"{c} {v:,.6g}" for c, v in self.costs) + ")"
+        return f"(accuracy {self.acc:g}, " + ", ".join(f"{c} {_count(v)}" for c, v in self.costs) + ")"
 
 
-def finished_in(frame: pd.DataFrame, columns, acc: str = ACC) -> pd.DataFrame:
-    """Finished rows (status ok, finite accuracy) with a finite, positive value in every cost column."""
-    rows = frame
-    for column in columns:
-        rows = finished(rows, column, acc)
-    return rows
+def _count(value: float) -> str:
+    """4e8 -> '400,000,000'; 8.0 -> '8'; 0.125 -> '0.125'."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.6g}"
 
 
 def reference_box(frame: pd.DataFrame, columns, acc: str = ACC) -> Box:

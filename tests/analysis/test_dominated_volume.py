@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nasx.analysis import dominated_volume, hypervolume as hv
+from nasx.analysis import dominated_volume
+from nasx.analysis import hypervolume as hv
 
 
 def test_three_objectives_by_hand():
