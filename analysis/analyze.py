@@ -18,6 +18,7 @@ from nasx.analysis import (
     fidelity,
     fidelity_plots,
     hypervolume,
+    labels,
     learning_curves,
     objectives,
     plots,
@@ -340,7 +341,7 @@ def _family_table(frame, cost: str, summary) -> pd.DataFrame | None:
             "cost_ratio_at_equal_acc": f"{cost}_ratio_at_equal_acc",
         }
     )
-    against = "the frontier" if cost == "macs" else f"the accuracy–{cost} frontier"
+    against = "the frontier" if cost == "macs" else f"the accuracy–{labels.cost_name(cost).lower()} frontier"
     summary.append(
         (
             f"reference families against {against} (n = seeds)",

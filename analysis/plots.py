@@ -110,14 +110,15 @@ def confirmed_figure(stats: pd.DataFrame, cost: str = "macs") -> Figure:
     return fig
 
 
-def log_axis(ax, cost: str) -> None:
-    """Log-scale x axis of the cost column `cost`, labelled with its unit (MACs in millions, latency in ms),
-    ticks at 1, 2, 5 x 10^n in that unit, and a grid."""
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(labels.cost_formatter(cost))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(labels.cost(cost, log=True))
+def log_axis(ax, cost: str, axis: str = "x") -> None:
+    """Log-scale x (or y) axis of the cost column `cost`, labelled with its unit (MACs in millions, latency
+    in ms), ticks at 1, 2, 5 x 10^n in that unit, and a grid."""
+    getattr(ax, f"set_{axis}scale")("log")
+    scale = getattr(ax, f"{axis}axis")
+    scale.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    scale.set_major_formatter(labels.cost_formatter(cost))
+    scale.set_minor_formatter(NullFormatter())
+    getattr(ax, f"set_{axis}label")(labels.cost(cost, log=True))
     ax.grid(True, which="both", alpha=0.3)
 
 
@@ -178,19 +179,12 @@ def pairs_figure(frame: pd.DataFrame, costs, acc: str = ACC) -> Figure:
         if y == acc:
             accuracy_axis(ax, acc)
         else:
-            ax.set_yscale("log")
-            ax.yaxis.set_major_formatter(labels.cost_formatter(y))
-            ax.yaxis.set_minor_formatter(NullFormatter())
-            ax.set_ylabel(labels.cost(y, log=True))
+            log_axis(ax, y, "y")
         ax.set_title(
             f"{labels.metric_name(y) if y == acc else labels.cost_name(y)} against {labels.cost_name(x)}", fontsize=9
         )
     handles, names = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, names, fontsize=7, loc="outside right upper")
-    fig.suptitle(
-        f"Front in {len(costs) + 1} objectives ({labels.metric_name(acc)} and "
-        + ", ".join(labels.cost_name(c) for c in costs)
-        + "), per pair",
-        fontsize=10,
-    )
+    names = [labels.metric_name(acc), *(labels.cost_name(c) for c in costs)]
+    fig.suptitle(f"Front in {len(names)} objectives ({', '.join(names[:-1])} and {names[-1]}), per pair", fontsize=10)
     return fig
