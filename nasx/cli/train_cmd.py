@@ -165,7 +165,7 @@ def run(args) -> int:
                 f"{objective.target:g}) ^ w, {objective.scale} scale)"
             )
             if objective.mode == "reward"
-            else f"objectives (val/top1, {', '.join(objective.costs)}) = "
+            else f"objectives (val/top1, {', '.join(objective.cost_columns())}) = "
             f"({', '.join([_fmt(record.val_top1), *(f'{float(row[c]):g}' for c in objective.cost_columns())])})"
         )
         print(
