@@ -147,3 +147,20 @@ def test_reference_box_needs_a_trial_with_every_cost(run_dir):
     assert hv.reference_box(frame, ("macs", "latency_ms")) == hv.Box(0.0, (("macs", 400 * M), ("latency_ms", 8.0)))
     with pytest.raises(ValueError, match=r"every cost \(macs, full_macs\)"):
         hv.reference_box(frame, ("macs", "full_macs"))
+
+
+def test_hypervolume_after_each_trial_in_three_objectives(run_dir):
+    """Every prefix of the completion order against Optuna's hypervolume of the trials finished by then; f (no
+    latency) and the failed x leave it unchanged, d (dominated by b) too."""
+    from optuna._hypervolume import compute_hypervolume
+
+    frame = load_runs([run_dir])
+    box = hv.reference_box(frame, ("macs", "latency_ms"))
+    curve = hv.curve(frame, box)
+    ref = np.array([0.0, math.log10(400 * M), math.log10(8.0)])
+    done = rows()[:5]
+    points = [np.array([-r["val/top1"], math.log10(r["macs"]), math.log10(r["latency_ms"])]) for r in done]
+    # trials a, b, c, d, e, f, x: after n of them, the first min(n, 5) of a..e are in
+    expected = [compute_hypervolume(np.array(points[: min(n, 5)]), ref) for n in range(1, 8)]
+    assert curve["hypervolume"].tolist() == pytest.approx(expected, rel=1e-9)
+    assert curve["hypervolume"].iloc[3] == curve["hypervolume"].iloc[2]  # d adds nothing
