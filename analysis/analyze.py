@@ -18,12 +18,14 @@ from nasx.analysis import (
     fidelity,
     fidelity_plots,
     hypervolume,
+    labels,
     learning_curves,
+    objectives,
     plots,
     quantization,
     reward_view,
 )
-from nasx.analysis.frame import ACC, as_float, finished, load_runs, run_names, searched
+from nasx.analysis.frame import ACC, as_float, finished, finished_in, load_runs, run_names, searched
 from nasx.analysis.pareto import frontier
 from nasx.analysis.provenance import provenance
 from nasx.ranking import noise, pareto
@@ -92,7 +94,11 @@ def analyze(
     search = stage_rows(frame, SEARCH)  # confirm and fidelity rows have their own sections
     if calibration is not None:
         sections.append(_calibration(search, calibration, run_dirs[0], fidelity_run, summary))
-    for build in (_frontier, _families, _hypervolume, _reward, _compound, _design_space):
+    costs = objectives.search_objectives([_config(run_dir) for run_dir in run_dirs])
+    pareto_k = (lambda *args: _pareto_k(costs, *args)) if costs else None
+    for build in (_frontier, pareto_k, _families, _hypervolume, _reward, _compound, _design_space):
+        if build is None:
+            continue
         section = build(search, figures, top, summary) if len(finished(search)) else None
         if section is not None:
             sections.append(section)
@@ -230,17 +236,80 @@ def _frontier(frame, figures, top, summary) -> Section:
     return section
 
 
-def _families(frame, figures, top, summary) -> Section | None:
-    table = families.family_table(frame)
-    if table.empty:
+def _config(run_dir) -> dict:
+    """A run's config.yaml as a dict; {} when it has none or it does not read (other sections say so)."""
+    try:
+        return fidelity.run_config(run_dir)
+    except ValueError:
+        return {}
+
+
+def _pareto_k(costs, frame, figures, top, summary) -> Section | None:
+    """The front in accuracy and every cost the search optimised (objective.metrics), the hypervolume in all
+    of them per searcher, and the front drawn per pair of objectives."""
+    if finished_in(searched(frame), costs).empty:
         return None
-    table = table.rename(
-        columns={
-            "cost": "macs",
-            "gap_at_equal_cost": "acc_gap_at_equal_macs",
-            "cost_ratio_at_equal_acc": "macs_ratio_at_equal_acc",
+    k = len(costs) + 1
+    names = f"{ACC} (max), " + ", ".join(f"{c} (min)" for c in costs)
+    front = objectives.front(frame, costs)
+    table = pd.DataFrame(
+        {
+            "trial_id": front["trial_id"].to_numpy(),
+            "run": front["run"].to_numpy(),
+            ACC: as_float(front[ACC]),
+            **{c: as_float(front[c]) for c in costs},
+            "arch": front["arch"].to_numpy(),
         }
     )
+    box = hypervolume.reference_box(searched(frame), costs)
+    curves = hypervolume.curves(frame, box)
+    final = hypervolume.final(curves)
+    unit = "accuracy × " + " × ".join(f"decades of {c}" for c in costs)
+    notes = [
+        f"The search's {k} objectives: {names}. {len(table)} searched networks are on the front in all of them "
+        f"(non-dominated in every objective at once), out of {len(finished_in(searched(frame), costs))} "
+        "finished searched trials that have every cost (one seed each; the search stage's rows).",
+        f"Hypervolume in all {k} objectives, exact: reference point {box}; axes accuracy and log10 of each cost; "
+        f"volume in {unit}. Final values at the largest trial count every run reached "
+        f"({int(final['trials'].min())} trials), mean and sample standard deviation over runs of the same searcher.",
+    ]
+    missing = objectives.missing_note(frame, costs)
+    if missing:
+        notes.append(missing + ".")
+    section = Section(
+        f"Pareto front in {k} objectives",
+        notes=notes,
+        tables=[
+            (f"searched networks on the front in {k} objectives", table),
+            (f"hypervolume in {k} objectives per searcher", final),
+        ],
+    )
+    if figures:
+        section.figures.append(
+            (
+                "front_pairs",
+                plots.pairs_figure(frame, costs),
+                f"the front in {k} objectives drawn per pair of objectives: trials on the front in all of them "
+                "highlighted, reference families at their means",
+            )
+        )
+        section.figures.append(
+            (
+                "hypervolume_k",
+                plots.hypervolume_figure(hypervolume.by_searcher(curves), str(box), unit),
+                f"hypervolume in {k} objectives against trials completed (band: one standard deviation over runs)",
+            )
+        )
+    shown = table.drop(columns=["arch"] if frame["run"].nunique() > 1 else ["arch", "run"])
+    summary.append((f"Pareto set in {k} objectives ({names}), searched networks", shown.head(top)))
+    summary.append((f"hypervolume in {k} objectives, reference point {box}", final))
+    return section
+
+
+def _families(frame, figures, top, summary) -> Section | None:
+    table = _family_table(frame, "macs", summary)
+    if table is None:
+        return None
     notes = [
         "acc_gap_at_equal_macs: the family's accuracy minus the searched frontier's at the family's MACs "
         "(negative: the search found a better network for the same MACs). macs_ratio_at_equal_acc: the "
@@ -251,13 +320,39 @@ def _families(frame, figures, top, summary) -> Section | None:
         f"network of no more MACs is better beyond the measured noise ({noise.RULE}; a one-seed network "
         "borrows the pooled seed spread of the networks with several), else within noise."
     ]
+    section = Section("Reference families on the frontier", notes=notes, tables=[("families", table)])
+    latency = _family_table(frame, "latency_ms", summary)
+    if latency is not None:
+        section.notes.append(
+            "On the accuracy–latency frontier: the same, with the latency measured on each trained network "
+            "(latency_ms, median at batch 1) in place of MACs; a family is dominated only when a searched network "
+            "no slower is better beyond the measured seed noise. Rows without a latency are left out."
+        )
+        section.tables.append(("families on the accuracy–latency frontier", latency))
+    return section
+
+
+def _family_table(frame, cost: str, summary) -> pd.DataFrame | None:
+    """families.family_table on the accuracy–`cost` frontier with its columns named by the cost, and its
+    line of the terminal summary; None when no family has a finished row with that cost."""
+    table = families.family_table(frame, cost=cost)
+    if table.empty:
+        return None
+    table = table.rename(
+        columns={
+            "cost": cost,
+            "gap_at_equal_cost": f"acc_gap_at_equal_{cost}",
+            "cost_ratio_at_equal_acc": f"{cost}_ratio_at_equal_acc",
+        }
+    )
+    against = "the frontier" if cost == "macs" else f"the accuracy–{labels.cost_name(cost).lower()} frontier"
     summary.append(
         (
-            "reference families against the frontier (n = seeds)",
-            table[["family", "seeds", "acc", "acc_std", "macs", "verdict"]],
+            f"reference families against {against} (n = seeds)",
+            table[["family", "seeds", "acc", "acc_std", cost, "verdict"]],
         )
     )
-    return Section("Reference families on the frontier", notes=notes, tables=[("families", table)])
+    return table
 
 
 def _confirmed(frame, figures, top, summary) -> Section | None:

@@ -56,6 +56,14 @@ def finished(frame: pd.DataFrame, cost: str = "macs", acc: str = ACC) -> pd.Data
     return frame[keep]
 
 
+def finished_in(frame: pd.DataFrame, costs, acc: str = ACC) -> pd.DataFrame:
+    """`finished` in every cost column of `costs` at once (a Pareto search's objectives)."""
+    rows = frame
+    for cost in costs:
+        rows = finished(rows, cost, acc)
+    return rows
+
+
 def is_reference(frame: pd.DataFrame) -> pd.Series:
     """True on the rows of reference families (non-empty `family`)."""
     return frame["family"].fillna("").astype(str).str.len() > 0

@@ -3,12 +3,15 @@ every function returns the Figure, whose artists carry labels so the plotted dat
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullFormatter
 
 from nasx.analysis import labels
-from nasx.analysis.frame import ACC, as_float, finished, references, searched
+from nasx.analysis.frame import ACC, as_float, finished, finished_in, references, searched
+from nasx.analysis.objectives import front_mask
 from nasx.analysis.pareto import pareto_mask, step_xy
 
 FAMILY_MARKERS = "s^Dvp*hP<>X"
@@ -107,14 +110,15 @@ def confirmed_figure(stats: pd.DataFrame, cost: str = "macs") -> Figure:
     return fig
 
 
-def log_axis(ax, cost: str) -> None:
-    """Log-scale x axis of the cost column `cost`, labelled with its unit (MACs in millions, latency in ms),
-    ticks at 1, 2, 5 x 10^n in that unit, and a grid."""
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(labels.cost_formatter(cost))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel(labels.cost(cost, log=True))
+def log_axis(ax, cost: str, axis: str = "x") -> None:
+    """Log-scale x (or y) axis of the cost column `cost`, labelled with its unit (MACs in millions, latency
+    in ms), ticks at 1, 2, 5 x 10^n in that unit, and a grid."""
+    getattr(ax, f"set_{axis}scale")("log")
+    scale = getattr(ax, f"{axis}axis")
+    scale.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    scale.set_major_formatter(labels.cost_formatter(cost))
+    scale.set_minor_formatter(NullFormatter())
+    getattr(ax, f"set_{axis}label")(labels.cost(cost, log=True))
     ax.grid(True, which="both", alpha=0.3)
 
 
@@ -125,7 +129,7 @@ def accuracy_axis(ax, acc: str, how: str = "") -> None:
     ax.set_ylabel(name[:-1] + f", {how})" if how and name.endswith(")") else name)
 
 
-def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:
+def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str, unit: str = "accuracy × decades of MACs") -> Figure:
     """Hypervolume against trials completed: per searcher the mean line (label = searcher) and a band of
     one standard deviation when it has several runs."""
     fig = new_figure(7.0, 4.0)
@@ -136,8 +140,51 @@ def hypervolume_figure(per_searcher: pd.DataFrame, ref_text: str) -> Figure:
         if part["runs"].max() > 1:
             ax.fill_between(x, mean - std, mean + std, color=f"C{i}", alpha=0.2)
     ax.set_xlabel("Trials completed")
-    ax.set_ylabel("Hypervolume (accuracy × decades of MACs)")
+    ax.set_ylabel(f"Hypervolume ({unit})")
     ax.set_title(f"Hypervolume of the searched frontier, reference point {ref_text}", fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
+    return fig
+
+
+def pairs_figure(frame: pd.DataFrame, costs, acc: str = ACC) -> Figure:
+    """The front in accuracy and every cost of `costs`, drawn per pair of objectives: one panel per pair
+    (accuracy on the y axis of the accuracy panels, costs on log axes), the searched trials that have every
+    cost, those on the front in all objectives highlighted (not only the front of the panel's pair), and the
+    reference families at their means. Artist labels per panel: 'dominated', 'front', family names."""
+    rows = finished_in(frame, costs, acc)
+    search, refs = searched(rows), references(rows)
+    on = front_mask(search, costs, acc)
+    pairs = [(c, acc) for c in costs] + list(combinations(costs, 2))
+    ncols = min(3, len(pairs))
+    nrows = -(-len(pairs) // ncols)
+    fig = new_figure(4.2 * ncols + 1.6, 3.6 * nrows)
+    for i, (x, y) in enumerate(pairs):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        xs, ys = as_float(search[x]), as_float(search[y])
+        ax.scatter(xs[~on], ys[~on], s=12, color="tab:blue", alpha=0.25, label="dominated", zorder=2)
+        ax.scatter(xs[on], ys[on], s=30, color="tab:red", edgecolor="black", linewidth=0.4, label="front", zorder=3)
+        for j, (name, fam) in enumerate(refs.groupby("family", sort=True)):
+            ax.scatter(
+                [float(as_float(fam[x]).mean())],
+                [float(as_float(fam[y]).mean())],
+                s=50,
+                marker=FAMILY_MARKERS[j % len(FAMILY_MARKERS)],
+                color=f"C{(j + 1) % 10}",
+                edgecolor="black",
+                label=name,
+                zorder=4,
+            )
+        log_axis(ax, x)
+        if y == acc:
+            accuracy_axis(ax, acc)
+        else:
+            log_axis(ax, y, "y")
+        ax.set_title(
+            f"{labels.metric_name(y) if y == acc else labels.cost_name(y)} against {labels.cost_name(x)}", fontsize=9
+        )
+    handles, names = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=7, loc="outside right upper")
+    names = [labels.metric_name(acc), *(labels.cost_name(c) for c in costs)]
+    fig.suptitle(f"Front in {len(names)} objectives ({', '.join(names[:-1])} and {names[-1]}), per pair", fontsize=10)
     return fig

@@ -22,7 +22,7 @@ from nasx.provenance import versions
 from nasx.quantize.int8 import QuantizeError
 from nasx.quantize.scores import Int8Scores, int8_scores
 from nasx.quantize.spec import CALIBRATION_IMAGES
-from nasx.reward import Objective
+from nasx.reward import Objective, cost_column
 from nasx.train.deadline import TrialTimeout, deadline
 from nasx.train.loop import train_and_eval
 from nasx.train.metrics import Metrics
@@ -129,10 +129,10 @@ def evaluate_candidate(
 ) -> Evaluation:
     """Score one candidate, trained at the proxy scale of `spec` (which must match the data's resolution,
     classes and channels). `full_spec` (default: `spec`) gives full_arch, full_params and full_macs.
-    Latency is measured after training when `measure` is set or the objective's cost is the proxy's latency_ms;
-    the full-scale latency of `objective.full_latency` is had before training: `full_latency` (ms, `predicted` or
-    `measured`) when the caller knows it, else from the objective's table or a measurement. With `weights_path`
-    the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
+    Latency is measured after training when `measure` is set or latency_ms is one of the objective's costs at
+    scale proxy; the full-scale latency of `objective.full_latency` is had before training: `full_latency` (ms,
+    `predicted` or `measured`) when the caller knows it, else from the objective's table or a measurement. With
+    `weights_path` the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
     of `build_model(spec)` that training starts from (fine-tuning; e.g. weights inherited from a
     supernet) instead of the seed's initialisation. `quantize="int8"`: the trained network is also quantized
     (calibrated on `calibration_images` training images drawn by the seed) and scored, and the full-scale
@@ -181,7 +181,7 @@ def evaluate_candidate(
                 model.load_state_dict(initial_state, strict=True)
             metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
             latency = None
-            if metrics.ok and (measure or (objective.metric == "latency_ms" and not objective.full_latency)):
+            if metrics.ok and (measure or ("latency_ms" in objective.costs and not objective.full_latency)):
                 latency = measure_latency(
                     model,
                     spec.resolution,
@@ -211,10 +211,11 @@ def evaluate_candidate(
     except Exception as exc:  # a candidate that cannot be built or trained is a failed evaluation
         return replace(failed, error=f"{type(exc).__name__}: {exc}", wall_s=time.perf_counter() - start)
     latency_ms, source = (latency.median_ms, "measured") if latency else (failed.latency_ms, failed.latency_source)
-    if objective.metric == "latency_ms":
+    first = objective.costs[0]  # the `cost` column: the reward's cost, or the first of a Pareto search's
+    if first == "latency_ms":
         value = failed.latency_ms if objective.full_latency else latency_ms
     else:
-        value = sizes[("full_" if objective.scale == "full" else "") + objective.metric]
+        value = sizes[cost_column(first, objective.scale)]
     score = NAN
     if metrics.ok:
         score = objective.reward_of(metrics.val_top1, value)

@@ -85,3 +85,44 @@ def test_bad_objectives_raise(changes, fragment):
 def test_unknown_preset():
     with pytest.raises(ValueError, match="unknown objective 'medium'"):
         preset("medium")
+
+
+def test_several_costs_are_objectives_beside_accuracy():
+    multi = preset("multi", metrics=["macs", "params"])  # a YAML list becomes a tuple
+    assert multi.metrics == ("macs", "params") and multi.costs == ("macs", "params")
+    # scale full: the full-scale columns; latency_ms has one column at any scale
+    assert multi.cost_columns() == ("full_macs", "full_params")
+    proxy = preset("multi", scale="proxy", metrics=("params", "latency_ms", "macs"))
+    assert proxy.cost_columns() == ("params", "latency_ms", "macs")
+    assert preset("multi").costs == ("macs",) and preset("multi").cost_columns() == ("full_macs",)
+    assert preset("soft", metric="params").costs == ("params",)
+
+
+def test_a_search_has_one_objective_per_cost(tmp_path):
+    from dataclasses import replace
+
+    from tests.helpers.search_setups import tiny_setup
+
+    setup = tiny_setup(tmp_path, objective=preset("multi", scale="proxy", metrics=("macs", "latency_ms")))
+    assert setup.objectives() == (("val/top1", "max"), ("macs", "min"), ("latency_ms", "min"))
+    assert replace(setup, objective=preset("multi")).objectives() == (("val/top1", "max"), ("full_macs", "min"))
+    assert replace(setup, objective=preset("soft")).objectives() == (("reward", "max"),)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"metrics": ("macs", "flops")}, r"unknown cost 'flops'"),
+        ({"metrics": ("params", "params")}, r"'params' given twice"),
+        ({"metrics": ()}, r"needs at least one cost"),
+        ({"metrics": "macs"}, r"must be a list of costs"),
+        (
+            {"metrics": ("macs", "latency_ms"), "latency_measure": False},
+            r"latency_ms at scale=full needs objective\.latency_table=PATH",
+        ),
+        ({"metrics": ("macs",), "mode": "reward"}, r"needs objective=multi"),
+    ],
+)
+def test_bad_cost_lists_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        preset("multi", **changes)

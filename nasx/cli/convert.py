@@ -122,6 +122,9 @@ _EXPECTED = {
 }
 
 
+_PLURAL = {int: "integers", float: "numbers", bool: "true or false values", str: "strings"}
+
+
 def _fits(value: Any, tp: Any) -> bool:
     """Whether a plain config value has the annotated type (int for float is fine; bool is not a number)."""
     origin = typing.get_origin(tp)
@@ -151,7 +154,7 @@ def _expected(tp: Any) -> str:
     names = [_EXPECTED.get(typing.get_origin(a) or a, getattr(a, "__name__", str(a))) for a in args]
     if typing.get_origin(args[0]) in (tuple, list) and typing.get_args(args[0]):
         inner = [a for a in typing.get_args(args[0]) if a is not Ellipsis]
-        names[0] = f"a list of {'numbers' if inner[0] is float else _EXPECTED.get(inner[0], 'values')}"
+        names[0] = f"a list of {_PLURAL.get(inner[0], 'values')}"
     optional = len(args) < len(typing.get_args(tp))
     return " or ".join(names) + (" (or null)" if optional else "")
 

@@ -188,7 +188,8 @@ def run(args) -> int:
                 f"{objective.target:g}) ^ w, {objective.scale} scale)"
             )
             if objective.mode == "reward"
-            else f"objectives (val/top1, {objective.metric}) = ({_fmt(record.val_top1)}, {record.cost:g})"
+            else f"objectives (val/top1, {', '.join(objective.cost_columns())}) = "
+            f"({', '.join([_fmt(record.val_top1), *(f'{float(row[c]):g}' for c in objective.cost_columns())])})"
         )
         print(
             f"val/top1 {_fmt(record.val_top1)}   test/top1 {_fmt(record.test_top1)}   "

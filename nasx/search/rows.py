@@ -69,12 +69,14 @@ LATENCY_FIELDS = ("device", "batch", "dtype", "threads", "latency_table", "laten
 
 
 def objective_key(setup: SearchSetup) -> dict[str, Any]:
-    """The objective as it decides a result: the latency fields only for a latency objective (so the hashes of
-    other runs stay as they were before those fields existed)."""
+    """The objective as it decides a result: the latency fields only for a latency objective, `metrics` only when
+    given (so the hashes of other runs stay as they were before those fields existed)."""
     objective = asdict(setup.objective)
-    if setup.objective.metric != "latency_ms":
+    if "latency_ms" not in setup.objective.costs:
         for name in LATENCY_FIELDS:
             objective.pop(name)
+    if objective["metrics"] is None:
+        objective.pop("metrics")  # hashes of runs with one cost stay as they were before several costs existed
     return objective
 
 

@@ -287,16 +287,9 @@ class SearchSetup:
         return space
 
     def objectives(self) -> tuple[tuple[str, str], ...]:
+        """(metric, max|min) of each objective the searcher optimises: reward; or val/top1 and every cost."""
         if self.objective.mode == "multi":
-            return (
-                ("val/top1", "max"),
-                (
-                    "full_" + self.objective.metric
-                    if self.objective.scale == "full" and not self.objective.full_latency
-                    else self.objective.metric,
-                    "min",
-                ),
-            )
+            return (("val/top1", "max"), *((column, "min") for column in self.objective.cost_columns()))
         return (("reward", "max"),)
 
 

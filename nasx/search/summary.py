@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from nasx.ranking import noise, pareto
@@ -69,7 +70,24 @@ def summary(frame: pd.DataFrame, setup=None) -> list[str]:
         f"Pareto set ({pareto.AXES}), searched networks:",
         render(HEADER, _rows(_front(stats)), right={2, 3, 4, 5, 6}),
     ]
-    return lines + _verdict_lines(stats, "searched networks")
+    return lines + _front_lines(stats, setup) + _verdict_lines(stats, "searched networks")
+
+
+def _front_lines(stats: pd.DataFrame, setup) -> list[str]:
+    """With several costs (objective.metrics): the searched networks on the front in all the search's objectives,
+    and how many finished networks lack a cost (so are not on it)."""
+    columns = setup.objective.cost_columns() if setup is not None and setup.objective.mode == "multi" else ()
+    if len(columns) < 2:
+        return []
+    searched = stats[(stats["family"] == "").to_numpy(bool)]
+    values = searched[["mean", *columns]].to_numpy(float)
+    on = searched[pareto.nondominated(pareto.minimised(values, ("max", *("min",) * len(columns))))]
+    names = ", ".join(["val/top1 (max)", *(f"{c} (min)" for c in columns)])
+    lines = [f"Pareto set in {len(columns) + 1} objectives ({names}): {', '.join(on['trial_id']) or '-'}"]
+    lacking = int((~np.isfinite(values).all(axis=1)).sum())
+    if lacking:
+        lines.append(f"  {lacking} finished searched networks lack a cost ({', '.join(columns)}): not on that set")
+    return lines
 
 
 def _init_lines(rows: pd.DataFrame) -> list[str]:

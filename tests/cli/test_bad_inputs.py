@@ -551,6 +551,36 @@ CASES = [
         r"^objective\.target=abc: expected a number$",
     ),
     ("objective-metric-int", ["train", "resnet18", "objective.metric=5"], r"^objective\.metric=5: expected a string$"),
+    (
+        "objective-metrics-unknown",
+        ["search", "objective=multi", "objective.metrics=[macs,flops]"],
+        r"^objective\.metrics=\['macs', 'flops'\]: unknown cost 'flops'; choose from macs, params, latency_ms$",
+    ),
+    (
+        "objective-metrics-twice",
+        ["search", "objective=multi", "objective.metrics=[macs,params,macs]"],
+        r"^objective\.metrics=\['macs', 'params', 'macs'\]: 'macs' given twice$",
+    ),
+    (
+        "objective-metrics-empty",
+        ["search", "objective=multi", "objective.metrics=[]"],
+        r"^objective\.metrics=\[\]: needs at least one cost \(macs, params, latency_ms\), or null$",
+    ),
+    (
+        "objective-metrics-word",
+        ["search", "objective=multi", "objective.metrics=macs"],
+        r"^objective\.metrics=macs: expected a list of strings \(or null\)$",
+    ),
+    (
+        "objective-metrics-reward-mode",
+        ["search", "objective.metrics=[macs,params]"],
+        r"^objective\.metrics=\['macs', 'params'\]: several costs are Pareto search: needs objective=multi",
+    ),
+    (
+        "objective-metrics-latency-full",
+        ["search", "objective=multi", "objective.metrics=[macs,latency_ms]", "objective.latency_measure=false"],
+        r"^objective: latency_ms at scale=full needs objective\.latency_table=PATH",
+    ),
     ("train-unknown-family", ["train", "resnet51"], r"^unknown family 'resnet51'"),
     ("train-unknown-timm-name", ["train", "timm:resnet51", "train=smoke"], r"^'timm:resnet51': nasx has no family"),
     (

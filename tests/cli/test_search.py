@@ -51,6 +51,7 @@ def test_groups_match_the_registries():
         "effnet_b0_demo",
         "effnet_b0_search",
         "effnet_b0_supernet_demo",
+        "pareto_3obj",
         "pareto_nsga2",
         "regnet_sample",
         "resnext_cardinality",
@@ -120,11 +121,14 @@ def test_presets_choose_what_they_reproduce():
         "regnet_sample": ("regnet", "random", "efficientnet_b0"),
         "resnext_cardinality": ("resnext", "random", "efficientnet_b0"),
         "pareto_nsga2": ("mnasnet", "nsga2", "multi"),
+        "pareto_3obj": ("mnasnet", "nsga2", "multi"),
         "effnet_b0_demo": ("mnasnet", "reinforce", "efficientnet_b0"),
     }
     for preset, names in want.items():
         s = setup_of(f"experiment={preset}")
         assert (s.space.name, s.searcher.name, s.objective.name) == names, preset
+    three = setup_of("experiment=pareto_3obj")  # accuracy, and the trained network's MACs and measured latency
+    assert three.objectives() == (("val/top1", "max"), ("macs", "min"), ("latency_ms", "min"))
     effnet = setup_of("experiment=effnet_b0_search")
     assert effnet.objective.target == 400e6 and effnet.objective.alpha == effnet.objective.beta == -0.07
     assert effnet.references == ("efficientnet_b0", "mobilenet_v2", "mnasnet_a1")

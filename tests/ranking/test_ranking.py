@@ -107,3 +107,23 @@ def test_family_verdicts_by_the_noise_rule():
     assert v.loc["fam", "text"] == "within noise of s0002 (+0.0467 ± 0.0841 se)"
     v = _verdicts([row("ref-fam", 0.80, 100, family="fam"), row("s0001", 0.90, 50)])
     assert v.loc["fam", "verdict"] == "not decided"  # one seed each: no measured noise
+
+
+def test_pareto_set_in_three_objectives():
+    import numpy as np
+
+    from nasx.ranking.pareto import minimised, nondominated, pareto_mask
+
+    # (accuracy up, MACs down, latency down):
+    #   a (0.9, 100, 5) and b (0.8, 50, 9) trade off; c (0.9, 100, 6) is dominated by a (worse latency only);
+    #   d (0.7, 200, 1) is the fastest, so on the front although a beats it in accuracy and MACs;
+    #   e = a's copy: duplicates do not dominate each other; f has a NaN latency: never on the front.
+    values = [(0.9, 100, 5), (0.8, 50, 9), (0.9, 100, 6), (0.7, 200, 1), (0.9, 100, 5), (0.6, 300, np.nan)]
+    points = minimised(values, ("max", "min", "min"))
+    assert points[0].tolist() == [-0.9, 100, 5]
+    assert nondominated(points).tolist() == [True, True, False, True, True, False]
+    # the same rule in two objectives is pareto_mask: without latency, d and f are dominated by a, c is a's equal
+    two = minimised([v[:2] for v in values], ("max", "min"))
+    assert nondominated(two).tolist() == pareto_mask([v[0] for v in values], [v[1] for v in values]).tolist()
+    assert nondominated(two).tolist() == [True, True, True, False, True, False]
+    assert nondominated(np.empty((0, 3))).tolist() == []

@@ -109,3 +109,32 @@ def test_the_train_evaluator_result_is_plain_json(tmp_path):
     assert result["row"]["status"] == "ok" and result["row"]["arch_key"] == trained.key()
     assert [h["epoch"] for h in result["curve"]] == [1]
     assert reports == []  # progress is reported only when a scheduler stops trials early
+
+
+def test_a_three_objective_search_tells_every_value(tmp_path, monkeypatch):
+    """NSGA-II on (val/top1 up, trained MACs down, measured latency down), trained in process: the searcher's
+    study has three directions and every finished row is told as its three recorded values."""
+    import optuna
+
+    from nasx.reward import preset
+    from nasx.search import searchers
+    from nasx.search.setup import SearcherSpec
+
+    made = []
+    real_get = searchers.get
+    monkeypatch.setattr(searchers, "get", lambda *a, **kw: made.append(real_get(*a, **kw)) or made[-1])
+    setup = tiny_setup(
+        tmp_path,
+        budget=3,
+        searcher=SearcherSpec("nsga2", options={"population_size": 2}),
+        objective=preset("multi", scale="proxy", metrics=("macs", "latency_ms")),
+    )
+    run_dir = run_search(setup, executor=InProcess(), out=lambda line: None)
+    frame = results.load(run_dir)
+    assert list(frame["status"]) == ["ok"] * 3 and frame["latency_ms"].gt(0).all()
+    (searcher,) = made
+    max_, min_ = optuna.study.StudyDirection.MAXIMIZE, optuna.study.StudyDirection.MINIMIZE
+    assert searcher.study.directions == [max_, min_, min_]
+    told = sorted(tuple(t.values) for t in searcher.study.trials if t.state == optuna.trial.TrialState.COMPLETE)
+    rows = sorted(zip(frame["val/top1"].astype(float), frame["macs"].astype(float), frame["latency_ms"].astype(float)))
+    assert told == rows

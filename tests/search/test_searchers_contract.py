@@ -290,6 +290,54 @@ def test_tpe_takes_two_objectives():
     assert searcher.pending == [] and len(searcher.study.best_trials) >= 1
 
 
+THREE = (("val/top1", "max"), ("macs", "min"), ("params", "min"))
+
+
+@pytest.mark.parametrize("name", ["tpe", "nsga2"])
+def test_optuna_searchers_take_three_objectives(name):
+    """One study direction per objective; every ok outcome is told with its three values, and the study's
+    Pareto set is the non-dominated set of the told triples, found here by comparing every pair."""
+    import optuna
+
+    max_, min_ = optuna.study.StudyDirection.MAXIMIZE, optuna.study.StudyDirection.MINIMIZE
+    searcher = make(name, objectives=THREE)
+    assert searcher.study.directions == [max_, min_, min_]
+    proposals = drive(searcher, 24)
+    told = [tuple(metrics(p)[k] for k, _ in THREE) for p in proposals if mixed_outcome(p).status == "ok"]
+    complete = [t for t in searcher.study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert sorted(tuple(t.values) for t in complete) == sorted(told)
+
+    def dominates(b, a):  # b no worse in all three (accuracy up, MACs and params down), better in one
+        return b[0] >= a[0] and b[1] <= a[1] and b[2] <= a[2] and b != a
+
+    front = {a for a in told if not any(dominates(b, a) for b in told)}
+    assert {tuple(t.values) for t in searcher.study.best_trials} == front
+
+
+@pytest.mark.parametrize("name", ["tpe", "nsga2"])
+def test_optuna_searchers_propose_what_raw_optuna_does_with_three_objectives(name):
+    """With three objectives too, the proposals are raw Optuna's with the same sampler, seed and results:
+    NSGA-II's selection and multi-objective TPE's non-domination split both read all three values."""
+    import optuna
+
+    space = search_spaces.get("mnasnet")
+    options = {"population_size": 4} if name == "nsga2" else {"n_startup_trials": 4}
+    searcher = searchers.get(name, space, seed=3, objectives=THREE, **options)
+    sampler = (
+        optuna.samplers.NSGAIISampler(seed=3, population_size=4)
+        if name == "nsga2"
+        else optuna.samplers.TPESampler(seed=3, n_startup_trials=4)
+    )
+    study = optuna.create_study(sampler=sampler, directions=["maximize", "minimize", "minimize"])
+    for _ in range(16):
+        p = searcher.ask()
+        trial = study.ask()
+        assert {param.name: param.suggest(trial) for param in space.parameters()} == p.values
+        m = metrics(p)
+        searcher.tell(p.id, Outcome("ok", m))
+        study.tell(trial, [m[k] for k, _ in THREE])
+
+
 @pytest.mark.parametrize("name", ["tpe", "nsga2"])
 def test_optuna_searchers_propose_what_raw_optuna_does(name):
     """The same proposals as raw Optuna driven define-by-run with the same sampler, seed and results."""

@@ -149,7 +149,7 @@ def supernet(config: dict[str, Any], data, setup: SearchSetup, report: Report) -
         return _result(row, start)
     objective = setup.objective
     value = full_cost if objective.scale == "full" else cost
-    if objective.metric == "latency_ms":
+    if "latency_ms" in objective.costs:
         row["error"] = "evaluator=supernet does not measure latency; use objective.metric=macs or params"
         return _result(row, start)
     reward = objective.reward_of(val, float(getattr(value, objective.metric)))
