@@ -50,12 +50,12 @@ def run(args) -> None:
     from nasx.results.store import compact_if_idle
 
     out = out_dir(args.run_dirs, args.out)
+    result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top, fidelity_run=args.fidelity)
     with ExitStack() as stack:
         try:  # the report goes into a run directory only while this command holds its writer lock
             stack.enter_context(holding(out))
         except ValueError as exc:
             raise ValueError(f"{exc}; or write the report elsewhere with --out DIR") from None
-        result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top, fidelity_run=args.fidelity)
         for run_dir in args.run_dirs:  # once the runs have been read: a run that does not read is left as it is
             compact_if_idle(run_dir)
         try:

@@ -45,14 +45,17 @@ def run(args) -> int:
     from nasx.results.record import check_out, holding
 
     if args.out:
+        if Path(args.out).is_dir():
+            raise ValueError(f"cannot write the Optuna journal {args.out}: it is a directory")
         check_out(args.out, force=args.force)
     setup = run_setup(args.run_dir)
+    frame = results.load(args.run_dir)
+    built_from = results.store.log_range(args.run_dir)
     out = Path(args.out) if args.out else Path(args.run_dir) / JOURNAL
+    journal = (setup.name, setup.objectives(), setup.space.make().parameters())
     # the run's own journal, or a file inside a run directory: only while holding that run's writer lock
     with writer_lock(args.run_dir) if not args.out else holding(out):
-        frame = results.load(args.run_dir)
-        journal = (setup.name, setup.objectives(), setup.space.make().parameters())
-        count = write(out, frame, *journal, log_range=results.store.log_range(args.run_dir))
+        count = write(out, frame, *journal, log_range=built_from)
     stages = sorted(set(frame["stage"].fillna("search")))
     print(
         f"optuna journal: {out}: {count} trials in {len(stages)} "

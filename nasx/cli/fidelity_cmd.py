@@ -13,6 +13,7 @@ from nasx.cli.search_cmd import check_data, check_device, check_fresh
 from nasx.search.setup import SearchSetup, check
 
 if TYPE_CHECKING:
+    from nasx.data.dataset import Dataset
     from nasx.fidelity.ladder import SupernetRung
     from nasx.fidelity.spec import FidelitySpec, SupernetRungs
 
@@ -194,17 +195,34 @@ def prepare(cfg: dict) -> tuple[SearchSetup, FidelitySpec, SupernetPlan]:
 
 
 def run_study(setup: SearchSetup, fspec: FidelitySpec, plan: SupernetPlan, overrides: list[str]) -> dict:
-    """Write the study's config, train its supernets and its ladder of trials; returns its summary."""
-    from nasx import results
-    from nasx.analysis.fidelity import FIDELITY_JSON, study, write_json
-    from nasx.fidelity.ladder import candidates, fidelity_configs, rung_labels
-    from nasx.fidelity.supernets import train_supernets
-    from nasx.search.driver import run_trials, write_config, write_overrides
+    """Draw the study's candidates, then, holding its run directory's writer lock, write its config, train its
+    supernets and its ladder of trials; returns its summary."""
+    from nasx.fidelity.ladder import candidates, fidelity_configs
+    from nasx.results.lock import writer_lock
 
     data = setup.data.load()
     shape = {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels}
     cands = candidates(setup, fspec, shape)
     configs = fidelity_configs(setup, fspec, cands, plan.rungs)
+    with writer_lock(setup.run_dir):  # the lock first: nothing is written in a study another process runs
+        return _run_ladder(setup, fspec, plan, overrides, data, cands, configs)
+
+
+def _run_ladder(
+    setup: SearchSetup,
+    fspec: FidelitySpec,
+    plan: SupernetPlan,
+    overrides: list[str],
+    data: Dataset,
+    cands: list,
+    configs: list[dict],
+) -> dict:
+    from nasx import results
+    from nasx.analysis.fidelity import FIDELITY_JSON, study, write_json
+    from nasx.fidelity.ladder import rung_labels
+    from nasx.fidelity.supernets import train_supernets
+    from nasx.search.driver import run_trials, write_config, write_overrides
+
     run_dir = Path(setup.run_dir)
     write_config(setup, run_dir)
     write_overrides(run_dir, overrides, resume=bool(setup.config.get("resume")))
@@ -225,14 +243,12 @@ def run_study(setup: SearchSetup, fspec: FidelitySpec, plan: SupernetPlan, overr
 def run(args) -> int:
     from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table
     from nasx.analysis.tables import text
-    from nasx.results.lock import writer_lock
 
     if hydra_flags.shown(args, "fidelity"):
         return 0
     setup, fspec, plan = prepare(compose("fidelity", args.overrides, args.config_dir))
     run_dir = Path(setup.run_dir)
-    with writer_lock(run_dir):  # the lock first: nothing is written in a study another process runs
-        summary = run_study(setup, fspec, plan, args.overrides)
+    summary = run_study(setup, fspec, plan, args.overrides)
     print(text(rung_table(summary)))
     for line in notes(summary)[1:]:
         print(line)

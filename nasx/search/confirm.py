@@ -230,9 +230,9 @@ def run_confirm(
     from nasx.search.driver import run_trials
 
     run_dir = Path(setup.run_dir)
-    with writer_lock(run_dir):  # the lock first, for the whole stage: nothing is read or written before it
-        frame = results.load(run_dir)
-        configs = confirm_configs(setup, frame, out=out)
+    frame = results.load(run_dir)
+    configs = confirm_configs(setup, frame, out=out)  # checks that only read: before the lock, which is a write
+    with writer_lock(run_dir):  # held before anything is written or said about the stage
         finalists = len({c["trial_id"].split("@")[0] for c in configs if not c["family"]})
         others = ", ".join(f"{k}={v}" for k, v in setup.confirm.train.items() if k not in ("epochs", "steps"))
         out(
