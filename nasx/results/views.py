@@ -45,8 +45,7 @@ TAIL_BYTES = 8192
 ROWS_KEY = b"nasx_log_rows"  # how many log rows the range holds
 LOG_SHA_KEY = b"nasx_log_sha256"  # sha256 of the range's log bytes
 CSV_KEY = b"nasx_csv_sha256"  # results.parquet: sha256 of the results.csv written with it
-SEAL_KEY = b"nasx_seal"  # sha256 of the keys above and of the decoded table: a damaged view does not match it
-SEALED = (OFFSET_KEY, TAIL_KEY, ROWS_KEY, LOG_SHA_KEY, CSV_KEY)
+SEAL_KEY = b"nasx_seal"  # sha256 of the other keys and of the decoded table: a damaged view does not match it
 _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
 
@@ -90,11 +89,12 @@ class Damaged(Exception):
 
 
 def seal(table, meta: dict) -> str:
-    """sha256 of a view's `SEALED` metadata and of its table as decoded: column names, types and values."""
+    """sha256 of a view's metadata (every key but the seal: the log range, pandas' and Arrow's own) and of its
+    table as decoded: column names, types and values."""
     digest = hashlib.sha256()
-    for key in SEALED:
-        digest.update(key + b"=" + meta.get(key, b"") + b"\n")
-    frame = table.replace_schema_metadata(None).to_pandas()
+    for key in sorted(k for k in meta if k != SEAL_KEY):
+        digest.update(b"%d:%s=%d:%s\n" % (len(key), key, len(meta[key]), meta[key]))
+    frame = table.replace_schema_metadata(meta).to_pandas()
     for name, field in zip(frame.columns, table.schema, strict=True):
         digest.update(f"{name}\0{field.type}\0{len(frame)}\0".encode())
         digest.update(pd.util.hash_pandas_object(frame[name], index=False).to_numpy().tobytes())
@@ -129,14 +129,19 @@ def read_sealed(path: Path):
         table = pq.read_table(io.BytesIO(raw), page_checksum_verification=True)
     except Exception as exc:  # pyarrow raises several types for a corrupted file
         raise Damaged(f"not a readable Parquet file ({type(exc).__name__})") from None
-    meta = table.schema.metadata or {}
-    if SEAL_KEY in meta:
-        try:
-            same = seal(table, meta) == meta[SEAL_KEY].decode(errors="replace")
-        except Exception:  # a type or value pandas cannot hash: not what nasx wrote
-            same = False
-        if not same:
-            raise Damaged("its contents do not match their seal")
+    try:
+        meta = table.schema.metadata or {}
+        if SEAL_KEY not in meta:  # an older nasx's view, unless it holds what only a sealed one does
+            if ROWS_KEY in meta or LOG_SHA_KEY in meta:
+                raise Damaged("its seal is missing")
+            return table
+        same = seal(table, meta) == meta[SEAL_KEY].decode()
+    except Damaged:
+        raise
+    except Exception:  # metadata that does not decode, a type or value pandas cannot hash: not what nasx wrote
+        same = False
+    if not same:
+        raise Damaged("its contents do not match their seal")
     return table
 
 
