@@ -37,6 +37,10 @@ def resume_setup(run_dir: str, overrides: Sequence[str] = ()):
             raise
         raise ValueError(f"{Path(run_dir) / 'config.yaml'}: {exc}; was it written by a newer nasx?") from None
     search_cmd.validate(setup)
+    if (Path(run_dir) / "results.jsonl").is_file():  # its rows read and its views checked before any write
+        from nasx import results
+
+        results.load(run_dir)
     return setup
 
 
