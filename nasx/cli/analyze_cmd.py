@@ -43,24 +43,33 @@ def out_dir(run_dirs: list[str], out: str | None) -> Path:
 def run(args) -> None:
     if args.top < 1:
         raise ValueError(f"--top {args.top}: must be at least 1")
+    from contextlib import ExitStack
+
     from nasx.analysis import analyze, report, summary  # matplotlib is imported only for this command
+    from nasx.results.record import holding
     from nasx.results.store import compact_if_idle
 
+    out = out_dir(args.run_dirs, args.out)
     result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top, fidelity_run=args.fidelity)
-    for run_dir in args.run_dirs:  # once the runs have been read: a run that does not read is left as it is
-        compact_if_idle(run_dir)
-    try:
-        paths = report.write(result, out_dir(args.run_dirs, args.out))
-    except OSError as exc:
-        raise ValueError(f"cannot write the report: {exc}") from None
-    if not args.quiet:
-        print(summary.summary(result))
-        print()
-    print(f"report: {paths['html']}")
-    from nasx.analysis.fidelity import FIDELITY_JSON, write_json
+    with ExitStack() as stack:
+        try:  # the report goes into a run directory only while this command holds its writer lock
+            stack.enter_context(holding(out))
+        except ValueError as exc:
+            raise ValueError(f"{exc}; or write the report elsewhere with --out DIR") from None
+        for run_dir in args.run_dirs:  # once the runs have been read: a run that does not read is left as it is
+            compact_if_idle(run_dir)
+        try:
+            paths = report.write(result, out)
+        except OSError as exc:
+            raise ValueError(f"cannot write the report: {exc}") from None
+        if not args.quiet:
+            print(summary.summary(result))
+            print()
+        print(f"report: {paths['html']}")
+        from nasx.analysis.fidelity import FIDELITY_JSON, write_json
 
-    for name, numbers in result.fidelity.items():  # a fidelity run, finished or cut short
-        file = FIDELITY_JSON if len(args.run_dirs) == 1 else f"{name}-{FIDELITY_JSON}"
-        path = out_dir(args.run_dirs, args.out) / file
-        write_json(path, numbers)
-        print(f"fidelity: {path}")
+        for name, numbers in result.fidelity.items():  # a fidelity run, finished or cut short
+            file = FIDELITY_JSON if len(args.run_dirs) == 1 else f"{name}-{FIDELITY_JSON}"
+            path = out / file
+            write_json(path, numbers)
+            print(f"fidelity: {path}")

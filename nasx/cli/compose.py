@@ -121,6 +121,37 @@ def load_run_config(run_dir: str | Path) -> dict[str, Any]:
     return cfg
 
 
+FREE_FORM = ("options", "confirm.train")  # sections whose keys are the user's (a group's options, overrides)
+SET_BY_COMMAND = ("resume", "run_dir")  # a resumed run's are set by the command
+
+
+def key_paths(cfg: dict[str, Any], where: str = "") -> set[str]:
+    """The dotted key paths of a plain config, not descending into `FREE_FORM` sections."""
+    out = set()
+    for key, value in cfg.items():
+        path = f"{where}.{key}" if where else str(key)
+        out.add(path)
+        if isinstance(value, dict) and key not in FREE_FORM and path not in FREE_FORM:
+            out |= key_paths(value, path)
+    return out
+
+
+def check_complete(cfg: dict[str, Any], path: Path, *, ignore: tuple[str, ...] = ()) -> None:
+    """A run's stored config holds every key of the config its command composes (`nasx fidelity`'s when it has a
+    `fidelity` block, else `nasx search`'s): one ValueError line naming the missing ones, which defaults would
+    otherwise fill silently (another searcher, budget, ...)."""
+    name = "fidelity" if "fidelity" in cfg else "search"
+    skip = SET_BY_COMMAND + ignore
+    wanted = {p for p in key_paths(compose(name)) if not any(p == s or p.startswith(s + ".") for s in skip)}
+    missing = sorted(wanted - key_paths(cfg))
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise ValueError(
+            f"{path}: incomplete: no {shown}; a run's config holds every key its run used, and nasx does not guess "
+            "them (restore the file, or give each as +KEY=VALUE)"
+        )
+
+
 def differences(a: Any, b: Any, *, ignore: tuple[str, ...] = (), where: str = "") -> list[str]:
     """Dotted paths at which two plain configs differ; the paths in `ignore` (a top-level key such as
     `budget`, or a dotted one such as `supernet.workers`) are skipped with everything below them."""

@@ -21,10 +21,13 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from nasx.export import export_trial
+    from nasx.results.record import check_out, holding
 
-    try:
-        files = export_trial(args.run_dir, args.trial_id, args.out)
-    except OSError as exc:
-        raise ValueError(f"cannot write --out {args.out}: {exc}") from None
+    check_out(args.out, force=True)  # never into a run's record; an existing file is export_trial's to refuse
+    with holding(args.out):  # an export inside a run directory is written while holding its lock
+        try:
+            files = export_trial(args.run_dir, args.trial_id, args.out)
+        except OSError as exc:
+            raise ValueError(f"cannot write --out {args.out}: {exc}") from None
     print(f"exported {files['row.json'].parent} ({', '.join(files)})")
     return 0

@@ -19,8 +19,12 @@ def add_parser(sub) -> None:
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run directory of a search or fidelity run")
     p.add_argument(
-        "--out", metavar="PATH", help="the journal file to write (default: RUN_DIR/optuna.log, replaced whole)"
+        "--out",
+        metavar="PATH",
+        help="the journal file to write (default: RUN_DIR/optuna.log, replaced whole); an existing file needs "
+        "--force, and a file of a run's record (results.jsonl, config.yaml, ...) is never replaced",
     )
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.set_defaults(run=run)
 
 
@@ -38,16 +42,20 @@ def run(args) -> int:
     from nasx import results
     from nasx.results.lock import writer_lock
     from nasx.results.optuna_journal import JOURNAL, study_name, write
+    from nasx.results.record import check_out, holding
 
+    if args.out:
+        if Path(args.out).is_dir():
+            raise ValueError(f"cannot write the Optuna journal {args.out}: it is a directory")
+        check_out(args.out, force=args.force)
     setup = run_setup(args.run_dir)
     frame = results.load(args.run_dir)
+    built_from = results.store.log_range(args.run_dir)
     out = Path(args.out) if args.out else Path(args.run_dir) / JOURNAL
     journal = (setup.name, setup.objectives(), setup.space.make().parameters())
-    if args.out:
-        count = write(out, frame, *journal)
-    else:  # the run's own journal: not while a search writes it
-        with writer_lock(args.run_dir):
-            count = write(out, frame, *journal)
+    # the run's own journal, or a file inside a run directory: only while holding that run's writer lock
+    with writer_lock(args.run_dir) if not args.out else holding(out):
+        count = write(out, frame, *journal, log_range=built_from)
     stages = sorted(set(frame["stage"].fillna("search")))
     print(
         f"optuna journal: {out}: {count} trials in {len(stages)} "

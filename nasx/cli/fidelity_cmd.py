@@ -13,6 +13,7 @@ from nasx.cli.search_cmd import check_data, check_device, check_fresh
 from nasx.search.setup import SearchSetup, check
 
 if TYPE_CHECKING:
+    from nasx.data.dataset import Dataset
     from nasx.fidelity.ladder import SupernetRung
     from nasx.fidelity.spec import FidelitySpec, SupernetRungs
 
@@ -193,25 +194,38 @@ def prepare(cfg: dict) -> tuple[SearchSetup, FidelitySpec, SupernetPlan]:
     return setup, fspec, supernet_plan(setup, fspec, supernets)
 
 
-def run(args) -> int:
-    from nasx import results
-    from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table, study, write_json
-    from nasx.analysis.tables import text
-    from nasx.fidelity.ladder import candidates, fidelity_configs, rung_labels
-    from nasx.fidelity.supernets import train_supernets
-    from nasx.search.driver import run_trials, write_config, write_overrides
+def run_study(setup: SearchSetup, fspec: FidelitySpec, plan: SupernetPlan, overrides: list[str]) -> dict:
+    """Draw the study's candidates, then, holding its run directory's writer lock, write its config, train its
+    supernets and its ladder of trials; returns its summary."""
+    from nasx.fidelity.ladder import candidates, fidelity_configs
+    from nasx.results.lock import writer_lock
 
-    if hydra_flags.shown(args, "fidelity"):
-        return 0
-    setup, fspec, plan = prepare(compose("fidelity", args.overrides, args.config_dir))
     data = setup.data.load()
     shape = {"resolution": data.resolution, "num_classes": data.num_classes, "channels": data.channels}
     cands = candidates(setup, fspec, shape)
     configs = fidelity_configs(setup, fspec, cands, plan.rungs)
+    with writer_lock(setup.run_dir):  # the lock first: nothing is written in a study another process runs
+        return _run_ladder(setup, fspec, plan, overrides, data, cands, configs)
+
+
+def _run_ladder(
+    setup: SearchSetup,
+    fspec: FidelitySpec,
+    plan: SupernetPlan,
+    overrides: list[str],
+    data: Dataset,
+    cands: list,
+    configs: list[dict],
+) -> dict:
+    from nasx import results
+    from nasx.analysis.fidelity import FIDELITY_JSON, study, write_json
+    from nasx.fidelity.ladder import rung_labels
+    from nasx.fidelity.supernets import train_supernets
+    from nasx.search.driver import run_trials, write_config, write_overrides
+
     run_dir = Path(setup.run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     write_config(setup, run_dir)
-    write_overrides(run_dir, args.overrides, resume=bool(setup.config.get("resume")))
+    write_overrides(run_dir, overrides, resume=bool(setup.config.get("resume")))
     supernet_seeds = f" ({len(plan.rungs[0].supernets)} supernets each)" if plan.rungs else ""
     print(
         f"fidelity {setup.name}: space {setup.space.name}, {fspec.archs} architectures + "
@@ -219,10 +233,22 @@ def run(args) -> int:
         f"{fspec.seeds} seeds{supernet_seeds}",
         flush=True,
     )
-    train_supernets(plan.trainings, len(data.train_y), overrides=args.overrides)
+    train_supernets(plan.trainings, len(data.train_y), overrides=overrides)
     run_trials(setup, configs, title=f"fidelity {setup.name}")
     summary = study(results.load(run_dir), setup.config)
     write_json(run_dir / FIDELITY_JSON, summary)
+    return summary
+
+
+def run(args) -> int:
+    from nasx.analysis.fidelity import FIDELITY_JSON, notes, rung_table
+    from nasx.analysis.tables import text
+
+    if hydra_flags.shown(args, "fidelity"):
+        return 0
+    setup, fspec, plan = prepare(compose("fidelity", args.overrides, args.config_dir))
+    run_dir = Path(setup.run_dir)
+    summary = run_study(setup, fspec, plan, args.overrides)
     print(text(rung_table(summary)))
     for line in notes(summary)[1:]:
         print(line)

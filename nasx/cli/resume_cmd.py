@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nasx.cli import search_cmd
-from nasx.cli.compose import apply_overrides, load_run_config
+from nasx.cli.compose import apply_overrides, check_complete, load_run_config
 from nasx.cli.convert import implied, search_setup
 
 
@@ -25,8 +25,10 @@ def add_parser(sub) -> None:
 
 def resume_setup(run_dir: str, overrides: Sequence[str] = ()):
     """The checked SearchSetup that continues the search in `run_dir`."""
-    cfg = load_run_config(run_dir)
-    cfg = implied(apply_overrides(cfg, list(overrides), where=str(Path(run_dir) / "config.yaml")), overrides)
+    path = Path(run_dir) / "config.yaml"
+    cfg = apply_overrides(load_run_config(run_dir), list(overrides), where=str(path))
+    check_complete(cfg, path)
+    cfg = implied(cfg, overrides)
     cfg.update(run_dir=str(run_dir), resume=True)
     try:
         setup = search_setup(cfg)
@@ -35,6 +37,10 @@ def resume_setup(run_dir: str, overrides: Sequence[str] = ()):
             raise
         raise ValueError(f"{Path(run_dir) / 'config.yaml'}: {exc}; was it written by a newer nasx?") from None
     search_cmd.validate(setup)
+    if (Path(run_dir) / "results.jsonl").is_file():  # its rows read and its views checked before any write
+        from nasx import results
+
+        results.load(run_dir)
     return setup
 
 

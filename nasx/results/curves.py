@@ -11,14 +11,13 @@ after the epoch's checkpoint.
 
 from __future__ import annotations
 
-import io
+import hashlib
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
 
-from nasx.results import jsonl, schema
+from nasx.results import jsonl, schema, views
 
 LOG = "curves.jsonl"
 PARQUET = "curves.parquet"
@@ -119,23 +118,27 @@ def load(run_dir: str | Path) -> pd.DataFrame:
     run_dir = Path(run_dir)
     if (run_dir / LOG).is_file():
         return _read_log(run_dir / LOG)
-    if (run_dir / PARQUET).is_file():
+    if (run_dir / PARQUET).is_file():  # verified: there is no log to rebuild it from
         try:
-            return _typed(pd.read_parquet(io.BytesIO((run_dir / PARQUET).read_bytes())))
-        except Exception as exc:  # pyarrow raises several types for a corrupted file
-            raise ValueError(f"{run_dir / PARQUET}: not a readable Parquet file ({type(exc).__name__})") from None
+            return _typed(views.read_sealed(run_dir / PARQUET).to_pandas())
+        except views.Damaged as exc:
+            raise ValueError(f"{run_dir / PARQUET}: {exc}, and there is no {LOG} to rebuild it from") from None
     return empty_frame()
 
 
 def write_view(run_dir: str | Path) -> None:
-    """Rewrite curves.parquet whole from the log (atomically); nothing when the run has no curves."""
+    """Rewrite curves.parquet whole from the log (atomically), sealed with the log range it was built from
+    (`views.write_sealed`); nothing when the run has no curves."""
     run_dir = Path(run_dir)
-    if not (run_dir / LOG).is_file():
+    log = run_dir / LOG
+    if not log.is_file():
         return
-    frame = _read_log(run_dir / LOG)
-    tmp = run_dir / f".{PARQUET}.{os.getpid()}.tmp"
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, run_dir / PARQUET)
-    finally:
-        tmp.unlink(missing_ok=True)
+    raw = log.read_bytes()
+    end = raw.rfind(b"\n") + 1
+    frame = _read_log(log)
+    meta = {
+        views.OFFSET_KEY: f"0-{end}".encode(),
+        views.ROWS_KEY: str(raw[:end].count(b"\n")).encode(),
+        views.LOG_SHA_KEY: hashlib.sha256(raw[:end]).hexdigest().encode(),
+    }
+    views.write_sealed(frame, run_dir / PARQUET, meta)

@@ -2,8 +2,11 @@
 
 The lock is `flock` on an open file, so the kernel releases it when the holding process dies
 (SIGKILL included): a crash never leaves a stale lock. The file holds the holder's pid, which a
-refused second writer names. Readers (`nasx analyze`) take no lock. The lock file is never opened through a
-link, and a run directory holding a link is refused once the lock is held (`run_paths`).
+refused second writer names. The lock is exclusive within one process too, but for a block that says it
+takes the lock `again` (a study that holds its run directory runs its trials there). Readers take no lock;
+every command takes it before it writes anything in a run directory (`nasx.results.record`). The lock file
+is never opened through a link, and a run directory holding a link is refused once the lock is held
+(`run_paths`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from nasx.results.run_paths import check_no_links, open_fd
 
 LOCK = "writer.lock"
+_HELD: dict[Path, int] = {}  # run directories this process holds -> how many blocks hold each
 
 
 def _holder(fd: int) -> str:
@@ -30,10 +34,19 @@ def _holder(fd: int) -> str:
 
 
 @contextlib.contextmanager
-def writer_lock(run_dir: str | Path) -> Iterator[Path]:
+def writer_lock(run_dir: str | Path, *, again: bool = False) -> Iterator[Path]:
     """Hold the run directory's writer lock (creating the directory) for the duration of the block;
-    raises ValueError if another process holds it, the directory cannot be written or holds a link."""
+    raises ValueError if another process holds it, or this one does and `again` is false, or the directory
+    cannot be written or holds a link."""
     run_dir = Path(run_dir)
+    key = run_dir.resolve()
+    if again and key in _HELD:  # held by this process already: one lock, counted
+        _HELD[key] += 1
+        try:
+            yield run_dir
+        finally:
+            _HELD[key] -= 1
+        return
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         fd = open_fd(run_dir / LOCK, os.O_RDWR | os.O_CREAT)
@@ -52,6 +65,8 @@ def writer_lock(run_dir: str | Path) -> Iterator[Path]:
         check_no_links(run_dir)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _HELD[key] = 1
         yield run_dir
     finally:
+        _HELD.pop(key, None)
         os.close(fd)

@@ -232,10 +232,19 @@ class Journal:
         return sum(self.record(r) for r in rows)
 
 
-def write(path: str | Path, frame: pd.DataFrame, run_name: str, objectives, parameters: Iterable) -> int:
+def write(
+    path: str | Path,
+    frame: pd.DataFrame,
+    run_name: str,
+    objectives,
+    parameters: Iterable,
+    *,
+    log_range: dict[str, Any] | None = None,
+) -> int:
     """A new journal at `path` holding exactly the rows of `frame`, written under a temporary name and renamed
-    into place (a reader sees the old file or the new one). Returns the number of trials; ValueError when
-    `path` cannot be written."""
+    into place (a reader sees the old file or the new one). `log_range` (`store.log_range`: the results log's
+    bytes, rows and sha256 the rows come from) goes into each study's user attributes as `nasx_log_bytes`,
+    `nasx_log_rows`, `nasx_log_sha256`. Returns the number of trials; ValueError when `path` cannot be written."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     if path.is_dir():
@@ -245,7 +254,11 @@ def write(path: str | Path, frame: pd.DataFrame, run_name: str, objectives, para
     except OSError as exc:
         raise ValueError(f"cannot write the Optuna journal {path}: {exc.strerror or exc}") from None
     try:
-        count = Journal(tmp, run_name, objectives, parameters).sync(frame)
+        journal = Journal(tmp, run_name, objectives, parameters)
+        count = journal.sync(frame)
+        for study, _ in journal._studies.values():
+            for key, value in (log_range or {}).items():
+                study.set_user_attr(f"nasx_log_{key}", value)
         os.replace(tmp, path)
     except OSError as exc:
         raise ValueError(f"cannot write the Optuna journal {path}: {exc.strerror or exc}") from None

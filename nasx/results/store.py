@@ -10,7 +10,7 @@ the log.
 
 from __future__ import annotations
 
-import io
+import hashlib
 import time
 from pathlib import Path
 
@@ -128,11 +128,18 @@ def compact_if_idle(run_dir: str | Path) -> bool:
     if not (run_dir / LOG).is_file():
         return False
     try:
-        with writer_lock(run_dir):
+        with writer_lock(run_dir, again=True):
             write_views(run_dir)
     except (OSError, ValueError):  # held by a running search, read-only, or a log that does not parse
         return False
     return True
+
+
+def log_range(run_dir: str | Path) -> dict[str, int | str]:
+    """What a view built now from the log is built from: its complete lines' bytes, rows and sha256."""
+    log = Path(run_dir) / LOG
+    raw, end = views.complete_lines(log, 0) if log.is_file() else (b"", 0)
+    return {"bytes": end, "rows": raw.count(b"\n"), "sha256": hashlib.sha256(raw).hexdigest()}
 
 
 def empty_frame() -> pd.DataFrame:
@@ -150,9 +157,9 @@ def load(run_dir: str | Path) -> pd.DataFrame:
     if log.is_file():
         return _read(run_dir)[0]
     parquet = run_dir / PARQUET
-    if parquet.is_file():
+    if parquet.is_file():  # an exported or older run: the view alone, verified, for there is no log to rebuild it
         try:
-            return typed_frame(pd.read_parquet(io.BytesIO(parquet.read_bytes())))  # one open: one whole view
-        except Exception as exc:  # pyarrow raises several types for a corrupted file
-            raise ValueError(f"{parquet}: not a readable Parquet file ({type(exc).__name__})") from None
+            return typed_frame(views.read_sealed(parquet).to_pandas())
+        except views.Damaged as exc:
+            raise ValueError(f"{parquet}: {exc}, and there is no {LOG} to rebuild it from") from None
     raise ValueError(f"{run_dir}: no results table ({LOG} or {PARQUET})")

@@ -13,7 +13,14 @@ range of the log that ends on a line end:
 `read` returns the table from `results.parquet`, the chain of parts that continues it, and the log's
 lines past the last covered byte. Every file is written to a temporary name and renamed, so a crash at
 any moment leaves either the old set of files or the new one; a file that does not continue the chain
-(left by a crash, or covering bytes the log no longer has) is ignored, and those rows come from the log.
+(left by a crash) is ignored, and those rows come from the log.
+
+Every view records what it was built from and is verified when read. Its metadata holds the log range (`start-end`
+bytes), its row count, the sha256 of those log bytes and a seal: the sha256 of that metadata and of the table's
+columns, types and values as decoded. Its pages carry Parquet's CRC checksums, checked on read. A view whose pages,
+seal or log range do not match is not trusted: its rows are read from the log, with one warning line, and the next
+compaction rebuilds it. A log shorter than a view built from it is damage, not a reason to shrink the view:
+`LogShorterThanView` says so, and both files are left as they are.
 """
 
 from __future__ import annotations
@@ -27,12 +34,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from nasx import log as nasx_log
+
 PARTS = "results.parts"
 PART_ROWS = 200
 PART_S = 30.0
 OFFSET_KEY = b"nasx_log_bytes"  # results.parquet and parts: the log bytes [start, end) they hold
 TAIL_KEY = b"nasx_log_tail"  # sha256 of the range's last bytes (its last row): notices a log replaced since
 TAIL_BYTES = 8192
+ROWS_KEY = b"nasx_log_rows"  # how many log rows the range holds
+LOG_SHA_KEY = b"nasx_log_sha256"  # sha256 of the range's log bytes
+CSV_KEY = b"nasx_csv_sha256"  # results.parquet: sha256 of the results.csv written with it
+SEAL_KEY = b"nasx_seal"  # sha256 of the other keys and of the decoded table: a damaged view does not match it
 _PART = re.compile(r"part-(\d{12})-(\d{12})\.parquet")
 
 
@@ -49,18 +62,112 @@ def _log_tail(log: Path, end: int) -> str | None:
         return None
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path, start: int, end: int, tail: str) -> None:
+def log_digest(log: Path, start: int, end: int) -> str | None:
+    """sha256 of the log's bytes [start, end); None when the log holds fewer."""
+    digest = hashlib.sha256()
+    try:
+        with open(log, "rb") as f:
+            f.seek(start)
+            left = end - start
+            while left > 0:
+                chunk = f.read(min(left, 1 << 20))
+                if not chunk:
+                    return None
+                digest.update(chunk)
+                left -= len(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+class LogShorterThanView(ValueError):
+    """The log holds fewer bytes than a view was built from: rows were lost from the record."""
+
+
+class Damaged(Exception):
+    """A view that does not match its seal, its pages' checksums or the log it was built from."""
+
+
+def seal(table, meta: dict) -> str:
+    """sha256 of a view's metadata (every key but the seal: the log range, pandas' and Arrow's own) and of its
+    table as decoded: column names, types and values."""
+    digest = hashlib.sha256()
+    for key in sorted(k for k in meta if k != SEAL_KEY):
+        digest.update(b"%d:%s=%d:%s\n" % (len(key), key, len(meta[key]), meta[key]))
+    frame = table.replace_schema_metadata(meta).to_pandas()
+    for name, field in zip(frame.columns, table.schema, strict=True):
+        digest.update(f"{name}\0{field.type}\0{len(frame)}\0".encode())
+        digest.update(pd.util.hash_pandas_object(frame[name], index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def write_sealed(frame: pd.DataFrame, path: Path, meta: dict[bytes, bytes]) -> None:
+    """`frame` as a Parquet file at `path` (written aside, renamed into place) with page checksums, `meta` and
+    its seal in its metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    meta = {**(table.schema.metadata or {}), OFFSET_KEY: f"{start}-{end}".encode(), TAIL_KEY: tail.encode()}
+    meta = {**(table.schema.metadata or {}), **meta}
+    meta[SEAL_KEY] = seal(table, meta).encode()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pq.write_table(table.replace_schema_metadata(meta), tmp)
+        pq.write_table(table.replace_schema_metadata(meta), tmp, write_page_checksum=True)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def read_sealed(path: Path):
+    """A Parquet file written by `write_sealed`, as a pyarrow Table, from one read of its bytes (pyarrow given a
+    path may open it twice, and see two versions of a file replaced in between), its page checksums and seal
+    checked; `Damaged` naming what does not match. A file without a seal (an older nasx) reads as it is."""
+    import pyarrow.parquet as pq
+
+    raw = path.read_bytes()
+    try:
+        table = pq.read_table(io.BytesIO(raw), page_checksum_verification=True)
+    except Exception as exc:  # pyarrow raises several types for a corrupted file
+        raise Damaged(f"not a readable Parquet file ({type(exc).__name__})") from None
+    try:
+        meta = table.schema.metadata or {}
+        if SEAL_KEY not in meta:  # an older nasx's view, unless it holds what only a sealed one does
+            if ROWS_KEY in meta or LOG_SHA_KEY in meta:
+                raise Damaged("its seal is missing")
+            return table
+        same = seal(table, meta) == meta[SEAL_KEY].decode()
+    except Damaged:
+        raise
+    except Exception:  # metadata that does not decode, a type or value pandas cannot hash: not what nasx wrote
+        same = False
+    if not same:
+        raise Damaged("its contents do not match their seal")
+    return table
+
+
+_said: set[tuple[str, str]] = set()
+
+
+def _distrust(path: Path, why: str) -> None:
+    """One warning line per damaged view and reason in a process: its rows come from the log."""
+    if (str(path), why) not in _said:
+        _said.add((str(path), why))
+        nasx_log.logger("results").warning(
+            f"{path}: damaged ({why}); not trusted: its rows are read from results.jsonl, and the view is "
+            "rebuilt from it at the next compaction"
+        )
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, start: int, end: int, log: Path, csv_sha256: str = "") -> None:
+    meta = {
+        OFFSET_KEY: f"{start}-{end}".encode(),
+        TAIL_KEY: (_log_tail(log, end) or "").encode(),
+        ROWS_KEY: str(len(frame)).encode(),
+        LOG_SHA_KEY: (log_digest(log, start, end) or "").encode(),
+    }
+    if csv_sha256:
+        meta[CSV_KEY] = csv_sha256.encode()
+    write_sealed(frame, path, meta)
 
 
 def _head_range(meta: dict | None) -> tuple[int, str] | None:
@@ -124,37 +231,80 @@ def complete_lines(log: Path, start: int) -> tuple[bytes, int]:
     return raw[:cut], start + cut
 
 
-def _read_once(path: Path):
-    """A Parquet file as a pyarrow Table from one read of its bytes (pyarrow given a path may open it
-    twice, and see two versions of a file replaced in between)."""
-    import pyarrow.parquet as pq
+def _rows_of(meta: dict) -> str:
+    return meta.get(ROWS_KEY, b"?").decode(errors="replace")
 
-    return pq.read_table(io.BytesIO(path.read_bytes()))
+
+def _shorter(log: Path, size: int, view: Path, end: int, meta: dict) -> LogShorterThanView:
+    with open(log, "rb") as f:
+        rows = f.read().count(b"\n")
+    return LogShorterThanView(
+        f"{log}: holds {size} bytes ({rows} rows), but {view.name} was built from {end} bytes ({_rows_of(meta)} "
+        f"rows): the log has lost rows; both files are kept as they are (restore {log.name}, or move {view.name} "
+        "away to accept the shorter log)"
+    )
+
+
+def _verified(path: Path, log: Path, size: int):
+    """A view of the chain (results.parquet or a part) read and checked: its table, or None when it does not
+    match (said once); LogShorterThanView when the log holds fewer bytes than it was built from."""
+    try:
+        table = read_sealed(path)
+    except Damaged as exc:
+        _distrust(path, str(exc))
+        return None
+    meta = table.schema.metadata or {}
+    if OFFSET_KEY not in meta:  # an older nasx's view: the log has every row
+        return None
+    start, end = (int(x) for x in meta[OFFSET_KEY].decode().split("-"))
+    if end > size:
+        raise _shorter(log, size, path, end, meta)
+    if LOG_SHA_KEY in meta and log_digest(log, start, end) != meta[LOG_SHA_KEY].decode():
+        _distrust(path, f"built from other bytes {start}-{end} of {log.name} than it holds now")
+        return None
+    return table
+
+
+def _check_csv(run_dir: Path, meta: dict) -> None:
+    """results.csv, written with results.parquet: its digest is in results.parquet's metadata."""
+    csv = run_dir / "results.csv"
+    if CSV_KEY in meta and csv.is_file():
+        if hashlib.sha256(csv.read_bytes()).hexdigest() != meta[CSV_KEY].decode():
+            _distrust(csv, "it is not the CSV written with results.parquet")
 
 
 def read(run_dir: Path, parse_lines, *, attempts: int = 5) -> tuple[pd.DataFrame | None, int]:
-    """The whole table (Parquet files of the chain, then the log past them: `parse_lines(raw, start)`
-    returns the rows of log bytes `raw` read from offset `start`), and the log offset it covers.
-    A part deleted by a compaction while it is read makes it start again."""
+    """The whole table (Parquet files of the chain, each verified, then the log past them: `parse_lines(raw,
+    start)` returns the rows of log bytes `raw` read from offset `start`), and the log offset it covers. A part
+    deleted by a compaction while it is read makes it start again. LogShorterThanView when the log holds fewer
+    bytes than a view was built from."""
     log = run_dir / "results.jsonl"
     for _ in range(attempts):
         size = log.stat().st_size
         try:
-            head = _read_once(run_dir / "results.parquet") if (run_dir / "results.parquet").exists() else None
-        except FileNotFoundError:
-            continue
-        except Exception:  # an unreadable view: the log has every row
-            head = None
-        try:
-            use_head, parts, covered = chain(run_dir, size, head.schema.metadata or {} if head is not None else {})
-            frames = ([head.to_pandas()] if use_head and head is not None else []) + [
-                _read_once(p).to_pandas() for p in parts
-            ]
+            head = _verified(run_dir / "results.parquet", log, size) if (run_dir / "results.parquet").exists() else None
+            meta = (head.schema.metadata or {}) if head is not None else {}
+            use_head, parts, covered = chain(run_dir, size, meta)
+            if head is not None and not use_head:
+                _distrust(run_dir / "results.parquet", f"built from other bytes than {log.name} holds now")
+            tables = [head] if use_head and head is not None else []
+            for path in parts:
+                table = _verified(path, log, size)
+                if table is None:  # the chain ends before a part that does not match: the log has the rest
+                    covered = _range_of(path)[0]
+                    break
+                tables.append(table)
+            after = _parts(run_dir).get(covered)
+            if after is not None and after[0] > size:
+                _verified(after[1], log, size)  # a sound part beyond the log's end: LogShorterThanView
+            frames = [t.to_pandas() for t in tables]
         except FileNotFoundError:
             continue
         break
     else:
         raise ValueError(f"{run_dir}: the results views kept changing while being read; try again")
+    if use_head:
+        _check_csv(run_dir, meta)
     with open(log, "rb") as f:
         f.seek(covered)
         rest = f.read()
@@ -164,6 +314,12 @@ def read(run_dir: Path, parse_lines, *, attempts: int = 5) -> tuple[pd.DataFrame
         frames.append(tail)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else (frames[0] if frames else None)
     return frame, end
+
+
+def _range_of(path: Path) -> tuple[int, int]:
+    m = _PART.fullmatch(path.name)
+    assert m is not None
+    return int(m.group(1)), int(m.group(2))
 
 
 def refresh(
@@ -185,9 +341,7 @@ def refresh(
         return False
     frame = typed(parse_lines(raw, covered))
     (run_dir / PARTS).mkdir(exist_ok=True)
-    _write_parquet(
-        frame, run_dir / PARTS / f"part-{covered:012d}-{end:012d}.parquet", covered, end, _log_tail(log, end) or ""
-    )
+    _write_parquet(frame, run_dir / PARTS / f"part-{covered:012d}-{end:012d}.parquet", covered, end, log)
     return True
 
 
@@ -195,10 +349,11 @@ def compact(run_dir: Path, frame: pd.DataFrame, end: int) -> None:
     """Rewrite results.parquet (covering log bytes [0, end)) and results.csv from `frame`, then delete the
     parts that results.parquet now covers."""
     log = run_dir / "results.jsonl"
-    _write_parquet(frame, run_dir / "results.parquet", 0, end, _log_tail(log, end) or "")
+    csv = frame.to_csv(index=False).encode()
+    _write_parquet(frame, run_dir / "results.parquet", 0, end, log, hashlib.sha256(csv).hexdigest())
     tmp = run_dir / f".results.csv.{os.getpid()}.tmp"
     try:
-        frame.to_csv(tmp, index=False)
+        tmp.write_bytes(csv)
         os.replace(tmp, run_dir / "results.csv")
     finally:
         tmp.unlink(missing_ok=True)

@@ -234,20 +234,21 @@ def run_confirm(
     summary. Raises ValueError (one line) before writing anything when there is nothing to confirm, or with
     confirm.init=inherited when the run's supernet is missing or does not serve it. `executor` as in
     `run_trials` (default: Ray Tune)."""
+    from nasx.results.lock import writer_lock
     from nasx.search.driver import run_trials
 
     run_dir = Path(setup.run_dir)
     frame = results.load(run_dir)
-    configs = confirm_configs(setup, frame, out=out)
-    finalists = len({c["trial_id"].split("@")[0] for c in configs if not c["family"]})
-    others = ", ".join(f"{k}={v}" for k, v in setup.confirm.train.items() if k not in ("epochs", "steps"))
-    out(
-        f"confirm {setup.name}: top {finalists} searched networks and {len(configs) // setup.confirm.seeds - finalists}"
-        f" reference families, {setup.confirm.seeds} seeds each, {rung_label(setup)}"
-        + (f" ({others})" if others else "")
-        + _init_note(setup, configs)
-    )
-    run_trials(setup, configs, out=out, title="confirm", executor=executor)
+    configs = confirm_configs(setup, frame, out=out)  # checks that only read: before the lock, which is a write
+    with writer_lock(run_dir):  # held before anything is written or said about the stage
+        finalists = len({c["trial_id"].split("@")[0] for c in configs if not c["family"]})
+        others = ", ".join(f"{k}={v}" for k, v in setup.confirm.train.items() if k not in ("epochs", "steps"))
+        out(
+            f"confirm {setup.name}: top {finalists} searched networks and "
+            f"{len(configs) // setup.confirm.seeds - finalists} reference families, {setup.confirm.seeds} seeds each, "
+            f"{rung_label(setup)}" + (f" ({others})" if others else "") + _init_note(setup, configs)
+        )
+        run_trials(setup, configs, out=out, title="confirm", executor=executor)
     out(f"weights: {run_dir / 'weights'}; export the winner with `nasx export {run_dir} best --out DIR`")
     for line in confirmed_summary(results.load(run_dir)):
         out(line)

@@ -60,18 +60,17 @@ def write_overrides(run_dir: Path, overrides: list[str] | None, *, resume: bool)
 def writing(run_dir: Path, out: Callable[[str], None], *, resume: bool = True) -> Iterator[pd.DataFrame]:
     """The run directory held by this process alone (nasx.results.lock) for the block, with the rows
     already there; a torn last line of the log (a crash mid-write) is cut away first, and said so.
-    `resume=False` refuses a directory that already holds results."""
-    with writer_lock(run_dir):
+    `resume=False` refuses a directory that already holds results. The rows are read (and the views checked
+    against the log: a log shorter than its views stops here) before anything is written."""
+    with writer_lock(run_dir, again=True):
         if not resume and any(run_dir.glob("results.*")):
             raise ValueError(f"run_dir={run_dir} already holds results; resume it (resume=true) or choose another")
+        existing = results.load(run_dir) if (run_dir / results.store.LOG).is_file() else results.empty_frame()
         results.curves.repair_tail(run_dir)
-        if (run_dir / results.store.LOG).is_file():
-            repaired = results.store.repair_tail(run_dir)
-            if repaired:
-                out(repaired)
-            yield results.load(run_dir)
-        else:
-            yield results.empty_frame()
+        repaired = results.store.repair_tail(run_dir)  # the rows read above skip a torn last line
+        if repaired:
+            out(repaired)
+        yield existing
         try:  # the compacted results.parquet and results.csv, while the lock is still held
             results.store.write_views(run_dir)
         except (OSError, ValueError) as exc:
@@ -125,6 +124,7 @@ def run_search(
         )
         out(f"results: {run_dir / results.store.LOG} (one line per trial as it ends)")
         executor.run(setup, plan, data, run_dir, name="tune", evaluator=evaluator or evaluators.get(setup.evaluator))
+        plan.check_recorded()  # a row that could not be written stops the run here, views left as they are
     for line in summary(results.load(run_dir), setup):
         out(line)
     out(f"results: {run_dir / results.store.PARQUET} (and .csv); analyse with `nasx analyze {run_dir}`")
@@ -163,4 +163,5 @@ def run_trials(
                 name="tune-" + re.sub(r"\W+", "_", title)[:40],
                 evaluator=evaluator or evaluators.per_trial,
             )
+        queue.check_recorded()
     return run_dir

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import pandas as pd
@@ -64,6 +65,8 @@ class Ledger:
         self.new_done = 0
         self._unprinted: list[tuple[dict, int]] = []  # (row, trials done with it) of lines not yet printed
         self.sinks: list = []  # more writers of each finished trial (`nasx.search.sinks`): record(row, curve), name
+        self.unrecorded: list[str] = []  # trials that ended but whose row could not be written: the run stops
+        self.write_error = ""
 
     def total_trials(self) -> int:
         raise NotImplementedError
@@ -112,17 +115,24 @@ class Ledger:
 
     def record(self, row: dict[str, Any], history: list[dict] | None = None) -> dict[str, Any]:
         """Append a finished trial's learning curve (`history`, per epoch) and then its row to the results,
-        then hand both to the `sinks`; its progress line waits for `flush_lines`."""
+        then hand both to the `sinks`; its progress line waits for `flush_lines`. The trial counts once its row
+        is written (fsynced); a row that cannot be written (a full disk) is kept in `unrecorded`, and the ledger
+        launches nothing more (`halted`)."""
         row["order"] = self.order
-        self.order += 1
-        self.counts[row["status"]] += 1  # counted first: nothing below may let a search pass its budget
-        self.new_done += 1
         curve = curves.curve_rows(row, history)
         try:  # before the row: a trial whose row is written has its curve
             curves.append(self.run_dir, curve)
         except OSError as exc:
             self.out(f"warning: {row['trial_id']}'s learning curve not stored in {curves.LOG} ({exc.strerror or exc})")
-        results.append(self.run_dir, row, refresh_views=False)
+        try:
+            results.append(self.run_dir, row, refresh_views=False)
+        except OSError as exc:
+            self.unrecorded.append(str(row["trial_id"]))
+            self.write_error = self.write_error or f"{Path(self.run_dir) / results.store.LOG}: {exc.strerror or exc}"
+            return row
+        self.order += 1
+        self.counts[row["status"]] += 1  # counted once durable; nothing below may let a search pass its budget
+        self.new_done += 1
         try:
             results.store.update_views(self.run_dir)
         except Exception as exc:  # the log holds the row; the views catch up at the next refresh
@@ -142,6 +152,20 @@ class Ledger:
             self.best = row["reward"] if math.isnan(self.best) else max(self.best, row["reward"])
         self._unprinted.append((row, self.done()))
         return row
+
+    def halted(self) -> bool:
+        """Whether a row could not be written: the ledger launches nothing more and waits for the trials running."""
+        return bool(self.unrecorded)
+
+    def check_recorded(self) -> None:
+        """After the executor: one ValueError line when rows could not be written, naming the trials that ended
+        (trained) without a row; they run again when the run is resumed."""
+        if self.unrecorded:
+            raise ValueError(
+                f"{self.write_error}: stopped after {len(self.unrecorded)} trial(s) ended without their row being "
+                f"written: {', '.join(self.unrecorded)} (trained but not recorded; they run again when the run is "
+                f"resumed); {self.done()} row(s) are recorded"
+            )
 
     def flush_lines(self) -> None:
         """Print the progress lines of the trials recorded since the last call. The drivers call it once

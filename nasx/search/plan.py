@@ -89,8 +89,9 @@ class Plan(Ledger):
         return config
 
     def next_config(self) -> dict | Literal["FINISHED"] | None:
-        """The next trial's config, None to ask again later, or FINISHED; then the pending progress lines."""
-        config = self._next_config()
+        """The next trial's config, None to ask again later, or FINISHED; then the pending progress lines. Once
+        `halted`, only the trials running are waited for."""
+        config = (None if self.inflight else FINISHED) if self.halted() else self._next_config()
         self.flush_lines()
         return config
 

@@ -43,9 +43,9 @@ class TrialQueue(Ledger):
 
     def next_config(self) -> dict | Literal["FINISHED"] | None:
         """The next trial's config, None while the last ones run, then FINISHED; then the pending progress
-        lines."""
+        lines. Once `halted`, only the trials running are waited for."""
         config: dict | Literal["FINISHED"] | None = None if self.inflight else FINISHED
-        if self.pending:
+        if self.pending and not self.halted():
             config = self.pending.pop(0)
             self.inflight[config["trial_id"]] = config
         self.flush_lines()

@@ -150,7 +150,7 @@ def run_supernet(
 
     check(setup)
     run_dir = Path(setup.run_dir)
-    with trainer(setup) as train, writer_lock(run_dir):
+    with writer_lock(run_dir), trainer(setup) as train:  # the lock first: nothing is written before it
         checkpoint = store.read(run_dir) if resume and (run_dir / store.CHECKPOINT).is_file() else None
         if not resume:
             check_fresh(run_dir)

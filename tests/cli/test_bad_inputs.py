@@ -173,7 +173,7 @@ def _npz_declaring_a_terabyte(tmp):
 
 def _run_config(text: str):
     def make(tmp):
-        (tmp / "run").mkdir()
+        (tmp / "run").mkdir(exist_ok=True)
         (tmp / "run" / "config.yaml").write_text(text)
 
     return make
@@ -240,6 +240,41 @@ def _locked_resume(tmp):
     holder = _locked(tmp)
     (tmp / "run" / "config.yaml").write_text(json.dumps(_good_run_config()))
     return holder
+
+
+def _locked_run(tmp):
+    """run/: a search's record (config, rows, views, curves), held by another process."""
+    holder = _locked(tmp)
+    _run_with_config(tmp)
+    _views_of(3)(tmp)
+    return holder
+
+
+def _views_of(rows: int, keep: int | None = None):
+    """run/: `rows` rows with their views compacted; then, with `keep`, the log cut to its first `keep` rows."""
+
+    def make(tmp):
+        from nasx.results import curves, store
+
+        (tmp / "run").mkdir(exist_ok=True)
+        arch = ARCH.format("cn_r1_k3_c8")
+        for i in range(rows):
+            row = {**OK_ROW, "trial_id": f"s{i:04d}", "order": i, "arch": arch, "full_arch": arch, "arch_key": f"k{i}"}
+            row.update(macs=1000 + i, params=100, reward=0.5, choices="{}", stage="search", config_hash="h")
+            store.append(tmp / "run", row, refresh_views=False)
+        curves.append(tmp / "run", [{"trial_id": "s0000", "epoch": 1, "val/top1": 0.5}])
+        store.write_views(tmp / "run")
+        if keep is not None:
+            log = tmp / "run" / store.LOG
+            log.write_bytes(b"".join(log.read_bytes().splitlines(keepends=True)[:keep]))
+
+    return make
+
+
+def _incomplete_config(tmp):
+    cfg = _good_run_config()
+    del cfg["budget"], cfg["search"]
+    _run_config(json.dumps(cfg))(tmp)
 
 
 def _supernet_search(supernet: str, *, other_supernet: bool = False):
@@ -1470,19 +1505,122 @@ CASES = [
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
         _run_on_cluster("127.0.0.1:1"),
     ),
+    # a run's record: the lock before any write, never --out onto a record file, a shorter log is damage
+    (
+        "fidelity-run-dir-locked",
+        ["fidelity", "smoke=true", "references=[]", "run_dir={tmp}/run"],
+        r"^run_dir=.*/run is in use by pid \d+ \(a search, resume or confirm writing there\)",
+        _locked,
+    ),
+    (
+        "supernet-run-dir-locked",
+        ["supernet", "smoke=true", "run_dir={tmp}/run"],
+        r"^run_dir=.*/run is in use by pid \d+",
+        _locked,
+    ),
+    ("confirm-locked", ["confirm", "{tmp}/run"], r"^run_dir=.*/run is in use by pid \d+", _locked_run),
+    (
+        "analyze-locked",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^run_dir=.*/run is in use by pid \d+ .*; or write the report elsewhere with --out DIR$",
+        _locked_run,
+    ),
+    ("export-optuna-locked", ["export-optuna", "{tmp}/run"], r"^run_dir=.*/run is in use by pid \d+", _locked_run),
+    (
+        "export-optuna-out-inside-a-locked-run",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/run/journal.log"],
+        r"^run_dir=.*/run is in use by pid \d+",
+        _locked_run,
+    ),
+    (
+        "export-into-a-locked-run",
+        ["export", "{tmp}/run", "s0001", "--out", "{tmp}/run/exported"],
+        r"^run_dir=.*/run is in use by pid \d+",
+        _locked_run,
+    ),
+    (
+        "export-optuna-out-onto-the-results-log",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/run/results.jsonl", "--force"],
+        r"^--out .*/run/results\.jsonl: results\.jsonl belongs to the record of the run in .*/run; nasx never "
+        r"writes over it \(choose another path\)$",
+        _run_with_results,
+    ),
+    (
+        "export-optuna-out-onto-the-config",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/run/config.yaml"],
+        r"^--out .*/run/config\.yaml: config\.yaml belongs to the record of the run",
+        _run_with_results,
+    ),
+    (
+        "export-optuna-out-onto-a-part",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/run/results.parts/x.parquet", "--force"],
+        r"^--out .*/run/results\.parts/x\.parquet: results\.parts belongs to the record of the run",
+        _run_with_results,
+    ),
+    (
+        "export-optuna-out-onto-an-existing-file",
+        ["export-optuna", "{tmp}/run", "--out", "{tmp}/mine.log"],
+        r"^--out .*/mine\.log: the file exists; add --force to replace it$",
+        lambda tmp: (_run_with_results(tmp), _raw("mine.log", b"keep me\n")(tmp)),
+    ),
+    (
+        "export-into-the-weights-of-a-run",
+        ["export", "{tmp}/run", "a", "--out", "{tmp}/run/weights"],
+        r"^--out .*/run/weights: weights belongs to the record of the run",
+        _run_with_results,
+    ),
+    (
+        "analyze-log-shorter-than-its-view",
+        ["analyze", "{tmp}/run", "--no-figures"],
+        r"^.*run/results\.jsonl: holds \d+ bytes \(2 rows\), but results\.parquet was built from \d+ bytes \(3 rows\): "
+        r"the log has lost rows; both files are kept as they are",
+        _views_of(3, keep=2),
+    ),
+    (
+        "resume-log-shorter-than-its-view",
+        ["resume", "{tmp}/run"],
+        r"^.*run/results\.jsonl: holds \d+ bytes \(1 rows\), but results\.parquet was built from \d+ bytes \(3 rows\)",
+        lambda tmp: (_run_with_config(tmp), _views_of(3, keep=1)(tmp)),
+    ),
+    (
+        "resume-config-incomplete",
+        ["resume", "{tmp}/run"],
+        r"^.*run/config\.yaml: incomplete: no budget, search, search\.asha, search\.asha_metric, search\.grace_epochs, "
+        r"search\.name, search\.options, search\.reduction_factor; .*nasx does not guess them",
+        _incomplete_config,
+    ),
+    (
+        "export-optuna-damaged-view-without-log",
+        ["export-optuna", "{tmp}/run"],
+        r"^.*run/results\.parquet: its contents do not match their seal, and there is no results\.jsonl to rebuild",
+        lambda tmp: (_run_with_config(tmp), _views_of(2)(tmp), _tamper(tmp / "run")),
+    ),
 ]
 
 
+def _tamper(run_dir):
+    """results.parquet rewritten with another value under its old metadata and seal; the log moved away."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(run_dir / "results.parquet")
+    column = table.schema.get_field_index("val/top1")
+    table = table.set_column(column, "val/top1", pa.array([0.5, 0.9]))
+    pq.write_table(table, run_dir / "results.parquet")
+    (run_dir / "results.jsonl").rename(run_dir.parent / "results.jsonl.moved")
+
+
 def _tree(root: Path) -> dict[str, str]:
+    """Every path under `root`: a file's sha256 and modification time, a link's target, a directory's entries."""
     out = {}
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(root))
         if path.is_symlink():
             out[rel] = "-> " + os.readlink(path)
         elif path.is_file():
-            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+            out[rel] = f"{hashlib.sha256(path.read_bytes()).hexdigest()} {path.stat().st_mtime_ns}"
         else:
-            out[rel] = "dir"
+            out[rel] = "dir " + ",".join(sorted(os.listdir(path)))
     return out
 
 

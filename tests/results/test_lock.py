@@ -50,6 +50,17 @@ def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
                 pass
 
 
+def test_a_block_of_the_holding_process_may_take_it_again(tmp_path):
+    with writer_lock(tmp_path):
+        with writer_lock(tmp_path, again=True):
+            assert (tmp_path / "writer.lock").read_text().strip() == str(os.getpid())
+        with pytest.raises(ValueError, match=f"in use by pid {os.getpid()}"):  # still held by the outer block
+            with writer_lock(tmp_path):
+                pass
+    with writer_lock(tmp_path, again=True):  # released: taken afresh
+        pass
+
+
 def test_an_unwritable_run_dir_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"^run_dir=/sys/nasx-run: cannot write there"):
         with writer_lock("/sys/nasx-run"):

@@ -224,3 +224,26 @@ def test_export_optuna_command_rebuilds_the_journal(tmp_path, capsys):
     assert main(["export-optuna", str(run_dir), "--out", str(tmp_path / "elsewhere.log")]) == 0
     assert len(_load(tmp_path / "elsewhere.log", "search:search").trials) == int((frame["stage"] == "search").sum())
     assert not list(run_dir.glob(".*.tmp")) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_rebuilt_journal_records_the_log_range_it_was_built_from(tmp_path):
+    import hashlib
+
+    from nasx.results import store
+
+    row = {**results.empty_row(), "trial_id": "a", "status": "ok", "arch": "x", "val/top1": 0.5, "reward": 0.5}
+    store.append(tmp_path, row)
+    raw = (tmp_path / store.LOG).read_bytes()
+    write(
+        tmp_path / "optuna.log",
+        results.load(tmp_path),
+        "run",
+        [("reward", "max")],
+        search_spaces.get("mnasnet").parameters(),
+        log_range=store.log_range(tmp_path),
+    )
+    storage = JournalStorage(JournalFileBackend(str(tmp_path / "optuna.log")))
+    attrs = optuna.load_study(study_name=study_name("run", "search"), storage=storage).user_attrs
+    # one row of `len(raw)` bytes: the whole log, its one line, its sha256
+    assert attrs["nasx_log_bytes"] == len(raw) and attrs["nasx_log_rows"] == 1
+    assert attrs["nasx_log_sha256"] == hashlib.sha256(raw).hexdigest()

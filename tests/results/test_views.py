@@ -127,3 +127,135 @@ def test_a_replaced_log_is_read_from_the_log_not_from_stale_views(tmp_path):
     log.write_text(text)
     assert results.load(tmp_path)["trial_id"].iloc[-1] == "t99999"
     check(tmp_path)
+
+
+def _finished_run(tmp_path, rows: int = 6):
+    rng = random.Random(3)
+    for i in range(rows):
+        store.append(tmp_path, _row(i, rng), refresh_views=False)
+    store.write_views(tmp_path)
+    return results.load(tmp_path)
+
+
+def _flip(path, bit: int) -> bytes:
+    raw = path.read_bytes()
+    flipped = bytearray(raw)
+    flipped[bit // 8] ^= 1 << (bit % 8)
+    path.write_bytes(bytes(flipped))
+    return raw
+
+
+def test_a_view_records_the_log_range_and_digest_it_was_built_from(tmp_path):
+    import hashlib
+
+    import pyarrow.parquet as pq
+
+    _finished_run(tmp_path, rows=4)
+    raw = (tmp_path / store.LOG).read_bytes()
+    meta = pq.read_schema(tmp_path / store.PARQUET).metadata
+    assert meta[views.OFFSET_KEY] == f"0-{len(raw)}".encode() and meta[views.ROWS_KEY] == b"4"
+    assert meta[views.LOG_SHA_KEY].decode() == hashlib.sha256(raw).hexdigest()
+    assert meta[views.CSV_KEY].decode() == hashlib.sha256((tmp_path / store.CSV).read_bytes()).hexdigest()
+    # Parquet's page checksums are written: a reader that verifies them reads the file
+    pq.read_table(tmp_path / store.PARQUET, page_checksum_verification=True)
+
+
+@pytest.mark.parametrize("every", [1999])
+def test_a_flipped_bit_in_results_parquet_is_never_trusted(tmp_path, caplog, every):
+    original = _finished_run(tmp_path)
+    view = tmp_path / store.PARQUET
+    log = tmp_path / store.LOG
+    bits = len(view.read_bytes()) * 8
+    distrusted = 0
+    for bit in range(5, bits, every):
+        views._said.clear()
+        caplog.clear()
+        raw = _flip(view, bit)
+        try:
+            # with the log: the exact rows, from the view or (with one warning line) from the log
+            assert_frame_equal(results.load(tmp_path), original)
+            warned = [r for r in caplog.records if r.levelname == "WARNING" and "damaged" in r.getMessage()]
+            try:
+                views.read_sealed(view)
+                sound = True
+            except views.Damaged:
+                sound = False
+            assert len(warned) == (0 if sound else 1), bit
+            distrusted += not sound
+            # without the log: the exact rows, or a one-line error; never other values
+            log.rename(tmp_path / "aside")
+            try:
+                assert_frame_equal(results.load(tmp_path), original)
+            except ValueError as exc:
+                assert "\n" not in str(exc) and str(exc).startswith(f"{view}: ")
+            (tmp_path / "aside").rename(log)
+        finally:
+            view.write_bytes(raw)
+    # the others fell on bytes that decode to the same rows (statistics, padding): read back exactly, as asserted
+    assert distrusted > len(range(5, bits, every)) // 2
+
+
+def test_a_damaged_part_is_read_from_the_log(tmp_path, caplog):
+    rng = random.Random(4)
+    log = tmp_path / store.LOG
+    for i in range(5):
+        store.append(tmp_path, _row(i, rng), refresh_views=False)
+        views.refresh(tmp_path, lambda raw, start: store.parse_rows(raw, log, start), store.typed_frame, force=True)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part = sorted((tmp_path / views.PARTS).iterdir())[2]
+    table = pq.read_table(part)  # the same metadata, seal included, over another value: a well-formed lie
+    column = table.schema.get_field_index("trial_id")
+    table = table.set_column(column, "trial_id", pa.array(["t99999"], pa.string()))
+    pq.write_table(table, part)
+    check(tmp_path)
+    assert any(f"{part}: damaged (" in r.getMessage() for r in caplog.records)
+
+
+def test_a_log_shorter_than_its_view_is_damage_and_both_files_are_kept(tmp_path):
+    _finished_run(tmp_path, rows=5)
+    log = tmp_path / store.LOG
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(b"".join(lines[:3]))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(views.LogShorterThanView) as caught:
+        results.load(tmp_path)
+    message = str(caught.value)
+    assert "\n" not in message and "(3 rows), but results.parquet was built from" in message and "(5 rows)" in message
+    assert not store.compact_if_idle(tmp_path)  # never shrunk to match
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file() and p.name != "writer.lock"}
+    assert after == before
+
+
+def test_a_changed_results_csv_is_said_and_rewritten_by_the_next_compaction(tmp_path, caplog):
+    _finished_run(tmp_path, rows=3)
+    csv = tmp_path / store.CSV
+    good = csv.read_bytes()
+    csv.write_bytes(good.replace(b"t00001", b"t00009"))
+    results.load(tmp_path)
+    assert any(
+        f"{csv}: damaged (it is not the CSV written with results.parquet)" in r.getMessage() for r in caplog.records
+    )
+    store.write_views(tmp_path)
+    assert csv.read_bytes() == good
+
+
+def test_curves_parquet_is_sealed_and_verified_without_its_log(tmp_path):
+    from nasx.results import curves
+
+    rows = [{"trial_id": "a", "epoch": e, "step": e, "lr": 0.1, "train/loss": 1.0 / e, "val/top1": 0.5} for e in (1, 2)]
+    curves.append(tmp_path, rows)
+    curves.write_view(tmp_path)
+    original = curves.load(tmp_path)
+    (tmp_path / curves.LOG).unlink()
+    assert_frame_equal(curves.load(tmp_path), original)
+    view = tmp_path / curves.PARQUET
+    raw = view.read_bytes()
+    for bit in range(3, len(raw) * 8, 1009):
+        _flip(view, bit)
+        try:
+            assert_frame_equal(curves.load(tmp_path), original)
+        except ValueError as exc:
+            assert str(exc).startswith(f"{view}: ") and "no curves.jsonl to rebuild it from" in str(exc)
+        view.write_bytes(raw)

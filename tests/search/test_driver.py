@@ -138,3 +138,52 @@ def test_a_three_objective_search_tells_every_value(tmp_path, monkeypatch):
     told = sorted(tuple(t.values) for t in searcher.study.trials if t.state == optuna.trial.TrialState.COMPLETE)
     rows = sorted(zip(frame["val/top1"].astype(float), frame["macs"].astype(float), frame["latency_ms"].astype(float)))
     assert told == rows
+
+
+def _disk_full_after(monkeypatch, rows: int) -> None:
+    """results.jsonl's appends fail with ENOSPC once it holds `rows` rows (the other logs are written)."""
+    import errno
+
+    from nasx.results import jsonl
+
+    real = jsonl.append_lines
+
+    def append_lines(log, records):
+        held = log.read_bytes().count(b"\n") if log.is_file() else 0
+        if log.name == results.store.LOG and held >= rows:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(log, records)
+
+    monkeypatch.setattr(jsonl, "append_lines", append_lines)
+
+
+def test_a_row_that_cannot_be_written_stops_the_search_naming_the_unrecorded_trials(tmp_path, monkeypatch):
+    _disk_full_after(monkeypatch, 1)
+    lines = []
+    # the train evaluator: trials really train, then their rows cannot be written
+    with pytest.raises(ValueError) as caught:
+        run_search(tiny_setup(tmp_path, budget=4), executor=InProcess(), out=lines.append)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{tmp_path / 'results.jsonl'}: No space left on device: ")
+    # in process, one trial at a time: the first row is written, the second trial's is not, and nothing more runs
+    assert "ended without their row being written: s0001 (trained but not recorded" in message
+    assert message.endswith("1 row(s) are recorded")
+    frame = results.load(tmp_path)
+    assert frame["trial_id"].tolist() == ["s0000"]  # the durable row, and only it
+    assert not any(line.startswith("[  2/4]") for line in lines)  # the unrecorded trial is not counted
+    assert not (tmp_path / results.store.PARQUET).exists()  # stopped before the views were compacted
+
+
+def test_a_list_of_trials_stops_at_the_first_row_that_cannot_be_written(tmp_path, monkeypatch):
+    setup = tiny_setup(tmp_path)
+    full = setup.space.make().sample(0)
+    trained = proxy_spec(setup, full, resolution=8, num_classes=10, channels=3)
+    configs = [trial_config(f"t{i}", full, trained, seed=i, stage="confirm") for i in range(3)]
+    _disk_full_after(monkeypatch, 0)
+    with pytest.raises(
+        ValueError,
+        match=r"No space left on device: stopped after 1 trial\(s\) ended without their "
+        r"row being written: t0 \(trained but not recorded; .*\); 0 row\(s\) are recorded$",
+    ):
+        run_trials(setup, configs, evaluator=by_params, executor=InProcess(), out=lambda line: None)
+    assert not (tmp_path / results.store.LOG).exists()
