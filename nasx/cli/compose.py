@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from nasx.cli.config_path import CONF_DIR, search_path, searching
 from nasx.cli.convert import implied
-from nasx.results.run_paths import check_no_links
 from nasx.yaml_limits import check_file, read_yaml
 
 if TYPE_CHECKING:  # imported where used: `nasx --help` stays light
@@ -105,6 +104,8 @@ def compose_with_choices(
 def load_run_config(run_dir: str | Path) -> dict[str, Any]:
     """RUN_DIR/config.yaml, the resolved config a search wrote when it started."""
     import yaml
+
+    from nasx.results.run_paths import check_no_links  # here, not above: nasx.results loads pandas
 
     path = Path(run_dir) / "config.yaml"
     if not Path(run_dir).is_dir():

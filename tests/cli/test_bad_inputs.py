@@ -1611,7 +1611,8 @@ def _tamper(run_dir):
 
 
 def _tree(root: Path) -> dict[str, str]:
-    """Every path under `root`: a file's sha256 and modification time, a link's target, a directory's entries."""
+    """Every path under `root`: a file's sha256 and modification time, a link's target, a directory's entries,
+    another kind of file's mode."""
     out = {}
     for path in sorted(root.rglob("*")):
         rel = str(path.relative_to(root))
@@ -1619,8 +1620,10 @@ def _tree(root: Path) -> dict[str, str]:
             out[rel] = "-> " + os.readlink(path)
         elif path.is_file():
             out[rel] = f"{hashlib.sha256(path.read_bytes()).hexdigest()} {path.stat().st_mtime_ns}"
-        else:
+        elif path.is_dir():
             out[rel] = "dir " + ",".join(sorted(os.listdir(path)))
+        else:  # a FIFO, socket or device: never opened
+            out[rel] = f"special {path.lstat().st_mode:o}"
     return out
 
 
