@@ -21,9 +21,10 @@ import torch
 
 from nasx import families
 from nasx.build import build_model
+from nasx.latency.full_scale import CALIBRATION_IMAGES
 from nasx.profile import fingerprint
 from nasx.quantize.int8 import float_ops, quantize_int8
-from nasx.quantize.scores import LATENCY_CALIBRATION, full_scale_latency
+from nasx.quantize.scores import full_scale_latency
 
 FAMILIES = ("mobilenet_v2", "efficientnet_b0", "resnet18", "mnasnet1_0")
 
@@ -58,7 +59,7 @@ def main() -> None:
             fp32.append(f.median_ms)
             int8.append(q.median_ms)
             speedups.append(f.median_ms / q.median_ms)
-        x = torch.randn(LATENCY_CALIBRATION, full.in_channels, full.resolution, full.resolution)
+        x = torch.randn(CALIBRATION_IMAGES, full.in_channels, full.resolution, full.resolution)
         left = float_ops(quantize_int8(build_model(full), x), x[:1])
         print(
             f"{name:18s} {full.resolution:4d} {statistics.median(fp32):9.2f} {statistics.median(int8):9.2f} "

@@ -4,9 +4,7 @@ or read from the cache: `LatencyRequest` says how, `latency_of(spec, request, ca
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +12,8 @@ from nasx.checks import check_in, check_int, require
 from nasx.latency.cache import LatencyCache, entry_key, machine_of
 
 if TYPE_CHECKING:  # torch is imported where used
+    from torch import nn
+
     from nasx.arch.spec import ArchSpec
     from nasx.profile import Latency
 
@@ -48,20 +48,8 @@ class LatencyRequest:
         return self.threads if self.device == "cpu" else 0
 
 
-def int8_quantizer() -> Callable:
-    """`nasx.quantize.quantize_int8`, or ValueError (one line) where this install lacks it."""
-    try:
-        module = importlib.import_module("nasx.quantize")
-    except ModuleNotFoundError as exc:
-        if exc.name != "nasx.quantize":
-            raise
-        raise ValueError("int8 needs nasx.quantize") from None
-    return module.quantize_int8
-
-
 def check_available(request: LatencyRequest) -> None:
-    """ValueError (one line) when this machine cannot measure `request`: no CUDA, or INT8 off the CPU or
-    without its quantizer."""
+    """ValueError (one line) when this machine cannot measure `request`: no CUDA, or INT8 off the CPU."""
     import torch
 
     require(
@@ -70,7 +58,6 @@ def check_available(request: LatencyRequest) -> None:
     )
     if request.dtype == "int8":
         require(request.device == "cpu", "dtype='int8': quantized networks run on the CPU (device=cpu)")
-        int8_quantizer()
 
 
 def machine(request: LatencyRequest) -> dict:
@@ -80,19 +67,32 @@ def machine(request: LatencyRequest) -> dict:
     return machine_of(fingerprint(request.device))
 
 
+def runnable(model: nn.Module, dtype: str, in_channels: int, resolution: int) -> tuple[nn.Module, str]:
+    """`model` as it is timed in `dtype`, and the dtype of its input: int8 quantized first (nasx.quantize),
+    calibrated on CALIBRATION_IMAGES seeded random images (a latency does not depend on their values), fed fp32."""
+    if dtype != "int8":
+        return model, dtype
+    import torch
+
+    from nasx.quantize import quantize_int8
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        images = torch.randn(CALIBRATION_IMAGES, in_channels, resolution, resolution)
+    return quantize_int8(model, images, batch_size=CALIBRATION_IMAGES), "fp32"
+
+
 def measure_full_scale(spec: ArchSpec, request: LatencyRequest) -> Latency:
-    """Build `spec` and time it; int8: quantized first, calibrated on random images, fed fp32 input."""
+    """Build `spec` (seed 0's initialisation) and time it as `runnable` prepares it for `request.dtype`."""
     import torch
 
     from nasx.build.model import build_model
     from nasx.profile import measure_latency
 
-    model = build_model(spec).eval()
-    dtype = request.dtype
-    if dtype == "int8":
-        images = torch.randn(CALIBRATION_IMAGES, spec.in_channels, spec.resolution, spec.resolution)
-        model = int8_quantizer()(model, images)
-        dtype = "fp32"
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        built = build_model(spec).eval()
+    model, dtype = runnable(built, request.dtype, spec.in_channels, spec.resolution)
     latency = measure_latency(
         model,
         spec.resolution,

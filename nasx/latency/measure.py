@@ -11,9 +11,9 @@ from torch import nn
 
 from nasx.arch.head import Head
 from nasx.arch.spec import ArchSpec
-from nasx.build import build_model
 from nasx.build.model import init_weights
 from nasx.build.stages import STAGE_BUILDERS, build_head
+from nasx.latency.full_scale import LatencyRequest, measure_full_scale, runnable
 from nasx.latency.table import Setting
 from nasx.latency.units import Unit
 from nasx.profile import fingerprint, measure_latency
@@ -55,6 +55,7 @@ def unit_module(unit: Unit) -> nn.Module:
 
 
 def _median_ms(module: nn.Module, resolution: int, in_channels: int, setting: Setting, timing: Timing) -> float:
+    module, dtype = runnable(module.eval(), setting.dtype, in_channels, resolution)
     latency = measure_latency(
         module,
         resolution,
@@ -64,6 +65,7 @@ def _median_ms(module: nn.Module, resolution: int, in_channels: int, setting: Se
         iters=timing.iters,
         threads=setting.threads,
         in_channels=in_channels,
+        dtype=dtype,
     )
     return latency.median_ms
 
@@ -74,8 +76,6 @@ def unit_ms(unit: Unit, setting: Setting, timing: Timing = DEFAULT_TIMING) -> fl
 
 
 def network_ms(spec: ArchSpec, setting: Setting, timing: Timing = DEFAULT_TIMING) -> float:
-    """The median latency of the whole network `spec` (at its own resolution), in ms."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        model = build_model(spec)
-    return _median_ms(model, spec.resolution, spec.in_channels, setting, timing)
+    """The median latency of the whole network `spec` (at its own resolution), in ms: `nasx latency`'s measurement."""
+    request = LatencyRequest(setting.device, setting.batch, setting.threads, setting.dtype, timing.iters, timing.warmup)
+    return measure_full_scale(spec, request).median_ms

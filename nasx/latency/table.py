@@ -23,7 +23,7 @@ from nasx.latency.units import decompose
 
 FORMAT = 1  # the table file's format version
 DEVICES = ("cpu", "cuda")
-DTYPES = ("fp32",)  # what measure_latency times today
+DTYPES = ("fp32", "bf16", "int8")  # int8: each unit quantized alone (nasx.latency.full_scale.runnable)
 FINGERPRINT_KEYS = ("device_name", "cores", "torch", "cuda")  # what makes two machines' timings comparable
 
 

@@ -18,13 +18,12 @@ from torch import nn
 from nasx.arch.spec import ArchSpec
 from nasx.build import build_model
 from nasx.data.dataset import Dataset
-from nasx.profile import Latency, measure_latency
+from nasx.profile import Latency
 from nasx.quantize.int8 import quantize_int8, quiet
 from nasx.supernet.recalibrate import recalibration_indices
 from nasx.train.loop import accuracy, model_inputs
 from nasx.train.spec import TrainSpec
 
-LATENCY_CALIBRATION = 4  # random full-scale inputs that set the scales of the timed network (values do not matter)
 LATENCY_SEED = 0
 
 
@@ -68,29 +67,16 @@ def check_quantizes(spec: ArchSpec) -> None:
 def full_scale_latency(
     full: ArchSpec, *, threads: int = 1, batch_size: int = 1, warmup: int = 10, iters: int = 30
 ) -> tuple[Latency, Latency]:
-    """(INT8, fp32) latency of `full`'s network on the CPU: built with seed LATENCY_SEED's initialisation, the
-    INT8 copy calibrated on LATENCY_CALIBRATION random inputs; both timed by `measure_latency` on fp32 inputs."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(LATENCY_SEED)
-        model = build_model(full).eval()
-        x = torch.randn(LATENCY_CALIBRATION, full.in_channels, full.resolution, full.resolution)
-    quantized = quantize_int8(model, x, batch_size=LATENCY_CALIBRATION)
+    """(INT8, fp32) latency of `full`'s network on the CPU, timed one after the other as `nasx latency` times
+    them (nasx.latency.full_scale: seed 0's initialisation, INT8 calibrated on random inputs, fp32 inputs)."""
+    from nasx.latency.full_scale import LatencyRequest, measure_full_scale
 
-    def timed(network: nn.Module) -> Latency:
-        return measure_latency(
-            network,
-            full.resolution,
-            batch_size=batch_size,
-            warmup=warmup,
-            iters=iters,
-            threads=threads,
-            in_channels=full.in_channels,
-        )
+    def timed(dtype: str) -> Latency:
+        return measure_full_scale(full, LatencyRequest("cpu", batch_size, threads, dtype, iters, warmup))
 
     with quiet():
-        int8 = timed(quantized)
-    fp32 = timed(model)
-    return int8, fp32
+        int8 = timed("int8")
+    return int8, timed("fp32")
 
 
 def int8_scores(

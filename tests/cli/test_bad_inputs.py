@@ -1595,6 +1595,51 @@ CASES = [
         r"^.*run/results\.parquet: its contents do not match their seal, and there is no results\.jsonl to rebuild",
         lambda tmp: (_run_with_config(tmp), _views_of(2)(tmp), _tamper(tmp / "run")),
     ),
+    # `nasx latency table ...`
+    ("latency-table-batch-zero", ["latency", "table", "--batch", "0"], r"^--batch=0: must be an integer >= 1$"),
+    (
+        "latency-table-threads-negative",
+        ["latency", "table", "--threads", "-1"],
+        r"^--threads=-1: must be an integer >= 1$",
+    ),
+    (
+        "latency-table-device-unknown",
+        ["latency", "table", "--device", "tpu"],
+        r"^--device='tpu': choose one of cpu, cuda$",
+    ),
+    (
+        "latency-table-dtype-unknown",
+        ["latency", "table", "--dtype", "fp16"],
+        r"^--dtype='fp16': choose one of fp32, bf16, int8$",
+    ),
+    (
+        "latency-table-space-unknown",
+        ["latency", "table", "--space", "nope"],
+        r"^--space='nope': choose one of anynet, compound, mnasnet",
+    ),
+    (
+        "latency-table-validate-negative",
+        ["latency", "table", "--validate", "-1"],
+        r"^--validate=-1: must be a non-negative integer$",
+    ),
+    (
+        "latency-table-out-other-batch",
+        ["latency", "table", "--out", "t.json"],
+        r"^--out t\.json: the latency table was measured with batch=4, not batch=1; choose another --out$",
+        _latency_table("t.json", setting=Setting(batch=4)),
+    ),
+    (
+        "latency-table-out-other-space",
+        ["latency", "table", "--space", "resnext", "--out", "t.json"],
+        r"^--out t\.json holds the latency table of space mnasnet, not resnext$",
+        _latency_table("t.json"),
+    ),
+    (
+        "latency-table-out-not-a-table",
+        ["latency", "table", "--out", "t.json"],
+        r"^latency table t\.json: cannot be read",
+        _raw("t.json", b"{"),
+    ),
 ]
 
 
@@ -1689,55 +1734,13 @@ def test_gpus_per_trial_without_cuda_say_why_the_device_is_cuda(tmp_path, monkey
     assert list(tmp_path.iterdir()) == []
 
 
-# `nasx latency table ...` (nasx.cli.latency_table_cmd, which `nasx latency table` runs): the same rule
-LATENCY_TABLE_CASES = [
-    ("batch-zero", ["--batch", "0"], r"^--batch=0: must be an integer >= 1$"),
-    ("threads-negative", ["--threads", "-1"], r"^--threads=-1: must be an integer >= 1$"),
-    ("device-unknown", ["--device", "tpu"], r"^--device='tpu': choose one of cpu, cuda$"),
-    ("dtype-unknown", ["--dtype", "bf16"], r"^--dtype='bf16': choose one of fp32$"),
-    ("space-unknown", ["--space", "nope"], r"^--space='nope': choose one of anynet, compound, mnasnet"),
-    ("validate-negative", ["--validate", "-1"], r"^--validate=-1: must be a non-negative integer$"),
-    (
-        "out-other-batch",
-        ["--out", "t.json"],
-        r"^--out t\.json: the latency table was measured with batch=4, not batch=1; choose another --out$",
-        _latency_table("t.json", setting=Setting(batch=4)),
-    ),
-    (
-        "out-other-space",
-        ["--space", "resnext", "--out", "t.json"],
-        r"^--out t\.json holds the latency table of space mnasnet, not resnext$",
-        _latency_table("t.json"),
-    ),
-    ("out-not-a-table", ["--out", "t.json"], r"^latency table t\.json: cannot be read", _raw("t.json", b"{")),
-]
-
-
-@pytest.mark.parametrize("case", LATENCY_TABLE_CASES, ids=[c[0] for c in LATENCY_TABLE_CASES])
-def test_latency_table_bad_input_is_one_line_exit_2_and_writes_nothing(case, tmp_path, monkeypatch, capsys):
-    from nasx.cli import latency_table_cmd
-
-    name, argv, message = case[:3]
-    monkeypatch.chdir(tmp_path)
-    if len(case) > 3:
-        case[3](tmp_path)
-    before = _tree(tmp_path)
-    assert latency_table_cmd.main(argv) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and err.startswith("nasx latency: error: ") and err.count("\n") == 1, err
-    assert re.search(message, err[len("nasx latency: error: ") : -1]), err
-    assert _tree(tmp_path) == before
-
-
 def test_latency_table_on_cuda_without_cuda_is_refused(tmp_path, monkeypatch, capsys):
     import torch
-
-    from nasx.cli import latency_table_cmd
 
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here")
     monkeypatch.chdir(tmp_path)
-    assert latency_table_cmd.main(["--device", "cuda"]) == 2
+    assert main(["latency", "table", "--device", "cuda"]) == 2
     assert capsys.readouterr().err == "nasx latency: error: device=cuda: CUDA is not available on this machine\n"
     assert list(tmp_path.iterdir()) == []
 

@@ -122,10 +122,3 @@ def test_cuda_that_is_not_there(capsys, cache):
     captured = capsys.readouterr()
     assert captured.err == "nasx latency: error: device='cuda': CUDA is not available on this machine\n"
     assert not cache.parent.exists()
-
-
-def test_int8_without_nasx_quantize(monkeypatch, capsys, cache):
-    monkeypatch.setitem(sys.modules, "nasx.quantize", None)
-    assert main(["latency", "lenet5", "--dtype", "int8"]) == 2
-    assert capsys.readouterr().err == "nasx latency: error: int8 needs nasx.quantize\n"
-    assert not cache.parent.exists()

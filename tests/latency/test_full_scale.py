@@ -1,9 +1,6 @@
 """Full-scale latency: the request's checks, the cache answering instead of a second measurement, INT8 wired
 to `nasx.quantize` where it exists."""
 
-import sys
-import types
-
 import pytest
 import torch
 
@@ -117,25 +114,21 @@ def test_bf16_is_measured_in_bfloat16(monkeypatch):
     assert entry["dtype"] == "bf16" and seen == [torch.bfloat16] * 2
 
 
-def test_int8_without_nasx_quantize_is_one_line(monkeypatch):
-    monkeypatch.setitem(sys.modules, "nasx.quantize", None)  # the module cannot be imported
-    with pytest.raises(ValueError, match=r"^int8 needs nasx\.quantize$"):
-        check_available(LatencyRequest(dtype="int8"))
+def test_int8_times_the_quantized_network_on_fp32_input(monkeypatch):
+    from nasx import profile
 
+    timed = []
+    real = profile.measure_latency
 
-def test_int8_quantizes_on_random_calibration_images_then_times_fp32_input(monkeypatch):
-    calls = []
+    def watch(model, *args, **kwargs):
+        timed.append((model, kwargs.get("dtype")))
+        return real(model, *args, **kwargs)
 
-    def quantize_int8(model, calibration_images):  # stands in for nasx.quantize here: wiring only
-        calls.append(tuple(calibration_images.shape))
-        model.register_forward_hook(lambda module, inputs, output: calls.append(inputs[0].dtype))
-        return model
-
-    monkeypatch.setitem(sys.modules, "nasx.quantize", types.SimpleNamespace(quantize_int8=quantize_int8))
-    check_available(LatencyRequest(dtype="int8"))
+    monkeypatch.setattr(profile, "measure_latency", watch)
     entry, _ = latency_of(TINY, LatencyRequest(dtype="int8", **QUICK))
-    # 8 calibration images of the spec's (in_channels, resolution, resolution), then 2 timed fp32 forwards
-    assert calls == [(8, 3, 16, 16), torch.float32, torch.float32] and entry["dtype"] == "int8"
+    ((model, dtype),) = timed
+    assert dtype == "fp32" and entry["dtype"] == "int8"
+    assert any(isinstance(m, torch.ao.nn.quantized.Conv2d) for m in model.modules())
 
 
 def test_int8_runs_on_the_cpu_only(monkeypatch):
