@@ -10,6 +10,20 @@ torch.set_num_threads(1)
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "families.json").read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def latency_cache(tmp_path_factory):
+    """Latencies measured by the tests are cached apart from the user's (`$NASX_CACHE_DIR`), for subprocesses too."""
+    import os
+
+    previous = os.environ.get("NASX_CACHE_DIR")
+    os.environ["NASX_CACHE_DIR"] = str(tmp_path_factory.mktemp("latency-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("NASX_CACHE_DIR")
+    else:
+        os.environ["NASX_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def golden() -> dict:
     return GOLDEN

@@ -38,7 +38,8 @@ def check_table(objective: Objective, space: str) -> LatencyTable | None:
 
 class LatencyOf:
     """spec -> (latency in ms, `predicted` or `measured`) under an objective, remembered by the spec's key.
-    A network holding a unit the table lacks is measured when the objective allows it, else refused."""
+    A network holding a unit the table lacks is measured when the objective allows it, else refused; a measurement
+    goes through `nasx latency`'s cache, so no network is measured twice on a machine."""
 
     def __init__(self, objective: Objective, table: LatencyTable | None = None) -> None:
         self.objective, self.setting = objective, setting_of(objective)
@@ -60,9 +61,14 @@ class LatencyOf:
                     raise
         if not self.objective.latency_measure:
             raise ValueError("no latency table and objective.latency_measure=false")
-        from nasx.latency.measure import network_ms
+        from nasx.latency import full_scale
+        from nasx.latency.cache import LatencyCache
+        from nasx.latency.measure import DEFAULT_TIMING as timing
 
-        return network_ms(spec, self.setting), MEASURED
+        s = self.setting
+        request = full_scale.LatencyRequest(s.device, s.batch, s.threads, s.dtype, timing.iters, timing.warmup)
+        entry, _ = full_scale.latency_of(spec, request, LatencyCache())
+        return entry["median_ms"], MEASURED
 
     def __getstate__(self) -> dict[str, Any]:
         return {"objective": self.objective, "table": self.table, "known": self.known}
