@@ -48,7 +48,6 @@ def run(args) -> None:
     from nasx.analysis import analyze, report, summary  # matplotlib is imported only for this command
     from nasx.results.record import holding
     from nasx.results.store import compact_if_idle
-
     from nasx.writable import check_writable_dir
 
     out = out_dir(args.run_dirs, args.out)

@@ -57,9 +57,9 @@ def check(setup: SearchSetup) -> None:
 
 
 @contextmanager
-def trainer(setup: SearchSetup) -> Iterator[Callable[..., list[dict]]]:
+def trainer(setup: SearchSetup, run_dir: Path) -> Iterator[Callable[..., list[dict]]]:
     """What trains the supernet, with `train_supernet`'s arguments: `train_supernet` itself in this process
-    (supernet.workers=1), or Ray Train's workers (Ray connected while open)."""
+    (supernet.workers=1), or Ray Train's workers (Ray connected while open, its output in RUN_DIR/ray.log)."""
     if setup.supernet.workers == 1:
         from nasx.supernet.training import train_supernet
 
@@ -67,7 +67,7 @@ def trainer(setup: SearchSetup) -> Iterator[Callable[..., list[dict]]]:
         return
     from nasx.ray.train_supernet import DataParallel
 
-    with DataParallel(setup) as parallel:
+    with DataParallel(setup, run_dir) as parallel:
         yield parallel.train
 
 
@@ -172,7 +172,7 @@ def run_supernet(
 
     check(setup)
     run_dir = Path(setup.run_dir)
-    with writer_lock(run_dir), trainer(setup) as train:  # the lock first: nothing is written before it
+    with writer_lock(run_dir), trainer(setup, run_dir) as train:  # the lock first: nothing is written before it
         checkpoint = store.read(run_dir) if resume and (run_dir / store.CHECKPOINT).is_file() else None
         if not resume:
             check_fresh(run_dir)

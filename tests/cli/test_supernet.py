@@ -174,7 +174,8 @@ def _disk_full_at_epoch_2(monkeypatch, what: str) -> None:
         real_append = jsonl.append_lines
 
         def append_lines(log, records):
-            if log.name == curves.LOG and log.is_file() and log.read_bytes().count(b"\n") >= 2:  # epoch 1's two rows are there
+            # epoch 1's two rows are there
+            if log.name == curves.LOG and log.is_file() and log.read_bytes().count(b"\n") >= 2:
                 raise full()
             real_append(log, records)
 

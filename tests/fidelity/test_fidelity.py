@@ -181,5 +181,6 @@ def test_a_row_that_cannot_be_written_stops_the_study_in_one_line(tmp_path, caps
         "without their row being written: a00-t1-s0 (trained but not recorded; they run again when the run is "
         "resumed); 4 row(s) are recorded\n"
     )
-    assert list(results.load(run_dir)["trial_id"]) == ["a00-zc-s0", "a01-zc-s0", "a02-zc-s0", "ref-efficientnet_b0-zc-s0"]
+    recorded = ["a00-zc-s0", "a01-zc-s0", "a02-zc-s0", "ref-efficientnet_b0-zc-s0"]
+    assert list(results.load(run_dir)["trial_id"]) == recorded
     assert not (run_dir / "fidelity.json").exists()  # no summary of a study that stopped
