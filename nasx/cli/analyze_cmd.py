@@ -48,8 +48,11 @@ def run(args) -> None:
     from nasx.analysis import analyze, report, summary  # matplotlib is imported only for this command
     from nasx.results.record import holding
     from nasx.results.store import compact_if_idle
+    from nasx.writable import check_writable_dir
 
     out = out_dir(args.run_dirs, args.out)
+    if args.out:  # before the runs are read and the figures drawn: nothing written when it cannot be
+        check_writable_dir(out, "--out")
     result = analyze.analyze(args.run_dirs, figures=not args.no_figures, top=args.top, fidelity_run=args.fidelity)
     with ExitStack() as stack:
         try:  # the report goes into a run directory only while this command holds its writer lock

@@ -137,10 +137,16 @@ def key_paths(cfg: dict[str, Any], where: str = "") -> set[str]:
     return out
 
 
-def check_complete(cfg: dict[str, Any], path: Path, *, ignore: tuple[str, ...] = ()) -> None:
+def check_complete(
+    cfg: dict[str, Any],
+    path: Path,
+    *,
+    ignore: tuple[str, ...] = (),
+    remedy: str = "restore the file, or give each as +KEY=VALUE",
+) -> None:
     """A run's stored config holds every key of the config its command composes (`nasx fidelity`'s when it has a
     `fidelity` block, else `nasx search`'s): one ValueError line naming the missing ones, which defaults would
-    otherwise fill silently (another searcher, budget, ...)."""
+    otherwise fill silently (another searcher, budget, ...), and ending with what to do (`remedy`)."""
     name = "fidelity" if "fidelity" in cfg else "search"
     skip = SET_BY_COMMAND + ignore
     wanted = {p for p in key_paths(compose(name)) if not any(p == s or p.startswith(s + ".") for s in skip)}
@@ -149,7 +155,7 @@ def check_complete(cfg: dict[str, Any], path: Path, *, ignore: tuple[str, ...] =
         shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
         raise ValueError(
             f"{path}: incomplete: no {shown}; a run's config holds every key its run used, and nasx does not guess "
-            "them (restore the file, or give each as +KEY=VALUE)"
+            f"them ({remedy})"
         )
 
 

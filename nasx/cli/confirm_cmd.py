@@ -40,14 +40,17 @@ def add_parser(sub) -> None:
 
 
 def confirm_setup(run_dir: str, overrides: Sequence[str] = (), config_dirs: Sequence[str] = ()):
-    """The search's SearchSetup with its confirmation stage as configured and overridden."""
-    from nasx.cli.compose import apply_overrides, compose, load_run_config
+    """The search's SearchSetup with its confirmation stage as configured and overridden; its stored config must
+    be complete (`check_complete`, as for `nasx resume`)."""
+    from nasx.cli.compose import apply_overrides, check_complete, compose, load_run_config
     from nasx.cli.convert import search_setup
     from nasx.search.setup import confirm_train
 
     cfg = load_run_config(run_dir)
     if "confirm" not in cfg:  # a run from before the confirmation stage existed: the configured defaults
         cfg["confirm"] = compose("search", (), config_dirs)["confirm"]
+    # as `nasx resume` checks it: defaults filling a gap would confirm under another protocol, data or objective
+    check_complete(cfg, Path(run_dir) / "config.yaml", remedy="restore the file")
     cfg["run_dir"] = str(run_dir)
     setup = search_setup(cfg)
     searched_train = asdict(setup.train)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
@@ -22,8 +24,11 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from nasx.export import export_trial
     from nasx.results.record import check_out, holding
+    from nasx.writable import check_writable_dir
 
     check_out(args.out, force=True)  # never into a run's record; an existing file is export_trial's to refuse
+    if not Path(args.out).is_file():
+        check_writable_dir(args.out, "--out")  # before the run is read: nothing written when it cannot be
     with holding(args.out):  # an export inside a run directory is written while holding its lock
         try:
             files = export_trial(args.run_dir, args.trial_id, args.out)

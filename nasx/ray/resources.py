@@ -31,8 +31,11 @@ def cluster_nodes() -> list[dict[str, float]]:
     return [dict(node.get("Resources") or {}) for node in ray.nodes() if node.get("Alive")]
 
 
-def check_request(resources: Resources, nodes: Sequence[dict[str, float]], where: str) -> None:
-    """ValueError (one line) unless one of `nodes` offers resources.cpus_per_trial CPUs and gpus_per_trial GPUs."""
+def check_request(
+    resources: Resources, nodes: Sequence[dict[str, float]], where: str, *, waiting: str = "a trial"
+) -> None:
+    """ValueError (one line) unless one of `nodes` offers resources.cpus_per_trial CPUs and gpus_per_trial GPUs;
+    `waiting` names what would wait for them."""
     need = {"CPU": resources.cpus_per_trial, "GPU": resources.gpus_per_trial}
     if any(all(node.get(k, 0.0) >= v for k, v in need.items() if v > 0) for node in nodes):
         return
@@ -41,5 +44,5 @@ def check_request(resources: Resources, nodes: Sequence[dict[str, float]], where
     raise ValueError(
         f"resources.cpus_per_trial={need['CPU']:g}, resources.gpus_per_trial={need['GPU']:g}: no node of {where} "
         f"offers that ({len(nodes)} node{'s' if len(nodes) != 1 else ''}, the most CPUs {cpus:g}, the most GPUs "
-        f"{gpus:g}); a trial would wait forever"
+        f"{gpus:g}); {waiting} would wait forever"
     )

@@ -11,6 +11,11 @@ the driver writes them with the same `on_epoch` as a one-process run (checkpoint
 the run directory holds exactly a one-process run's files, written by one process, which holds the writer
 lock, on the machine of the run directory, wherever worker 0 runs. The cluster is a search's: a local Ray
 started for the run (`resources.num_cpus`, `resources.num_gpus`), or `cluster.address`.
+
+Under faults, as a search (nasx.ray.executor): Ray's own output goes to RUN_DIR/ray.log (nasx.ray.output); a
+worker's request no node can place is refused before Ray starts (a local Ray) or once connected (a cluster),
+before the workers are requested (nasx.ray.resources); a head that stops answering ends the run with one line
+and exit code 3 (nasx.ray.health), after the epoch being written is written.
 """
 
 from __future__ import annotations
@@ -22,18 +27,25 @@ import tempfile
 import threading
 import warnings
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from nasx import log
-from nasx.ray import session
+from nasx.ray import health, output, resources, session
 from nasx.ray.address import check_reachable
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import Resources, SearchSetup
 
+CHECKPOINT_NAME = "supernet.pt"  # nasx.supernet.store.CHECKPOINT, without importing torch
 POLL_S = 0.5  # how often the driver looks for the end of training while no epoch arrives
 
 
 def _gpu(setup: SearchSetup) -> bool:
     return setup.train.device.startswith("cuda")
+
+
+def _per_worker(setup: SearchSetup) -> Resources:
+    """What one worker asks of a node: resources.cpus_per_trial CPUs, and one GPU when training on CUDA."""
+    return replace(setup.resources, gpus_per_trial=1.0 if _gpu(setup) else 0.0)
 
 
 def _need(setup: SearchSetup, cpus: float, gpus: float, where: str) -> None:
@@ -65,6 +77,8 @@ def check(setup: SearchSetup) -> None:
             gpus = torch.cuda.device_count() if r.num_gpus is None else r.num_gpus
         where = "the local Ray (resources.num_cpus)" if r.num_cpus else "the local Ray (this machine)"
         _need(setup, cpus, gpus, where)
+        node = resources.local_node(replace(r, num_gpus=gpus))
+        resources.check_request(_per_worker(setup), [node], "the local Ray", waiting="a worker")
     if n > setup.train.batch_size:
         raise ValueError(
             f"supernet.workers={n}: more workers than images in a batch (train.batch_size={setup.train.batch_size})"
@@ -72,28 +86,50 @@ def check(setup: SearchSetup) -> None:
 
 
 class DataParallel:
-    """Ray connected for one supernet run (a context manager: entered before the run directory is written,
-    it checks the cluster's CPUs; left, it lets Ray go) and `train`, which trains as `train_supernet` does."""
+    """Ray connected for one supernet run in `run_dir` (a context manager, entered holding the run's lock,
+    before its config is written: Ray's output goes to RUN_DIR/ray.log, and the cluster's nodes are checked;
+    left, it lets Ray go) and `train`, which trains as `train_supernet` does."""
 
-    def __init__(self, setup: SearchSetup) -> None:
-        self.setup = setup
+    def __init__(self, setup: SearchSetup, run_dir: Path) -> None:
+        self.setup, self.run_dir = setup, Path(run_dir)
         self._held = contextlib.ExitStack()
         self._temp_root: str | None = None  # a local Ray's, which its reaper removes even after a SIGKILL
+        self._terminal = 2  # the terminal's stderr, while Ray's output goes to RUN_DIR/ray.log
+        self.recording = threading.Lock()  # held while an epoch is written: the head's watch waits for it
+        self.recorded_epoch = 0  # the last epoch whose checkpoint is in the run directory
 
     def __enter__(self) -> DataParallel:
+        ray_log = self.run_dir / output.RAY_LOG
+        existed = ray_log.exists()
+        try:
+            self._connect(ray_log)
+        except ValueError:
+            if not existed and ray_log.is_file() and ray_log.stat().st_size == 0:
+                ray_log.unlink()  # refused before Ray said anything: nothing left but the lock
+            raise
+        return self
+
+    def _connect(self, ray_log: Path) -> None:
         import ray
 
         with contextlib.ExitStack() as held:
             held.enter_context(log.quieter(session.RAY_QUIET))
+            self._terminal = held.enter_context(output.into(ray_log))
             r = self.setup.resources
-            started = session.connect(self.setup.address, r.num_cpus, r.num_gpus)
+            try:
+                started = session.connect(self.setup.address, r.num_cpus, r.num_gpus)
+            except (ConnectionError, RuntimeError) as exc:  # Ray's account of it is in the log
+                where = f"cluster.address={self.setup.address}" if self.setup.address else "a local Ray"
+                raise ValueError(
+                    f"{where}: Ray did not start or attach ({type(exc).__name__}; Ray's account in {ray_log})"
+                ) from None
             held.callback(session.disconnect, started)
             self._temp_root = started.temp_root if isinstance(started, session.LocalRay) else None
             total = ray.cluster_resources()
             where = f"the cluster at {self.setup.address}" if self.setup.address else "the local Ray"
             _need(self.setup, total.get("CPU", 0.0), total.get("GPU", 0.0), where)
+            resources.check_request(_per_worker(self.setup), resources.cluster_nodes(), where, waiting="a worker")
             self._held = held.pop_all()
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self._held.close()
@@ -145,9 +181,11 @@ class DataParallel:
             run_config=RunConfig(name="supernet", storage_path=storage, failure_config=FailureConfig(max_failures=0)),
         )
         history = list(state["history"]) if state else []
+        self.recorded_epoch = int(state["epoch"]) if state else 0
         failed: list[str] = []
         outcome: dict[str, BaseException] = {}
         thread = threading.Thread(target=_fit, args=(trainer, outcome), name="nasx-supernet-fit", daemon=True)
+        watch = self.watch(ray.get_runtime_context().gcs_address)
         thread.start()
         try:
             while True:
@@ -164,15 +202,44 @@ class DataParallel:
                     entry, epoch_state = message
                     history = list(epoch_state["history"])
                     if on_epoch is not None:
-                        on_epoch(entry, epoch_state)
+                        with self.recording:
+                            on_epoch(entry, epoch_state)
+                            self.recorded_epoch = int(epoch_state["epoch"])
             thread.join()
         finally:
+            watch.stop()
             shutil.rmtree(storage, ignore_errors=True)
         if failed:
             raise ValueError(failed[0])
         if "error" in outcome:
             raise outcome["error"]
         return history
+
+    def watch(self, gcs_address: str, *, lost_after_s: float = health.LOST_AFTER_S) -> health.Watch:
+        """The head's watch (nasx.ray.health) on the GCS at `gcs_address`, for the training about to start."""
+        setup = self.setup
+        named = setup.address if setup.address and setup.address != "auto" else gcs_address  # as the user wrote it
+        program = log.program()
+        return health.Watch(
+            gcs_address,
+            lambda: self.lost_head(named, program, lost_after_s),
+            terminal=self._terminal,
+            record_lock=self.recording,
+            program=program,
+            lost_after_s=lost_after_s,
+        )
+
+    def lost_head(self, address: str, program: str, lost_after_s: float = health.LOST_AFTER_S) -> str:
+        """The line of `program`'s run whose head stopped answering for `lost_after_s`."""
+        kept = (
+            f"epoch {self.recorded_epoch} is recorded in {self.run_dir} ({CHECKPOINT_NAME})"
+            if self.recorded_epoch
+            else f"no epoch is recorded in {self.run_dir} yet"
+        )
+        return (
+            f"the Ray cluster's head at {address} stopped answering for {lost_after_s:g} s; {kept}: restart "
+            f"the cluster and run the same `{program}` command with resume=true to go on"
+        )
 
 
 def _fit(trainer, outcome: dict[str, BaseException]) -> None:

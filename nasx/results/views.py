@@ -149,12 +149,14 @@ _said: set[tuple[str, str]] = set()
 
 
 def _distrust(path: Path, why: str) -> None:
-    """One warning line per damaged view and reason in a process: its rows come from the log."""
+    """One warning line per damaged view and reason in a process: its rows come from the log. The line is printed
+    where nasx's warnings go (`nasx.log.to_terminal`: stdout, beside the progress lines), never split."""
     if (str(path), why) not in _said:
         _said.add((str(path), why))
+        shown = str(path).replace("\n", "\\n").replace("\r", "\\r")
         nasx_log.logger("results").warning(
-            f"{path}: damaged ({why}); not trusted: its rows are read from results.jsonl, and the view is "
-            "rebuilt from it at the next compaction"
+            f"{shown}: damaged ({' '.join(why.split())}); not trusted: its rows are read from results.jsonl, and the "
+            "view is rebuilt from it at the next compaction"
         )
 
 

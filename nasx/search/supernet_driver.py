@@ -57,9 +57,9 @@ def check(setup: SearchSetup) -> None:
 
 
 @contextmanager
-def trainer(setup: SearchSetup) -> Iterator[Callable[..., list[dict]]]:
+def trainer(setup: SearchSetup, run_dir: Path) -> Iterator[Callable[..., list[dict]]]:
     """What trains the supernet, with `train_supernet`'s arguments: `train_supernet` itself in this process
-    (supernet.workers=1), or Ray Train's workers (Ray connected while open)."""
+    (supernet.workers=1), or Ray Train's workers (Ray connected while open, its output in RUN_DIR/ray.log)."""
     if setup.supernet.workers == 1:
         from nasx.supernet.training import train_supernet
 
@@ -67,7 +67,7 @@ def trainer(setup: SearchSetup) -> Iterator[Callable[..., list[dict]]]:
         return
     from nasx.ray.train_supernet import DataParallel
 
-    with DataParallel(setup) as parallel:
+    with DataParallel(setup, run_dir) as parallel:
         yield parallel.train
 
 
@@ -137,6 +137,28 @@ def progress(entry: dict, total_epochs: int) -> str:
     )
 
 
+def again() -> str:
+    """How to go on after a write that failed."""
+    command = log.program() if log.program() != "nasx" else "nasx supernet"
+    return f"free space and run the same `{command}` command with resume=true to go on"
+
+
+def not_recorded(path: Path, exc: OSError, epoch: int, *, checkpointed: bool = False) -> ValueError:
+    """The one line of an epoch whose record could not be written (a full disk): its checkpoint (nothing of
+    the epoch is kept; a resume trains it again) or, `checkpointed`, its curve rows (a resume appends them)."""
+    why = f"{path}: {exc.strerror or exc}: stopped at epoch {epoch}"
+    if checkpointed:
+        return ValueError(
+            f"{why}: its curve rows were not written (its checkpoint was; a resume appends them); "
+            f"{store.CHECKPOINT} keeps epoch {epoch}: {again()}"
+        )
+    kept = f"{store.CHECKPOINT} keeps epoch {epoch - 1}" if epoch > 1 else "no epoch is checkpointed yet"
+    return ValueError(
+        f"{why}: trained but not recorded (neither its checkpoint nor its curve rows were written); {kept}, "
+        f"{curves.LOG} the rows of the epochs before: {again()}"
+    )
+
+
 def run_supernet(
     setup: SearchSetup, *, resume: bool = False, overrides: list[str] | None = None, out: Callable[[str], None] = OUT
 ) -> Path:
@@ -150,7 +172,7 @@ def run_supernet(
 
     check(setup)
     run_dir = Path(setup.run_dir)
-    with writer_lock(run_dir), trainer(setup) as train:  # the lock first: nothing is written before it
+    with writer_lock(run_dir), trainer(setup, run_dir) as train:  # the lock first: nothing is written before it
         checkpoint = store.read(run_dir) if resume and (run_dir / store.CHECKPOINT).is_file() else None
         if not resume:
             check_fresh(run_dir)
@@ -178,22 +200,35 @@ def run_supernet(
             + (f", resuming after epoch {done}" if checkpoint else "")
         )
         if checkpoint:
-            catch_up_curves(run_dir, checkpoint["history"], setup.seed)
+            try:
+                catch_up_curves(run_dir, checkpoint["history"], setup.seed)
+            except OSError as exc:
+                raise ValueError(
+                    f"{run_dir / curves.LOG}: {exc.strerror or exc}: the curve rows of checkpointed epochs up to "
+                    f"{done} were not appended; {store.CHECKPOINT} keeps epoch {done}: {again()}"
+                ) from None
         provenance = {"git_commit": git_commit(), "versions": versions()}
 
         def on_epoch(entry: dict, state: dict) -> None:
-            store.save(
-                run_dir,
-                {
-                    **meta,
-                    **state,
-                    "seed": setup.seed,
-                    "training": options.training(),
-                    "config": dict(setup.config),
-                    "provenance": provenance,
-                },
-            )
-            curves.append(run_dir, curve_rows([entry], setup.seed))
+            epoch = int(entry["epoch"])
+            try:
+                store.save(
+                    run_dir,
+                    {
+                        **meta,
+                        **state,
+                        "seed": setup.seed,
+                        "training": options.training(),
+                        "config": dict(setup.config),
+                        "provenance": provenance,
+                    },
+                )
+            except OSError as exc:
+                raise not_recorded(run_dir / store.CHECKPOINT, exc, epoch) from None
+            try:
+                curves.append(run_dir, curve_rows([entry], setup.seed))
+            except OSError as exc:
+                raise not_recorded(run_dir / curves.LOG, exc, epoch, checkpointed=True) from None
             out(progress(entry, total_epochs))
 
         train(

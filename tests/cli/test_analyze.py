@@ -89,3 +89,19 @@ def test_command_line_entry_point_has_no_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nasx", "analyze", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.startswith("nasx analyze: error: ") and done.stderr.count("\n") == 1
+
+
+def test_a_damaged_view_is_one_warning_line_on_stdout(tmp_path, capsys):
+    """results.csv changed behind nasx's back: `nasx analyze` says so in one warning line, on stdout (where nasx's
+    warnings and progress lines go), reads the rows from the log and succeeds; stderr stays empty."""
+    run = write_run(tmp_path / "run", [row("a", 0.7, 10**6), row("b", 0.8, 2 * 10**6)])
+    csv = run / "results.csv"
+    csv.write_bytes(csv.read_bytes() + b"\n")
+    assert main(["analyze", str(run), "--no-figures", "--quiet", "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    damaged = [line for line in captured.out.splitlines() if ": damaged (" in line]
+    assert damaged == [
+        f"warning: {csv}: damaged (it is not the CSV written with results.parquet); not trusted: its rows are read "
+        "from results.jsonl, and the view is rebuilt from it at the next compaction"
+    ]

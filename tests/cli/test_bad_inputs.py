@@ -1590,6 +1590,37 @@ CASES = [
         _incomplete_config,
     ),
     (
+        "export-out-read-only",
+        ["export", "{tmp}/run", "a", "--out", "/sys/nasx-export"],
+        r"^--out=/sys/nasx-export: cannot write in /sys \((Operation not permitted|Permission denied)\)$",
+        _rows(json.dumps(OK_ROW)),
+    ),
+    (
+        "export-out-under-a-file",
+        ["export", "{tmp}/run", "a", "--out", "{tmp}/notes/out"],
+        r"^--out=.*/notes/out: .*/notes is not a directory$",
+        lambda tmp: (_rows(json.dumps(OK_ROW))(tmp), _raw("notes", b"mine")(tmp)),
+    ),
+    (
+        "analyze-out-read-only",
+        ["analyze", "{tmp}/run", "--out", "/sys/nasx-report"],
+        r"^--out=/sys/nasx-report: cannot write in /sys \((Operation not permitted|Permission denied)\)$",
+        _rows(json.dumps(OK_ROW)),
+    ),
+    (
+        "analyze-out-under-a-file",
+        ["analyze", "{tmp}/run", "--out", "{tmp}/notes/report"],
+        r"^--out=.*/notes/report: .*/notes is not a directory$",
+        lambda tmp: (_rows(json.dumps(OK_ROW))(tmp), _raw("notes", b"mine")(tmp)),
+    ),
+    (
+        "confirm-config-incomplete",
+        ["confirm", "{tmp}/run"],
+        r"^.*run/config\.yaml: incomplete: no budget, search, search\.asha, search\.asha_metric, search\.grace_epochs, "
+        r"search\.name, search\.options, search\.reduction_factor; .*nasx does not guess them \(restore the file\)$",
+        _incomplete_config,
+    ),
+    (
         "export-optuna-damaged-view-without-log",
         ["export-optuna", "{tmp}/run"],
         r"^.*run/results\.parquet: its contents do not match their seal, and there is no results\.jsonl to rebuild",

@@ -126,3 +126,92 @@ def test_a_run_killed_mid_epoch_resumes_with_nothing_lost(tmp_path, capsys):
     assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
     strip = ["wall_s"]
     assert curves.load(whole).drop(columns=strip).equals(curves.load(killed).drop(columns=strip))
+
+
+TWO_EPOCHS = [
+    "data=synthetic",
+    "data.resolution=8",
+    "data.options.num_samples=64",
+    "train.epochs=2",
+    "train.batch_size=32",
+    "train.threads=1",
+    "proxy.depth_mult=0.25",
+    "supernet.random_subnets=1",
+    "supernet.recalibration_images=32",
+]
+
+
+def _disk_full_at_epoch_2(monkeypatch, what: str) -> None:
+    """The second epoch's checkpoint (`what`="checkpoint": a torn temporary file, then ENOSPC) or curve rows
+    ("curves": ENOSPC from the log's append) cannot be written."""
+    import errno
+
+    from nasx.results import jsonl
+
+    def full():
+        return OSError(errno.ENOSPC, "No space left on device")
+
+    if what == "checkpoint":
+        real_save = store.save
+
+        def save(run_dir, state):
+            if state["epoch"] < 2:
+                return real_save(run_dir, state)
+            real_dump = torch.save
+
+            def torn(obj, f):
+                f.write(b"PK\x03\x04 torn")
+                raise full()
+
+            monkeypatch.setattr(torch, "save", torn)
+            try:
+                return real_save(run_dir, state)
+            finally:
+                monkeypatch.setattr(torch, "save", real_dump)
+
+        monkeypatch.setattr(store, "save", save)
+    else:
+        real_append = jsonl.append_lines
+
+        def append_lines(log, records):
+            # epoch 1's two rows are there
+            if log.name == curves.LOG and log.is_file() and log.read_bytes().count(b"\n") >= 2:
+                raise full()
+            real_append(log, records)
+
+        monkeypatch.setattr(jsonl, "append_lines", append_lines)
+
+
+@pytest.mark.parametrize("what", ["checkpoint", "curves"])
+def test_a_full_disk_stops_at_the_epoch_it_could_not_record_and_resume_goes_on(tmp_path, capsys, monkeypatch, what):
+    run_dir = tmp_path / "run"
+    args = ["supernet", *TWO_EPOCHS, f"run_dir={run_dir}"]
+    with monkeypatch.context() as patched:
+        _disk_full_at_epoch_2(patched, what)
+        assert main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and "Traceback" not in captured.err + captured.out
+    if what == "checkpoint":
+        assert lines[0].startswith(
+            f"nasx supernet: error: {run_dir / 'supernet.pt'}: No space left on device: stopped at epoch 2: trained "
+            "but not recorded (neither its checkpoint nor its curve rows were written); supernet.pt keeps epoch 1, "
+        )
+        assert store.read(run_dir)["epoch"] == 1  # the earlier epoch's checkpoint, intact
+        assert sorted(p.name for p in run_dir.iterdir()) == sorted(FILES)  # no temporary file left
+    else:
+        assert lines[0].startswith(
+            f"nasx supernet: error: {run_dir / 'curves.jsonl'}: No space left on device: stopped at epoch 2: its "
+            "curve rows were not written (its checkpoint was; a resume appends them); supernet.pt keeps epoch 2: "
+        )
+        assert store.read(run_dir)["epoch"] == 2
+    assert lines[0].endswith("run the same `nasx supernet` command with resume=true to go on")
+    # epoch 1's rows, the largest's and the smallest's, and nothing of epoch 2
+    assert list(curves.load(run_dir)["epoch"]) == [1, 1]
+
+    assert main([*args, "resume=true"]) == 0  # the disk has room again
+    out = capsys.readouterr().out
+    assert f"resuming after epoch {1 if what == 'checkpoint' else 2}" in out
+    assert store.read(run_dir)["epoch"] == 2
+    frame = curves.load(run_dir)
+    assert list(frame["epoch"]) == [1, 1, 2, 2] and list(frame["trial_id"]) == ["largest", "smallest"] * 2

@@ -158,3 +158,29 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, override
 def test_a_fidelity_preset_is_not_a_search(capsys):
     assert main(["search", "experiment=fidelity_mnasnet"]) == 2
     assert "fidelity_mnasnet is a `nasx fidelity` preset" in capsys.readouterr().err
+
+
+def test_a_row_that_cannot_be_written_stops_the_study_in_one_line(tmp_path, capsys, monkeypatch):
+    """The smoke study's trials trained one at a time in this process (the `inprocess` executor), on a disk that
+    fills after four rows: the fifth trial trains, its row cannot be written, and the study stops naming it."""
+    from nasx import results
+    from nasx.search import executors
+    from nasx.search.inprocess import InProcess
+    from tests.helpers.disk_full import disk_full_after
+
+    monkeypatch.setattr(executors, "get", lambda name="ray": InProcess())
+    disk_full_after(monkeypatch, 4)
+    run_dir = tmp_path / "run"
+    assert main(["fidelity", "experiment=fidelity_mnasnet", "smoke=true", f"run_dir={run_dir}"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err + captured.out
+    # trials run seed by seed, rung by rung (zero_cost, then steps=1: t1), each over the 3 drawn candidates and the
+    # reference efficientnet_b0: the 4 zero-cost rows of seed 0 are recorded, a00-t1-s0 trains and is not
+    assert captured.err == (
+        f"nasx fidelity: error: {run_dir / 'results.jsonl'}: No space left on device: stopped after 1 trial(s) ended "
+        "without their row being written: a00-t1-s0 (trained but not recorded; they run again when the run is "
+        "resumed); 4 row(s) are recorded\n"
+    )
+    recorded = ["a00-zc-s0", "a01-zc-s0", "a02-zc-s0", "ref-efficientnet_b0-zc-s0"]
+    assert list(results.load(run_dir)["trial_id"]) == recorded
+    assert not (run_dir / "fidelity.json").exists()  # no summary of a study that stopped

@@ -1,5 +1,7 @@
 """`nasx supernet supernet.workers=2` on a real local Ray (Ray Train, 2 CPU workers, gloo): the one-process run's
-checkpoint, curves and files; a run whose driver is killed resumes as a one-process run does.
+checkpoint, curves and files (and Ray's output in ray.log); a run whose driver is killed resumes as a one-process run
+does (slow). Without Ray running (fast): a worker's request no node of a cluster can place is refused before the
+workers are requested, and the head's watch ends a run in one line with exit code 3.
 
 The comparison is within float32 tolerance: the workers sum the gradients and the BatchNorm statistics in
 another order than one process does (tests/supernet/test_shards.py shows the step exact in float64). The
@@ -12,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 import torch
@@ -21,8 +24,6 @@ from nasx.cli.main import main
 from nasx.results import curves
 from nasx.supernet import store
 from tests.helpers.paths import ROOT
-
-pytestmark = pytest.mark.slow
 
 FILES = {"writer.lock", "config.yaml", "overrides.yaml", "supernet.pt", "curves.jsonl"}
 TINY = [
@@ -87,7 +88,7 @@ def _close(a, b, where="") -> None:
 
 
 def _same_run(one, two) -> None:
-    assert {p.name for p in two.iterdir()} == FILES
+    assert {p.name for p in two.iterdir()} == FILES | {"ray.log"}  # Ray's own output, off the terminal
     a, b = store.read(one), store.read(two)
     assert a["epoch"] == b["epoch"] == 3 and a["step"] == b["step"]
     _close(a, b)  # weights, BatchNorm statistics, momentum, random states, per-epoch history
@@ -102,6 +103,7 @@ def _same_run(one, two) -> None:
             assert left[column].tolist() == right[column].tolist(), column
 
 
+@pytest.mark.slow
 def test_two_workers_write_the_one_process_run(one_process, tmp_path, capsys):
     run_dir = tmp_path / "two"
     assert main(["supernet", *TWO, f"run_dir={run_dir}"]) == 0
@@ -111,6 +113,7 @@ def test_two_workers_write_the_one_process_run(one_process, tmp_path, capsys):
     _same_run(one_process, run_dir)
 
 
+@pytest.mark.slow
 def test_a_two_worker_run_killed_resumes_with_nothing_lost(one_process, tmp_path, capsys):
     killed = tmp_path / "killed"
     child = subprocess.Popen(
@@ -133,3 +136,80 @@ def test_a_two_worker_run_killed_resumes_with_nothing_lost(one_process, tmp_path
     assert main(["supernet", *TWO, f"run_dir={killed}", "resume=true"]) == 0
     assert "resuming after epoch" in capsys.readouterr().out
     _same_run(one_process, killed)
+
+
+def test_a_worker_no_node_of_the_cluster_can_place_is_refused_before_the_workers_are_requested(tmp_path, monkeypatch):
+    """A cluster of four 2-CPU nodes (Ray's account of them given here: no cluster runs) holds 8 CPUs, enough for 2
+    workers of 3 CPUs in all (`_need`), but no node offers one worker its 3: Ray Train would wait forever."""
+    import ray
+
+    from nasx.ray import resources, session
+    from nasx.ray.train_supernet import DataParallel
+    from nasx.search.setup import Resources
+    from tests.helpers.search_setups import tiny_setup
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    setup = tiny_setup(run_dir, address="10.0.0.1:6379", resources=Resources(cpus_per_trial=3))
+    setup = replace(setup, supernet=replace(setup.supernet, workers=2))
+    let_go = []
+    monkeypatch.setattr(session, "connect", lambda *args: True)  # attached to an existing cluster
+    monkeypatch.setattr(session, "disconnect", let_go.append)
+    monkeypatch.setattr(ray, "cluster_resources", lambda: {"CPU": 8.0})
+    monkeypatch.setattr(resources, "cluster_nodes", lambda: [{"CPU": 2.0}] * 4)
+    with pytest.raises(ValueError) as caught, DataParallel(setup, run_dir):
+        pytest.fail("the workers were requested")
+    assert str(caught.value) == (
+        "resources.cpus_per_trial=3, resources.gpus_per_trial=0: no node of the cluster at 10.0.0.1:6379 offers "
+        "that (4 nodes, the most CPUs 2, the most GPUs 0); a worker would wait forever"
+    )
+    assert let_go == [True]  # the cluster left, never stopped
+    assert list(run_dir.iterdir()) == []  # nothing written
+
+
+WATCHED = """
+import sys, time
+from pathlib import Path
+from nasx import log
+from nasx.ray.train_supernet import DataParallel
+from tests.helpers.search_setups import tiny_setup
+
+run_dir = Path(sys.argv[2])
+with log.command("nasx supernet"):
+    parallel = DataParallel(tiny_setup(run_dir), run_dir)
+    parallel.recorded_epoch = 2
+    parallel.watch(sys.argv[1], lost_after_s=2.0)
+print("watching", flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_head_watch_of_a_data_parallel_run_ends_it_in_one_line_with_exit_code_3(tmp_path):
+    """The watch `DataParallel.train` starts on the GCS, on a port that stops answering (no Ray): one line naming
+    the last epoch recorded and how to go on, exit code 3."""
+    import socket
+
+    from nasx.ray import health
+
+    server = socket.create_server(("127.0.0.1", 0))
+    address = f"127.0.0.1:{server.getsockname()[1]}"
+    watched = subprocess.Popen(
+        [sys.executable, "-c", WATCHED, address, str(tmp_path)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert watched.stdout.readline() == "watching\n"
+        server.close()
+        out, err = watched.communicate(timeout=60)
+    finally:
+        if watched.poll() is None:
+            watched.kill()
+    assert watched.returncode == health.CLUSTER_LOST == 3 and out == ""
+    assert err == (
+        f"nasx supernet: error: the Ray cluster's head at {address} stopped answering for 2 s; epoch 2 is recorded "
+        f"in {tmp_path} (supernet.pt): restart the cluster and run the same `nasx supernet` command with "
+        "resume=true to go on\n"
+    )

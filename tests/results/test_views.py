@@ -259,3 +259,13 @@ def test_curves_parquet_is_sealed_and_verified_without_its_log(tmp_path):
         except ValueError as exc:
             assert str(exc).startswith(f"{view}: ") and "no curves.jsonl to rebuild it from" in str(exc)
         view.write_bytes(raw)
+
+
+def test_the_damaged_view_warning_is_one_line_whatever_the_reason(tmp_path, caplog):
+    path = tmp_path / "new\nline" / "results.parquet"
+    views._distrust(path, "a reason\nover two lines")
+    (message,) = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert message == (
+        f"{tmp_path}/new\\nline/results.parquet: damaged (a reason over two lines); not trusted: its rows are read "
+        "from results.jsonl, and the view is rebuilt from it at the next compaction"
+    )

@@ -201,3 +201,27 @@ def test_confirm_quantize_int8_writes_the_int8_columns(tmp_path):
     assert frame[frame["stage"] == "search"]["int8/val/top1"].isna().all()  # search rows: no INT8, still load
     table = sensitivity_table(frame)
     assert sorted(table["network"]) == ["confirm-s0001", "efficientnet_b0"] and set(table["seeds"]) == {2}
+
+
+def test_a_row_that_cannot_be_written_stops_the_confirmation_in_one_line(tmp_path, capsys, monkeypatch):
+    """`nasx confirm` with its trials trained one at a time in this process (the `inprocess` executor) on a disk
+    that fills after one confirmation row: the next trial trains, its row cannot be written, the stage stops
+    naming it, and the rows already there stay."""
+    from nasx.search import executors
+    from nasx.search.inprocess import InProcess
+    from tests.helpers.disk_full import disk_full_after
+
+    run_dir = make_run(tmp_path / "run")
+    monkeypatch.setattr(executors, "get", lambda name="ray": InProcess())
+    disk_full_after(monkeypatch, 5)  # make_run's 4 search rows and the first confirmation row
+    assert main(["confirm", str(run_dir), "top_k=1", "seeds=2", "train.epochs=1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err + captured.out
+    # top_k=1, seeds=2: confirm-s0001 (seed 0) is recorded; confirm-s0001@s1 (seed 1) trains and is not
+    assert captured.err == (
+        f"nasx confirm: error: {run_dir / 'results.jsonl'}: No space left on device: stopped after 1 trial(s) ended "
+        "without their row being written: confirm-s0001@s1 (trained but not recorded; they run again when the run "
+        "is resumed); 1 row(s) are recorded\n"
+    )
+    frame = results.load(run_dir)
+    assert list(frame["trial_id"]) == ["ref-efficientnet_b0", *NETS, "confirm-s0001"]

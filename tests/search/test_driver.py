@@ -11,6 +11,7 @@ from nasx.search import evaluators
 from nasx.search.configs import proxy_spec, trial_config
 from nasx.search.driver import run_search, run_trials
 from nasx.search.inprocess import InProcess
+from tests.helpers.disk_full import disk_full_after
 from tests.helpers.search_setups import tiny_setup
 
 
@@ -140,25 +141,8 @@ def test_a_three_objective_search_tells_every_value(tmp_path, monkeypatch):
     assert told == rows
 
 
-def _disk_full_after(monkeypatch, rows: int) -> None:
-    """results.jsonl's appends fail with ENOSPC once it holds `rows` rows (the other logs are written)."""
-    import errno
-
-    from nasx.results import jsonl
-
-    real = jsonl.append_lines
-
-    def append_lines(log, records):
-        held = log.read_bytes().count(b"\n") if log.is_file() else 0
-        if log.name == results.store.LOG and held >= rows:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(log, records)
-
-    monkeypatch.setattr(jsonl, "append_lines", append_lines)
-
-
 def test_a_row_that_cannot_be_written_stops_the_search_naming_the_unrecorded_trials(tmp_path, monkeypatch):
-    _disk_full_after(monkeypatch, 1)
+    disk_full_after(monkeypatch, 1)
     lines = []
     # the train evaluator: trials really train, then their rows cannot be written
     with pytest.raises(ValueError) as caught:
@@ -179,7 +163,7 @@ def test_a_list_of_trials_stops_at_the_first_row_that_cannot_be_written(tmp_path
     full = setup.space.make().sample(0)
     trained = proxy_spec(setup, full, resolution=8, num_classes=10, channels=3)
     configs = [trial_config(f"t{i}", full, trained, seed=i, stage="confirm") for i in range(3)]
-    _disk_full_after(monkeypatch, 0)
+    disk_full_after(monkeypatch, 0)
     with pytest.raises(
         ValueError,
         match=r"No space left on device: stopped after 1 trial\(s\) ended without their "
