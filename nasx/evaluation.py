@@ -94,6 +94,8 @@ class Evaluation:
             "versions": versions(),
             "finished_at": time.time(),
         }
+        if self.metrics is not None:
+            row["memory_format"] = self.metrics.memory_format
         if self.full_arch:  # absent (not None) when unknown, so a caller's own full_arch is kept
             row["full_arch"] = self.full_arch
         if self.int8 is not None:

@@ -36,6 +36,7 @@ COLUMNS: dict[str, str] = {
     "zero_cost/naswot": "float64",
     "epochs": "Int64",
     "wall_s": "float64",
+    "memory_format": "string",  # the format the network trained in: channels_last | contiguous (train.memory_format)
     "seed": "Int64",
     "dataset": "string",  # digits | cifar10 | imagefolder | npz | synthetic
     "resolution": "Int64",

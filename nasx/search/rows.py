@@ -47,6 +47,10 @@ def training_key(
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
         protocol.pop("fault")  # hashes of runs without injected faults stay as they were before faults existed
+    if protocol["memory_format"] == "device":
+        protocol.pop("memory_format")  # hashes of runs in the per-device format stay as they were before the knob
+    if not protocol["crop_kernels"]:
+        protocol.pop("crop_kernels")  # likewise for runs with nominal kernels
     parts = {
         "data": asdict(setup.data),
         "train": protocol,

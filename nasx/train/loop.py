@@ -11,9 +11,11 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from nasx.build.crop import crop_kernels, uncrop_kernels
 from nasx.data.augment import batch_crop, batch_flip, normalize
 from nasx.data.dataset import Dataset
 from nasx.train import faults
+from nasx.train.memory_format import resolve
 from nasx.train.metrics import Metrics
 from nasx.train.optim import lr_factor, make_optimizer
 from nasx.train.spec import TrainSpec
@@ -93,7 +95,8 @@ def train_and_eval(
 ) -> Metrics:
     """Train `model` on data's train split under `spec`, report validation accuracy (the search signal)
     and test accuracy (reporting only). `on_epoch(metrics, state)` runs after every epoch with a
-    resumable `state`; passing that state back continues the run exactly. A NaN/inf loss ends the
+    resumable `state`; passing that state back continues the run exactly. With `spec.crop_kernels` the
+    network trains with cropped kernels (its state snapshots too) and is handed back uncropped. A NaN/inf loss ends the
     run early with status "failed"; the caller never sees an exception for it."""
     start = time.perf_counter()
     device = torch.device(spec.device)
@@ -102,12 +105,16 @@ def train_and_eval(
     if spec.threads:
         torch.set_num_threads(spec.threads)
     data = data.to(device)
-    channels_last = device.type == "cuda" and spec.channels_last
     model.to(device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
     n = len(data.train_y)
     batch = min(spec.batch_size, n)
+    input_shape = (data.channels, data.resolution, data.resolution)
+    if spec.crop_kernels:
+        crop_kernels(model, input_shape)
+    metrics = Metrics(memory_format=resolve(spec, model, input_shape, batch))
+    channels_last = metrics.memory_format == "channels_last"
+    if channels_last:
+        model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
     steps_per_epoch = n // batch
     total_steps = spec.steps or spec.epochs * steps_per_epoch
     total_epochs = math.ceil(total_steps / steps_per_epoch)
@@ -117,7 +124,6 @@ def train_and_eval(
     optimizer = make_optimizer(model, spec)
     criterion = nn.CrossEntropyLoss(label_smoothing=spec.label_smoothing)
     generator = torch.Generator().manual_seed(spec.seed)
-    metrics = Metrics()
     check_every = 1 if device.type == "cpu" else 50
     fault, poison = faults.for_trial(spec.fault, None), False
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
@@ -185,7 +191,9 @@ def train_and_eval(
             metrics.val_top1 = metrics.test_top1 = math.nan
             metrics.epochs, metrics.steps = epoch, step
             metrics.wall_s = wall_before + time.perf_counter() - start
+            uncrop_kernels(model)
             return metrics
     metrics.test_top1 = accuracy(model, data.test_x, data.test_y, data, spec, channels_last)
+    uncrop_kernels(model)
     metrics.wall_s = wall_before + time.perf_counter() - start
     return metrics

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 class Metrics:
     """Accuracies in [0, 1] (NaN until measured), the mean training loss of the last epoch, the budget
     spent, `status` ok | failed with the `error` reason, and one `history` dict per epoch (epoch, step, lr,
-    train/loss, val/top1 as last measured, `evaluated`: whether it was measured that epoch, wall_s)."""
+    train/loss, val/top1 as last measured, `evaluated`: whether it was measured that epoch, wall_s), and the
+    `memory_format` the network trained in (channels_last | contiguous)."""
 
     val_top1: float = math.nan
     test_top1: float = math.nan
@@ -21,6 +22,7 @@ class Metrics:
     status: str = "ok"
     error: str = ""
     history: list[dict] = field(default_factory=list)
+    memory_format: str = "contiguous"
 
     @property
     def ok(self) -> bool:
@@ -36,4 +38,5 @@ class Metrics:
             "wall_s": self.wall_s,
             "status": self.status,
             "error": self.error,
+            "memory_format": self.memory_format,
         }

@@ -20,6 +20,7 @@ from nasx.train import faults
 
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULES = ("cosine", "onecycle", "constant")
+MEMORY_FORMATS = ("device", "auto", "channels_last", "contiguous")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,11 @@ class TrainSpec:
     Schedule per step: linear warm-up over `warmup_fraction` of the steps, then `cosine` to 0,
     `onecycle` (linear to 0) or `constant`. Augmentation: random crop from a `crop_pad`-pixel
     zero-padded image (0 = off), horizontal flip when `hflip` and the dataset allows it.
-    `bf16` autocast and `channels_last` apply on CUDA only. `threads` > 0 fixes torch's CPU
+    `bf16` autocast applies on CUDA only. `memory_format`: `device` (channels_last on CUDA when
+    `channels_last`, contiguous on CPU), `auto` (whichever of the two a short timed probe of the network
+    finds faster on this device, nasx.train.memory_format), or `channels_last` / `contiguous` on every
+    device. `crop_kernels` trains convs with the taps that can touch real input only (exact,
+    nasx.build.crop). `threads` > 0 fixes torch's CPU
     thread count. Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
     test accuracy only once, at the end. `timeout_s` > 0 stops a trial running longer (recorded as
     failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`).
@@ -59,6 +64,8 @@ class TrainSpec:
     device: str = "cpu"
     bf16: bool = True
     channels_last: bool = True
+    memory_format: str = "device"
+    crop_kernels: bool = False
     threads: int = 0
     timeout_s: float = 0.0
     fault: str = ""
@@ -74,6 +81,8 @@ class TrainSpec:
         check_seed("train.seed", self.seed)
         check_in("train.optimizer", self.optimizer, OPTIMIZERS)
         check_in("train.schedule", self.schedule, SCHEDULES)
+        check_in("train.memory_format", self.memory_format, MEMORY_FORMATS)
+        check(isinstance(self.crop_kernels, bool), "train.crop_kernels", self.crop_kernels, "must be true or false")
         check_range("train.lr", self.lr, low=0, closed="(]")
         for name in ("momentum", "warmup_fraction", "label_smoothing"):
             check_range(f"train.{name}", getattr(self, name), 0.0, 1.0, closed="[)")

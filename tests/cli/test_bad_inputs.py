@@ -535,6 +535,16 @@ CASES = [
         r"^train\.schedule='linear': choose one of",
     ),
     ("train-device-tpu", ["train", "resnet18", "train.device=tpu"], r"^train\.device='tpu': must be cpu or cuda"),
+    (
+        "train-memory-format-enum",
+        ["train", "resnet18", "train.memory_format=nhwc"],
+        r"^train\.memory_format='nhwc': choose one of device, auto, channels_last, contiguous$",
+    ),
+    (
+        "train-crop-kernels-maybe",
+        ["train", "resnet18", "train.crop_kernels=maybe"],
+        r"^train\.crop_kernels=maybe: expected true or false$",
+    ),
     ("train-batch-0", ["train", "resnet18", "train.batch_size=0"], r"^train\.batch_size=0: must be an integer >= 1$"),
     (
         "train-momentum-1.5",

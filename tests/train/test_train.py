@@ -50,7 +50,17 @@ def test_training_learns_and_reports_splits():
     easy = data.load("synthetic", resolution=8, num_samples=240, num_classes=4, seed=0, noise=0.25)
     m = train_and_eval(fresh(), easy, TrainSpec(epochs=10, batch_size=32, lr=0.1, crop_pad=0, threads=1))
     d = m.to_dict()
-    assert set(d) == {"val/top1", "test/top1", "train/loss", "epochs", "steps", "wall_s", "status", "error"}
+    assert set(d) == {
+        "val/top1",
+        "test/top1",
+        "train/loss",
+        "epochs",
+        "steps",
+        "wall_s",
+        "status",
+        "error",
+        "memory_format",
+    }
     assert 0.0 <= d["val/top1"] <= 1.0 and 0.0 <= d["test/top1"] <= 1.0
     assert m.history[-1]["train/loss"] < m.history[0]["train/loss"]
     assert m.val_top1 > 0.5  # 4 well-separated synthetic classes; chance is 0.25
