@@ -19,9 +19,7 @@ class InProcess:
 
     def check(self, setup: SearchSetup) -> None:
         if setup.searcher.stopping:
-            raise ValueError(
-                f"search.scheduler={setup.searcher.stopping}: early stopping needs the Ray Tune executor"
-            )
+            raise ValueError(f"search.scheduler={setup.searcher.stopping}: early stopping needs the Ray Tune executor")
         if setup.address:
             raise ValueError(f"cluster.address={setup.address}: the in-process executor runs on this machine only")
 

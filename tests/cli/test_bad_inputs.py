@@ -803,7 +803,13 @@ CASES = [
     ),
     (
         "search-mo-asha-proxy-latency",
-        ["search", "search.scheduler=mo_asha", "objective.mode=multi", "objective.metric=latency_ms", "objective.scale=proxy"],
+        [
+            "search",
+            "search.scheduler=mo_asha",
+            "objective.mode=multi",
+            "objective.metric=latency_ms",
+            "objective.scale=proxy",
+        ],
         r"^search\.scheduler=mo_asha: the proxy network's latency is measured after training, so a rung cannot rank it",
     ),
     (

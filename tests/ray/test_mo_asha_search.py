@@ -30,7 +30,11 @@ def test_mo_asha_stops_trials_and_says_where_and_why(local_ray, tmp_path):
     # that none of 8 stops has probability 1/2 * 1/3 * 2/4 * 2/5 * 2/6 * 3/7 * 3/8 < 0.1%
     assert len(pruned) >= 1 and len(ok) >= 1
     assert (pruned["stopped_at_rung"] == 1).all() and (pruned["epochs"] == 1).all()
-    assert pruned["stop_reason"].str.match(r"^front \d+ of \d+, position \d+ of \d+ at epoch 1; the first \d+ continue$").all()
+    assert (
+        pruned["stop_reason"]
+        .str.match(r"^front \d+ of \d+, position \d+ of \d+ at epoch 1; the first \d+ continue$")
+        .all()
+    )
     assert pruned["error"].str.startswith("stopped early by MO-ASHA: front ").all()
     assert ok["stopped_at_rung"].isna().all() and (ok["epochs"] == 2).all()
 
