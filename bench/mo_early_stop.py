@@ -14,7 +14,7 @@ space, quarter-width proxies), Pareto objective (val/top1 up, full-scale MACs do
 The arms with stopping get `--stop-budget` trials, so that each arm spends about as many trial-seconds
 (the sum of the rows' `wall_s`); every arm is then cut at the same budget of trial-seconds, the smallest total
 of any run, and scored by its hypervolume (`nasx.analysis.hypervolume`: accuracy x decades of full-scale
-MACs, reference point accuracy 0 and twice the largest MACs of the bench) against wall time since the search
+MACs, reference point accuracy 0 and twice the largest MACs of the bench) against wall time since the first trial
 started. It prints, per arm, the hypervolume at that budget and at the shortest wall time of any run (mean,
 sample standard deviation over seeds) and the number of trials and stops; and, for the multi-objective
 fidelity question, the fraction of the final front of each no-stopping run that MO-ASHA's ranking
@@ -168,7 +168,7 @@ def main() -> None:
         ys = np.array([[at(r["wall"], r["hv"], t) for t in grid] for r in rs])
         ax.plot(grid, ys.mean(axis=0), label=arm)
         ax.fill_between(grid, ys.min(axis=0), ys.max(axis=0), alpha=0.2)
-    ax.set_xlabel("wall time since the search started (s)")
+    ax.set_xlabel("wall time since the first trial started (s)")
     ax.set_ylabel("hypervolume (accuracy x decades of full MACs)")
     ax.set_title(f"digits, proxy scale, {a.seeds} seeds: MO-ASHA against training every trial")
     ax.legend()

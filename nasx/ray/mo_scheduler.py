@@ -8,6 +8,7 @@ trial's row. A resumed search passes the rung records rebuilt from its rows (`re
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ray.tune.schedulers import FIFOScheduler, TrialScheduler
@@ -17,7 +18,8 @@ from nasx.ranking.rungs import decide, point
 
 class MOASHA(FIFOScheduler):
     """Asynchronous multi-objective successive halving on the evaluator's per-epoch reports (`epoch`,
-    `val_top1`, `costs`); the final report (with `row`) always passes."""
+    `val_top1`, `costs`); the final report (with `row`), and a report without a finite accuracy or cost, always
+    pass."""
 
     def __init__(self, rungs: tuple[int, ...], eta: int, records: dict[int, dict[str, tuple]] | None = None) -> None:
         super().__init__()
@@ -30,8 +32,11 @@ class MOASHA(FIFOScheduler):
         epoch = result.get("epoch")
         if "row" in result or epoch not in self.records or "costs" not in result:
             return TrialScheduler.CONTINUE
+        mine = point(result.get("val_top1", float("nan")), result["costs"])
+        if not all(math.isfinite(v) for v in mine):  # not measured at this epoch (train.eval_every): no ranking
+            return TrialScheduler.CONTINUE
         at_rung = self.records[epoch]
-        at_rung[trial_id] = point(result.get("val_top1", float("nan")), result["costs"])
+        at_rung[trial_id] = mine
         ids = list(at_rung)
         decision = decide([at_rung[t] for t in ids], ids.index(trial_id), self.eta, epoch)
         if decision.keep:

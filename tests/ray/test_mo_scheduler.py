@@ -47,3 +47,10 @@ def test_records_replayed_from_a_resumed_run_rank_new_reports():
     # t0 (-0.5, 100): dominated by both, third of 3, ceil(3/2) = 2 -> stops (without the records it would continue)
     assert _report(s, "t0", 1, 0.5, [100]) == STOP
     assert MOASHA(rungs=(1,), eta=2).on_result("t0", {"epoch": 1, "val_top1": 0.5, "costs": [100]}) == GO
+
+
+def test_a_report_without_an_accuracy_passes_unranked():
+    # eval_every > 1: no val/top1 at the rung; nothing to rank it by, and it is not recorded
+    s = MOASHA(rungs=(1,), eta=2, records={1: {"old0": (-0.9, 10.0)}})
+    assert _report(s, "t0", 1, float("nan"), [100]) == GO
+    assert set(s.records[1]) == {"old0"}
