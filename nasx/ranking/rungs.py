@@ -120,7 +120,7 @@ def records_from_rows(rows, curves, rungs, cost_columns) -> dict[int, dict[str, 
     by_trial = {
         (trial, int(epoch)): float(val)
         for trial, epoch, val in zip(curves["trial_id"], curves["epoch"], curves["val/top1"], strict=True)
-        if epoch == epoch and epoch is not None and val == val
+        if isinstance(epoch, int | np.integer) and isinstance(val, float | np.floating) and math.isfinite(val)
     }
     for row in rows.to_dict("records"):
         if row.get("stage", "search") not in ("search", "", None) or row.get("family"):

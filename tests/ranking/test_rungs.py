@@ -86,3 +86,12 @@ def test_records_from_rows_rebuilds_each_rung():
 @pytest.mark.parametrize("rows", [pd.DataFrame(), pd.DataFrame([{"trial_id": "t0", "full_macs": 1}])])
 def test_records_from_rows_of_a_new_run_are_empty(rows):
     assert records_from_rows(rows, pd.DataFrame(), (1, 2), ("full_macs",)) == {1: {}, 2: {}}
+
+
+def test_records_from_rows_skip_missing_epochs_accuracies_and_costs():
+    # typed as the results tables are: t0's second curve row has no epoch; t1 has no accuracy and no MACs
+    curves = pd.DataFrame(
+        {"trial_id": ["t0", "t0", "t1"], "epoch": pd.array([1, None, 1], dtype="Int64"), "val/top1": [0.5, 0.6, np.nan]}
+    )
+    rows = pd.DataFrame({"trial_id": ["t0", "t1"], "full_macs": pd.array([10, None], dtype="Int64")})
+    assert records_from_rows(rows, curves, (1, 2), ("full_macs",)) == {1: {"t0": (-0.5, 10.0)}, 2: {}}
