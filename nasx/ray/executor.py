@@ -3,7 +3,8 @@
 Trials are Tune function trainables that call the run's evaluator on a worker; the dataset goes into
 Ray's object store once (`tune.with_parameters`), actors are reused between trials, the driver's
 ledger is adapted to Tune's Searcher API (`suggest` asks it for the next config, a trial's end
-completes it), and ASHA stops trials early on what the evaluator reports per epoch. Results cross
+completes it), and ASHA or MO-ASHA (nasx.ray.mo_scheduler) stops trials early on what the evaluator reports
+per epoch. Results cross
 Tune as flat values: a row and a curve travel as JSON text.
 
 Under faults, quietly: Ray's own output goes to RUN_DIR/ray.log (nasx.ray.output); a trial whose worker
@@ -99,6 +100,11 @@ class _Run:
     started: dict[str, float] = field(default_factory=dict)  # trial id -> when its current attempt started
     retries: dict[str, int] = field(default_factory=dict)
     redone_s: dict[str, float] = field(default_factory=dict)  # seconds of its lost attempts
+    scheduler: Any = None  # a MOASHA: the rung and reason of each trial it stopped
+
+    def stop_columns(self, trial_id: str) -> dict[str, Any]:
+        """The row's `stopped_at_rung` and `stop_reason` of a trial the MO-ASHA scheduler stopped."""
+        return self.scheduler.stop_columns(trial_id) if self.scheduler is not None else {}
 
     def retried(self, trial_id: str) -> None:
         """A trial's worker or node was lost and Tune runs it again: counted and said in one line."""
@@ -167,7 +173,8 @@ def _tune_searcher(ledger: Ledger, run: _Run | None = None):
                     if fault is not None and fault.kind == "exit":
                         message += f" after injected fault {fault}"
                 with self.run.lock:
-                    self.ledger.complete(nasx_id, _from_wire(result), message, attempts=self.run.attempts(nasx_id))
+                    attempts = {**self.run.attempts(nasx_id), **self.run.stop_columns(nasx_id)}
+                    self.ledger.complete(nasx_id, _from_wire(result), message, attempts=attempts)
 
     searcher = LedgerSearcher()
     searcher.ledger = ledger
@@ -225,6 +232,20 @@ def _watch(run: _Run, terminal: int, setup: SearchSetup) -> health.Watch:
     )
 
 
+def _mo_asha(setup: SearchSetup, run_dir: Path):
+    """The MO-ASHA scheduler, its rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
+    from nasx import results
+    from nasx.ranking.rungs import records_from_rows, rung_epochs
+    from nasx.ray.mo_scheduler import MOASHA
+
+    s = setup.searcher
+    rungs = rung_epochs(s.grace_epochs, s.reduction_factor, max(setup.train.epochs, 1), s.rungs)
+    curves = results.curves.load(run_dir)
+    rows = results.load(run_dir) if len(curves) else curves  # a new run has no rows yet
+    records = records_from_rows(rows, curves, rungs, setup.objective.cost_columns())
+    return MOASHA(rungs, s.reduction_factor, records)
+
+
 def _tune(
     setup: SearchSetup, ledger: Ledger, data, run_dir: Path, name: str, evaluator: Evaluator, terminal: int
 ) -> None:
@@ -236,8 +257,10 @@ def _tune(
         tune.with_parameters(_trainable, data=data, setup=setup, evaluator=evaluator),
         {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial},
     )
-    scheduler = None
-    if setup.searcher.asha:
+    scheduler: Any = None
+    if setup.searcher.stopping == "mo_asha":
+        scheduler = _mo_asha(setup, run_dir)
+    elif setup.searcher.stopping == "asha":
         # one report per epoch, then the final one: max_t is one past the last epoch so the scheduler
         # never stops a trial that is about to report its result
         scheduler = ASHAScheduler(
@@ -248,7 +271,7 @@ def _tune(
             grace_period=setup.searcher.grace_epochs,
             reduction_factor=setup.searcher.reduction_factor,
         )
-    run = _Run(ledger, r.max_retries)
+    run = _Run(ledger, r.max_retries, scheduler=scheduler if setup.searcher.stopping == "mo_asha" else None)
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(

@@ -61,6 +61,8 @@ COLUMNS: dict[str, str] = {
     "int8/fp32_latency_ms": "float64",  # measured beside it under the same conditions (the speed-up's reference)
     "retries": "Int64",  # on Ray: times the trial ran again after its worker or node was lost (null before retries)
     "redone_s": "float64",  # on Ray: the seconds of those lost attempts, run again (NaN before retries)
+    "stopped_at_rung": "Int64",  # search.scheduler=mo_asha: the rung epoch where the scheduler stopped the trial
+    "stop_reason": "string",  # and why (its front and position there); null and empty elsewhere
 }
 
 STATUSES = ("ok", "failed", "pruned")

@@ -18,8 +18,8 @@ class InProcess:
     name = "inprocess"
 
     def check(self, setup: SearchSetup) -> None:
-        if setup.searcher.asha:
-            raise ValueError("search.asha=true: early stopping needs the Ray Tune executor")
+        if setup.searcher.stopping:
+            raise ValueError(f"search.scheduler={setup.searcher.stopping}: early stopping needs the Ray Tune executor")
         if setup.address:
             raise ValueError(f"cluster.address={setup.address}: the in-process executor runs on this machine only")
 

@@ -89,11 +89,12 @@ class Ledger:
             row = reported_row(self.setup, config, result, commit=self.commit)
         elif error is None and self.prunes:
             epoch = (result or {}).get("epoch", 0)
+            why = (attempts or {}).get("stop_reason")
             row = incomplete_row(
                 self.setup,
                 config,
                 "pruned",
-                f"stopped early by ASHA after epoch {epoch}",
+                f"stopped early by MO-ASHA: {why}" if why else f"stopped early by ASHA after epoch {epoch}",
                 commit=self.commit,
                 last=result,
             )

@@ -59,18 +59,23 @@ class SpaceSpec:
 
 
 ASHA_METRICS = ("val_top1", "reward")
+SCHEDULERS = ("asha", "mo_asha")  # search.scheduler: how trials stop early (null: none, unless search.asha)
 
 
 @dataclass(frozen=True)
 class SearcherSpec:
-    """A registered searcher, its options, and optional ASHA early stopping."""
+    """A registered searcher, its options, and optional early stopping: `scheduler` asha (one metric) or mo_asha
+    (a Pareto search's accuracy and costs, nasx.ranking.rungs); `asha: true` is scheduler=asha. Trials are ranked
+    at epochs grace_epochs * reduction_factor^k, or at `rungs` (increasing epochs) when given."""
 
     name: str = "random"
     options: dict[str, Any] = field(default_factory=dict)
     asha: bool = False
     asha_metric: str = "val_top1"  # val_top1 | reward
     grace_epochs: int = 1
-    reduction_factor: int = 2
+    reduction_factor: int = 2  # eta: 1 / reduction_factor of the trials at a rung continue
+    scheduler: str | None = None  # asha | mo_asha | null
+    rungs: list[int] | None = None  # mo_asha's rung epochs; null: grace_epochs * reduction_factor^k
 
     def __post_init__(self) -> None:
         if self.asha:
@@ -78,6 +83,29 @@ class SearcherSpec:
         checks.check_bool("search.asha", self.asha)
         checks.check_int("search.grace_epochs", self.grace_epochs, 1)
         checks.check_int("search.reduction_factor", self.reduction_factor, 2)
+        if self.scheduler is not None:
+            checks.check_in("search.scheduler", self.scheduler, SCHEDULERS)
+        checks.check(
+            not self.asha or self.scheduler in (None, "asha"),
+            "search.asha",
+            self.asha,
+            f"is scheduler=asha; it cannot go with search.scheduler={self.scheduler}",
+        )
+        if self.rungs is not None:
+            rungs = list(self.rungs)
+            checks.check(
+                bool(rungs)
+                and all(checks.is_int(r) and r >= 1 for r in rungs)
+                and all(a < b for a, b in zip(rungs, rungs[1:], strict=False)),
+                "search.rungs",
+                rungs,
+                "must be increasing epochs >= 1",
+            )
+
+    @property
+    def stopping(self) -> str | None:
+        """The scheduler that stops trials early: search.scheduler, or asha where search.asha is true."""
+        return self.scheduler or ("asha" if self.asha else None)
 
 
 @dataclass(frozen=True)
@@ -271,6 +299,7 @@ class SearchSetup:
             self.space.name == "compound" and all(checks.is_number(phi) and phi > 0 for phi in self.scale_phis)
         )
         checks.check(phis_ok, "scale_phis", list(self.scale_phis), "needs space=compound and phi values > 0")
+        _check_scheduler(self)
         checks.require(
             self.space.latency_ms is None or self.objective.full_latency,
             "space.latency_ms needs the full-scale latency it bounds: objective.metric=latency_ms objective.scale=full",
@@ -291,6 +320,27 @@ class SearchSetup:
         if self.objective.mode == "multi":
             return (("val/top1", "max"), *((column, "min") for column in self.objective.cost_columns()))
         return (("reward", "max"),)
+
+
+def _check_scheduler(setup: SearchSetup) -> None:
+    """mo_asha ranks accuracy against costs known before training: objective.mode=multi, no proxy-scale latency."""
+    searcher = setup.searcher
+    checks.require(
+        searcher.rungs is None or searcher.stopping == "mo_asha",
+        "search.rungs: needs search.scheduler=mo_asha (asha ranks at grace_epochs * reduction_factor^k)",
+    )
+    if searcher.stopping != "mo_asha":
+        return
+    checks.require(
+        setup.objective.mode == "multi",
+        "search.scheduler=mo_asha: ranks a Pareto search's accuracy and costs; needs objective.mode=multi "
+        f"(objective.mode={setup.objective.mode}: use search.scheduler=asha)",
+    )
+    checks.require(
+        "latency_ms" not in setup.objective.cost_columns() or setup.objective.full_latency,
+        "search.scheduler=mo_asha: the proxy network's latency is measured after training, so a rung cannot rank "
+        "it; use objective.scale=full (predicted latency) or another cost",
+    )
 
 
 SMOKE_BUDGET = 3

@@ -800,6 +800,43 @@ CASES = [
     ("search-epochs-float", ["search", "train.epochs=2.5"], r"^train\.epochs=2\.5: expected an integer$"),
     ("search-asha-yes", ["search", "search.asha=yes"], r"^search\.asha=yes: expected true or false$"),
     ("search-grace-abc", ["search", "search.grace_epochs=abc"], r"^search\.grace_epochs=abc: expected an integer$"),
+    ("search-eta-1", ["search", "search.reduction_factor=1"], r"^search\.reduction_factor=1: must be an integer >= 2$"),
+    (
+        "search-scheduler-unknown",
+        ["search", "search.scheduler=front_halving"],
+        r"^search\.scheduler='front_halving': choose one of asha, mo_asha$",
+    ),
+    (
+        "search-mo-asha-one-objective",
+        ["search", "search.scheduler=mo_asha", "objective.mode=reward"],
+        r"^search\.scheduler=mo_asha: ranks a Pareto search's accuracy and costs; needs objective\.mode=multi",
+    ),
+    (
+        "search-mo-asha-proxy-latency",
+        [
+            "search",
+            "search.scheduler=mo_asha",
+            "objective.mode=multi",
+            "objective.metric=latency_ms",
+            "objective.scale=proxy",
+        ],
+        r"^search\.scheduler=mo_asha: the proxy network's latency is measured after training, so a rung cannot rank it",
+    ),
+    (
+        "search-rungs-not-increasing",
+        ["search", "search.scheduler=mo_asha", "objective.mode=multi", "search.rungs=[2,1]"],
+        r"^search\.rungs=\[2, 1\]: must be increasing epochs >= 1$",
+    ),
+    (
+        "search-rungs-without-mo-asha",
+        ["search", "search.rungs=[1,2]"],
+        r"^search\.rungs: needs search\.scheduler=mo_asha",
+    ),
+    (
+        "search-asha-and-mo-asha",
+        ["search", "search.asha=true", "search.scheduler=mo_asha", "objective.mode=multi"],
+        r"^search\.asha=True: is scheduler=asha; it cannot go with search\.scheduler=mo_asha$",
+    ),
     ("search-smoke-maybe", ["search", "smoke=maybe"], r"^smoke=maybe: expected true or false$"),
     (
         "search-tensorboard-maybe",
@@ -1596,7 +1633,7 @@ CASES = [
         "resume-config-incomplete",
         ["resume", "{tmp}/run"],
         r"^.*run/config\.yaml: incomplete: no budget, search, search\.asha, search\.asha_metric, search\.grace_epochs, "
-        r"search\.name, search\.options, search\.reduction_factor; .*nasx does not guess them",
+        r"search\.name, search\.options, search\.reduction_factor and 2 more; .*nasx does not guess them",
         _incomplete_config,
     ),
     (

@@ -85,7 +85,7 @@ def test_a_list_of_trials_in_process_resumes_by_trial_id(tmp_path):
 def test_the_in_process_executor_refuses_what_needs_ray(tmp_path):
     setup = tiny_setup(tmp_path)
     searcher = setup.searcher.__class__(name="random", asha=True)
-    with pytest.raises(ValueError, match="search.asha=true: early stopping needs the Ray Tune executor"):
+    with pytest.raises(ValueError, match="search.scheduler=asha: early stopping needs the Ray Tune executor"):
         run_search(tiny_setup(tmp_path, searcher=searcher), evaluator=by_params, executor=InProcess())
     with pytest.raises(ValueError, match="runs on this machine only"):
         run_search(tiny_setup(tmp_path, address="127.0.0.1:1"), evaluator=by_params, executor=InProcess())

@@ -37,11 +37,16 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
     threads = setup.train.threads or max(1, int(setup.resources.cpus_per_trial))
     torch.set_num_threads(threads)
     spec, full = decode(config["arch"]), decode(config["full_arch"])
-    asha = setup.searcher.asha and not config["family"]  # references always train to the end
+    asha = setup.searcher.stopping is not None and not config["family"]  # references always train to the end
     fault, note = _trial_fault(setup, config)
     known = config.get("full_latency")  # (ms, how), had by the driver before the trial started
     full_latency = (float(known[0]), str(known[1])) if known else None
     cost = _cost(setup, spec, full, full_latency) if asha else float("nan")
+    costs = (
+        [_cost(setup, spec, full, full_latency, metric) for metric in setup.objective.costs]
+        if asha and setup.searcher.stopping == "mo_asha"
+        else None
+    )  # mo_asha's costs at each rung, exact
     start: dict[str, Any] | None = None
     inherited: dict[str, Any] = {}
     if config.get("init") == "inherited":
@@ -63,6 +68,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
                     "val_top1": val,
                     "reward": reward,
                     "curve": list(metrics.history),
+                    **({"costs": costs} if costs is not None else {}),
                 }
             )  # so far: a trial stopped early keeps it
 
@@ -170,16 +176,19 @@ def data_at(resolution: int, data, setup: SearchSetup):
     return _DATA_AT[resolution]
 
 
-def _cost(setup: SearchSetup, spec, full, full_latency: tuple[float, str] | None = None) -> float:
-    """The objective's cost known before training, at the objective's scale (NaN for the proxy's latency, measured
-    after training)."""
-    if setup.objective.full_latency:
+def _cost(
+    setup: SearchSetup, spec, full, full_latency: tuple[float, str] | None = None, metric: str | None = None
+) -> float:
+    """The objective's cost (or its cost `metric`) known before training, at the objective's scale (NaN for the
+    proxy's latency, measured after training)."""
+    metric = metric or setup.objective.metric
+    if metric == "latency_ms" and setup.objective.full_latency:
         from nasx.latency.source import latency_of
 
         try:
             return (full_latency or latency_of(setup.objective)(full))[0]
         except ValueError:
             return float("nan")
-    if setup.objective.metric == "latency_ms":
+    if metric == "latency_ms":
         return float("nan")
-    return float(getattr(complexity(full if setup.objective.scale == "full" else spec), setup.objective.metric))
+    return float(getattr(complexity(full if setup.objective.scale == "full" else spec), metric))
