@@ -1500,6 +1500,11 @@ CASES = [
         r"the most CPUs [0-9]+, the most GPUs 0\)",
     ),
     (
+        "resources-gpu-share-not-dividing",
+        ["search", "resources.gpus_per_trial=0.3", "train.device=cpu"],
+        r"^resources\.gpus_per_trial=0\.3: must divide a GPU: 0, a whole number of GPUs, or 1/N of one",
+    ),
+    (
         "confirm-cluster-gone",
         ["confirm", "{tmp}/run"],
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
