@@ -76,7 +76,7 @@ PARTS = {
     "cpu": (
         ("speed", 120, ["--steps", "2", "--batch", "16"]),
         ("search", 200, ["--share", "1,2", "--trials-per-slot", "1", "--epochs", "1"]),
-        ("search-mps", 60, ["--share", "2", "--trials-per-slot", "1", "--epochs", "1"]),
+        ("search-mps", 0, []),  # MPS needs CUDA: said in one line
         ("airbench", 60, ["--epochs", "1", "--images", "64"]),
     ),
 }
@@ -148,7 +148,7 @@ def speed(device: str, steps: int, batch: int) -> None:
     peak = {dt: attainable_flops(device, dt) for dt in (torch.float32, torch.bfloat16)}
     print(
         f"trainer speed on {card(device)}: proxy efficientnet_b0 ({macs:,} MACs), batch {batch}, {steps} steps; "
-        f"attainable {peak[torch.float32] / 1e12:.2f} TFLOP/s fp32, {peak[torch.bfloat16] / 1e12:.2f} bf16",
+        f"attainable {peak[torch.float32] / 1e9:,.0f} GFLOP/s fp32, {peak[torch.bfloat16] / 1e9:,.0f} bf16",
         flush=True,
     )
     print("| variant | images/s | ratio to fp32 | fraction of attainable |")
@@ -303,16 +303,16 @@ def run_all(device: str) -> int:
         env = dict(os.environ)
         mps_dir = None
         if name == "search-mps":
+            if device != "cuda":
+                print("CUDA MPS: not run (no CUDA device)\n", flush=True)
+                continue
             mps_dir = tempfile.mkdtemp(prefix="nasx_mps_")
             env.update(CUDA_MPS_PIPE_DIRECTORY=f"{mps_dir}/pipe", CUDA_MPS_LOG_DIRECTORY=f"{mps_dir}/log")
-            why = _mps_start(env) if device == "cuda" else "no CUDA device (the CPU check runs the part without MPS)"
+            why = _mps_start(env)
             if why is not None:
                 print(f"CUDA MPS: not run ({why})\n", flush=True)
                 shutil.rmtree(mps_dir, ignore_errors=True)
-                if device == "cuda":
-                    continue
-                env = dict(os.environ)
-                mps_dir = None
+                continue
         try:
             done = subprocess.run([sys.executable, "-m", "bench.gpu", *argv], env=env, timeout=timeout_s)
             if done.returncode != 0:
@@ -345,7 +345,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.what == "plan":
         parts = plan(args.device)
         for name, timeout_s, part_argv in parts:
-            print(f"{name}: {timeout_s} s: python -m bench.gpu {' '.join(part_argv)}")
+            command = f"python -m bench.gpu {' '.join(part_argv)}" if timeout_s else f"not run on {args.device}"
+            print(f"{name}: {timeout_s} s: {command}")
         print(f"total: at most {sum(t for _, t, _ in parts)} s (limit {LIMIT_S} s)")
         return 0
     if args.device == "cuda" and not torch.cuda.is_available():
