@@ -162,6 +162,10 @@ def validate(setup: SearchSetup) -> None:
     check_data(setup)
     check_searcher(setup)
     check_device(setup)
+    if setup.train.compile:
+        from nasx.train.compiler import check_compiler
+
+        check_compiler(setup.train.device)
     executors.get().check(setup)
 
 

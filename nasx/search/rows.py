@@ -47,6 +47,8 @@ def training_key(
     protocol.pop("timeout_s")  # decides whether a trial finishes, not what it measures
     if not protocol["fault"]:
         protocol.pop("fault")  # hashes of runs without injected faults stay as they were before faults existed
+    if not protocol["compile"]:
+        protocol.pop("compile")  # likewise before train.compile existed
     parts = {
         "data": asdict(setup.data),
         "train": protocol,

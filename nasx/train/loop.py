@@ -106,6 +106,7 @@ def train_and_eval(
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
+    forward = torch.compile(model) if spec.compile else model  # the same parameters, compiled on first call
     n = len(data.train_y)
     batch = min(spec.batch_size, n)
     steps_per_epoch = n // batch
@@ -144,7 +145,7 @@ def train_and_eval(
                     for group in optimizer.param_groups:
                         group["lr"] = lr
                     with autocast(device, spec):
-                        logits = model(x)
+                        logits = forward(x)
                     loss = criterion(logits.float(), y)
                     if poison:
                         loss = loss * math.nan

@@ -29,7 +29,8 @@ class TrainSpec:
     Schedule per step: linear warm-up over `warmup_fraction` of the steps, then `cosine` to 0,
     `onecycle` (linear to 0) or `constant`. Augmentation: random crop from a `crop_pad`-pixel
     zero-padded image (0 = off), horizontal flip when `hflip` and the dataset allows it.
-    `bf16` autocast and `channels_last` apply on CUDA only. `threads` > 0 fixes torch's CPU
+    `bf16` autocast and `channels_last` apply on CUDA only. `compile` trains through `torch.compile` (the
+    model's own weights; checked to have a working compiler backend before a run). `threads` > 0 fixes torch's CPU
     thread count. Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
     test accuracy only once, at the end. `timeout_s` > 0 stops a trial running longer (recorded as
     failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`).
@@ -59,6 +60,7 @@ class TrainSpec:
     device: str = "cpu"
     bf16: bool = True
     channels_last: bool = True
+    compile: bool = False
     threads: int = 0
     timeout_s: float = 0.0
     fault: str = ""
@@ -85,6 +87,7 @@ class TrainSpec:
             self.timeout_s,
             "must be a number of seconds >= 0 (0 = no limit)",
         )
+        check(isinstance(self.compile, bool), "train.compile", self.compile, "must be true or false")
         faults.parse(self.fault)
         check(
             isinstance(self.device, str) and (self.device == "cpu" or self.device.startswith("cuda")),

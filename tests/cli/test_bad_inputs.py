@@ -1505,6 +1505,19 @@ CASES = [
         r"^resources\.gpus_per_trial=0\.3: must divide a GPU: 0, a whole number of GPUs, or 1/N of one",
     ),
     (
+        "train-compile-without-compiler",
+        ["search", "smoke=true", "train.compile=true"],
+        r"^train\.compile=true: torch\.compile has no working compiler backend on cpu \(.*C\+\+ compiler.*\); "
+        r"set train\.compile=false$",
+        _env(CXX="{tmp}/no-such-compiler"),
+    ),
+    (
+        "train-cmd-compile-without-compiler",
+        ["train", "resnet18", "data.resolution=8", "train=smoke", "train.compile=true"],
+        r"^train\.compile=true: torch\.compile has no working compiler backend on cpu",
+        _env(CXX="{tmp}/no-such-compiler"),
+    ),
+    (
         "confirm-cluster-gone",
         ["confirm", "{tmp}/run"],
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
