@@ -162,6 +162,10 @@ def validate(setup: SearchSetup) -> None:
     check_data(setup)
     check_searcher(setup)
     check_device(setup)
+    if setup.train.compile:
+        from nasx.train.compiler import check_compiler
+
+        check_compiler(setup.train.device)
     executors.get().check(setup)
 
 
@@ -195,17 +199,21 @@ def prepare(cfg: dict) -> tuple[SearchSetup, bool]:
 
 
 def launch(setup: SearchSetup, resume: bool, overrides: list[str] | None = None) -> Path:
-    """Run the search (then its confirmation stage if confirm.after_search); `overrides`, the command
-    line's, are recorded in RUN_DIR/overrides.yaml."""
+    """Run the search (then its confirmation stage if confirm.after_search, on the same Ray); `overrides`, the
+    command line's, are recorded in RUN_DIR/overrides.yaml."""
     try:
+        from nasx.search import executors
         from nasx.search.driver import run_search
     except ImportError as exc:
         raise ValueError(f"the search driver is not available: {exc}") from None
-    run_dir = run_search(setup, resume=resume, overrides=overrides)
-    if setup.confirm.after_search:
-        from nasx.search.confirm import run_confirm, with_available_top_k
+    executor = executors.get()
+    if not setup.confirm.after_search:
+        return run_search(setup, resume=resume, overrides=overrides, executor=executor)
+    from nasx.search.confirm import run_confirm, with_available_top_k
 
-        run_confirm(with_available_top_k(setup))
+    with executor.session(setup, Path(setup.run_dir)):  # one Ray for both stages
+        run_dir = run_search(setup, resume=resume, overrides=overrides, executor=executor)
+        run_confirm(with_available_top_k(setup), executor=executor)
     return run_dir
 
 

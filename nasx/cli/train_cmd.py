@@ -134,6 +134,10 @@ def run(args) -> int:
 
         if not torch.cuda.is_available():
             raise ValueError(f"train.device={setup.train.device}: CUDA is not available on this machine")
+    if setup.train.compile:
+        from nasx.train.compiler import check_compiler
+
+        check_compiler(setup.train.device)
     data = setup.data.load()
     spec, full = proxy_specs(args.arch, setup, data)
     say = (lambda *a, **k: None) if args.json else print

@@ -15,9 +15,11 @@ line and exit code 3 (nasx.ray.health).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,17 +49,24 @@ class RayTune:
         else:
             resources.check_request(setup.resources, [resources.local_node(setup.resources)], "the local Ray")
 
+    @contextlib.contextmanager
+    def session(self, setup: SearchSetup, run_dir: Path) -> Iterator[None]:
+        """Ray started (or attached) once for the block: every `run` inside it (a search, then its confirmation
+        stage) uses that Ray instead of starting its own; let go at the end."""
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with log.quieter(session.RAY_QUIET), output.into(run_dir / output.RAY_LOG):
+            started = _connect(setup, run_dir)
+        try:
+            yield
+        finally:
+            with log.quieter(session.RAY_QUIET), output.into(run_dir / output.RAY_LOG):
+                session.disconnect(started)
+
     def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator) -> None:
-        """Run the ledger's trials to the end (Ray started or connected for the call, then let go)."""
-        ray_log = run_dir / output.RAY_LOG
-        with log.quieter(session.RAY_QUIET), output.into(ray_log) as terminal:
-            r = setup.resources
-            try:
-                started = session.connect(setup.address, r.num_cpus, r.num_gpus)
-            except (ConnectionError, RuntimeError) as exc:  # Ray's account of it is in the log
-                where = f"cluster.address={setup.address}" if setup.address else "a local Ray"
-                why = f"{type(exc).__name__}; Ray's account in {ray_log}"
-                raise ValueError(f"{where}: Ray did not start or attach ({why})") from None
+        """Run the ledger's trials to the end (Ray started or connected for the call, then let go, unless a
+        `session` holds it)."""
+        with log.quieter(session.RAY_QUIET), output.into(run_dir / output.RAY_LOG) as terminal:
+            started = _connect(setup, run_dir)
             try:
                 resources.check_request(
                     setup.resources, resources.cluster_nodes(), f"the Ray at {setup.address or 'local'}"
@@ -65,6 +74,17 @@ class RayTune:
                 _tune(setup, ledger, data, run_dir, name, evaluator, terminal)
             finally:
                 session.disconnect(started)
+
+
+def _connect(setup: SearchSetup, run_dir: Path) -> session.LocalRay | bool:
+    """`session.connect` for the setup; False when Ray is already up (a `RayTune.session`, a test's Ray)."""
+    r = setup.resources
+    try:
+        return session.connect(setup.address, r.num_cpus, r.num_gpus)
+    except (ConnectionError, RuntimeError) as exc:  # Ray's account of it is in the log
+        where = f"cluster.address={setup.address}" if setup.address else "a local Ray"
+        why = f"{type(exc).__name__}; Ray's account in {run_dir / output.RAY_LOG}"
+        raise ValueError(f"{where}: Ray did not start or attach ({why})") from None
 
 
 def _to_wire(result: dict[str, Any], node: str) -> dict[str, Any]:

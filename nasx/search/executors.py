@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 
@@ -15,11 +16,14 @@ NAMES = ("ray", "inprocess")
 
 class Executor(Protocol):
     """Runs a ledger's trials: `check` before anything is written, `run` until the ledger is finished,
-    calling `evaluator` on each trial's config and handing each end to `ledger.complete`."""
+    calling `evaluator` on each trial's config and handing each end to `ledger.complete`. `session` holds
+    what the executor runs on (Ray) across several `run` calls, e.g. a search and its confirmation stage."""
 
     name: str
 
     def check(self, setup: SearchSetup) -> None: ...
+
+    def session(self, setup: SearchSetup, run_dir: Path) -> AbstractContextManager[None]: ...
 
     def run(
         self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator

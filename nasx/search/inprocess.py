@@ -7,6 +7,8 @@ an evaluator that raises fails its trial, with the reason in its row.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from nasx.search.evaluators import Evaluator
@@ -22,6 +24,11 @@ class InProcess:
             raise ValueError(f"search.scheduler={setup.searcher.stopping}: early stopping needs the Ray Tune executor")
         if setup.address:
             raise ValueError(f"cluster.address={setup.address}: the in-process executor runs on this machine only")
+
+    @contextlib.contextmanager
+    def session(self, setup: SearchSetup, run_dir: Path) -> Iterator[None]:
+        """Nothing to hold: trials run in this process."""
+        yield
 
     def run(self, setup: SearchSetup, ledger: Ledger, data, run_dir: Path, *, name: str, evaluator: Evaluator) -> None:
         """Ask the ledger for configs and evaluate each in turn until it is finished."""

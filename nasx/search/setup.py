@@ -122,6 +122,12 @@ class Resources:
     def __post_init__(self) -> None:
         checks.check_range("resources.cpus_per_trial", self.cpus_per_trial, low=0, closed="(]")
         checks.check_range("resources.gpus_per_trial", self.gpus_per_trial, low=0)
+        checks.check(
+            trials_per_gpu(self.gpus_per_trial) is not None,
+            "resources.gpus_per_trial",
+            self.gpus_per_trial,
+            "must divide a GPU: 0, a whole number of GPUs, or 1/N of one (0.5, 0.25, 0.125, ...)",
+        )
         checks.check_int("resources.max_concurrent", self.max_concurrent, 1)
         checks.check_int("resources.max_retries", self.max_retries, 0)
         for name in ("num_cpus", "num_gpus"):
@@ -132,6 +138,18 @@ class Resources:
                 value,
                 "must be null (all of this machine's) or a non-negative integer",
             )
+
+
+def trials_per_gpu(gpus_per_trial: float) -> int | None:
+    """How many trials share one GPU at `gpus_per_trial` (1 for a whole number of GPUs, N for 1/N; 0 for
+    no GPU); None for a share that does not divide a GPU (0.3: three trials leave a tenth idle). Ray keeps
+    4 decimals of a resource, so 1/3 written as 0.3333 shares one GPU among 3."""
+    if gpus_per_trial == 0:
+        return 0
+    if gpus_per_trial >= 1:
+        return 1 if float(gpus_per_trial).is_integer() else None
+    n = round(1 / gpus_per_trial)
+    return n if abs(n * gpus_per_trial - 1) <= 1e-3 else None
 
 
 INITS = ("scratch", "inherited")  # how a confirmed network starts: confirm.init

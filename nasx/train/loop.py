@@ -115,6 +115,7 @@ def train_and_eval(
     channels_last = metrics.memory_format == "channels_last"
     if channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
+    forward = torch.compile(model) if spec.compile else model  # the same parameters, compiled on first call
     steps_per_epoch = n // batch
     total_steps = spec.steps or spec.epochs * steps_per_epoch
     total_epochs = math.ceil(total_steps / steps_per_epoch)
@@ -150,7 +151,7 @@ def train_and_eval(
                     for group in optimizer.param_groups:
                         group["lr"] = lr
                     with autocast(device, spec):
-                        logits = model(x)
+                        logits = forward(x)
                     loss = criterion(logits.float(), y)
                     if poison:
                         loss = loss * math.nan

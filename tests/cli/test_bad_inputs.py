@@ -1547,6 +1547,24 @@ CASES = [
         r"the most CPUs [0-9]+, the most GPUs 0\)",
     ),
     (
+        "resources-gpu-share-not-dividing",
+        ["search", "resources.gpus_per_trial=0.3", "train.device=cpu"],
+        r"^resources\.gpus_per_trial=0\.3: must divide a GPU: 0, a whole number of GPUs, or 1/N of one",
+    ),
+    (
+        "train-compile-without-compiler",
+        ["search", "smoke=true", "train.compile=true"],
+        r"^train\.compile=true: torch\.compile has no working compiler backend on cpu \(.*C\+\+ compiler.*\); "
+        r"set train\.compile=false$",
+        _env(CXX="{tmp}/no-such-compiler"),
+    ),
+    (
+        "train-cmd-compile-without-compiler",
+        ["train", "resnet18", "data.resolution=8", "train=smoke", "train.compile=true"],
+        r"^train\.compile=true: torch\.compile has no working compiler backend on cpu",
+        _env(CXX="{tmp}/no-such-compiler"),
+    ),
+    (
         "confirm-cluster-gone",
         ["confirm", "{tmp}/run"],
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",

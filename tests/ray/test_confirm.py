@@ -11,13 +11,24 @@ from nasx import results
 from nasx.cli.compose import load_run_config
 from nasx.cli.convert import search_setup
 from nasx.cli.main import main
+from nasx.ray import session
 from nasx.train import accuracy
 
 pytestmark = pytest.mark.slow
 
 
-def test_search_confirm_export_and_retrain(tmp_path, capsys):
+def test_search_confirm_export_and_retrain(tmp_path, capsys, monkeypatch):
     run_dir = tmp_path / "run"
+    starts = []  # every local Ray nasx started
+    connect = session.connect
+
+    def counted(*args):
+        started = connect(*args)
+        if isinstance(started, session.LocalRay):
+            starts.append(started)
+        return started
+
+    monkeypatch.setattr(session, "connect", counted)
     assert (
         main(
             [
@@ -33,6 +44,7 @@ def test_search_confirm_export_and_retrain(tmp_path, capsys):
         == 0
     )
     out = capsys.readouterr().out
+    assert len(starts) == 1  # one Ray for the search and its confirmation stage
     frame = results.load(run_dir)
     search, confirm = frame[frame["stage"] == "search"], frame[frame["stage"] == "confirm"]
     # smoke: 3 searched + efficientnet_b0 under 2 seeds; then the top 2 and the family under 2 seeds each
@@ -46,6 +58,7 @@ def test_search_confirm_export_and_retrain(tmp_path, capsys):
 
     assert main(["confirm", str(run_dir)]) == 0  # everything done: resumes to nothing new
     assert "6 trials (6 already done)" in capsys.readouterr().out and len(results.load(run_dir)) == len(frame)
+    assert len(starts) == 1  # nothing left to run: no Ray started
 
     export = tmp_path / "export"
     assert main(["export", str(run_dir), "best", "--out", str(export)]) == 0
