@@ -124,6 +124,26 @@ def load_run_config(run_dir: str | Path) -> dict[str, Any]:
 
 FREE_FORM = ("options", "confirm.train")  # sections whose keys are the user's (a group's options, overrides)
 SET_BY_COMMAND = ("resume", "run_dir")  # a resumed run's are set by the command
+# Keys nasx added after runs were already written. A stored config without one takes its default, which keeps
+# what the run did before the key existed (the key's neutral value: no latency objective, no scheduler, the
+# per-device memory format, nominal kernels, eager training, no INT8); any other missing key is refused.
+LATER_KEYS = (
+    "confirm.calibration_images",
+    "confirm.quantize",
+    "objective.batch",
+    "objective.device",
+    "objective.dtype",
+    "objective.latency_measure",
+    "objective.latency_table",
+    "objective.metrics",
+    "objective.threads",
+    "search.rungs",
+    "search.scheduler",
+    "space.latency_ms",
+    "train.compile",
+    "train.crop_kernels",
+    "train.memory_format",
+)
 
 
 def key_paths(cfg: dict[str, Any], where: str = "") -> set[str]:
@@ -146,9 +166,10 @@ def check_complete(
 ) -> None:
     """A run's stored config holds every key of the config its command composes (`nasx fidelity`'s when it has a
     `fidelity` block, else `nasx search`'s): one ValueError line naming the missing ones, which defaults would
-    otherwise fill silently (another searcher, budget, ...), and ending with what to do (`remedy`)."""
+    otherwise fill silently (another searcher, budget, ...), and ending with what to do (`remedy`). The
+    `LATER_KEYS` of a config written before they existed take their defaults."""
     name = "fidelity" if "fidelity" in cfg else "search"
-    skip = SET_BY_COMMAND + ignore
+    skip = SET_BY_COMMAND + LATER_KEYS + ignore
     wanted = {p for p in key_paths(compose(name)) if not any(p == s or p.startswith(s + ".") for s in skip)}
     missing = sorted(wanted - key_paths(cfg))
     if missing:

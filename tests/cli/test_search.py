@@ -309,6 +309,25 @@ def test_resume_keeps_the_stored_config_over_the_defaults(tmp_path, launched):
     assert (s.space.name, s.searcher.name, s.seed, s.budget) == ("regnet", "evolution", 5, 30)
 
 
+def test_a_run_written_before_later_keys_resumes_with_their_defaults(tmp_path, launched):
+    """A config.yaml from before the keys of compose.LATER_KEYS existed lacks exactly those: it resumes, each taking
+    its default, while the run's own values stay."""
+    from nasx.cli.compose import LATER_KEYS
+
+    config = write_run(tmp_path / "run", "search=evolution", "seed=5", "budget=30")
+    for path in LATER_KEYS:
+        *parents, key = path.split(".")
+        section = config
+        for name in parents:
+            section = section[name]
+        del section[key]
+    (tmp_path / "run" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    assert main(["resume", str(tmp_path / "run")]) == 0
+    [(s, _)] = launched
+    assert (s.searcher.name, s.seed, s.budget) == ("evolution", 5, 30)
+    assert s.train.memory_format == "device" and not s.train.compile and s.objective.metrics is None
+
+
 @pytest.mark.parametrize(
     "argv,message",
     [
