@@ -19,8 +19,8 @@ from tests.helpers.paths import ROOT
 
 pytestmark = pytest.mark.slow
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-SEARCH = [  # 3 trials of 5 epochs of tiny networks: a few seconds each
-    "budget=3",
+SEARCH = [  # 4 trials of 5 epochs of tiny networks: a few seconds each, but the last hangs until its timeout
+    "budget=4",
     "data.resolution=8",
     "proxy.width_mult=0.125",
     "proxy.depth_mult=0.25",
@@ -28,6 +28,8 @@ SEARCH = [  # 3 trials of 5 epochs of tiny networks: a few seconds each
     "train.batch_size=128",
     "resources.cpus_per_trial=1",
     "resources.max_concurrent=2",
+    "train.fault=hang@1:s0003",  # so that a trial is surely running when the head dies
+    "train.timeout_s=20",
 ]
 
 
@@ -69,8 +71,8 @@ def test_worker_node_and_head_lost_then_resumed_every_trial_once(tmp_path):
         assert cluster.kill(1) >= 2  # its raylet and the trial's worker, at least
         # the trial runs again on the head; once its row is written, the head dies mid-trial
         wait_for(lambda: any(r.get("retries") for r in rows(run_dir)), 120, "row of the retried trial", driver)
-        wait_for(lambda: cluster.trial_pids(0), 60, "trial after the retried one", driver)
-        time.sleep(1.0)
+        # three rows: the fourth trial runs on the head (s0003 hangs, or the one it made wait), and the head dies
+        wait_for(lambda: len(rows(run_dir)) == 3 and cluster.trial_pids(0), 60, "a fourth trial running", driver)
         killed_at = time.monotonic()
         cluster.kill(0)
         out, err = driver.communicate(timeout=60)
@@ -84,7 +86,7 @@ def test_worker_node_and_head_lost_then_resumed_every_trial_once(tmp_path):
         assert "Traceback" not in out and "(raylet)" not in out
         assert "Traceback" in (run_dir / "ray.log").read_text()  # Ray's account went to the run's log
         before = rows(run_dir)
-        assert 2 <= len(before) < 3
+        assert len(before) == 3
 
         # a new cluster on the same port; `nasx resume` runs what was lost
         cluster.stop()
@@ -100,7 +102,9 @@ def test_worker_node_and_head_lost_then_resumed_every_trial_once(tmp_path):
         for c in clusters:
             c.stop()
     frame = results.load(run_dir)
-    assert sorted(frame["trial_id"]) == ["s0000", "s0001", "s0002"] and (frame["status"] == "ok").all()
+    assert sorted(frame["trial_id"]) == ["s0000", "s0001", "s0002", "s0003"]  # each once
+    by_status = frame.set_index("trial_id")["status"]
+    assert by_status["s0003"] == "failed" and (by_status.drop(index="s0003") == "ok").all()  # s0003: its timeout
     assert [json.dumps(r, sort_keys=True) for r in rows(run_dir)[: len(before)]] == [
         json.dumps(r, sort_keys=True) for r in before
     ]  # the rows written before the head's loss, unchanged
