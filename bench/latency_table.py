@@ -1,6 +1,6 @@
 """A space's latency table: how long it takes to build, how well it predicts whole networks, what a prediction costs.
 
-    python -m bench.latency_table [--space mnasnet] [--networks 200] [--calibration 30] [--threads 1]
+    python -m bench.latency_table [--space mnasnet] [--networks 200] [--calibration 100] [--threads 1]
                                   [--warmup 5] [--iters 20] [--out PATH]
 
 Builds the table of `--space` on this CPU (batch 1, fp32, `--threads` threads; every distinct unit measured once

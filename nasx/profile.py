@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ctypes
 import os
 import platform
 import statistics
@@ -67,6 +68,26 @@ def fingerprint(device: str | torch.device = "cpu") -> dict:
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
+_MALLOC_KEPT = False
+
+
+def keep_freed_memory() -> None:
+    """Have glibc's malloc keep freed memory instead of returning it to the OS (Linux; elsewhere nothing), once per
+    process. By default a forward pass's large activation buffers are unmapped when freed and page-faulted back in
+    on the next pass, which on a 224x224 network costs as much as the arithmetic and varies from run to run; a
+    deployed runtime holds its buffers."""
+    global _MALLOC_KEPT
+    if _MALLOC_KEPT or platform.system() != "Linux":
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 32 * 1024 * 1024)  # M_MMAP_THRESHOLD: glibc's largest, 32 MiB
+        libc.mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of freed heap
+    except (OSError, AttributeError):  # not glibc
+        pass
+    _MALLOC_KEPT = True
+
+
 def _quantile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     pos = q * (len(ordered) - 1)
@@ -87,9 +108,12 @@ def measure_latency(
     dtype: str = "fp32",
 ) -> Latency:
     """Time `iters` forward passes of a (batch_size, in_channels, resolution, resolution) input in eval
-    and inference mode after `warmup` untimed ones. CUDA: timed with CUDA events; CPU: wall clock with
-    torch's thread count fixed to `threads` for the measurement (restored afterwards). `dtype` "fp32" or
-    "bf16": the model and the input in that type (bf16 times a bfloat16 copy; `model` keeps its weights)."""
+    and inference mode after `warmup` untimed ones. CUDA: timed with CUDA events; CPU: wall clock, with torch's
+    thread count fixed to `threads` and denormal numbers flushed to zero for the measurement (both restored
+    afterwards: a randomly initialised network can otherwise hit the CPU's slow denormal path, which trained
+    networks and deployed runtimes do not), and freed buffers kept by malloc (`keep_freed_memory`). `dtype`
+    "fp32" or "bf16": the model and the input in that type (bf16 times a bfloat16 copy; `model` keeps its
+    weights)."""
     if resolution < 1 or batch_size < 1 or iters < 1 or warmup < 0 or threads < 1:
         raise ValueError(
             f"resolution={resolution}, batch_size={batch_size}, iters={iters}, warmup={warmup}, "
@@ -110,6 +134,8 @@ def measure_latency(
     try:
         if dev.type == "cpu":
             torch.set_num_threads(threads)
+            torch.set_flush_denormal(True)
+            keep_freed_memory()
         with torch.inference_mode():
             for _ in range(warmup):
                 model(x)
@@ -130,6 +156,7 @@ def measure_latency(
         machine = fingerprint(dev)
     finally:
         torch.set_num_threads(previous_threads)
+        torch.set_flush_denormal(False)
         original.train(was_training)
     return Latency(
         median_ms=statistics.median(times_ms),

@@ -35,3 +35,32 @@ def test_an_unknown_dtype_is_refused():
     net, _ = _net_and_seen()
     with pytest.raises(ValueError, match=r"^dtype='int8': choose one of fp32, bf16$"):
         measure_latency(net, 8, dtype="int8")
+
+
+@pytest.mark.skipif(__import__("platform").system() != "Linux", reason="glibc's malloc options are Linux's")
+def test_freed_buffers_are_kept_so_a_forward_pass_faults_no_pages_back_in():
+    import resource
+
+    from nasx.profile import keep_freed_memory
+
+    net = nn.Conv2d(16, 16, 3, padding=1).eval()
+    x = torch.randn(1, 16, 224, 224)  # 3.2 MB in and out: above glibc's default mmap threshold (128 KiB)
+    keep_freed_memory()
+    with torch.inference_mode():
+        for _ in range(3):  # the heap grows to hold the buffers once
+            net(x)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(10):
+            net(x)
+        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+    # unmapped after every pass, the 3.2 MB output alone would fault ~780 4-KiB pages back in each time
+    assert faults < 200, faults
+
+
+def test_denormals_are_flushed_while_timing_only():
+    seen = []
+    net = nn.Sequential(nn.Identity())
+    net.register_forward_hook(lambda module, inputs, output: seen.append(torch.tensor(1e-40).item()))
+    measure_latency(net, 4, warmup=0, iters=1)
+    assert seen == [0.0]  # 1e-40 is a float32 denormal: flushed to zero during the measurement
+    assert torch.tensor(1e-40).item() != 0.0  # and kept again afterwards

@@ -28,7 +28,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--validate", type=int, default=None, metavar="N", help="networks measured whole to validate (default 200)"
     )
-    p.add_argument("--calibration", type=int, default=None, metavar="N", help="networks that fit the constant (20)")
+    p.add_argument("--calibration", type=int, default=None, metavar="N", help="networks fitting the correction (100)")
     p.add_argument("--networks", type=int, default=None, help="a space that does not list its units: sample size")
     p.add_argument("--warmup", type=int, default=None, help="untimed forward passes per measurement (default 5)")
     p.add_argument("--iters", type=int, default=None, help="timed forward passes per measurement, median (20)")

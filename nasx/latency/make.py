@@ -14,7 +14,7 @@ from nasx.latency.measure import DEFAULT_TIMING, Timing
 from nasx.latency.space_units import coverage, space_units
 from nasx.latency.table import LatencyTable, Setting, fit, loo_rms_pct
 
-CALIBRATION_NETWORKS = 30  # whole networks measured to fit the constant and the correction
+CALIBRATION_NETWORKS = 100  # whole networks measured to fit the constant and the correction
 CALIBRATION_SEED = 1  # their draw, apart from the validation's
 MODELS = ("additive", "corrected")  # the sum plus a constant; the least-squares correction of scale and per unit
 PROGRESS_EVERY_S = 10.0  # seconds between progress lines
