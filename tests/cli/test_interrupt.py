@@ -14,6 +14,12 @@ from nasx.cli.main import INTERRUPTED
 from tests.helpers.paths import ROOT
 
 
+def _default_sigint() -> None:
+    """In the child before it starts: SIGINT as a terminal delivers it, whatever the test process inherited or
+    set (an ignored SIGINT is inherited across exec, and Python then installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted(argv: list[str], cwd, ready: str) -> tuple[int, str]:
     """Run `nasx argv`, send SIGINT once a line holding `ready` is printed (and a moment later, so that the
     command is blocked), return (exit code, stderr)."""
@@ -25,6 +31,7 @@ def _interrupted(argv: list[str], cwd, ready: str) -> tuple[int, str]:
         text=True,
         cwd=cwd,
         env=env,
+        preexec_fn=_default_sigint,
     )
     try:
         assert proc.stdout is not None
