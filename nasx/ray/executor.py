@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,15 @@ def _connect(setup: SearchSetup, run_dir: Path) -> session.LocalRay | bool:
         where = f"cluster.address={setup.address}" if setup.address else "a local Ray"
         why = f"{type(exc).__name__}; Ray's account in {run_dir / output.RAY_LOG}"
         raise ValueError(f"{where}: Ray did not start or attach ({why})") from None
+
+
+def on_workers(setup: SearchSetup) -> SearchSetup:
+    """The setup as a trial's worker reads it: `supernet.run` made absolute from the driver's working directory
+    (Tune runs each trial in a directory of its own)."""
+    run = setup.supernet.run
+    if run and not os.path.isabs(run):
+        setup = replace(setup, supernet=replace(setup.supernet, run=os.path.abspath(run)))
+    return setup
 
 
 def _to_wire(result: dict[str, Any], node: str) -> dict[str, Any]:
@@ -274,7 +284,7 @@ def _tune(
 
     r = setup.resources
     trainable = tune.with_resources(
-        tune.with_parameters(_trainable, data=data, setup=setup, evaluator=evaluator),
+        tune.with_parameters(_trainable, data=data, setup=on_workers(setup), evaluator=evaluator),
         {"cpu": r.cpus_per_trial, "gpu": r.gpus_per_trial},
     )
     scheduler: Any = None

@@ -42,3 +42,18 @@ def test_a_result_crosses_tune_as_flat_values_and_comes_back_whole():
     assert isinstance(wire["row"], str) and isinstance(wire["curve"], str) and wire["node"] == "node1"
     assert _from_wire(wire) == {**result, "node": "node1"}
     assert _from_wire(None) is None
+
+
+def test_a_relative_supernet_run_reaches_the_workers_absolute(tmp_path, monkeypatch):
+    import os
+    from dataclasses import replace
+
+    from nasx.ray.executor import on_workers
+
+    monkeypatch.chdir(tmp_path)
+    setup = tiny_setup(tmp_path / "run")
+    relative = replace(setup, supernet=replace(setup.supernet, run="runs/demo/supernet"))
+    assert on_workers(relative).supernet.run == os.path.join(str(tmp_path), "runs/demo/supernet")
+    assert relative.supernet.run == "runs/demo/supernet"  # the driver's setup (rows, hashes) keeps what was given
+    absolute = replace(setup, supernet=replace(setup.supernet, run="/data/supernet"))
+    assert on_workers(absolute) is absolute and on_workers(setup) is setup
