@@ -1,6 +1,6 @@
 """Does channels_last (with cropped kernels) train to the same accuracy as contiguous? Paired seeds.
 
-    python -m bench.memory_format_accuracy [--seeds N] [--epochs E] [--threads T] [--no-crop]
+    python -m bench.memory_format_accuracy [--seeds N] [--epochs E] [--threads T] [--no-crop] [--null]
 
 Two networks, the demo's proxy EfficientNet-B0 and a candidate drawn from the demo's space (`mnasnet`,
 seed 0, shrunk by the demo's proxy: width 0.25, depth 0.5, stride-1 stem), each trained on digits at
@@ -11,6 +11,13 @@ of val/top1 (channels_last - contiguous) with their mean, standard error, t = me
 sign-flip permutation p-value (exact up to 16 differences, else 100,000 random sign patterns), the speed
 ratio (summed wall time contiguous / channels_last), and a verdict line. The full run (10 seeds, 10 epochs,
 one thread) trains 40 networks: about 10 minutes on a quiet 2-core machine, longer under load.
+
+Runs of one seed start from the same weights, batches and dropout masks (their first step's loss agrees to
+rounding), but training is chaotic: float32 rounding differences of 1e-6 grow into a different trajectory
+within the first epoch, so the pairs are hardly more alike than runs of different seeds. `--null` adds a
+control arm measuring that: per seed, contiguous again from the seed's initial weights times
+(1 + 1e-6 N(0, 1)) (a fixed generator), and the same summary of its differences from contiguous; a
+channels_last difference no larger than the control's is what rounding alone gives.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import numpy as np
 import torch
 
 from bench.train_speed import proxy_b0
-from nasx import data, proxy
+from nasx import build_model, data, proxy
 from nasx.evaluation import evaluate_candidate
 from nasx.profile import fingerprint
 from nasx.reward import preset
@@ -40,6 +47,22 @@ def networks():
     full = SpaceSpec("mnasnet").make().sample(np.random.default_rng(0))
     candidate = proxy(full, resolution=16, num_classes=10, width_mult=0.25, depth_mult=0.5, stem_stride=1)
     return [("proxy efficientnet_b0", b0, b0_full), ("mnasnet candidate (seed 0)", candidate, full)]
+
+
+NULL_SCALE = 1e-6  # relative perturbation of the null arm's initial weights
+ARM_NAMES = {"null": "(null: init x(1+1e-6))"}  # how the summary lines name an arm besides channels_last
+
+
+def perturbed_init(spec, seed: int) -> dict:
+    """The seed's initial weights (as evaluate_candidate draws them) times (1 + NULL_SCALE N(0, 1)), drawn by a
+    fixed generator: the null arm, a rounding-sized change of the start."""
+    torch.manual_seed(seed)
+    state = build_model(spec).state_dict()
+    generator = torch.Generator().manual_seed(0)
+    return {
+        k: v * (1 + NULL_SCALE * torch.randn(v.shape, generator=generator)) if v.is_floating_point() else v
+        for k, v in state.items()
+    }
 
 
 EXACT_UP_TO = 16  # differences; more are tested on RANDOM_FLIPS random sign patterns
@@ -62,7 +85,7 @@ def summary(name: str, diffs: np.ndarray, wall_plain: float, wall_other: float) 
     se = diffs.std(ddof=1) / math.sqrt(len(diffs)) if len(diffs) > 1 else math.nan
     t = diffs.mean() / se if se > 0 else math.nan
     return (
-        f"  {name:28s} n={len(diffs):3d}  mean diff {diffs.mean():+.4f}  SE {se:.4f}  t {t:+.2f}  "
+        f"  {name:46s} n={len(diffs):3d}  mean diff {diffs.mean():+.4f}  SE {se:.4f}  t {t:+.2f}  "
         f"sign-flip p {sign_flip_p(diffs):.3f}  speed {wall_plain / wall_other:.2f}x"
     )
 
@@ -73,6 +96,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-crop", action="store_true", help="channels_last alone, kernels not cropped")
+    parser.add_argument("--null", action="store_true", help="also contiguous from weights perturbed by 1e-6")
     args = parser.parse_args()
     if args.seeds < 1 or args.epochs < 1:
         parser.error("--seeds and --epochs: at least 1")
@@ -83,30 +107,40 @@ def main() -> None:
     other = {"memory_format": "channels_last", "crop_kernels": not args.no_crop}
     label = "channels_last" + ("" if args.no_crop else "+cropped")
     objective = preset("efficientnet_b0")
-    pooled: list[float] = []
-    walls = [0.0, 0.0]
+    arms = ["contiguous", label] + (["null"] if args.null else [])
+    pooled: dict[str, list[float]] = {arm: [] for arm in arms[1:]}
+    walls = dict.fromkeys(arms, 0.0)
     lines = []
     for name, spec, full in networks():
-        diffs, wall = [], [0.0, 0.0]
+        diffs: dict[str, list[float]] = {arm: [] for arm in arms[1:]}
+        wall = dict.fromkeys(arms, 0.0)
         for seed in range(args.seeds):
-            scores = []
-            for i, changes in enumerate(({"memory_format": "contiguous"}, other)):
+            scores = {}
+            for arm in arms:
+                changes = other if arm == label else {"memory_format": "contiguous"}
                 train = TrainSpec(epochs=args.epochs, batch_size=64, threads=args.threads, **changes)
+                initial = perturbed_init(spec, seed) if arm == "null" else None
                 start = time.perf_counter()
-                record = evaluate_candidate(spec, ds, train, objective, seed=seed, full_spec=full)
-                wall[i] += time.perf_counter() - start
+                record = evaluate_candidate(
+                    spec, ds, train, objective, seed=seed, full_spec=full, initial_state=initial
+                )
+                wall[arm] += time.perf_counter() - start
                 if not record.ok:
-                    raise SystemExit(f"{name} seed {seed} {changes}: {record.error}")
-                scores.append(record.val_top1)
-            diffs.append(scores[1] - scores[0])
-            print(f"{name} seed {seed}: val/top1 contiguous {scores[0]:.4f}, {label} {scores[1]:.4f}", flush=True)
-        lines.append(summary(name, np.array(diffs), *wall))
-        pooled += diffs
-        walls = [walls[0] + wall[0], walls[1] + wall[1]]
+                    raise SystemExit(f"{name} seed {seed} {arm}: {record.error}")
+                scores[arm] = record.val_top1
+            for arm in arms[1:]:
+                diffs[arm].append(scores[arm] - scores["contiguous"])
+            print(f"{name} seed {seed}: val/top1 " + ", ".join(f"{a} {v:.4f}" for a, v in scores.items()), flush=True)
+        for arm in arms[1:]:
+            arm_name = f"{name} {ARM_NAMES.get(arm, '')}"
+            lines.append(summary(arm_name, np.array(diffs[arm]), wall["contiguous"], wall[arm]))
+            pooled[arm] += diffs[arm]
+        walls = {arm: walls[arm] + wall[arm] for arm in arms}
     print(f"paired differences of val/top1, {label} - contiguous, {args.epochs} epochs:")
     print("\n".join(lines))
-    diffs = np.array(pooled)
-    print(summary("pooled", diffs, *walls))
+    for arm in arms[1:]:
+        print(summary(f"pooled {ARM_NAMES.get(arm, '')}", np.array(pooled[arm]), walls["contiguous"], walls[arm]))
+    diffs = np.array(pooled[label])
     p = sign_flip_p(diffs)
     if len(diffs) < 2:
         verdict = "too few seeds for a verdict"
@@ -114,7 +148,10 @@ def main() -> None:
         verdict = f"{label} changes val/top1 by {diffs.mean():+.4f} (sign-flip p {p:.3f} < {ALPHA}): not equal"
     else:
         verdict = f"no difference in val/top1 beyond seed noise (sign-flip p {p:.3f} >= {ALPHA})"
-    print(f"verdict: {verdict}; {label} trains {walls[0] / walls[1]:.2f}x as fast")
+    if args.null:
+        null = np.array(pooled["null"])
+        verdict += f"; |difference| {np.abs(diffs).mean():.4f} on average, the control's {np.abs(null).mean():.4f}"
+    print(f"verdict: {verdict}; {label} trains {walls['contiguous'] / walls[label]:.2f}x as fast")
 
 
 if __name__ == "__main__":
