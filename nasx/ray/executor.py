@@ -319,18 +319,24 @@ def _watch(run: _Run, terminal: int, setup: SearchSetup) -> health.Watch:
     )
 
 
-def _mo_asha(setup: SearchSetup, run_dir: Path):
-    """The MO-ASHA scheduler, its rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
+def _rung_records(setup: SearchSetup, run_dir: Path) -> tuple[tuple[int, ...], dict[int, dict[str, tuple]]]:
+    """The rung epochs and the rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
     from nasx import results
     from nasx.ranking.rungs import records_from_rows, rung_epochs
-    from nasx.ray.mo_scheduler import MOASHA
 
     s = setup.searcher
     rungs = rung_epochs(s.grace_epochs, s.reduction_factor, max(setup.train.epochs, 1), s.rungs)
     curves = results.curves.load(run_dir)
     rows = results.load(run_dir) if len(curves) else curves  # a new run has no rows yet
-    records = records_from_rows(rows, curves, rungs, setup.objective.cost_columns())
-    return MOASHA(rungs, s.reduction_factor, records)
+    return rungs, records_from_rows(rows, curves, rungs, setup.objective.cost_columns())
+
+
+def _mo_asha(setup: SearchSetup, run_dir: Path):
+    """The MO-ASHA scheduler, its rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
+    from nasx.ray.mo_scheduler import MOASHA
+
+    rungs, records = _rung_records(setup, run_dir)
+    return MOASHA(rungs, setup.searcher.reduction_factor, records)
 
 
 def _front_halving(setup: SearchSetup, run_dir: Path):
@@ -338,9 +344,9 @@ def _front_halving(setup: SearchSetup, run_dir: Path):
     from nasx.ranking.cohorts import Cohorts
     from nasx.ray.front_halving import FrontHalving
 
-    mo = _mo_asha(setup, run_dir)
     s = setup.searcher
-    return FrontHalving(Cohorts(mo.rungs, s.reduction_factor, s.cohort_size(setup.train.epochs), mo.records))
+    rungs, records = _rung_records(setup, run_dir)
+    return FrontHalving(Cohorts(rungs, s.reduction_factor, s.cohort_size(setup.train.epochs), records))
 
 
 def _tune(

@@ -61,11 +61,12 @@ def test_front_halving_pauses_decides_each_cohort_and_resumes_exactly(local_ray,
     assert ok["stopped_at_rung"].isna().all() and (ok["epochs"] == 2).all()
 
     # each trial started fresh once; three of the first cohort waited at the rung, so at least one of its two
-    # survivors was paused and started again from its checkpoint at epoch 1; none of the others started again
+    # survivors was paused and started again from its checkpoint at epoch 1 (the last trial too, when it reached
+    # the rung before the search saw that no more trials would join it); the stopped ones never started again
     starts = [p.name.rsplit(".", 1)[0] for p in marks.iterdir()]
     assert sorted(s for s in starts if s.endswith(".fresh")) == sorted(f"{t}.fresh" for t in frame.index)
     resumed = [s.split(".")[0] for s in starts if not s.endswith(".fresh")]
-    assert 1 <= len(resumed) <= 2 and len(set(resumed)) == len(resumed)
+    assert 1 <= len(resumed) <= 3 and len(set(resumed)) == len(resumed)
     assert set(resumed) <= set(ok.index) and all(s.endswith(".resumed-at-1") for s in starts if "resumed" in s)
 
     # the survivors' curves: each epoch once, to the last
