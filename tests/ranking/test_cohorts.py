@@ -104,3 +104,12 @@ def test_a_resumed_search_replays_its_recorded_trials_into_the_first_cohort():
 def test_a_cohort_needs_two_trials():
     with pytest.raises(ValueError, match="cohort size 1"):
         Cohorts((1,), eta=2, size=1)
+
+
+def test_the_default_cohort_is_eta_to_the_number_of_rungs():
+    from nasx.search.setup import SearcherSpec
+
+    assert SearcherSpec(scheduler="front_halving", reduction_factor=3).cohort_size(10) == 27  # rungs 1, 3, 9
+    assert SearcherSpec(scheduler="front_halving", rungs=[2]).cohort_size(4) == 2
+    assert SearcherSpec(scheduler="front_halving", cohort=5).cohort_size(10) == 5
+    assert SearcherSpec(scheduler="front_halving").cohort_size(1) == 2  # no rung: never below 2
