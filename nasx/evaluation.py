@@ -125,6 +125,7 @@ def evaluate_candidate(
     latency_iters: int = 30,
     weights_path=None,
     initial_state: dict | None = None,
+    resume_state: dict | None = None,
     full_latency: tuple[float, str] | None = None,
     quantize: str | None = None,
     calibration_images: int = CALIBRATION_IMAGES,
@@ -136,7 +137,8 @@ def evaluate_candidate(
     `predicted` or `measured`) when the caller knows it, else from the objective's table or a measurement. With
     `weights_path` the trained state_dict of a finished run is saved there (atomically). `initial_state`: a state_dict
     of `build_model(spec)` that training starts from (fine-tuning; e.g. weights inherited from a
-    supernet) instead of the seed's initialisation. `quantize="int8"`: the trained network is also quantized
+    supernet) instead of the seed's initialisation. `resume_state`: a state `on_epoch` was handed, to continue
+    that run exactly (a paused trial). `quantize="int8"`: the trained network is also quantized
     (calibrated on `calibration_images` training images drawn by the seed) and scored, and the full-scale
     network's INT8 and fp32 latency measured (nasx.quantize.scores); a network that does not quantize keeps
     its float scores, with the reason in `error`. Never raises for a bad candidate or a failed run: those give
@@ -181,7 +183,7 @@ def evaluate_candidate(
                 model = build_model(spec)
             if initial_state is not None:
                 model.load_state_dict(initial_state, strict=True)
-            metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch)
+            metrics = train_and_eval(model, data, replace(train_spec, seed=seed), on_epoch=on_epoch, state=resume_state)
             latency = None
             if metrics.ok and (measure or ("latency_ms" in objective.costs and not objective.full_latency)):
                 latency = measure_latency(

@@ -137,6 +137,7 @@ LATER_KEYS = (
     "objective.latency_table",
     "objective.metrics",
     "objective.threads",
+    "search.cohort",
     "search.rungs",
     "search.scheduler",
     "space.latency_ms",

@@ -3,7 +3,8 @@
 Trials are Tune function trainables that call the run's evaluator on a worker; the dataset goes into
 Ray's object store once (`tune.with_parameters`), actors are reused between trials, the driver's
 ledger is adapted to Tune's Searcher API (`suggest` asks it for the next config, a trial's end
-completes it), and ASHA or MO-ASHA (nasx.ray.mo_scheduler) stops trials early on what the evaluator reports
+completes it), and ASHA, MO-ASHA (nasx.ray.mo_scheduler) or front halving (nasx.ray.front_halving) stops
+trials early on what the evaluator reports
 per epoch. Results cross
 Tune as flat values: a row and a curve travel as JSON text.
 
@@ -108,15 +109,48 @@ def _from_wire(result: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _trainable(config: dict, data=None, setup: SearchSetup | None = None, evaluator: Evaluator | None = None) -> None:
-    """One trial on a Ray worker: the evaluator's progress reports, then its final result."""
+    """One trial on a Ray worker: the evaluator's progress reports, then its final result. A progress report with
+    a training `state` (search.scheduler=front_halving, at a rung) carries it as a Tune checkpoint; a trial Tune
+    restarts from a checkpoint (unpaused) hands its state to the evaluator (`resume_state`) to continue exactly."""
     import ray
     from ray import tune
 
     if evaluator is None:  # the defaults are Tune's convention; tune.with_parameters passes every one
         raise TypeError("_trainable: no evaluator (pass it with tune.with_parameters)")
     node = ray.get_runtime_context().get_node_id()[:12]
-    result = evaluator(config, data, setup, lambda progress: tune.report(_to_wire(progress, node)))
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is not None:
+        config = {**config, "resume_state": _load_state(checkpoint)}
+    result = evaluator(config, data, setup, lambda progress: _report(progress, node))
     tune.report(_to_wire(result, node))
+
+
+STATE_FILE = "state.pt"  # a front_halving checkpoint: torch.save of the trainer's resumable state
+
+
+def _report(progress: dict[str, Any], node: str) -> None:
+    """tune.report of a progress report; its `state`, when it has one, as a checkpoint."""
+    import tempfile
+
+    from ray import tune
+
+    state = progress.get("state")
+    wire = _to_wire({k: v for k, v in progress.items() if k != "state"}, node)
+    if state is None:
+        tune.report(wire)
+        return
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.save(state, Path(tmp) / STATE_FILE)
+        tune.report(wire, checkpoint=tune.Checkpoint.from_directory(tmp))
+
+
+def _load_state(checkpoint) -> dict:
+    import torch
+
+    with checkpoint.as_directory() as folder:
+        return torch.load(Path(folder) / STATE_FILE, weights_only=False)
 
 
 @dataclass
@@ -130,11 +164,28 @@ class _Run:
     started: dict[str, float] = field(default_factory=dict)  # trial id -> when its current attempt started
     retries: dict[str, int] = field(default_factory=dict)
     redone_s: dict[str, float] = field(default_factory=dict)  # seconds of its lost attempts
-    scheduler: Any = None  # a MOASHA: the rung and reason of each trial it stopped
+    scheduler: Any = None  # a MOASHA or FrontHalving: the rung and reason of each trial it stopped
 
     def stop_columns(self, trial_id: str) -> dict[str, Any]:
-        """The row's `stopped_at_rung` and `stop_reason` of a trial the MO-ASHA scheduler stopped."""
+        """The row's `stopped_at_rung` and `stop_reason` of a trial the MO-ASHA or front-halving scheduler
+        stopped."""
         return self.scheduler.stop_columns(trial_id) if self.scheduler is not None else {}
+
+    def last_result(self, trial_id: str) -> dict | None:
+        """The last report of a trial Tune completed without one (front halving stopped it while paused)."""
+        return self.scheduler.last_result(trial_id) if hasattr(self.scheduler, "last_result") else None
+
+    def may_start(self, live: int) -> bool:
+        """Whether another trial may start with `live` trials not ended: front halving's paused trials do not
+        count against resources.max_concurrent (Tune's own limit would count them and wait forever)."""
+        if not hasattr(self.scheduler, "waiting"):
+            return True
+        return live - self.scheduler.waiting() < self.ledger.setup.resources.max_concurrent
+
+    def no_next(self) -> None:
+        """The ledger has no next trial: front halving decides its open cohort without more members."""
+        if hasattr(self.scheduler, "close"):
+            self.scheduler.close()
 
     def retried(self, trial_id: str) -> None:
         """A trial's worker or node was lost and Tune runs it again: counted and said in one line."""
@@ -180,7 +231,11 @@ def _tune_searcher(ledger: Ledger, run: _Run | None = None):
             return {k: v for k, v in self.__dict__.items() if k not in ("ledger", "run")}
 
         def suggest(self, trial_id: str):
+            if not self.run.may_start(len(self.ids)):
+                return None
             config = self.ledger.next_config()
+            if config is None or config == FINISHED:
+                self.run.no_next()
             if config == FINISHED:
                 return Searcher.FINISHED
             if config is not None:
@@ -202,6 +257,8 @@ def _tune_searcher(ledger: Ledger, run: _Run | None = None):
                     fault = faults.for_trial(self.ledger.setup.train.fault, nasx_id)
                     if fault is not None and fault.kind == "exit":
                         message += f" after injected fault {fault}"
+                if result is None and not error:
+                    result = self.run.last_result(nasx_id)
                 with self.run.lock:
                     attempts = {**self.run.attempts(nasx_id), **self.run.stop_columns(nasx_id)}
                     self.ledger.complete(nasx_id, _from_wire(result), message, attempts=attempts)
@@ -262,18 +319,34 @@ def _watch(run: _Run, terminal: int, setup: SearchSetup) -> health.Watch:
     )
 
 
-def _mo_asha(setup: SearchSetup, run_dir: Path):
-    """The MO-ASHA scheduler, its rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
+def _rung_records(setup: SearchSetup, run_dir: Path) -> tuple[tuple[int, ...], dict[int, dict[str, tuple]]]:
+    """The rung epochs and the rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
     from nasx import results
     from nasx.ranking.rungs import records_from_rows, rung_epochs
-    from nasx.ray.mo_scheduler import MOASHA
 
     s = setup.searcher
     rungs = rung_epochs(s.grace_epochs, s.reduction_factor, max(setup.train.epochs, 1), s.rungs)
     curves = results.curves.load(run_dir)
     rows = results.load(run_dir) if len(curves) else curves  # a new run has no rows yet
-    records = records_from_rows(rows, curves, rungs, setup.objective.cost_columns())
-    return MOASHA(rungs, s.reduction_factor, records)
+    return rungs, records_from_rows(rows, curves, rungs, setup.objective.cost_columns())
+
+
+def _mo_asha(setup: SearchSetup, run_dir: Path):
+    """The MO-ASHA scheduler, its rung records rebuilt from the rows already in `run_dir` (a resumed search)."""
+    from nasx.ray.mo_scheduler import MOASHA
+
+    rungs, records = _rung_records(setup, run_dir)
+    return MOASHA(rungs, setup.searcher.reduction_factor, records)
+
+
+def _front_halving(setup: SearchSetup, run_dir: Path):
+    """The front-halving scheduler, the trials already recorded in `run_dir` replayed into its first cohorts."""
+    from nasx.ranking.cohorts import Cohorts
+    from nasx.ray.front_halving import FrontHalving
+
+    s = setup.searcher
+    rungs, records = _rung_records(setup, run_dir)
+    return FrontHalving(Cohorts(rungs, s.reduction_factor, s.cohort_size(setup.train.epochs), records))
 
 
 def _tune(
@@ -290,6 +363,8 @@ def _tune(
     scheduler: Any = None
     if setup.searcher.stopping == "mo_asha":
         scheduler = _mo_asha(setup, run_dir)
+    elif setup.searcher.stopping == "front_halving":
+        scheduler = _front_halving(setup, run_dir)
     elif setup.searcher.stopping == "asha":
         # one report per epoch, then the final one: max_t is one past the last epoch so the scheduler
         # never stops a trial that is about to report its result
@@ -301,14 +376,16 @@ def _tune(
             grace_period=setup.searcher.grace_epochs,
             reduction_factor=setup.searcher.reduction_factor,
         )
-    run = _Run(ledger, r.max_retries, scheduler=scheduler if setup.searcher.stopping == "mo_asha" else None)
+    ranked = setup.searcher.stopping in ("mo_asha", "front_halving")
+    run = _Run(ledger, r.max_retries, scheduler=scheduler if ranked else None)
+    synchronous = setup.searcher.stopping == "front_halving"  # its paused trials must not hold a slot
     tuner = tune.Tuner(
         trainable,
         tune_config=tune.TuneConfig(
             search_alg=_tune_searcher(ledger, run),
             scheduler=scheduler,
             num_samples=-1,
-            max_concurrent_trials=r.max_concurrent,
+            max_concurrent_trials=None if synchronous else r.max_concurrent,
             reuse_actors=True,
             trial_dirname_creator=lambda trial: trial.trial_id,
         ),
@@ -318,7 +395,7 @@ def _tune(
             verbose=0,
             callbacks=[_heartbeat(run)],
             failure_config=tune.FailureConfig(max_failures=r.max_retries),
-            checkpoint_config=tune.CheckpointConfig(checkpoint_at_end=False),
+            checkpoint_config=tune.CheckpointConfig(num_to_keep=1, checkpoint_at_end=False),
         ),
     )
     watch = _watch(run, terminal, setup)

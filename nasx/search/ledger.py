@@ -20,6 +20,7 @@ from nasx.results import curves
 from nasx.search.rows import incomplete_row, reported_history, reported_row
 from nasx.search.setup import SearchSetup
 
+_RANKERS = {"mo_asha": "MO-ASHA", "front_halving": "front halving"}  # a pruned row's error names its scheduler
 FINISHED: Final = "FINISHED"  # what next_config returns once every trial has ended
 
 
@@ -90,11 +91,12 @@ class Ledger:
         elif error is None and self.prunes:
             epoch = (result or {}).get("epoch", 0)
             why = (attempts or {}).get("stop_reason")
+            by = _RANKERS.get(self.setup.searcher.stopping or "", "MO-ASHA")
             row = incomplete_row(
                 self.setup,
                 config,
                 "pruned",
-                f"stopped early by MO-ASHA: {why}" if why else f"stopped early by ASHA after epoch {epoch}",
+                f"stopped early by {by}: {why}" if why else f"stopped early by ASHA after epoch {epoch}",
                 commit=self.commit,
                 last=result,
             )

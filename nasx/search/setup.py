@@ -59,14 +59,19 @@ class SpaceSpec:
 
 
 ASHA_METRICS = ("val_top1", "reward")
-SCHEDULERS = ("asha", "mo_asha")  # search.scheduler: how trials stop early (null: none, unless search.asha)
+SCHEDULERS = (
+    "asha",
+    "mo_asha",
+    "front_halving",
+)  # search.scheduler: how trials stop early (null: none, unless search.asha)
 
 
 @dataclass(frozen=True)
 class SearcherSpec:
-    """A registered searcher, its options, and optional early stopping: `scheduler` asha (one metric) or mo_asha
-    (a Pareto search's accuracy and costs, nasx.ranking.rungs); `asha: true` is scheduler=asha. Trials are ranked
-    at epochs grace_epochs * reduction_factor^k, or at `rungs` (increasing epochs) when given."""
+    """A registered searcher, its options, and optional early stopping: `scheduler` asha (one metric), mo_asha
+    (a Pareto search's accuracy and costs, nasx.ranking.rungs) or front_halving (the same ranking over cohorts of
+    `cohort` trials, synchronously: nasx.ranking.cohorts); `asha: true` is scheduler=asha. Trials are ranked at
+    epochs grace_epochs * reduction_factor^k, or at `rungs` (increasing epochs) when given."""
 
     name: str = "random"
     options: dict[str, Any] = field(default_factory=dict)
@@ -74,8 +79,9 @@ class SearcherSpec:
     asha_metric: str = "val_top1"  # val_top1 | reward
     grace_epochs: int = 1
     reduction_factor: int = 2  # eta: 1 / reduction_factor of the trials at a rung continue
-    scheduler: str | None = None  # asha | mo_asha | null
-    rungs: list[int] | None = None  # mo_asha's rung epochs; null: grace_epochs * reduction_factor^k
+    scheduler: str | None = None  # asha | mo_asha | front_halving | null
+    rungs: list[int] | None = None  # mo_asha's and front_halving's rung epochs; null: grace_epochs * reduction_factor^k
+    cohort: int | None = None  # front_halving's trials per cohort (>= 2); null: reduction_factor^(number of rungs)
 
     def __post_init__(self) -> None:
         if self.asha:
@@ -91,6 +97,8 @@ class SearcherSpec:
             self.asha,
             f"is scheduler=asha; it cannot go with search.scheduler={self.scheduler}",
         )
+        if self.cohort is not None:
+            checks.check_int("search.cohort", self.cohort, 2)
         if self.rungs is not None:
             rungs = list(self.rungs)
             checks.check(
@@ -101,6 +109,15 @@ class SearcherSpec:
                 rungs,
                 "must be increasing epochs >= 1",
             )
+
+    def cohort_size(self, epochs: int) -> int:
+        """front_halving's trials per cohort: `cohort`, else η^(rungs before the last epoch), at least 2."""
+        from nasx.ranking.rungs import rung_epochs
+
+        if self.cohort is not None:
+            return self.cohort
+        rungs = rung_epochs(self.grace_epochs, self.reduction_factor, max(epochs, 1), self.rungs)
+        return max(2, self.reduction_factor ** len(rungs))
 
     @property
     def stopping(self) -> str | None:
@@ -341,23 +358,30 @@ class SearchSetup:
 
 
 def _check_scheduler(setup: SearchSetup) -> None:
-    """mo_asha ranks accuracy against costs known before training: objective.mode=multi, no proxy-scale latency."""
+    """mo_asha and front_halving rank accuracy against costs known before training: objective.mode=multi, no
+    proxy-scale latency."""
     searcher = setup.searcher
+    ranked = searcher.stopping in ("mo_asha", "front_halving")
     checks.require(
-        searcher.rungs is None or searcher.stopping == "mo_asha",
-        "search.rungs: needs search.scheduler=mo_asha (asha ranks at grace_epochs * reduction_factor^k)",
+        searcher.rungs is None or ranked,
+        "search.rungs: needs search.scheduler=mo_asha or front_halving "
+        "(asha ranks at grace_epochs * reduction_factor^k)",
     )
-    if searcher.stopping != "mo_asha":
+    checks.require(
+        searcher.cohort is None or searcher.stopping == "front_halving",
+        f"search.cohort={searcher.cohort}: needs search.scheduler=front_halving (trials per cohort)",
+    )
+    if not ranked:
         return
     checks.require(
         setup.objective.mode == "multi",
-        "search.scheduler=mo_asha: ranks a Pareto search's accuracy and costs; needs objective.mode=multi "
+        f"search.scheduler={searcher.stopping}: ranks a Pareto search's accuracy and costs; needs objective.mode=multi "
         f"(objective.mode={setup.objective.mode}: use search.scheduler=asha)",
     )
     checks.require(
         "latency_ms" not in setup.objective.cost_columns() or setup.objective.full_latency,
-        "search.scheduler=mo_asha: the proxy network's latency is measured after training, so a rung cannot rank "
-        "it; use objective.scale=full (predicted latency) or another cost",
+        f"search.scheduler={searcher.stopping}: the proxy network's latency is measured after training, so a rung "
+        "cannot rank it; use objective.scale=full (predicted latency) or another cost",
     )
 
 

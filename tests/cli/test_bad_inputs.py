@@ -803,8 +803,26 @@ CASES = [
     ("search-eta-1", ["search", "search.reduction_factor=1"], r"^search\.reduction_factor=1: must be an integer >= 2$"),
     (
         "search-scheduler-unknown",
-        ["search", "search.scheduler=front_halving"],
-        r"^search\.scheduler='front_halving': choose one of asha, mo_asha$",
+        ["search", "search.scheduler=successive_halving"],
+        r"^search\.scheduler='successive_halving': choose one of asha, mo_asha, front_halving$",
+    ),
+    (
+        "search-front-halving-one-objective",
+        ["search", "search.scheduler=front_halving", "objective.mode=reward"],
+        r"^search\.scheduler=front_halving: ranks a Pareto search's accuracy and costs; needs objective\.mode=multi",
+    ),
+    *(
+        (
+            f"search-cohort-{n}",
+            ["search", "search.scheduler=front_halving", "objective.mode=multi", f"search.cohort={n}"],
+            rf"^search\.cohort={n}: must be an integer >= 2$",
+        )
+        for n in ("1", "0", "-3")
+    ),
+    (
+        "search-cohort-without-front-halving",
+        ["search", "search.scheduler=mo_asha", "objective.mode=multi", "search.cohort=4"],
+        r"^search\.cohort=4: needs search\.scheduler=front_halving \(trials per cohort\)$",
     ),
     (
         "search-mo-asha-one-objective",
@@ -830,7 +848,7 @@ CASES = [
     (
         "search-rungs-without-mo-asha",
         ["search", "search.rungs=[1,2]"],
-        r"^search\.rungs: needs search\.scheduler=mo_asha",
+        r"^search\.rungs: needs search\.scheduler=mo_asha or front_halving",
     ),
     (
         "search-asha-and-mo-asha",

@@ -44,9 +44,10 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
     cost = _cost(setup, spec, full, full_latency) if asha else float("nan")
     costs = (
         [_cost(setup, spec, full, full_latency, metric) for metric in setup.objective.costs]
-        if asha and setup.searcher.stopping == "mo_asha"
+        if asha and setup.searcher.stopping in ("mo_asha", "front_halving")
         else None
-    )  # mo_asha's costs at each rung, exact
+    )  # mo_asha's and front_halving's costs at each rung, exact
+    pause_at = _pause_epochs(setup) if asha else ()  # where front halving may pause the trial: a checkpoint
     start: dict[str, Any] | None = None
     inherited: dict[str, Any] = {}
     if config.get("init") == "inherited":
@@ -69,6 +70,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
                     "reward": reward,
                     "curve": list(metrics.history),
                     **({"costs": costs} if costs is not None else {}),
+                    **({"state": state} if metrics.history[-1]["epoch"] in pause_at else {}),
                 }
             )  # so far: a trial stopped early keeps it
 
@@ -82,6 +84,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         on_epoch=on_epoch,
         weights_path=config.get("weights"),
         initial_state=start,
+        resume_state=config.get("resume_state"),
         full_latency=full_latency,
         quantize=config.get("quantize"),
         calibration_images=config.get("calibration_images", CALIBRATION_IMAGES),
@@ -97,6 +100,16 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
         "row": row,
         "curve": list(history),
     }
+
+
+def _pause_epochs(setup: SearchSetup) -> tuple[int, ...]:
+    """The rung epochs of search.scheduler=front_halving (none for another scheduler)."""
+    from nasx.ranking.rungs import rung_epochs
+
+    s = setup.searcher
+    if s.stopping != "front_halving":
+        return ()
+    return rung_epochs(s.grace_epochs, s.reduction_factor, max(setup.train.epochs, 1), s.rungs)
 
 
 def _not_started(config: dict[str, Any], data, setup: SearchSetup, row: dict[str, Any], error: str) -> dict[str, Any]:
