@@ -541,6 +541,11 @@ CASES = [
         r"^train\.memory_format='nhwc': choose one of device, auto, channels_last, contiguous$",
     ),
     (
+        "train-compile-maybe",
+        ["train", "resnet18", "train.compile=maybe"],
+        r"^train\.compile='maybe': must be true, false or auto$",
+    ),
+    (
         "train-crop-kernels-maybe",
         ["train", "resnet18", "train.crop_kernels=maybe"],
         r"^train\.crop_kernels=maybe: expected true or false$",
