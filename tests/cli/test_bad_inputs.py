@@ -1570,6 +1570,13 @@ CASES = [
         _env(CXX="{tmp}/no-such-compiler"),
     ),
     (
+        "train-compile-auto-without-compiler",  # auto may compile: it needs a backend as much as true
+        ["search", "smoke=true", "train.compile=auto"],
+        r"^train\.compile=auto: torch\.compile has no working compiler backend on cpu \(.*\); "
+        r"set train\.compile=false$",
+        _env(CXX="{tmp}/no-such-compiler"),
+    ),
+    (
         "confirm-cluster-gone",
         ["confirm", "{tmp}/run"],
         r"^cluster\.address=127\.0\.0\.1:1: nothing answers there",
