@@ -15,8 +15,9 @@ conf/train/proxy.yaml settings (batch 64, one digits epoch is 19 steps), validat
 An epoch's time is taken from the trainer's history (wall_s at the end of each epoch): the steady-state one is
 the best of epochs 2..E-1 (epoch E also evaluates), the compile time the first epoch's excess over it. The
 break-even step count is the compile time over the time a compiled step saves; nasx.train.compiled's
-BREAK_EVEN_STEPS_COLD / _WARM come from it. Prints the load average before and after: on a shared
-machine the numbers are a hint.
+BREAK_EVEN_STEPS_COLD / _WARM come from it. Prints the load average before and after: the eager and the
+compiled runs are timed one after the other, so on a shared machine whose load changes between them the
+speed-up, and the break-even derived from it, are a hint only.
 """
 
 from __future__ import annotations
