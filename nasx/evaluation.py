@@ -96,6 +96,7 @@ class Evaluation:
         }
         if self.metrics is not None:
             row["memory_format"] = self.metrics.memory_format
+            row["compile"] = self.metrics.compile
         if self.full_arch:  # absent (not None) when unknown, so a caller's own full_arch is kept
             row["full_arch"] = self.full_arch
         if self.int8 is not None:

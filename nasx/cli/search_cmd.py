@@ -165,7 +165,7 @@ def validate(setup: SearchSetup) -> None:
     if setup.train.compile:
         from nasx.train.compiler import check_compiler
 
-        check_compiler(setup.train.device)
+        check_compiler(setup.train.device, setup.train.compile)
     executors.get().check(setup)
 
 

@@ -137,7 +137,7 @@ def run(args) -> int:
     if setup.train.compile:
         from nasx.train.compiler import check_compiler
 
-        check_compiler(setup.train.device)
+        check_compiler(setup.train.device, setup.train.compile)
     data = setup.data.load()
     spec, full = proxy_specs(args.arch, setup, data)
     say = (lambda *a, **k: None) if args.json else print

@@ -37,6 +37,7 @@ COLUMNS: dict[str, str] = {
     "epochs": "Int64",
     "wall_s": "float64",
     "memory_format": "string",  # the format the network trained in: channels_last | contiguous (train.memory_format)
+    "compile": "string",  # off (eager) | cold | warm: torch.compile from an empty or a warm cache (train.compile)
     "seed": "Int64",
     "dataset": "string",  # digits | cifar10 | imagefolder | npz | synthetic
     "resolution": "Int64",

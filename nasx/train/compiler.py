@@ -1,4 +1,4 @@
-"""`train.compile=true`: the check that torch.compile has a working compiler backend on the trial's device."""
+"""`train.compile=true` (or auto): the check that torch.compile has a working compiler backend on the trial's device."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ PROBE = "import sys, torch; print(torch.compile(lambda x: x * 2 + 1)(torch.ones(
 RAISED = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Failed)\b.*: ")
 
 
-def check_compiler(device: str) -> None:
+def check_compiler(device: str, setting: bool | str = True) -> None:
     """ValueError (one line) unless torch.compile compiles and runs a small function on `device` (a C++
     compiler on a CPU, Triton on CUDA); some seconds, in a process of its own."""
     env = {**os.environ, "TORCHINDUCTOR_FORCE_DISABLE_CACHES": "1"}
@@ -31,6 +31,6 @@ def check_compiler(device: str) -> None:
         raised = [line for line in done.stderr.splitlines() if RAISED.match(line)]  # the traceback's last line
         why = " ".join(raised[-1].split())[:200] if raised else f"exit code {done.returncode}"
     raise ValueError(
-        f"train.compile=true: torch.compile has no working compiler backend on {device} ({why}); "
+        f"train.compile={str(setting).lower()}: torch.compile has no working compiler backend on {device} ({why}); "
         "set train.compile=false"
     )

@@ -14,7 +14,7 @@ from torch import nn
 from nasx.build.crop import crop_kernels, uncrop_kernels
 from nasx.data.augment import batch_crop, batch_flip, normalize
 from nasx.data.dataset import Dataset
-from nasx.train import faults
+from nasx.train import compiled, faults
 from nasx.train.memory_format import resolve
 from nasx.train.metrics import Metrics
 from nasx.train.optim import lr_factor, make_optimizer
@@ -115,9 +115,19 @@ def train_and_eval(
     channels_last = metrics.memory_format == "channels_last"
     if channels_last:
         model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stubs omit this keyword
-    forward = torch.compile(model) if spec.compile else model  # the same parameters, compiled on first call
     steps_per_epoch = n // batch
     total_steps = spec.steps or spec.epochs * steps_per_epoch
+    forward: Callable[[torch.Tensor], torch.Tensor] = model
+    unmarked = False
+    if spec.compile:  # true or auto
+        key = compiled.network_key(
+            repr(model), input_shape, batch, str(device), torch.get_num_threads(), metrics.memory_format
+        )
+        metrics.compile = compiled.decide(spec.compile, key, total_steps)
+        if metrics.compile != "off":
+            compiled.use_cache_dir()
+            forward = torch.compile(model)  # the same parameters, compiled on the first step
+            unmarked = metrics.compile == "cold"
     total_epochs = math.ceil(total_steps / steps_per_epoch)
     crop = min(spec.crop_pad, data.resolution)
     flip = spec.hflip and data.hflip
@@ -160,6 +170,9 @@ def train_and_eval(
                     if spec.grad_clip:
                         nn.utils.clip_grad_norm_(model.parameters(), spec.grad_clip)
                     optimizer.step()
+                    if unmarked:  # the first step compiled the network: the cache holds it now
+                        compiled.mark_compiled(key)
+                        unmarked = False
                     loss_sum += loss.detach() * len(y)
                     seen += len(y)
                     step += 1

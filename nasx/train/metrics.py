@@ -11,7 +11,8 @@ class Metrics:
     """Accuracies in [0, 1] (NaN until measured), the mean training loss of the last epoch, the budget
     spent, `status` ok | failed with the `error` reason, and one `history` dict per epoch (epoch, step, lr,
     train/loss, val/top1 as last measured, `evaluated`: whether it was measured that epoch, wall_s), and the
-    `memory_format` the network trained in (channels_last | contiguous)."""
+    `memory_format` the network trained in (channels_last | contiguous), and `compile`: whether it trained
+    eagerly (off) or through torch.compile from an empty (cold) or a warm cache entry (nasx.train.compiled)."""
 
     val_top1: float = math.nan
     test_top1: float = math.nan
@@ -23,6 +24,7 @@ class Metrics:
     error: str = ""
     history: list[dict] = field(default_factory=list)
     memory_format: str = "contiguous"
+    compile: str = "off"
 
     @property
     def ok(self) -> bool:
@@ -39,4 +41,5 @@ class Metrics:
             "status": self.status,
             "error": self.error,
             "memory_format": self.memory_format,
+            "compile": self.compile,
         }

@@ -35,7 +35,8 @@ class TrainSpec:
     finds faster on this device, nasx.train.memory_format), or `channels_last` / `contiguous` on every
     device. `crop_kernels` trains convs with the taps that can touch real input only (exact,
     nasx.build.crop). `compile` trains through `torch.compile` (the model's own weights; checked to have a
-    working compiler backend before a run). `threads` > 0 fixes torch's CPU
+    working compiler backend before a run); `auto` compiles only where the trial is long enough to repay the
+    compile time (nasx.train.compiled). `threads` > 0 fixes torch's CPU
     thread count. Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
     test accuracy only once, at the end. `timeout_s` > 0 stops a trial running longer (recorded as
     failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`).
@@ -67,7 +68,7 @@ class TrainSpec:
     channels_last: bool = True
     memory_format: str = "device"
     crop_kernels: bool = False
-    compile: bool = False
+    compile: bool | str = False
     threads: int = 0
     timeout_s: float = 0.0
     fault: str = ""
@@ -96,7 +97,12 @@ class TrainSpec:
             self.timeout_s,
             "must be a number of seconds >= 0 (0 = no limit)",
         )
-        check(isinstance(self.compile, bool), "train.compile", self.compile, "must be true or false")
+        check(
+            isinstance(self.compile, bool) or self.compile == "auto",
+            "train.compile",
+            self.compile,
+            "must be true, false or auto",
+        )
         faults.parse(self.fault)
         check(
             isinstance(self.device, str) and (self.device == "cpu" or self.device.startswith("cuda")),

@@ -541,6 +541,11 @@ CASES = [
         r"^train\.memory_format='nhwc': choose one of device, auto, channels_last, contiguous$",
     ),
     (
+        "train-compile-maybe",
+        ["train", "resnet18", "train.compile=maybe"],
+        r"^train\.compile='maybe': must be true, false or auto$",
+    ),
+    (
         "train-crop-kernels-maybe",
         ["train", "resnet18", "train.crop_kernels=maybe"],
         r"^train\.crop_kernels=maybe: expected true or false$",
@@ -1580,6 +1585,13 @@ CASES = [
         "train-cmd-compile-without-compiler",
         ["train", "resnet18", "data.resolution=8", "train=smoke", "train.compile=true"],
         r"^train\.compile=true: torch\.compile has no working compiler backend on cpu",
+        _env(CXX="{tmp}/no-such-compiler"),
+    ),
+    (
+        "train-compile-auto-without-compiler",  # auto may compile: it needs a backend as much as true
+        ["search", "smoke=true", "train.compile=auto"],
+        r"^train\.compile=auto: torch\.compile has no working compiler backend on cpu \(.*\); "
+        r"set train\.compile=false$",
         _env(CXX="{tmp}/no-such-compiler"),
     ),
     (

@@ -60,6 +60,7 @@ def test_training_learns_and_reports_splits():
         "status",
         "error",
         "memory_format",
+        "compile",
     }
     assert 0.0 <= d["val/top1"] <= 1.0 and 0.0 <= d["test/top1"] <= 1.0
     assert m.history[-1]["train/loss"] < m.history[0]["train/loss"]
@@ -170,6 +171,7 @@ def test_adamw_runs(tiny):
 def test_compiled_training_trains_the_models_own_weights(tiny):
     from dataclasses import replace
 
+    from nasx.latency.cache import cache_dir
     from nasx.train.compiler import check_compiler
 
     check_compiler("cpu")  # this machine has a C++ compiler: no error
@@ -178,5 +180,9 @@ def test_compiled_training_trains_the_models_own_weights(tiny):
     mc = train_and_eval(compiled, tiny, replace(SPEC, epochs=1, compile=True))
     assert mc.status == "ok" and mc.steps == me.steps == 168 // 32
     assert not same_params(compiled, fresh())  # the module itself was trained, not a copy
+    # compiled through Inductor's caches under NASX_CACHE_DIR (tests/conftest.py: a fresh folder)
+    inductor = cache_dir() / "torch_compile"
+    assert (mc.compile, me.compile) == ("cold", "off")
+    assert any((inductor / "fxgraph").rglob("*")) and any((inductor / "aotautograd").rglob("*"))
     # the same steps from the same start: the compiled kernels differ from eager ones only in rounding
     assert math.isclose(mc.train_loss, me.train_loss, rel_tol=1e-3)
