@@ -1,15 +1,15 @@
 """Batch norm folded for evaluation (`train.fold_bn`): evaluation images/s folded against not, and evaluation's
 share of a whole proxy trial.
 
-    python -m bench.fold_bn [--rounds R] [--epochs N] [--threads T]
+    python -m bench.fold_bn [--rounds R] [--epochs N] [--threads T] [--memory-format F]
 
 For the demo's proxy EfficientNet-B0 and the proxy ResNet-18 of bench.train_speed (16x16 digits), in the
 contiguous and channels_last formats: the images/s of one pass of `accuracy` over the validation split (the
 trainer's evaluation) unfolded, and folded with the cost of folding counted (the weights folded in place before
 each pass and put back after it; the trace that finds the pairs, once per trial, is printed beside it), best of
 R rounds. Then one proxy trial of N epochs per network with `train.fold_bn` false and true
-(conf/train/proxy.yaml's settings otherwise): its wall time, the share of it spent in evaluation (every
-`accuracy` call, folding included) and val/test top-1 of both.
+(conf/train/proxy.yaml's settings otherwise; `train.memory_format` F, default `device`: contiguous on CPU): its
+wall time, the share of it spent in evaluation (every `accuracy` call, folding included) and val/test top-1.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--memory-format", default="device", help="the trials' train.memory_format")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     digits = data.load("digits", resolution=16)
@@ -82,8 +83,8 @@ def main() -> None:
             plain, folded, trace_ms = eval_rates(spec, digits, args.rounds, channels_last)
             fmt = "channels_last" if channels_last else "contiguous"
             print(f"  {name:40s} {fmt:14s} {plain:10.0f} {folded:9.0f} {folded / plain:5.2f}x {trace_ms:8.1f}")
-    print(f"one proxy trial, {args.epochs} epochs (validation every epoch, test at the end):")
-    base = TrainSpec(epochs=args.epochs, threads=args.threads)
+    print(f"one proxy trial, {args.epochs} epochs, memory_format={args.memory_format} (validation every epoch):")
+    base = TrainSpec(epochs=args.epochs, threads=args.threads, memory_format=args.memory_format)
     for name, spec in kinds:
         for fold in (False, True):
             wall_s, eval_s, val, test = trial(spec, digits, dataclasses.replace(base, fold_bn=fold))
