@@ -126,7 +126,8 @@ FREE_FORM = ("options", "confirm.train")  # sections whose keys are the user's (
 SET_BY_COMMAND = ("resume", "run_dir")  # a resumed run's are set by the command
 # Keys nasx added after runs were already written. A stored config without one takes its default, which keeps
 # what the run did before the key existed (the key's neutral value: no latency objective, no scheduler, the
-# per-device memory format, nominal kernels, eager training, no INT8); any other missing key is refused.
+# per-device memory format, nominal kernels, batch norm unfolded, eager training, no INT8); any other missing key
+# is refused.
 LATER_KEYS = (
     "confirm.calibration_images",
     "confirm.quantize",
@@ -143,6 +144,7 @@ LATER_KEYS = (
     "space.latency_ms",
     "train.compile",
     "train.crop_kernels",
+    "train.fold_bn",
     "train.memory_format",
 )
 

@@ -51,6 +51,8 @@ def training_key(
         protocol.pop("memory_format")  # hashes of runs in the per-device format stay as they were before the knob
     if not protocol["crop_kernels"]:
         protocol.pop("crop_kernels")  # likewise for runs with nominal kernels
+    if not protocol["fold_bn"]:
+        protocol.pop("fold_bn")  # likewise for runs evaluated with batch norm unfolded
     if not protocol["compile"]:
         protocol.pop("compile")  # likewise before train.compile existed
     parts = {

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from nasx.build.crop import crop_kernels, uncrop_kernels
+from nasx.build.fold_bn import foldable_pairs, folded
 from nasx.data.augment import batch_crop, batch_flip, normalize
 from nasx.data.dataset import Dataset
 from nasx.train import compiled, faults
@@ -42,19 +43,37 @@ def model_inputs(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.T
 
 @torch.inference_mode()
 def accuracy(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, data: Dataset, spec: TrainSpec, channels_last: bool = False
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    data: Dataset,
+    spec: TrainSpec,
+    channels_last: bool = False,
+    pairs: list[tuple[str, str]] | None = None,
 ) -> float:
-    """Top-1 accuracy in [0, 1] of `model` (eval mode) on uint8 images `x`; NaN for an empty split."""
+    """Top-1 accuracy in [0, 1] of `model` (eval mode) on uint8 images `x`; NaN for an empty split. With
+    `spec.fold_bn` it runs with batch norm folded into the convs before it (`pairs`: the (conv, BN) names to fold,
+    nasx.build.fold_bn's `foldable_pairs` when not given), put back as it was afterwards."""
     if len(y) == 0:
         return math.nan
     model.eval()
+    if not spec.fold_bn:
+        return _correct(model, x, y, data, spec, channels_last) / len(y)
+    with folded(model, pairs) as net:
+        return _correct(net, x, y, data, spec, channels_last) / len(y)
+
+
+def _correct(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, data: Dataset, spec: TrainSpec, channels_last: bool
+) -> int:
+    """How many of the images `x` `model` classifies as `y`."""
     correct = torch.zeros((), dtype=torch.int64, device=y.device)
     for start in range(0, len(y), spec.eval_batch_size):
         xb = model_inputs(x[start : start + spec.eval_batch_size], data, channels_last)
         with autocast(y.device, spec):
             logits = model(xb)
         correct += (logits.argmax(1) == y[start : start + spec.eval_batch_size]).sum()
-    return correct.item() / len(y)
+    return int(correct.item())
 
 
 def _state(model, optimizer, generator, epoch: int, step: int, metrics: Metrics, device) -> dict:
@@ -96,8 +115,9 @@ def train_and_eval(
     """Train `model` on data's train split under `spec`, report validation accuracy (the search signal)
     and test accuracy (reporting only). `on_epoch(metrics, state)` runs after every epoch with a
     resumable `state`; passing that state back continues the run exactly. With `spec.crop_kernels` the
-    network trains with cropped kernels (its state snapshots too) and is handed back uncropped. A NaN/inf loss ends the
-    run early with status "failed"; the caller never sees an exception for it."""
+    network trains with cropped kernels (its state snapshots too) and is handed back uncropped; with
+    `spec.fold_bn` it is evaluated with batch norm folded (`accuracy`), its own Parameters and BNs put back
+    after. A NaN/inf loss ends the run early with status "failed"; the caller never sees an exception for it."""
     start = time.perf_counter()
     device = torch.device(spec.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -111,6 +131,7 @@ def train_and_eval(
     input_shape = (data.channels, data.resolution, data.resolution)
     if spec.crop_kernels:
         crop_kernels(model, input_shape)
+    pairs = foldable_pairs(model) if spec.fold_bn else None  # traced once, folded at each evaluation
     metrics = Metrics(memory_format=resolve(spec, model, input_shape, batch))
     channels_last = metrics.memory_format == "channels_last"
     if channels_last:
@@ -184,7 +205,7 @@ def train_and_eval(
                     raise Diverged(f"non-finite training loss ({metrics.train_loss}) at epoch {epoch}, step {step}")
                 evaluated = epoch == total_epochs or bool(spec.eval_every and epoch % spec.eval_every == 0)
                 if evaluated:
-                    metrics.val_top1 = accuracy(model, data.val_x, data.val_y, data, spec, channels_last)
+                    metrics.val_top1 = accuracy(model, data.val_x, data.val_y, data, spec, channels_last, pairs)
                 metrics.epochs, metrics.steps = epoch, step
                 metrics.wall_s = wall_before + time.perf_counter() - start
                 metrics.history.append(
@@ -207,7 +228,7 @@ def train_and_eval(
             metrics.wall_s = wall_before + time.perf_counter() - start
             uncrop_kernels(model)
             return metrics
-    metrics.test_top1 = accuracy(model, data.test_x, data.test_y, data, spec, channels_last)
+    metrics.test_top1 = accuracy(model, data.test_x, data.test_y, data, spec, channels_last, pairs)
     uncrop_kernels(model)
     metrics.wall_s = wall_before + time.perf_counter() - start
     return metrics

@@ -34,10 +34,11 @@ class TrainSpec:
     `channels_last`, contiguous on CPU), `auto` (whichever of the two a short timed probe of the network
     finds faster on this device, nasx.train.memory_format), or `channels_last` / `contiguous` on every
     device. `crop_kernels` trains convs with the taps that can touch real input only (exact,
-    nasx.build.crop). `compile` trains through `torch.compile` (the model's own weights; checked to have a
+    nasx.build.crop). `fold_bn` evaluates with each BN folded into the conv before it (nasx.build.fold_bn;
+    training unchanged). `compile` trains through `torch.compile` (the model's own weights; checked to have a
     working compiler backend before a run); `auto` compiles only where the trial is long enough to repay the
-    compile time (nasx.train.compiled). `threads` > 0 fixes torch's CPU
-    thread count. Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
+    compile time (nasx.train.compiled). `threads` > 0 fixes torch's CPU thread count.
+    Validation accuracy is measured every `eval_every` epochs (0 = only at the end);
     test accuracy only once, at the end. `timeout_s` > 0 stops a trial running longer (recorded as
     failed); `fault` injects a fault on purpose (see nasx.train.faults, e.g. `nan@2`).
 
@@ -68,6 +69,7 @@ class TrainSpec:
     channels_last: bool = True
     memory_format: str = "device"
     crop_kernels: bool = False
+    fold_bn: bool = False
     compile: bool | str = False
     threads: int = 0
     timeout_s: float = 0.0
@@ -86,6 +88,7 @@ class TrainSpec:
         check_in("train.schedule", self.schedule, SCHEDULES)
         check_in("train.memory_format", self.memory_format, MEMORY_FORMATS)
         check(isinstance(self.crop_kernels, bool), "train.crop_kernels", self.crop_kernels, "must be true or false")
+        check(isinstance(self.fold_bn, bool), "train.fold_bn", self.fold_bn, "must be true or false")
         check_range("train.lr", self.lr, low=0, closed="(]")
         for name in ("momentum", "warmup_fraction", "label_smoothing"):
             check_range(f"train.{name}", getattr(self, name), 0.0, 1.0, closed="[)")

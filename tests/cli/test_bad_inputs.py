@@ -550,6 +550,11 @@ CASES = [
         ["train", "resnet18", "train.crop_kernels=maybe"],
         r"^train\.crop_kernels=maybe: expected true or false$",
     ),
+    (
+        "train-fold-bn-maybe",
+        ["train", "resnet18", "train.fold_bn=maybe"],
+        r"^train\.fold_bn=maybe: expected true or false$",
+    ),
     ("train-batch-0", ["train", "resnet18", "train.batch_size=0"], r"^train\.batch_size=0: must be an integer >= 1$"),
     (
         "train-momentum-1.5",
