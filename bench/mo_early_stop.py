@@ -4,12 +4,13 @@
                                   [--set KEY=VALUE ...]
 
 Real `nasx search` runs on digits at proxy scale (conf/search.yaml's defaults: 16x16 digits, the mnasnet
-space, quarter-width proxies), Pareto objective (val/top1 up, full-scale MACs down), three arms for each of
+space, quarter-width proxies), Pareto objective (val/top1 up, full-scale MACs down), four arms (`--arms`) for each of
 `--seeds` seeds:
 
 - nsga2: NSGA-II, every trial trains `--epochs` epochs (`--budget` trials);
 - nsga2+mo_asha: NSGA-II with `search.scheduler=mo_asha` (rungs at 1, 2, 4, ... epochs, eta 2);
-- random+mo_asha: random search with it.
+- random+mo_asha: random search with it;
+- nsga2+front_halving: NSGA-II with `search.scheduler=front_halving` (synchronous, cohorts of eta^rungs trials).
 
 The arms with stopping get `--stop-budget` trials, so that each arm spends about as many trial-seconds
 (the sum of the rows' `wall_s`); every arm is then cut at the same budget of trial-seconds, the smallest total
@@ -22,7 +23,7 @@ fidelity question, the fraction of the final front of each no-stopping run that 
 rung. A difference counts only where it exceeds the seeds' spread. Writes `mo_early_stop.png` (hypervolume
 against wall time, mean over seeds, shaded min to max) and `mo_early_stop.json` to `--out`.
 
-Expected duration on a 2-core CPU at the defaults: about 45-60 minutes (nine searches; a no-stopping search
+Expected duration on a 2-core CPU at the defaults: about 45-60 minutes (twelve searches; a no-stopping search
 of 24 trials of 8 epochs takes some 5-8 minutes). A check that it runs, in about 3 minutes:
 `python -m bench.mo_early_stop --seeds 1 --budget 3 --stop-budget 4 --epochs 2 --set data.resolution=8`.
 """
@@ -48,6 +49,7 @@ ARMS = {
     "nsga2": ("search=nsga2",),
     "nsga2+mo_asha": ("search=nsga2", "search.scheduler=mo_asha"),
     "random+mo_asha": ("search=random", "search.scheduler=mo_asha"),
+    "nsga2+front_halving": ("search=nsga2", "search.scheduler=front_halving"),
 }
 COST = "full_macs"
 ETA, GRACE = 2, 1
@@ -118,12 +120,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--set", nargs="*", default=[], help="more `nasx search` overrides, KEY=VALUE")
+    parser.add_argument("--arms", nargs="+", choices=list(ARMS), default=list(ARMS))
     a = parser.parse_args()
     out = a.out or Path(tempfile.mkdtemp(prefix="mo_early_stop-"))
     out.mkdir(parents=True, exist_ok=True)
-    runs: dict[str, list[dict]] = {arm: [] for arm in ARMS}
-    total = len(ARMS) * a.seeds
-    for i, (seed, arm) in enumerate((s, arm) for s in range(a.seeds) for arm in ARMS):
+    runs: dict[str, list[dict]] = {arm: [] for arm in a.arms}
+    total = len(a.arms) * a.seeds
+    for i, (seed, arm) in enumerate((s, arm) for s in range(a.seeds) for arm in a.arms):
         budget = a.budget if arm == "nsga2" else a.stop_budget
         run_dir = out / f"{arm}-s{seed}"
         print(f"[{i + 1}/{total}] {arm} seed {seed}: {budget} trials of {a.epochs} epochs", flush=True)
@@ -140,7 +143,7 @@ def main() -> None:
     budget_s = min(float(r["trial_s"][-1]) for rs in runs.values() for r in rs)
     wall_end = min(float(r["wall"][-1]) for rs in runs.values() for r in rs)
     print(f"\nequal budget: {budget_s:.0f} trial-seconds; equal wall time: {wall_end:.0f} s; reference {ref}")
-    print(f"{'arm':<16} {'HV @ budget':>18} {'HV @ wall time':>18} {'trials':>7} {'stopped':>8}")
+    print(f"{'arm':<20} {'HV @ budget':>18} {'HV @ wall time':>18} {'trials':>7} {'stopped':>8}")
     summary = {}
     for arm, rs in runs.items():
         hv_b = [at(r["trial_s"], r["hv"], budget_s) for r in rs]
@@ -150,12 +153,13 @@ def main() -> None:
         stopped = int(np.mean([(r["frame"]["status"] == "pruned").sum() for r in rs]))
         summary[arm] = {"hv_at_budget": hv_b, "hv_at_wall": hv_w, "trials": trials, "stopped": stopped}
         print(
-            f"{arm:<16} {np.mean(hv_b):>9.3f} ± {sd(hv_b):<6.3f} {np.mean(hv_w):>9.3f} ± {sd(hv_w):<6.3f} "
+            f"{arm:<20} {np.mean(hv_b):>9.3f} ± {sd(hv_b):<6.3f} {np.mean(hv_w):>9.3f} ± {sd(hv_w):<6.3f} "
             f"{trials:>7} {stopped:>8}"
         )
-    fractions = [stopped_front_fraction(r["frame"], r["curves"], a.epochs) for r in runs["nsga2"]]
+    fractions = [stopped_front_fraction(r["frame"], r["curves"], a.epochs) for r in runs.get("nsga2", [])]
     summary["front_stopped_fraction"] = fractions
-    print(f"\nfraction of the no-stopping front MO-ASHA would have stopped: {np.mean(fractions):.2f} ({fractions})")
+    if fractions:
+        print(f"\nfraction of the no-stopping front MO-ASHA would have stopped: {np.mean(fractions):.2f} ({fractions})")
 
     import matplotlib
 
