@@ -19,12 +19,12 @@ from tests.helpers.paths import ROOT
 
 pytestmark = pytest.mark.slow
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-SEARCH = [  # 4 trials of 5 epochs of tiny networks: a few seconds each, but the last hangs until its timeout
+SEARCH = [  # 4 trials of 10 epochs of tiny networks: a few seconds each, but the last hangs until its timeout
     "budget=4",
     "data.resolution=8",
     "proxy.width_mult=0.125",
     "proxy.depth_mult=0.25",
-    "train.epochs=5",
+    "train.epochs=10",  # long enough that the worker node dies mid-trial, 2 s in
     "train.batch_size=128",
     "resources.cpus_per_trial=1",
     "resources.max_concurrent=2",
