@@ -1,5 +1,3 @@
-import sys
+from nasx.cli.main import entry
 
-from nasx.cli.main import main
-
-sys.exit(main())
+entry()

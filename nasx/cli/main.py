@@ -4,6 +4,7 @@ ends any command with one line and exit code 130 (128 + SIGINT, as shells report
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from nasx import log
@@ -70,6 +71,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nasx {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
     return code if isinstance(code, int) else 0
+
+
+def entry() -> None:
+    """The `nasx` command: `main`, then exit. After Ctrl-C (every record already written, Ray already let go) the
+    process ends without the interpreter's teardown, where Ray's and torch's native threads can crash it."""
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
