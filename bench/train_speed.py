@@ -1,12 +1,15 @@
 """Trainer overhead and speed: train_and_eval versus a minimal loop, one trial, and the machine's fraction.
 
     python -m bench.train_speed [--epochs N] [--batch-size B] [--rounds R] [--threads T] [--steps S]
+                                [--trial-epochs E] [--trial-rounds K] [--trial-only]
 
 Both loops train the same proxy EfficientNet-B0 (width 0.25, depth 0.5, 16x16, stride-1 stem) from
 the same initial weights on the same digits tensors with the same batch size, SGD with Nesterov
 momentum, no augmentation, and end with one pass over the validation and test splits. Prints the
 training images/s of each (best of R alternating rounds) and their ratio, then the wall time of
-one complete `evaluate_candidate` on digits with the `conf/train/proxy.yaml` settings, once per variant.
+one complete `evaluate_candidate` on digits with the `conf/train/proxy.yaml` settings, per variant (contiguous,
+channels_last, + cropped kernels, + batch norm folded for evaluation: the preset), alternating for
+`--trial-rounds` rounds, with each variant's median wall time and its ratio to contiguous.
 
 Then, per network kind (the demo's proxy EfficientNet-B0 on 16x16, a proxy ResNet-18 on 16x16 at the
 same width and depth multipliers, a full-width ResNet-18 on 32x32 with a stride-1 stem) and per variant
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -44,10 +49,11 @@ VARIANTS = {  # name -> (channels_last, crop_kernels), as train.memory_format an
     "channels_last": (True, False),
     "channels_last+cropped": (True, True),
 }
-TRIAL_VARIANTS = {  # the same variants as TrainSpec changes
+TRIAL_VARIANTS: dict[str, dict[str, Any]] = {  # the same variants as TrainSpec changes
     "contiguous": dict(memory_format="contiguous"),
     "channels_last": dict(memory_format="channels_last"),
     "channels_last+cropped": dict(memory_format="channels_last", crop_kernels=True),
+    "preset (+fold_bn)": dict(memory_format="channels_last", crop_kernels=True, fold_bn=True),
 }
 
 
@@ -170,6 +176,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: steadier timings)")
     parser.add_argument("--steps", type=int, default=10, help="SGD steps per timed run of each network kind")
     parser.add_argument("--trial-epochs", type=int, default=10, help="epochs of the one-trial runs (proxy: 10)")
+    parser.add_argument("--trial-rounds", type=int, default=3, help="alternating rounds of the one-trial runs")
+    parser.add_argument("--trial-only", action="store_true", help="only the one-trial runs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     machine = fingerprint()
@@ -179,42 +187,43 @@ def main() -> None:
     )
     ds = data.load("digits", resolution=16)
     spec, full = proxy_b0()
-    n_train = (len(ds.train_y) // args.batch_size) * args.batch_size * args.epochs
-    spec_train = TrainSpec(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=0.05,
-        weight_decay=5e-4,
-        schedule="cosine",
-        label_smoothing=0.0,
-        crop_pad=0,
-        hflip=False,
-        eval_every=0,
-    )
-    torch.manual_seed(0)
-    init = build_model(spec).state_dict()
+    if not args.trial_only:  # the trainer against a minimal loop
+        n_train = (len(ds.train_y) // args.batch_size) * args.batch_size * args.epochs
+        spec_train = TrainSpec(
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=0.05,
+            weight_decay=5e-4,
+            schedule="cosine",
+            label_smoothing=0.0,
+            crop_pad=0,
+            hflip=False,
+            eval_every=0,
+        )
+        torch.manual_seed(0)
+        init = build_model(spec).state_dict()
 
-    def fresh():
-        model = build_model(spec)
-        model.load_state_dict(init)
-        return model
+        def fresh():
+            model = build_model(spec)
+            model.load_state_dict(init)
+            return model
 
-    hand_loop(fresh(), ds, 1, args.batch_size, 0.05)  # warm-up
-    best = {"nasx train_and_eval": 0.0, "hand-written loop": 0.0}
-    for _ in range(args.rounds):
-        start = time.perf_counter()
-        train_and_eval(fresh(), ds, spec_train)
-        best["nasx train_and_eval"] = max(best["nasx train_and_eval"], n_train / (time.perf_counter() - start))
-        start = time.perf_counter()
-        hand_loop(fresh(), ds, args.epochs, args.batch_size, 0.05)
-        best["hand-written loop"] = max(best["hand-written loop"], n_train / (time.perf_counter() - start))
-    print(
-        f"proxy efficientnet_b0 on digits 16x16, batch {args.batch_size}, {args.epochs} epochs "
-        f"({n_train} training images) + val/test pass, best of {args.rounds}:"
-    )
-    for name, rate in best.items():
-        print(f"  {name:22s} {rate:8.0f} images/s")
-    print(f"  ratio                  {best['nasx train_and_eval'] / best['hand-written loop']:8.3f}")
+        hand_loop(fresh(), ds, 1, args.batch_size, 0.05)  # warm-up
+        best = {"nasx train_and_eval": 0.0, "hand-written loop": 0.0}
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            train_and_eval(fresh(), ds, spec_train)
+            best["nasx train_and_eval"] = max(best["nasx train_and_eval"], n_train / (time.perf_counter() - start))
+            start = time.perf_counter()
+            hand_loop(fresh(), ds, args.epochs, args.batch_size, 0.05)
+            best["hand-written loop"] = max(best["hand-written loop"], n_train / (time.perf_counter() - start))
+        print(
+            f"proxy efficientnet_b0 on digits 16x16, batch {args.batch_size}, {args.epochs} epochs "
+            f"({n_train} training images) + val/test pass, best of {args.rounds}:"
+        )
+        for name, rate in best.items():
+            print(f"  {name:22s} {rate:8.0f} images/s")
+        print(f"  ratio                  {best['nasx train_and_eval'] / best['hand-written loop']:8.3f}")
 
     start = time.perf_counter()
     trial_data = data.load("digits", resolution=16)
@@ -223,16 +232,26 @@ def main() -> None:
         f"one trial (evaluate_candidate, digits, proxy efficientnet_b0, {args.trial_epochs} epochs, batch 64; "
         f"{load_s:.2f} s loading):"
     )
-    walls = {}
-    for variant, changes in TRIAL_VARIANTS.items():
-        proxy_train = TrainSpec(epochs=args.trial_epochs, batch_size=64, **changes)  # conf/train/proxy.yaml
-        record = evaluate_candidate(spec, trial_data, proxy_train, preset("efficientnet_b0"), seed=0, full_spec=full)
-        walls[variant] = record.wall_s
+    walls: dict[str, list[float]] = {variant: [] for variant in TRIAL_VARIANTS}
+    for r in range(args.trial_rounds):  # the variants alternate, round by round, so drift hits them alike
+        for variant, changes in TRIAL_VARIANTS.items():
+            proxy_train = TrainSpec(epochs=args.trial_epochs, batch_size=64, **changes)  # conf/train/proxy.yaml
+            reward = preset("efficientnet_b0")
+            record = evaluate_candidate(spec, trial_data, proxy_train, reward, seed=0, full_spec=full)
+            walls[variant].append(record.wall_s)
+            print(
+                f"  round {r + 1} {variant:22s} {record.wall_s:6.1f} s wall, val/top1 {record.val_top1:.3f}, "
+                f"test/top1 {record.test_top1:.3f}, reward {record.reward:.3f}",
+                flush=True,
+            )
+    base = float(np.median(walls["contiguous"]))
+    for variant, w in walls.items():
         print(
-            f"  {variant:22s} {record.wall_s:6.1f} s wall ({walls['contiguous'] / record.wall_s:.2f}x), "
-            f"val/top1 {record.val_top1:.3f}, test/top1 {record.test_top1:.3f}, reward {record.reward:.3f}"
+            f"  {variant:22s} median {np.median(w):6.1f} s (range {min(w):.1f}-{max(w):.1f}), "
+            f"{base / np.median(w):.2f}x contiguous"
         )
-    machine_fraction(args.batch_size, args.steps, args.rounds)
+    if not args.trial_only:
+        machine_fraction(args.batch_size, args.steps, args.rounds)
 
 
 if __name__ == "__main__":
