@@ -1,10 +1,11 @@
 """torch.compile for the demo's proxy trials: compile time with a cold and a warm cache, the step-time speed-up,
 and the number of steps from which compiling pays.
 
-    python -m bench.compile_cache [--epochs E] [--threads T]
+    python -m bench.compile_cache [--epochs E] [--threads T] [--memory-format F] [--no-crop]
 
 Trains the demo's proxy EfficientNet-B0 (bench.train_speed.proxy_b0) on digits at 16x16 with the
-conf/train/proxy.yaml settings (batch 64, one digits epoch is 19 steps), validation only at the end, through
+conf/train/proxy.yaml settings (batch 64, one digits epoch is 19 steps; channels-last with cropped kernels unless
+`--memory-format`, `--no-crop` say otherwise), validation only at the end, through
 `train_and_eval`, each run in a process of its own with NASX_CACHE_DIR an empty temporary folder:
 
 1. eager, seed 0;
@@ -30,7 +31,7 @@ import sys
 import tempfile
 
 
-def one_run(compile_: bool, seed: int, epochs: int, threads: int) -> dict:
+def one_run(compile_: bool, seed: int, epochs: int, threads: int, memory_format: str, crop: bool) -> dict:
     """Train once in this process; the epoch times from the trainer's history."""
     from bench.train_speed import proxy_b0
     from nasx import build_model, data
@@ -38,15 +39,24 @@ def one_run(compile_: bool, seed: int, epochs: int, threads: int) -> dict:
 
     spec, _ = proxy_b0()
     digits = data.load("digits", resolution=16)
-    train = TrainSpec(epochs=epochs, eval_every=0, seed=seed, threads=threads, compile=compile_)
+    train = TrainSpec(
+        epochs=epochs,
+        eval_every=0,
+        seed=seed,
+        threads=threads,
+        compile=compile_,
+        memory_format=memory_format,
+        crop_kernels=crop,
+    )
     metrics = train_and_eval(build_model(spec), digits, train)
     walls = [h["wall_s"] for h in metrics.history]
     epoch_s = [b - a for a, b in zip([0.0, *walls], walls, strict=False)]
     return {"epoch_s": epoch_s, "steps_per_epoch": metrics.steps // metrics.epochs, "compile": metrics.compile}
 
 
-def _child(compile_: bool, seed: int, epochs: int, threads: int, cache: str) -> dict:
-    argv = [sys.executable, "-m", "bench.compile_cache", "--child", json.dumps([compile_, seed, epochs, threads])]
+def _child(compile_: bool, seed: int, args, cache: str) -> dict:
+    run = [compile_, seed, args.epochs, args.threads, args.memory_format, not args.no_crop]
+    argv = [sys.executable, "-m", "bench.compile_cache", "--child", json.dumps(run)]
     done = subprocess.run(
         argv, env={**os.environ, "NASX_CACHE_DIR": cache}, capture_output=True, text=True, check=False
     )
@@ -74,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=4, help="epochs per run (>= 3)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per run (a trial's default in a search)")
+    parser.add_argument("--memory-format", default="channels_last", help="train.memory_format (the preset's)")
+    parser.add_argument("--no-crop", action="store_true", help="nominal kernels (the preset crops them)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -81,13 +93,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     import torch
 
-    print(f"torch {torch.__version__}, {args.threads} thread(s), load average {os.getloadavg()}", flush=True)
+    print(
+        f"torch {torch.__version__}, {args.threads} thread(s), {args.memory_format}, "
+        f"{'nominal' if args.no_crop else 'cropped'} kernels, load average {os.getloadavg()}",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as cache:
-        eager = _child(False, 0, args.epochs, args.threads, cache)
+        eager = _child(False, 0, args, cache)
         eager_step_s, _ = summary("eager", eager, None)
-        cold = _child(True, 0, args.epochs, args.threads, cache)
+        cold = _child(True, 0, args, cache)
         summary(f"compiled ({cold['compile']})", cold, eager_step_s)
-        warm = _child(True, 1, args.epochs, args.threads, cache)
+        warm = _child(True, 1, args, cache)
         summary(f"compiled ({warm['compile']}), new proc", warm, eager_step_s)
     print(f"load average after: {os.getloadavg()}")
 

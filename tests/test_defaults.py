@@ -69,8 +69,6 @@ DELIBERATE: dict[str, dict[str, str]] = {
             "the proxies about 2x as fast at the same accuracy; TrainSpec keeps the values runs stored before "
             "the keys existed resume with",
         ),
-        "fold_bn": "measured (bench.fold_bn): in channels-last a folded evaluation is faster; TrainSpec keeps "
-        "false, which runs stored before the key existed resume with",
     },
     "train/cifar.yaml": dict.fromkeys(
         ("batch_size", "lr", "schedule", "warmup_fraction", "label_smoothing", "crop_pad"), _CIFAR

@@ -161,8 +161,12 @@ def reported_history(result: dict | None) -> list[dict] | None:
 def incomplete_row(
     setup: SearchSetup, config: dict, status: str, error: str, *, commit: str, last: dict | None = None
 ) -> dict[str, Any]:
-    """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker."""
+    """Row of a trial that did not report a final result: pruned by the scheduler or lost with its worker. A
+    pruned trial's `wall_s` is the seconds it trained until its last report (from the reported curve), so that
+    the trial-seconds of a search with early stopping count the trials it stopped."""
     last = last or {}
+    history = reported_history(last) or []
+    wall_s = history[-1].get("wall_s", math.nan) if status == "pruned" and history else math.nan
     return {
         **base_row(setup, config, commit=commit),
         **cost_columns(config),
@@ -171,6 +175,7 @@ def incomplete_row(
         "val/top1": last.get("val_top1", math.nan),
         "epochs": last.get("epoch", 0),
         "node": last.get("node", ""),
+        "wall_s": float(wall_s),
     }
 
 

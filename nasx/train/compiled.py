@@ -14,13 +14,13 @@ from nasx.latency.cache import cache_dir
 CACHE_SUBDIR = "torch_compile"  # TORCHINDUCTOR_CACHE_DIR = CACHE_DIR/torch_compile
 MARKS_SUBDIR = "nasx_compiled"  # inside it: one empty file per network nasx has compiled, named by its key
 # Training steps from which compiling pays: the compile time over the time a compiled step saves, measured
-# by `python -m bench.compile_cache` on the demo's proxy EfficientNet-B0 (16x16 digits, batch 64, one thread,
-# 2-core AMD EPYC, torch 2.13, a loaded machine), where compiled steps ran about 1.5x faster than eager ones.
-# Cold: 432 s to compile under load (104-157 s on a quiet machine), about 3,300 to 5,800 steps either way.
-# Warm (a new process, Inductor's cache holding the network): 12 s, about 140 steps. The demo's 10-epoch
-# proxy trial is 190 steps: worth compiling only from a warm cache.
-BREAK_EVEN_STEPS_COLD = 5000
-BREAK_EVEN_STEPS_WARM = 150
+# by `python -m bench.compile_cache` on the demo's proxy EfficientNet-B0 in the preset's format (channels-last,
+# cropped kernels; 16x16 digits, batch 64, one thread, 2-core Intel Xeon, torch 2.13, a quiet machine), where
+# compiled steps ran 1.22x as fast as eager ones (45.3 -> 37.0 ms). Cold: 63 s to compile, 7,583 steps.
+# Warm (a new process, Inductor's cache holding the network): 5.3 s, 628 steps. The demo's 10-epoch proxy
+# trial is 190 steps: compiling pays for neither.
+BREAK_EVEN_STEPS_COLD = 7600
+BREAK_EVEN_STEPS_WARM = 630
 
 
 def use_cache_dir() -> Path:

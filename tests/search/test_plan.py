@@ -84,6 +84,20 @@ def test_failed_and_pruned_trials_are_rows_with_reasons(tmp_path):
     assert [o.status for o in plan.searcher.outcomes.values()] == ["failed", "pruned"]
 
 
+def test_a_pruned_trial_counts_the_seconds_it_trained(tmp_path):
+    plan = make_plan(tmp_path, [], budget=2)
+    a, b = plan.next_config(), plan.next_config()
+    curve = [
+        {"epoch": 1, "step": 3, "val/top1": 0.2, "wall_s": 1.5},
+        {"epoch": 2, "step": 6, "val/top1": 0.3, "wall_s": 2.75},
+    ]
+    plan.complete(a["trial_id"], {"epoch": 2, "val_top1": 0.3, "curve": curve})
+    plan.complete(b["trial_id"], {"epoch": 1, "val_top1": 0.25})  # no curve reported: unknown
+    frame = results.load(tmp_path)
+    assert frame["status"].tolist() == ["pruned", "pruned"]
+    assert frame["wall_s"].iloc[0] == 2.75 and frame["wall_s"].isna().iloc[1]
+
+
 def test_grid_searcher_exhausts_then_finishes(tmp_path):
     plan = make_plan(
         tmp_path,
