@@ -3,38 +3,23 @@ the network given never changed, and training with train.fold_bn exactly as with
 
 import copy
 import dataclasses
-import random
 
 import pytest
 import torch
 from torch import nn
 
 from nasx import build_model, data, decode, families, proxy
-from nasx.arch import BLOCKS, ArchSpec, ConvBNAct, Head
+from nasx.arch import BLOCKS, ArchSpec
 from nasx.build.crop import crop_kernels
 from nasx.build.fold_bn import foldable_pairs, folded, folded_for_eval
 from nasx.search.rows import training_key
 from nasx.train import TrainSpec, train_and_eval
 from tests.helpers.search_setups import tiny_setup
-from tests.helpers.specgen import random_block
+from tests.helpers.specgen import spec_with_block
 
 
 def _spec_with(kind: str) -> ArchSpec:
-    """A 16x16 network: a 16-channel stem conv, then one random stage of block type `kind` (specgen's draw)."""
-    rng = random.Random(f"fold-{kind}")
-    for _ in range(200):
-        try:
-            return ArchSpec(
-                stem=(ConvBNAct(c=16, k=3, s=1),),
-                stages=(random_block(kind, rng),),
-                head=Head(),
-                resolution=16,
-                num_classes=10,
-                drop_path=0.1,
-            )
-        except ValueError:
-            continue
-    raise AssertionError(f"no valid 16x16 spec with a {kind} stage")
+    return spec_with_block(kind, f"fold-{kind}")
 
 
 def _trained_statistics(model: nn.Module, shape: tuple[int, ...]) -> nn.Module:

@@ -161,3 +161,21 @@ def random_spec(rng: random.Random) -> ArchSpec:
                 and "cannot be split" not in str(exc)
             ):
                 raise
+
+
+def spec_with_block(kind: str, seed: str) -> ArchSpec:
+    """A 16x16 network: a 16-channel stem conv, then one random stage of block type `kind` (drawn with `seed`)."""
+    rng = random.Random(seed)
+    for _ in range(200):
+        try:
+            return ArchSpec(
+                stem=(ConvBNAct(c=16, k=3, s=1),),
+                stages=(random_block(kind, rng),),
+                head=Head(),
+                resolution=16,
+                num_classes=10,
+                drop_path=0.1,
+            )
+        except ValueError:
+            continue
+    raise AssertionError(f"no valid 16x16 spec with a {kind} stage")

@@ -2,34 +2,19 @@
 block that does not quantize is named in the error."""
 
 import math
-import random
 
 import pytest
 import torch
 from torch import nn
 
-from nasx.arch import BLOCKS, ArchSpec, ConvBNAct, Head, decode
+from nasx.arch import BLOCKS, ArchSpec, decode
 from nasx.build import build_model
 from nasx.quantize import QuantizeError, float_ops, quantize_int8
-from tests.helpers.specgen import random_block
+from tests.helpers.specgen import spec_with_block
 
 
 def _spec_with(kind: str) -> ArchSpec:
-    """A 16x16 network: a 16-channel stem conv, then one random stage of block type `kind` (specgen's draw)."""
-    rng = random.Random(f"int8-{kind}")
-    for _ in range(200):
-        try:
-            return ArchSpec(
-                stem=(ConvBNAct(c=16, k=3, s=1),),
-                stages=(random_block(kind, rng),),
-                head=Head(),
-                resolution=16,
-                num_classes=10,
-                drop_path=0.1,
-            )
-        except ValueError:
-            continue
-    raise AssertionError(f"no valid 16x16 spec with a {kind} stage")
+    return spec_with_block(kind, f"int8-{kind}")
 
 
 def _model(spec: ArchSpec) -> nn.Module:
