@@ -31,7 +31,7 @@ from nasx.ray import health, output, resources, session
 from nasx.ray.address import check_reachable
 from nasx.search.evaluators import Evaluator
 from nasx.search.ledger import FINISHED, Ledger
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import RANKED_SCHEDULERS, SearchSetup
 from nasx.train import faults
 
 HEARTBEAT_S = 30.0
@@ -376,7 +376,7 @@ def _tune(
             grace_period=setup.searcher.grace_epochs,
             reduction_factor=setup.searcher.reduction_factor,
         )
-    ranked = setup.searcher.stopping in ("mo_asha", "front_halving")
+    ranked = setup.searcher.stopping in RANKED_SCHEDULERS
     run = _Run(ledger, r.max_retries, scheduler=scheduler if ranked else None)
     synchronous = setup.searcher.stopping == "front_halving"  # its paused trials must not hold a slot
     tuner = tune.Tuner(

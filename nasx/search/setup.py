@@ -64,6 +64,7 @@ SCHEDULERS = (
     "mo_asha",
     "front_halving",
 )  # search.scheduler: how trials stop early (null: none, unless search.asha)
+RANKED_SCHEDULERS = ("mo_asha", "front_halving")  # rank a Pareto search's accuracy and costs (nasx.ranking.rungs)
 
 
 @dataclass(frozen=True)
@@ -361,7 +362,7 @@ def _check_scheduler(setup: SearchSetup) -> None:
     """mo_asha and front_halving rank accuracy against costs known before training: objective.mode=multi, no
     proxy-scale latency."""
     searcher = setup.searcher
-    ranked = searcher.stopping in ("mo_asha", "front_halving")
+    ranked = searcher.stopping in RANKED_SCHEDULERS
     checks.require(
         searcher.rungs is None or ranked,
         "search.rungs: needs search.scheduler=mo_asha or front_halving "

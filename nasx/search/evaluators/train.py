@@ -21,7 +21,7 @@ from nasx.complexity import complexity
 from nasx.quantize.spec import CALIBRATION_IMAGES
 from nasx.search.configs import trial_seed, trial_train
 from nasx.search.evaluators import Report, register
-from nasx.search.setup import SearchSetup
+from nasx.search.setup import RANKED_SCHEDULERS, SearchSetup
 from nasx.train import faults
 
 FAULTS_DIR = "faults"  # one marker per fault fired in a trial: RUN_DIR/faults/<trial_id>.<kind>
@@ -44,7 +44,7 @@ def train(config: dict[str, Any], data, setup: SearchSetup, report: Report) -> d
     cost = _cost(setup, spec, full, full_latency) if asha else float("nan")
     costs = (
         [_cost(setup, spec, full, full_latency, metric) for metric in setup.objective.costs]
-        if asha and setup.searcher.stopping in ("mo_asha", "front_halving")
+        if asha and setup.searcher.stopping in RANKED_SCHEDULERS
         else None
     )  # mo_asha's and front_halving's costs at each rung, exact
     pause_at = _pause_epochs(setup) if asha else ()  # where front halving may pause the trial: a checkpoint
